@@ -1,0 +1,53 @@
+// The narrow interface through which portable mm code reaches the hardware.
+//
+// mm/ contains no inline assembly and no arch headers. The kernel implements these
+// functions in arch/x86_64/mm_hal.cc; host tests implement them over simulated physical
+// memory in mm/testing/. The two address windows are runtime values so the same code runs
+// against the kernel's fixed virtual ranges and against host mmap()ed memory.
+#pragma once
+
+#include <cstdint>
+
+#include "mm/types.h"
+
+namespace mm::hal {
+
+// Base of the physical-to-virtual window (the kernel's linear map). Set once at init.
+inline constinit std::uintptr_t g_linear_base = 0;
+// Base of the frame metadata region (slot of frame 0). Set once at init.
+inline constinit std::uintptr_t g_meta_base = 0;
+
+inline void* phys_to_virt(Paddr pa) { return reinterpret_cast<void*>(g_linear_base + pa); }
+
+// TLB maintenance for the current CPU's active address space.
+void tlb_flush_page(Vaddr va);
+void tlb_flush_all();           // including global pages
+void tlb_flush_all_nonglobal();
+
+// Interrupt state: save-and-disable, and restore what was saved.
+std::uint64_t irq_save();
+void irq_restore(std::uint64_t state);
+
+// The current CPU's index, for per-CPU caches (0 until SMP exists).
+unsigned current_cpu();
+inline constexpr unsigned MAX_CPUS = 64;
+
+// Spin-wait hint (PAUSE on x86-64).
+void cpu_relax();
+
+// Load `root` as the active page table (CR3 on x86-64).
+void activate_page_table(Paddr root);
+
+// Interrupts stay disabled for the guard's lifetime (nesting restores the outer state).
+class InterruptGuard {
+ public:
+  InterruptGuard() : saved_(irq_save()) {}
+  ~InterruptGuard() { irq_restore(saved_); }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  std::uint64_t saved_;
+};
+
+}  // namespace mm::hal

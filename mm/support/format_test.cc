@@ -1,0 +1,56 @@
+#include "mm/support/format.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace {
+
+struct StringSink final : fmt::Sink {
+  std::string out;
+  void write(std::string_view text) override { out.append(text); }
+};
+
+template <typename... Args>
+std::string format(std::string_view f, const Args&... args) {
+  StringSink sink;
+  fmt::print(sink, f, args...);
+  return sink.out;
+}
+
+TEST(Format, Integers) {
+  EXPECT_EQ(format("{} {} {}", 0, -42, 18446744073709551615ull), "0 -42 18446744073709551615");
+  EXPECT_EQ(format("{:x} {:#x} {:#X} {:b}", 255, 255, 255, 5), "ff 0xff 0xFF 101");
+  EXPECT_EQ(format("{:#018x}", 0x1000), "0x0000000000001000");
+  EXPECT_EQ(format("{:>6}|{:<6}|{:6}", 12, 12, 12), "    12|12    |    12");
+  EXPECT_EQ(format("{}", static_cast<std::int64_t>(-9223372036854775807ll - 1)),
+            "-9223372036854775808");
+}
+
+TEST(Format, TextAndEscapes) {
+  EXPECT_EQ(format("{} {} {} {}", "abc", std::string_view("de"), true, 'x'), "abc de true x");
+  EXPECT_EQ(format("{{}} {:>5}|{:<5}|", "ab", "cd"), "{}    ab|cd   |");
+}
+
+TEST(Format, MalformedFieldsDoNotReadPastTheFormat) {
+  EXPECT_EQ(format("a {:q} b", 1), "a {?} b");
+  EXPECT_EQ(format("a {} {}", 1), "a 1 {?}");
+  EXPECT_EQ(format("a {", 1), "a {?}");
+}
+
+TEST(Format, HumanBytes) {
+  EXPECT_EQ(format("{}", fmt::HumanBytes{17}), "17 B");
+  EXPECT_EQ(format("{}", fmt::HumanBytes{4096}), "4 KiB");
+  EXPECT_EQ(format("{}", fmt::HumanBytes{512ull << 20}), "512 MiB");
+  EXPECT_EQ(format("{}", fmt::HumanBytes{(3ull << 30) + (512ull << 20)}), "3.5 GiB");
+}
+
+TEST(Format, BufferSinkTruncates) {
+  char buf[4];
+  fmt::BufferSink sink(buf, sizeof(buf));
+  fmt::print(sink, "{}", 123456);
+  EXPECT_EQ(sink.view(), "1234");
+  EXPECT_TRUE(sink.truncated());
+}
+
+}  // namespace

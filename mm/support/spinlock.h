@@ -1,0 +1,68 @@
+// An interrupt-safe spinlock and SpinlockProtected<T>: data reachable only through its lock.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <utility>
+
+#include "mm/hal.h"
+#include "mm/support/thread_annotations.h"
+
+namespace keel {
+
+class TA_CAP("spinlock") SpinLock {
+ public:
+  constexpr SpinLock() = default;
+  SpinLock(const SpinLock&) = delete;
+  SpinLock& operator=(const SpinLock&) = delete;
+
+  // Disables interrupts, then spins; returns the interrupt state to restore.
+  [[nodiscard]] std::uint64_t lock_irqsave() TA_ACQ() {
+    const std::uint64_t state = mm::hal::irq_save();
+    while (locked_.exchange(true, std::memory_order_acquire)) {
+      while (locked_.load(std::memory_order_relaxed)) mm::hal::cpu_relax();
+    }
+    return state;
+  }
+  void unlock_irqrestore(std::uint64_t state) TA_REL() {
+    locked_.store(false, std::memory_order_release);
+    mm::hal::irq_restore(state);
+  }
+  bool is_locked() const { return locked_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<bool> locked_{false};
+};
+
+class TA_SCOPED_CAP SpinLockGuard {
+ public:
+  explicit SpinLockGuard(SpinLock& lock) TA_ACQ(lock) : lock_(lock), state_(lock.lock_irqsave()) {}
+  ~SpinLockGuard() TA_REL() { lock_.unlock_irqrestore(state_); }
+  SpinLockGuard(const SpinLockGuard&) = delete;
+  SpinLockGuard& operator=(const SpinLockGuard&) = delete;
+
+ private:
+  SpinLock& lock_;
+  std::uint64_t state_;
+};
+
+template <typename T>
+class SpinlockProtected {
+ public:
+  template <typename... Args>
+  constexpr explicit SpinlockProtected(Args&&... args) : value_(std::forward<Args>(args)...) {}
+
+  // Runs fn(T&) with the lock held and interrupts off; returns what fn returns.
+  template <typename Fn>
+  decltype(auto) with(Fn&& fn) {
+    SpinLockGuard guard(lock_);
+    return std::forward<Fn>(fn)(value_);
+  }
+  SpinLock& lock() TA_RET_CAP(lock_) { return lock_; }
+
+ private:
+  SpinLock lock_;
+  T value_ TA_GUARDED(lock_);
+};
+
+}  // namespace keel

@@ -1,0 +1,41 @@
+// Simulated physical memory for host tests: a lazily backed mmap() stands in for RAM
+// (the linear window) and another for the frame metadata region. Constructing one points
+// mm::hal's windows at it; only one may exist at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "mm/types.h"
+
+namespace mm::testing {
+
+class SimMemory {
+ public:
+  // Simulates physical addresses [0, phys_end). Memory is zero-filled on first touch.
+  explicit SimMemory(std::uint64_t phys_end);
+  ~SimMemory();
+  SimMemory(const SimMemory&) = delete;
+  SimMemory& operator=(const SimMemory&) = delete;
+
+  std::uint64_t phys_end() const { return phys_end_; }
+  std::byte* ram() const { return ram_; }
+
+ private:
+  std::uint64_t phys_end_;
+  std::byte* ram_ = nullptr;
+  std::byte* meta_ = nullptr;
+  std::size_t meta_bytes_ = 0;
+};
+
+// Counters the host HAL keeps, for tests that check TLB flushes and interrupt state.
+struct HalStats {
+  std::uint64_t tlb_page_flushes = 0;
+  std::uint64_t tlb_full_flushes = 0;
+  std::uint64_t activations = 0;
+  Paddr active_root = 0;
+  bool irqs_enabled = true;
+};
+HalStats& hal_stats();
+
+}  // namespace mm::testing

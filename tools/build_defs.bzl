@@ -1,0 +1,67 @@
+"""keel's build macros: one place for the flags that split kernel and host builds.
+
+- keel_library: portable code (mm/, parsers). Builds for the kernel (kernel toolchain flags)
+  and for the host (with ASan+UBSan), from the same sources.
+- keel_kernel_library / keel_kernel_binary: kernel-only; a host build skips them.
+- keel_host_test / keel_host_binary / keel_fuzzer: host-only; a kernel build skips them.
+"""
+
+_WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wthread-safety", "-Wno-unused-parameter"]
+
+SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
+
+# Bazel links with the C driver; ask for UBSan's C++ runtime (vptr checks) explicitly.
+SANITIZE_LINK = SANITIZE + ["-fsanitize-link-c++-runtime"]
+
+_HOST_COPTS = ["-std=c++23", "-g"] + _WARNINGS + SANITIZE
+
+_KERNEL_ONLY = ["//tools/platforms:bare_metal"]
+
+def _portable_copts(copts):
+    return select({
+        "//tools/platforms:is_kernel": _WARNINGS,
+        "//conditions:default": _HOST_COPTS,
+    }) + copts
+
+def keel_library(name, copts = [], **kwargs):
+    native.cc_library(name = name, copts = _portable_copts(copts), **kwargs)
+
+def keel_kernel_library(name, copts = [], **kwargs):
+    native.cc_library(
+        name = name,
+        copts = _WARNINGS + copts,
+        target_compatible_with = _KERNEL_ONLY,
+        **kwargs
+    )
+
+def keel_host_test(name, copts = [], linkopts = [], deps = [], gtest = True, **kwargs):
+    native.cc_test(
+        name = name,
+        copts = _HOST_COPTS + copts,
+        linkopts = SANITIZE_LINK + linkopts + (["-lgtest", "-lgtest_main", "-lpthread"] if gtest else []),
+        deps = deps,
+        target_compatible_with = _host_only_constraint(),
+        **kwargs
+    )
+
+def keel_host_binary(name, copts = [], linkopts = [], sanitize = True, **kwargs):
+    native.cc_binary(
+        name = name,
+        copts = (_HOST_COPTS if sanitize else ["-std=c++23", "-O2", "-g"] + _WARNINGS) + copts,
+        linkopts = (SANITIZE_LINK if sanitize else []) + linkopts,
+        target_compatible_with = _host_only_constraint(),
+        **kwargs
+    )
+
+def keel_fuzzer(name, copts = [], linkopts = [], **kwargs):
+    """A libFuzzer target; also runs as a test over its seed corpus (bazel test)."""
+    native.cc_binary(
+        name = name,
+        copts = _HOST_COPTS + ["-fsanitize=fuzzer"] + copts,
+        linkopts = SANITIZE_LINK + ["-fsanitize=fuzzer"] + linkopts,
+        target_compatible_with = _host_only_constraint(),
+        **kwargs
+    )
+
+def _host_only_constraint():
+    return ["//tools/platforms:hosted"]
