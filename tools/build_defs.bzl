@@ -26,10 +26,13 @@ def _portable_copts(copts):
 def keel_library(name, copts = [], **kwargs):
     native.cc_library(name = name, copts = _portable_copts(copts), **kwargs)
 
-def keel_kernel_library(name, copts = [], **kwargs):
+def keel_kernel_library(name, copts = [], alwayslink = True, **kwargs):
+    """Kernel-only code. alwayslink: ktests/kbenchs register through linker sections, so
+    nothing references their objects and a plain archive link would drop them."""
     native.cc_library(
         name = name,
         copts = _WARNINGS + copts,
+        alwayslink = alwayslink,
         target_compatible_with = _KERNEL_ONLY,
         **kwargs
     )
