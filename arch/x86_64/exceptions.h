@@ -1,0 +1,26 @@
+// Exception and interrupt dispatch: where every IDT vector lands (via exception_entry.S).
+//
+// Order: (1) a fault inside arch::try_read_u64 is absorbed; (2) g_exception_hook (the
+// ktest runner's) may claim the trap; (3) vectors >= 32 are logged as unexpected and
+// ignored; (4) everything else is fatal: a full register/decoded report and a backtrace,
+// then panic.
+#pragma once
+
+#include "arch/x86_64/exception_info.h"  // exception_name() and VECTOR_* for users
+#include "arch/x86_64/trap_frame.h"
+#include "mm/support/format.h"
+
+namespace arch {
+
+// Returns true if it expected this trap and has rewritten `frame` to resume somewhere
+// safe (e.g. with redirect_trap_to_jump); the dispatcher then returns through iretq.
+using ExceptionHook = bool (*)(TrapFrame& frame);
+inline constinit ExceptionHook g_exception_hook = nullptr;
+
+// The fatal report: vector and name, decoded error code, RIP (symbolized), control
+// registers, RFLAGS, segments and all GPRs, then a backtrace from the frame's RBP chain.
+void print_exception_report(fmt::Sink& sink, const TrapFrame& frame);
+
+}  // namespace arch
+
+extern "C" void x86_exception_dispatch(arch::TrapFrame* frame);

@@ -1,0 +1,37 @@
+// A minimal setjmp/longjmp for kernel code, plus redirecting a trap into a setjmp point.
+//
+// Only callee-saved state is kept (SysV: rbx, rbp, r12-r15, rsp, rip); keel has no FPU/SSE
+// state to preserve. The ktest runner uses it to survive an expected fault:
+//
+//   JumpBuffer buf;
+//   if (keel_setjmp(&buf) == 0) { *bad_pointer = 1; }     // faults
+//   else { /* resumed here by the exception hook */ }
+//   ...hook: redirect_trap_to_jump(frame, buf, 1); return true;
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "arch/x86_64/trap_frame.h"
+
+namespace arch {
+
+struct JumpBuffer {
+  std::uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
+};
+// jump.S hard-codes these offsets.
+static_assert(offsetof(JumpBuffer, rbx) == 0);
+static_assert(offsetof(JumpBuffer, r15) == 40);
+static_assert(offsetof(JumpBuffer, rsp) == 48);
+static_assert(offsetof(JumpBuffer, rip) == 56);
+
+// Rewrites `frame` so that iretq resumes in the keel_setjmp call that filled `buf`, with
+// keel_setjmp returning `value` (0 becomes 1, as with longjmp). The frame of the function
+// that called keel_setjmp must still be live (it must not have returned).
+void redirect_trap_to_jump(TrapFrame& frame, const JumpBuffer& buf, int value);
+
+}  // namespace arch
+
+// returns_twice: the compiler must not keep values in caller-saved registers across it.
+extern "C" [[gnu::returns_twice]] int keel_setjmp(arch::JumpBuffer* buf);
+extern "C" [[noreturn]] void keel_longjmp(arch::JumpBuffer* buf, int value);

@@ -1,0 +1,52 @@
+// The kernel's last words: panic() and the contract_violation() behind KASSERT/KREQUIRES.
+//
+//   panic("frame {:#x} freed twice (order {})", pa, order);
+//
+// prints "KERNEL PANIC: frame 0x1000 freed twice (order 0)" and a symbolized backtrace to
+// every console, then ends a QEMU run with QEMU_EXIT_PANIC (exit status 37) or halts the
+// CPU forever. A panic while panicking prints one short line and halts; a third level
+// halts silently (the console itself may be what is broken). Inside a ktest that expects
+// a panic, the report is printed and control returns to the ktest runner instead.
+//
+// panic() lives in the global namespace (like the C library's abort()), so every file can
+// call it unqualified; keel::panic names the same function.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "mm/support/format.h"
+
+namespace keel {
+
+namespace panic_detail {
+// Disables interrupts and enters the panic state; returns the console sink with
+// "\nKERNEL PANIC: " already written. Does not return at nesting depth >= 3.
+fmt::Sink& begin();
+// Ends the message: prints a backtrace from `rbp` (skipped for a nested panic), then
+// hands over to the ktest runner if it expects the panic, or halts.
+[[noreturn]] void finish_with_backtrace(std::uint64_t rbp);
+// Same, without a backtrace (the caller printed one).
+[[noreturn]] void finish();
+}  // namespace panic_detail
+
+// True once a panic (or fatal exception report) has started.
+bool panic_in_progress();
+
+// qemu_debug_exit(QEMU_EXIT_PANIC), then halt this CPU forever.
+[[noreturn]] void panic_halt();
+
+}  // namespace keel
+
+template <typename... Args>
+[[noreturn, gnu::noinline, gnu::cold]] void panic(std::string_view format, const Args&... args) {
+  fmt::Sink& sink = keel::panic_detail::begin();
+  fmt::print(sink, format, args...);
+  sink.write("\n");
+  keel::panic_detail::finish_with_backtrace(
+      reinterpret_cast<std::uint64_t>(__builtin_frame_address(0)));
+}
+
+namespace keel {
+using ::panic;
+}  // namespace keel
