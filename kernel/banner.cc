@@ -1,0 +1,72 @@
+#include "kernel/banner.h"
+
+#include "arch/x86_64/cpu_features.h"
+#include "kernel/console.h"
+
+namespace kernel {
+namespace {
+
+const char* firmware_type_name(const mm::FirmwareRegion& region) {
+  if (region.kind == mm::FirmwareMapKind::Efi) {
+    static constexpr const char* kEfiTypes[] = {
+        "EfiReservedMemoryType", "EfiLoaderCode",        "EfiLoaderData",
+        "EfiBootServicesCode",   "EfiBootServicesData",  "EfiRuntimeServicesCode",
+        "EfiRuntimeServicesData", "EfiConventionalMemory", "EfiUnusableMemory",
+        "EfiACPIReclaimMemory",  "EfiACPIMemoryNVS",     "EfiMemoryMappedIO",
+        "EfiMemoryMappedIOPortSpace", "EfiPalCode",      "EfiPersistentMemory",
+        "EfiUnacceptedMemory"};
+    return region.type < std::size(kEfiTypes) ? kEfiTypes[region.type] : "EFI (unknown)";
+  }
+  switch (region.type) {
+    case 1: return "usable";
+    case 2: return "reserved";
+    case 3: return "ACPI data";
+    case 4: return "ACPI NVS";
+    case 5: return "unusable";
+    case 7: return "persistent (legacy)";
+    case 12: return "persistent";
+    default: return "unknown (reserved)";
+  }
+}
+
+}  // namespace
+
+void print_banner(fmt::Sink& sink, const boot::BootInfo& info) {
+  const auto& cpu = arch::detect_cpu_features();
+  fmt::print(sink, "\nkeel: booting\n");
+  fmt::print(sink, "  cpu:      {} {} (family {:#x} model {:#x} stepping {})\n", cpu.vendor,
+             cpu.model, cpu.family, cpu.model_id, cpu.stepping);
+  if (cpu.hypervisor) fmt::print(sink, "  hypervisor: {}\n", cpu.hypervisor_vendor);
+  fmt::print(sink, "  boot:     {} via {}\n", boot::boot_path_name(info.path),
+             info.loader_name.data());
+  fmt::print(sink, "  cmdline:  \"{}\"\n", info.command_line());
+  fmt::print(sink, "  consoles: serial {}, framebuffer {}", console::serial_present() ? "yes" : "no",
+             console::framebuffer_present() ? "yes" : "no");
+  if (info.framebuffer.present()) {
+    fmt::print(sink, " ({}x{}x{} at {:#x})", info.framebuffer.width, info.framebuffer.height,
+               info.framebuffer.bpp, info.framebuffer.paddr);
+  }
+  fmt::print(sink, "\n");
+  if (info.acpi_rsdp_paddr != 0) {
+    fmt::print(sink, "  acpi:     RSDP at {:#x} (revision {})\n", info.acpi_rsdp_paddr,
+               info.acpi_rsdp_revision);
+  }
+  arch::print_cpu_features(sink);
+}
+
+void print_raw_memory_map(fmt::Sink& sink, const boot::BootInfo& info) {
+  const bool efi = !info.regions().empty() && info.regions()[0].kind == mm::FirmwareMapKind::Efi;
+  fmt::print(sink, "memory map from the firmware ({} entries, {}):\n", info.regions().size(),
+             efi ? "EFI" : "e820");
+  for (const auto& region : info.regions()) {
+    const std::uint64_t last = region.length == 0 ? region.base : region.base + region.length - 1;
+    fmt::print(sink, "  [mem {:#018x}-{:#018x}] {:>10} {} ({})\n", region.base, last,
+               fmt::HumanBytes{region.length}, firmware_type_name(region), region.type);
+  }
+  if (info.memory_map_truncated) {
+    fmt::print(sink, "  (more entries than keel keeps: {}; the rest were dropped)\n",
+               boot::MAX_MEMORY_REGIONS);
+  }
+}
+
+}  // namespace kernel

@@ -1,0 +1,42 @@
+// The kernel console: every log line goes to each console that exists — the COM1 serial
+// port (probed) and the framebuffer text console — so a box without serial still shows
+// the log and its panics.
+#pragma once
+
+#include <string_view>
+
+#include "boot/boot_info.h"
+#include "mm/support/format.h"
+
+namespace console {
+
+// Probes COM1. Safe to call before anything else is set up.
+void init_serial();
+// Starts the framebuffer console if the loader set up a framebuffer keel can reach.
+void init_framebuffer(const boot::Framebuffer& framebuffer);
+
+bool serial_present();
+bool framebuffer_present();
+
+// Writes to every console. Serialized by a spinlock with interrupts off.
+fmt::Sink& sink();
+
+template <typename... Args>
+void print(std::string_view format, const Args&... args) {
+  fmt::print(sink(), format, args...);
+}
+
+// While alive, console output is also copied into `capture` (tests check what a report
+// printed). Not nestable.
+class ScopedCapture {
+ public:
+  explicit ScopedCapture(fmt::Sink& capture);
+  ~ScopedCapture();
+  ScopedCapture(const ScopedCapture&) = delete;
+  ScopedCapture& operator=(const ScopedCapture&) = delete;
+};
+
+// For the panic path: drop the console lock if this CPU died holding it.
+void force_unlock_for_panic();
+
+}  // namespace console

@@ -1,0 +1,90 @@
+// kernel_entry: the first C++ code. Called from boot/entry.S in the higher half on the
+// boot stack, with the early page tables (identity + linear map of 0..4 GiB + kernel).
+//
+// Init order is explicit (no global constructors): consoles, CPU tables, boot info, then
+// kernel_main. Anything that fails here is reported on every console that exists.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "boot/boot_info.h"
+#include "kernel/boot_phases.h"
+#include "kernel/console.h"
+#include "kernel/main.h"
+#include "kernel/panic/panic.h"
+#include "mm/hal.h"
+#include "mm/layout.h"
+
+extern "C" void (*const __init_array_start[])();
+extern "C" void (*const __init_array_end[])();
+
+namespace {
+
+constexpr std::uint32_t kBootPathMultiboot2 = 1;
+constexpr std::uint32_t kBootPathPvh = 2;
+
+// The early linear map covers physical 0..4 GiB; nothing past it is readable yet.
+constexpr std::uint64_t kEarlyLinearLimit = std::uint64_t{4} << 30;
+
+// Largest multiboot2 block keel accepts; real ones are a few KiB (EFI maps included).
+constexpr std::uint32_t kMaxMultiboot2Size = 1u << 20;
+
+constinit boot::BootInfo g_boot_info;
+
+std::span<const std::byte> read_early_phys(std::uint64_t paddr, std::uint64_t size) {
+  if (paddr >= kEarlyLinearLimit || size > kEarlyLinearLimit - paddr) return {};
+  return {static_cast<const std::byte*>(mm::hal::phys_to_virt(paddr)), size};
+}
+
+// keel uses no global constructors by design; this runs any a library sneaks in anyway.
+void run_init_array() {
+  for (auto* fn = __init_array_start; fn != __init_array_end; ++fn) (*fn)();
+}
+
+[[noreturn]] void boot_info_failure(const char* what, const boot::BootInfoFailure& failure) {
+  panic("{}: {} — the boot loader handed over a malformed information block", what, failure);
+}
+
+void parse_boot_info(std::uint32_t path, std::uint32_t magic, std::uint64_t info_paddr) {
+  if (path == kBootPathMultiboot2) {
+    const auto header = read_early_phys(info_paddr, 8);
+    if (header.empty()) panic("multiboot2 info block at {:#x} is not below 4 GiB", info_paddr);
+    std::uint32_t total_size = 0;
+    __builtin_memcpy(&total_size, header.data(), sizeof(total_size));
+    if (total_size > kMaxMultiboot2Size) {
+      panic("multiboot2 info block claims {} bytes (limit {}): garbled", total_size,
+            kMaxMultiboot2Size);
+    }
+    const auto block = read_early_phys(info_paddr, total_size < 8 ? 8 : total_size);
+    if (auto result = boot::parse_multiboot2(magic, block, info_paddr, g_boot_info); !result) {
+      boot_info_failure("multiboot2", result.error());
+    }
+  } else if (path == kBootPathPvh) {
+    const auto start_info = read_early_phys(info_paddr, 64);
+    if (start_info.empty()) panic("PVH start_info at {:#x} is not below 4 GiB", info_paddr);
+    if (auto result = boot::parse_pvh(start_info, info_paddr, &read_early_phys, g_boot_info);
+        !result) {
+      boot_info_failure("PVH", result.error());
+    }
+  } else {
+    panic("unknown boot path {} from the entry code", path);
+  }
+}
+
+}  // namespace
+
+extern "C" [[noreturn]] void kernel_entry(std::uint32_t path, std::uint32_t magic,
+                                          std::uint64_t info_paddr) {
+  kernel::boot_phases().mark(kernel::BootPhase::LongMode);
+  mm::hal::g_linear_base = mm::layout::LINEAR_MAP_BASE;
+  run_init_array();
+  console::init_serial();
+  arch::init_gdt_and_tss();
+  arch::init_idt();
+  parse_boot_info(path, magic, info_paddr);
+  console::init_framebuffer(g_boot_info.framebuffer);
+  kernel::kernel_main(g_boot_info);
+}

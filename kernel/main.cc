@@ -1,0 +1,54 @@
+#include "kernel/main.h"
+
+#include <array>
+#include <string_view>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/qemu_exit.h"
+#include "boot/cmdline.h"
+#include "kernel/banner.h"
+#include "kernel/boot_phases.h"
+#include "kernel/console.h"
+#include "kernel/ktest/ktest.h"
+
+namespace kernel {
+namespace {
+
+// Keys keel understands; anything else on the command line is warned about, not fatal.
+constexpr std::array<std::string_view, 11> kKnownKeys = {
+    "ktest", "ktest.filter", "kbench", "kbench.", "console", "mm.check",
+    "poweroff", "reboot", "loglevel", "no1gb", "nola57"};
+
+[[noreturn]] void finish_tests(const ktest::RunSummary& summary) {
+  const bool ok = summary.failed == 0;
+  console::print("ktest: {} passed, {} failed, {} skipped\n", summary.passed, summary.failed,
+                 summary.skipped);
+  arch::qemu_debug_exit(ok ? arch::QEMU_EXIT_TESTS_PASSED : arch::QEMU_EXIT_TESTS_FAILED);
+  console::print("ktest: done; not running under QEMU, so halting here\n");
+  arch::halt_forever();
+}
+
+}  // namespace
+
+void kernel_main(const boot::BootInfo& info) {
+  auto& out = console::sink();
+  print_banner(out, info);
+  const auto cmdline = boot::Cmdline::parse(info.command_line());
+  cmdline.warn_unknown(kKnownKeys, out);
+  print_raw_memory_map(out, info);
+
+  boot_phases().mark(BootPhase::Ready);
+  console::print("keel: ready\n");
+
+  if (cmdline.has("ktest")) {
+    finish_tests(ktest::run_all(cmdline.find("ktest.filter").value_or("")));
+  }
+  if (cmdline.has("poweroff")) {
+    console::print("keel: powering off\n");
+    arch::qemu_debug_exit(arch::QEMU_EXIT_POWEROFF);
+  }
+  console::print("keel: nothing more to do; halted (use ktest or kbench on the command line)\n");
+  arch::halt_forever();
+}
+
+}  // namespace kernel
