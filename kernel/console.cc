@@ -14,13 +14,15 @@ constinit fbcon::FramebufferConsole g_framebuffer;
 constinit bool g_framebuffer_ready = false;
 constinit fmt::Sink* g_capture = nullptr;
 constinit keel::SpinLock g_lock;
+constinit bool g_use_serial = true;
+constinit bool g_use_framebuffer = true;
 
 class ConsoleSink final : public fmt::Sink {
  public:
   void write(std::string_view text) override {
     keel::SpinLockGuard guard(g_lock);
-    g_serial.write(text);
-    if (g_framebuffer_ready) g_framebuffer.write(text);
+    if (g_use_serial) g_serial.write(text);
+    if (g_framebuffer_ready && g_use_framebuffer) g_framebuffer.write(text);
     if (g_capture != nullptr) g_capture->write(text);
   }
 };
@@ -43,6 +45,25 @@ void init_framebuffer(const boot::Framebuffer& framebuffer) {
   }
   void* base = mm::hal::phys_to_virt(framebuffer.paddr);
   if (g_framebuffer.init(framebuffer, base)) g_framebuffer_ready = true;
+}
+
+bool select(std::string_view which) {
+  if (which == "serial") {
+    g_use_serial = true;
+    g_use_framebuffer = false;
+  } else if (which == "fb") {
+    g_use_serial = false;
+    g_use_framebuffer = true;
+  } else if (which == "both") {
+    g_use_serial = g_use_framebuffer = true;
+  } else {
+    return false;
+  }
+  // Never go silent: fall back to whatever console exists.
+  if (!(g_use_serial && g_serial.present()) && !(g_use_framebuffer && g_framebuffer_ready)) {
+    g_use_serial = g_use_framebuffer = true;
+  }
+  return true;
 }
 
 bool serial_present() { return g_serial.present(); }

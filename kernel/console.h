@@ -15,6 +15,10 @@ void init_serial();
 // Starts the framebuffer console if the loader set up a framebuffer keel can reach.
 void init_framebuffer(const boot::Framebuffer& framebuffer);
 
+// `console=serial|fb|both` (default both): which of the present consoles get output.
+// Returns false for an unknown value (nothing changes).
+bool select(std::string_view which);
+
 bool serial_present();
 bool framebuffer_present();
 

@@ -35,6 +35,9 @@ void kernel_main(const boot::BootInfo& info) {
   print_banner(out, info);
   const auto cmdline = boot::Cmdline::parse(info.command_line());
   cmdline.warn_unknown(kKnownKeys, out);
+  if (const auto which = cmdline.find("console"); which && !console::select(*which)) {
+    console::print("cmdline: console={} is not serial, fb or both; keeping both\n", *which);
+  }
   print_raw_memory_map(out, info);
 
   boot_phases().mark(BootPhase::Ready);
