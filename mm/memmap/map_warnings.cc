@@ -1,0 +1,69 @@
+#include "mm/memmap/map_warnings.h"
+
+#include "mm/memmap/firmware_types.h"
+#include "mm/support/format.h"
+
+namespace mm {
+namespace {
+
+void print_range(fmt::Sink& sink, PhysRange range) {
+  fmt::print(sink, "[{:#x}, {:#x})", range.start, range.end);
+}
+
+}  // namespace
+
+const char* map_warning_kind_name(MapWarningKind kind) {
+  switch (kind) {
+    case MapWarningKind::ZeroLength: return "ZeroLength";
+    case MapWarningKind::AbovePhysLimit: return "AbovePhysLimit";
+    case MapWarningKind::TrimmedToPhysLimit: return "TrimmedToPhysLimit";
+    case MapWarningKind::UsableNotAligned: return "UsableNotAligned";
+    case MapWarningKind::UsableBelowPage: return "UsableBelowPage";
+    case MapWarningKind::UnknownType: return "UnknownType";
+    case MapWarningKind::Overlap: return "Overlap";
+  }
+  return "invalid";
+}
+
+void format_value(fmt::Sink& sink, const fmt::Spec&, const MapWarning& w) {
+  if (w.kind == MapWarningKind::Overlap) {
+    sink.write("overlapping entries over ");
+    print_range(sink, w.original);
+    fmt::print(sink, ": kept the most restrictive type, {}", w.type);
+    return;
+  }
+  fmt::print(sink, "entry {} {} ", w.entry_index, w.type);
+  print_range(sink, w.original);
+  switch (w.kind) {
+    case MapWarningKind::ZeroLength:
+      sink.write(": zero length, ignored");
+      break;
+    case MapWarningKind::AbovePhysLimit:
+      fmt::print(sink, ": above the physical address limit {:#x}, ignored", w.limit);
+      break;
+    case MapWarningKind::TrimmedToPhysLimit:
+      fmt::print(sink, ": crosses the physical address limit {:#x}, trimmed to ", w.limit);
+      print_range(sink, w.adjusted);
+      break;
+    case MapWarningKind::UsableNotAligned:
+      sink.write(": not page aligned, trimmed to ");
+      print_range(sink, w.adjusted);
+      break;
+    case MapWarningKind::UsableBelowPage:
+      sink.write(": holds no whole page, ignored");
+      break;
+    case MapWarningKind::UnknownType:
+      fmt::print(sink, ": unknown {} type {}, treated as reserved",
+                 w.firmware_kind == FirmwareMapKind::Efi ? "EFI" : "e820", w.firmware_type);
+      break;
+    case MapWarningKind::Overlap:
+      break;
+  }
+}
+
+void MapWarnings::print(fmt::Sink& sink, const char* prefix) const {
+  for (const MapWarning& warning : list_) fmt::print(sink, "{}{}\n", prefix, warning);
+  if (dropped_ != 0) fmt::print(sink, "{}{} more warnings not shown\n", prefix, dropped_);
+}
+
+}  // namespace mm

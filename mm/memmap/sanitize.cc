@@ -1,0 +1,210 @@
+#include "mm/memmap/sanitize.h"
+
+#include <algorithm>
+#include <array>
+
+#include "mm/memmap/firmware_types.h"
+#include "mm/support/format.h"
+
+namespace mm {
+
+// A sweep event packs a page-aligned address with its entry's type and whether it opens
+// or closes the entry into one integer, so the scratch is 8 bytes per event and sorting is
+// an integer sort. Only the address matters for order: all events at one address are
+// applied before the range that follows it is emitted.
+class MapSanitizer {
+ public:
+  MapSanitizer(const SanitizeOptions& options, MemoryMap& out, MapWarnings& warnings)
+      : limit_(physical_limit(options)), out_(out), warnings_(warnings) {}
+
+  std::expected<void, MemoryMapError> run(std::span<const FirmwareRegion> entries) {
+    out_.clear();
+    if (entries.size() > MAX_FIRMWARE_REGIONS) {
+      return fail({MemoryMapErrorCode::TooManyEntries,
+                   static_cast<std::uint32_t>(MAX_FIRMWARE_REGIONS),
+                   entries[MAX_FIRMWARE_REGIONS]});
+    }
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      if (auto added = add_entry(static_cast<std::uint32_t>(i), entries[i]); !added) {
+        return fail(added.error());
+      }
+    }
+    // Heapsort: O(n log n) with no recursion and, unlike std::sort, fully inline — libc++
+    // keeps std::sort's integer instantiations in its shared library, absent in the kernel.
+    std::make_heap(events().begin(), events().begin() + event_count_);
+    std::sort_heap(events().begin(), events().begin() + event_count_);
+    if (auto swept = sweep(); !swept) return fail(swept.error());
+    if (out_.usable_bytes() == 0) return fail({MemoryMapErrorCode::NoUsableMemory});
+    return {};
+  }
+
+ private:
+  static constexpr std::uint64_t kEndBit = 1;
+  static constexpr unsigned kTypeShift = 1;
+  static constexpr std::uint64_t kTypeMask = 0x7;
+  static_assert(kRegionTypeCount <= kTypeMask + 1);
+
+  std::array<std::uint64_t, 2 * MAX_FIRMWARE_REGIONS>& events() { return out_.sweep_scratch_; }
+
+  std::unexpected<MemoryMapError> fail(MemoryMapError error) {
+    out_.clear();
+    return std::unexpected(error);
+  }
+
+  void warn(MapWarningKind kind, std::uint32_t index, const FirmwareRegion& entry,
+            RegionType type, PhysRange original, PhysRange adjusted) {
+    warnings_.add(MapWarning{.kind = kind,
+                             .entry_index = index,
+                             .original = original,
+                             .adjusted = adjusted,
+                             .type = type,
+                             .firmware_type = entry.type,
+                             .firmware_kind = entry.kind,
+                             .limit = limit_});
+  }
+
+  std::expected<void, MemoryMapError> add_entry(std::uint32_t index, const FirmwareRegion& entry) {
+    const FirmwareTypeInfo info = classify_firmware_type(entry.kind, entry.type);
+    const RegionType type = info.type;
+    std::uint64_t end = 0;
+    const bool overflowed = __builtin_add_overflow(entry.base, entry.length, &end);
+    if (overflowed && end != 0) {
+      return std::unexpected(MemoryMapError{MemoryMapErrorCode::EntryWraps, index, entry});
+    }
+    // Ends exactly at 2^64: saturate to the largest address (it is clipped below anyway).
+    const PhysRange original{entry.base, overflowed ? ~std::uint64_t{0} : end};
+
+    if (!info.known) warn(MapWarningKind::UnknownType, index, entry, type, original, original);
+    if (entry.length == 0) {
+      warn(MapWarningKind::ZeroLength, index, entry, type, original, {});
+      return {};
+    }
+    if (original.start >= limit_) {
+      warn(MapWarningKind::AbovePhysLimit, index, entry, type, original, {});
+      return {};
+    }
+    PhysRange clipped = original;
+    if (clipped.end > limit_) {
+      clipped.end = limit_;
+      warn(MapWarningKind::TrimmedToPhysLimit, index, entry, type, original, clipped);
+    }
+    PhysRange rounded;
+    if (type == RegionType::Usable) {
+      // clipped.end <= limit_ <= 2^46, so rounding up cannot overflow.
+      rounded = {align_up(clipped.start, PAGE_SIZE), align_down(clipped.end, PAGE_SIZE)};
+      if (rounded.empty()) {
+        warn(MapWarningKind::UsableBelowPage, index, entry, type, clipped, {});
+        return {};
+      }
+      if (rounded != clipped) {
+        warn(MapWarningKind::UsableNotAligned, index, entry, type, clipped, rounded);
+      }
+    } else {
+      rounded = {align_down(clipped.start, PAGE_SIZE), align_up(clipped.end, PAGE_SIZE)};
+    }
+    const std::uint64_t type_bits = static_cast<std::uint64_t>(type) << kTypeShift;
+    events()[event_count_++] = rounded.start | type_bits;
+    events()[event_count_++] = rounded.end | type_bits | kEndBit;
+    return {};
+  }
+
+  static Paddr address_of(std::uint64_t event) { return align_down(event, PAGE_SIZE); }
+
+  std::expected<void, MemoryMapError> sweep() {
+    std::array<std::uint32_t, kRegionTypeCount> active{};  // open entries per type
+    std::uint32_t open = 0;
+    std::size_t i = 0;
+    while (i < event_count_) {
+      const Paddr at = address_of(events()[i]);
+      for (; i < event_count_ && address_of(events()[i]) == at; ++i) {
+        const std::uint64_t event = events()[i];
+        const auto type = static_cast<std::size_t>((event >> kTypeShift) & kTypeMask);
+        if ((event & kEndBit) != 0) {
+          --active[type];
+          --open;
+        } else {
+          ++active[type];
+          ++open;
+        }
+      }
+      if (open == 0 || i == event_count_) continue;
+      const PhysRange range{at, address_of(events()[i])};
+      RegionType winner = RegionType::Usable;
+      for (unsigned t = 0; t < kRegionTypeCount; ++t) {
+        if (active[t] != 0) winner = static_cast<RegionType>(t);
+      }
+      if (!out_.append(range, winner)) {
+        return std::unexpected(MemoryMapError{MemoryMapErrorCode::MapFull});
+      }
+      if (open > 1) note_overlap(range, winner);
+    }
+    return {};
+  }
+
+  // One warning per contiguous overlapped stretch with one winner, not per sub-range.
+  void note_overlap(PhysRange range, RegionType winner) {
+    const auto list = warnings_.list();
+    if (warnings_.dropped() == 0 && !list.empty()) {
+      const MapWarning& last = list.back();
+      if (last.kind == MapWarningKind::Overlap && last.type == winner &&
+          last.original.end == range.start) {
+        warnings_.back().original.end = range.end;
+        warnings_.back().adjusted.end = range.end;
+        return;
+      }
+    }
+    warnings_.add(MapWarning{.kind = MapWarningKind::Overlap,
+                             .original = range,
+                             .adjusted = range,
+                             .type = winner});
+  }
+
+  Paddr limit_;
+  MemoryMap& out_;
+  MapWarnings& warnings_;
+  std::size_t event_count_ = 0;
+};
+
+Paddr physical_limit(const SanitizeOptions& options) {
+  unsigned bits = options.phys_addr_bits;
+  if (bits == 0 || bits > MAX_PADDR_BITS) bits = MAX_PADDR_BITS;
+  if (bits < 32) bits = 32;
+  return Paddr{1} << bits;
+}
+
+const char* memory_map_error_name(MemoryMapErrorCode code) {
+  switch (code) {
+    case MemoryMapErrorCode::TooManyEntries: return "TooManyEntries";
+    case MemoryMapErrorCode::EntryWraps: return "EntryWraps";
+    case MemoryMapErrorCode::NoUsableMemory: return "NoUsableMemory";
+    case MemoryMapErrorCode::MapFull: return "MapFull";
+  }
+  return "invalid";
+}
+
+void format_value(fmt::Sink& sink, const fmt::Spec&, const MemoryMapError& error) {
+  fmt::print(sink, "{}: ", memory_map_error_name(error.code));
+  switch (error.code) {
+    case MemoryMapErrorCode::TooManyEntries:
+      fmt::print(sink, "more than {} firmware entries", MAX_FIRMWARE_REGIONS);
+      break;
+    case MemoryMapErrorCode::EntryWraps:
+      fmt::print(sink, "entry {} (base {:#x}, length {:#x}) wraps past 2^64", error.entry_index,
+                 error.entry.base, error.entry.length);
+      break;
+    case MemoryMapErrorCode::NoUsableMemory:
+      sink.write("no usable memory left after sanitizing");
+      break;
+    case MemoryMapErrorCode::MapFull:
+      fmt::print(sink, "more than {} sanitized ranges", MAX_MAP_REGIONS);
+      break;
+  }
+}
+
+std::expected<void, MemoryMapError> sanitize_memory_map(std::span<const FirmwareRegion> entries,
+                                                        const SanitizeOptions& options,
+                                                        MemoryMap& out, MapWarnings& warnings) {
+  return MapSanitizer(options, out, warnings).run(entries);
+}
+
+}  // namespace mm

@@ -1,0 +1,70 @@
+// sanitize_memory_map: turns the firmware's memory map into keel's MemoryMap.
+//
+// Real firmware maps are unsorted, overlapping, duplicated, hold zero-length and
+// byte-granular entries (SeaBIOS ends low RAM at 0x9fbff), and may describe addresses the
+// CPU cannot reach. The sanitizer, in order, per entry:
+//   1. classifies the type number (firmware_types.h; unknown numbers → Reserved + warning);
+//   2. drops zero-length entries (warning); an entry with base + length > 2^64 is an error
+//      (an entry ending exactly at 2^64 is fine: its last byte is representable);
+//   3. clips to the physical limit: min(2^phys_addr_bits, MAX_PADDR) (warning);
+//   4. rounds: usable ranges shrink inward to 4 KiB boundaries (warning when that changes
+//      them), every other type grows outward — a partly reserved frame is reserved;
+// then sweeps all entries in address order: where several cover a range the most
+// restrictive type wins (region_type.h documents the order; warning), and adjacent ranges
+// of equal type merge. A map with no usable frame left is an error.
+//
+// No heap; O(n log n) for n entries; scratch lives inside MemoryMap.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <span>
+
+#include "mm/memmap/firmware_region.h"
+#include "mm/memmap/map_warnings.h"
+#include "mm/memmap/memory_map.h"
+#include "mm/types.h"
+
+namespace fmt {
+class Sink;
+struct Spec;
+}  // namespace fmt
+
+namespace mm {
+
+struct SanitizeOptions {
+  // CPUID 0x80000008 EAX[7:0]. 0 = unknown (use MAX_PADDR_BITS); values below 32 are
+  // treated as 32 (no x86-64 CPU has less; smaller values are hypervisor garbage).
+  unsigned phys_addr_bits = MAX_PADDR_BITS;
+};
+
+// The exclusive upper bound on usable physical addresses for `options`.
+Paddr physical_limit(const SanitizeOptions& options);
+
+enum class MemoryMapErrorCode : std::uint8_t {
+  TooManyEntries,  // more than MAX_FIRMWARE_REGIONS entries (entry_index = the first extra)
+  EntryWraps,      // base + length exceeds 2^64 (entry_index = that entry)
+  NoUsableMemory,  // nothing usable left after sanitizing (entry_index = kNoEntry)
+  MapFull,         // more than MAX_MAP_REGIONS output ranges (cannot happen for valid input)
+};
+const char* memory_map_error_name(MemoryMapErrorCode code);
+
+struct MemoryMapError {
+  MemoryMapErrorCode code;
+  std::uint32_t entry_index = kNoEntry;
+  FirmwareRegion entry{};  // a copy of the offending entry when entry_index is set
+  friend bool operator==(const MemoryMapError& a, const MemoryMapError& b) {
+    return a.code == b.code && a.entry_index == b.entry_index;
+  }
+};
+// "EntryWraps: entry 3 (base 0x..., length 0x...) wraps past 2^64"
+void format_value(fmt::Sink& sink, const fmt::Spec& spec, const MemoryMapError& error);
+
+// Writes the sanitized map to `out` (cleared first; left empty on error) and appends
+// warnings to `warnings`.
+std::expected<void, MemoryMapError> sanitize_memory_map(std::span<const FirmwareRegion> entries,
+                                                        const SanitizeOptions& options,
+                                                        MemoryMap& out, MapWarnings& warnings);
+
+}  // namespace mm

@@ -1,0 +1,38 @@
+// The sanitizer's properties as a checkable oracle, shared by the libFuzzer target and the
+// deterministic corpus test. Host-only (uses the standard library freely).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mm/memmap/firmware_region.h"
+
+namespace mm::testing {
+
+struct FuzzInput {
+  unsigned phys_addr_bits = 0;
+  std::vector<FirmwareRegion> entries;
+};
+
+// Byte 0 picks phys_addr_bits (value % 64); then 24-byte multiboot2 e820 entries (u64 base,
+// u64 length, u32 type, u32 reserved — whose low bit selects the EFI kind instead), little
+// endian, at most MAX_FIRMWARE_REGIONS + 1 of them; a trailing partial entry is ignored.
+FuzzInput decode_fuzz_input(const std::uint8_t* data, std::size_t size);
+
+// Runs the sanitizer (and, on success, the planner and the early allocator) and checks
+// every property; returns a description of the first violation, or nullopt.
+// On success: regions sorted, disjoint, non-empty, page aligned, equal neighbors merged,
+// below the physical limit; at every input and output boundary (±1 byte) the type equals
+// a brute-force reference (usable shrinks inward, others grow outward, the most
+// restrictive covering entry wins, holes stay holes); the plan backs every usable frame;
+// early allocations lie in usable, unreserved frames. On error: the error is justified.
+std::optional<std::string> sanitizer_property_violation(const FuzzInput& input);
+
+// The fuzzer entry's body: decodes, checks, aborts with the description on a violation.
+int run_sanitizer_fuzz_input(const std::uint8_t* data, std::size_t size);
+
+}  // namespace mm::testing

@@ -1,0 +1,27 @@
+// fmt::Sink into a std::string, for tests and host tools.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "mm/support/format.h"
+
+namespace mm::testing {
+
+class StringSink final : public fmt::Sink {
+ public:
+  void write(std::string_view text) override { text_.append(text); }
+  const std::string& str() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+template <typename T>
+std::string to_text(const T& value) {
+  StringSink sink;
+  fmt::print(sink, "{}", value);
+  return sink.str();
+}
+
+}  // namespace mm::testing

@@ -1,0 +1,28 @@
+#include "mm/meta/boot_frame_meta.h"
+
+#include <new>
+
+#include "mm/support/contract.h"
+
+namespace mm {
+namespace {
+
+[[noreturn]] void drop_boot_frame_meta(MetaSlot&) {
+  keel::contract_violation("assertion", "boot frames are never released",
+                           "a BootFrameMeta slot reached its drop hook",
+                           std::source_location::current());
+}
+
+}  // namespace
+
+constinit const FrameMetaVtable kBootFrameMetaVtable{
+    .name = "BootFrameMeta",
+    .drop = &drop_boot_frame_meta,
+};
+
+const BootFrameMeta* boot_meta_of(const MetaSlot& slot) {
+  if (slot.vtable != &kBootFrameMetaVtable) return nullptr;
+  return std::launder(reinterpret_cast<const BootFrameMeta*>(slot.storage));
+}
+
+}  // namespace mm

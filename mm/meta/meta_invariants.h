@@ -1,0 +1,47 @@
+// check_meta_invariants: a full walk of the metadata region that reports the first slot
+// breaking a rule. For tests and the `mm.check` boot key; O(backed slots + reserved frames).
+//
+// Rules, for every backed slot of frames [0, slot_count):
+//   - the slot's address is 64-byte aligned and maps back to its frame;
+//   - ref_count is REF_COUNT_UNUSED, REF_COUNT_UNIQUE or in [0, REF_COUNT_MAX];
+//   - an unused frame has no vtable (in_list may be non-zero: the buddy allocator keeps
+//     free frames in its lists), is usable per the map, and is in no boot reservation;
+//   - a boot frame (vtable &kBootFrameMetaVtable) has ref_count 1 and a valid FrameUsage.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+
+#include "mm/types.h"
+
+namespace fmt {
+class Sink;
+struct Spec;
+}  // namespace fmt
+
+namespace mm {
+
+enum class MetaInvariantKind : std::uint8_t {
+  NotInitialized,       // init_meta_region has not run
+  SlotMisaligned,       // slot address not 64-byte aligned (observed: the address)
+  SlotMismatch,         // meta_to_frame(frame_to_meta(pa)) != pa (observed: the address)
+  BadRefCount,          // not a defined state (observed: ref_count)
+  UnusedWithVtable,     // unused but metadata attached (observed: the vtable pointer)
+  UnusedNotUsable,      // unused but the map says the frame is not usable RAM
+  UnusedReserved,       // unused but a boot reservation covers it
+  BootFrameBadRefCount, // a BootFrameMeta slot whose count is not 1 (observed: ref_count)
+  BootFrameBadUsage,    // a BootFrameMeta with an out-of-range usage (observed: the byte)
+};
+const char* meta_invariant_kind_name(MetaInvariantKind kind);
+
+struct MetaInvariantViolation {
+  Paddr frame = 0;
+  MetaInvariantKind what;
+  std::uint64_t observed = 0;
+};
+// "frame 0x1234000: UnusedWithVtable: unused frame has metadata attached (observed 0x...)"
+void format_value(fmt::Sink& sink, const fmt::Spec& spec, const MetaInvariantViolation& v);
+
+std::expected<void, MetaInvariantViolation> check_meta_invariants();
+
+}  // namespace mm

@@ -1,0 +1,197 @@
+#include "mm/meta/meta_region.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <type_traits>
+
+#include "mm/hal.h"
+#include "mm/memmap/bounded_array.h"
+#include "mm/meta/boot_frame_meta.h"
+#include "mm/support/contract.h"
+
+namespace mm {
+namespace {
+
+constinit MemoryMap g_memory_map;
+constinit MetaRegion g_meta_region;
+constinit BoundedArray<Reservation, ReservationList::kCapacity> g_reservations;
+
+// The bytes of one initialized MetaSlot, built once and stored into every slot of a run.
+// A plain trivially copyable twin of MetaSlot: the slot region is raw memory until
+// initialized, and a memcpy of an implicit-lifetime aggregate creates the slots in it.
+struct SlotImage {
+  std::byte storage[FRAME_METADATA_MAX_SIZE];
+  std::uint64_t ref_count;
+  std::uint64_t in_list;
+  const FrameMetaVtable* vtable;
+};
+static_assert(sizeof(SlotImage) == sizeof(MetaSlot));
+static_assert(offsetof(SlotImage, ref_count) == offsetof(MetaSlot, ref_count));
+static_assert(offsetof(SlotImage, in_list) == offsetof(MetaSlot, in_list));
+static_assert(offsetof(SlotImage, vtable) == offsetof(MetaSlot, vtable));
+static_assert(std::is_trivially_copyable_v<SlotImage>);
+
+SlotImage unused_image() {
+  SlotImage image{};
+  image.ref_count = REF_COUNT_UNUSED;
+  return image;
+}
+
+SlotImage boot_frame_image(FrameUsage usage) {
+  SlotImage image{};
+  const BootFrameMeta meta{usage};
+  std::memcpy(image.storage, &meta, sizeof(meta));
+  image.ref_count = 1;
+  image.vtable = &kBootFrameMetaVtable;
+  return image;
+}
+
+// Stores `image` into the slots of frames [first, end): the hot loop of boot.
+void fill_slots(std::uint64_t first, std::uint64_t end, const SlotImage& image) {
+  auto* slot = reinterpret_cast<std::byte*>(hal::g_meta_base + first * sizeof(MetaSlot));
+  for (std::uint64_t i = first; i < end; ++i, slot += sizeof(MetaSlot)) {
+    std::memcpy(slot, &image, sizeof(SlotImage));
+  }
+}
+
+void fill_range(PhysRange range, const SlotImage& image) {
+  fill_slots(frame_to_index(range.start), frame_to_index(range.end), image);
+}
+
+// Like fill_range, for the few reserved frames: returns how many were unused before.
+std::uint64_t claim_range(PhysRange range, const SlotImage& image) {
+  std::uint64_t claimed = 0;
+  MetaSlot* slot = frame_to_meta(range.start);
+  for (Paddr pa = range.start; pa < range.end; pa += PAGE_SIZE, ++slot) {
+    if (slot->ref_count.load(std::memory_order_relaxed) == REF_COUNT_UNUSED) ++claimed;
+    std::memcpy(static_cast<void*>(slot), &image, sizeof(SlotImage));
+  }
+  return claimed;
+}
+
+bool same_plan(const MetaPlan& a, const MetaPlan& b) {
+  if (a.slot_count != b.slot_count || a.backed.size() != b.backed.size()) return false;
+  return std::equal(a.backed.begin(), a.backed.end(), b.backed.begin());
+}
+
+std::expected<void, MetaInitError> validate(const MemoryMap& map, const MetaPlan& plan,
+                                            std::span<const Reservation> reservations) {
+  if (hal::g_meta_base == 0 || !is_page_aligned(hal::g_meta_base)) {
+    return std::unexpected(MetaInitError::MetaBaseUnset);
+  }
+  for (const MemoryRegion& region : map.regions()) {
+    if (!is_page_aligned(region.range.start) || !is_page_aligned(region.range.end)) {
+      return std::unexpected(MetaInitError::MapNotSanitized);
+    }
+  }
+  const auto expected_plan = plan_meta_region(map);
+  if (!expected_plan) return std::unexpected(MetaInitError::MapNotSanitized);
+  if (!same_plan(*expected_plan, plan)) return std::unexpected(MetaInitError::PlanMismatch);
+  if (reservations.size() > ReservationList::kCapacity) {
+    return std::unexpected(MetaInitError::TooManyReservations);
+  }
+  return {};
+}
+
+}  // namespace
+
+const char* meta_init_error_name(MetaInitError error) {
+  switch (error) {
+    case MetaInitError::MetaBaseUnset: return "MetaBaseUnset";
+    case MetaInitError::MapNotSanitized: return "MapNotSanitized";
+    case MetaInitError::PlanMismatch: return "PlanMismatch";
+    case MetaInitError::TooManyReservations: return "TooManyReservations";
+  }
+  return "invalid";
+}
+
+const char* meta_slot_error_name(MetaSlotError error) {
+  switch (error) {
+    case MetaSlotError::NotInitialized: return "NotInitialized";
+    case MetaSlotError::NotAligned: return "NotAligned";
+    case MetaSlotError::OutOfRange: return "OutOfRange";
+    case MetaSlotError::InHole: return "InHole";
+  }
+  return "invalid";
+}
+
+std::expected<MetaInitStats, MetaInitError> init_meta_region(
+    const MemoryMap& map, const MetaPlan& plan, std::span<const Reservation> reservations) {
+  if (auto valid = validate(map, plan, reservations); !valid) {
+    return std::unexpected(valid.error());
+  }
+  g_meta_region.initialized = false;
+  MetaInitStats stats;
+  const SlotImage unused = unused_image();
+  const SlotImage hole = boot_frame_image(FrameUsage::Hole);
+
+  // Pass 1: every backed slot from the map alone.
+  for_each_backed_frame_range(plan, [&](std::uint64_t first, std::uint64_t end) {
+    stats.slots_initialized += end - first;
+    map.for_each_segment({first * PAGE_SIZE, end * PAGE_SIZE},
+                         [&](PhysRange part, std::optional<RegionType> type) {
+                           if (!type) {
+                             fill_range(part, hole);
+                           } else if (*type == RegionType::Usable) {
+                             fill_range(part, unused);
+                             stats.unused += frame_to_index(part.size());
+                           } else {
+                             fill_range(part, boot_frame_image(frame_usage_for(*type)));
+                           }
+                         });
+  });
+  // Pass 2: reservations take usable frames out of the free pool. Usable frames always
+  // have backed slots (that is how the plan is made), so no backing check is needed.
+  // Non-usable frames keep the firmware's label.
+  for (const Reservation& reservation : reservations) {
+    const SlotImage image = boot_frame_image(reservation.usage);
+    const PhysRange clipped{reservation.range.start,
+                            std::min(reservation.range.end, plan.covered().end)};
+    if (clipped.empty()) continue;
+    map.for_each_segment(clipped, [&](PhysRange part, std::optional<RegionType> type) {
+      if (type == RegionType::Usable) stats.unused -= claim_range(part, image);
+    });
+  }
+  stats.in_use = stats.slots_initialized - stats.unused;
+
+  if (&map != &g_memory_map) g_memory_map = map;
+  g_reservations.clear();
+  for (const Reservation& r : reservations) (void)g_reservations.push_back(r);
+  g_meta_region.plan = plan;
+  g_meta_region.slot_count = plan.slot_count;
+  g_meta_region.covered = plan.covered();
+  g_meta_region.slots_initialized = stats.slots_initialized;
+  g_meta_region.initialized = true;
+  return stats;
+}
+
+void reset_meta_region_for_testing() {
+  g_memory_map.clear();
+  g_reservations.clear();
+  g_meta_region = MetaRegion{};
+}
+
+const MemoryMap& memory_map() { return g_memory_map; }
+const MetaRegion& meta_region() { return g_meta_region; }
+std::span<const Reservation> boot_reservations() { return g_reservations.span(); }
+
+bool slot_is_backed(Paddr pa) {
+  return g_meta_region.initialized && g_meta_region.plan.slot_is_backed(pa);
+}
+
+std::expected<MetaSlot*, MetaSlotError> meta_slot_checked(Paddr pa) {
+  if (!g_meta_region.initialized) return std::unexpected(MetaSlotError::NotInitialized);
+  if (!is_page_aligned(pa)) return std::unexpected(MetaSlotError::NotAligned);
+  if (pa >= g_meta_region.covered.end) return std::unexpected(MetaSlotError::OutOfRange);
+  if (!g_meta_region.plan.slot_is_backed(pa)) return std::unexpected(MetaSlotError::InHole);
+  return frame_to_meta(pa);
+}
+
+MetaSlot& meta_slot(Paddr pa) {
+  const auto slot = meta_slot_checked(pa);
+  KASSERT_MSG(slot.has_value(), meta_slot_error_name(slot.error()));
+  return **slot;
+}
+
+}  // namespace mm

@@ -1,0 +1,95 @@
+// The frame metadata region after boot: initialization, the global description of it, and
+// checked slot lookup.
+//
+// Boot sequence (kernel; host tests do the same over SimMemory):
+//   1. sanitize_memory_map(...)                   → MemoryMap
+//   2. reserve image, boot info, modules, cmdline, framebuffer, low memory → ReservationList
+//   3. plan_meta_region(map)                      → MetaPlan
+//   4. back and map every plan.backed stretch at layout::FRAME_METADATA_BASE + offset with
+//      frames from EarlyFrameAllocator(map, reservations) (purpose MetaRegion), page
+//      tables likewise (EarlyPageTable); set hal::g_meta_base
+//   5. init_meta_region(map, plan, reservations.list())
+// After step 5 memory_map(), meta_region() and boot_reservations() describe the machine.
+// Frames the early allocator hands out after step 5 are not marked: retire it first.
+//
+// The globals are written once, single-threaded, before other CPUs start; afterwards they
+// are read-only, so readers need no lock.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <span>
+
+#include "mm/memmap/memory_map.h"
+#include "mm/memmap/reservation.h"
+#include "mm/meta/meta_plan.h"
+#include "mm/meta/meta_slot.h"
+#include "mm/types.h"
+
+namespace fmt {
+class Sink;
+struct Spec;
+}  // namespace fmt
+
+namespace mm {
+
+struct MetaRegion {
+  bool initialized = false;
+  PhysRange covered;                  // frames with slots: [0, slot_count × 4 KiB)
+  std::uint64_t slot_count = 0;
+  std::uint64_t slots_initialized = 0;  // backed slots written by init_meta_region
+  MetaPlan plan;
+};
+
+struct MetaInitStats {
+  std::uint64_t slots_initialized = 0;  // every backed slot below slot_count, once
+  std::uint64_t unused = 0;             // free frames (usable, not reserved)
+  std::uint64_t in_use = 0;             // boot frames: reserved, early-allocated, non-usable
+};
+
+enum class MetaInitError : std::uint8_t {
+  MetaBaseUnset,     // hal::g_meta_base is 0 or not page aligned
+  MapNotSanitized,   // a region is not page aligned, or the map has no usable memory
+  PlanMismatch,      // `plan` is not plan_meta_region(map)
+  TooManyReservations,  // more than ReservationList::kCapacity
+};
+const char* meta_init_error_name(MetaInitError error);
+
+// Writes every backed slot of frames [0, plan.slot_count): usable frames no reservation
+// covers become unused (ref_count REF_COUNT_UNUSED, in_list 0, vtable nullptr); all others
+// become boot frames (ref_count 1, BootFrameMeta) labeled with the reservation's usage
+// (usable frames; where reservations overlap, the last in the list wins) or the map's
+// type (non-usable frames and holes). Requires every plan.backed stretch to be writable at
+// hal::g_meta_base + offset. Runs at memory bandwidth: one 64-byte pattern store per slot,
+// no atomics. Then copies map, plan and reservations into the globals below.
+std::expected<MetaInitStats, MetaInitError> init_meta_region(
+    const MemoryMap& map, const MetaPlan& plan, std::span<const Reservation> reservations);
+
+const MemoryMap& memory_map();                      // empty before init_meta_region
+const MetaRegion& meta_region();                    // .initialized false before it
+std::span<const Reservation> boot_reservations();   // as passed to init_meta_region
+
+// True iff the region is initialized and `pa`'s frame has a backed slot.
+bool slot_is_backed(Paddr pa);
+
+enum class MetaSlotError : std::uint8_t {
+  NotInitialized,  // init_meta_region has not run
+  NotAligned,      // pa is not a frame address
+  OutOfRange,      // pa ≥ meta_region().covered.end: no slot exists
+  InHole,          // the slot lies in an unbacked part of the region (reading it would fault)
+};
+const char* meta_slot_error_name(MetaSlotError error);
+
+// The slot of frame `pa`, or why there is none. Use this wherever pa is not known to be
+// usable RAM; frame_to_meta() does no checks.
+std::expected<MetaSlot*, MetaSlotError> meta_slot_checked(Paddr pa);
+
+// Forgets the region (memory_map() empty, meta_region() uninitialized). For host tests
+// whose simulated memory goes away; the kernel never calls it.
+void reset_meta_region_for_testing();
+
+// The slot of frame `pa`; a contract violation (panic, naming the reason) if there is none.
+MetaSlot& meta_slot(Paddr pa);
+
+}  // namespace mm

@@ -1,0 +1,91 @@
+#include "tools/memmap/map_report.h"
+
+#include <memory>
+
+#include "mm/memmap/memory_map.h"
+#include "mm/memmap/sanitize.h"
+#include "mm/memmap/testing/string_sink.h"
+#include "mm/meta/memory_report.h"
+#include "mm/meta/meta_plan.h"
+
+namespace keel::memmap_tool {
+namespace {
+
+void print_json(std::ostream& out, const mm::MemoryMap& map, const mm::MetaPlan& plan) {
+  out << "{\"regions\":[";
+  bool first = true;
+  for (const mm::MemoryRegion& region : map.regions()) {
+    out << (first ? "" : ",") << "{\"base\":" << region.range.start << ",\"end\":" << region.range.end
+        << ",\"type\":\"" << mm::region_type_name(region.type) << "\"}";
+    first = false;
+  }
+  out << "],\"usable_bytes\":" << map.usable_bytes() << ",\"max_usable_end\":" << map.max_usable_end()
+      << ",\"meta\":{\"slots\":" << plan.slot_count << ",\"backed_bytes\":" << plan.backed_bytes
+      << "}}\n";
+}
+
+void print_text(std::ostream& out, const ParsedMap& parsed, const mm::MapWarnings& warnings,
+                const mm::MemoryMap& map, const mm::MetaPlan& plan) {
+  mm::testing::StringSink sink;
+  std::size_t efi = 0;
+  for (const auto& e : parsed.entries) efi += e.kind == mm::FirmwareMapKind::Efi ? 1 : 0;
+  fmt::print(sink, "firmware map: {} entries ({})\n", parsed.entries.size(),
+             efi == 0 ? "e820" : (efi == parsed.entries.size() ? "EFI" : "e820 and EFI"));
+  if (parsed.ignored_efi_entries != 0) {
+    fmt::print(sink, "  ({} efi: lines ignored: the e820 map is the one the OS used)\n",
+               parsed.ignored_efi_entries);
+  }
+  if (warnings.empty()) {
+    sink.write("warnings: none\n");
+  } else {
+    fmt::print(sink, "warnings: {}\n", warnings.size() + warnings.dropped());
+    warnings.print(sink, "  ");
+  }
+  sink.write("sanitized map:\n");
+  mm::print_memory_map(sink, map);
+  mm::print_memory_summary(sink, map, plan);
+  fmt::print(sink, "metadata plan: slots for [0x0, {:#x}), region {} of which backed:\n",
+             plan.covered().end, fmt::HumanBytes{plan.region_bytes});
+  for (const mm::MetaChunkRange& chunk : plan.backed) {
+    const std::uint64_t first_frame = chunk.offset / sizeof(mm::MetaSlot) * mm::PAGE_SIZE;
+    const std::uint64_t end_frame = (chunk.offset + chunk.length) / sizeof(mm::MetaSlot) * mm::PAGE_SIZE;
+    fmt::print(sink, "  +{:#x}..+{:#x} ({:>9}) slots of frames [{:#x}, {:#x})\n", chunk.offset,
+               chunk.offset + chunk.length, fmt::HumanBytes{chunk.length}, first_frame,
+               end_frame < plan.covered().end ? end_frame : plan.covered().end);
+  }
+  out << sink.str();
+}
+
+}  // namespace
+
+int report_map(const ParsedMap& parsed, const ReportOptions& options, std::ostream& out,
+               std::ostream& err) {
+  auto map = std::make_unique<mm::MemoryMap>();
+  mm::MapWarnings warnings;
+  const auto result = mm::sanitize_memory_map(parsed.entries, {options.phys_addr_bits}, *map, warnings);
+  if (!result) {
+    err << "memmap: " << options.source_name << ": ";
+    const std::uint32_t index = result.error().entry_index;
+    if (index != mm::kNoEntry && index < parsed.entry_lines.size()) {
+      err << "line " << parsed.entry_lines[index] << ": ";
+    }
+    err << mm::testing::to_text(result.error()) << "\n";
+    return kExitBadMap;
+  }
+  const auto plan = mm::plan_meta_region(*map);
+  if (!plan) {  // cannot happen after a successful sanitize; keep the tool honest anyway
+    err << "memmap: " << options.source_name << ": " << mm::meta_plan_error_name(plan.error()) << "\n";
+    return kExitBadMap;
+  }
+  if (options.json) {
+    mm::testing::StringSink sink;
+    warnings.print(sink, "memmap: warning: ");
+    err << sink.str();
+    print_json(out, *map, *plan);
+  } else {
+    print_text(out, parsed, warnings, *map, *plan);
+  }
+  return kExitOk;
+}
+
+}  // namespace keel::memmap_tool
