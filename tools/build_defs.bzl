@@ -68,3 +68,17 @@ def keel_fuzzer(name, copts = [], linkopts = [], **kwargs):
 
 def _host_only_constraint():
     return ["//tools/platforms:hosted"]
+
+def keel_host_bench(name, copts = [], linkopts = [], **kwargs):
+    """A Google Benchmark binary (Debian libbenchmark-dev): -O2, no sanitizers.
+
+    keel_library deps are compiled with ASan in the host config, so list the portable
+    sources the benchmark measures in `srcs` (header-only deps are fine).
+    """
+    keel_host_binary(
+        name = name,
+        sanitize = False,
+        copts = ["-DNDEBUG"] + copts,
+        linkopts = ["-lbenchmark", "-lpthread"] + linkopts,
+        **kwargs
+    )

@@ -1,0 +1,27 @@
+// AllocError: an allocation the allocator could not satisfy — what was asked, what is free.
+// Out of memory is an ordinary result, never a panic inside the allocator.
+#pragma once
+
+#include <cstdint>
+
+#include "mm/support/format.h"
+#include "mm/types.h"
+
+namespace mm {
+
+struct AllocError {
+  std::uint64_t requested_frames = 0;
+  std::uint64_t align_frames = 1;
+  std::uint64_t free_frames = 0;           // in the lists and the per-CPU caches
+  std::uint64_t largest_free_frames = 0;   // the largest free block in the lists
+};
+
+inline void format_value(fmt::Sink& sink, const fmt::Spec&, const AllocError& e) {
+  fmt::print(sink,
+             "out of memory: asked for {} frame(s) ({}) aligned to {} frame(s); free: {} "
+             "frame(s) ({}), largest free block {} frame(s)",
+             e.requested_frames, fmt::HumanBytes{e.requested_frames * PAGE_SIZE}, e.align_frames,
+             e.free_frames, fmt::HumanBytes{e.free_frames * PAGE_SIZE}, e.largest_free_frames);
+}
+
+}  // namespace mm

@@ -1,0 +1,72 @@
+// BuddyAllocator: the global free lists of orders 0..MAX_ORDER behind one interrupt-safe
+// spinlock. Blocks are aligned to their size; allocation splits, freeing coalesces with
+// the buddy while the buddy is a free block of the same order (in_list = order + 1).
+//
+// It hands out and takes back frame *indices* of UNUSED frames; claiming a frame (its
+// metadata and count) is the handles' job. The per-CPU caches sit in front of it.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "mm/allocator/free_list.h"
+#include "mm/allocator/order.h"
+#include "mm/allocator/usable_ranges.h"
+#include "mm/support/spinlock.h"
+#include "mm/support/thread_annotations.h"
+#include "mm/types.h"
+
+namespace mm {
+
+// What the lists hold; read by stats and invariant checks under the lock.
+struct BuddyState {
+  std::array<FreeList, NR_ORDERS> lists{};
+  std::uint64_t free_frames = 0;
+};
+
+class BuddyAllocator {
+ public:
+  constexpr BuddyAllocator() = default;
+
+  // Empties the lists and records `usable` (see UsableRanges::assign). Returns false if
+  // there are too many ranges.
+  bool reset(std::span<const PhysRange> usable, Paddr limit) TA_EXCL(lock_);
+  const UsableRanges& usable() const { return usable_; }
+
+  // Takes every run of UNUSED, unlisted frames in the usable ranges. Returns the frames
+  // taken; work is one slot read per frame plus O(blocks × MAX_ORDER).
+  std::uint64_t adopt_unused_frames() TA_EXCL(lock_);
+
+  // The head index of a block of 2^order frames, split from the smallest larger block if
+  // needed; nullopt if no block of order ≥ `order` is free. The frames are UNUSED and on
+  // no list: the caller owns them.
+  std::optional<std::uint64_t> alloc_block(unsigned order) TA_EXCL(lock_);
+  // Up to out.size() blocks of `order` under one lock acquisition; returns how many.
+  std::size_t alloc_blocks(unsigned order, std::span<std::uint64_t> out) TA_EXCL(lock_);
+
+  // Takes back blocks of `order` (heads UNUSED, on no list), coalescing each.
+  void free_blocks(unsigned order, std::span<const std::uint64_t> heads) TA_EXCL(lock_);
+  // Takes back frames [first, first + n) as maximal aligned blocks, coalescing each.
+  void free_range(std::uint64_t first, std::uint64_t n) TA_EXCL(lock_);
+
+  // Runs fn(const BuddyState&) under the lock (stats, invariant checks).
+  template <typename Fn>
+  decltype(auto) inspect(Fn&& fn) const TA_EXCL(lock_) {
+    keel::SpinLockGuard guard(lock_);
+    return fn(static_cast<const BuddyState&>(state_));
+  }
+
+ private:
+  std::optional<std::uint64_t> alloc_block_locked(unsigned order) TA_REQ(lock_);
+  void free_block_locked(std::uint64_t index, unsigned order) TA_REQ(lock_);
+  void free_range_locked(std::uint64_t first, std::uint64_t n) TA_REQ(lock_);
+
+  mutable keel::SpinLock lock_;
+  BuddyState state_ TA_GUARDED(lock_);
+  UsableRanges usable_;  // written by reset() only, before the allocator is shared
+};
+
+}  // namespace mm

@@ -1,0 +1,10 @@
+// The allocator's global state, shared by its .cc files (not part of the public API).
+#pragma once
+
+#include "mm/allocator/buddy.h"
+
+namespace mm::allocator_detail {
+
+BuddyAllocator& global_buddy();
+
+}  // namespace mm::allocator_detail

@@ -1,0 +1,96 @@
+// PerCpuCache: each CPU's stash of free blocks of orders 0..CACHED_MAX_ORDER, in front of
+// the buddy lock so the common allocation and free take no shared lock. Refills take
+// CACHE_BATCH blocks from the buddy under one lock acquisition; a full cache gives its
+// CACHE_BATCH oldest blocks back.
+//
+// Cached blocks are UNUSED with in_list = cache_list_id(order): from_unused refuses them,
+// and the buddy does not coalesce with them (they look allocated to it) until drained.
+//
+// Callers run with interrupts disabled (hal::InterruptGuard) on the CPU that owns the
+// cache. Counters are atomics only so stats may read other CPUs' counts.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "mm/allocator/buddy.h"
+#include "mm/allocator/order.h"
+#include "mm/hal.h"
+
+namespace mm {
+
+inline constexpr unsigned CACHED_MAX_ORDER = 3;
+inline constexpr std::size_t CACHE_CAPACITY = 64;
+inline constexpr std::size_t CACHE_BATCH = 32;
+
+class alignas(64) PerCpuCache {
+ public:
+  constexpr PerCpuCache() = default;
+
+  // A block of `order` (≤ CACHED_MAX_ORDER), refilling from `buddy` if empty.
+  // The block's frames are UNUSED and on no list.
+  std::optional<std::uint64_t> pop(unsigned order, BuddyAllocator& buddy) {
+    OrderCache& cache = orders_[order];
+    std::uint32_t count = cache.count.load(std::memory_order_relaxed);
+    if (count == 0) [[unlikely]] {
+      count = refill(order, buddy);
+      if (count == 0) return std::nullopt;
+    }
+    --count;
+    const std::uint64_t head = cache.heads[count];
+    cache.count.store(count, std::memory_order_relaxed);
+    slot_at(head).in_list.store(0, std::memory_order_relaxed);
+    return head;
+  }
+
+  // Caches a free block of `order` (head UNUSED, on no list).
+  void push(unsigned order, std::uint64_t head, BuddyAllocator& buddy) {
+    OrderCache& cache = orders_[order];
+    std::uint32_t count = cache.count.load(std::memory_order_relaxed);
+    if (count == CACHE_CAPACITY) [[unlikely]] count = drain_oldest(order, buddy);
+    slot_at(head).in_list.store(cache_list_id(order), std::memory_order_relaxed);
+    cache.heads[count] = head;
+    cache.count.store(count + 1, std::memory_order_relaxed);
+  }
+
+  // Gives every cached block back to the buddy lists (where they coalesce).
+  void drain(BuddyAllocator& buddy);
+
+  std::uint64_t cached_blocks(unsigned order) const {
+    return orders_[order].count.load(std::memory_order_relaxed);
+  }
+  std::uint64_t cached_frames() const {
+    std::uint64_t frames = 0;
+    for (unsigned o = 0; o <= CACHED_MAX_ORDER; ++o) frames += cached_blocks(o) * order_frames(o);
+    return frames;
+  }
+  // fn(order, head) for each cached block (quiescent systems: tests, invariant checks).
+  template <typename Fn>
+  void for_each_block(Fn&& fn) const {
+    for (unsigned o = 0; o <= CACHED_MAX_ORDER; ++o) {
+      for (std::uint64_t i = 0; i < cached_blocks(o); ++i) fn(o, orders_[o].heads[i]);
+    }
+  }
+  void clear() {
+    for (OrderCache& cache : orders_) cache.count.store(0, std::memory_order_relaxed);
+  }
+
+ private:
+  struct OrderCache {
+    std::array<std::uint64_t, CACHE_CAPACITY> heads{};
+    std::atomic<std::uint32_t> count{0};
+  };
+
+  std::uint32_t refill(unsigned order, BuddyAllocator& buddy);
+  std::uint32_t drain_oldest(unsigned order, BuddyAllocator& buddy);
+
+  std::array<OrderCache, CACHED_MAX_ORDER + 1> orders_{};
+};
+
+// The cache of CPU `cpu` (< hal::MAX_CPUS).
+PerCpuCache& cpu_cache(unsigned cpu);
+
+}  // namespace mm

@@ -1,0 +1,43 @@
+#include "mm/allocator/stats.h"
+
+#include "mm/allocator/global.h"
+#include "mm/hal.h"
+
+namespace mm {
+
+AllocatorStats allocator_stats() {
+  AllocatorStats stats;
+  allocator_detail::global_buddy().inspect([&](const BuddyState& state) {
+    for (unsigned o = 0; o < NR_ORDERS; ++o) {
+      stats.free_blocks[o] = state.lists[o].size();
+      if (!state.lists[o].empty()) stats.largest_free_order = static_cast<int>(o);
+    }
+    stats.listed_frames = state.free_frames;
+  });
+  for (unsigned cpu = 0; cpu < hal::MAX_CPUS; ++cpu) {
+    const PerCpuCache& cache = cpu_cache(cpu);
+    for (unsigned o = 0; o <= CACHED_MAX_ORDER; ++o) stats.cached_blocks[o] += cache.cached_blocks(o);
+    stats.cached_frames += cache.cached_frames();
+  }
+  stats.total_free_frames = stats.listed_frames + stats.cached_frames;
+  stats.usable_frames = allocator_detail::global_buddy().usable().total_frames();
+  return stats;
+}
+
+void format_value(fmt::Sink& sink, const fmt::Spec&, const AllocatorStats& s) {
+  fmt::print(sink, "frame allocator: {} of {} frames free ({} of {}); {} in per-CPU caches\n",
+             s.total_free_frames, s.usable_frames, fmt::HumanBytes{s.total_free_frames * PAGE_SIZE},
+             fmt::HumanBytes{s.usable_frames * PAGE_SIZE}, s.cached_frames);
+  fmt::print(sink, "  largest free block: order {} ({})\n", s.largest_free_order,
+             fmt::HumanBytes{s.largest_free_frames() * PAGE_SIZE});
+  for (unsigned o = 0; o < NR_ORDERS; ++o) {
+    const std::uint64_t cached = o <= CACHED_MAX_ORDER ? s.cached_blocks[o] : 0;
+    if (s.free_blocks[o] == 0 && cached == 0) continue;
+    fmt::print(sink, "  order {:>2} ({:>8}): {:>8} free blocks, {:>4} cached\n", o,
+               fmt::HumanBytes{order_frames(o) * PAGE_SIZE}, s.free_blocks[o], cached);
+  }
+}
+
+void print_stats(fmt::Sink& sink) { fmt::print(sink, "{}", allocator_stats()); }
+
+}  // namespace mm

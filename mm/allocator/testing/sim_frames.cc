@@ -1,0 +1,48 @@
+#include "mm/allocator/testing/sim_frames.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "mm/frame/frame_meta.h"
+#include "mm/frame/meta_bounds.h"
+
+namespace mm::testing {
+
+MetaSlot& slot_of(Paddr pa) { return *frame_to_meta(pa); }
+
+void SimFrames::mark_reserved(Paddr pa) {
+  MetaSlot& slot = slot_of(pa);
+  write_meta(slot, ReservedMeta{});
+  slot.in_list.store(0);
+  slot.ref_count.store(1);
+}
+
+SimFrames::SimFrames(std::uint64_t phys_end, std::span<const PhysRange> usable,
+                     std::span<const Paddr> boot_frames)
+    : memory_(phys_end) {
+  g_max_paddr = memory_.phys_end();
+  for (Paddr pa = 0; pa < memory_.phys_end(); pa += PAGE_SIZE) mark_reserved(pa);
+  for (const PhysRange& range : usable) {
+    for (Paddr pa = align_up(range.start, PAGE_SIZE); pa + PAGE_SIZE <= range.end && pa < phys_end;
+         pa += PAGE_SIZE) {
+      MetaSlot& slot = slot_of(pa);
+      slot.vtable = nullptr;
+      slot.ref_count.store(REF_COUNT_UNUSED);
+    }
+  }
+  for (const Paddr pa : boot_frames) mark_reserved(pa);
+  auto summary = init_frame_allocator(usable);
+  if (!summary) {
+    std::fprintf(stderr, "SimFrames: init_frame_allocator failed\n");
+    std::abort();
+  }
+  summary_ = *summary;
+}
+
+SimFrames::~SimFrames() {
+  // Leave the allocator empty so nothing points into the unmapped simulation.
+  (void)init_frame_allocator({});
+  g_max_paddr = 0;
+}
+
+}  // namespace mm::testing

@@ -1,0 +1,45 @@
+// SimFrames: a host-test world of frames, independent of mm/meta's region init.
+//
+// Simulates physical memory [0, phys_end) (mm::testing::SimMemory), sets g_max_paddr, marks
+// the slots of `usable` frames UNUSED and every other frame in use (count 1, ReservedMeta),
+// then marks `boot_frames` in use too (boot allocations inside usable RAM), then
+// (re-)initializes the global frame allocator over `usable`. One at a time.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <vector>
+
+#include "mm/allocator/frame_allocator.h"
+#include "mm/testing/sim_memory.h"
+#include "mm/types.h"
+
+namespace mm::testing {
+
+// The metadata of frames the fixture marks in use (firmware / boot frames stand-ins).
+struct ReservedMeta {};
+
+class SimFrames {
+ public:
+  SimFrames(std::uint64_t phys_end, std::span<const PhysRange> usable,
+            std::span<const Paddr> boot_frames = {});
+  SimFrames(std::uint64_t phys_end, std::initializer_list<PhysRange> usable)
+      : SimFrames(phys_end, std::span<const PhysRange>(usable.begin(), usable.size())) {}
+  ~SimFrames();
+
+  SimMemory& memory() { return memory_; }
+  const AllocatorInitSummary& init_summary() const { return summary_; }
+
+  // Marks one frame in use (count 1, ReservedMeta), as boot code would; before init only.
+  static void mark_reserved(Paddr pa);
+
+ private:
+  SimMemory memory_;
+  AllocatorInitSummary summary_;
+};
+
+// The slot of a frame, for tests that inspect or corrupt state.
+MetaSlot& slot_of(Paddr pa);
+
+}  // namespace mm::testing

@@ -1,0 +1,171 @@
+// Frame<M>: a reference-counted handle to one 4 KiB frame whose metadata is an M.
+// Frame<DynMeta> (AnyFrame) is the type-erased handle, with checked down-casts.
+//
+// The count lives in the frame's MetaSlot and counts every handle plus every page-table
+// mapping of the frame (page tables hold raw references: into_raw/from_raw, or
+// inc_frame_ref_for_mapping / dec_frame_ref_for_mapping). A Frame is a single slot pointer.
+//
+// Ordering: copy adds a reference with relaxed order; the release uses release order and the
+// last one an acquire fence before dropping the metadata (Arc's protocol). Then the frame
+// goes back to the allocator. Overflowing REF_COUNT_MAX and releasing a frame that is not
+// shared (double free) are contract panics with the frame's address.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <utility>
+
+#include "mm/frame/frame_meta.h"
+#include "mm/frame/frame_ref.h"
+#include "mm/frame/get_frame_error.h"
+#include "mm/frame/handle_access.h"
+#include "mm/frame/slot_ops.h"
+#include "mm/frame/untyped.h"
+#include "mm/meta/meta_slot.h"
+#include "mm/support/contract.h"
+#include "mm/types.h"
+
+namespace mm {
+
+template <FrameMetaParam M>
+class Frame {
+ public:
+  Frame() = delete;
+
+  // Claims an unused frame (the anchor's from_unused): UNUSED → busy → count 1, with
+  // `meta` as its metadata. Errors: NotAligned, OutOfBound, and for a frame that is not
+  // unused, the state it is in (InUse, Unique, Busy). On error nothing changes.
+  static std::expected<Frame, GetFrameError> from_unused(Paddr pa, M meta)
+    requires AnyFrameMeta<M>
+  {
+    auto slot = slot::get_from_unused(pa, std::move(meta), /*as_unique=*/false);
+    if (!slot) return std::unexpected(slot.error());
+    return Frame(*slot);
+  }
+
+  // Adds a reference to an in-use (shared) frame. Errors: NotAligned, OutOfBound, Unused,
+  // Unique, Busy; for typed M, InUse when the frame's metadata is not an M (the reference
+  // taken to look is given back).
+  static std::expected<Frame, GetFrameError> from_in_use(Paddr pa) {
+    auto slot = slot::get_from_in_use(pa);
+    if (!slot) return std::unexpected(slot.error());
+    Frame frame(*slot);
+    if constexpr (AnyFrameMeta<M>) {
+      if (!slot::holds<M>(**slot)) return std::unexpected(GetFrameError::InUse);
+    }
+    return frame;
+  }
+
+  // Restores a reference forgotten by into_raw (or counted for a mapping). Requires:
+  // page-aligned, in the metadata region, the frame shared (1..REF_COUNT_MAX) and, for
+  // typed M, holding an M. Restoring the same raw reference twice is a double free.
+  static Frame from_raw(Paddr pa) {
+    KREQUIRES(is_page_aligned(pa) && has_slot(pa));
+    MetaSlot* slot = frame_to_meta(pa);
+    const std::uint64_t count = slot->ref_count.load(std::memory_order_relaxed);
+    KREQUIRES(count >= 1 && count <= REF_COUNT_MAX);
+    if constexpr (AnyFrameMeta<M>) KREQUIRES(slot::holds<M>(*slot));
+    return Frame(slot);
+  }
+
+  // Forgets the handle without releasing its reference; from_raw restores it.
+  [[nodiscard]] Paddr into_raw() && {
+    const Paddr pa = paddr();
+    slot_ = nullptr;
+    return pa;
+  }
+
+  Frame(const Frame& other) : slot_(other.slot_) { slot::inc_ref(checked_slot()); }
+  Frame(Frame&& other) noexcept : slot_(std::exchange(other.slot_, nullptr)) {}
+  Frame& operator=(Frame other) noexcept {
+    std::swap(slot_, other.slot_);
+    return *this;
+  }
+  ~Frame() {
+    if (slot_ != nullptr) slot::release_ref<M>(*slot_);
+  }
+
+  // Up-casts to the type-erased handle (keeps the reference).
+  template <AnyFrameMeta From>
+    requires std::same_as<M, DynMeta>
+  Frame(Frame<From>&& typed) noexcept : slot_(HandleAccess::take(typed)) {}  // NOLINT
+  template <AnyFrameMeta From>
+    requires std::same_as<M, DynMeta>
+  Frame(const Frame<From>& typed) : Frame(Frame<From>(typed)) {}  // NOLINT
+
+  // Down-casts a type-erased handle: the typed handle if the metadata is a T, otherwise
+  // this handle back, untouched.
+  template <AnyFrameMeta T>
+    requires std::same_as<M, DynMeta>
+  std::expected<Frame<T>, Frame> downcast() && {
+    if (!is<T>()) return std::unexpected(std::move(*this));
+    return HandleAccess::adopt<Frame<T>>(std::exchange(slot_, nullptr));
+  }
+
+  template <AnyFrameMeta T>
+  bool is() const {
+    return slot::holds<T>(checked_slot());
+  }
+
+  const M& meta() const
+    requires AnyFrameMeta<M>
+  {
+    return slot::meta_of<M>(checked_slot());
+  }
+  const FrameMetaVtable& vtable() const { return *checked_slot().vtable; }
+  const char* meta_type_name() const { return vtable().name; }
+
+  Paddr paddr() const { return meta_to_frame(&checked_slot()); }
+  Paddr start_paddr() const { return paddr(); }
+  // The level of the page-table entry that maps this frame: always 1 (4 KiB) for now.
+  PagingLevel map_level() const { return 1; }
+  std::uint64_t size() const { return PAGE_SIZE; }
+  // Handles plus mappings. Other CPUs may change it at any time: a hint, not a lock.
+  std::uint64_t reference_count() const {
+    return checked_slot().ref_count.load(std::memory_order_relaxed);
+  }
+
+  FrameRef<M> borrow() const [[clang::lifetimebound]] {
+    return HandleAccess::adopt<FrameRef<M>>(&checked_slot());
+  }
+
+  UntypedBytes bytes() const
+    requires AnyUFrameMeta<M>
+  {
+    return {paddr(), PAGE_SIZE};
+  }
+
+  friend bool operator==(const Frame& a, const Frame& b) { return a.slot_ == b.slot_; }
+
+ private:
+  friend struct HandleAccess;
+  explicit Frame(MetaSlot* slot) : slot_(slot) {}
+
+  // A moved-from handle is empty; using it is a bug, caught here rather than as a wild read.
+  MetaSlot& checked_slot() const {
+    KASSERT(slot_ != nullptr);
+    return *slot_;
+  }
+
+  MetaSlot* slot_;
+};
+
+using AnyFrame = Frame<DynMeta>;
+using UFrame = Frame<UntypedMeta>;
+
+static_assert(sizeof(Frame<UntypedMeta>) == 8);
+static_assert(sizeof(AnyFrame) == 8);
+
+// Raw reference helpers for page tables: a mapping of a frame counts as a reference.
+// inc: requires that the caller already holds a reference (a handle or another mapping).
+inline void inc_frame_ref_for_mapping(Paddr pa) {
+  KREQUIRES(is_page_aligned(pa) && has_slot(pa));
+  slot::inc_ref(*frame_to_meta(pa));
+}
+// dec: drops a mapping's reference; the last one frees the frame.
+inline void dec_frame_ref_for_mapping(Paddr pa) {
+  KREQUIRES(is_page_aligned(pa) && has_slot(pa));
+  slot::release_ref(*frame_to_meta(pa));
+}
+
+}  // namespace mm

@@ -1,0 +1,35 @@
+// GetFrameError: why a frame handle could not be made from a physical address.
+#pragma once
+
+#include <cstdint>
+
+#include "mm/support/format.h"
+
+namespace mm {
+
+enum class GetFrameError : std::uint8_t {
+  Unused,      // the frame is free (from_in_use wanted an in-use frame)
+  InUse,       // the frame is in use (from_unused wanted a free frame), or in use as another type
+  Busy,        // the frame is being claimed or released by someone else right now
+  Unique,      // the frame is owned by a UniqueFrame
+  OutOfBound,  // the address is beyond the metadata region
+  NotAligned,  // the address is not page-aligned
+};
+
+constexpr const char* get_frame_error_name(GetFrameError e) {
+  switch (e) {
+    case GetFrameError::Unused: return "Unused";
+    case GetFrameError::InUse: return "InUse";
+    case GetFrameError::Busy: return "Busy";
+    case GetFrameError::Unique: return "Unique";
+    case GetFrameError::OutOfBound: return "OutOfBound";
+    case GetFrameError::NotAligned: return "NotAligned";
+  }
+  return "GetFrameError(?)";
+}
+
+inline void format_value(fmt::Sink& sink, const fmt::Spec& spec, GetFrameError e) {
+  fmt::format_value(sink, spec, get_frame_error_name(e));
+}
+
+}  // namespace mm

@@ -1,0 +1,28 @@
+// The extent of the frame metadata region: which frames have a MetaSlot one may touch.
+//
+// Set once by the boot code after the metadata-region init (mm/meta), before any frame
+// handle exists; host tests set them next to their SimMemory:
+//   g_max_paddr       frames [0, g_max_paddr) have slots (mm/meta: slot_count × PAGE_SIZE)
+//   g_slot_is_backed  optional: for a sparsely backed region, whether a slot below
+//                     g_max_paddr is actually mapped (mm/meta's slot_is_backed); null
+//                     means every slot below g_max_paddr is.
+// Frame handles refuse addresses without a slot (GetFrameError::OutOfBound).
+#pragma once
+
+#include <cstdint>
+
+#include "mm/types.h"
+
+namespace mm {
+
+inline constinit Paddr g_max_paddr = 0;
+inline constinit bool (*g_slot_is_backed)(Paddr) = nullptr;
+
+inline std::uint64_t meta_slot_count() { return g_max_paddr / PAGE_SIZE; }
+
+// Whether the (page-aligned) frame `pa` has a readable slot.
+inline bool has_slot(Paddr pa) {
+  return pa < g_max_paddr && (g_slot_is_backed == nullptr || g_slot_is_backed(pa));
+}
+
+}  // namespace mm
