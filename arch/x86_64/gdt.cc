@@ -2,6 +2,14 @@
 
 #include <cstddef>
 
+#include "arch/x86_64/cpu.h"
+#include "mm/hal.h"
+
+// boot/entry.S: the early page tables. boot_pt_kernel holds the 1024 4 KiB PTEs that map
+// physical 0..4 MiB at the kernel image base; both symbols are physical addresses.
+extern "C" std::uint64_t boot_pml4[];
+extern "C" std::uint64_t boot_pt_kernel[];
+
 namespace arch {
 namespace {
 
@@ -35,10 +43,39 @@ constexpr std::size_t GDT_ENTRIES = 7;  // null, kcode, kdata, udata, ucode, TSS
 alignas(16) constinit std::uint64_t g_gdt[GDT_ENTRIES] = {};
 alignas(16) constinit Tss g_tss = {};
 
-// The IST stacks, in .bss. TODO(mm): once the kernel page tables are keel's own, unmap
-// the page below each stack (or move them to KSTACKS with guards) so an overflow faults
-// instead of silently corrupting the neighbouring stack.
-alignas(16) constinit std::byte g_ist_stacks[3][IST_STACK_SIZE] = {};
+// The IST stacks, in .bss, each right above its own guard page. init_gdt_and_tss unmaps
+// the guards in the boot page tables, so an IST stack that overflows faults (#PF, then
+// #DF on IST1) instead of silently corrupting whatever lies below it.
+//
+// NOTE(mm, kernel address space): the boot page tables are replaced when mm builds the
+// kernel's own. The new kernel-image mapping must leave ist_guard_page(1..3) unmapped
+// too (as it must boot_stack_guard), or move these stacks to KSTACKS with guards;
+// otherwise the guards silently become ordinary memory again.
+constexpr std::uint64_t kPageSize = 4096;
+static_assert(IST_GUARD_SIZE == kPageSize);
+struct alignas(kPageSize) IstStackWithGuard {
+  std::byte guard[kPageSize];
+  std::byte stack[IST_STACK_SIZE];
+};
+static_assert(IST_STACK_SIZE % kPageSize == 0);
+constinit IstStackWithGuard g_ist_stacks[3] = {};
+
+constexpr std::uint64_t KERNEL_IMAGE_VMA = 0xffff'ffff'8000'0000;  // boot/linker.ld
+constexpr std::uint64_t BOOT_PT_KERNEL_ENTRIES = 1024;              // 4 MiB of 4 KiB pages
+
+// Clears the boot PTE that maps the kernel-image page at `va`, if the boot page tables
+// are still the live ones (CR3) and map it. Returns whether the page is now unmapped.
+bool unmap_in_boot_page_tables(std::uint64_t va) {
+  const auto pml4_paddr = reinterpret_cast<std::uint64_t>(boot_pml4);
+  if ((read_cr3() & ~std::uint64_t{0xfff}) != pml4_paddr) return false;
+  const std::uint64_t index = (va - KERNEL_IMAGE_VMA) / kPageSize;
+  if (va < KERNEL_IMAGE_VMA || index >= BOOT_PT_KERNEL_ENTRIES) return false;
+  auto* ptes = static_cast<volatile std::uint64_t*>(
+      mm::hal::phys_to_virt(reinterpret_cast<std::uint64_t>(boot_pt_kernel)));
+  ptes[index] = 0;
+  invlpg(va);
+  return true;
+}
 
 // A 16-byte "available 64-bit TSS" descriptor (type 0x9), split over two GDT slots.
 void set_tss_descriptor(std::uint64_t* slot, std::uint64_t base, std::uint32_t limit) {
@@ -51,14 +88,23 @@ void set_tss_descriptor(std::uint64_t* slot, std::uint64_t base, std::uint32_t l
 
 StackRange ist_stack(std::uint8_t slot) {
   if (slot < 1 || slot > 3) return {0, 0};
-  const auto lo = reinterpret_cast<std::uint64_t>(&g_ist_stacks[slot - 1][0]);
+  const auto lo = reinterpret_cast<std::uint64_t>(&g_ist_stacks[slot - 1].stack[0]);
   return {lo, lo + IST_STACK_SIZE};
+}
+
+StackRange ist_guard_page(std::uint8_t slot) {
+  if (slot < 1 || slot > 3) return {0, 0};
+  const auto lo = reinterpret_cast<std::uint64_t>(&g_ist_stacks[slot - 1].guard[0]);
+  return {lo, lo + kPageSize};
 }
 
 void init_gdt_and_tss() {
   g_tss = Tss{};
   g_tss.iomap_base = sizeof(Tss);
-  for (std::uint8_t slot = 1; slot <= 3; ++slot) g_tss.ist[slot - 1] = ist_stack(slot).hi;
+  for (std::uint8_t slot = 1; slot <= 3; ++slot) {
+    g_tss.ist[slot - 1] = ist_stack(slot).hi;
+    unmap_in_boot_page_tables(ist_guard_page(slot).lo);
+  }
 
   g_gdt[0] = 0;
   g_gdt[KERNEL_CS / 8] = KERNEL_CODE64;

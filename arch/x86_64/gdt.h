@@ -19,9 +19,11 @@ inline constexpr std::uint8_t IST_DOUBLE_FAULT = 1;
 inline constexpr std::uint8_t IST_NMI = 2;
 inline constexpr std::uint8_t IST_MACHINE_CHECK = 3;
 inline constexpr std::uint64_t IST_STACK_SIZE = 16 * 1024;
+inline constexpr std::uint64_t IST_GUARD_SIZE = 4096;  // one unmapped page below each
 
 // Builds the GDT and TSS, loads GDTR, reloads CS (far return), DS/ES/SS, zeroes FS/GS and
 // loads TR. Call once per CPU with interrupts disabled (boot CPU only until SMP).
+// While the boot page tables are live it also unmaps the guard page below each IST stack.
 void init_gdt_and_tss();
 
 // [lo, hi) of IST stack `slot` (1..3), for backtrace bounds and guard-page setup.
@@ -29,5 +31,7 @@ struct StackRange {
   std::uint64_t lo, hi;
 };
 StackRange ist_stack(std::uint8_t slot);
+// The unmapped page right below IST stack `slot` (1..3); an overflow of that stack faults.
+StackRange ist_guard_page(std::uint8_t slot);
 
 }  // namespace arch

@@ -1,0 +1,78 @@
+#include "arch/x86_64/acpi/acpi.h"
+
+#include <cstring>
+
+#include "mm/hal.h"
+#include "mm/support/format.h"
+
+namespace arch::acpi {
+namespace {
+
+// The early linear map covers physical 0..4 GiB; ACPI tables above it are unreadable here.
+constexpr std::uint64_t kEarlyLinearLimit = std::uint64_t{4} << 30;
+
+// Where a BIOS keeps the RSDP (ACPI 6.5, 5.2.5.1): the first KiB of the EBDA, whose
+// real-mode segment is the u16 at 0x40E, or the read-only BIOS area 0xE0000-0xFFFFF.
+constexpr std::uint64_t kEbdaSegmentPointer = 0x40e;
+constexpr std::uint64_t kEbdaScanSize = 1024;
+constexpr std::uint64_t kEbdaLowest = 0x80000;   // the EBDA lives just below 640 KiB
+constexpr std::uint64_t kEbdaHighest = 0xa0000;
+constexpr std::uint64_t kBiosAreaBase = 0xe0000;
+constexpr std::uint64_t kBiosAreaSize = 0x20000;
+
+constinit AcpiTables g_tables;
+constinit bool g_found = false;
+constinit std::optional<AcpiFailure> g_failure;
+
+std::span<const std::byte> read_phys(std::uint64_t paddr, std::uint64_t size) {
+  if (paddr >= kEarlyLinearLimit) return {};
+  const std::uint64_t available = kEarlyLinearLimit - paddr;
+  return {static_cast<const std::byte*>(mm::hal::phys_to_virt(paddr)),
+          static_cast<std::size_t>(size < available ? size : available)};
+}
+
+}  // namespace
+
+std::optional<Rsdp> find_rsdp_in_bios_areas() {
+  std::uint16_t segment = 0;
+  std::memcpy(&segment, read_phys(kEbdaSegmentPointer, 2).data(), sizeof(segment));
+  const std::uint64_t ebda = std::uint64_t{segment} << 4;
+  if (ebda >= kEbdaLowest && ebda < kEbdaHighest) {
+    if (auto rsdp = scan_for_rsdp(&read_phys, ebda, kEbdaScanSize)) return rsdp;
+  }
+  return scan_for_rsdp(&read_phys, kBiosAreaBase, kBiosAreaSize);
+}
+
+void init(const boot::BootInfo& info, fmt::Sink& sink) {
+  std::uint64_t rsdp_paddr = info.acpi_rsdp_paddr;
+  std::uint8_t revision = info.acpi_rsdp_revision;
+  static_assert(boot::ACPI_RSDP_REVISION_UNKNOWN == kRsdpRevisionUnknown);
+  if (rsdp_paddr == 0) {
+    const auto found = find_rsdp_in_bios_areas();
+    if (!found) {
+      g_failure = AcpiFailure{AcpiError::NoRsdp};
+      fmt::print(sink, "acpi: none: the loader passed no RSDP and no valid \"RSD PTR \" is in "
+                       "the EBDA or 0xE0000-0xFFFFF; no ACPI power-off or reset register\n");
+      return;
+    }
+    rsdp_paddr = found->paddr;
+    revision = kRsdpRevisionUnknown;
+    fmt::print(sink, "acpi: the loader passed no RSDP; found one at {:#x} in the BIOS area\n",
+               rsdp_paddr);
+  }
+  auto tables = discover(&read_phys, rsdp_paddr, revision);
+  if (!tables) {
+    g_failure = tables.error();
+    fmt::print(sink, "acpi: unusable: {}; no ACPI power-off or reset register\n", tables.error());
+    return;
+  }
+  g_tables = *tables;
+  g_found = true;
+  print_summary(sink, g_tables);
+}
+
+const AcpiTables* tables() { return g_found ? &g_tables : nullptr; }
+
+std::optional<AcpiFailure> init_failure() { return g_failure; }
+
+}  // namespace arch::acpi

@@ -1,0 +1,32 @@
+// ACPI in the kernel: finds the RSDP (the loader's, else a BIOS-area scan), validates the
+// tables through the early linear map and keeps what power.cc needs. The parsing itself
+// is portable (discovery.h).
+#pragma once
+
+#include <optional>
+
+#include "arch/x86_64/acpi/discovery.h"
+#include "boot/boot_info.h"
+
+namespace fmt {
+class Sink;
+}  // namespace fmt
+
+namespace arch::acpi {
+
+// Call once from kernel_main, after the consoles and the boot info and before anything
+// calls power_off()/reboot(). Prints the one-line summary (plus warning lines for any
+// problem) to `sink`. The RSDP is scanned for in the EBDA and 0xE0000-0xFFFFF only when
+// the loader gave none.
+void init(const boot::BootInfo& info, fmt::Sink& sink);
+
+// What init() found; nullptr before init() or when no usable RSDP/root table exists.
+const AcpiTables* tables();
+// Why tables() is nullptr after init() (nullopt before init() or on success).
+std::optional<AcpiFailure> init_failure();
+
+// The BIOS way of finding the RSDP: the first KiB of the EBDA, then 0xE0000-0xFFFFF.
+// init() uses it only when the loader passed none (UEFI firmware need not put one there).
+std::optional<Rsdp> find_rsdp_in_bios_areas();
+
+}  // namespace arch::acpi
