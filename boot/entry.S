@@ -156,7 +156,10 @@ common32:
     rdmsr
     orl $((1 << 8) | (1 << 11)), %eax
     wrmsr
+    /* PVH starts with CR0 as at reset: caches disabled (CD, NW). Enable them, or every
+       access is uncached on real CPUs and under KVM (TCG does not model it). */
     movl %cr0, %eax
+    andl $~((1 << 30) | (1 << 29)), %eax
     orl $((1 << 31) | (1 << 16) | 1), %eax
     movl %eax, %cr0
 
@@ -285,6 +288,7 @@ boot_pdpt_low:   .skip 4096
 boot_pd_low:     .skip 4 * 4096
 boot_pdpt_high:  .skip 4096
 boot_pd_kernel:  .skip 4096
+    .globl boot_pt_kernel     /* arch/x86_64/gdt.cc unmaps the IST guard pages in it */
 boot_pt_kernel:  .skip 2 * 4096
 boot_stack32:    .skip 4096
 boot_stack32_top:

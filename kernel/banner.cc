@@ -1,6 +1,7 @@
 #include "kernel/banner.h"
 
 #include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/memory_types.h"
 #include "kernel/console.h"
 
 namespace kernel {
@@ -52,6 +53,7 @@ void print_banner(fmt::Sink& sink, const boot::BootInfo& info) {
                info.acpi_rsdp_revision);
   }
   arch::print_cpu_features(sink);
+  arch::print_memory_types(sink);
 }
 
 void print_raw_memory_map(fmt::Sink& sink, const boot::BootInfo& info) {

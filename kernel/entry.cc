@@ -10,6 +10,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
+#include "arch/x86_64/memory_types.h"
 #include "boot/boot_info.h"
 #include "kernel/boot_phases.h"
 #include "kernel/console.h"
@@ -79,6 +80,7 @@ void parse_boot_info(std::uint32_t path, std::uint32_t magic, std::uint64_t info
 extern "C" [[noreturn]] void kernel_entry(std::uint32_t path, std::uint32_t magic,
                                           std::uint64_t info_paddr) {
   kernel::boot_phases().mark(kernel::BootPhase::LongMode);
+  arch::ensure_write_back_default();
   mm::hal::g_linear_base = mm::layout::LINEAR_MAP_BASE;
   run_init_array();
   console::init_serial();

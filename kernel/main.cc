@@ -3,21 +3,23 @@
 #include <array>
 #include <string_view>
 
+#include "arch/x86_64/acpi/acpi.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/power.h"
 #include "arch/x86_64/qemu_exit.h"
 #include "boot/cmdline.h"
 #include "kernel/banner.h"
 #include "kernel/boot_phases.h"
 #include "kernel/console.h"
 #include "kernel/ktest/ktest.h"
+#include "kernel/mm_init/mm_init.h"
 
 namespace kernel {
 namespace {
 
 // Keys keel understands; anything else on the command line is warned about, not fatal.
-constexpr std::array<std::string_view, 11> kKnownKeys = {
-    "ktest", "ktest.filter", "kbench", "kbench.", "console", "mm.check",
-    "poweroff", "reboot", "loglevel", "no1gb", "nola57"};
+constexpr std::array<std::string_view, 8> kKnownKeys = {
+    "ktest", "ktest.filter", "kbench", "kbench.", "console", "mm.check", "poweroff", "reboot"};
 
 [[noreturn]] void finish_tests(const ktest::RunSummary& summary) {
   const bool ok = summary.failed == 0;
@@ -39,6 +41,8 @@ void kernel_main(const boot::BootInfo& info) {
     console::print("cmdline: console={} is not serial, fb or both; keeping both\n", *which);
   }
   print_raw_memory_map(out, info);
+  arch::acpi::init(info, out);  // before mm: the loader's RSDP copy lives in its info block
+  init_memory(info, cmdline.has("mm.check"));
 
   boot_phases().mark(BootPhase::Ready);
   console::print("keel: ready\n");
@@ -46,10 +50,8 @@ void kernel_main(const boot::BootInfo& info) {
   if (cmdline.has("ktest")) {
     finish_tests(ktest::run_all(cmdline.find("ktest.filter").value_or("")));
   }
-  if (cmdline.has("poweroff")) {
-    console::print("keel: powering off\n");
-    arch::qemu_debug_exit(arch::QEMU_EXIT_POWEROFF);
-  }
+  if (cmdline.has("poweroff")) arch::power_off();
+  if (cmdline.has("reboot")) arch::reboot();
   console::print("keel: nothing more to do; halted (use ktest or kbench on the command line)\n");
   arch::halt_forever();
 }

@@ -74,12 +74,8 @@ struct RunSummary {
 };
 
 // Runs the tests whose "suite.name" matches `filter` (a glob with * and ?; empty = all).
+// A panic inside a test is caught through kernel/recovery.h and judged like a fault.
 RunSummary run_all(std::string_view filter);
-
-// True while a test that expects a panic runs; the panic path then calls
-// on_expected_panic(), which resumes the runner and does not return.
-bool panic_expected();
-[[noreturn]] void on_expected_panic();
 
 }  // namespace ktest
 

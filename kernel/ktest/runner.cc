@@ -7,6 +7,7 @@
 #include "kernel/console.h"
 #include "kernel/ktest/glob.h"
 #include "kernel/ktest/ktest.h"
+#include "kernel/recovery.h"
 
 extern "C" const ktest::TestCase __ktests_start[];
 extern "C" const ktest::TestCase __ktests_end[];
@@ -43,6 +44,13 @@ bool on_exception(arch::TrapFrame& frame) {
   return true;
 }
 
+// The panic path calls this (through kernel::g_panic_recovery) after printing its report.
+void resume_after_panic() {
+  g_recovery.panicked = true;
+  keel_longjmp(&g_recovery.resume, kResumedFromPanic);
+}
+constexpr kernel::PanicRecovery kPanicRecovery{"ktest", &resume_after_panic};
+
 class DiagnosticSink final : public fmt::Sink {
  public:
   void write(std::string_view text) override { console::sink().write(text); }
@@ -65,10 +73,13 @@ enum class Outcome { Pass, Fail, Skip };
 Outcome run_one(const TestCase& test, Context& context) {
   g_recovery = Recovery{};
   g_recovery.test = &test;
+  const kernel::PanicRecovery* const previous_recovery = kernel::g_panic_recovery;
+  kernel::g_panic_recovery = &kPanicRecovery;  // any panic inside a test is recovered and judged
   const int resumed = keel_setjmp(&g_recovery.resume);
   if (resumed == 0) {
     test.body(context);
   }
+  kernel::g_panic_recovery = previous_recovery;
   g_recovery.test = nullptr;
 
   switch (test.expect) {
@@ -118,15 +129,6 @@ fmt::Sink& diagnostic_sink() { return g_diagnostics; }
 void Context::fail(std::source_location where, const char* check) {
   ++failures_;
   print_diagnostic("{}:{}: {} failed", where.file_name(), where.line(), check);
-}
-
-bool panic_expected() {
-  return g_recovery.test != nullptr;  // any panic inside a test is recovered and judged
-}
-
-void on_expected_panic() {
-  g_recovery.panicked = true;
-  keel_longjmp(&g_recovery.resume, kResumedFromPanic);
 }
 
 RunSummary run_all(std::string_view filter) {

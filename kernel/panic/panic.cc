@@ -7,15 +7,8 @@
 #include "arch/x86_64/qemu_exit.h"
 #include "kernel/console.h"
 #include "kernel/panic/backtrace.h"
+#include "kernel/recovery.h"
 #include "mm/support/contract.h"
-
-// The ktest runner (kernel/ktest/runner.cc) recovers panics that a test expects. Declared
-// weak here rather than depending on //kernel:ktest, which would be a dependency cycle
-// (ktest -> arch exceptions -> panic); in a kernel without the runner they are null.
-namespace ktest {
-[[gnu::weak]] bool panic_expected();
-[[gnu::weak, noreturn]] void on_expected_panic();
-}  // namespace ktest
 
 namespace keel {
 namespace {
@@ -23,11 +16,6 @@ namespace {
 // 0: running; 1: panicking; 2: panicked while panicking; 3+: give up printing.
 constinit std::atomic<unsigned> g_panic_depth{0};
 constinit unsigned g_this_depth = 0;  // depth of the panic being printed
-
-bool ktest_expects_panic() {
-  return &ktest::panic_expected != nullptr && &ktest::on_expected_panic != nullptr &&
-         ktest::panic_expected();
-}
 
 }  // namespace
 
@@ -59,11 +47,13 @@ fmt::Sink& begin() {
 }
 
 [[noreturn]] void finish() {
-  if (g_this_depth == 1 && ktest_expects_panic()) {
-    console::sink().write("(panic caught by the ktest runner)\n");
+  // A test or benchmark runner (kernel/recovery.h) resumes after the panic it caught.
+  if (const kernel::PanicRecovery* recovery = kernel::g_panic_recovery;
+      g_this_depth == 1 && recovery != nullptr) {
+    fmt::print(console::sink(), "(panic caught by the {} runner)\n", recovery->runner);
     g_this_depth = 0;
     g_panic_depth.store(0, std::memory_order_release);
-    ktest::on_expected_panic();
+    recovery->resume();
   }
   console::sink().write(g_this_depth == 1 ? "System halted.\n" : "Halting.\n");
   panic_halt();

@@ -1,0 +1,50 @@
+#include "arch/x86_64/memory_types.h"
+
+#include "arch/x86_64/cpu.h"
+
+namespace arch {
+namespace {
+
+constexpr std::uint32_t kMsrMtrrCap = 0xfe;
+constexpr std::uint32_t kMsrMtrrDefType = 0x2ff;
+constexpr std::uint32_t kMsrPat = 0x277;
+constexpr std::uint64_t kMtrrEnable = 1ull << 11;
+constexpr std::uint64_t kMtrrFixedEnable = 1ull << 10;
+constexpr std::uint64_t kTypeWriteBack = 6;
+
+bool has_mtrr() { return (cpuid(1).edx & (1u << 12)) != 0; }
+
+constinit bool g_changed = false;
+
+}  // namespace
+
+bool ensure_write_back_default() {
+  if (!has_mtrr()) return false;
+  const std::uint64_t def_type = rdmsr(kMsrMtrrDefType);
+  if (def_type & kMtrrEnable) return false;
+  // No variable ranges are set up, so disable them all before enabling: stale garbage in
+  // an MTRR pair must not mark RAM uncacheable.
+  const unsigned variable = rdmsr(kMsrMtrrCap) & 0xff;
+  for (unsigned i = 0; i < variable; ++i) wrmsr(0x201 + 2 * i, 0);  // PHYSMASKn.valid = 0
+  // The SDM's MTRR update sequence, short form: nothing was cached under UC, but write
+  // back and invalidate anyway, and flush the TLB so no stale memory type survives.
+  asm volatile("wbinvd" ::: "memory");
+  wrmsr(kMsrMtrrDefType, (def_type & ~(0xffull | kMtrrFixedEnable)) | kMtrrEnable | kTypeWriteBack);
+  asm volatile("wbinvd" ::: "memory");
+  write_cr3(read_cr3());
+  g_changed = true;
+  return true;
+}
+
+void print_memory_types(fmt::Sink& sink) {
+  if (!has_mtrr()) {
+    fmt::print(sink, "cpu: MTRRs: not present\n");
+    return;
+  }
+  const std::uint64_t def_type = rdmsr(kMsrMtrrDefType);
+  fmt::print(sink, "cpu: MTRRs: default type {}, {}{}; PAT {:#018x}\n", def_type & 0xff,
+             def_type & kMtrrEnable ? "enabled" : "disabled",
+             g_changed ? " (enabled by keel: no firmware set them up)" : "", rdmsr(kMsrPat));
+}
+
+}  // namespace arch

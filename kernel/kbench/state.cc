@@ -1,0 +1,35 @@
+#include <string_view>
+
+#include "kernel/kbench/kbench.h"
+
+namespace kbench {
+
+std::uint64_t& Counters::operator[](const char* name) {
+  const std::string_view wanted = name != nullptr ? name : "";
+  for (std::size_t i = 0; i < count_; ++i) {
+    if (wanted == names_[i]) return values_[i];
+  }
+  if (count_ == kMaxCounters || name == nullptr) {
+    overflowed_ = true;
+    return scratch_;
+  }
+  names_[count_] = name;
+  values_[count_] = 0;
+  return values_[count_++];
+}
+
+std::uint64_t State::start_loop() {
+  started_ = true;
+  if (skip_reason_ != nullptr || error_reason_ != nullptr) return 0;
+  timing_ = true;
+  timer_start_ = arch::rdtsc_ordered();
+  return max_iterations_;
+}
+
+void State::finish_loop() {
+  if (finished_) return;
+  pause_timing();
+  finished_ = true;
+}
+
+}  // namespace kbench

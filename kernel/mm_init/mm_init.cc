@@ -1,0 +1,205 @@
+#include "kernel/mm_init/mm_init.h"
+
+#include <array>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/early_paging.h"
+#include "arch/x86_64/tsc.h"
+#include "kernel/boot_phases.h"
+#include "kernel/console.h"
+#include "kernel/panic/panic.h"
+#include "mm/allocator/frame_allocator.h"
+#include "mm/allocator/invariants.h"
+#include "mm/allocator/stats.h"
+#include "mm/frame/meta_bounds.h"
+#include "mm/hal.h"
+#include "mm/layout.h"
+#include "mm/memmap/early_frame_allocator.h"
+#include "mm/memmap/reservation.h"
+#include "mm/memmap/sanitize.h"
+#include "mm/meta/memory_report.h"
+#include "mm/meta/meta_invariants.h"
+#include "mm/meta/meta_plan.h"
+#include "mm/meta/meta_region.h"
+
+extern "C" char __kernel_phys_start[];
+extern "C" char __kernel_phys_end[];
+
+namespace kernel {
+namespace {
+
+constexpr std::uint64_t kGiB = 1ull << 30;
+// The boot page tables map physical 0..4 GiB at the linear-map base.
+constexpr std::uint64_t kEarlyLinearLimit = 4 * kGiB;
+
+constinit mm::MemoryMap g_sanitized;
+constinit mm::MapWarnings g_warnings;
+constinit mm::ReservationList g_reservations;
+constinit MemoryInitReport g_report;
+
+template <typename T, typename E>
+T expect_ok(std::expected<T, E>&& result, const char* what) {
+  if (!result) panic("mm init: {} failed: {}", what, result.error());
+  if constexpr (!std::is_void_v<T>) return *std::move(result);
+}
+
+template <typename E>
+void expect_ok(std::expected<void, E>&& result, const char* what) {
+  if (!result) panic("mm init: {} failed: {}", what, result.error());
+}
+
+void reserve(std::uint64_t start, std::uint64_t size, mm::FrameUsage usage, const char* what) {
+  if (size == 0) return;
+  if (auto r = g_reservations.add(start, size, usage); !r) {
+    panic("mm init: reserving {} [{:#x}, +{:#x}) failed: {}", what, start, size,
+          mm::reservation_error_name(r.error()));
+  }
+}
+
+void reserve_boot_occupants(const boot::BootInfo& info) {
+  if (auto r = mm::reserve_low_memory(g_reservations); !r) {
+    panic("mm init: reserving low memory failed: {}", mm::reservation_error_name(r.error()));
+  }
+  const auto kernel_start = reinterpret_cast<std::uint64_t>(__kernel_phys_start);
+  const auto kernel_end = reinterpret_cast<std::uint64_t>(__kernel_phys_end);
+  reserve(kernel_start, kernel_end - kernel_start, mm::FrameUsage::KernelImage, "the kernel image");
+  reserve(info.info_paddr, info.info_size, mm::FrameUsage::BootInfo, "the boot information");
+  for (std::size_t i = 0; i < info.module_count; ++i) {
+    const auto& module = info.modules[i];
+    reserve(module.start, module.end - module.start, mm::FrameUsage::Module, "a module");
+  }
+  if (info.framebuffer.present()) {
+    reserve(info.framebuffer.paddr,
+            std::uint64_t{info.framebuffer.pitch} * info.framebuffer.height,
+            mm::FrameUsage::Framebuffer, "the framebuffer");
+  }
+}
+
+// Page-table pages for early mappings, from the early allocator (below 4 GiB).
+std::uint64_t early_table_frame(void* context) {
+  auto& early = *static_cast<mm::EarlyFrameAllocator*>(context);
+  auto frame = early.allocate(1, mm::FrameUsage::EarlyPageTable);
+  return frame ? *frame : 0;
+}
+
+void early_map_or_panic(std::uint64_t va, std::uint64_t pa, std::uint64_t size, bool use_1g,
+                        mm::EarlyFrameAllocator& early, const char* what) {
+  const auto result = arch::early_map(va, pa, size, use_1g, &early_table_frame, &early);
+  if (!result.ok) {
+    panic("mm init: mapping {} at {:#x} failed: {}", what, result.va,
+          arch::early_map_error_name(result.error));
+  }
+}
+
+// The boot tables map RAM only up to 4 GiB; map the rest before anything touches it.
+void extend_linear_map(const mm::MemoryMap& map, mm::EarlyFrameAllocator& early, bool use_1g) {
+  const std::uint64_t end = mm::align_up(map.max_usable_end(), 2ull << 20);
+  if (end <= kEarlyLinearLimit) return;
+  early_map_or_panic(mm::layout::LINEAR_MAP_BASE + kEarlyLinearLimit, kEarlyLinearLimit,
+                     end - kEarlyLinearLimit, use_1g, early, "the linear map above 4 GiB");
+}
+
+// Backs each planned 2 MiB-aligned stretch of the metadata region with physical memory.
+void back_meta_region(const mm::MetaPlan& plan, mm::EarlyFrameAllocator& early) {
+  for (const auto& chunk : plan.backed) {
+    auto backing = early.allocate(chunk.length / mm::PAGE_SIZE, mm::FrameUsage::MetaRegion,
+                                  mm::META_CHUNK_SIZE);
+    if (!backing) {
+      panic("mm init: no {} of RAM below 4 GiB for the frame metadata: {}",
+            fmt::HumanBytes{chunk.length}, mm::early_alloc_error_name(backing.error()));
+    }
+    early_map_or_panic(mm::layout::FRAME_METADATA_BASE + chunk.offset, *backing, chunk.length,
+                       /*use_1g_pages=*/false, early, "the frame metadata");
+  }
+}
+
+std::uint64_t cycles_to_us(std::uint64_t cycles, std::uint64_t hz) {
+  return hz == 0 ? 0 : cycles * 1000 / (hz / 1000);
+}
+
+}  // namespace
+
+const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invariants) {
+  auto& out = console::sink();
+  const auto& cpu = arch::detect_cpu_features();
+
+  expect_ok(mm::sanitize_memory_map(info.regions(), {cpu.phys_addr_bits}, g_sanitized, g_warnings),
+            "sanitizing the firmware memory map");
+  g_warnings.print(out, "memmap: warning: ");
+  boot_phases().mark(BootPhase::MemoryMap);
+
+  reserve_boot_occupants(info);
+  const mm::MetaPlan plan = expect_ok(mm::plan_meta_region(g_sanitized), "planning the metadata");
+
+  // Early allocations (metadata backing, their page tables) must all happen before the
+  // slots are initialized: init_meta_region marks exactly what was reserved by then.
+  mm::EarlyFrameAllocator early(g_sanitized, g_reservations,
+                                {mm::LOW_MEMORY_END, kEarlyLinearLimit});
+  extend_linear_map(g_sanitized, early, cpu.pages_1g);
+  back_meta_region(plan, early);
+
+  mm::hal::g_meta_base = mm::layout::FRAME_METADATA_BASE;
+  const std::uint64_t meta_start = arch::rdtsc();
+  const auto stats = expect_ok(mm::init_meta_region(g_sanitized, plan, g_reservations.list()),
+                               "initializing the frame metadata");
+  g_report.meta_init_cycles = arch::rdtsc() - meta_start;
+  g_report.meta_slots = stats.slots_initialized;
+  g_report.usable_bytes = g_sanitized.usable_bytes();
+  mm::g_max_paddr = mm::meta_region().slot_count * mm::PAGE_SIZE;
+  mm::g_slot_is_backed = &mm::slot_is_backed;
+  boot_phases().mark(BootPhase::MetaRegion);
+
+  mm::print_memory_map(out, g_sanitized);
+  mm::print_memory_summary(out, g_sanitized, plan);
+  const auto hz = arch::calibrate_tsc().hz;
+  const std::uint64_t slot_gib_milli = stats.slots_initialized * mm::PAGE_SIZE / (kGiB / 1000);
+  fmt::print(out, "mm: {} slots initialized ({} unused, {} in use) in {} cycles", stats.slots_initialized,
+             stats.unused, stats.in_use, g_report.meta_init_cycles);
+  if (hz != 0 && slot_gib_milli != 0) {
+    const std::uint64_t us = cycles_to_us(g_report.meta_init_cycles, hz);
+    fmt::print(out, " = {} us, {} us per GiB of RAM covered", us, us * 1000 / slot_gib_milli);
+  }
+  fmt::print(out, "\n");
+
+  // The buddy allocator takes every unused frame inside the usable regions.
+  std::array<mm::PhysRange, mm::MAX_MAP_REGIONS> usable{};
+  std::size_t usable_count = 0;
+  for (const auto& region : g_sanitized.regions()) {
+    if (region.type == mm::RegionType::Usable) usable[usable_count++] = region.range;
+  }
+  const std::uint64_t alloc_start = arch::rdtsc();
+  const auto summary = expect_ok(
+      mm::init_frame_allocator(std::span<const mm::PhysRange>(usable.data(), usable_count)),
+      "initializing the frame allocator");
+  g_report.allocator_init_cycles = arch::rdtsc() - alloc_start;
+  boot_phases().mark(BootPhase::Allocator);
+  fmt::print(out, "mm: allocator: {} of {} usable frames free in {} ranges ({} cycles)\n",
+             summary.free_frames, summary.usable_frames, summary.ranges,
+             g_report.allocator_init_cycles);
+  mm::print_stats(out);
+
+  if (check_invariants && !check_memory_invariants(out)) {
+    panic("mm.check: memory invariants violated at boot (see above)");
+  }
+  return g_report;
+}
+
+bool check_memory_invariants(fmt::Sink& sink) {
+  bool ok = true;
+  if (auto meta = mm::check_meta_invariants(); !meta) {
+    fmt::print(sink, "mm.check: metadata: {}\n", meta.error());
+    ok = false;
+  } else {
+    fmt::print(sink, "mm.check: metadata invariants hold\n");
+  }
+  if (auto alloc = mm::check_allocator_invariants(); !alloc) {
+    fmt::print(sink, "mm.check: allocator: {}\n", alloc.error());
+    ok = false;
+  } else {
+    fmt::print(sink, "mm.check: allocator invariants hold\n");
+  }
+  return ok;
+}
+
+}  // namespace kernel
