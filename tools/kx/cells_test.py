@@ -1,0 +1,110 @@
+import dataclasses
+import pathlib
+import tempfile
+import unittest
+from unittest import mock
+
+import cells
+import ktap
+import qemu
+
+FAKE_QEMU = str(pathlib.Path(__file__).parent / "testdata" / "fake_qemu.py")
+
+
+# The matrix's PVH cell, so the tests use the real Cell type.
+PVH = next(c for c in cells.load_matrix() if c.firmware == "pvh" and c.accel == "tcg")
+
+
+def scenario(name: str, **kw):
+    kw = {"timeout": 20, **kw}
+    return dataclasses.replace(PVH, name=f"pvh-{name}", kernel_args=(f"fake={name}",), **kw)
+
+
+class RunCellsTest(unittest.TestCase):
+    def setUp(self):
+        self.logs = pathlib.Path(tempfile.mkdtemp())
+        self.elf = self.logs / "keel.elf"
+        self.elf.write_bytes(b"\x7fELF")
+
+    def run_cells(self, *cell_list, **kw):
+        return cells.run_cells(cell_list, self.elf, logs=self.logs, jobs=2,
+                               qemu_binary=FAKE_QEMU, **kw)
+
+    def test_passing_cell(self):
+        [r] = self.run_cells(scenario("pass"))
+        self.assertEqual(r.problems, [])
+        self.assertEqual((r.passed, r.failed, r.skipped), (3, 0, 1))
+        self.assertEqual(r.log, self.logs / "pvh-pass.log")
+        self.assertEqual(cells.describe_failures(r), [])
+
+    def test_failing_case_is_named_with_its_cell(self):
+        [r] = self.run_cells(scenario("fail"))
+        self.assertEqual(r.problems, [])
+        self.assertEqual((r.passed, r.failed), (2, 1))
+        lines = cells.describe_failures(r)
+        self.assertEqual(lines[0], "FAIL pvh-fail: mm.memmap/rejects_wrapping  [not ok]")
+        self.assertIn("# rejects_wrapping: EXPECT_EQ failed at mm/memmap.cc:42", lines[1])
+        self.assertTrue(lines[-1].endswith("pvh-fail.log"))
+
+    def test_panic_mid_suite(self):
+        [r] = self.run_cells(scenario("crash"))
+        self.assertEqual([p for p, _ in r.report.failures()],
+                         ["mm.memmap/<missing #2>", "<missing #2>"])
+        self.assertIn("kernel panic (exit status 37)", r.problems)
+        self.assertEqual(r.failed, 3)  # two missing results and the panic
+
+    def test_timeout(self):
+        [r] = self.run_cells(scenario("hang", timeout=1))
+        self.assertIn("timed out after 1 s", r.problems)
+        self.assertGreaterEqual(r.failed, 1)
+
+    def test_exit_status_must_agree_with_the_log(self):
+        [r] = self.run_cells(scenario("lie"))
+        self.assertIn("kernel exited with 'tests passed' (33) but the KTAP log has failures",
+                      r.problems)
+
+    def test_no_output(self):
+        [r] = self.run_cells(scenario("silent"))
+        self.assertEqual(r.problems, ["no KTAP output in the log (did the kernel run its tests?)",
+                                      "unexpected exit (QEMU status 0)"])
+        self.assertEqual((r.passed, r.failed), (0, 1))
+
+    def test_cells_run_in_parallel_and_keep_matrix_order(self):
+        names = ["pass", "fail", "crash", "silent"]
+        seen = []
+        results = self.run_cells(*(scenario(n) for n in names),
+                                 on_result=lambda r: seen.append(r.cell.name))
+        self.assertEqual([r.cell.name for r in results], [f"pvh-{n}" for n in names])
+        self.assertEqual(sorted(seen), sorted(f"pvh-{n}" for n in names))
+
+    def test_kvm_cell_skips_visibly_without_kvm(self):
+        with mock.patch.object(qemu, "kvm_problem", return_value="/dev/kvm is not usable (x)"):
+            [r] = self.run_cells(scenario("pass", accel="kvm"))
+        self.assertEqual(r.skip_reason, "/dev/kvm is not usable (x)")
+        self.assertEqual((r.passed, r.failed, r.skipped), (0, 0, 1))
+
+
+class VerdictTest(unittest.TestCase):
+    PASSING = ktap.parse("KTAP version 1\n1..1\nok 1 a\n")
+    FAILING = ktap.parse("KTAP version 1\n1..1\nnot ok 1 a\n")
+
+    def test_statuses(self):
+        self.assertEqual(cells.verdict(33, self.PASSING, 120), [])
+        self.assertEqual(cells.verdict(35, self.FAILING, 120), [])
+        self.assertEqual(cells.verdict(35, self.PASSING, 120),
+                         ["kernel exited with 'tests failed' (35) but no KTAP result failed"])
+        self.assertEqual(cells.verdict(39, self.PASSING, 120),
+                         ["kernel powered off (39) instead of reporting test results"])
+        self.assertEqual(cells.verdict(1, self.PASSING, 120), ["unexpected exit (QEMU status 1)"])
+        self.assertEqual(cells.verdict(None, self.PASSING, 300), ["timed out after 300 s"])
+
+
+class MatrixTest(unittest.TestCase):
+    def test_loads_the_matrix(self):
+        matrix = cells.load_matrix()
+        self.assertIn("bios-pc-512M", [c.name for c in matrix])
+        self.assertEqual(cells.boot_of(matrix[0]), qemu.Boot("bios", "pc"))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,10 @@
+"""kx_py_test: a Python unittest file run by python3 (see py_test.sh for why not py_test)."""
+
+def kx_py_test(name, src, deps = [], data = [], **kwargs):
+    native.sh_test(
+        name = name,
+        srcs = ["//tools/kx:py_test.sh"],
+        args = ["$(location %s)" % src],
+        data = [src] + deps + data,
+        **kwargs
+    )

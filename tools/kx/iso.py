@@ -1,0 +1,73 @@
+"""Bootable ISOs for one kernel command line: GRUB reads the command line from grub.cfg
+inside the ISO, so each (keel.elf, arguments) pair gets its own, cached under out/iso/."""
+
+import hashlib
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+
+from common import OUT, KxError
+
+CACHE = OUT / "iso"
+_KEEP = 16  # newest ISOs kept in the cache; each is ~20 MB
+_PLAIN = re.compile(r"[A-Za-z0-9_.,:/=+@%-]+")
+
+
+def grub_quote(arg: str) -> str:
+    """Quotes one argument for GRUB's shell-like grub.cfg syntax."""
+    if _PLAIN.fullmatch(arg):
+        return arg
+    return "'" + arg.replace("'", "'\\''") + "'"
+
+
+def grub_cfg(kernel_args: Sequence[str]) -> str:
+    args = "".join(" " + grub_quote(a) for a in kernel_args)
+    return (
+        "set timeout=0\n"
+        "set default=0\n"
+        "serial --unit=0 --speed=115200\n"
+        "terminal_input serial console\n"
+        "terminal_output serial console\n"
+        'menuentry "keel" {\n'
+        f"    multiboot2 /boot/keel.elf{args}\n"
+        "    boot\n"
+        "}\n"
+    )
+
+
+def build(elf: pathlib.Path, kernel_args: Sequence[str],
+          cache: pathlib.Path | None = None) -> pathlib.Path:
+    """Returns a cached ISO booting `elf` with `kernel_args`, building it if needed."""
+    cache = cache or CACHE
+    cfg = grub_cfg(kernel_args)
+    digest = hashlib.sha256(elf.read_bytes() + b"\0" + cfg.encode()).hexdigest()[:20]
+    iso = cache / f"keel-{digest}.iso"
+    if iso.exists():
+        iso.touch()  # keeps it among the newest for pruning
+        return iso
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache) as tmp:
+        tree = pathlib.Path(tmp, "tree")
+        (tree / "boot" / "grub").mkdir(parents=True)
+        shutil.copyfile(elf, tree / "boot" / "keel.elf")
+        (tree / "boot" / "grub" / "grub.cfg").write_text(cfg)
+        staged = pathlib.Path(tmp, "keel.iso")
+        # grub-mkrescue reports progress on stderr even when it succeeds: show it on failure only.
+        result = subprocess.run(["grub-mkrescue", "-o", str(staged), str(tree)],
+                                capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise KxError(f"grub-mkrescue failed (exit {result.returncode}):\n"
+                          f"{result.stdout}{result.stderr}")
+        os.replace(staged, iso)
+    _prune(cache)
+    return iso
+
+
+def _prune(cache: pathlib.Path) -> None:
+    isos = sorted(cache.glob("keel-*.iso"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in isos[_KEEP:]:
+        old.unlink(missing_ok=True)

@@ -1,0 +1,49 @@
+import pathlib
+import shutil
+import tempfile
+import unittest
+
+import iso
+
+
+class GrubCfgTest(unittest.TestCase):
+    def test_cfg(self):
+        self.assertEqual(iso.grub_cfg(["ktest", "log=debug"]), (
+            "set timeout=0\n"
+            "set default=0\n"
+            "serial --unit=0 --speed=115200\n"
+            "terminal_input serial console\n"
+            "terminal_output serial console\n"
+            'menuentry "keel" {\n'
+            "    multiboot2 /boot/keel.elf ktest log=debug\n"
+            "    boot\n"
+            "}\n"))
+
+    def test_quoting(self):
+        self.assertEqual(iso.grub_quote("mm.memmap/x=1,2"), "mm.memmap/x=1,2")
+        self.assertEqual(iso.grub_quote("a b"), "'a b'")
+        self.assertEqual(iso.grub_quote("$x"), "'$x'")
+        self.assertEqual(iso.grub_quote("it's"), "'it'\\''s'")
+        self.assertEqual(iso.grub_quote(""), "''")
+
+
+@unittest.skipUnless(shutil.which("grub-mkrescue"), "grub-mkrescue not installed")
+class BuildTest(unittest.TestCase):
+    def test_cached_per_kernel_and_command_line(self):
+        tmp = pathlib.Path(tempfile.mkdtemp())
+        elf = tmp / "keel.elf"
+        elf.write_bytes(b"\x7fELF one")
+        cache = tmp / "iso"
+        first = iso.build(elf, ["ktest"], cache)
+        self.assertTrue(first.stat().st_size > 0)
+        self.assertEqual(iso.build(elf, ["ktest"], cache), first)
+        other_args = iso.build(elf, ["ktest", "x"], cache)
+        elf.write_bytes(b"\x7fELF two")
+        other_elf = iso.build(elf, ["ktest"], cache)
+        self.assertEqual(len({first, other_args, other_elf}), 3)
+        self.assertEqual(sorted(p.name for p in cache.iterdir()),
+                         sorted(p.name for p in (first, other_args, other_elf)))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,208 @@
+"""QEMU command lines for keel's three boot paths, and the exit-status contract.
+
+bios: `-M pc`, SeaBIOS, GRUB (multiboot2) from an ISO.
+uefi: `-M q35`, OVMF, GRUB from the same ISO.
+pvh:  `-M microvm`, QEMU loads keel.elf directly through its PVH ELF note.
+"""
+
+import contextlib
+import dataclasses
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from typing import IO
+
+import iso
+from common import KxError
+
+QEMU = "qemu-system-x86_64"
+FIRMWARES = ("bios", "uefi", "pvh")
+DEFAULT_MACHINE = {"bios": "pc", "uefi": "q35", "pvh": "microvm"}
+
+# Debian 12's ovmf package: the 4 MiB build (the 2 MiB one is gone in later releases).
+# CODE and VARS must come from the same build.
+OVMF_CODE = pathlib.Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
+OVMF_VARS = pathlib.Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
+
+# The kernel writes N to isa-debug-exit (port 0xf4); QEMU then exits with (N << 1) | 1.
+TESTS_PASSED, TESTS_FAILED, PANIC, POWEROFF = 33, 35, 37, 39
+EXIT_MEANING = {
+    TESTS_PASSED: "tests passed",
+    TESTS_FAILED: "tests failed",
+    PANIC: "kernel panic",
+    POWEROFF: "clean poweroff",
+}
+
+_live: set[subprocess.Popen] = set()
+_live_lock = threading.Lock()
+
+
+@dataclasses.dataclass(frozen=True)
+class Boot:
+    firmware: str
+    machine: str | None = None  # None: DEFAULT_MACHINE[firmware]
+    accel: str = "tcg"
+    mem: str = "512M"
+    cpu: str | None = None  # None: `max` under TCG, `host` under KVM
+    smp: int = 1
+
+    def __post_init__(self) -> None:
+        if self.firmware not in FIRMWARES:
+            raise KxError(f"unknown firmware '{self.firmware}' (expected {'/'.join(FIRMWARES)})")
+
+    @property
+    def uses_iso(self) -> bool:
+        return self.firmware != "pvh"
+
+
+def image_for(boot: Boot, elf: pathlib.Path, kernel_args: Sequence[str]) -> pathlib.Path:
+    """What QEMU boots: an ISO with the command line in its grub.cfg, or the ELF for PVH."""
+    return iso.build(elf, kernel_args) if boot.uses_iso else elf
+
+
+@contextlib.contextmanager
+def ovmf_vars(boot: Boot) -> Iterator[pathlib.Path | None]:
+    """A fresh writable OVMF variable store for one UEFI boot (None for other firmware)."""
+    if boot.firmware != "uefi":
+        yield None
+        return
+    for path in (OVMF_CODE, OVMF_VARS):
+        if not path.exists():
+            raise KxError(f"{path} not found (Debian package ovmf)")
+    with tempfile.TemporaryDirectory(prefix="kx-ovmf-") as tmp:
+        copy = pathlib.Path(tmp, OVMF_VARS.name)
+        shutil.copyfile(OVMF_VARS, copy)
+        yield copy
+
+
+def describe_exit(status: int) -> str:
+    return EXIT_MEANING.get(status, f"unexpected exit (QEMU status {status})")
+
+
+def command(boot: Boot, *, image: pathlib.Path, kernel_args: Sequence[str], serial: str,
+            bench: pathlib.Path, ovmf_vars: pathlib.Path | None = None,
+            display: bool = False, gdb: bool = False, qemu: str = QEMU) -> list[str]:
+    """The QEMU argv. `image` is the ISO (bios/uefi, command line baked in) or keel.elf (pvh);
+    `serial` is COM1's backend (`stdio`, `file:PATH`); `bench` receives COM2."""
+    machine = boot.machine or DEFAULT_MACHINE[boot.firmware]
+    cpu = boot.cpu or ("host" if boot.accel == "kvm" else "max")
+    cmd = [
+        qemu,
+        "-M", machine,
+        "-accel", boot.accel,
+        "-cpu", cpu,
+        "-m", boot.mem,
+        "-smp", str(boot.smp),
+        "-no-reboot",
+        # No NIC: keel has no driver, and firmware would otherwise try PXE before the CD.
+        "-nic", "none",
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        "-serial", serial,
+        # COM2 as an explicit device: microvm only creates one ISA serial port on its own.
+        "-chardev", f"file,id=bench,path={_escape(bench)}",
+        "-device", "isa-serial,chardev=bench,index=1",
+    ]
+    if not display:
+        cmd += ["-display", "none"]
+    if gdb:
+        cmd += ["-s", "-S"]
+    if boot.firmware == "uefi":
+        if ovmf_vars is None:
+            raise ValueError("uefi boots need a writable copy of OVMF_VARS")
+        cmd += [
+            "-drive", f"if=pflash,format=raw,readonly=on,file={_escape(OVMF_CODE)}",
+            "-drive", f"if=pflash,format=raw,file={_escape(ovmf_vars)}",
+        ]
+    if boot.uses_iso:
+        cmd += ["-cdrom", str(image)]
+    else:
+        cmd += ["-kernel", str(image)]
+        if kernel_args:
+            cmd += ["-append", " ".join(kernel_args)]
+    return cmd
+
+
+def _escape(path: pathlib.Path) -> str:
+    """QEMU option values escape a comma by doubling it."""
+    return str(path).replace(",", ",,")
+
+
+def kvm_problem() -> str | None:
+    """Why KVM cannot be used here, or None when /dev/kvm opens read-write."""
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+    except OSError as e:
+        return f"/dev/kvm is not usable ({e.strerror})"
+    os.close(fd)
+    return None
+
+
+def start(cmd: Sequence[str], *, output: IO[str] | None = None,
+          interactive: bool = False) -> subprocess.Popen:
+    """Starts QEMU. Interactive runs share the terminal (Ctrl-C reaches QEMU); the others get
+    their own session, so that neither Ctrl-C nor a timeout kill leaves part of QEMU behind."""
+    proc = subprocess.Popen(
+        cmd,
+        stdin=None if interactive else subprocess.DEVNULL,
+        stdout=output, stderr=subprocess.STDOUT if output else None,
+        start_new_session=not interactive)
+    with _live_lock:
+        _live.add(proc)
+    return proc
+
+
+def wait(proc: subprocess.Popen, *, timeout: float | None, interactive: bool = False) -> int | None:
+    """QEMU's exit status, or None if it was stopped at `timeout` seconds."""
+    # kx outlives a Ctrl-C meant for QEMU, to report how QEMU ended.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if interactive else None
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    finally:
+        if interactive:
+            signal.signal(signal.SIGINT, previous)
+        stop(proc, interactive=interactive)
+
+
+def run(cmd: Sequence[str], *, timeout: float | None, output: IO[str] | None = None,
+        interactive: bool = False) -> int | None:
+    return wait(start(cmd, output=output, interactive=interactive),
+                timeout=timeout, interactive=interactive)
+
+
+def stop_all() -> None:
+    """Stops every QEMU still running (kx interrupted while boot cells run in threads)."""
+    with _live_lock:
+        procs = list(_live)
+    for proc in procs:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen, *, interactive: bool = False) -> None:
+    """Ends QEMU if it still runs. SIGTERM first: QEMU then restores the terminal it put in
+    raw mode for -serial stdio."""
+    if proc.poll() is None:
+        _signal(proc, signal.SIGTERM, interactive)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            _signal(proc, signal.SIGKILL, interactive)
+            proc.wait()
+    with _live_lock:
+        _live.discard(proc)
+
+
+def _signal(proc: subprocess.Popen, sig: int, interactive: bool) -> None:
+    try:
+        if interactive:
+            proc.send_signal(sig)
+        else:  # the leader of its own process group
+            os.killpg(proc.pid, sig)
+    except ProcessLookupError:  # already gone: stop_all() and the waiting thread can race
+        pass

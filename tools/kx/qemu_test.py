@@ -1,0 +1,119 @@
+import pathlib
+import time
+import unittest
+
+import qemu
+from common import KxError
+
+ISO = pathlib.Path("/o/keel.iso")
+ELF = pathlib.Path("/o/keel.elf")
+BENCH = pathlib.Path("/o/logs/bench.json")
+VARS = pathlib.Path("/tmp/x/OVMF_VARS_4M.fd")
+
+
+def command(boot, **kw):
+    image = ISO if boot.uses_iso else ELF
+    args = dict(image=image, kernel_args=["ktest", "log=debug"], serial="file:/o/com1.log",
+                bench=BENCH, ovmf_vars=VARS if boot.firmware == "uefi" else None)
+    args.update(kw)
+    return qemu.command(boot, **args)
+
+
+def option(cmd, flag):
+    """Every value given to `flag`."""
+    return [cmd[i + 1] for i, a in enumerate(cmd) if a == flag]
+
+
+class CommandTest(unittest.TestCase):
+    def test_common_flags(self):
+        for firmware in qemu.FIRMWARES:
+            cmd = command(qemu.Boot(firmware))
+            self.assertEqual(cmd[0], "qemu-system-x86_64")
+            self.assertIn("-no-reboot", cmd)
+            self.assertEqual(option(cmd, "-accel"), ["tcg"])
+            self.assertEqual(option(cmd, "-cpu"), ["max"])
+            self.assertEqual(option(cmd, "-m"), ["512M"])
+            self.assertEqual(option(cmd, "-display"), ["none"])
+            self.assertEqual(option(cmd, "-serial"), ["file:/o/com1.log"])
+            self.assertEqual(option(cmd, "-device"), [
+                "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                "isa-serial,chardev=bench,index=1"])
+            self.assertEqual(option(cmd, "-chardev"), ["file,id=bench,path=/o/logs/bench.json"])
+
+    def test_bios_boots_the_iso_on_pc(self):
+        cmd = command(qemu.Boot("bios"))
+        self.assertEqual(option(cmd, "-M"), ["pc"])
+        self.assertEqual(option(cmd, "-cdrom"), [str(ISO)])
+        self.assertEqual(option(cmd, "-drive"), [])
+        self.assertNotIn("-kernel", cmd)
+        self.assertNotIn("-append", cmd)  # the command line is in the ISO's grub.cfg
+
+    def test_uefi_uses_q35_and_both_pflash_drives(self):
+        cmd = command(qemu.Boot("uefi"))
+        self.assertEqual(option(cmd, "-M"), ["q35"])
+        self.assertEqual(option(cmd, "-drive"), [
+            "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+            f"if=pflash,format=raw,file={VARS}"])
+        self.assertEqual(option(cmd, "-cdrom"), [str(ISO)])
+
+    def test_uefi_needs_a_vars_copy(self):
+        with self.assertRaises(ValueError):
+            command(qemu.Boot("uefi"), ovmf_vars=None)
+
+    def test_pvh_loads_the_elf_on_microvm(self):
+        cmd = command(qemu.Boot("pvh"))
+        self.assertEqual(option(cmd, "-M"), ["microvm"])
+        self.assertEqual(option(cmd, "-kernel"), [str(ELF)])
+        self.assertEqual(option(cmd, "-append"), ["ktest log=debug"])
+        self.assertNotIn("-cdrom", cmd)
+
+    def test_pvh_without_arguments_has_no_append(self):
+        self.assertNotIn("-append", command(qemu.Boot("pvh"), kernel_args=[]))
+
+    def test_overrides(self):
+        cmd = command(qemu.Boot("bios", machine="q35", mem="6G", cpu="Nehalem", smp=2))
+        self.assertEqual(option(cmd, "-M"), ["q35"])
+        self.assertEqual(option(cmd, "-m"), ["6G"])
+        self.assertEqual(option(cmd, "-cpu"), ["Nehalem"])
+        self.assertEqual(option(cmd, "-smp"), ["2"])
+
+    def test_kvm_defaults_to_the_host_cpu(self):
+        cmd = command(qemu.Boot("pvh", accel="kvm"))
+        self.assertEqual(option(cmd, "-accel"), ["kvm"])
+        self.assertEqual(option(cmd, "-cpu"), ["host"])
+
+    def test_display_and_gdb(self):
+        cmd = command(qemu.Boot("bios"), display=True, gdb=True, serial="stdio")
+        self.assertNotIn("-display", cmd)
+        self.assertEqual(cmd[-4:-2], ["-s", "-S"])
+        self.assertEqual(option(cmd, "-serial"), ["stdio"])
+
+    def test_commas_in_paths_are_escaped(self):
+        cmd = command(qemu.Boot("uefi"), bench=pathlib.Path("/a,b/bench"),
+                      ovmf_vars=pathlib.Path("/c,d/vars"))
+        self.assertEqual(option(cmd, "-chardev"), ["file,id=bench,path=/a,,b/bench"])
+        self.assertEqual(option(cmd, "-drive")[1], "if=pflash,format=raw,file=/c,,d/vars")
+
+    def test_unknown_firmware(self):
+        with self.assertRaises(KxError):
+            qemu.Boot("coreboot")
+
+
+class RunTest(unittest.TestCase):
+    def test_exit_status_passes_through(self):
+        self.assertEqual(qemu.run(["sh", "-c", "exit 35"], timeout=10), 35)
+
+    def test_timeout_kills_the_whole_group(self):
+        start = time.monotonic()
+        self.assertIsNone(qemu.run(["sh", "-c", "sleep 60 & sleep 60"], timeout=0.5))
+        self.assertLess(time.monotonic() - start, 10)
+        self.assertEqual(qemu._live, set())
+
+    def test_exit_meaning(self):
+        self.assertEqual(qemu.describe_exit(33), "tests passed")
+        self.assertEqual(qemu.describe_exit(37), "kernel panic")
+        self.assertEqual(qemu.describe_exit(0), "unexpected exit (QEMU status 0)")
+
+
+if __name__ == "__main__":
+    unittest.main()
