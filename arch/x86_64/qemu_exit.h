@@ -15,11 +15,9 @@ inline constexpr std::uint16_t QEMU_DEBUG_EXIT_PORT = 0xf4;
 inline constexpr std::uint8_t QEMU_EXIT_TESTS_PASSED = 0x10;  // exit status 33
 inline constexpr std::uint8_t QEMU_EXIT_TESTS_FAILED = 0x11;  // exit status 35
 inline constexpr std::uint8_t QEMU_EXIT_PANIC = 0x12;         // exit status 37
-inline constexpr std::uint8_t QEMU_EXIT_POWEROFF = 0x13;      // exit status 39
 
 constexpr int qemu_exit_status(std::uint8_t code) { return (code << 1) | 1; }
 static_assert(qemu_exit_status(QEMU_EXIT_TESTS_PASSED) == 33);
-static_assert(qemu_exit_status(QEMU_EXIT_POWEROFF) == 39);
 
 // Returns if not under QEMU/KVM or if the device is not attached.
 void qemu_debug_exit(std::uint8_t code);

@@ -67,7 +67,7 @@ def verdict(status: int | None, report: ktap.Report, timeout: float) -> list[str
     elif status == qemu.TESTS_FAILED and not report.failed:
         problems.append("kernel exited with 'tests failed' (35) but no KTAP result failed")
     elif status == qemu.POWEROFF:
-        problems.append("kernel powered off (39) instead of reporting test results")
+        problems.append("guest powered off or reset (QEMU status 0) instead of reporting test results")
     elif status not in (qemu.TESTS_PASSED, qemu.TESTS_FAILED):
         problems.append(f"unexpected exit (QEMU status {status})")
     return problems

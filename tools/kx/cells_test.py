@@ -66,7 +66,8 @@ class RunCellsTest(unittest.TestCase):
     def test_no_output(self):
         [r] = self.run_cells(scenario("silent"))
         self.assertEqual(r.problems, ["no KTAP output in the log (did the kernel run its tests?)",
-                                      "unexpected exit (QEMU status 0)"])
+                                      "guest powered off or reset (QEMU status 0) instead of "
+                                      "reporting test results"])
         self.assertEqual((r.passed, r.failed), (0, 1))
 
     def test_cells_run_in_parallel_and_keep_matrix_order(self):
@@ -93,8 +94,8 @@ class VerdictTest(unittest.TestCase):
         self.assertEqual(cells.verdict(35, self.FAILING, 120), [])
         self.assertEqual(cells.verdict(35, self.PASSING, 120),
                          ["kernel exited with 'tests failed' (35) but no KTAP result failed"])
-        self.assertEqual(cells.verdict(39, self.PASSING, 120),
-                         ["kernel powered off (39) instead of reporting test results"])
+        self.assertEqual(cells.verdict(0, self.PASSING, 120),
+                         ["guest powered off or reset (QEMU status 0) instead of reporting test results"])
         self.assertEqual(cells.verdict(1, self.PASSING, 120), ["unexpected exit (QEMU status 1)"])
         self.assertEqual(cells.verdict(None, self.PASSING, 300), ["timed out after 300 s"])
 

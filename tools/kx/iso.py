@@ -24,19 +24,19 @@ def grub_quote(arg: str) -> str:
     return "'" + arg.replace("'", "'\\''") + "'"
 
 
-def grub_cfg(kernel_args: Sequence[str]) -> str:
+# The ISO's boot menu is boot/grub.cfg (the one //boot:keel_iso ships), with the kernel
+# arguments appended to its multiboot2 line: one menu to maintain, not two.
+GRUB_CFG_TEMPLATE = pathlib.Path(__file__).resolve().parents[2] / "boot" / "grub.cfg"
+_KERNEL_LINE = "multiboot2 /boot/keel.elf"
+
+
+def grub_cfg(kernel_args: Sequence[str], template: str | None = None) -> str:
+    if template is None:
+        template = GRUB_CFG_TEMPLATE.read_text()
+    if template.count(_KERNEL_LINE) != 1:
+        raise KxError(f"{GRUB_CFG_TEMPLATE}: expected exactly one '{_KERNEL_LINE}' line")
     args = "".join(" " + grub_quote(a) for a in kernel_args)
-    return (
-        "set timeout=0\n"
-        "set default=0\n"
-        "serial --unit=0 --speed=115200\n"
-        "terminal_input serial console\n"
-        "terminal_output serial console\n"
-        'menuentry "keel" {\n'
-        f"    multiboot2 /boot/keel.elf{args}\n"
-        "    boot\n"
-        "}\n"
-    )
+    return template.replace(_KERNEL_LINE, _KERNEL_LINE + args)
 
 
 def build(elf: pathlib.Path, kernel_args: Sequence[str],

@@ -7,17 +7,24 @@ import iso
 
 
 class GrubCfgTest(unittest.TestCase):
-    def test_cfg(self):
-        self.assertEqual(iso.grub_cfg(["ktest", "log=debug"]), (
+    def test_cfg_appends_arguments_to_the_kernel_line(self):
+        template = "set timeout=0\nmenuentry \"keel\" {\n    multiboot2 /boot/keel.elf\n    boot\n}\n"
+        self.assertEqual(iso.grub_cfg(["ktest", "log=debug"], template), (
             "set timeout=0\n"
-            "set default=0\n"
-            "serial --unit=0 --speed=115200\n"
-            "terminal_input serial console\n"
-            "terminal_output serial console\n"
             'menuentry "keel" {\n'
             "    multiboot2 /boot/keel.elf ktest log=debug\n"
             "    boot\n"
             "}\n"))
+
+    def test_cfg_rejects_a_template_without_one_kernel_line(self):
+        with self.assertRaises(iso.KxError):
+            iso.grub_cfg(["ktest"], "menuentry x {\n}\n")
+
+    def test_shipped_template_keeps_serial_and_video(self):
+        cfg = iso.grub_cfg(["ktest"])
+        self.assertIn("serial --unit=0 --speed=115200", cfg)
+        self.assertIn("insmod all_video", cfg)
+        self.assertIn("multiboot2 /boot/keel.elf ktest\n", cfg)
 
     def test_quoting(self):
         self.assertEqual(iso.grub_quote("mm.memmap/x=1,2"), "mm.memmap/x=1,2")

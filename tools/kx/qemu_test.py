@@ -112,7 +112,8 @@ class RunTest(unittest.TestCase):
     def test_exit_meaning(self):
         self.assertEqual(qemu.describe_exit(33), "tests passed")
         self.assertEqual(qemu.describe_exit(37), "kernel panic")
-        self.assertEqual(qemu.describe_exit(0), "unexpected exit (QEMU status 0)")
+        self.assertEqual(qemu.describe_exit(0), "guest powered off or reset")
+        self.assertEqual(qemu.describe_exit(1), "unexpected exit (QEMU status 1)")
 
 
 if __name__ == "__main__":
