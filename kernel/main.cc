@@ -11,6 +11,7 @@
 #include "kernel/banner.h"
 #include "kernel/boot_phases.h"
 #include "kernel/console.h"
+#include "kernel/kbench/run.h"
 #include "kernel/ktest/ktest.h"
 #include "kernel/mm_init/mm_init.h"
 
@@ -49,6 +50,13 @@ void kernel_main(const boot::BootInfo& info) {
 
   if (cmdline.has("ktest")) {
     finish_tests(ktest::run_all(cmdline.find("ktest.filter").value_or("")));
+  }
+  if (kbench::requested(cmdline)) {
+    const auto result = kbench::run(cmdline, info);
+    arch::qemu_debug_exit(result.failed == 0 ? arch::QEMU_EXIT_TESTS_PASSED
+                                             : arch::QEMU_EXIT_TESTS_FAILED);
+    console::print("kbench: done; not running under QEMU, so halting here\n");
+    arch::halt_forever();
   }
   if (cmdline.has("poweroff")) arch::power_off();
   if (cmdline.has("reboot")) arch::reboot();
