@@ -41,6 +41,7 @@ void print_banner(fmt::Sink& sink, const boot::BootInfo& info) {
   fmt::print(sink, "  boot:     {} via {}\n", boot::boot_path_name(info.path),
              info.loader_name.data());
   fmt::print(sink, "  cmdline:  \"{}\"\n", info.command_line());
+  fmt::print(sink, "  bootinfo: [{:#x}, +{:#x})\n", info.info_paddr, info.info_size);
   fmt::print(sink, "  consoles: serial {}, framebuffer {}", console::serial_present() ? "yes" : "no",
              console::framebuffer_present() ? "yes" : "no");
   if (info.framebuffer.present()) {

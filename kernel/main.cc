@@ -19,8 +19,9 @@ namespace kernel {
 namespace {
 
 // Keys keel understands; anything else on the command line is warned about, not fatal.
-constexpr std::array<std::string_view, 8> kKnownKeys = {
-    "ktest", "ktest.filter", "kbench", "kbench.", "console", "mm.check", "poweroff", "reboot"};
+constexpr std::array<std::string_view, 9> kKnownKeys = {
+    "ktest", "ktest.filter", "kbench", "kbench.", "console", "mm.check", "poweroff", "reboot",
+    "no1gb"};
 
 [[noreturn]] void finish_tests(const ktest::RunSummary& summary) {
   const bool ok = summary.failed == 0;
@@ -43,7 +44,7 @@ void kernel_main(const boot::BootInfo& info) {
   }
   print_raw_memory_map(out, info);
   arch::acpi::init(info, out);  // before mm: the loader's RSDP copy lives in its info block
-  init_memory(info, cmdline.has("mm.check"));
+  init_memory(info, cmdline.has("mm.check"), !cmdline.has("no1gb"));
 
   boot_phases().mark(BootPhase::Ready);
   console::print("keel: ready\n");

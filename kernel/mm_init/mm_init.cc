@@ -4,7 +4,11 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/acpi/acpi.h"
 #include "arch/x86_64/early_paging.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/paging/paging_options.h"
+#include "arch/x86_64/paging/pat.h"
 #include "arch/x86_64/tsc.h"
 #include "kernel/boot_phases.h"
 #include "kernel/console.h"
@@ -14,6 +18,7 @@
 #include "mm/allocator/stats.h"
 #include "mm/frame/meta_bounds.h"
 #include "mm/hal.h"
+#include "mm/kspace/kernel_space.h"
 #include "mm/layout.h"
 #include "mm/memmap/early_frame_allocator.h"
 #include "mm/memmap/reservation.h"
@@ -25,6 +30,10 @@
 
 extern "C" char __kernel_phys_start[];
 extern "C" char __kernel_phys_end[];
+extern "C" char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern "C" char __data_start[], __data_end[], __ksyms_start[], __ksyms_end[];
+extern "C" char __bss_start[], __bss_end[];
+extern "C" char boot_stack_guard[];
 
 namespace kernel {
 namespace {
@@ -37,6 +46,9 @@ constinit mm::MemoryMap g_sanitized;
 constinit mm::MapWarnings g_warnings;
 constinit mm::ReservationList g_reservations;
 constinit MemoryInitReport g_report;
+constinit const boot::BootInfo* g_boot_info = nullptr;
+constinit std::array<mm::kspace::MetaPiece, mm::MetaPlan::kMaxBackedRanges> g_meta_pieces{};
+constinit std::size_t g_meta_piece_count = 0;
 
 template <typename T, typename E>
 T expect_ok(std::expected<T, E>&& result, const char* what) {
@@ -111,7 +123,87 @@ void back_meta_region(const mm::MetaPlan& plan, mm::EarlyFrameAllocator& early) 
     }
     early_map_or_panic(mm::layout::FRAME_METADATA_BASE + chunk.offset, *backing, chunk.length,
                        /*use_1g_pages=*/false, early, "the frame metadata");
+    g_meta_pieces[g_meta_piece_count++] = {chunk.offset, {*backing, *backing + chunk.length}};
   }
+}
+
+mm::Vaddr va_of(const char* symbol) { return reinterpret_cast<mm::Vaddr>(symbol); }
+
+// ACPI registers in memory space (hardware-reduced machines such as microvm) are reached
+// through the linear map after boot; they are device memory, so map them uncached.
+std::size_t add_acpi_register_pages(std::span<mm::kspace::ExtraPhysRange> out) {
+  const auto* tables = arch::acpi::tables();
+  if (tables == nullptr || !tables->fadt) return 0;
+  const auto& fadt = *tables->fadt;
+  std::size_t count = 0;
+  for (const auto* reg : {&fadt.pm1a_control, &fadt.pm1b_control, &fadt.sleep_control,
+                          &fadt.reset_register}) {
+    if (!reg->present() || reg->space() != arch::acpi::AddressSpace::SystemMemory) continue;
+    if (count == out.size()) break;
+    const mm::Paddr page = mm::align_down(reg->address, mm::PAGE_SIZE);
+    out[count++] = {{page, page + mm::PAGE_SIZE}, mm::pt::CachePolicy::Uncached, true};
+  }
+  return count;
+}
+
+// Replaces the boot page tables with the kernel's own, built from frames it owns: the
+// linear map of RAM, the metadata region, and the kernel image with W^X permissions.
+void init_kernel_address_space(const boot::BootInfo& info, bool allow_1g_pages) {
+  std::array<mm::PhysRange, mm::kspace::MAX_RAM_RANGES> ram{};
+  std::size_t ram_count = 0;
+  for (const auto& region : g_sanitized.regions()) {
+    // RAM of every kind (usable, ACPI, NVS, persistent) is cacheable memory; firmware
+    // holes and "reserved" ranges are not mapped unless asked for below.
+    if (region.type == mm::RegionType::Reserved || region.type == mm::RegionType::Unusable) {
+      continue;
+    }
+    if (ram_count == ram.size()) panic("mm init: more than {} RAM ranges", ram.size());
+    ram[ram_count++] = region.range;
+  }
+  std::array<mm::kspace::ExtraPhysRange, 8> extra{};
+  std::size_t extra_count = 0;
+  if (info.framebuffer.present()) {
+    const mm::Paddr start = mm::align_down(info.framebuffer.paddr, mm::PAGE_SIZE);
+    const mm::Paddr end = mm::align_up(
+        info.framebuffer.paddr + std::uint64_t{info.framebuffer.pitch} * info.framebuffer.height,
+        mm::PAGE_SIZE);
+    extra[extra_count++] = {{start, end}, mm::pt::CachePolicy::WriteCombining, true};
+  }
+  // The BIOS area keeps the RSDP on legacy machines (read-only firmware data).
+  extra[extra_count++] = {{0xe0000, 0x100000}, mm::pt::CachePolicy::Writeback, false};
+  extra_count += add_acpi_register_pages({extra.data() + extra_count, extra.size() - extra_count});
+
+  std::array<mm::Vaddr, 4> guards = {va_of(boot_stack_guard), arch::ist_guard_page(1).lo,
+                                     arch::ist_guard_page(2).lo, arch::ist_guard_page(3).lo};
+  mm::kspace::KernelSpaceSpec spec{
+      .ram = {ram.data(), ram_count},
+      .extra = {extra.data(), extra_count},
+      .meta = {g_meta_pieces.data(), g_meta_piece_count},
+      .image =
+          {
+              .text_start = va_of(__text_start),
+              .text_end = va_of(__text_end),
+              .rodata_start = va_of(__rodata_start),
+              .rodata_end = va_of(__rodata_end),
+              .data_start = va_of(__data_start),
+              .data_end = va_of(__data_end),
+              .ksyms_start = va_of(__ksyms_start),
+              .ksyms_end = va_of(__ksyms_end),
+              .bss_start = va_of(__bss_start),
+              .bss_end = va_of(__bss_end),
+              .vma_offset = mm::layout::KERNEL_IMAGE_BASE,
+          },
+      .guard_pages = guards,
+  };
+  arch::paging::program_pat();
+  const std::uint64_t start = arch::rdtsc();
+  const auto stats =
+      expect_ok(mm::kspace::init_kernel_space(spec, arch::paging::paging_options(allow_1g_pages)),
+                "building the kernel address space");
+  g_report.kspace_cycles = arch::rdtsc() - start;
+  boot_phases().mark(BootPhase::PageTables);
+  fmt::print(console::sink(), "mm: kernel page table active ({} cycles): {}\n",
+             g_report.kspace_cycles, stats);
 }
 
 std::uint64_t cycles_to_us(std::uint64_t cycles, std::uint64_t hz) {
@@ -120,7 +212,9 @@ std::uint64_t cycles_to_us(std::uint64_t cycles, std::uint64_t hz) {
 
 }  // namespace
 
-const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invariants) {
+const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invariants,
+                                    bool allow_1g_pages) {
+  g_boot_info = &info;
   auto& out = console::sink();
   const auto& cpu = arch::detect_cpu_features();
 
@@ -179,10 +273,19 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
              g_report.allocator_init_cycles);
   mm::print_stats(out);
 
+  init_kernel_address_space(info, allow_1g_pages);
+
   if (check_invariants && !check_memory_invariants(out)) {
     panic("mm.check: memory invariants violated at boot (see above)");
   }
   return g_report;
+}
+
+const MemoryInitReport& memory_init_report() { return g_report; }
+
+const boot::BootInfo& boot_info() {
+  if (g_boot_info == nullptr) panic("boot_info() called before init_memory");
+  return *g_boot_info;
 }
 
 bool check_memory_invariants(fmt::Sink& sink) {

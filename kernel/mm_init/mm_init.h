@@ -14,9 +14,17 @@ struct MemoryInitReport {
   std::uint64_t meta_init_cycles = 0;
   std::uint64_t meta_slots = 0;
   std::uint64_t allocator_init_cycles = 0;
+  std::uint64_t kspace_cycles = 0;
 };
 
-const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invariants);
+// `allow_1g_pages` false (the `no1gb` key) forces 2 MiB pages for the linear map.
+const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invariants,
+                                    bool allow_1g_pages);
+
+// What init_memory measured, and the BootInfo it was given (for ktests and kbenchs).
+// Valid after init_memory.
+const MemoryInitReport& memory_init_report();
+const boot::BootInfo& boot_info();
 
 // The `mm.check` walks: metadata and allocator invariants. Prints the outcome.
 bool check_memory_invariants(fmt::Sink& sink);

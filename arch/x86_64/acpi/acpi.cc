@@ -3,13 +3,11 @@
 #include <cstring>
 
 #include "mm/hal.h"
+#include "mm/kspace/kernel_space.h"
 #include "mm/support/format.h"
 
 namespace arch::acpi {
 namespace {
-
-// The early linear map covers physical 0..4 GiB; ACPI tables above it are unreadable here.
-constexpr std::uint64_t kEarlyLinearLimit = std::uint64_t{4} << 30;
 
 // Where a BIOS keeps the RSDP (ACPI 6.5, 5.2.5.1): the first KiB of the EBDA, whose
 // real-mode segment is the u16 at 0x40E, or the read-only BIOS area 0xE0000-0xFFFFF.
@@ -24,18 +22,22 @@ constinit AcpiTables g_tables;
 constinit bool g_found = false;
 constinit std::optional<AcpiFailure> g_failure;
 
+// Only what the linear map covers right now: firmware pointers may name anything.
 std::span<const std::byte> read_phys(std::uint64_t paddr, std::uint64_t size) {
-  if (paddr >= kEarlyLinearLimit) return {};
-  const std::uint64_t available = kEarlyLinearLimit - paddr;
+  const std::uint64_t readable = mm::kspace::linear_map_readable(paddr, size);
   return {static_cast<const std::byte*>(mm::hal::phys_to_virt(paddr)),
-          static_cast<std::size_t>(size < available ? size : available)};
+          static_cast<std::size_t>(readable)};
 }
 
 }  // namespace
 
 std::optional<Rsdp> find_rsdp_in_bios_areas() {
   std::uint16_t segment = 0;
-  std::memcpy(&segment, read_phys(kEbdaSegmentPointer, 2).data(), sizeof(segment));
+  // The BIOS data area is in page 0, which keel leaves unmapped once its own page tables
+  // are live: then only the fixed BIOS area is scanned.
+  if (const auto pointer = read_phys(kEbdaSegmentPointer, 2); pointer.size() == 2) {
+    std::memcpy(&segment, pointer.data(), sizeof(segment));
+  }
   const std::uint64_t ebda = std::uint64_t{segment} << 4;
   if (ebda >= kEbdaLowest && ebda < kEbdaHighest) {
     if (auto rsdp = scan_for_rsdp(&read_phys, ebda, kEbdaScanSize)) return rsdp;

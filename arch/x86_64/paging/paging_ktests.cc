@@ -1,0 +1,140 @@
+// In-kernel tests of keel's own page tables (run once the boot has called
+// mm::kspace::init_kernel_space): mappings through the real MMU, the faults that
+// unmapping, W^X and the guard pages must produce, and leak-free map/unmap storms.
+#define KTEST_SUITE "mm.page_table"
+#include "kernel/ktest/ktest.h"
+
+#include <cstdint>
+#include <optional>
+
+#include "arch/x86_64/exception_info.h"
+#include "mm/allocator/frame_allocator.h"
+#include "mm/allocator/stats.h"
+#include "mm/hal.h"
+#include "mm/kspace/kernel_space.h"
+#include "mm/layout.h"
+#include "mm/page_table/node.h"
+#include "mm/page_table/wx_check.h"
+
+extern "C" char boot_stack_guard[];  // boot/entry.S: the unmapped page below the boot stack
+
+namespace {
+
+using mm::PAGE_SIZE;
+using mm::Vaddr;
+namespace pt = mm::pt;
+
+constexpr Vaddr kVa = mm::layout::KTEST_VA_BASE;
+constexpr pt::PageProperty kRw{pt::PageFlags::RW, pt::CachePolicy::Writeback, false, true};
+
+mm::kspace::KernelPageTable& table() {
+  KASSERT_MSG(mm::kspace::kernel_space_ready(), "mm::kspace::init_kernel_space has not run");
+  return mm::kspace::kernel_page_table();
+}
+
+mm::UFrame new_frame() {
+  auto frame = mm::alloc_frame(mm::UntypedMeta{});
+  KASSERT(frame.has_value());
+  return std::move(*frame).into_shared();
+}
+
+bool map_at(Vaddr va, const mm::UFrame& frame) {
+  auto cursor = table().cursor_mut(va, PAGE_SIZE);
+  return cursor && cursor->map(frame, kRw).has_value();
+}
+
+std::optional<mm::AnyFrame> unmap_at(Vaddr va) {
+  auto cursor = table().cursor_mut(va, PAGE_SIZE);
+  if (!cursor) return std::nullopt;
+  auto taken = cursor->take_next(PAGE_SIZE);
+  if (!taken || !*taken) return std::nullopt;
+  return std::move((*taken)->frame);
+}
+
+// A `ret` instruction in a writable, non-executable data array.
+alignas(16) constinit std::uint8_t g_ret_in_data[16] = {0xc3};
+// A constant the compiler places in .rodata.
+[[gnu::used]] const volatile std::uint64_t g_rodata_word = 0x5eed;
+
+}  // namespace
+
+KTEST(map_write_read_back_through_linear_map) {
+  mm::UFrame frame = new_frame();
+  KASSERT_TRUE(map_at(kVa, frame));
+  auto* mapped = reinterpret_cast<volatile std::uint64_t*>(kVa);
+  mapped[5] = 0x1234'5678'9abc'def0;
+  auto* linear = static_cast<volatile std::uint64_t*>(mm::hal::phys_to_virt(frame.paddr()));
+  KEXPECT_EQ(std::uint64_t{linear[5]}, 0x1234'5678'9abc'def0ull);
+  linear[6] = 42;
+  KEXPECT_EQ(std::uint64_t{mapped[6]}, 42u);
+  KEXPECT_EQ(frame.reference_count(), 2u);
+  auto back = unmap_at(kVa);
+  KASSERT_TRUE(back.has_value());
+  KEXPECT_TRUE(*back == mm::AnyFrame(frame));
+}
+
+KTEST_EXPECT_FAULT(access_after_unmap_faults, arch::VECTOR_PAGE_FAULT) {
+  mm::UFrame frame = new_frame();
+  KASSERT_TRUE(map_at(kVa + PAGE_SIZE, frame));
+  *reinterpret_cast<volatile std::uint64_t*>(kVa + PAGE_SIZE) = 1;
+  KASSERT_TRUE(unmap_at(kVa + PAGE_SIZE).has_value());
+  (void)*reinterpret_cast<volatile std::uint64_t*>(kVa + PAGE_SIZE);  // the TLB was flushed
+}
+
+KTEST_EXPECT_FAULT(write_to_rodata_faults, arch::VECTOR_PAGE_FAULT) {
+  (void)table();
+  *const_cast<volatile std::uint64_t*>(&g_rodata_word) = 1;
+}
+
+KTEST_EXPECT_FAULT(executing_data_faults, arch::VECTOR_PAGE_FAULT) {
+  (void)table();
+  // #PF with the instruction-fetch bit: .data is mapped NX.
+  reinterpret_cast<void (*)()>(reinterpret_cast<std::uintptr_t>(g_ret_in_data))();
+}
+
+KTEST_EXPECT_FAULT(null_page_is_unmapped, arch::VECTOR_PAGE_FAULT) {
+  (void)table();
+  (void)*reinterpret_cast<volatile std::uint64_t*>(std::uintptr_t{8});
+}
+
+KTEST_EXPECT_FAULT(boot_stack_guard_is_unmapped, arch::VECTOR_PAGE_FAULT) {
+  (void)table();
+  (void)*reinterpret_cast<volatile std::uint64_t*>(reinterpret_cast<std::uintptr_t>(boot_stack_guard));
+}
+
+KTEST(kernel_table_has_no_writable_executable_mapping) {
+  KEXPECT_TRUE(pt::check_wx(table()).has_value());
+}
+
+KTEST(map_unmap_storm_returns_frames_and_nodes) {
+  auto& pt_ = table();
+  mm::drain_cpu_cache();
+  const std::uint64_t free_before = mm::allocator_stats().total_free_frames;
+  const std::uint64_t nodes_before = pt::live_pt_nodes();
+  constexpr unsigned kPages = 256;
+  for (unsigned round = 0; round < 4; ++round) {
+    {
+      auto cursor = pt_.cursor_mut(kVa, 64ull << 30);
+      KASSERT_TRUE(cursor.has_value());
+      for (unsigned i = 0; i < kPages; ++i) {
+        // Spread over several 1 GiB and 2 MiB regions so that nodes at every level appear.
+        const Vaddr va = kVa + (i % 8) * (1ull << 30) + (i % 5) * (2ull << 20) + i * PAGE_SIZE;
+        KASSERT_TRUE(cursor->jump(va).has_value());
+        mm::UFrame frame = new_frame();
+        KASSERT_TRUE(cursor->map(frame, kRw).has_value());
+        *reinterpret_cast<volatile std::uint32_t*>(va) = i;  // handle dropped: the mapping holds it
+      }
+      KASSERT_TRUE(cursor->jump(kVa + (40ull << 30)).has_value());
+      KASSERT_TRUE(cursor->map_phys({0, 4ull << 20}, kRw).has_value());
+    }
+    KEXPECT_GT(pt::live_pt_nodes(), nodes_before);
+    auto cursor = pt_.cursor_mut(kVa, 64ull << 30);
+    KASSERT_TRUE(cursor.has_value());
+    const auto unmapped = cursor->unmap(64ull << 30);
+    KASSERT_TRUE(unmapped.has_value());
+    KEXPECT_EQ(*unmapped, kPages * PAGE_SIZE + (4ull << 20));
+  }
+  KEXPECT_EQ(pt::live_pt_nodes(), nodes_before);
+  mm::drain_cpu_cache();
+  KEXPECT_EQ(mm::allocator_stats().total_free_frames, free_before);
+}

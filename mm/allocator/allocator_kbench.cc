@@ -1,0 +1,115 @@
+// Benchmarks of the buddy allocator (suite mm/allocator): a block per order through the
+// handle API and through the raw allocator entry points, segments of N frames, and a
+// re-initialization of the allocator over all usable RAM (cycles per GiB).
+#define KBENCH_SUITE "mm/allocator"
+#include <array>
+#include <cstdint>
+
+#include "kernel/kbench/kbench.h"
+#include "mm/allocator/frame_allocator.h"
+#include "mm/allocator/invariants.h"
+#include "mm/allocator/stats.h"
+#include "mm/frame/frame_dealloc.h"
+#include "mm/memmap/memory_map.h"
+#include "mm/meta/meta_region.h"
+
+namespace {
+
+using mm::Paddr;
+
+mm::UntypedMeta untyped(Paddr) { return {}; }
+
+// Skips (and returns false) when no free block of `order` exists.
+bool have_order(kbench::State& state, unsigned order) {
+  mm::drain_cpu_cache();
+  if (mm::allocator_stats().largest_free_order < static_cast<int>(order)) {
+    state.skip("not enough memory");
+    return false;
+  }
+  return true;
+}
+
+// alloc_block + drop: the allocator plus claiming and releasing every frame's slot.
+// Not zeroed: this measures the allocator, not memset.
+KBENCH_ARGS(alloc_free_order, {0, 1, 3, 9, 18}) {
+  const auto order = static_cast<unsigned>(state.range(0));
+  if (!have_order(state, order)) return;
+  for (auto _ : state) {
+    auto block = mm::alloc_block<mm::UntypedMeta>(order, untyped, {.zeroed = false});
+    if (!block) [[unlikely]] return state.error("out of memory");
+    kbench::do_not_optimize(block);
+  }
+  state.set_items_processed(state.iterations());
+  state.counters["frames"] = mm::order_frames(order);
+}
+
+// The allocator alone: take a block of frame indices, give it back (no handles).
+KBENCH_ARGS(raw_take_return_order, {0, 1, 3, 9, 18}) {
+  const auto order = static_cast<unsigned>(state.range(0));
+  if (!have_order(state, order)) return;
+  const std::uint64_t n = mm::order_frames(order);
+  for (auto _ : state) {
+    const auto pa = mm::allocator_detail::take_frames(n, n, /*zeroed=*/false);
+    if (!pa) [[unlikely]] return state.error("out of memory");
+    mm::return_frames_to_allocator(*pa, n);
+  }
+  state.set_items_processed(state.iterations());
+  state.counters["frames"] = n;
+}
+
+KBENCH_ARGS(alloc_segment, {1, 8, 64, 512}) {
+  const auto frames = static_cast<std::uint64_t>(state.range(0));
+  for (auto _ : state) {
+    auto seg = mm::alloc_segment<mm::UntypedMeta>(frames, untyped, 1, {.zeroed = false});
+    if (!seg) [[unlikely]] return state.error("out of memory");
+    kbench::do_not_optimize(seg);
+  }
+  state.set_items_processed(state.iterations() * frames);
+}
+
+// Takes every free frame out of the allocator raw (UNUSED, on no list, largest blocks
+// first): the state in which init_frame_allocator may safely adopt them all again.
+std::uint64_t take_everything() {
+  std::uint64_t taken = 0;
+  for (int order = mm::MAX_ORDER; order >= 0; --order) {
+    const std::uint64_t n = mm::order_frames(static_cast<unsigned>(order));
+    while (auto pa = mm::allocator_detail::take_frames(n, n, /*zeroed=*/false)) taken += n;
+  }
+  return taken;
+}
+
+// Re-initializes the allocator over the same usable ranges as boot. Safe because every
+// free frame is first taken out (so no stale list or cache marks remain) and frames held
+// elsewhere are in use, which init skips; nothing else allocates while a benchmark runs.
+KBENCH(reinit_per_gib) {
+  static constinit std::array<mm::PhysRange, mm::MAX_MAP_REGIONS> usable{};
+  std::size_t count = 0;
+  for (const mm::MemoryRegion& region : mm::memory_map().regions()) {
+    if (region.type == mm::RegionType::Usable) usable[count++] = region.range;
+  }
+  const std::span<const mm::PhysRange> ranges(usable.data(), count);
+  const std::uint64_t free_before = (mm::drain_cpu_cache(), mm::allocator_stats().total_free_frames);
+  std::uint64_t usable_frames = 0;
+  while (state.keep_running()) {
+    state.pause_timing();
+    const std::uint64_t taken = take_everything();
+    state.resume_timing();
+    const auto summary = mm::init_frame_allocator(ranges);
+    state.pause_timing();
+    if (!summary || summary->free_frames != taken || taken != free_before) {
+      return state.error("re-init did not adopt exactly the free frames");
+    }
+    usable_frames = summary->usable_frames;
+    state.resume_timing();
+  }
+  if (!mm::check_allocator_invariants()) return state.error("allocator invariants violated");
+  const std::uint64_t usable_mib = usable_frames * mm::PAGE_SIZE >> 20;
+  state.set_items_processed(state.iterations() * usable_mib);  // items/s = MiB/s
+  state.counters["usable_MiB"] = usable_mib;
+  if (usable_mib != 0 && state.iterations() != 0) {
+    state.counters["cycles_per_GiB"] =
+        state.timed_cycles() / state.iterations() * 1024 / usable_mib;
+  }
+}
+
+}  // namespace

@@ -1,0 +1,277 @@
+// In-kernel tests of the buddy allocator over all of the machine's RAM: allocate everything
+// in mixed orders, check the blocks are disjoint, inside usable unreserved RAM and hold
+// their patterns, free everything and get back to the start; out of memory as a value.
+//
+// Kept fast under TCG even with 6 GiB: large orders first, one u64 written per 4 KiB page.
+#define KTEST_SUITE "mm.allocator"
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "kernel/ktest/ktest.h"
+#include "mm/allocator/frame_allocator.h"
+#include "mm/allocator/invariants.h"
+#include "mm/allocator/stats.h"
+#include "mm/frame/segment.h"
+#include "mm/hal.h"
+#include "mm/memmap/reservation.h"
+#include "mm/meta/meta_invariants.h"
+#include "mm/meta/meta_region.h"
+
+namespace {
+
+using mm::Paddr;
+using mm::PAGE_SIZE;
+
+mm::UntypedMeta untyped(Paddr) { return {}; }
+
+std::uint64_t free_frames() {
+  mm::drain_cpu_cache();
+  return mm::allocator_stats().total_free_frames;
+}
+
+bool contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
+
+#define EXPECT_ALLOCATOR_INVARIANTS()                                            \
+  do {                                                                           \
+    const auto invariants_ = mm::check_allocator_invariants();                   \
+    if (!invariants_) ktest_ctx.print_diagnostic("{}", invariants_.error());     \
+    KEXPECT_TRUE(invariants_.has_value());                                       \
+  } while (0)
+
+// The page pattern: distinct per block and per page, never 0 (fresh or zeroed memory).
+std::uint64_t pattern(std::uint64_t block, std::uint64_t page) {
+  return (block + 1) * 0x9e3779b97f4a7c15 ^ (page << 1 | 1);
+}
+std::uint64_t* page_word(Paddr pa, std::uint64_t block) {
+  // Vary the word's offset so neighbouring blocks do not all hit one cache set.
+  return static_cast<std::uint64_t*>(mm::hal::phys_to_virt(pa)) + block % (PAGE_SIZE / 8);
+}
+
+struct Block {
+  Paddr start;
+  Paddr end;
+  std::uint32_t id;
+  std::uint8_t order;
+};
+// Every block the allocate-everything test holds. 6 GiB in the order mix below stays
+// under ~6000 blocks; past 3/4 of this the test only takes the largest free order.
+constexpr std::size_t kMaxBlocks = 32768;
+constinit std::array<Block, kMaxBlocks> g_blocks{};
+
+KTEST(invariants_hold) {
+  EXPECT_ALLOCATOR_INVARIANTS();
+  mm::drain_cpu_cache();
+  EXPECT_ALLOCATOR_INVARIANTS();  // fully coalesced once the cache is drained
+}
+
+KTEST(stats_add_up) {
+  const mm::AllocatorStats s = mm::allocator_stats();
+  std::uint64_t listed = 0;
+  for (unsigned o = 0; o < mm::NR_ORDERS; ++o) listed += s.free_blocks[o] * mm::order_frames(o);
+  KEXPECT_EQ(listed, s.listed_frames);
+  KEXPECT_EQ(s.listed_frames + s.cached_frames, s.total_free_frames);
+  KEXPECT_LE(s.total_free_frames, s.usable_frames);
+  KEXPECT_GT(s.total_free_frames, 0u);
+  ktest_ctx.print_diagnostic("{}", s);
+}
+
+// Allocating and freeing a block of each order gives the same free lists back (the split
+// halves coalesce again).
+KTEST(alloc_free_restores_the_lists) {
+  for (const unsigned order : {0u, 1u, 3u, 9u, 18u}) {
+    mm::drain_cpu_cache();
+    const mm::AllocatorStats before = mm::allocator_stats();
+    if (before.largest_free_order < static_cast<int>(order)) continue;
+    {
+      auto block = mm::alloc_block<mm::UntypedMeta>(order, untyped, {.zeroed = false});
+      KASSERT_TRUE(block.has_value());
+      KEXPECT_EQ(block->nframes(), mm::order_frames(order));
+      KEXPECT_EQ(block->paddr() % (mm::order_frames(order) * PAGE_SIZE), 0u);
+    }
+    mm::drain_cpu_cache();
+    KEXPECT_TRUE(mm::allocator_stats() == before);
+  }
+}
+
+KTEST(small_frees_go_to_this_cpus_cache) {
+  mm::drain_cpu_cache();
+  { auto frame = mm::alloc_frame(mm::UntypedMeta{}); }
+  KEXPECT_GT(mm::allocator_stats().cached_frames, 0u);
+  mm::drain_cpu_cache();
+  KEXPECT_EQ(mm::allocator_stats().cached_frames, 0u);
+}
+
+KTEST(alloc_frame_zeroes) {
+  Paddr first = 0;
+  {
+    auto frame = mm::alloc_frame(mm::UntypedMeta{});
+    KASSERT_TRUE(frame.has_value());
+    frame->bytes().zero();
+    KEXPECT_TRUE(frame->bytes().fill(0, PAGE_SIZE, std::byte{0xa5}).has_value());
+    first = frame->paddr();
+  }
+  // The per-CPU cache is LIFO: the same frame normally comes straight back.
+  auto again = mm::alloc_frame(mm::UntypedMeta{});
+  KASSERT_TRUE(again.has_value());
+  if (again->paddr() != first) ktest_ctx.print_diagnostic("got a different frame back");
+  const auto* bytes = static_cast<const std::uint8_t*>(mm::hal::phys_to_virt(again->paddr()));
+  unsigned nonzero = 0;
+  for (std::size_t i = 0; i < PAGE_SIZE; ++i) nonzero += bytes[i] != 0;
+  KEXPECT_EQ(nonzero, 0u);
+}
+
+KTEST(aligned_segment_returns_its_tail) {
+  const std::uint64_t before = free_frames();
+  {
+    auto seg = mm::alloc_segment<mm::UntypedMeta>(3, untyped, /*align_frames=*/8, {.zeroed = false});
+    KASSERT_TRUE(seg.has_value());
+    KEXPECT_EQ(seg->paddr() % (8 * PAGE_SIZE), 0u);
+    KEXPECT_EQ(seg->nframes(), 3u);
+    KEXPECT_EQ(free_frames(), before - 3);  // the block's 5 spare frames went back
+  }
+  KEXPECT_EQ(free_frames(), before);
+}
+
+KTEST(alloc_frames_contiguous_and_scattered) {
+  const std::uint64_t before = free_frames();
+  {
+    std::optional<mm::Frame<mm::UntypedMeta>> frames[16];
+    KASSERT_TRUE(mm::alloc_frames<mm::UntypedMeta>(frames, untyped, {.zeroed = false}).has_value());
+    for (std::size_t i = 1; i < 16; ++i) {
+      KEXPECT_EQ(frames[i]->paddr(), frames[0]->paddr() + i * PAGE_SIZE);
+      KEXPECT_EQ(frames[i]->reference_count(), 1u);
+    }
+    std::optional<mm::Frame<mm::UntypedMeta>> scattered[16];
+    KASSERT_TRUE(mm::alloc_frames<mm::UntypedMeta>(scattered, untyped,
+                                                   {.zeroed = false, .contiguous = false})
+                     .has_value());
+    for (const auto& f : scattered) KEXPECT_TRUE(f.has_value());
+  }
+  KEXPECT_EQ(free_frames(), before);
+}
+
+// Out of memory is a value naming the request and what is free.
+KTEST(oom_names_request_and_free) {
+  const mm::AllocatorStats stats = mm::allocator_stats();
+  const std::uint64_t too_many = stats.usable_frames + 1;
+  auto seg = mm::alloc_segment<mm::UntypedMeta>(too_many, untyped, 1, {.zeroed = false});
+  KASSERT_TRUE(!seg.has_value());
+  const mm::AllocError& e = seg.error();
+  KEXPECT_EQ(e.requested_frames, too_many);
+  KEXPECT_EQ(e.align_frames, 1u);
+  KEXPECT_EQ(e.free_frames, mm::allocator_stats().total_free_frames);
+  KEXPECT_EQ(e.largest_free_frames, mm::allocator_stats().largest_free_frames());
+  fmt::FixedString<256> text;
+  fmt::print(text, "{}", e);
+  ktest_ctx.print_diagnostic("{}", text.view());
+  KEXPECT_TRUE(contains(text.view(), "out of memory: asked for"));
+  KEXPECT_EQ(free_frames(), stats.total_free_frames);
+}
+
+// Whether [start, end) lies inside one usable map region and touches no boot reservation.
+bool in_free_ram(const Block& b) {
+  const auto type = mm::memory_map().type_at(b.start);
+  if (type != mm::RegionType::Usable) return false;
+  const auto regions = mm::memory_map().regions();
+  const std::size_t i = mm::memory_map().first_region_ending_after(b.start);
+  if (i >= regions.size() || regions[i].range.end < b.end) return false;
+  for (const mm::Reservation& r : mm::boot_reservations()) {
+    if (r.range.start < b.end && b.start < r.range.end) return false;
+  }
+  return true;
+}
+
+// The order mix: 1 GiB and 2 MiB blocks carry the bulk, smaller ones interleave so the
+// lists are split at every level.
+constexpr unsigned kOrderMix[] = {18, 9, 3, 0, 9, 5, 1, 9, 2, 0, 12, 3};
+
+KTEST(allocate_everything_in_mixed_orders) {
+  const std::uint64_t start_free = free_frames();
+  bool exhausted[mm::NR_ORDERS] = {};
+  std::size_t count = 0;
+  std::uint64_t taken = 0;
+  std::optional<mm::AllocError> last_oom;
+  unsigned live_orders = sizeof(kOrderMix) / sizeof(kOrderMix[0]);
+  for (std::size_t step = 0; live_orders > 0 && count < kMaxBlocks; ++step) {
+    unsigned order = kOrderMix[step % (sizeof(kOrderMix) / sizeof(kOrderMix[0]))];
+    if (count >= kMaxBlocks * 3 / 4) {  // keep the block count bounded whatever the map
+      const int largest = mm::allocator_stats().largest_free_order;
+      order = largest < 0 ? 0 : static_cast<unsigned>(largest);
+    } else if (exhausted[order]) {
+      continue;
+    }
+    auto seg = mm::alloc_block<mm::UntypedMeta>(order, untyped, {.zeroed = false});
+    if (!seg) {
+      // Nothing is freed during the loop, so an order that failed once never succeeds.
+      if (!exhausted[order]) {
+        exhausted[order] = true;
+        for (const unsigned o : kOrderMix) live_orders -= (o == order);
+      }
+      if (order == 0) last_oom = seg.error();
+      if (order == 0) break;
+      continue;
+    }
+    const mm::PhysRange range = std::move(*seg).into_raw();
+    g_blocks[count] = {range.start, range.end, static_cast<std::uint32_t>(count),
+                       static_cast<std::uint8_t>(order)};
+    for (Paddr pa = range.start; pa < range.end; pa += PAGE_SIZE) {
+      *page_word(pa, count) = pattern(count, (pa - range.start) / PAGE_SIZE);
+    }
+    taken += range.size() / PAGE_SIZE;
+    ++count;
+  }
+  ktest_ctx.print_diagnostic("{} blocks, {} frames ({}) taken of {} free", count, taken,
+                             fmt::HumanBytes{taken * PAGE_SIZE}, start_free);
+  KEXPECT_LT(count, kMaxBlocks);
+  KEXPECT_EQ(taken, start_free);  // everything
+  if (last_oom) {
+    // Order 0 failing means nothing at all is left, and the error says so.
+    fmt::FixedString<256> text;
+    fmt::print(text, "{}", *last_oom);
+    ktest_ctx.print_diagnostic("final {}", text.view());
+    KEXPECT_EQ(last_oom->requested_frames, 1u);
+    KEXPECT_EQ(last_oom->free_frames, 0u);
+    KEXPECT_EQ(last_oom->largest_free_frames, 0u);
+  }
+  KEXPECT_TRUE(last_oom.has_value());
+
+  // Every pattern intact (no block was handed out twice or overwritten).
+  std::uint64_t corrupt = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const Block& b = g_blocks[i];
+    for (Paddr pa = b.start; pa < b.end; pa += PAGE_SIZE) {
+      corrupt += *page_word(pa, b.id) != pattern(b.id, (pa - b.start) / PAGE_SIZE);
+    }
+  }
+  KEXPECT_EQ(corrupt, 0u);
+
+  // Disjoint, aligned, inside free RAM.
+  std::sort(g_blocks.begin(), g_blocks.begin() + count,
+            [](const Block& a, const Block& b) { return a.start < b.start; });
+  unsigned overlaps = 0;
+  unsigned misplaced = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const Block& b = g_blocks[i];
+    if (i + 1 < count && b.end > g_blocks[i + 1].start) ++overlaps;
+    if (b.start % (mm::order_frames(b.order) * PAGE_SIZE) != 0 || !in_free_ram(b)) ++misplaced;
+  }
+  KEXPECT_EQ(overlaps, 0u);
+  KEXPECT_EQ(misplaced, 0u);
+
+  // Give everything back, then the allocator is where it started.
+  for (std::size_t i = 0; i < count; ++i) {
+    (void)mm::Segment<mm::UntypedMeta>::from_raw({g_blocks[i].start, g_blocks[i].end});
+  }
+  KEXPECT_EQ(free_frames(), start_free);
+  EXPECT_ALLOCATOR_INVARIANTS();
+  const auto meta = mm::check_meta_invariants();
+  if (!meta) ktest_ctx.print_diagnostic("{}", meta.error());
+  KEXPECT_TRUE(meta.has_value());
+}
+
+}  // namespace

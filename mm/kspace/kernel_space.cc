@@ -1,0 +1,66 @@
+#include "mm/kspace/kernel_space.h"
+
+#include <cstddef>
+#include <new>
+#include <utility>
+
+#include "mm/hal.h"
+#include "mm/layout.h"
+#include "mm/support/contract.h"
+
+namespace mm::kspace {
+namespace {
+
+// Never destroyed, and no global constructor: raw storage, constructed in place once.
+alignas(KernelPageTable) constinit std::byte g_table_storage[sizeof(KernelPageTable)] = {};
+constinit bool g_ready = false;
+
+}  // namespace
+
+std::expected<KspaceStats, KspaceError> init_kernel_space(const KernelSpaceSpec& spec,
+                                                          pt::PagingOptions options) {
+  KREQUIRES(!g_ready);
+  auto table = KernelPageTable::create(options);
+  if (!table) return std::unexpected(KspaceError{KspaceStep::Root, table.error(), 0});
+  const KspaceStats stats = TRY(build_kernel_space(*table, spec));
+  auto* live = ::new (static_cast<void*>(g_table_storage)) KernelPageTable(std::move(*table));
+  g_ready = true;
+  hal::activate_page_table(live->root_paddr());
+  // The boot tables mapped the image with global pages, which a CR3 load keeps in the TLB:
+  // drop them too, or stale writable translations of text/rodata would outlive the switch.
+  hal::tlb_flush_all();
+  return stats;
+}
+
+KernelPageTable& kernel_page_table() {
+  KREQUIRES(g_ready);
+  return *std::launder(reinterpret_cast<KernelPageTable*>(g_table_storage));
+}
+
+bool kernel_space_ready() { return g_ready; }
+
+std::uint64_t linear_map_readable(Paddr pa, std::uint64_t size) {
+  if (size == 0 || pa >= MAX_PADDR) return 0;
+  if (size > MAX_PADDR - pa) size = MAX_PADDR - pa;
+  if (!g_ready) {
+    constexpr Paddr kBootLinearLimit = Paddr{4} << 30;
+    if (pa >= kBootLinearLimit) return 0;
+    return size < kBootLinearLimit - pa ? size : kBootLinearLimit - pa;
+  }
+  const Vaddr first_page = layout::LINEAR_MAP_BASE + align_down(pa, PAGE_SIZE);
+  const Vaddr end = layout::LINEAR_MAP_BASE + pa + size;
+  auto cursor = kernel_page_table().cursor(first_page, align_up(end, PAGE_SIZE) - first_page);
+  if (!cursor) return 0;
+  Vaddr va = first_page;
+  while (va < end) {
+    if (!cursor->jump(va)) break;
+    const pt::PtMapping mapping = cursor->query();
+    if (!mapping.mapped()) break;
+    va = mapping.va + mapping.size;  // the whole leaf (4 KiB, 2 MiB or 1 GiB) is readable
+  }
+  const Vaddr readable_end = va < end ? va : end;
+  const Vaddr start = layout::LINEAR_MAP_BASE + pa;
+  return readable_end > start ? readable_end - start : 0;
+}
+
+}  // namespace mm::kspace

@@ -1,0 +1,206 @@
+// Builds the kernel's page table from a KernelSpaceSpec (does not activate it):
+//
+//   LINEAR_MAP_BASE + pa   all RAM (merged, page-rounded), untracked, RW NX global WB,
+//                          1 GiB pages where the CPU has them, else 2 MiB, 4 KiB at edges;
+//                          then the extra ranges (framebuffer, ACPI...) with their cache
+//                          policy, minus what RAM already covers
+//   FRAME_METADATA_BASE+o  the metadata region's backed pieces, RW NX global WB
+//   kernel image           text R+X, rodata R, ksyms R NX, data/bss RW NX, global, 4 KiB
+//                          (2 MiB where aligned); guard pages left unmapped
+//
+// Nothing else: no identity map, so the null page and low memory fault. The result passes
+// check_wx. Works for any kernel config (4- or 5-level); the boot uses 4 levels.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <expected>
+#include <span>
+
+#include "mm/kspace/kspace_error.h"
+#include "mm/kspace/kspace_spec.h"
+#include "mm/layout.h"
+#include "mm/page_table/page_table.h"
+#include "mm/page_table/wx_check.h"
+
+namespace mm::kspace {
+
+struct KspaceStats {
+  std::uint64_t linear_bytes = 0;  // RAM mapped in the linear map
+  std::uint64_t extra_bytes = 0;   // extra ranges mapped (beyond RAM)
+  std::uint64_t meta_bytes = 0;
+  std::uint64_t image_bytes = 0;
+};
+
+inline constexpr pt::PageProperty LINEAR_PROP{pt::PageFlags::RW, pt::CachePolicy::Writeback,
+                                              false, true};
+
+namespace detail {
+
+template <pt::PageTableConfig C>
+std::expected<void, KspaceError> map_phys_at(pt::PageTable<C>& table, KspaceStep step, Vaddr va,
+                                             PhysRange range, const pt::PageProperty& prop) {
+  auto cursor = table.cursor_mut(va, range.size());
+  if (!cursor) return std::unexpected(KspaceError{step, cursor.error(), va});
+  if (auto r = cursor->map_phys(range, prop); !r) return std::unexpected(KspaceError{step, r.error(), va});
+  return {};
+}
+
+// RAM ranges page-rounded, sorted and merged (so 1 GiB / 2 MiB pages span boundaries
+// between adjacent firmware regions). Returns the count, or nullopt if too many.
+inline std::optional<std::size_t> merge_ram(std::span<const PhysRange> ram,
+                                            std::array<PhysRange, MAX_RAM_RANGES>& out) {
+  std::size_t n = 0;
+  for (const PhysRange& r : ram) {
+    if (r.empty()) continue;
+    if (n == out.size()) return std::nullopt;
+    out[n++] = {align_down(r.start, PAGE_SIZE), align_up(r.end, PAGE_SIZE)};
+  }
+  std::sort(out.begin(), out.begin() + n,
+            [](const PhysRange& a, const PhysRange& b) { return a.start < b.start; });
+  std::size_t merged = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (merged != 0 && out[i].start <= out[merged - 1].end) {
+      out[merged - 1].end = std::max(out[merged - 1].end, out[i].end);
+    } else {
+      out[merged++] = out[i];
+    }
+  }
+  return merged;
+}
+
+// Maps the parts of `range` (linear map) that nothing maps yet.
+template <pt::PageTableConfig C>
+std::expected<std::uint64_t, KspaceError> map_linear_gaps(pt::PageTable<C>& table, PhysRange range,
+                                                          const pt::PageProperty& prop) {
+  const Vaddr start = layout::LINEAR_MAP_BASE + range.start;
+  const Vaddr end = layout::LINEAR_MAP_BASE + range.end;
+  auto cursor = table.cursor_mut(start, range.size());
+  if (!cursor) return std::unexpected(KspaceError{KspaceStep::Extra, cursor.error(), start});
+  std::uint64_t mapped = 0;
+  Vaddr at = start;
+  while (at < end) {
+    const auto found = cursor->find_next(end - at);
+    if (!found) return std::unexpected(KspaceError{KspaceStep::Extra, found.error(), at});
+    const Vaddr gap_end = found->value_or(end);
+    if (gap_end > at) {
+      if (auto j = cursor->jump(at); !j) return std::unexpected(KspaceError{KspaceStep::Extra, j.error(), at});
+      const Paddr pa = at - layout::LINEAR_MAP_BASE;
+      if (auto r = cursor->map_phys({pa, pa + (gap_end - at)}, prop); !r) {
+        return std::unexpected(KspaceError{KspaceStep::Extra, r.error(), at});
+      }
+      mapped += gap_end - at;
+    }
+    if (!found->has_value()) break;
+    if (auto j = cursor->jump(gap_end); !j) return std::unexpected(KspaceError{KspaceStep::Extra, j.error(), gap_end});
+    const pt::PtMapping slot = cursor->query();
+    at = slot.va + slot.size;  // past the mapping that is in the way
+    if (at <= gap_end) break;  // wrapped: the mapping reaches the top of the address space
+    if (at < end && !cursor->jump(at)) break;
+  }
+  return mapped;
+}
+
+// Maps [start, end) of the image with `prop`, leaving the (sorted) guard pages out.
+template <pt::PageTableConfig C>
+std::expected<std::uint64_t, KspaceError> map_image_section(pt::PageTable<C>& table, Vaddr start,
+                                                            Vaddr end, const pt::PageProperty& prop,
+                                                            std::span<const Vaddr> guards,
+                                                            Vaddr vma_offset) {
+  start = align_down(start, PAGE_SIZE);
+  end = align_up(end, PAGE_SIZE);
+  std::uint64_t mapped = 0;
+  Vaddr at = start;
+  auto map_piece = [&](Vaddr piece_end) -> std::expected<void, KspaceError> {
+    if (piece_end > at) {
+      TRY_VOID(map_phys_at(table, KspaceStep::Image, at, {at - vma_offset, piece_end - vma_offset}, prop));
+      mapped += piece_end - at;
+    }
+    return {};
+  };
+  for (const Vaddr guard : guards) {
+    if (guard < at || guard >= end) continue;
+    TRY_VOID(map_piece(guard));
+    at = guard + PAGE_SIZE;
+  }
+  TRY_VOID(map_piece(end));
+  return mapped;
+}
+
+}  // namespace detail
+
+// Builds the kernel page table described by `spec` into `table` (a fresh, empty one).
+// Errors: the failing step and address; on error `table` holds what was mapped so far.
+template <pt::PageTableConfig C>
+std::expected<KspaceStats, KspaceError> build_kernel_space(pt::PageTable<C>& table,
+                                                           const KernelSpaceSpec& spec) {
+  KspaceStats stats;
+  std::array<PhysRange, MAX_RAM_RANGES> ram;
+  const auto nr_ram = detail::merge_ram(spec.ram, ram);
+  if (!nr_ram) return std::unexpected(KspaceError{KspaceStep::TooManyRanges});
+  for (std::size_t i = 0; i < *nr_ram; ++i) {
+    if (ram[i].end > MAX_PADDR) {
+      return std::unexpected(KspaceError{KspaceStep::LinearMap, pt::PtError::OutOfRange, ram[i].start});
+    }
+    TRY_VOID(detail::map_phys_at(table, KspaceStep::LinearMap, layout::LINEAR_MAP_BASE + ram[i].start,
+                                 ram[i], LINEAR_PROP));
+    stats.linear_bytes += ram[i].size();
+  }
+
+  for (const ExtraPhysRange& extra : spec.extra) {
+    const PhysRange range{align_down(extra.range.start, PAGE_SIZE), align_up(extra.range.end, PAGE_SIZE)};
+    if (range.empty()) continue;
+    if (range.end > MAX_PADDR) {
+      return std::unexpected(KspaceError{KspaceStep::Extra, pt::PtError::OutOfRange, range.start});
+    }
+    const pt::PageProperty prop{extra.writable ? pt::PageFlags::RW : pt::PageFlags::R, extra.cache,
+                                false, true};
+    stats.extra_bytes += TRY(detail::map_linear_gaps(table, range, prop));
+  }
+
+  for (const MetaPiece& piece : spec.meta) {
+    if (piece.backing.empty()) continue;
+    TRY_VOID(detail::map_phys_at(table, KspaceStep::Metadata, layout::FRAME_METADATA_BASE + piece.offset,
+                                 piece.backing, LINEAR_PROP));
+    stats.meta_bytes += piece.backing.size();
+  }
+
+  if (spec.guard_pages.size() > MAX_GUARD_PAGES) return std::unexpected(KspaceError{KspaceStep::TooManyRanges});
+  std::array<Vaddr, MAX_GUARD_PAGES> guards{};
+  std::copy(spec.guard_pages.begin(), spec.guard_pages.end(), guards.begin());
+  for (std::size_t i = 0; i < spec.guard_pages.size(); ++i) guards[i] = align_down(guards[i], PAGE_SIZE);
+  std::sort(guards.begin(), guards.begin() + spec.guard_pages.size());
+  const std::span<const Vaddr> sorted_guards(guards.data(), spec.guard_pages.size());
+  const KernelImageLayout& image = spec.image;
+  struct Section {
+    Vaddr start, end;
+    pt::PageFlags flags;
+  };
+  const Section sections[] = {
+      {image.text_start, image.text_end, pt::PageFlags::RX},
+      {image.rodata_start, image.rodata_end, pt::PageFlags::R},
+      {image.data_start, image.data_end, pt::PageFlags::RW},
+      {image.ksyms_start, image.ksyms_end, pt::PageFlags::R},
+      {image.bss_start, image.bss_end, pt::PageFlags::RW},
+  };
+  for (const Section& s : sections) {
+    if (s.end <= s.start) continue;
+    const pt::PageProperty prop{s.flags, pt::CachePolicy::Writeback, false, true};
+    stats.image_bytes += TRY(detail::map_image_section(table, s.start, s.end, prop, sorted_guards,
+                                                       image.vma_offset));
+  }
+
+  if (auto wx = pt::check_wx(table); !wx) {
+    return std::unexpected(KspaceError{KspaceStep::WxCheck, pt::PtError::OutOfRange, wx.error().va});
+  }
+  return stats;
+}
+
+inline void format_value(fmt::Sink& sink, const fmt::Spec&, const KspaceStats& s) {
+  fmt::print(sink, "linear map {}, extra {}, metadata {}, image {}", fmt::HumanBytes{s.linear_bytes},
+             fmt::HumanBytes{s.extra_bytes}, fmt::HumanBytes{s.meta_bytes},
+             fmt::HumanBytes{s.image_bytes});
+}
+
+}  // namespace mm::kspace

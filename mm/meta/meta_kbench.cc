@@ -1,0 +1,67 @@
+// Benchmarks of the frame metadata region (suite mm/meta): the boot-time initialization
+// (measured once by mm init; re-running it would wipe every frame's state, so it is
+// reported, not repeated) and a slot-fill loop like the one at its heart, re-run on
+// scratch memory.
+#define KBENCH_SUITE "mm/meta"
+#include <cstdint>
+#include <cstring>
+
+#include "kernel/kbench/kbench.h"
+#include "kernel/mm_init/mm_init.h"
+#include "mm/allocator/frame_allocator.h"
+#include "mm/hal.h"
+#include "mm/meta/meta_plan.h"
+#include "mm/meta/meta_slot.h"
+
+namespace {
+
+// Cycles per GiB of RAM covered, from a figure measured over `slots` frames.
+std::uint64_t per_gib(std::uint64_t cycles, std::uint64_t slots) {
+  const std::uint64_t mib = slots * mm::PAGE_SIZE >> 20;
+  return mib == 0 ? 0 : cycles * 1024 / mib;
+}
+
+// The boot measurement, one trivial iteration; the figures are in the counters.
+KBENCH(boot_meta_init) {
+  const kernel::MemoryInitReport& report = kernel::memory_init_report();
+  if (report.meta_slots == 0) return state.skip("mm init did not record a measurement");
+  for (auto _ : state) kbench::clobber_memory();
+  state.counters["cycles"] = report.meta_init_cycles;
+  state.counters["slots"] = report.meta_slots;
+  state.counters["cycles_per_GiB"] = per_gib(report.meta_init_cycles, report.meta_slots);
+}
+
+KBENCH(boot_allocator_init) {
+  const kernel::MemoryInitReport& report = kernel::memory_init_report();
+  if (report.usable_bytes == 0) return state.skip("mm init did not record a measurement");
+  for (auto _ : state) kbench::clobber_memory();
+  state.counters["cycles"] = report.allocator_init_cycles;
+  state.counters["usable_MiB"] = report.usable_bytes >> 20;
+  state.counters["cycles_per_GiB"] =
+      per_gib(report.allocator_init_cycles, report.usable_bytes / mm::PAGE_SIZE);
+}
+
+// One 64-byte slot image stored per slot, as init_meta_region's first pass does (a copy
+// of its loop: the real one is internal and may change), over one 2 MiB metadata chunk of
+// scratch memory: the slots of 128 MiB of RAM.
+KBENCH(slot_fill_chunk) {
+  auto scratch = mm::alloc_block<mm::UntypedMeta>(9, [](mm::Paddr) { return mm::UntypedMeta{}; },
+                                                  {.zeroed = false});
+  if (!scratch) return state.skip("not enough memory");
+  alignas(64) std::uint64_t image[8] = {};
+  image[5] = mm::REF_COUNT_UNUSED;  // ref_count, as for a free frame
+  auto* const dst = static_cast<std::byte*>(mm::hal::phys_to_virt(scratch->paddr()));
+  constexpr std::uint64_t kSlots = mm::META_CHUNK_SIZE / sizeof(mm::MetaSlot);
+  for (auto _ : state) {
+    for (std::uint64_t i = 0; i < kSlots; ++i) {
+      std::memcpy(dst + i * sizeof(mm::MetaSlot), image, sizeof(image));
+    }
+    kbench::clobber_memory();
+  }
+  state.set_items_processed(state.iterations() * kSlots);
+  if (state.iterations() != 0) {
+    state.counters["cycles_per_GiB"] = per_gib(state.timed_cycles() / state.iterations(), kSlots);
+  }
+}
+
+}  // namespace

@@ -1,0 +1,500 @@
+// Cursor and CursorMut: a position in a page table's virtual range [start, last], holding
+// the locks of the nodes that cover it.
+//
+//   auto cursor = TRY(pt.cursor_mut(va, 16 * PAGE_SIZE));
+//   TRY_VOID(cursor.map(frame, {PageFlags::RW}));          // maps at va, moves to va + 4 KiB
+//   TRY_VOID(cursor.jump(va));
+//   PtMapping m = cursor.query();                           // what is mapped at va
+//   auto taken = TRY(cursor.take_next(16 * PAGE_SIZE));     // unmaps the first mapped slot
+//
+// Locking: creation descends from the root hand over hand (lock child, unlock parent) to the
+// lowest node covering the whole range (the guard) and keeps it locked; below it the cursor
+// keeps the path of nodes from the guard to the current position locked (always top-down,
+// so two cursors cannot deadlock). Another cursor overlapping the range waits at the guard
+// or at a node on its own way down. Interrupts are off for the cursor's lifetime.
+//
+// Reclamation: a node below the guard that the cursor leaves empty is detached from its
+// (locked) parent when the cursor moves out of it; if the guard itself ends empty, the
+// cursor's destruction re-descends from the root and detaches empty nodes bottom-up.
+// Detached nodes and unmapped tracked frames are released only after the TLB flush.
+//
+// TLB: take_next flushes before it returns (it may hand back a frame); map needs no flush
+// (x86 does not cache non-present entries); protect/unmap changes are batched and flushed
+// by flush() or the cursor's destruction.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <utility>
+
+#include "mm/frame/frame.h"
+#include "mm/page_table/mapping.h"
+#include "mm/page_table/node.h"
+#include "mm/page_table/paging_consts.h"
+#include "mm/page_table/paging_options.h"
+#include "mm/page_table/pt_config.h"
+#include "mm/page_table/pt_error.h"
+#include "mm/page_table/range_check.h"
+#include "mm/page_table/tlb_batch.h"
+#include "mm/support/contract.h"
+#include "mm/support/try.h"
+
+namespace mm::pt {
+
+template <PageTableConfig C>
+class PageTable;
+
+// Only PageTable makes cursors (the public constructor needs this key).
+template <PageTableConfig C>
+class CursorKey {
+  friend class PageTable<C>;
+  CursorKey() = default;
+};
+
+template <PageTableConfig C>
+class Cursor {
+ public:
+  using Pte = typename C::Pte;
+  using Raw = typename Pte::Raw;
+
+  // Requires: [start, last] was checked against C (PageTable does).
+  Cursor(CursorKey<C>, Paddr root, PagingOptions options, Vaddr start, Vaddr last)
+      : root_(root), options_(options), start_(start), last_(last), va_(start),
+        irq_state_(hal::irq_save()), tlb_(C::GLOBAL_FLUSH) {
+    lock_guard_node();
+  }
+  Cursor(Cursor&& other) noexcept
+      : root_(other.root_), options_(other.options_), start_(other.start_), last_(other.last_),
+        va_(other.va_), done_(other.done_), active_(std::exchange(other.active_, false)),
+        level_(other.level_), guard_level_(other.guard_level_), path_(other.path_),
+        path_va_(other.path_va_), irq_state_(other.irq_state_), tlb_(std::move(other.tlb_)) {}
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  Cursor& operator=(Cursor&&) = delete;
+  ~Cursor() { finish(); }
+
+  // The current address; meaningless once the cursor has moved past its range (done()).
+  Vaddr va() const { return va_; }
+  // The cursor moved past the last byte of its range.
+  bool done() const { return done_; }
+  Vaddr range_start() const { return start_; }
+  Vaddr range_last() const { return last_; }
+
+  // Moves to `va`. Errors: NotAligned, OutOfRange (outside the cursor's range).
+  std::expected<void, PtError> jump(Vaddr va) {
+    TRY_VOID(check_range_within(va, PAGE_SIZE, start_, last_));
+    va_ = va;
+    done_ = false;
+    sync_path();
+    return {};
+  }
+
+  // What is mapped at the cursor: the slot containing va() (a leaf, or the largest absent
+  // entry). Does not move. Requires !done().
+  PtMapping query() {
+    KREQUIRES(!done_);
+    const Raw e = descend_existing();
+    return mapping_of(e);
+  }
+
+  // Moves to the first mapped address in [va(), va() + len) and returns it (the cursor may
+  // be inside a larger mapping: the address is va() itself then); nullopt, with the cursor
+  // at va() + len, if nothing is mapped there. Errors: EmptyRange, NotAligned, OutOfRange
+  // (the range leaves the cursor's, or the cursor is done()).
+  std::expected<std::optional<Vaddr>, PtError> find_next(std::uint64_t len) {
+    const Vaddr op_last = TRY(op_range(len));
+    for (;;) {
+      const Raw e = descend_existing();
+      if (Pte::is_present(e)) return va_;
+      const Vaddr slot_last = align_down(va_, page_size_at(level_)) + (page_size_at(level_) - 1);
+      if (slot_last >= op_last) {
+        move_after(op_last);
+        return std::nullopt;
+      }
+      move_after(slot_last);
+    }
+  }
+
+ protected:
+  std::expected<Vaddr, PtError> op_range(std::uint64_t len) const {
+    if (done_) return std::unexpected(PtError::OutOfRange);
+    TRY_VOID(check_range_within(va_, len, va_, last_));
+    return mm::pt::range_last(va_, len);
+  }
+
+  NodeRef<C> node() const { return NodeRef<C>(path_[level_]); }
+  unsigned index() const { return index_at(va_, level_); }
+  Raw entry() const { return node().read(index()); }
+
+  PtMapping mapping_of(Raw e) const {
+    const std::uint64_t size = page_size_at(level_);
+    PtMapping m{.va = align_down(va_, size), .size = size, .level = level_};
+    if (!Pte::is_present(e)) return m;
+    m.kind = Pte::is_tracked(e) ? MappingKind::Tracked : MappingKind::Untracked;
+    m.pa = Pte::leaf_paddr(e, level_);
+    m.prop = Pte::leaf_property(e, level_);
+    return m;
+  }
+
+  // Descends toward va_ through existing child nodes; returns the entry it stops at (a
+  // leaf, or absent) with level_ at that entry's node.
+  Raw descend_existing() {
+    for (;;) {
+      const Raw e = entry();
+      if (!Pte::is_present(e) || Pte::is_leaf(e, level_)) return e;
+      push(Pte::child_paddr(e));
+    }
+  }
+
+  // Moves to the byte after `last_byte` (the cursor is done if that passes the range).
+  void move_after(Vaddr last_byte) {
+    if (last_byte >= last_) {
+      done_ = true;
+      va_ = last_byte + 1;  // may wrap to 0: done_ says the cursor is past its range
+      return;
+    }
+    va_ = last_byte + 1;
+    sync_path();
+  }
+
+  // Pops the nodes that do not cover va_ (the guard always does).
+  void sync_path() {
+    while (level_ < guard_level_ && !same_node(va_, path_va_[level_], level_)) pop();
+  }
+
+  // Locks `child` (the node the current entry points to) and makes it current.
+  void push(Paddr child) {
+    NodeRef<C>(child).acquire();
+    push_locked(child);
+  }
+  void push_locked(Paddr child) {
+    KASSERT(level_ > 1);
+    --level_;
+    path_[level_] = child;
+    path_va_[level_] = va_;
+  }
+
+  // Unlocks the current node (below the guard) and goes up; an empty one is detached.
+  void pop() {
+    KASSERT(level_ < guard_level_);
+    const NodeRef<C> child(path_[level_]);
+    if (child.meta().nr_children == 0) {
+      const NodeRef<C> parent(path_[level_ + 1]);
+      detachLocked(parent, index_at(path_va_[level_], level_ + 1), child, path_va_[level_]);
+    }
+    child.release();
+    ++level_;
+  }
+
+  // Removes empty `child` from `parent` (both locked); frees it after the flush.
+  void detachLocked(const NodeRef<C>& parent, unsigned index, const NodeRef<C>& child,
+                    Vaddr va_inside) {
+    KASSERT(Pte::child_paddr(parent.read(index)) == child.paddr());
+    parent.writeLocked(index, Pte::absent());
+    child.meta().stray = true;
+    tlb_.add_page(va_inside);  // invlpg drops the paging-structure caches too
+    tlb_.defer_release(child.paddr());
+  }
+
+  Paddr root_;
+  PagingOptions options_;
+  Vaddr start_;
+  Vaddr last_;
+  Vaddr va_;
+  bool done_ = false;
+  bool active_ = true;
+  PagingLevel level_ = C::NR_LEVELS;
+  PagingLevel guard_level_ = C::NR_LEVELS;
+  std::array<Paddr, MAX_NR_LEVELS + 1> path_{};     // path_[l]: locked node at level l
+  std::array<Vaddr, MAX_NR_LEVELS + 1> path_va_{};  // an address inside path_[l]'s coverage
+  std::uint64_t irq_state_;
+  TlbBatch tlb_;
+
+ private:
+  void lock_guard_node() {
+    NodeRef<C> node(root_);
+    node.acquire();
+    PagingLevel level = C::NR_LEVELS;
+    while (level > 1 && index_at(start_, level) == index_at(last_, level)) {
+      const Raw e = node.read(index_at(start_, level));
+      if (!Pte::is_present(e) || Pte::is_leaf(e, level)) break;
+      const NodeRef<C> child(Pte::child_paddr(e));
+      child.acquire();
+      node.release();
+      node = child;
+      --level;
+    }
+    level_ = guard_level_ = level;
+    path_[level] = node.paddr();
+    path_va_[level] = start_;
+  }
+
+  void finish() {
+    if (!active_) return;
+    active_ = false;
+    while (level_ < guard_level_) pop();
+    const NodeRef<C> guard(path_[guard_level_]);
+    const bool guard_empty = guard_level_ < C::NR_LEVELS && guard.meta().nr_children == 0;
+    guard.release();
+    if (guard_empty) reclaim_empty_path(path_va_[guard_level_], guard_level_);
+    tlb_.flush();
+    hal::irq_restore(irq_state_);
+  }
+
+  // Re-descends from the root toward `va` (down to `level`), holding every lock on the way,
+  // and detaches the empty nodes bottom-up.
+  void reclaim_empty_path(Vaddr va, PagingLevel level) {
+    std::array<Paddr, MAX_NR_LEVELS + 1> nodes{};
+    PagingLevel l = C::NR_LEVELS;
+    nodes[l] = root_;
+    NodeRef<C>(root_).acquire();
+    while (l > level) {
+      const Raw e = NodeRef<C>(nodes[l]).read(index_at(va, l));
+      if (!Pte::is_present(e) || Pte::is_leaf(e, l)) break;
+      --l;
+      nodes[l] = Pte::child_paddr(e);
+      NodeRef<C>(nodes[l]).acquire();
+    }
+    const PagingLevel lowest = l;
+    for (PagingLevel at = lowest; at < C::NR_LEVELS; ++at) {
+      const NodeRef<C> child(nodes[at]);
+      if (child.meta().nr_children != 0) break;
+      detachLocked(NodeRef<C>(nodes[at + 1]), index_at(va, at + 1), child, va);
+    }
+    for (PagingLevel at = lowest; at <= C::NR_LEVELS; ++at) NodeRef<C>(nodes[at]).release();
+  }
+};
+
+template <PageTableConfig C>
+class CursorMut : public Cursor<C> {
+  using Base = Cursor<C>;
+  using Pte = typename C::Pte;
+  using Raw = typename Pte::Raw;
+  using Base::done_;
+  using Base::last_;
+  using Base::level_;
+  using Base::options_;
+  using Base::tlb_;
+  using Base::va_;
+
+ public:
+  using Base::Base;
+
+  // Maps the 4 KiB frame at va() and moves past it; the mapping holds a new reference to
+  // `frame`. Errors: WrongKind (C has no tracked leaves), NotAFrame (a page-table page),
+  // OutOfRange (done()), AlreadyMapped, OutOfMemory.
+  template <AnyFrameMeta M>
+  std::expected<void, PtError> map(const Frame<M>& frame, const PageProperty& prop) {
+    if constexpr (!C::TRACKED) return std::unexpected(PtError::WrongKind);
+    if (frame.template is<PageTablePageMeta<C>>()) return std::unexpected(PtError::NotAFrame);
+    if (done_) return std::unexpected(PtError::OutOfRange);
+    TRY_VOID(descend_creating(1));
+    if (Pte::is_present(this->entry())) return std::unexpected(PtError::AlreadyMapped);
+    inc_frame_ref_for_mapping(frame.paddr());
+    this->node().writeLocked(this->index(), Pte::make_leaf(frame.paddr(), prop, 1, true));
+    this->move_after(va_ + (PAGE_SIZE - 1));
+    return {};
+  }
+
+  // Maps the physical range at [va(), va() + size) as untracked pages, each the largest
+  // of 1 GiB (if options.supports_1g_pages) / 2 MiB / 4 KiB that the alignment of both
+  // addresses and the remaining length allow; moves past it. Nothing may be mapped there
+  // yet. Errors: WrongKind, EmptyRange, NotAligned, OutOfRange, AlreadyMapped (nothing
+  // changed), OutOfMemory (the pages mapped so far stay).
+  std::expected<void, PtError> map_phys(PhysRange range, const PageProperty& prop) {
+    if constexpr (!C::UNTRACKED) return std::unexpected(PtError::WrongKind);
+    if (range.empty()) return std::unexpected(PtError::EmptyRange);
+    if (!is_page_aligned(range.start) || !is_page_aligned(range.end)) {
+      return std::unexpected(PtError::NotAligned);
+    }
+    const std::uint64_t len = range.size();
+    TRY(this->op_range(len));
+    const Vaddr from = va_;
+    const auto occupied = TRY(this->find_next(len));
+    TRY_VOID(this->jump(from));
+    if (occupied) return std::unexpected(PtError::AlreadyMapped);
+
+    Paddr pa = range.start;
+    std::uint64_t remaining = len;
+    while (remaining != 0) {
+      PagingLevel target = largest_level(va_, pa, remaining);
+      if (level_ < target) target = level_;  // already inside a (mapping-free) smaller node
+      TRY_VOID(descend_creating(target));
+      const Raw e = this->entry();
+      if (Pte::is_present(e)) {
+        KASSERT(!Pte::is_leaf(e, level_));  // find_next saw nothing mapped
+        this->push(Pte::child_paddr(e));     // an empty node in the way: use smaller pages
+        continue;
+      }
+      // Fill this node's consecutive absent entries while the same page size still fits:
+      // one count update and one path check per run instead of per page.
+      const std::uint64_t size = page_size_at(level_);
+      const NodeRef<C> node = this->node();
+      Raw* entries = node.entries();
+      unsigned index = this->index();
+      Vaddr va = va_;
+      std::uint16_t filled = 0;
+      for (;;) {
+        __atomic_store_n(entries + index, Pte::make_leaf(pa, prop, level_, false), __ATOMIC_RELAXED);
+        ++filled;
+        pa += size;
+        remaining -= size;
+        if (remaining == 0 || index == NR_ENTRIES - 1 || va + (size - 1) >= last_ ||
+            largest_level(va + size, pa, remaining) != level_ ||
+            Pte::is_present(node.read(index + 1))) {
+          break;
+        }
+        ++index;
+        va += size;
+      }
+      node.meta().nr_children += filled;
+      this->move_after(va + (size - 1));
+    }
+    return {};
+  }
+
+  // Unmaps the first mapped slot in [va(), va() + len) and moves past it; an untracked
+  // huge page that extends outside the range is split first (same property). Returns the
+  // slot and, for a tracked frame, the mapping's reference as a handle; nullopt (cursor at
+  // va() + len) if nothing is mapped there. The TLB is flushed before it returns.
+  // Errors: EmptyRange, NotAligned, OutOfRange, OutOfMemory (splitting).
+  std::expected<std::optional<TakenItem>, PtError> take_next(std::uint64_t len) {
+    const Vaddr op_last = TRY(this->op_range(len));
+    const auto found = TRY(next_leaf_within(op_last));
+    if (!found) return std::nullopt;
+    TakenItem item{.mapping = *found, .frame = std::nullopt};
+    remove_current_leaf();
+    this->move_after(found->va + (found->size - 1));
+    tlb_.flush();
+    if (found->kind == MappingKind::Tracked) item.frame.emplace(AnyFrame::from_raw(found->pa));
+    return item;
+  }
+
+  // Unmaps everything in [va(), va() + len) (splitting huge pages at the edges), moves to
+  // its end, and returns the number of bytes that were mapped. Tracked frames lose their
+  // mapping's reference after the batched TLB flush.
+  std::expected<std::uint64_t, PtError> unmap(std::uint64_t len) {
+    const Vaddr op_last = TRY(this->op_range(len));
+    std::uint64_t unmapped = 0;
+    for (;;) {
+      const auto found = TRY(next_leaf_within(op_last));
+      if (!found) break;
+      remove_current_leaf();
+      if (found->kind == MappingKind::Tracked) tlb_.defer_release(found->pa);
+      unmapped += found->size;
+      if (found->va + (found->size - 1) >= op_last) {
+        this->move_after(op_last);
+        break;
+      }
+      this->move_after(found->va + (found->size - 1));
+    }
+    tlb_.flush();
+    return unmapped;
+  }
+
+  // Changes the property of the first mapped slot in [va(), va() + len) with op(prop&)
+  // (splitting an untracked huge page that extends outside the range) and moves past it;
+  // returns the slot's range, or nullopt (cursor at va() + len) if nothing is mapped there.
+  // The change is visible after flush() or the cursor's destruction.
+  template <typename Op>
+  std::expected<std::optional<VaRange>, PtError> protect_next(std::uint64_t len, Op&& op) {
+    const Vaddr op_last = TRY(this->op_range(len));
+    const auto found = TRY(next_leaf_within(op_last));
+    if (!found) return std::nullopt;
+    PageProperty prop = found->prop;
+    op(prop);
+    if (prop != found->prop) {
+      this->node().writeLocked(this->index(), Pte::with_property(this->entry(), prop, level_));
+      tlb_.add_page(found->va);
+    }
+    this->move_after(found->va + (found->size - 1));
+    return VaRange{found->va, found->size};
+  }
+
+  // Performs the owed TLB flush and the releases waiting for it.
+  void flush() { tlb_.flush(); }
+
+ private:
+  // Goes down to level `target` at va_, creating missing nodes. Errors: AlreadyMapped (a
+  // leaf above `target` covers va_), OutOfMemory.
+  std::expected<void, PtError> descend_creating(PagingLevel target) {
+    while (level_ > target) {
+      const Raw e = this->entry();
+      if (!Pte::is_present(e)) {
+        auto child = alloc_node<C>(level_ - 1);
+        if (!child) return std::unexpected(PtError::OutOfMemory);
+        const Paddr child_pa = child->paddr();
+        NodeRef<C>(child_pa).acquire();
+        this->node().writeLocked(this->index(), Pte::make_child(std::move(*child).into_raw(), C::USER));
+        this->push_locked(child_pa);
+      } else if (Pte::is_leaf(e, level_)) {
+        return std::unexpected(PtError::AlreadyMapped);
+      } else {
+        this->push(Pte::child_paddr(e));
+      }
+    }
+    return {};
+  }
+
+  PagingLevel largest_level(Vaddr va, Paddr pa, std::uint64_t remaining) const {
+    for (PagingLevel level = options_.supports_1g_pages ? 3 : 2; level > 1; --level) {
+      const std::uint64_t size = page_size_at(level);
+      if (((va | pa) & (size - 1)) == 0 && remaining >= size) return level;
+    }
+    return 1;
+  }
+
+  // Moves to the first leaf in [va_, op_last] and splits it until it lies inside; returns
+  // it with the cursor on its entry, or nullopt with the cursor past op_last.
+  std::expected<std::optional<PtMapping>, PtError> next_leaf_within(Vaddr op_last) {
+    for (;;) {
+      const Raw e = this->descend_existing();
+      const PtMapping m = this->mapping_of(e);
+      const Vaddr slot_last = m.va + (m.size - 1);
+      if (!m.mapped()) {
+        if (slot_last >= op_last) {
+          this->move_after(op_last);
+          return std::nullopt;
+        }
+        this->move_after(slot_last);
+        continue;
+      }
+      if (m.va >= va_ && slot_last <= op_last) return m;
+      TRY_VOID(split_current_leaf());
+    }
+  }
+
+  // Replaces the huge untracked leaf at the cursor by a node of 512 smaller leaves with
+  // the same property, and enters it.
+  std::expected<void, PtError> split_current_leaf() {
+    KASSERT(level_ > 1);
+    const Raw e = this->entry();
+    KASSERT(Pte::is_leaf(e, level_) && !Pte::is_tracked(e));
+    auto child = alloc_node<C>(level_ - 1);
+    if (!child) return std::unexpected(PtError::OutOfMemory);
+    const Paddr child_pa = child->paddr();
+    const NodeRef<C> node(child_pa);
+    node.acquire();
+    const PagingLevel sub = level_ - 1;
+    const Paddr pa = Pte::leaf_paddr(e, level_);
+    const PageProperty prop = Pte::leaf_property(e, level_);
+    for (unsigned i = 0; i < NR_ENTRIES; ++i) {
+      node.writeLocked(i, Pte::make_leaf(pa + i * page_size_at(sub), prop, sub, false));
+    }
+    this->node().writeLocked(this->index(), Pte::make_child(std::move(*child).into_raw(), C::USER));
+    tlb_.add_page(align_down(va_, page_size_at(level_)));
+    this->push_locked(child_pa);
+    return {};
+  }
+
+  // Clears the leaf at the cursor and owes its flush.
+  void remove_current_leaf() {
+    const Vaddr slot = align_down(va_, page_size_at(level_));
+    this->node().writeLocked(this->index(), Pte::absent());
+    tlb_.add_page(slot);
+  }
+};
+
+}  // namespace mm::pt

@@ -1,0 +1,107 @@
+// Page-table nodes: a node is a Frame<PageTablePageMeta<C>>, a 4 KiB frame holding 512
+// entries, with its level, its count of present entries and its lock in the metadata slot.
+//
+// Ownership: a node is owned by its parent's entry (Frame::into_raw when installed,
+// Frame::from_raw when taken out); the root by its PageTable. A tracked leaf holds one
+// reference to its frame (inc/dec_frame_ref_for_mapping); an untracked leaf holds nothing.
+// `nr_children` and the entries change only with the node's lock held (functions needing
+// it end in `Locked`). `stray` marks a node detached from its parent (kept for checks).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <expected>
+#include <utility>
+
+#include "mm/allocator/frame_allocator.h"
+#include "mm/frame/frame.h"
+#include "mm/frame/slot_ops.h"
+#include "mm/hal.h"
+#include "mm/page_table/node_lock.h"
+#include "mm/page_table/paging_consts.h"
+#include "mm/page_table/pt_config.h"
+#include "mm/support/contract.h"
+
+namespace mm::pt {
+
+// Live page-table nodes of every config: tests and ktests check it returns to its start.
+inline constinit std::atomic<std::uint64_t> g_live_pt_nodes{0};
+inline std::uint64_t live_pt_nodes() { return g_live_pt_nodes.load(std::memory_order_relaxed); }
+
+template <PageTableConfig C>
+struct PageTablePageMeta {
+  explicit PageTablePageMeta(PagingLevel node_level) : level(node_level) {}
+  // AnyFrameMeta needs a move constructor (write_meta moves the value into the slot); the
+  // lock is never moved: a node's metadata is only moved before it is published.
+  PageTablePageMeta(PageTablePageMeta&& other) noexcept
+      : level(other.level), stray(other.stray), nr_children(other.nr_children) {}
+
+  void on_drop(Paddr) { g_live_pt_nodes.fetch_sub(1, std::memory_order_relaxed); }
+
+  const PagingLevel level;
+  // Mutable: frames expose their metadata as const; these are guarded by `lock`.
+  mutable bool stray = false;
+  mutable std::uint16_t nr_children = 0;
+  mutable NodeLock lock;
+};
+static_assert(AnyFrameMeta<PageTablePageMeta<KernelPtConfig<4>>>);
+static_assert(sizeof(PageTablePageMeta<KernelPtConfig<4>>) <= FRAME_METADATA_MAX_SIZE);
+
+template <PageTableConfig C>
+using PtNodeFrame = Frame<PageTablePageMeta<C>>;
+
+// A fresh empty node of `level` (zeroed frame from the buddy allocator), count 1.
+// The seeds' Frame<PageTablePageMeta<C>>::alloc(level). Requires 1 ≤ level ≤ NR_LEVELS.
+template <PageTableConfig C>
+std::expected<PtNodeFrame<C>, AllocError> alloc_node(PagingLevel level) {
+  KREQUIRES(level >= 1 && level <= C::NR_LEVELS);
+  auto frame = TRY(alloc_frame(PageTablePageMeta<C>(level)));
+  g_live_pt_nodes.fetch_add(1, std::memory_order_relaxed);
+  return std::move(frame).into_shared();
+}
+
+// A borrowed view of a node by physical address; valid while a reference is held
+// (the parent's entry or the PageTable's root handle) — it neither counts nor locks.
+template <PageTableConfig C>
+class NodeRef {
+ public:
+  using Pte = typename C::Pte;
+  using Raw = typename Pte::Raw;
+
+  NodeRef() = default;
+  explicit NodeRef(Paddr pa) : pa_(pa) {}
+
+  Paddr paddr() const { return pa_; }
+  bool valid() const { return pa_ != INVALID; }
+  const PageTablePageMeta<C>& meta() const {
+    return slot::meta_of<PageTablePageMeta<C>>(*frame_to_meta(pa_));
+  }
+  PagingLevel level() const { return meta().level; }
+  NodeLock& lock() const { return meta().lock; }
+  // The cursor's lock set is dynamic (a path of nodes), beyond what the static analysis
+  // can follow: these two are its only entry points to the node locks.
+  void acquire() const TA_NO_THREAD_SAFETY_ANALYSIS { lock().lock(); }
+  void release() const TA_NO_THREAD_SAFETY_ANALYSIS { lock().unlock(); }
+
+  // Entries are read and written with relaxed atomics: the MMU reads them concurrently and
+  // sets the accessed/dirty bits.
+  Raw read(unsigned index) const { return __atomic_load_n(entries() + index, __ATOMIC_RELAXED); }
+  // Writes entry `index`, keeping nr_children equal to the number of present entries.
+  void writeLocked(unsigned index, Raw value) const {
+    Raw* slot = entries() + index;
+    const bool was = Pte::is_present(__atomic_load_n(slot, __ATOMIC_RELAXED));
+    const bool now = Pte::is_present(value);
+    __atomic_store_n(slot, value, __ATOMIC_RELAXED);
+    if (was != now) {
+      if (now) ++meta().nr_children;
+      else --meta().nr_children;
+    }
+  }
+  Raw* entries() const { return static_cast<Raw*>(hal::phys_to_virt(pa_)); }
+
+ private:
+  static constexpr Paddr INVALID = ~Paddr{0};
+  Paddr pa_ = INVALID;
+};
+
+}  // namespace mm::pt

@@ -1,0 +1,26 @@
+// The fuzzer's driver over a deterministic pseudo-random corpus (short and long inputs,
+// both paging depths), so `bazel test` covers what the fuzzer explores without libFuzzer.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "mm/page_table/testing/pt_model.h"
+
+namespace mm::pt {
+namespace {
+
+TEST(PageTableFuzzCorpusTest, DeterministicCorpus) {
+  std::mt19937 rng(11);
+  for (int input = 0; input < 200; ++input) {
+    std::vector<std::uint8_t> bytes(1 + rng() % 1200);
+    for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
+    const PagingLevel levels = (bytes[0] & 1) != 0 ? 5 : 4;
+    testing::run_pt_model_on_bytes({bytes.data() + 1, bytes.size() - 1},
+                                   {.levels = levels, .supports_1g_pages = (bytes[0] & 2) == 0});
+  }
+  testing::run_pt_model_on_bytes({}, {});
+}
+
+}  // namespace
+}  // namespace mm::pt

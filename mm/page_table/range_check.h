@@ -1,0 +1,37 @@
+// Overflow-safe virtual-range checks. A range is (va, len) against an inclusive bound
+// [start, last]: `va + len` is never computed, so a range ending exactly at 2^64 (an "end"
+// of 0) is valid, and one that wraps past it is refused rather than wrapped.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+
+#include "mm/page_table/pt_config.h"
+#include "mm/page_table/pt_error.h"
+#include "mm/types.h"
+
+namespace mm::pt {
+
+// [va, va + len) lies inside [start, last]. Errors: EmptyRange, NotAligned, OutOfRange.
+constexpr std::expected<void, PtError> check_range_within(Vaddr va, std::uint64_t len,
+                                                           Vaddr start, Vaddr last) {
+  if (len == 0) return std::unexpected(PtError::EmptyRange);
+  if (!is_page_aligned(va) || !is_page_aligned(len)) return std::unexpected(PtError::NotAligned);
+  if (va < start || va > last) return std::unexpected(PtError::OutOfRange);
+  if (len - 1 > last - va) return std::unexpected(PtError::OutOfRange);
+  return {};
+}
+
+// [va, va + len) lies inside config C's virtual range.
+template <PageTableConfig C>
+constexpr std::expected<void, PtError> check_config_range(Vaddr va, std::uint64_t len) {
+  return check_range_within(va, len, config_va_start<C>, config_va_last<C>);
+}
+
+// The last byte of a range check_range_within accepted.
+constexpr Vaddr range_last(Vaddr va, std::uint64_t len) { return va + (len - 1); }
+
+static_assert(check_range_within(0xffff'ffff'ffff'f000, 0x1000, 0xffff'8000'0000'0000, ~0ull));
+static_assert(!check_range_within(0xffff'ffff'ffff'f000, 0x2000, 0xffff'8000'0000'0000, ~0ull));
+
+}  // namespace mm::pt

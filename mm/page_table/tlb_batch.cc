@@ -1,0 +1,37 @@
+#include "mm/page_table/tlb_batch.h"
+
+#include "mm/frame/frame.h"
+#include "mm/hal.h"
+
+namespace mm::pt {
+
+void TlbBatch::add_page(Vaddr va) {
+  if (full_) return;
+  if (nr_pages_ == MAX_PAGES) {
+    full_ = true;
+    return;
+  }
+  pages_[nr_pages_++] = va;
+}
+
+void TlbBatch::defer_release(Paddr pa) {
+  if (nr_deferred_ == MAX_DEFERRED) flush();
+  deferred_[nr_deferred_++] = pa;
+}
+
+void TlbBatch::flush() {
+  if (full_) {
+    if (global_flush_) hal::tlb_flush_all();
+    else hal::tlb_flush_all_nonglobal();
+  } else {
+    for (unsigned i = 0; i < nr_pages_; ++i) hal::tlb_flush_page(pages_[i]);
+  }
+  full_ = false;
+  nr_pages_ = 0;
+  // Releasing may free frames (and run metadata drop hooks); the flush is done by now.
+  const unsigned n = nr_deferred_;
+  nr_deferred_ = 0;
+  for (unsigned i = 0; i < n; ++i) dec_frame_ref_for_mapping(deferred_[i]);
+}
+
+}  // namespace mm::pt
