@@ -32,6 +32,12 @@ void irq_restore(std::uint64_t state);
 unsigned current_cpu();
 inline constexpr unsigned MAX_CPUS = 64;
 
+// Stores the 64 bytes at `pattern` into each of `count` consecutive 64-byte blocks at `dst`
+// (64-byte aligned), bypassing the caches where the CPU can: boot-time bulk writes (frame
+// metadata) that are not read back soon should not evict everything else. Ordered before
+// any later store (a store fence at the end).
+void stream_fill_64(void* dst, std::uint64_t count, const void* pattern);
+
 // Spin-wait hint (PAUSE on x86-64).
 void cpu_relax();
 

@@ -35,6 +35,26 @@ unsigned current_cpu() { return 0; }  // SMP: read from per-CPU data (GS) later
 
 void cpu_relax() { arch::pause(); }
 
+void stream_fill_64(void* dst, std::uint64_t count, const void* pattern) {
+  // MOVNTI streams from general-purpose registers: no SSE state is touched, so it is fine
+  // in a kernel built with -mno-sse (where a 64-byte memcpy becomes a `rep movsb` call per
+  // slot). Eight 8-byte stores fill one line, which leaves the write-combining buffer as
+  // one write without reading the line first.
+  const auto* p = static_cast<const std::uint64_t*>(pattern);
+  const std::uint64_t a = p[0], b = p[1], c = p[2], d = p[3], e = p[4], f = p[5], g = p[6],
+                      h = p[7];
+  auto* out = static_cast<std::uint64_t*>(dst);
+  for (std::uint64_t i = 0; i < count; ++i, out += 8) {
+    asm volatile(
+        "movnti %1, 0(%0)\n\tmovnti %2, 8(%0)\n\tmovnti %3, 16(%0)\n\tmovnti %4, 24(%0)\n\t"
+        "movnti %5, 32(%0)\n\tmovnti %6, 40(%0)\n\tmovnti %7, 48(%0)\n\tmovnti %8, 56(%0)"
+        :
+        : "r"(out), "r"(a), "r"(b), "r"(c), "r"(d), "r"(e), "r"(f), "r"(g), "r"(h)
+        : "memory");
+  }
+  asm volatile("sfence" ::: "memory");
+}
+
 void activate_page_table(Paddr root) { arch::write_cr3(root); }
 
 }  // namespace mm::hal

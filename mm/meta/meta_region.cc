@@ -47,12 +47,14 @@ SlotImage boot_frame_image(FrameUsage usage) {
   return image;
 }
 
-// Stores `image` into the slots of frames [first, end): the hot loop of boot.
+// Stores `image` into the slots of frames [first, end): the hot loop of boot. Through the
+// HAL's streaming fill: the slots are not read back until much later, and in the kernel a
+// 64-byte memcpy without SSE is a `rep movsb` call per slot (10x slower under TCG).
 void fill_slots(std::uint64_t first, std::uint64_t end, const SlotImage& image) {
-  auto* slot = reinterpret_cast<std::byte*>(hal::g_meta_base + first * sizeof(MetaSlot));
-  for (std::uint64_t i = first; i < end; ++i, slot += sizeof(MetaSlot)) {
-    std::memcpy(slot, &image, sizeof(SlotImage));
-  }
+  static_assert(sizeof(SlotImage) == 64);
+  if (end <= first) return;
+  hal::stream_fill_64(reinterpret_cast<void*>(hal::g_meta_base + first * sizeof(MetaSlot)),
+                      end - first, &image);
 }
 
 void fill_range(PhysRange range, const SlotImage& image) {

@@ -31,6 +31,15 @@ void irq_restore(std::uint64_t state) { testing::hal_stats().irqs_enabled = stat
 unsigned current_cpu() { return 0; }
 void cpu_relax() {}
 
+void stream_fill_64(void* dst, std::uint64_t count, const void* pattern) {
+  auto* out = static_cast<std::uint64_t*>(dst);
+  const auto* p = static_cast<const std::uint64_t*>(pattern);
+  for (std::uint64_t i = 0; i < count; ++i, out += 8) {
+    for (int w = 0; w < 8; ++w) __builtin_nontemporal_store(p[w], out + w);
+  }
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 void activate_page_table(Paddr root) {
   auto& stats = testing::hal_stats();
   ++stats.activations;
