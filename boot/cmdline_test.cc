@@ -6,14 +6,12 @@
 #include <vector>
 
 #include "mm/support/format.h"
+#include "mm/support/string_sink.h"
 
 namespace boot {
 namespace {
 
-struct StringSink final : fmt::Sink {
-  std::string out;
-  void write(std::string_view text) override { out.append(text); }
-};
+using mm::testing::StringSink;
 
 TEST(Cmdline, KeyValueAndBareWords) {
   const auto cmdline = Cmdline::parse("console=ttyS0  ktest\tkbench.repetitions=20 mm.check=");
@@ -103,7 +101,7 @@ TEST(Cmdline, WarnsAboutUnknownKeys) {
       "ktest.other mm.check");
   StringSink sink;
   cmdline.warn_unknown(known, sink);
-  EXPECT_EQ(sink.out,
+  EXPECT_EQ(sink.str(),
             "cmdline: unknown key 'foo' (ignored)\n"
             "cmdline: unknown key 'consolee' (ignored)\n"
             "cmdline: unknown key 'ktest.other' (ignored)\n");
@@ -113,7 +111,7 @@ TEST(Cmdline, NoWarningsWhenAllKnown) {
   const std::string_view known[] = {"console", "ktest"};
   StringSink sink;
   Cmdline::parse("console=ttyS0 ktest").warn_unknown(known, sink);
-  EXPECT_EQ(sink.out, "");
+  EXPECT_EQ(sink.str(), "");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "kernel/kbench/json_writer.h"
+#include "mm/support/string_sink.h"
 
 #include <gtest/gtest.h>
 
@@ -7,19 +8,12 @@
 namespace kbench {
 namespace {
 
-class StringSink final : public fmt::Sink {
- public:
-  void write(std::string_view text) override { text_.append(text); }
-  const std::string& text() const { return text_; }
-
- private:
-  std::string text_;
-};
+using mm::testing::StringSink;
 
 std::string escaped(std::string_view text) {
   StringSink sink;
   write_json_escaped(sink, text);
-  return sink.text();
+  return sink.str();
 }
 
 TEST(JsonEscape, EscapesQuotesBackslashesAndControls) {
@@ -52,7 +46,7 @@ TEST(JsonWriter, WritesNestedPrettyJson) {
   json.end_array();
   json.end_object();
   EXPECT_TRUE(json.ok());
-  EXPECT_EQ(sink.text(),
+  EXPECT_EQ(sink.str(),
             "{\n"
             "  \"name\": \"x/1\",\n"
             "  \"count\": 3,\n"

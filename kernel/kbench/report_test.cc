@@ -8,18 +8,12 @@
 #include "kernel/kbench/options.h"
 #include "kernel/kbench/results.h"
 #include "kernel/kbench/table.h"
+#include "mm/support/string_sink.h"
 
 namespace kbench {
 namespace {
 
-class StringSink final : public fmt::Sink {
- public:
-  void write(std::string_view text) override { text_.append(text); }
-  const std::string& text() const { return text_; }
-
- private:
-  std::string text_;
-};
+using mm::testing::StringSink;
 
 Repetition rep(std::uint64_t iterations, std::uint64_t cycles) {
   Repetition r;
@@ -131,7 +125,7 @@ TEST(JsonReport, RecordsFollowGoogleBenchmarksShape) {
   ReportContext context;
   context.tsc_hz = 1'000'000'000;
   ASSERT_TRUE(write_json_report(sink, context, sample_store()));
-  const std::string& json = sink.text();
+  const std::string& json = sink.str();
   // Iterations, then the aggregates, named <run_name>_<aggregate>.
   const auto first = json.find("\"name\": \"mm/alloc/3\"");
   const auto mean = json.find("\"name\": \"mm/alloc/3_mean\"");
@@ -159,7 +153,7 @@ TEST(Table, PrintsRepetitionsAggregatesAndOutcomes) {
   for (const InstanceResult& instance : store.instances()) {
     print_instance_rows(sink, instance, store.repetitions_of(instance), 1'000'000'000);
   }
-  const std::string& table = sink.text();
+  const std::string& table = sink.str();
   EXPECT_NE(table.find("mm/alloc/3 "), std::string::npos);
   EXPECT_NE(table.find("mm/alloc/3_median"), std::string::npos);
   EXPECT_NE(table.find("200.000 ns"), std::string::npos);

@@ -8,7 +8,7 @@
 
 #include "mm/memmap/firmware_types.h"
 #include "mm/memmap/testing/real_maps.h"
-#include "mm/memmap/testing/string_sink.h"
+#include "mm/support/string_sink.h"
 
 namespace mm {
 namespace {

@@ -13,7 +13,7 @@
 #include "mm/memmap/free_ranges.h"
 #include "mm/memmap/sanitize.h"
 #include "mm/memmap/testing/real_maps.h"
-#include "mm/memmap/testing/string_sink.h"
+#include "mm/support/string_sink.h"
 #include "mm/meta/boot_frame_meta.h"
 #include "mm/meta/memory_report.h"
 #include "mm/meta/meta_invariants.h"

@@ -1,4 +1,5 @@
 #include "mm/support/format.h"
+#include "mm/support/string_sink.h"
 
 #include <gtest/gtest.h>
 
@@ -6,16 +7,13 @@
 
 namespace {
 
-struct StringSink final : fmt::Sink {
-  std::string out;
-  void write(std::string_view text) override { out.append(text); }
-};
+using mm::testing::StringSink;
 
 template <typename... Args>
 std::string format(std::string_view f, const Args&... args) {
   StringSink sink;
   fmt::print(sink, f, args...);
-  return sink.out;
+  return sink.str();
 }
 
 TEST(Format, Integers) {

@@ -4,7 +4,7 @@
 
 #include "mm/memmap/memory_map.h"
 #include "mm/memmap/sanitize.h"
-#include "mm/memmap/testing/string_sink.h"
+#include "mm/support/string_sink.h"
 #include "mm/meta/memory_report.h"
 #include "mm/meta/meta_plan.h"
 

@@ -1,4 +1,4 @@
-// fmt::Sink into a std::string, for tests and host tools.
+// fmt::Sink into a std::string, for host tests and host tools (not the kernel: it allocates).
 #pragma once
 
 #include <string>
