@@ -1,6 +1,7 @@
 """`kx test`: every test. Host unit tests (`bazel test //...`), then the in-kernel suite
-(`ktest`) on each enabled boot cell of tests/boot/matrix.py. Ends with the one line
-`N passed, N failed[, N skipped]`; exits non-zero if anything failed."""
+(`ktest`) on each enabled boot cell of tests/boot/matrix.py, then every in-kernel benchmark
+once (`kbench.smoke`). Ends with the one line `N passed, N failed[, N skipped]`; exits
+non-zero if anything failed."""
 
 import argparse
 import dataclasses
@@ -9,6 +10,7 @@ import pathlib
 import time
 
 import bazel
+import bench_run
 import cells
 import deps
 from common import KxError, status
@@ -40,11 +42,12 @@ def main(args: argparse.Namespace) -> int:
     deps.ensure(deps.HOST_TEST + deps.KERNEL_BUILD + deps.ALL_FIRMWARE)
     host = host_phase()
     kernel, elf = kernel_phase()
-    return report([host, kernel, boot_phase(elf)])
+    boot = boot_phase(elf)
+    return report([host, kernel, boot, bench_phase(elf)])
 
 
 def host_phase() -> Phase:
-    status("[1/3] host unit tests: bazel test //...")
+    status("[1/4] host unit tests: bazel test //...")
     phase = Phase("host")
     start = time.monotonic()
     targets, result = bazel.test_all()
@@ -70,7 +73,7 @@ def host_phase() -> Phase:
 
 
 def kernel_phase() -> tuple[Phase, pathlib.Path | None]:
-    status(f"[2/3] kernel: bazel build --config=kernel {bazel.KERNEL_ELF}")
+    status(f"[2/4] kernel: bazel build --config=kernel {bazel.KERNEL_ELF}")
     phase = Phase("kernel")
     start = time.monotonic()
     try:
@@ -94,11 +97,11 @@ def boot_phase(elf: pathlib.Path | None) -> Phase:
     if disabled:
         phase.note += f", {disabled} disabled in tests/boot/matrix.py"
     if elf is None:
-        status("[3/3] boot tests: not run, the kernel did not build")
+        status("[3/4] boot tests: not run, the kernel did not build")
         phase.note = "not run: no kernel"
         return phase
     jobs = os.cpu_count() or 1
-    status(f"[3/3] boot tests: {len(enabled)} cells, up to {jobs} QEMU at once")
+    status(f"[3/4] boot tests: {len(enabled)} cells, up to {jobs} QEMU at once")
     width = max((len(c.name) for c in enabled), default=0)
 
     def show(result: cells.CellResult) -> None:
@@ -116,6 +119,24 @@ def boot_phase(elf: pathlib.Path | None) -> Phase:
         phase.failed += result.failed
         phase.skipped += result.skipped
         phase.failures += cells.describe_failures(result)
+    return phase
+
+
+# ---- Benchmark smoke run (issue 6): every in-kernel benchmark once, each one test ------
+
+def bench_phase(elf: pathlib.Path | None) -> Phase:
+    """`kbench.smoke` on PVH under TCG: fails on a failed benchmark, a missing or invalid
+    JSON report, or a kernel without kbench."""
+    phase = Phase("bench")
+    if elf is None:
+        status("[4/4] benchmarks: not run, the kernel did not build")
+        phase.note = "not run: no kernel"
+        return phase
+    status("[4/4] benchmarks: kbench.smoke on pvh (microvm) under TCG")
+    result = bench_run.smoke(elf)
+    phase.passed, phase.failed, phase.skipped = result.passed, result.failed, result.skipped
+    phase.failures, phase.seconds = result.failures, result.seconds
+    phase.note = "kbench.smoke, pvh, TCG"
     return phase
 
 

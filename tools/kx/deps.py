@@ -14,6 +14,13 @@ QEMU = ("qemu-system-x86",)
 ISO = ("grub-common", "grub-pc-bin", "grub-efi-amd64-bin", "xorriso", "mtools")  # grub-mkrescue
 UEFI = ("ovmf",)
 ALL_FIRMWARE = QEMU + ISO + UEFI
+# kx bench: in-kernel runs boot like kx run; --host runs Google Benchmark binaries;
+# --plot draws with gnuplot (no X: pngcairo/png terminals only). kx fuzz: libFuzzer comes
+# with libclang-rt.
+BENCH = KERNEL_BUILD + QEMU
+HOST_BENCH = HOST_BUILD + ("libbenchmark-dev",)
+BENCH_PLOT = ("gnuplot-nox",)
+FUZZ = HOST_BUILD
 
 _updated = False  # one `apt-get update` per kx run at most
 

@@ -3,11 +3,12 @@
 import argparse
 import sys
 
+import cmd_bench
 import cmd_debug
+import cmd_fuzz
 import cmd_iso
 import cmd_memmap
 import cmd_run
-import cmd_stub
 import cmd_test
 from common import KxError
 
@@ -15,8 +16,8 @@ from common import KxError
 PARSED = {"run": cmd_run, "test": cmd_test, "debug": cmd_debug, "iso": cmd_iso}
 PASSTHROUGH = {
     "memmap": (cmd_memmap.HELP, cmd_memmap.main),
-    "bench": ("benchmarks (not yet implemented)", cmd_stub.stub("bench")),
-    "fuzz": ("fuzzers (not yet implemented)", cmd_stub.stub("fuzz")),
+    "bench": (cmd_bench.HELP, cmd_bench.main),
+    "fuzz": (cmd_fuzz.HELP, cmd_fuzz.main),
 }
 
 

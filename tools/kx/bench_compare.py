@@ -1,0 +1,194 @@
+"""Comparing two benchmark reports, benchmark by benchmark, with a verdict that respects the
+noise of the repetitions on both sides.
+
+- Enough repetitions for the test to be able to reject (3 vs 5, 4 vs 4, ...): the two-sided
+  Mann-Whitney U test at alpha 0.05 on the per-repetition times, as Google Benchmark's
+  compare.py runs it (scipy.stats.mannwhitneyu); implemented here so that kx needs no scipy.
+  With 3 repetitions a side the smallest possible p is 0.1: such pairs use the rule below.
+- Otherwise: the medians, against a threshold of the larger relative spread
+  (max - min) / median of the two sides, at least 1% (5% when a side has one repetition,
+  which says nothing about its noise).
+"""
+
+import dataclasses
+import math
+from collections.abc import Sequence
+
+from bench_report import Summary
+from bench_table import number
+
+ALPHA = 0.05
+MIN_THRESHOLD = 0.01
+SINGLE_RUN_THRESHOLD = 0.05
+
+
+# ---- Mann-Whitney U --------------------------------------------------------------------
+
+def mann_whitney_p(a: Sequence[float], b: Sequence[float]) -> float:
+    """Two-sided p-value of the Mann-Whitney U test, as scipy.stats.mannwhitneyu computes it
+    by default: exact when a side has at most 8 values and there are no ties, otherwise the
+    normal approximation with tie correction and continuity correction."""
+    n1, n2 = len(a), len(b)
+    ranks = _ranks(list(a) + list(b))
+    u1 = sum(ranks[:n1]) - n1 * (n1 + 1) / 2
+    u = max(u1, n1 * n2 - u1)
+    values = list(a) + list(b)
+    ties = len(set(values)) != len(values)
+    if (n1 <= 8 or n2 <= 8) and not ties:
+        return min(1.0, 2 * _exact_sf(round(u), n1, n2))
+    n = n1 + n2
+    tie_term = sum(t ** 3 - t for t in _tie_sizes(values))
+    variance = n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1)))
+    if variance <= 0:  # every value equal
+        return 1.0
+    z = (u - n1 * n2 / 2 - 0.5) / math.sqrt(variance)
+    return min(1.0, max(0.0, 2 * 0.5 * math.erfc(z / math.sqrt(2))))
+
+
+def min_p(n1: int, n2: int) -> float:
+    """The smallest two-sided p the exact test can give: all of one side below the other."""
+    return min(1.0, 2 / math.comb(n1 + n2, n1))
+
+
+def _ranks(values: list[float]) -> list[float]:
+    """1-based ranks, ties sharing their average rank."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
+
+
+def _tie_sizes(values: list[float]) -> list[int]:
+    counts: dict[float, int] = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    return list(counts.values())
+
+
+def _exact_sf(u: int, n1: int, n2: int) -> float:
+    """P(U >= u) under the null hypothesis, by counting arrangements: the number of ways
+    to reach U = k with sizes (m, n) is f(k-n; m-1, n) + f(k; m, n-1)."""
+    # counts[n][k] for the current m, built up from m = 0.
+    max_u = n1 * n2
+    counts = [[1] + [0] * max_u for _ in range(n2 + 1)]  # m = 0: only U = 0
+    for m in range(1, n1 + 1):
+        nxt = [[0] * (max_u + 1) for _ in range(n2 + 1)]
+        nxt[0][0] = 1
+        for n in range(1, n2 + 1):
+            for k in range(m * n + 1):
+                nxt[n][k] = (counts[n][k - n] if k >= n else 0) + nxt[n - 1][k]
+        counts = nxt
+    row = counts[n2]
+    return sum(row[u:]) / math.comb(n1 + n2, n1)
+
+
+# ---- Verdicts --------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Comparison:
+    name: str
+    base: Summary | None
+    new: Summary | None
+    verdict: str  # "no change", "faster 12.3%", "slower 4.0%", "only in base", ...
+    method: str = ""  # how the verdict was reached, e.g. "U test p=0.008"
+
+    @property
+    def ratio(self) -> float | None:
+        """new / base of the medians (< 1: faster)."""
+        if not (self.base and self.new and self.base.times_ns and self.new.times_ns):
+            return None
+        return self.new.median / self.base.median if self.base.median > 0 else None
+
+    @property
+    def changed(self) -> bool:
+        return self.verdict.startswith(("faster", "slower"))
+
+
+def direction(ratio: float) -> str:
+    if ratio < 1:
+        return f"faster {(1 - ratio) * 100:.1f}%"
+    return f"slower {(ratio - 1) * 100:.1f}%"
+
+
+def judge(base: Summary, new: Summary) -> Comparison:
+    c = Comparison(base.name, base, new, "")
+    for side, s in (("base", base), ("new", new)):
+        if not s.times_ns:
+            c.verdict = f"{'skipped' if s.skipped else 'no result'} in {side}"
+            return c
+        if s.failed:
+            c.verdict = f"failed in {side}"
+            return c
+    ratio = c.ratio
+    if ratio is None:  # a zero-time baseline
+        c.verdict = "no change" if new.median == 0 else "slower (base is 0)"
+        return c
+    n1, n2 = len(base.times_ns), len(new.times_ns)
+    if n1 >= 3 and n2 >= 3 and min_p(n1, n2) < ALPHA:
+        p = mann_whitney_p(base.times_ns, new.times_ns)
+        c.method = f"U test p={p:.3f}"
+        c.verdict = direction(ratio) if p < ALPHA and ratio != 1 else "no change"
+        return c
+    floor = SINGLE_RUN_THRESHOLD if min(n1, n2) < 2 else MIN_THRESHOLD
+    threshold = max(base.spread, new.spread, floor)
+    c.method = f"noise ±{threshold * 100:.1f}%"
+    c.verdict = direction(ratio) if abs(ratio - 1) > threshold else "no change"
+    return c
+
+
+def compare(base: Sequence[Summary], new: Sequence[Summary]) -> list[Comparison]:
+    """Every benchmark of either report, in the new report's order, then base-only ones."""
+    by_name = {s.name: s for s in base}
+    seen = set()
+    out = []
+    for s in new:
+        seen.add(s.name)
+        b = by_name.get(s.name)
+        out.append(judge(b, s) if b else Comparison(s.name, None, s, "only in new"))
+    out += [Comparison(s.name, s, None, "only in base") for s in base if s.name not in seen]
+    return out
+
+
+def geomean_ratio(comparisons: Sequence[Comparison]) -> float | None:
+    ratios = [c.ratio for c in comparisons
+              if c.ratio and not c.verdict.startswith(("failed", "no result", "skipped"))]
+    if not ratios:
+        return None
+    return math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def format_comparison(comparisons: Sequence[Comparison]) -> str:
+    headers = ("Benchmark", "Base ns/op", "New ns/op", "New/Base", "Verdict", "Test")
+    rows = []
+    for c in comparisons:
+        rows.append((c.name,
+                     number(c.base.median) if c.base and c.base.times_ns else "-",
+                     number(c.new.median) if c.new and c.new.times_ns else "-",
+                     f"{c.ratio:.3f}" if c.ratio is not None else "-",
+                     c.verdict, c.method))
+    widths = [max(len(r[i]) for r in rows + [headers]) for i in range(len(headers))]
+
+    def line(cells):
+        return "  ".join([cells[0].ljust(widths[0])]
+                         + [x.rjust(w) for x, w in zip(cells[1:4], widths[1:4])]
+                         + [cells[4].ljust(widths[4]), cells[5]]).rstrip()
+
+    out = [line(headers), "-" * len(line(headers))] + [line(r) for r in rows]
+    changed = [c for c in comparisons if c.changed]
+    faster = sum(c.verdict.startswith("faster") for c in changed)
+    summary = (f"{plural(len(comparisons), 'benchmark')}: {faster} faster, {len(changed) - faster} "
+               f"slower, {sum(c.verdict == 'no change' for c in comparisons)} no change")
+    if (g := geomean_ratio(comparisons)) is not None:
+        summary += f"; geometric mean new/base {g:.3f}"
+    return "\n".join(out + [summary])

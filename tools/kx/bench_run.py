@@ -1,0 +1,178 @@
+"""Running the in-kernel benchmarks: boot keel with `kbench` under QEMU, follow COM1 for
+progress while it runs, then take the JSON report from COM2 (or from COM1, where a kernel
+without a COM2 UART writes it). Also the smoke run `kx test` counts as tests."""
+
+import dataclasses
+import pathlib
+import re
+import time
+from collections.abc import Callable, Sequence
+
+import bench_report
+import qemu
+from common import LOGS, KxError
+
+SMOKE_TIMEOUT = 120.0  # seconds: boot + every benchmark once, under TCG
+# `kbench: [3/11] cpu/cpuid ...` (kernel/kbench/run.cc), before each benchmark runs.
+PROGRESS = re.compile(r"^kbench: \[(\d+)/(\d+)\] (.*?)(?: \.\.\.)?$")
+# Kernel lines the user must see even while only a progress line is shown.
+NOTEWORTHY = re.compile(r"WARNING|UNCALIBRATED|DIFFERS|MALFORMED|ERROR OCCURRED|SKIPPED|"
+                        r"result store full|panic|PANIC|EXCEPTION")
+# An older kernel without kbench finishes its boot with this line and halts forever.
+HALTED = "keel: nothing more to do"
+
+
+def kernel_args(*, filter: str | None = None, repetitions: int | None = None,
+                min_time_ms: int | None = None, smoke: bool = False) -> list[str]:
+    """The kernel command line for a benchmark run (kernel/kbench/options.h)."""
+    if filter is not None and (not filter or any(c.isspace() for c in filter)):
+        raise KxError(f"--filter {filter!r}: expected one non-empty word (the kernel command "
+                      f"line splits at spaces)")
+    args = ["kbench.smoke"] if smoke else ["kbench"]
+    if filter:
+        args.append(f"kbench.filter={filter}")
+    if repetitions is not None and not smoke:
+        args.append(f"kbench.repetitions={repetitions}")
+    if min_time_ms is not None and not smoke:
+        args.append(f"kbench.min_time_ms={min_time_ms}")
+    return args
+
+
+@dataclasses.dataclass
+class BootResult:
+    status: int | None  # QEMU's exit status; None when stopped (timeout, or halted)
+    com1: pathlib.Path
+    com2: pathlib.Path
+    qemu_log: pathlib.Path
+    seconds: float
+    halted: bool = False  # the kernel said it had nothing to do (no kbench support)
+    timeout: float = 0.0
+
+    def read(self, path: pathlib.Path) -> str:
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+def boot(boot: qemu.Boot, elf: pathlib.Path, args: Sequence[str], *, timeout: float,
+         logs: pathlib.Path = LOGS, name: str = "bench",
+         on_line: Callable[[str], None] = lambda line: None,
+         qemu_binary: str = qemu.QEMU) -> BootResult:
+    """Boots keel with `args`, calling on_line for each COM1 line as it arrives."""
+    logs.mkdir(parents=True, exist_ok=True)
+    com1, com2 = logs / f"{name}.com1.log", logs / f"{name}.com2.log"
+    qemu_log = logs / f"{name}.qemu.txt"
+    for stale in (com1, com2, qemu_log):
+        stale.unlink(missing_ok=True)
+    image = qemu.image_for(boot, elf, args)
+    start = time.monotonic()
+    with qemu.ovmf_vars(boot) as vars_copy, open(qemu_log, "w") as output:
+        cmd = qemu.command(boot, image=image, kernel_args=args, serial=f"file:{com1}",
+                           bench=com2, ovmf_vars=vars_copy, qemu=qemu_binary)
+        proc = qemu.start(cmd, output=output)
+        try:
+            status, halted = _follow(proc, com1, start + timeout, on_line)
+        finally:
+            qemu.stop(proc)
+    return BootResult(status, com1, com2, qemu_log, time.monotonic() - start, halted, timeout)
+
+
+def _follow(proc, com1: pathlib.Path, deadline: float,
+            on_line: Callable[[str], None]) -> tuple[int | None, bool]:
+    """Tails COM1 until QEMU exits, the kernel halts, or the deadline."""
+    pending, offset = "", 0
+    while True:
+        exited = proc.poll() is not None  # before reading: the last bytes are then in the file
+        if com1.exists():
+            with open(com1, "rb") as f:
+                f.seek(offset)
+                data = f.read()
+            offset += len(data)
+            pending += data.decode(errors="replace")
+            *lines, pending = pending.replace("\r", "").split("\n")
+            for line in lines:
+                on_line(line)
+                if line.startswith(HALTED):
+                    return None, True
+        if exited:
+            if pending:
+                on_line(pending)
+            return proc.returncode, False
+        if time.monotonic() > deadline:
+            return None, False
+        time.sleep(0.1)
+
+
+def collect(result: BootResult) -> dict:
+    """The report of a benchmark boot, or a ReportError that says why there is none."""
+    com1, com2 = result.read(result.com1), result.read(result.com2)
+    com1_name, com2_name = f"COM1 ({result.com1})", f"COM2 ({result.com2})"
+    if bench_report.BEGIN in com2:
+        return bench_report.extract(com2, com2_name)
+    if bench_report.BEGIN in com1:
+        return bench_report.extract(com1, com1_name)
+    if "{" in com2:  # a bare report, without the marker lines
+        return bench_report.extract(com2, com2_name)
+    if "kbench:" not in com1:
+        raise bench_report.ReportError(
+            f"kernel has no kbench support: no 'kbench:' line on {com1_name}"
+            + (" (it halted with nothing to do)" if result.halted else ""))
+    raise bench_report.ReportError(f"no benchmark report on {com2_name} or {com1_name}: "
+                                   f"{describe_end(result)}")
+
+
+def describe_end(result: BootResult) -> str:
+    if result.halted:
+        return "the kernel halted with nothing to do"
+    if result.status is None:
+        return f"timed out after {result.timeout:g} s"
+    return qemu.describe_exit(result.status)
+
+
+# ---- kx test: the smoke run ------------------------------------------------------------
+
+@dataclasses.dataclass
+class SmokeResult:
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    failures: list[str] = dataclasses.field(default_factory=list)
+    seconds: float = 0.0
+
+
+def smoke(elf: pathlib.Path, *, logs: pathlib.Path = LOGS,
+          qemu_binary: str = qemu.QEMU, timeout: float = SMOKE_TIMEOUT) -> SmokeResult:
+    """`kbench.smoke` on PVH under TCG: every benchmark once. Each benchmark is one test; a
+    missing or invalid report, or a boot that ends badly, is one more failure."""
+    result = boot(qemu.Boot("pvh"), elf, kernel_args(smoke=True), timeout=timeout, logs=logs,
+                  name="bench-smoke", qemu_binary=qemu_binary)
+    smoke_result = SmokeResult(seconds=result.seconds)
+    where = f"       serial log: {result.com1}"
+    try:
+        report = collect(result)
+        problems = bench_report.compare_py_problems(report)
+        summaries = bench_report.summarize(report)
+    except KxError as e:
+        smoke_result.failed = 1
+        smoke_result.failures = [f"FAIL bench: {e}", where]
+        return smoke_result
+    for s in summaries:
+        if s.failed:
+            smoke_result.failed += 1
+            smoke_result.failures.append(f"FAIL bench: {s.name}  [{s.error}]")
+        elif s.skipped:
+            smoke_result.skipped += 1
+        else:
+            smoke_result.passed += 1
+    boot_problems = [f"the JSON report does not suit compare.py: {p}" for p in problems[:5]]
+    if not summaries:
+        boot_problems.append("the JSON report lists no benchmarks")
+    if result.status not in (qemu.TESTS_PASSED, qemu.TESTS_FAILED):
+        boot_problems.append(describe_end(result))
+    elif (result.status == qemu.TESTS_FAILED) != (smoke_result.failed > 0):
+        boot_problems.append(f"QEMU status {result.status} ({qemu.describe_exit(result.status)}) "
+                             f"disagrees with the report's {smoke_result.failed} failed")
+    if boot_problems:
+        smoke_result.failed += 1
+        smoke_result.failures += [f"FAIL bench: {p}" for p in boot_problems]
+    if smoke_result.failures:
+        smoke_result.failures.append(where)
+    return smoke_result
