@@ -26,12 +26,21 @@ class BootSmokeTest(unittest.TestCase):
                         str(TESTDATA / "fake_kernel.S"), "-o", str(obj)], check=True)
         subprocess.run(["ld.lld-19", "-m", "elf_i386", "-T", str(TESTDATA / "fake_kernel.ld"),
                         str(obj), "-o", str(elf)], check=True)
-        matrix = [c for c in cells.load_matrix() if c.enabled]
+        # One cell per boot plumbing (firmware, machine, accelerator): memory sizes and CPU
+        # models exercise keel, not kx.
+        matrix, seen = [], set()
+        for cell in cells.load_matrix():
+            key = (cell.firmware, cell.machine, cell.accel)
+            if cell.enabled and key not in seen:
+                seen.add(key)
+                matrix.append(cell)
         # Cached ISOs go to the temporary directory, not out/iso.
         with mock.patch.object(iso, "CACHE", tmp / "iso"):
             results = cells.run_cells([dataclasses.replace(c, timeout=120) for c in matrix],
                                       elf, logs=tmp / "logs")
         for result in results:
+            if result.skip_reason:  # e.g. the KVM cell where /dev/kvm is not usable
+                continue
             with self.subTest(result.cell.name):
                 self.assertEqual(result.problems, [], result.log.read_text(errors="replace"))
                 self.assertEqual([p for p, _ in result.report.leaves()], ["fake/boots"])

@@ -42,9 +42,11 @@ class CellResult:
 
     # Counts: every KTAP leaf is a test; a boot-level failure (timeout, panic, unexpected
     # exit, malformed log) counts as one more failed test; a skipped cell as one skip.
+    halted_as_expected: bool = False  # an expect_halt cell saw its message
+
     @property
     def passed(self) -> int:
-        return self.report.passed if self.report else 0
+        return (self.report.passed if self.report else 0) + (1 if self.halted_as_expected else 0)
 
     @property
     def failed(self) -> int:
@@ -73,7 +75,44 @@ def verdict(status: int | None, report: ktap.Report, timeout: float) -> list[str
     return problems
 
 
+def wait_for_message(proc, log: pathlib.Path, message: str, timeout: float) -> bool:
+    """Polls the serial log until `message` appears (then stops QEMU), QEMU exits, or the
+    timeout passes. A halted kernel never exits by itself, so waiting for QEMU would only
+    ever end at the timeout."""
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if log.exists() and message in log.read_text(errors="replace"):
+                return True
+            if proc.poll() is not None:
+                return log.exists() and message in log.read_text(errors="replace")
+            time.sleep(0.1)
+        return False
+    finally:
+        qemu.stop(proc)
+
+
+def run_halt_cell(cell, image: pathlib.Path, logs: pathlib.Path, qemu_binary: str) -> CellResult:
+    log = logs / f"{cell.name}.log"
+    qemu_log = logs / f"{cell.name}.qemu.txt"
+    for stale in (log, qemu_log):
+        stale.unlink(missing_ok=True)
+    boot = boot_of(cell)
+    start = time.monotonic()
+    with qemu.ovmf_vars(boot) as vars_copy, open(qemu_log, "w") as output:
+        cmd = qemu.command(boot, image=image, kernel_args=["ktest", *cell.kernel_args],
+                           serial=f"file:{log}", bench=logs / f"{cell.name}.bench.json",
+                           ovmf_vars=vars_copy, qemu=qemu_binary)
+        seen = wait_for_message(qemu.start(cmd, output=output), log, cell.expect_halt,
+                                cell.timeout)
+    problems = [] if seen else [f"expected keel to halt with '{cell.expect_halt}'; it did not"]
+    return CellResult(cell, log, time.monotonic() - start, None, problems,
+                      qemu_output=qemu_log.read_text(), halted_as_expected=seen)
+
+
 def run_cell(cell, image: pathlib.Path, logs: pathlib.Path, qemu_binary: str) -> CellResult:
+    if getattr(cell, "expect_halt", None):
+        return run_halt_cell(cell, image, logs, qemu_binary)
     log = logs / f"{cell.name}.log"
     bench = logs / f"{cell.name}.bench.json"
     qemu_log = logs / f"{cell.name}.qemu.txt"

@@ -1,6 +1,7 @@
 import dataclasses
 import pathlib
 import tempfile
+import time
 import unittest
 from unittest import mock
 
@@ -29,6 +30,19 @@ class RunCellsTest(unittest.TestCase):
     def run_cells(self, *cell_list, **kw):
         return cells.run_cells(cell_list, self.elf, logs=self.logs, jobs=2,
                                qemu_binary=FAKE_QEMU, **kw)
+
+    def test_expected_halt_passes_as_soon_as_the_message_appears(self):
+        start = time.monotonic()
+        [r] = self.run_cells(scenario("halt", timeout=60, expect_halt="lacks the NX bit"))
+        self.assertEqual(r.problems, [])
+        self.assertEqual((r.passed, r.failed), (1, 0))
+        self.assertLess(time.monotonic() - start, 30)  # stopped on the message, not the timeout
+        self.assertEqual(qemu._live, set())
+
+    def test_expected_halt_fails_when_the_kernel_boots_instead(self):
+        [r] = self.run_cells(scenario("pass", expect_halt="lacks the NX bit"))
+        self.assertEqual(r.problems, ["expected keel to halt with 'lacks the NX bit'; it did not"])
+        self.assertEqual((r.passed, r.failed), (0, 1))
 
     def test_passing_cell(self):
         [r] = self.run_cells(scenario("pass"))

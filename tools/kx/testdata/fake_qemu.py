@@ -45,6 +45,8 @@ SCENARIOS = {
     "hang": (PASSING[:200], 0, 3600),
     "lie": (FAILING, 33, 0),
     "silent": ("", 0, 0),
+    # A kernel that refuses the CPU: prints why, then halts forever (QEMU never exits).
+    "halt": ("keel: halted: this CPU lacks the NX bit (CPUID 80000001h EDX.NX)\r\n", 0, 3600),
 }
 
 
