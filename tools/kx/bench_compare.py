@@ -8,6 +8,11 @@ noise of the repetitions on both sides.
 - Otherwise: the medians, against a threshold of the larger relative spread
   (max - min) / median of the two sides, at least 1% (5% when a side has one repetition,
   which says nothing about its noise).
+- Either way, a change must also exceed a minimum effect. Repetitions inside one run only
+  show that run's noise; between runs the whole machine moves (host load, frequency, a
+  hypervisor that emulates the guest). Two runs of the same keel.elf under QEMU on a shared
+  2-core host differed by 3-8% with U-test p < 0.05, so the default floor is 10% for
+  reports measured under QEMU (TCG or KVM) and 3% otherwise; --min-effect overrides it.
 """
 
 import dataclasses
@@ -20,6 +25,14 @@ from bench_table import number
 ALPHA = 0.05
 MIN_THRESHOLD = 0.01
 SINGLE_RUN_THRESHOLD = 0.05
+VM_MIN_EFFECT = 0.10
+BARE_MIN_EFFECT = 0.03
+
+
+def default_min_effect(*contexts: dict) -> float:
+    """The run-to-run floor for reports with these `context` objects."""
+    vm = any(c.get("keel_accelerator") in ("tcg", "kvm") for c in contexts)
+    return VM_MIN_EFFECT if vm else BARE_MIN_EFFECT
 
 
 # ---- Mann-Whitney U --------------------------------------------------------------------
@@ -117,7 +130,7 @@ def direction(ratio: float) -> str:
     return f"slower {(ratio - 1) * 100:.1f}%"
 
 
-def judge(base: Summary, new: Summary) -> Comparison:
+def judge(base: Summary, new: Summary, min_effect: float = 0.0) -> Comparison:
     c = Comparison(base.name, base, new, "")
     for side, s in (("base", base), ("new", new)):
         if not s.times_ns:
@@ -131,19 +144,24 @@ def judge(base: Summary, new: Summary) -> Comparison:
         c.verdict = "no change" if new.median == 0 else "slower (base is 0)"
         return c
     n1, n2 = len(base.times_ns), len(new.times_ns)
+    effect = abs(ratio - 1)
     if n1 >= 3 and n2 >= 3 and min_p(n1, n2) < ALPHA:
         p = mann_whitney_p(base.times_ns, new.times_ns)
         c.method = f"U test p={p:.3f}"
-        c.verdict = direction(ratio) if p < ALPHA and ratio != 1 else "no change"
+        significant = p < ALPHA and ratio != 1
+        if significant and effect <= min_effect:
+            c.method += f", within the ±{min_effect * 100:.0f}% run-to-run floor"
+        c.verdict = direction(ratio) if significant and effect > min_effect else "no change"
         return c
     floor = SINGLE_RUN_THRESHOLD if min(n1, n2) < 2 else MIN_THRESHOLD
-    threshold = max(base.spread, new.spread, floor)
+    threshold = max(base.spread, new.spread, floor, min_effect)
     c.method = f"noise ±{threshold * 100:.1f}%"
-    c.verdict = direction(ratio) if abs(ratio - 1) > threshold else "no change"
+    c.verdict = direction(ratio) if effect > threshold else "no change"
     return c
 
 
-def compare(base: Sequence[Summary], new: Sequence[Summary]) -> list[Comparison]:
+def compare(base: Sequence[Summary], new: Sequence[Summary],
+            min_effect: float = 0.0) -> list[Comparison]:
     """Every benchmark of either report, in the new report's order, then base-only ones."""
     by_name = {s.name: s for s in base}
     seen = set()
@@ -151,7 +169,7 @@ def compare(base: Sequence[Summary], new: Sequence[Summary]) -> list[Comparison]
     for s in new:
         seen.add(s.name)
         b = by_name.get(s.name)
-        out.append(judge(b, s) if b else Comparison(s.name, None, s, "only in new"))
+        out.append(judge(b, s, min_effect) if b else Comparison(s.name, None, s, "only in new"))
     out += [Comparison(s.name, s, None, "only in base") for s in base if s.name not in seen]
     return out
 

@@ -88,6 +88,24 @@ class VerdictTest(unittest.TestCase):
         self.assertEqual(c.verdict, "no change")
         self.assertTrue(c.method.startswith("U test"))
 
+    def test_significant_but_below_the_run_to_run_floor(self):
+        # Seen between two runs of the same kernel under QEMU: 6% apart, every repetition of
+        # one run below every repetition of the other.
+        base = [100.0, 100.5, 99.5, 100.2, 99.8]
+        new = [t * 1.06 for t in base]
+        c = judge(runs("x", base), runs("x", new), min_effect=0.10)
+        self.assertEqual(c.verdict, "no change")
+        self.assertEqual(c.method, "U test p=0.008, within the ±10% run-to-run floor")
+        c = judge(runs("x", base), runs("x", [t * 1.25 for t in base]), min_effect=0.10)
+        self.assertEqual(c.verdict, "slower 25.0%")
+        c = judge(runs("x", [100.0]), runs("x", [106.0]), min_effect=0.10)
+        self.assertEqual((c.verdict, c.method), ("no change", "noise ±10.0%"))
+
+    def test_default_floor_depends_on_where_the_report_was_measured(self):
+        self.assertEqual(bench_compare.default_min_effect({"keel_accelerator": "kvm"}, {}), 0.10)
+        self.assertEqual(bench_compare.default_min_effect({}, {"keel_accelerator": "tcg"}), 0.10)
+        self.assertEqual(bench_compare.default_min_effect({"keel_accelerator": "none"}, {}), 0.03)
+
     def test_failures_and_missing(self):
         c = judge(runs("x", [1.0]), Summary("x", error="ERROR: page fault"))
         self.assertEqual(c.verdict, "no result in new")

@@ -54,6 +54,9 @@ def parser() -> argparse.ArgumentParser:
                         "host-<time>.json with --host)")
     p.add_argument("--compare", type=pathlib.Path, nargs="+", metavar="REPORT",
                    help="compare with a baseline report (or two reports: BASE NEW)")
+    p.add_argument("--min-effect", type=float, metavar="PCT",
+                   help="smallest change --compare reports, in percent (default: 10 for "
+                        "reports measured under QEMU, 3 otherwise): run-to-run noise")
     p.add_argument("--plot", type=pathlib.Path, metavar="OUT.png",
                    help="plot ns/op per benchmark, one series per report (gnuplot)")
     p.add_argument("--host", action="store_true",
@@ -131,7 +134,8 @@ def main(argv: list[str]) -> int:
         base_report = bench_report.load(args.compare[0])
         # The run holds only what --filter selected: so must the baseline's side.
         base = filtered(base_report, args.filter)
-        print_comparison(args.compare[0], base_report, base, out, report, summaries)
+        print_comparison(args.compare[0], base_report, base, out, report, summaries,
+                         args.min_effect)
         series.insert(0, (f"{args.compare[0].name} (base)", base))
     if args.plot:
         bench_plot.render(series, args.plot)
@@ -219,7 +223,7 @@ def compare_files(args: argparse.Namespace) -> int:
     base, new = filtered(base_report, args.filter), filtered(new_report, args.filter)
     if not base and not new:
         raise KxError(f"--filter {args.filter}: matches no benchmark in either report")
-    print_comparison(base_path, base_report, base, new_path, new_report, new)
+    print_comparison(base_path, base_report, base, new_path, new_report, new, args.min_effect)
     if args.plot:
         deps.ensure(deps.BENCH_PLOT)
         bench_plot.render([(f"{base_path.name} (base)", base), (new_path.name, new)], args.plot)
@@ -227,11 +231,18 @@ def compare_files(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_comparison(base_path, base_report, base, new_path, new_report, new) -> None:
+def print_comparison(base_path, base_report, base, new_path, new_report, new,
+                     min_effect_pct: float | None = None) -> None:
     print(f"\nbase: {base_path}\nnew:  {new_path}")
+    if min_effect_pct is None:
+        min_effect = bench_compare.default_min_effect(base_report.get("context", {}),
+                                                      new_report.get("context", {}))
+    else:
+        min_effect = min_effect_pct / 100
+    print(f"changes within ±{min_effect * 100:.0f}% count as noise (--min-effect)")
     for key in ("keel_accelerator", "keel_boot_path", "keel_cpu_model", "host_name"):
         a = base_report.get("context", {}).get(key)
         b = new_report.get("context", {}).get(key)
         if a != b:
             status(f"warning: the reports differ in {key}: {a!r} (base) vs {b!r} (new)")
-    print(bench_compare.format_comparison(bench_compare.compare(base, new)))
+    print(bench_compare.format_comparison(bench_compare.compare(base, new, min_effect)))
