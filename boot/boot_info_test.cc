@@ -12,12 +12,7 @@ namespace {
 
 using mm::testing::StringSink;
 
-template <typename... Args>
-std::string format(std::string_view f, const Args&... args) {
-  StringSink sink;
-  fmt::print(sink, f, args...);
-  return sink.str();
-}
+using mm::testing::format;
 
 TEST(BootInfo, ErrorNamesAreDistinct) {
   const BootInfoError all[] = {

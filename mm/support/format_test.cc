@@ -9,12 +9,7 @@ namespace {
 
 using mm::testing::StringSink;
 
-template <typename... Args>
-std::string format(std::string_view f, const Args&... args) {
-  StringSink sink;
-  fmt::print(sink, f, args...);
-  return sink.str();
-}
+using mm::testing::format;
 
 TEST(Format, Integers) {
   EXPECT_EQ(format("{} {} {}", 0, -42, 18446744073709551615ull), "0 -42 18446744073709551615");

@@ -17,6 +17,14 @@ class StringSink final : public fmt::Sink {
   std::string text_;
 };
 
+// fmt::print into a std::string.
+template <typename... Args>
+std::string format(std::string_view format_string, const Args&... args) {
+  StringSink sink;
+  fmt::print(sink, format_string, args...);
+  return sink.str();
+}
+
 template <typename T>
 std::string to_text(const T& value) {
   StringSink sink;
