@@ -8,7 +8,8 @@
  * kernel_entry(path, magic, info_paddr). Any failure prints a message on COM1 and on the
  * VGA text screen, then halts.
  *
- * Early page tables (all in .boot.bss):
+ * Early page tables (all in .boot.bss), 4-level or, where the CPU has LA57, 5-level with
+ * a PML5 whose entries 0 and 511 both lead to the PML4 below:
  *   PML4[0]   -> identity map of 0..4 GiB (2 MiB pages), for the switch itself
  *   PML4[256] -> the same 0..4 GiB at the linear-map base 0xffff800000000000
  *   PML4[511] -> PDPT[510] -> 0..4 MiB at 0xffffffff80000000 in 4 KiB pages, so the page
@@ -29,6 +30,7 @@
 #define PTE_GLOBAL 0x100
 
 #define COM1 0x3f8
+#define CR4_LA57 (1 << 12)
 
     .section .boot.text, "ax"
     .code32
@@ -146,12 +148,34 @@ common32:
     orl $(PTE_PRESENT | PTE_WRITABLE), %eax
     movl %eax, boot_pml4 + 511 * 8
 
-    /* CR4.PAE | CR4.PGE, CR3, EFER.LME | EFER.NXE, CR0.PG | CR0.WP | CR0.PE. */
+    /* 5-level paging where the CPU has it (CPUID.(7,0):ECX.LA57): CR4.LA57 can only be
+       set while paging is off, so the choice is made here, once. A PML5 with entries 0
+       and 511 both pointing at boot_pml4 keeps every address above valid: the identity
+       map, the linear map and the kernel image all sit under PML5 index 0 or 511. */
+    xorl %eax, %eax
+    cpuid
+    movl $boot_pml4, %esi          /* CR3 unless LA57 */
+    xorl %edi, %edi                /* extra CR4 bits */
+    cmpl $7, %eax
+    jb 5f
+    movl $7, %eax
+    xorl %ecx, %ecx
+    cpuid
+    testl $(1 << 16), %ecx
+    jz 5f
+    movl $boot_pml4, %eax
+    orl $(PTE_PRESENT | PTE_WRITABLE), %eax
+    movl %eax, boot_pml5
+    movl %eax, boot_pml5 + 511 * 8
+    movl $boot_pml5, %esi
+    movl $CR4_LA57, %edi
+5:
+    /* CR4.PAE | CR4.PGE (| CR4.LA57), CR3, EFER.LME | EFER.NXE, CR0.PG | CR0.WP | CR0.PE. */
     movl %cr4, %eax
     orl $((1 << 5) | (1 << 7)), %eax
+    orl %edi, %eax
     movl %eax, %cr4
-    movl $boot_pml4, %eax
-    movl %eax, %cr3
+    movl %esi, %cr3
     movl $0xc0000080, %ecx
     rdmsr
     orl $((1 << 8) | (1 << 11)), %eax
@@ -284,6 +308,7 @@ boot_tsc_entry:  .quad 0
     .balign 4096
     .globl boot_pml4
 boot_pml4:       .skip 4096
+boot_pml5:       .skip 4096
 boot_pdpt_low:   .skip 4096
 boot_pd_low:     .skip 4 * 4096
 boot_pdpt_high:  .skip 4096

@@ -22,7 +22,9 @@ bool contains(std::string_view haystack, std::string_view needle) {
 }
 
 // A non-canonical address: any access raises #GP(0), never #PF.
-constexpr std::uint64_t kNonCanonical = 0x0000'8000'0000'0000;
+// Non-canonical under 4-level (bits 63..47 differ) and 5-level (bits 63..56 differ) paging:
+// 0x0000'8000'0000'0000 would be an ordinary unmapped address with LA57.
+constexpr std::uint64_t kNonCanonical = 0x8000'0000'0000'0000;
 // The guard gap after the linear map is never mapped. (Page 0 is no good: the boot page
 // tables identity-map low memory until mm replaces them.)
 constexpr std::uint64_t kUnmapped = mm::layout::LINEAR_MAP_END;

@@ -119,7 +119,7 @@ void print_cpu_features(fmt::Sink& s) {
   fmt::print(s, "cpu: 1 GiB pages: {}{}\n", yes_no(f.pages_1g),
              f.pages_1g ? "" : " (linear map falls back to 2 MiB pages)");
   fmt::print(s, "cpu: LA57 (5-level paging): {}{}\n", yes_no(f.la57),
-             f.la57 ? " (supported; 4-level layout stays canonical)" : "");
+             f.la57 ? " (keel runs with 5-level page tables)" : " (4-level page tables)");
   fmt::print(s, "cpu: NX: {}{}\n", yes_no(f.nx), f.nx ? "" : " (WARNING: data pages executable)");
   fmt::print(s, "cpu: invariant TSC: {}{}\n", yes_no(f.invariant_tsc),
              f.invariant_tsc ? "" : " (TSC rate may change with P-states)");

@@ -197,13 +197,14 @@ void init_kernel_address_space(const boot::BootInfo& info, bool allow_1g_pages) 
   };
   arch::paging::program_pat();
   const std::uint64_t start = arch::rdtsc();
-  const auto stats =
-      expect_ok(mm::kspace::init_kernel_space(spec, arch::paging::paging_options(allow_1g_pages)),
-                "building the kernel address space");
+  const mm::PagingLevel levels = arch::paging::active_paging_levels();  // boot/entry.S chose
+  const auto stats = expect_ok(
+      mm::kspace::init_kernel_space(spec, arch::paging::paging_options(allow_1g_pages), levels),
+      "building the kernel address space");
   g_report.kspace_cycles = arch::rdtsc() - start;
   boot_phases().mark(BootPhase::PageTables);
-  fmt::print(console::sink(), "mm: kernel page table active ({} cycles): {}\n",
-             g_report.kspace_cycles, stats);
+  fmt::print(console::sink(), "mm: kernel page table active, {}-level ({} cycles): {}\n",
+             levels, g_report.kspace_cycles, stats);
 }
 
 std::uint64_t cycles_to_us(std::uint64_t cycles, std::uint64_t hz) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <expected>
+#include <utility>
 
 #include "mm/kspace/kspace_builder.h"
 #include "mm/kspace/kspace_error.h"
@@ -20,18 +21,34 @@
 
 namespace mm::kspace {
 
-// keel boots with 4-level paging (boot/entry.S does not enable LA57).
-using KernelConfig = pt::KernelPtConfig<4>;
-using KernelPageTable = pt::PageTable<KernelConfig>;
+// The kernel table has as many levels as the CPU's paging mode, which boot/entry.S chose:
+// 5 with LA57 where the CPU has it, else 4. The page-table code is generic over both.
+using KernelPageTable4 = pt::PageTable<pt::KernelPtConfig<4>>;
+using KernelPageTable5 = pt::PageTable<pt::KernelPtConfig<5>>;
 
-// Builds, checks W^X, and activates (mm::hal::activate_page_table). Once, on the boot CPU,
-// after the frame allocator is up. On error nothing is activated (the partial table is
-// dropped) and the boot tables stay live.
+// Builds a table of `levels` (4 or 5, the active paging mode), checks W^X, and activates
+// it (mm::hal::activate_page_table). Once, on the boot CPU, after the frame allocator is
+// up. On error nothing is activated (the partial table is dropped) and the boot tables
+// stay live.
 std::expected<KspaceStats, KspaceError> init_kernel_space(const KernelSpaceSpec& spec,
-                                                          pt::PagingOptions options);
+                                                          pt::PagingOptions options,
+                                                          PagingLevel levels = 4);
 
-// The active kernel page table. Requires init_kernel_space to have succeeded.
-KernelPageTable& kernel_page_table();
+// 4 or 5. Requires init_kernel_space to have succeeded.
+PagingLevel kernel_paging_levels();
+
+// The active kernel page table, for the level count in use. Prefer with_kernel_page_table.
+KernelPageTable4& kernel_page_table4();
+KernelPageTable5& kernel_page_table5();
+
+// Calls fn(table) with the active kernel page table (KernelPageTable4& or
+// KernelPageTable5&, so `fn` is generic) and returns what fn returns.
+template <typename Fn>
+decltype(auto) with_kernel_page_table(Fn&& fn) {
+  if (kernel_paging_levels() == 5) return std::forward<Fn>(fn)(kernel_page_table5());
+  return std::forward<Fn>(fn)(kernel_page_table4());
+}
+
 bool kernel_space_ready();
 
 // How many bytes from `pa` on (at most `size`) can be read through the linear map right

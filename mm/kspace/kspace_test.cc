@@ -205,7 +205,7 @@ TEST_F(KspaceTest, InitActivatesAndFlushesGlobalPages) {
   EXPECT_EQ(stats->meta_bytes, 4 * MiB);
   EXPECT_TRUE(kernel_space_ready());
   EXPECT_EQ(hal.activations, 1u);
-  EXPECT_EQ(hal.active_root, kernel_page_table().root_paddr());
+  EXPECT_EQ(hal.active_root, kernel_page_table4().root_paddr());
   EXPECT_EQ(hal.tlb_full_flushes, 1u);
 }
 

@@ -63,7 +63,9 @@ def cell_name(firmware: str, machine: str, mem: str, cpu: str | None = None,
 #   that two cells at once stay far below the 24 GiB machine (the allocate-everything ktest
 #   touches every guest page, so QEMU really uses all of the guest's RAM).
 # CPU models, on PVH (the cheapest boot, < 1 s each), 512M:
-#   max       (pvh-microvm-512M) everything TCG has: 1 GiB pages, LA57 advertised.
+#   max       (pvh-microvm-512M) everything TCG has: 1 GiB pages, and LA57, so keel runs
+#             5-level page tables (as every other `max` cell does; the models below run
+#             4-level ones).
 #   qemu64    the baseline x86-64 model: no 1 GiB pages (the banner says "linear map
 #             falls back to 2 MiB pages"), no LA57. QEMU 7.2's qemu64 does have NX and
 #             long mode, so it boots normally.

@@ -21,25 +21,27 @@ KBENCH(map_unmap_tracked_4k) {
   auto frame = mm::alloc_frame(mm::UntypedMeta{});
   if (!frame) return state.error("out of memory");
   mm::UFrame shared = std::move(*frame).into_shared();
-  auto& table = mm::kspace::kernel_page_table();
-  for (auto _ : state) {
-    auto cursor = table.cursor_mut(kVa, mm::PAGE_SIZE);
-    (void)cursor->map(shared, kRw);
-    auto taken = cursor->take_next(mm::PAGE_SIZE);
-    kbench::do_not_optimize(taken);
-  }
+  mm::kspace::with_kernel_page_table([&](auto& table) {
+    for (auto _ : state) {
+      auto cursor = table.cursor_mut(kVa, mm::PAGE_SIZE);
+      (void)cursor->map(shared, kRw);
+      auto taken = cursor->take_next(mm::PAGE_SIZE);
+      kbench::do_not_optimize(taken);
+    }
+  });
   state.set_items_processed(state.iterations());
 }
 
 // Map 512 untracked 4 KiB pages in one batch (misaligned physical range), then unmap them.
 KBENCH(map_phys_unmap_512x4k) {
   if (!mm::kspace::kernel_space_ready()) return state.skip("kernel address space not initialized");
-  auto& table = mm::kspace::kernel_page_table();
-  for (auto _ : state) {
-    auto cursor = table.cursor_mut(kVa, 2ull << 20);
-    (void)cursor->map_phys({mm::PAGE_SIZE, mm::PAGE_SIZE + (2ull << 20)}, kRw);
-    (void)cursor->jump(kVa);
-    (void)cursor->unmap(2ull << 20);
-  }
+  mm::kspace::with_kernel_page_table([&](auto& table) {
+    for (auto _ : state) {
+      auto cursor = table.cursor_mut(kVa, 2ull << 20);
+      (void)cursor->map_phys({mm::PAGE_SIZE, mm::PAGE_SIZE + (2ull << 20)}, kRw);
+      (void)cursor->jump(kVa);
+      (void)cursor->unmap(2ull << 20);
+    }
+  });
   state.set_items_processed(state.iterations() * 512);
 }

@@ -12,6 +12,7 @@
 #include "mm/allocator/stats.h"
 #include "mm/hal.h"
 #include "mm/kspace/kernel_space.h"
+#include "arch/x86_64/paging/paging_options.h"
 #include "mm/layout.h"
 #include "mm/page_table/node.h"
 #include "mm/page_table/wx_check.h"
@@ -27,9 +28,8 @@ namespace pt = mm::pt;
 constexpr Vaddr kVa = mm::layout::KTEST_VA_BASE;
 constexpr pt::PageProperty kRw{pt::PageFlags::RW, pt::CachePolicy::Writeback, false, true};
 
-mm::kspace::KernelPageTable& table() {
+void require_kernel_space() {
   KASSERT_MSG(mm::kspace::kernel_space_ready(), "mm::kspace::init_kernel_space has not run");
-  return mm::kspace::kernel_page_table();
 }
 
 mm::UFrame new_frame() {
@@ -39,16 +39,22 @@ mm::UFrame new_frame() {
 }
 
 bool map_at(Vaddr va, const mm::UFrame& frame) {
-  auto cursor = table().cursor_mut(va, PAGE_SIZE);
-  return cursor && cursor->map(frame, kRw).has_value();
+  require_kernel_space();
+  return mm::kspace::with_kernel_page_table([&](auto& table) {
+    auto cursor = table.cursor_mut(va, PAGE_SIZE);
+    return cursor && cursor->map(frame, kRw).has_value();
+  });
 }
 
 std::optional<mm::AnyFrame> unmap_at(Vaddr va) {
-  auto cursor = table().cursor_mut(va, PAGE_SIZE);
-  if (!cursor) return std::nullopt;
-  auto taken = cursor->take_next(PAGE_SIZE);
-  if (!taken || !*taken) return std::nullopt;
-  return std::move((*taken)->frame);
+  require_kernel_space();
+  return mm::kspace::with_kernel_page_table([&](auto& table) -> std::optional<mm::AnyFrame> {
+    auto cursor = table.cursor_mut(va, PAGE_SIZE);
+    if (!cursor) return std::nullopt;
+    auto taken = cursor->take_next(PAGE_SIZE);
+    if (!taken || !*taken) return std::nullopt;
+    return std::move((*taken)->frame);
+  });
 }
 
 // A `ret` instruction in a writable, non-executable data array.
@@ -82,32 +88,40 @@ KTEST_EXPECT_FAULT(access_after_unmap_faults, arch::VECTOR_PAGE_FAULT) {
 }
 
 KTEST_EXPECT_FAULT(write_to_rodata_faults, arch::VECTOR_PAGE_FAULT) {
-  (void)table();
+  require_kernel_space();
   *const_cast<volatile std::uint64_t*>(&g_rodata_word) = 1;
 }
 
 KTEST_EXPECT_FAULT(executing_data_faults, arch::VECTOR_PAGE_FAULT) {
-  (void)table();
+  require_kernel_space();
   // #PF with the instruction-fetch bit: .data is mapped NX.
   reinterpret_cast<void (*)()>(reinterpret_cast<std::uintptr_t>(g_ret_in_data))();
 }
 
 KTEST_EXPECT_FAULT(null_page_is_unmapped, arch::VECTOR_PAGE_FAULT) {
-  (void)table();
+  require_kernel_space();
   (void)*reinterpret_cast<volatile std::uint64_t*>(std::uintptr_t{8});
 }
 
 KTEST_EXPECT_FAULT(boot_stack_guard_is_unmapped, arch::VECTOR_PAGE_FAULT) {
-  (void)table();
+  require_kernel_space();
   (void)*reinterpret_cast<volatile std::uint64_t*>(reinterpret_cast<std::uintptr_t>(boot_stack_guard));
 }
 
 KTEST(kernel_table_has_no_writable_executable_mapping) {
-  KEXPECT_TRUE(pt::check_wx(table()).has_value());
+  require_kernel_space();
+  KEXPECT_TRUE(mm::kspace::with_kernel_page_table(
+      [](auto& table) { return pt::check_wx(table).has_value(); }));
 }
 
-KTEST(map_unmap_storm_returns_frames_and_nodes) {
-  auto& pt_ = table();
+KTEST(kernel_table_matches_the_cpu_paging_mode) {
+  require_kernel_space();
+  KEXPECT_EQ(mm::kspace::kernel_paging_levels(), arch::paging::active_paging_levels());
+}
+
+// Generic over the table type (4- or 5-level); KASSERT_TRUE returns from here.
+template <typename Table>
+void map_unmap_storm(ktest::Context& ktest_ctx, Table& pt_) {
   mm::drain_cpu_cache();
   const std::uint64_t free_before = mm::allocator_stats().total_free_frames;
   const std::uint64_t nodes_before = pt::live_pt_nodes();
@@ -137,4 +151,9 @@ KTEST(map_unmap_storm_returns_frames_and_nodes) {
   KEXPECT_EQ(pt::live_pt_nodes(), nodes_before);
   mm::drain_cpu_cache();
   KEXPECT_EQ(mm::allocator_stats().total_free_frames, free_before);
+}
+
+KTEST(map_unmap_storm_returns_frames_and_nodes) {
+  require_kernel_space();
+  mm::kspace::with_kernel_page_table([&](auto& table) { map_unmap_storm(ktest_ctx, table); });
 }
