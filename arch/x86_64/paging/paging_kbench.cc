@@ -45,3 +45,70 @@ KBENCH(map_phys_unmap_512x4k) {
   });
   state.set_items_processed(state.iterations() * 512);
 }
+
+namespace {
+
+constexpr std::uint64_t k2M = 2ull << 20;
+constexpr std::uint64_t k1G = 1ull << 30;
+
+// Page size for the benchmark argument: 0 → 4 KiB, 1 → 2 MiB, 2 → 1 GiB.
+std::uint64_t page_size_of(std::int64_t arg) {
+  return arg == 0 ? mm::PAGE_SIZE : arg == 1 ? k2M : k1G;
+}
+
+}  // namespace
+
+// Map one untracked page of each size (aligned so map_phys picks that size), then unmap.
+// Per page: the cost a linear map or an MMIO mapping pays at each granularity.
+KBENCH_ARGS(map_phys_unmap_page, {0, 1, 2}) {
+  if (!mm::kspace::kernel_space_ready()) return state.skip("kernel address space not initialized");
+  const std::uint64_t size = page_size_of(state.range(0));
+  const bool ok = mm::kspace::with_kernel_page_table([&](auto& table) {
+    if (size == k1G && !table.options().supports_1g_pages) return false;
+    for (auto _ : state) {
+      auto cursor = table.cursor_mut(kVa, size);
+      (void)cursor->map_phys({0, size}, kRw);
+      (void)cursor->jump(kVa);
+      (void)cursor->unmap(size);
+    }
+    return true;
+  });
+  if (!ok) return state.skip("no 1 GiB pages on this CPU");
+  state.set_items_processed(state.iterations());
+}
+
+// Query what is mapped at a linear-map address (a read cursor and one walk).
+KBENCH(query_linear_map) {
+  if (!mm::kspace::kernel_space_ready()) return state.skip("kernel address space not initialized");
+  const mm::Vaddr va = mm::layout::LINEAR_MAP_BASE + (1ull << 20);
+  mm::kspace::with_kernel_page_table([&](auto& table) {
+    for (auto _ : state) {
+      auto cursor = table.cursor(va, mm::PAGE_SIZE);
+      auto mapping = cursor->query();
+      kbench::do_not_optimize(mapping);
+    }
+  });
+  state.set_items_processed(state.iterations());
+}
+
+// Building 1 GiB of linear map in a scratch table (never activated), the way boot does:
+// 1 GiB leaves where the CPU has them (arg 1), 2 MiB leaves otherwise (arg 0). Includes
+// creating and dropping the scratch table's nodes.
+KBENCH_ARGS(linear_map_build_per_gib, {0, 1}) {
+  if (!mm::kspace::kernel_space_ready()) return state.skip("kernel address space not initialized");
+  const bool use_1g = state.range(0) == 1;
+  const bool ok = mm::kspace::with_kernel_page_table([&](auto& live) {
+    using Table = std::remove_cvref_t<decltype(live)>;
+    if (use_1g && !live.options().supports_1g_pages) return false;
+    for (auto _ : state) {
+      auto scratch = Table::create({.supports_1g_pages = use_1g});
+      if (!scratch) return false;
+      auto cursor = scratch->cursor_mut(mm::layout::LINEAR_MAP_BASE, k1G);
+      (void)cursor->map_phys({0, k1G}, kRw);
+      kbench::do_not_optimize(cursor);
+    }
+    return true;
+  });
+  if (!ok) return state.skip(use_1g ? "no 1 GiB pages on this CPU" : "out of memory");
+  state.set_items_processed(state.iterations());
+}
