@@ -28,8 +28,6 @@ class ConsoleSink final : public fmt::Sink {
 };
 constinit ConsoleSink g_sink;
 
-// The boot page tables map only the first 4 GiB into the linear window.
-constexpr std::uint64_t kEarlyLinearLimit = std::uint64_t{4} << 30;
 
 }  // namespace
 
@@ -38,7 +36,7 @@ void init_serial() { g_serial.init(arch::COM1); }
 void init_framebuffer(const boot::Framebuffer& framebuffer) {
   if (!framebuffer.present()) return;
   const std::uint64_t bytes = std::uint64_t{framebuffer.pitch} * framebuffer.height;
-  if (framebuffer.paddr + bytes > kEarlyLinearLimit) {
+  if (framebuffer.paddr + bytes > mm::layout::BOOT_LINEAR_MAP_LIMIT) {
     print("console: framebuffer at {:#x} is above 4 GiB; not used until the kernel map exists\n",
           framebuffer.paddr);
     return;

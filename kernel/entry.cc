@@ -17,6 +17,7 @@
 #include "kernel/main.h"
 #include "kernel/panic/panic.h"
 #include "mm/hal.h"
+#include "mm/kspace/kernel_space.h"
 #include "mm/layout.h"
 
 extern "C" void (*const __init_array_start[])();
@@ -27,17 +28,15 @@ namespace {
 constexpr std::uint32_t kBootPathMultiboot2 = 1;
 constexpr std::uint32_t kBootPathPvh = 2;
 
-// The early linear map covers physical 0..4 GiB; nothing past it is readable yet.
-constexpr std::uint64_t kEarlyLinearLimit = std::uint64_t{4} << 30;
-
 // Largest multiboot2 block keel accepts; real ones are a few KiB (EFI maps included).
 constexpr std::uint32_t kMaxMultiboot2Size = 1u << 20;
 
 constinit boot::BootInfo g_boot_info;
 
+// The readable prefix of [paddr, paddr + size): the boot tables map only the low 4 GiB.
 std::span<const std::byte> read_early_phys(std::uint64_t paddr, std::uint64_t size) {
-  if (paddr >= kEarlyLinearLimit || size > kEarlyLinearLimit - paddr) return {};
-  return {static_cast<const std::byte*>(mm::hal::phys_to_virt(paddr)), size};
+  return {static_cast<const std::byte*>(mm::hal::phys_to_virt(paddr)),
+          static_cast<std::size_t>(mm::kspace::linear_map_readable(paddr, size))};
 }
 
 // keel uses no global constructors by design; this runs any a library sneaks in anyway.
@@ -52,7 +51,7 @@ void run_init_array() {
 void parse_boot_info(std::uint32_t path, std::uint32_t magic, std::uint64_t info_paddr) {
   if (path == kBootPathMultiboot2) {
     const auto header = read_early_phys(info_paddr, 8);
-    if (header.empty()) panic("multiboot2 info block at {:#x} is not below 4 GiB", info_paddr);
+    if (header.size() < 8) panic("multiboot2 info block at {:#x} is not below 4 GiB", info_paddr);
     std::uint32_t total_size = 0;
     __builtin_memcpy(&total_size, header.data(), sizeof(total_size));
     if (total_size > kMaxMultiboot2Size) {
@@ -65,7 +64,7 @@ void parse_boot_info(std::uint32_t path, std::uint32_t magic, std::uint64_t info
     }
   } else if (path == kBootPathPvh) {
     const auto start_info = read_early_phys(info_paddr, 64);
-    if (start_info.empty()) panic("PVH start_info at {:#x} is not below 4 GiB", info_paddr);
+    if (start_info.size() < 64) panic("PVH start_info at {:#x} is not below 4 GiB", info_paddr);
     if (auto result = boot::parse_pvh(start_info, info_paddr, &read_early_phys, g_boot_info);
         !result) {
       boot_info_failure("PVH", result.error());

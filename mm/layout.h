@@ -37,6 +37,10 @@ inline constexpr Vaddr KTEST_VA_END = 0xffff'e900'0000'0000;
 
 inline constexpr Vaddr KERNEL_IMAGE_BASE = 0xffff'ffff'8000'0000;
 
+// Until the kernel address space replaces them, the boot page tables (boot/entry.S) map
+// physical [0, 4 GiB) at LINEAR_MAP_BASE, and nothing above.
+inline constexpr Paddr BOOT_LINEAR_MAP_LIMIT = Paddr{4} << 30;
+
 static_assert(LINEAR_MAP_END <= KSTACKS_BASE);
 static_assert(KSTACKS_END <= FRAME_METADATA_BASE);
 static_assert(FRAME_METADATA_END <= KTEST_VA_BASE);

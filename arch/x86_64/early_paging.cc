@@ -4,6 +4,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "mm/hal.h"
+#include "mm/layout.h"
 
 extern "C" std::uint64_t boot_pml4[512];  // boot/entry.S (identity-mapped, physical = address)
 
@@ -16,7 +17,6 @@ constexpr std::uint64_t kHuge = 1ull << 7;
 constexpr std::uint64_t kGlobal = 1ull << 8;
 constexpr std::uint64_t kNoExecute = 1ull << 63;
 constexpr std::uint64_t kAddressMask = 0x000f'ffff'ffff'f000ull;
-constexpr std::uint64_t kEarlyLinearLimit = 4ull << 30;
 
 constexpr std::uint64_t k2M = 2ull << 20;
 constexpr std::uint64_t k1G = 1ull << 30;
@@ -42,7 +42,7 @@ std::uint64_t* next_table(std::uint64_t& entry, EarlyMapResult& result, std::uin
     result = {false, EarlyMapError::OutOfFrames, va, result.tables_allocated};
     return nullptr;
   }
-  if (frame >= kEarlyLinearLimit) {
+  if (frame >= mm::layout::BOOT_LINEAR_MAP_LIMIT) {
     result = {false, EarlyMapError::TableTooHigh, va, result.tables_allocated};
     return nullptr;
   }

@@ -39,8 +39,7 @@ namespace kernel {
 namespace {
 
 constexpr std::uint64_t kGiB = 1ull << 30;
-// The boot page tables map physical 0..4 GiB at the linear-map base.
-constexpr std::uint64_t kEarlyLinearLimit = 4 * kGiB;
+constexpr std::uint64_t kEarlyLinearLimit = mm::layout::BOOT_LINEAR_MAP_LIMIT;
 
 constinit mm::MemoryMap g_sanitized;
 constinit mm::MapWarnings g_warnings;

@@ -71,9 +71,9 @@ std::uint64_t linear_map_readable(Paddr pa, std::uint64_t size) {
   if (size == 0 || pa >= MAX_PADDR) return 0;
   if (size > MAX_PADDR - pa) size = MAX_PADDR - pa;
   if (!g_ready) {
-    constexpr Paddr kBootLinearLimit = Paddr{4} << 30;
-    if (pa >= kBootLinearLimit) return 0;
-    return size < kBootLinearLimit - pa ? size : kBootLinearLimit - pa;
+    constexpr Paddr limit = layout::BOOT_LINEAR_MAP_LIMIT;
+    if (pa >= limit) return 0;
+    return size < limit - pa ? size : limit - pa;
   }
   const Vaddr first_page = layout::LINEAR_MAP_BASE + align_down(pa, PAGE_SIZE);
   const Vaddr end = layout::LINEAR_MAP_BASE + pa + size;

@@ -2,15 +2,16 @@
 
 #include "arch/x86_64/cpu.h"
 #include "mm/hal.h"
+#include "mm/kspace/kernel_space.h"
 
 namespace arch::acpi {
 namespace {
 
-// The boot page tables map physical 0..4 GiB into the linear window; ACPI registers in
-// memory (e.g. QEMU microvm's GED at 0xfea00000) sit below that.
-// NOTE(mm): once the kernel address space replaces the boot tables, memory-space ACPI
-// registers need an uncached MMIO mapping instead of the linear map.
-constexpr std::uint64_t kEarlyLinearLimit = std::uint64_t{4} << 30;
+// Memory-space registers are reached through the linear map: the boot tables' low 4 GiB,
+// then the kernel table, where mm_init maps them uncached.
+bool mmio_reachable(std::uint64_t paddr, unsigned bits) {
+  return mm::kspace::linear_map_readable(paddr, bits / 8) == bits / 8;
+}
 
 constexpr std::uint16_t kPciConfigAddress = 0xcf8;
 constexpr std::uint16_t kPciConfigData = 0xcfc;
@@ -49,7 +50,7 @@ bool write_register(const GenericAddress& reg, std::uint64_t value) {
       return true;
     }
     case AddressSpace::SystemMemory: {
-      if (!valid_width(bits, true) || reg.address + bits / 8 > kEarlyLinearLimit) return false;
+      if (!valid_width(bits, true) || !mmio_reachable(reg.address, bits)) return false;
       if (bits == 8) *mmio<std::uint8_t>(reg.address) = static_cast<std::uint8_t>(value);
       else if (bits == 16) *mmio<std::uint16_t>(reg.address) = static_cast<std::uint16_t>(value);
       else if (bits == 32) *mmio<std::uint32_t>(reg.address) = static_cast<std::uint32_t>(value);
@@ -79,7 +80,7 @@ std::optional<std::uint64_t> read_register(const GenericAddress& reg) {
       return inl(port);
     }
     case AddressSpace::SystemMemory: {
-      if (!valid_width(bits, true) || reg.address + bits / 8 > kEarlyLinearLimit) return std::nullopt;
+      if (!valid_width(bits, true) || !mmio_reachable(reg.address, bits)) return std::nullopt;
       if (bits == 8) return *mmio<std::uint8_t>(reg.address);
       if (bits == 16) return *mmio<std::uint16_t>(reg.address);
       if (bits == 32) return *mmio<std::uint32_t>(reg.address);
