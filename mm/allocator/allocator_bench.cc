@@ -5,12 +5,12 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
+#include <expected>
 #include <memory>
 #include <vector>
 
 #include "mm/allocator/frame_allocator.h"
 #include "mm/allocator/global.h"
-#include "mm/allocator/passkey.h"
 #include "mm/allocator/testing/sim_frames.h"
 #include "mm/frame/frame.h"
 #include "mm/frame/unique_frame.h"
@@ -26,81 +26,107 @@ std::unique_ptr<testing::SimFrames> world_of(std::uint64_t bytes) {
   return std::make_unique<testing::SimFrames>(bytes, std::initializer_list<PhysRange>{{MiB, bytes}});
 }
 
-void BM_Order0AllocFree_PerCpu(benchmark::State& state) {
-  auto world = world_of(64 * MiB);
+// Every benchmark's operation must succeed: a failed allocation stops the run with an
+// error rather than timing the failure path.
+template <typename T, typename E>
+bool ok_or_fail(benchmark::State& state, const std::expected<T, E>& result) {
+  if (result.has_value()) [[likely]] return true;
+  state.SkipWithError("allocation failed");
+  return false;
+}
+
+// One UniqueFrame of `level` through alloc_frame and its drop: the path users call. For
+// level 1 the block comes from this CPU's cache and goes back to it.
+void BM_AllocFree_Unique(benchmark::State& state, PagingLevel level, bool zeroed) {
+  // 1 GiB frames need a 1 GiB-aligned free block: 2 GiB of RAM (from 1 MiB) holds one.
+  auto world = world_of(level == 3 ? 2048 * MiB + 2 * MiB : 64 * MiB);
   for (auto _ : state) {
-    auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
+    auto frame = alloc_frame(UntypedMeta{}, {.zeroed = zeroed, .level = level});
+    if (!ok_or_fail(state, frame)) break;
     benchmark::DoNotOptimize(frame);
   }
 }
-BENCHMARK(BM_Order0AllocFree_PerCpu);
+BENCHMARK_CAPTURE(BM_AllocFree_Unique, order0, 1, false)->Name("BM_AllocFree/order:0/handle:unique");
+BENCHMARK_CAPTURE(BM_AllocFree_Unique, order0_zeroed, 1, true)
+    ->Name("BM_AllocFree/order:0/handle:unique/zeroed");
+BENCHMARK_CAPTURE(BM_AllocFree_Unique, order9, 2, false)->Name("BM_AllocFree/order:9/handle:unique");
+BENCHMARK_CAPTURE(BM_AllocFree_Unique, order18, 3, false)->Name("BM_AllocFree/order:18/handle:unique");
 
-void BM_Order0AllocFree_Zeroed(benchmark::State& state) {
+// A shared Frame of level 2: alloc, convert to shared, drop the last reference.
+void BM_AllocFree_Shared2M(benchmark::State& state) {
   auto world = world_of(64 * MiB);
   for (auto _ : state) {
-    auto frame = alloc_frame(UntypedMeta{});
-    benchmark::DoNotOptimize(frame);
+    auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false, .level = 2});
+    if (!ok_or_fail(state, frame)) break;
+    Frame<UntypedMeta> shared = std::move(*frame);
+    benchmark::DoNotOptimize(shared);
   }
 }
-BENCHMARK(BM_Order0AllocFree_Zeroed);
+BENCHMARK(BM_AllocFree_Shared2M)->Name("BM_AllocFree/order:9/handle:frame");
 
-// The buddy core alone: split an order-9 block off and coalesce it back, under the lock.
-void BM_Order9_BuddyCore(benchmark::State& state) {
+// 2 MiB as 512 independent 4 KiB frames (a Segment): O(frames) by design.
+void BM_AllocFree_Segment2M(benchmark::State& state) {
   auto world = world_of(64 * MiB);
+  for (auto _ : state) {
+    auto block = alloc_block<UntypedMeta>(9, untyped, {.zeroed = false});
+    if (!ok_or_fail(state, block)) break;
+    benchmark::DoNotOptimize(block);
+  }
+}
+BENCHMARK(BM_AllocFree_Segment2M)->Name("BM_AllocFree/order:9/handle:segment");
+
+// The buddy core alone at `order`: split a block off and coalesce it back, under the lock.
+void BM_BuddyCore(benchmark::State& state) {
+  auto world = world_of(64 * MiB);
+  const auto order = static_cast<unsigned>(state.range(0));
   BuddyAllocator& buddy = allocator_detail::global_buddy();
   for (auto _ : state) {
-    auto head = buddy.alloc_block(9);
+    auto head = buddy.alloc_block(order);
+    if (!head) {
+      state.SkipWithError("buddy out of memory");
+      break;
+    }
     benchmark::DoNotOptimize(head);
-    buddy.free_blocks(9, std::span<const std::uint64_t>(&*head, 1));
+    buddy.free_blocks(order, std::span<const std::uint64_t>(&*head, 1));
   }
 }
-BENCHMARK(BM_Order9_BuddyCore);
+BENCHMARK(BM_BuddyCore)->ArgName("order")->Arg(0)->Arg(9);
 
-// Raw frames through the public path: take 512 aligned frames, give them back (the free
-// path checks every frame's slot for double free / still-referenced).
-void BM_Order9_RawTakeReturn(benchmark::State& state) {
+// Raw frames: take 512 aligned UNUSED frames, give them back (the raw free checks every
+// frame's state before it changes any).
+void BM_RawTakeReturn_Order9(benchmark::State& state) {
   auto world = world_of(64 * MiB);
   for (auto _ : state) {
     auto pa = allocator_detail::take_frames(512, 512, false);
+    if (!ok_or_fail(state, pa)) break;
     benchmark::DoNotOptimize(pa);
     return_frames_to_allocator(*pa, 512);
   }
 }
-BENCHMARK(BM_Order9_RawTakeReturn);
-
-// Through the handles: a Segment of 512 frames, each claimed with metadata and released.
-void BM_Order9_SegmentHandles(benchmark::State& state) {
-  auto world = world_of(64 * MiB);
-  for (auto _ : state) {
-    auto block = alloc_block<UntypedMeta>(9, untyped, {.zeroed = false});
-    benchmark::DoNotOptimize(block);
-  }
-}
-BENCHMARK(BM_Order9_SegmentHandles);
+BENCHMARK(BM_RawTakeReturn_Order9)->Name("BM_RawTakeReturn/order:9");
 
 void BM_SegmentAlloc(benchmark::State& state) {
   auto world = world_of(64 * MiB);
   const auto n = static_cast<std::uint64_t>(state.range(0));
   for (auto _ : state) {
     auto seg = alloc_segment<UntypedMeta>(n, untyped, 1, {.zeroed = false});
+    if (!ok_or_fail(state, seg)) break;
     benchmark::DoNotOptimize(seg);
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
 }
 BENCHMARK(BM_SegmentAlloc)->Arg(1)->Arg(8)->Arg(64)->Arg(512);
 
-void BM_FromUnusedIntoRawFromRaw(benchmark::State& state) {
+void BM_IntoRawFromRaw(benchmark::State& state) {
   auto world = world_of(64 * MiB);
-  const Paddr pa = allocator_detail::take_frames(1, 1, false).value();
+  UniqueFrame<UntypedMeta> frame = alloc_frame(UntypedMeta{}, {.zeroed = false}).value();
   for (auto _ : state) {
-    auto frame = UniqueFrame<UntypedMeta>::from_unused(pa, UntypedMeta{});
-    const Paddr raw = std::move(*frame).into_raw();
+    const Paddr raw = std::move(frame).into_raw();
     benchmark::DoNotOptimize(raw);
-    auto back = UniqueFrame<UntypedMeta>::from_raw(raw);
-    std::move(back).reset_as_unused(allocator_detail::PasskeyFactory::make());
+    frame = UniqueFrame<UntypedMeta>::from_raw(raw);
   }
 }
-BENCHMARK(BM_FromUnusedIntoRawFromRaw);
+BENCHMARK(BM_IntoRawFromRaw);
 
 void BM_FrameCloneDrop(benchmark::State& state) {
   auto world = world_of(64 * MiB);
@@ -112,6 +138,18 @@ void BM_FrameCloneDrop(benchmark::State& state) {
 }
 BENCHMARK(BM_FrameCloneDrop);
 
+// from_in_use on a shared frame (type checked first) and the drop of its reference.
+void BM_FromInUseDrop(benchmark::State& state) {
+  auto world = world_of(64 * MiB);
+  Frame<UntypedMeta> frame = alloc_frame(UntypedMeta{}).value();
+  for (auto _ : state) {
+    auto again = Frame<UntypedMeta>::from_in_use(frame.paddr());
+    if (!ok_or_fail(state, again)) break;
+    benchmark::DoNotOptimize(again);
+  }
+}
+BENCHMARK(BM_FromInUseDrop);
+
 // init_frame_allocator over 1 GiB of UNUSED frames (the slot scan + block insertion).
 void BM_AllocatorInitPerGiB(benchmark::State& state) {
   constexpr std::uint64_t kBytes = 1024 * MiB;
@@ -119,7 +157,10 @@ void BM_AllocatorInitPerGiB(benchmark::State& state) {
   const PhysRange usable[] = {{MiB, kBytes + MiB}};
   for (auto _ : state) {
     state.PauseTiming();
-    for (Paddr pa = MiB; pa < kBytes + MiB; pa += PAGE_SIZE) testing::slot_of(pa).in_list.store(0, std::memory_order_relaxed);
+    for (Paddr pa = MiB; pa < kBytes + MiB; pa += PAGE_SIZE) {
+      testing::slot_of(pa).block.store(0, std::memory_order_relaxed);
+      testing::slot_of(pa).ref_count.store(REF_COUNT_UNUSED, std::memory_order_relaxed);
+    }
     state.ResumeTiming();
     auto summary = init_frame_allocator(usable);
     benchmark::DoNotOptimize(summary);

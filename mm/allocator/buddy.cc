@@ -15,15 +15,13 @@ std::uint64_t BuddyAllocator::adopt_unused_frames() {
   for (const FrameSpan& span : usable_.spans()) {
     std::uint64_t index = span.first;
     while (index < span.end) {
-      // Skip in-use frames, then measure the run of free ones.
-      auto is_free = [](std::uint64_t i) {
-        const MetaSlot& slot = slot_at(i);
-        return slot.ref_count.load(std::memory_order_relaxed) == REF_COUNT_UNUSED &&
-               slot.in_list.load(std::memory_order_relaxed) == 0;
+      // Skip in-use frames, then take the run of unused ones: all TAILs, then blocks.
+      auto is_unused = [](std::uint64_t i) {
+        return slot_at(i).ref_count.load(std::memory_order_relaxed) == REF_COUNT_UNUSED;
       };
-      while (index < span.end && !is_free(index)) ++index;
+      while (index < span.end && !is_unused(index)) ++index;
       const std::uint64_t run_start = index;
-      while (index < span.end && is_free(index)) ++index;
+      while (index < span.end && is_unused(index)) slot::make_tail(slot_at(index++));
       if (index > run_start) {
         free_range_locked(run_start, index - run_start);
         taken += index - run_start;
@@ -63,12 +61,14 @@ std::optional<std::uint64_t> BuddyAllocator::alloc_block_locked(unsigned order) 
   unsigned found = order;
   while (found <= MAX_ORDER && state_.lists[found].empty()) ++found;
   if (found > MAX_ORDER) return std::nullopt;
-  const std::uint64_t head = state_.lists[found].pop();
-  // Split: keep the lower half, free the upper half one order down, until it fits.
+  const std::uint64_t head = state_.lists[found].pop(found);
+  // Split: keep the lower half, free the upper half one order down, until it fits. The
+  // upper half's head turns from TAIL to FREE as it is pushed.
   while (found > order) {
     --found;
-    state_.lists[found].push(head + order_frames(found), buddy_list_id(found));
+    state_.lists[found].push(head + order_frames(found), found);
   }
+  slot::make_free_head(slot_at(head), slot::FreeWhere::Transit, order);
   state_.free_frames -= order_frames(order);
   return head;
 }
@@ -80,12 +80,14 @@ void BuddyAllocator::free_block_locked(std::uint64_t index, unsigned order) {
     // A free buddy lies inside one usable range; checking that first also keeps us from
     // reading slots the (sparsely backed) metadata region does not map.
     if (!usable_.contains(buddy, order_frames(order))) break;
-    if (slot_at(buddy).in_list.load(std::memory_order_relaxed) != buddy_list_id(order)) break;
-    state_.lists[order].remove(buddy);
+    if (!slot::on_buddy_list(slot_at(buddy), order)) break;
+    state_.lists[order].remove(buddy, order);
+    // The higher of the two heads becomes a TAIL of the merged block.
+    slot::make_tail(slot_at(index | order_frames(order)));
     index &= ~order_frames(order);
     ++order;
   }
-  state_.lists[order].push(index, buddy_list_id(order));
+  state_.lists[order].push(index, order);
 }
 
 void BuddyAllocator::free_range_locked(std::uint64_t first, std::uint64_t n) {

@@ -1,9 +1,11 @@
 // BuddyAllocator: the global free lists of orders 0..MAX_ORDER behind one interrupt-safe
 // spinlock. Blocks are aligned to their size; allocation splits, freeing coalesces with
-// the buddy while the buddy is a free block of the same order (in_list = order + 1).
+// the buddy while the buddy is a free block of the same order on its list.
 //
-// It hands out and takes back frame *indices* of UNUSED frames; claiming a frame (its
-// metadata and count) is the handles' job. The per-CPU caches sit in front of it.
+// It hands out and takes back blocks by head frame index, in O(1) slot writes per split or
+// merge whatever the size: a block's head is FREE and its other frames are TAILs
+// (mm/frame/slot_ops.h), and only heads change. Claiming a frame (its metadata and count)
+// is the hand-out path's job. The per-CPU caches sit in front of it.
 #pragma once
 
 #include <array>
@@ -36,20 +38,22 @@ class BuddyAllocator {
   bool reset(std::span<const PhysRange> usable, Paddr limit) TA_EXCL(lock_);
   const UsableRanges& usable() const { return usable_; }
 
-  // Takes every run of UNUSED, unlisted frames in the usable ranges. Returns the frames
-  // taken; work is one slot read per frame plus O(blocks × MAX_ORDER).
+  // Takes every run of UNUSED frames in the usable ranges. Returns the frames taken; work
+  // is one slot read and write per frame plus O(blocks × MAX_ORDER).
   std::uint64_t adopt_unused_frames() TA_EXCL(lock_);
 
   // The head index of a block of 2^order frames, split from the smallest larger block if
-  // needed; nullopt if no block of order ≥ `order` is free. The frames are UNUSED and on
-  // no list: the caller owns them.
+  // needed; nullopt if no block of order ≥ `order` is free. The head is FREE (in transit)
+  // and the other frames TAILs: the caller owns the block.
   std::optional<std::uint64_t> alloc_block(unsigned order) TA_EXCL(lock_);
   // Up to out.size() blocks of `order` under one lock acquisition; returns how many.
   std::size_t alloc_blocks(unsigned order, std::span<std::uint64_t> out) TA_EXCL(lock_);
 
-  // Takes back blocks of `order` (heads UNUSED, on no list), coalescing each.
+  // Takes back blocks of `order` that the caller owns (heads FREE or busy, other frames
+  // TAILs), coalescing each.
   void free_blocks(unsigned order, std::span<const std::uint64_t> heads) TA_EXCL(lock_);
-  // Takes back frames [first, first + n) as maximal aligned blocks, coalescing each.
+  // Takes back frames [first, first + n), owned by the caller and all TAILs but `first`
+  // (FREE or busy), as maximal aligned blocks, coalescing each.
   void free_range(std::uint64_t first, std::uint64_t n) TA_EXCL(lock_);
 
   // Runs fn(const BuddyState&) under the lock (stats, invariant checks).

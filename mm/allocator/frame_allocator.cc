@@ -11,12 +11,45 @@
 #include "mm/frame/frame_dealloc.h"
 #include "mm/frame/meta_bounds.h"
 #include "mm/hal.h"
+#include "mm/support/try.h"
 
 namespace mm {
 namespace allocator_detail {
 namespace {
 
 constinit BuddyAllocator g_buddy;
+
+// Hands a block the caller owns to this CPU's cache (small orders) or the buddy lists.
+void give_back_block(std::uint64_t head, unsigned order) {
+  if (order <= CACHED_MAX_ORDER) {
+    hal::InterruptGuard irq;
+    cpu_cache(hal::current_cpu()).push(order, head, g_buddy);
+    return;
+  }
+  g_buddy.free_blocks(order, std::span<const std::uint64_t>(&head, 1));
+}
+
+// Gives back frames [first, first + n) that the caller owns and holds busy, one block at a
+// time: each block's non-head frames become TAILs first.
+void give_back_busy_run(std::uint64_t first, std::uint64_t n) {
+  while (n > 0) {
+    const unsigned order = max_block_order(first, n);
+    for (std::uint64_t i = first + 1; i < first + order_frames(order); ++i) slot::make_tail(slot_at(i));
+    give_back_block(first, order);
+    first += order_frames(order);
+    n -= order_frames(order);
+  }
+}
+
+void require_usable(std::uint64_t first, std::uint64_t nframes) {
+  KASSERT_FMT(g_buddy.usable().contains(first, nframes),
+              "freeing reserved frame(s) [{:#x}, {:#x}): outside the usable ranges",
+              first * PAGE_SIZE, (first + nframes) * PAGE_SIZE);
+}
+
+}  // namespace
+
+BuddyAllocator& global_buddy() { return g_buddy; }
 
 AllocError out_of_memory(std::uint64_t nframes, std::uint64_t align_frames) {
   const AllocatorStats stats = allocator_stats();
@@ -26,9 +59,9 @@ AllocError out_of_memory(std::uint64_t nframes, std::uint64_t align_frames) {
                     .largest_free_frames = stats.largest_free_frames()};
 }
 
-// A block of `order` from the current CPU's cache (small orders) or the buddy lists. If
-// that fails, the CPU's cached blocks go back to the lists (to coalesce) and it tries once
-// more. (Other CPUs' caches are not raided.)
+// From the current CPU's cache (small orders) or the buddy lists. If that fails, the CPU's
+// cached blocks go back to the lists (to coalesce) and it tries once more. (Other CPUs'
+// caches are not raided.)
 std::optional<std::uint64_t> take_block(unsigned order) {
   hal::InterruptGuard irq;
   PerCpuCache& cache = cpu_cache(hal::current_cpu());
@@ -40,31 +73,30 @@ std::optional<std::uint64_t> take_block(unsigned order) {
   return try_once();
 }
 
-}  // namespace
-
-BuddyAllocator& global_buddy() { return g_buddy; }
-
-std::expected<Paddr, AllocError> take_frames(std::uint64_t nframes, std::uint64_t align_frames,
-                                             bool zeroed) {
+std::expected<std::uint64_t, AllocError> take_run(std::uint64_t nframes,
+                                                  std::uint64_t align_frames) {
   KREQUIRES(nframes >= 1 && std::has_single_bit(align_frames));
   const std::uint64_t block_frames = nframes > align_frames ? nframes : align_frames;
   if (block_frames > order_frames(MAX_ORDER)) return std::unexpected(out_of_memory(nframes, align_frames));
   const unsigned order = order_for_frames(block_frames);
   const auto head = take_block(order);
   if (!head) [[unlikely]] return std::unexpected(out_of_memory(nframes, align_frames));
-  // Give back the tail the request does not need (it splits into aligned blocks).
+  // Give back the part the request does not need: its frames are TAILs, and free_range
+  // makes the head of each aligned block it splits into FREE.
   if (nframes < order_frames(order)) g_buddy.free_range(*head + nframes, order_frames(order) - nframes);
-  const Paddr pa = *head * PAGE_SIZE;
-  if (zeroed) std::memset(hal::phys_to_virt(pa), 0, nframes * PAGE_SIZE);
-  return pa;
+  return *head;
 }
 
-void report_claim_failure(Paddr pa, GetFrameError error) {
-  keel::contract_violation_fmt("assertion", "claim of a freshly allocated frame",
-                               std::source_location::current(),
-                               "frame {:#x} left the allocator but could not be claimed ({}): "
-                               "from_unused was used on a frame the caller did not own",
-                               pa, error);
+void zero_frames(std::uint64_t first, std::uint64_t nframes) {
+  std::memset(hal::phys_to_virt(first * PAGE_SIZE), 0, nframes * PAGE_SIZE);
+}
+
+std::expected<Paddr, AllocError> take_frames(std::uint64_t nframes, std::uint64_t align_frames,
+                                             bool zeroed) {
+  const std::uint64_t first = TRY(take_run(nframes, align_frames));
+  if (zeroed) zero_frames(first, nframes);
+  for (std::uint64_t i = first; i < first + nframes; ++i) slot::make_unused(slot_at(i));
+  return first * PAGE_SIZE;
 }
 
 }  // namespace allocator_detail
@@ -86,35 +118,39 @@ void drain_cpu_cache() {
   cpu_cache(hal::current_cpu()).drain(g_buddy);
 }
 
+void return_block_to_allocator(MetaSlot& head, unsigned order) {
+  const std::uint64_t first = frame_to_index(meta_to_frame(&head));
+  allocator_detail::require_usable(first, order_frames(order));
+  allocator_detail::give_back_block(first, order);
+}
+
+void return_busy_frames_to_allocator(Paddr pa, std::uint64_t nframes) {
+  const std::uint64_t first = frame_to_index(pa);
+  allocator_detail::require_usable(first, nframes);
+  allocator_detail::give_back_busy_run(first, nframes);
+}
+
 void return_frames_to_allocator(Paddr pa, std::uint64_t nframes) {
   KASSERT_FMT(is_page_aligned(pa) && nframes > 0, "bad free of {} frame(s) at {:#x}", nframes, pa);
-  std::uint64_t first = pa / PAGE_SIZE;
-  KASSERT_FMT(g_buddy.usable().contains(first, nframes),
-              "freeing reserved frame(s) [{:#x}, {:#x}): outside the usable ranges", pa,
-              pa + nframes * PAGE_SIZE);
+  const std::uint64_t first = pa / PAGE_SIZE;
+  allocator_detail::require_usable(first, nframes);
+  // Check every frame before changing any, so a refused free changes nothing.
   for (std::uint64_t i = first; i < first + nframes; ++i) {
     const MetaSlot& slot = slot_at(i);
     const std::uint64_t count = slot.ref_count.load(std::memory_order_relaxed);
-    KASSERT_FMT(count == REF_COUNT_UNUSED,
-                "freeing frame {:#x} that is still referenced (count {:#x}): mapped or held",
-                i * PAGE_SIZE, count);
-    const std::uint64_t list = slot.in_list.load(std::memory_order_relaxed);
-    KASSERT_FMT(list == 0, "double free of frame {:#x}: it is already free (list {:#x})",
-                i * PAGE_SIZE, list);
+    KASSERT_FMT(count == REF_COUNT_UNUSED, "{} of frame {:#x}: it is {}",
+                count == REF_COUNT_FREE || count == REF_COUNT_TAIL ? "double free" : "bad free",
+                i * PAGE_SIZE, slot::StateOf{slot, count});
   }
-  hal::InterruptGuard irq;
-  PerCpuCache& cache = cpu_cache(hal::current_cpu());
-  if (nframes == 1) [[likely]] {
-    cache.push(0, first, g_buddy);
-    return;
+  // Then take each one over with the one atomic step that decides (another CPU may race
+  // us for an UNUSED frame with from_unused).
+  for (std::uint64_t i = first; i < first + nframes; ++i) {
+    MetaSlot& slot = slot_at(i);
+    const auto claimed = slot::claim_unused(slot);
+    KASSERT_FMT(claimed.has_value(), "free of frame {:#x} raced a claim of it ({})",
+                i * PAGE_SIZE, claimed.error());
   }
-  while (nframes > 0) {
-    const unsigned order = max_block_order(first, nframes);
-    if (order <= CACHED_MAX_ORDER) cache.push(order, first, g_buddy);
-    else g_buddy.free_range(first, order_frames(order));
-    first += order_frames(order);
-    nframes -= order_frames(order);
-  }
+  allocator_detail::give_back_busy_run(first, nframes);
 }
 
 }  // namespace mm

@@ -4,12 +4,14 @@
 //   TRY(mm::init_frame_allocator(usable_ranges));                 // once, at boot
 //   auto page = TRY(mm::alloc_frame(mm::UntypedMeta{}));          // UniqueFrame, zeroed
 //   auto pt = TRY(mm::alloc_frame(PtMeta{}, {.zeroed = false}));
+//   auto huge = TRY(mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false, .level = 2}));  // 2 MiB
 //   auto dma = TRY(mm::alloc_segment<DmaMeta>(16, [](Paddr) { return DmaMeta{}; }));
 //
-// Frames return when their handles go (return_frames_to_allocator). Out of memory is an
-// AllocError value. A constinit singleton: no global constructor; init_frame_allocator may
-// be called again (host tests re-init it over fresh simulated memory; nothing may be
-// allocated from the previous instance then).
+// A frame of any level is one block and one handle: O(1) to allocate and to free. Frames
+// return when their handles go (mm/frame/frame_dealloc.h). Out of memory is an AllocError
+// value. A constinit singleton: no global constructor; init_frame_allocator may be called
+// again (host tests re-init it over fresh simulated memory; nothing may be allocated from
+// the previous instance then).
 #pragma once
 
 #include <cstdint>
@@ -20,10 +22,12 @@
 #include <utility>
 
 #include "mm/allocator/alloc_error.h"
+#include "mm/allocator/free_list.h"
 #include "mm/allocator/order.h"
 #include "mm/frame/frame.h"
 #include "mm/frame/frame_meta.h"
 #include "mm/frame/get_frame_error.h"
+#include "mm/frame/handle_access.h"
 #include "mm/frame/segment.h"
 #include "mm/frame/unique_frame.h"
 #include "mm/support/contract.h"
@@ -34,13 +38,14 @@
 namespace mm {
 
 struct FrameAllocOptions {
-  bool zeroed = true;      // zero the frames' bytes (like the anchor's default)
+  bool zeroed = true;      // zero the frames' bytes (like Asterinas OSTD's default)
   bool contiguous = true;  // alloc_frames: one physically contiguous run, or any frames
+  PagingLevel level = 1;   // alloc_frame: 1 (4 KiB), 2 (2 MiB) or 3 (1 GiB)
 };
 
 struct AllocatorInitSummary {
   std::uint64_t usable_frames = 0;  // frames in the (clipped, merged) usable ranges
-  std::uint64_t free_frames = 0;    // of those, UNUSED frames now on the free lists
+  std::uint64_t free_frames = 0;    // of those, frames now free in the allocator
   std::uint64_t ranges = 0;         // usable ranges after merging
 };
 
@@ -48,8 +53,8 @@ enum class AllocInitError : std::uint8_t {
   TooManyRanges,  // more than MAX_USABLE_RANGES disjoint ranges
 };
 
-// Resets the allocator and takes every UNUSED frame (in_list 0) inside `usable`, clipped to
-// the metadata region [0, g_max_paddr). Frames in use (boot allocations) are skipped.
+// Resets the allocator and takes every UNUSED frame inside `usable`, clipped to the
+// metadata region [0, g_max_paddr). Frames in use (boot allocations) are skipped.
 // Requires: interrupts may be on; no other CPU uses the allocator meanwhile.
 std::expected<AllocatorInitSummary, AllocInitError> init_frame_allocator(
     std::span<const PhysRange> usable);
@@ -59,42 +64,73 @@ void drain_cpu_cache();
 
 namespace allocator_detail {
 
-// A run of `nframes` UNUSED frames aligned to `align_frames` (a power of two), now owned
-// by the caller and on no list; zeroed if asked. Order ≤ 3 power-of-two runs come from the
-// per-CPU cache.
+// The head index of a block of 2^order frames that the caller now owns (head FREE, other
+// frames TAILs: nobody else can claim or free them); nullopt if none is free, after this
+// CPU's cache has been drained to coalesce. Orders ≤ CACHED_MAX_ORDER come from the cache.
+std::optional<std::uint64_t> take_block(unsigned order);
+
+// A run of `nframes` frames starting at a multiple of `align_frames` (a power of two),
+// owned by the caller like a block (first frame FREE, the others TAILs); the rest of the
+// block it was cut from is given back.
+std::expected<std::uint64_t, AllocError> take_run(std::uint64_t nframes, std::uint64_t align_frames);
+
+AllocError out_of_memory(std::uint64_t nframes, std::uint64_t align_frames);
+
+void zero_frames(std::uint64_t first, std::uint64_t nframes);
+
+// The raw path, for the allocator's own tests and benchmarks: `nframes` UNUSED frames
+// (claimable by from_unused, as Asterinas OSTD's allocator hands them out), zeroed if
+// asked; give them back with return_frames_to_allocator.
 std::expected<Paddr, AllocError> take_frames(std::uint64_t nframes, std::uint64_t align_frames,
                                              bool zeroed);
 
-// A frame the allocator just handed out could not be claimed: someone used from_unused on a
-// frame they did not own. A kernel bug: panics with the address.
-[[noreturn]] void report_claim_failure(Paddr pa, GetFrameError error);
+// The allocator's side of HandleAccess: wraps frames it has just claimed for the caller.
+struct Handout {
+  template <typename Handle, typename... Args>
+  static Handle adopt(Args&&... args) {
+    return HandleAccess::adopt<Handle>(std::forward<Args>(args)...);
+  }
+};
 
 }  // namespace allocator_detail
 
-// One frame, uniquely owned, with `meta` as its metadata.
+// Takes back [pa, pa + nframes * PAGE_SIZE) of UNUSED frames (handed out by take_frames).
+// A frame in any other state (free: a double free; live; a tail) is a contract panic that
+// names the frame and its state; nothing is taken back then.
+void return_frames_to_allocator(Paddr pa, std::uint64_t nframes);
+
+// One frame of options.level (4 KiB, 2 MiB or 1 GiB), uniquely owned, with `meta` as its
+// metadata. Requires: 1 ≤ options.level ≤ MAX_FRAME_LEVEL. O(1) for every level (plus the
+// zeroing, if asked).
 template <AnyFrameMeta M>
 std::expected<UniqueFrame<M>, AllocError> alloc_frame(M meta, FrameAllocOptions options = {}) {
-  const Paddr pa = TRY(allocator_detail::take_frames(1, 1, options.zeroed));
-  auto frame = UniqueFrame<M>::from_unused(pa, std::move(meta));
-  if (!frame) [[unlikely]] allocator_detail::report_claim_failure(pa, frame.error());
-  return std::move(*frame);
+  KREQUIRES(slot::is_frame_level(options.level));
+  const unsigned order = slot::level_order(options.level);
+  const auto head = allocator_detail::take_block(order);
+  if (!head) [[unlikely]] return std::unexpected(allocator_detail::out_of_memory(order_frames(order), order_frames(order)));
+  if (options.zeroed) allocator_detail::zero_frames(*head, order_frames(order));
+  MetaSlot& slot = slot_at(*head);
+  slot::claim_owned(slot, std::move(meta), order, /*as_unique=*/true);
+  return allocator_detail::Handout::adopt<UniqueFrame<M>>(&slot);
 }
 
-// `nframes` (≥ 1) contiguous frames starting at a multiple of `align_frames` (a power of
-// two) frames, frame i's metadata metadata_fn(paddr of i).
+// `nframes` (≥ 1) contiguous 4 KiB frames starting at a multiple of `align_frames` (a power
+// of two) frames, frame i's metadata metadata_fn(paddr of i).
 template <AnyFrameMeta M, typename MetaFn>
   requires std::is_invocable_r_v<M, MetaFn&, Paddr>
 std::expected<Segment<M>, AllocError> alloc_segment(std::uint64_t nframes, MetaFn&& metadata_fn,
                                                     std::uint64_t align_frames = 1,
                                                     FrameAllocOptions options = {}) {
-  const Paddr pa = TRY(allocator_detail::take_frames(nframes, align_frames, options.zeroed));
-  auto segment =
-      Segment<M>::from_unused(PhysRange{pa, pa + nframes * PAGE_SIZE}, metadata_fn);
-  if (!segment) [[unlikely]] allocator_detail::report_claim_failure(pa, segment.error());
-  return std::move(*segment);
+  const std::uint64_t first = TRY(allocator_detail::take_run(nframes, align_frames));
+  if (options.zeroed) allocator_detail::zero_frames(first, nframes);
+  for (std::uint64_t i = first; i < first + nframes; ++i) {
+    slot::claim_owned(slot_at(i), M(metadata_fn(i * PAGE_SIZE)), 0, /*as_unique=*/false);
+  }
+  return allocator_detail::Handout::adopt<Segment<M>>(
+      PhysRange{first * PAGE_SIZE, (first + nframes) * PAGE_SIZE});
 }
 
-// A block of 2^order frames aligned to its size.
+// A block of 2^order 4 KiB frames aligned to its size.
 template <AnyFrameMeta M, typename MetaFn>
   requires std::is_invocable_r_v<M, MetaFn&, Paddr>
 std::expected<Segment<M>, AllocError> alloc_block(unsigned order, MetaFn&& metadata_fn,
@@ -103,7 +139,7 @@ std::expected<Segment<M>, AllocError> alloc_block(unsigned order, MetaFn&& metad
   return alloc_segment<M>(order_frames(order), metadata_fn, order_frames(order), options);
 }
 
-// Fills every element of `out` with a shared frame: one contiguous run if
+// Fills every element of `out` with a shared 4 KiB frame: one contiguous run if
 // options.contiguous, otherwise any frames. All or nothing: on error `out` is left empty.
 template <AnyFrameMeta M, typename MetaFn>
   requires std::is_invocable_r_v<M, MetaFn&, Paddr>
@@ -117,14 +153,15 @@ std::expected<void, AllocError> alloc_frames(std::span<std::optional<Frame<M>>> 
     return {};  // `run` drops its references; the frames keep out[]'s
   }
   for (std::size_t i = 0; i < out.size(); ++i) {
-    const auto pa = allocator_detail::take_frames(1, 1, options.zeroed);
-    if (!pa) {
+    const auto head = allocator_detail::take_block(0);
+    if (!head) {
       for (std::size_t j = 0; j < i; ++j) out[j].reset();
-      return std::unexpected(pa.error());
+      return std::unexpected(allocator_detail::out_of_memory(out.size() - i, 1));
     }
-    auto frame = Frame<M>::from_unused(*pa, M(metadata_fn(*pa)));
-    if (!frame) [[unlikely]] allocator_detail::report_claim_failure(*pa, frame.error());
-    out[i].emplace(std::move(*frame));
+    if (options.zeroed) allocator_detail::zero_frames(*head, 1);
+    MetaSlot& slot = slot_at(*head);
+    slot::claim_owned(slot, M(metadata_fn(*head * PAGE_SIZE)), 0, /*as_unique=*/false);
+    out[i].emplace(allocator_detail::Handout::adopt<Frame<M>>(&slot));
   }
   return {};
 }

@@ -18,22 +18,27 @@ std::unexpected<Violation> violation(Kind kind, std::uint64_t index, unsigned or
   return std::unexpected(Violation{kind, index * PAGE_SIZE, order, detail});
 }
 
+// Every frame of the block but its head is a TAIL.
+std::expected<void, Violation> check_tails(std::uint64_t head, unsigned order) {
+  for (std::uint64_t i = head + 1; i < head + order_frames(order); ++i) {
+    const std::uint64_t count = slot_at(i).ref_count.load(std::memory_order_relaxed);
+    if (count != REF_COUNT_TAIL) return violation(Kind::FrameNotTail, i, order, count);
+  }
+  return {};
+}
+
 // The checks every free block passes, listed or cached.
 std::expected<void, Violation> check_block(const UsableRanges& usable, std::uint64_t head,
-                                           unsigned order, std::uint64_t list_id) {
+                                           unsigned order, slot::FreeWhere where) {
   const std::uint64_t frames = order_frames(order);
   if ((head & (frames - 1)) != 0) return violation(Kind::Misaligned, head, order, head);
   if (!usable.contains(head, frames)) return violation(Kind::OutsideUsable, head, order, frames);
-  const std::uint64_t head_list = slot_at(head).in_list.load(std::memory_order_relaxed);
-  if (head_list != list_id) return violation(Kind::WrongListId, head, order, head_list);
-  for (std::uint64_t i = head; i < head + frames; ++i) {
-    const MetaSlot& slot = slot_at(i);
-    const std::uint64_t count = slot.ref_count.load(std::memory_order_relaxed);
-    if (count != REF_COUNT_UNUSED) return violation(Kind::FrameNotUnused, i, order, count);
-    const std::uint64_t list = slot.in_list.load(std::memory_order_relaxed);
-    if (i != head && list != 0) return violation(Kind::FrameOnList, i, order, list);
-  }
-  return {};
+  const MetaSlot& slot = slot_at(head);
+  const std::uint64_t count = slot.ref_count.load(std::memory_order_relaxed);
+  if (count != REF_COUNT_FREE) return violation(Kind::HeadNotFree, head, order, count);
+  const std::uint64_t word = slot.block.load(std::memory_order_relaxed);
+  if (word != slot::free_block_word(where, order)) return violation(Kind::WrongListId, head, order, word);
+  return check_tails(head, order);
 }
 
 std::expected<std::uint64_t, Violation> check_lists(const BuddyState& state,
@@ -47,10 +52,10 @@ std::expected<std::uint64_t, Violation> check_lists(const BuddyState& state,
     for (std::uint64_t head = list.head(); head != NO_FRAME; head = FreeList::link(head).next) {
       if (++seen > list.size() || head >= slot_count || FreeList::link(head).prev != prev)
         return violation(Kind::BrokenLinks, head < slot_count ? head : 0, order, seen);
-      TRY_VOID(check_block(usable, head, order, buddy_list_id(order)));
+      TRY_VOID(check_block(usable, head, order, slot::FreeWhere::BuddyList));
       const std::uint64_t buddy = head ^ order_frames(order);
       if (order < MAX_ORDER && usable.contains(buddy, order_frames(order)) &&
-          slot_at(buddy).in_list.load(std::memory_order_relaxed) == buddy_list_id(order))
+          slot::on_buddy_list(slot_at(buddy), order))
         return violation(Kind::NotCoalesced, head, order, buddy * PAGE_SIZE);
       listed += order_frames(order);
       prev = head;
@@ -67,7 +72,7 @@ std::expected<std::uint64_t, Violation> check_caches(const UsableRanges& usable)
   for (unsigned cpu = 0; cpu < hal::MAX_CPUS && result; ++cpu) {
     cpu_cache(cpu).for_each_block([&](unsigned order, std::uint64_t head) {
       if (!result) return;
-      result = check_block(usable, head, order, cache_list_id(order));
+      result = check_block(usable, head, order, slot::FreeWhere::CpuCache);
       cached += order_frames(order);
     });
   }
@@ -75,14 +80,28 @@ std::expected<std::uint64_t, Violation> check_caches(const UsableRanges& usable)
   return cached;
 }
 
-std::uint64_t count_in_use(const UsableRanges& usable) {
-  std::uint64_t in_use = 0;
+// Walks every usable frame block by block; returns the free frames it found.
+std::expected<std::uint64_t, Violation> walk_ownership(const UsableRanges& usable) {
+  std::uint64_t free = 0;
   for (const FrameSpan& span : usable.spans()) {
-    for (std::uint64_t i = span.first; i < span.end; ++i) {
-      in_use += slot_at(i).ref_count.load(std::memory_order_relaxed) != REF_COUNT_UNUSED;
+    std::uint64_t i = span.first;
+    while (i < span.end) {
+      const MetaSlot& slot = slot_at(i);
+      const std::uint64_t count = slot.ref_count.load(std::memory_order_relaxed);
+      if (count == REF_COUNT_TAIL) return violation(Kind::OrphanTail, i, 0, count);
+      unsigned order = 0;
+      if (count == REF_COUNT_FREE || slot::is_live_count(count) || count == 0) {
+        order = slot::block_order(slot.block.load(std::memory_order_relaxed));
+      }
+      const std::uint64_t frames = order_frames(order);
+      if (order > MAX_ORDER || (i & (frames - 1)) != 0) return violation(Kind::Misaligned, i, order, i);
+      if (i + frames > span.end) return violation(Kind::OutsideUsable, i, order, frames);
+      if (order > 0) TRY_VOID(check_tails(i, order));
+      if (count == REF_COUNT_FREE) free += frames;
+      i += frames;
     }
   }
-  return in_use;
+  return free;
 }
 
 }  // namespace
@@ -93,11 +112,12 @@ const char* invariant_kind_name(Kind kind) {
     case Kind::OutsideUsable: return "free block outside the usable ranges";
     case Kind::WrongListId: return "free block head on the wrong list";
     case Kind::BrokenLinks: return "broken free-list links";
-    case Kind::FrameNotUnused: return "frame of a free block is in use";
-    case Kind::FrameOnList: return "inner frame of a free block is on a list";
+    case Kind::HeadNotFree: return "free block head is not FREE";
+    case Kind::FrameNotTail: return "inner frame of a block is not a TAIL";
+    case Kind::OrphanTail: return "TAIL frame outside any block";
     case Kind::NotCoalesced: return "free buddies not coalesced";
     case Kind::CountMismatch: return "free-frame counter mismatch";
-    case Kind::LostFrames: return "free + in-use frames != usable frames";
+    case Kind::LostFrames: return "free frames found != listed + cached frames";
   }
   return "?";
 }
@@ -113,9 +133,8 @@ std::expected<void, AllocatorInvariantViolation> check_allocator_invariants() {
   return buddy.inspect([&](const BuddyState& state) -> std::expected<void, Violation> {
     const std::uint64_t listed = TRY(check_lists(state, usable));
     const std::uint64_t cached = TRY(check_caches(usable));
-    const std::uint64_t in_use = count_in_use(usable);
-    if (listed + cached + in_use != usable.total_frames())
-      return violation(Kind::LostFrames, 0, 0, listed + cached + in_use);
+    const std::uint64_t walked = TRY(walk_ownership(usable));
+    if (walked != listed + cached) return violation(Kind::LostFrames, 0, 0, walked);
     return {};
   });
 }

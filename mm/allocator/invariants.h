@@ -3,16 +3,19 @@
 // on a quiescent system).
 //
 // Checked:
-//   - every block on list k is aligned to 2^k frames, inside one usable range, on exactly
-//     that list (head in_list = k + 1, links consistent, list length matches), all its
-//     frames UNUSED and its other frames on no list;
+//   - every block on list k is aligned to 2^k frames, inside one usable range, its head
+//     FREE and marked "buddy list, order k" (links consistent, list length matches), and
+//     all its other frames TAILs;
 //   - fully coalesced: no free block on list k < MAX_ORDER has its buddy on list k too
 //     (per-CPU cached blocks are excluded: the buddy lists see them as allocated until
 //     drained — drain_cpu_cache() first to check global coalescing);
-//   - every cached block is aligned, usable, UNUSED, marked cache_list_id(k);
-//   - accounting: the lists' frame count matches the counter, and listed + cached frames
-//     plus in-use frames (slot not UNUSED) equal the usable total — so no free frame is
-//     lost and none is counted twice.
+//   - every cached block is aligned, usable, its head FREE marked "cpu cache, order k",
+//     its other frames TAILs;
+//   - ownership: a walk over every usable frame splits it exactly into blocks — free ones
+//     (FREE head + TAILs), live frames of any level (head + TAILs), and single frames in
+//     other states — with no TAIL outside a block; the free frames the walk finds equal
+//     the listed + cached frames, and the lists' frame count matches the counter. So no
+//     free frame is lost, none is counted twice, and none is owned twice.
 #pragma once
 
 #include <cstdint>
@@ -27,13 +30,14 @@ struct AllocatorInvariantViolation {
   enum class Kind : std::uint8_t {
     Misaligned,          // block not aligned to its order
     OutsideUsable,       // block not inside one usable range
-    WrongListId,         // head's in_list does not name the list it is on
+    WrongListId,         // head's block does not name the list it is on
     BrokenLinks,         // prev/next links inconsistent, or the list is longer than its size
-    FrameNotUnused,      // a frame of a free block has a reference count
-    FrameOnList,         // a non-head frame of a free block is marked as on a list
+    HeadNotFree,         // the head of a listed or cached block is not FREE
+    FrameNotTail,        // a non-head frame of a block is not a TAIL
+    OrphanTail,          // a TAIL frame that no block head covers
     NotCoalesced,        // a free block and its buddy are both free at the same order
     CountMismatch,       // the free-frame counter disagrees with the lists
-    LostFrames,          // free + in use ≠ usable: a free frame is on no list, or overlap
+    LostFrames,          // the walk's free frames ≠ listed + cached: lost, or owned twice
   };
   Kind kind;
   Paddr paddr = 0;        // the offending frame or block

@@ -16,7 +16,7 @@ std::uint32_t PerCpuCache::refill(unsigned order, BuddyAllocator& buddy) {
   OrderCache& cache = orders_[order];
   const std::size_t got = buddy.alloc_blocks(order, std::span(cache.heads.data(), CACHE_BATCH));
   for (std::size_t i = 0; i < got; ++i) {
-    slot_at(cache.heads[i]).in_list.store(cache_list_id(order), std::memory_order_relaxed);
+    slot::make_free_head(slot_at(cache.heads[i]), slot::FreeWhere::CpuCache, order);
   }
   cache.count.store(static_cast<std::uint32_t>(got), std::memory_order_relaxed);
   return static_cast<std::uint32_t>(got);
@@ -26,7 +26,6 @@ std::uint32_t PerCpuCache::drain_oldest(unsigned order, BuddyAllocator& buddy) {
   OrderCache& cache = orders_[order];
   const std::uint32_t count = cache.count.load(std::memory_order_relaxed);
   const std::size_t n = std::min<std::size_t>(CACHE_BATCH, count);
-  for (std::size_t i = 0; i < n; ++i) slot_at(cache.heads[i]).in_list.store(0, std::memory_order_relaxed);
   buddy.free_blocks(order, std::span<const std::uint64_t>(cache.heads.data(), n));
   std::copy(cache.heads.begin() + n, cache.heads.begin() + count, cache.heads.begin());
   const auto left = static_cast<std::uint32_t>(count - n);

@@ -3,8 +3,10 @@
 // CACHE_BATCH blocks from the buddy under one lock acquisition; a full cache gives its
 // CACHE_BATCH oldest blocks back.
 //
-// Cached blocks are UNUSED with in_list = cache_list_id(order): from_unused refuses them,
-// and the buddy does not coalesce with them (they look allocated to it) until drained.
+// Cached block heads are FREE and marked "cpu cache" (mm/frame/slot_ops.h): every claim and
+// free path refuses them, and the buddy does not coalesce with them until drained. A
+// cached block belongs to its CPU alone, so taking one out and claiming it needs no
+// locked instruction.
 //
 // Callers run with interrupts disabled (hal::InterruptGuard) on the CPU that owns the
 // cache. Counters are atomics only so stats may read other CPUs' counts.
@@ -30,8 +32,8 @@ class alignas(64) PerCpuCache {
  public:
   constexpr PerCpuCache() = default;
 
-  // A block of `order` (≤ CACHED_MAX_ORDER), refilling from `buddy` if empty.
-  // The block's frames are UNUSED and on no list.
+  // A block of `order` (≤ CACHED_MAX_ORDER), refilling from `buddy` if empty. The caller
+  // owns the block now (its head still reads FREE "cpu cache" until the caller claims it).
   std::optional<std::uint64_t> pop(unsigned order, BuddyAllocator& buddy) {
     OrderCache& cache = orders_[order];
     std::uint32_t count = cache.count.load(std::memory_order_relaxed);
@@ -42,16 +44,15 @@ class alignas(64) PerCpuCache {
     --count;
     const std::uint64_t head = cache.heads[count];
     cache.count.store(count, std::memory_order_relaxed);
-    slot_at(head).in_list.store(0, std::memory_order_relaxed);
     return head;
   }
 
-  // Caches a free block of `order` (head UNUSED, on no list).
+  // Caches a block of `order` that the caller owns (head FREE or busy, other frames TAILs).
   void push(unsigned order, std::uint64_t head, BuddyAllocator& buddy) {
     OrderCache& cache = orders_[order];
     std::uint32_t count = cache.count.load(std::memory_order_relaxed);
     if (count == CACHE_CAPACITY) [[unlikely]] count = drain_oldest(order, buddy);
-    slot_at(head).in_list.store(cache_list_id(order), std::memory_order_relaxed);
+    slot::make_free_head(slot_at(head), slot::FreeWhere::CpuCache, order);
     cache.heads[count] = head;
     cache.count.store(count + 1, std::memory_order_relaxed);
   }

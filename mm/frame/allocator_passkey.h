@@ -1,16 +1,22 @@
 // AllocatorPasskey: a capability only the frame allocator can make. Handle operations that
 // bypass the allocator (UniqueFrame::reset_as_unused) take one, so nothing else calls them.
+// Its makers: the allocator's hand-out path, and the allocator's test peer (a testonly
+// target, mm/allocator/testing/allocator_peer.h) so tests can drive those operations.
 #pragma once
 
 namespace mm {
 
 namespace allocator_detail {
-struct PasskeyFactory;  // defined in mm/allocator/passkey.h
+struct Handout;  // mm/allocator/frame_allocator.h
 }  // namespace allocator_detail
+namespace testing {
+struct AllocatorPeer;  // mm/allocator/testing/allocator_peer.h
+}  // namespace testing
 
 class AllocatorPasskey {
  private:
-  friend struct allocator_detail::PasskeyFactory;
+  friend struct allocator_detail::Handout;
+  friend struct testing::AllocatorPeer;
   constexpr AllocatorPasskey() = default;
 };
 

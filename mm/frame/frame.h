@@ -1,5 +1,8 @@
-// Frame<M>: a reference-counted handle to one 4 KiB frame whose metadata is an M.
-// Frame<DynMeta> (AnyFrame) is the type-erased handle, with checked down-casts.
+// Frame<M>: a reference-counted handle to one frame of 4 KiB, 2 MiB or 1 GiB whose metadata
+// is an M (a huge frame: one metadata value and one count, at its head slot).
+// Frame<DynMeta> (AnyFrame) is the type-erased handle, with checked down-casts; UFrame is
+// the type-erased handle to untyped frames (AnyUFrameMeta), the only kind a page table may
+// map tracked.
 //
 // The count lives in the frame's MetaSlot and counts every handle plus every page-table
 // mapping of the frame (page tables hold raw references: into_raw/from_raw, or
@@ -22,6 +25,7 @@
 #include "mm/frame/slot_ops.h"
 #include "mm/frame/untyped.h"
 #include "mm/meta/meta_slot.h"
+#include "mm/frame/assert_fmt.h"
 #include "mm/support/contract.h"
 #include "mm/types.h"
 
@@ -32,9 +36,10 @@ class Frame {
  public:
   Frame() = delete;
 
-  // Claims an unused frame (the anchor's from_unused): UNUSED → busy → count 1, with
-  // `meta` as its metadata. Errors: NotAligned, OutOfBound, and for a frame that is not
-  // unused, the state it is in (InUse, Unique, Busy). On error nothing changes.
+  // Claims an unused 4 KiB frame (Asterinas OSTD's from_unused): UNUSED → busy → count 1,
+  // with `meta` as its metadata. Errors: NotAligned, OutOfBound, and for a frame that is
+  // not unused the state it is in (Free, Tail, InUse, Unique, Busy). On error nothing
+  // changes.
   static std::expected<Frame, GetFrameError> from_unused(Paddr pa, M meta)
     requires AnyFrameMeta<M>
   {
@@ -43,28 +48,30 @@ class Frame {
     return Frame(*slot);
   }
 
-  // Adds a reference to an in-use (shared) frame. Errors: NotAligned, OutOfBound, Unused,
-  // Unique, Busy; for typed M, InUse when the frame's metadata is not an M (the reference
-  // taken to look is given back).
+  // Adds a reference to an in-use (shared) frame; `pa` must be its head. Errors:
+  // NotAligned, OutOfBound, Unused, Free, Tail (inside a huge frame), Unique, Busy; for
+  // typed M, InUse when the frame's metadata is not an M.
   static std::expected<Frame, GetFrameError> from_in_use(Paddr pa) {
     auto slot = slot::get_from_in_use(pa);
     if (!slot) return std::unexpected(slot.error());
-    Frame frame(*slot);
-    if constexpr (AnyFrameMeta<M>) {
-      if (!slot::holds<M>(**slot)) return std::unexpected(GetFrameError::InUse);
+    // The type is checked before a handle exists: a mismatch gives the reference back
+    // through the type-erased release, which runs the frame's own drop hook (never M's) if
+    // ours was the last reference.
+    if (!slot::admits<M>(**slot)) [[unlikely]] {
+      slot::release_ref<DynMeta>(**slot);
+      return std::unexpected(GetFrameError::InUse);
     }
-    return frame;
+    return Frame(*slot);
   }
 
-  // Restores a reference forgotten by into_raw (or counted for a mapping). Requires:
-  // page-aligned, in the metadata region, the frame shared (1..REF_COUNT_MAX) and, for
-  // typed M, holding an M. Restoring the same raw reference twice is a double free.
+  // Restores a reference forgotten by into_raw (or counted for a mapping). Requires: `pa`
+  // heads a shared frame and, for typed M, holds an M; a contract panic naming the state
+  // otherwise. Restoring the same raw reference twice is a double free.
   static Frame from_raw(Paddr pa) {
-    KREQUIRES(is_page_aligned(pa) && has_slot(pa));
+    slot::require_live_head(pa, /*unique=*/false, "Frame::from_raw");
     MetaSlot* slot = frame_to_meta(pa);
-    const std::uint64_t count = slot->ref_count.load(std::memory_order_relaxed);
-    KREQUIRES(count >= 1 && count <= REF_COUNT_MAX);
-    if constexpr (AnyFrameMeta<M>) KREQUIRES(slot::holds<M>(*slot));
+    KREQUIRES_FMT(slot::admits<M>(*slot), "Frame::from_raw({:#x}): the frame holds {}", pa,
+                  slot->vtable->name);
     return Frame(slot);
   }
 
@@ -85,20 +92,21 @@ class Frame {
     if (slot_ != nullptr) slot::release_ref<M>(*slot_);
   }
 
-  // Up-casts to the type-erased handle (keeps the reference).
-  template <AnyFrameMeta From>
-    requires std::same_as<M, DynMeta>
+  // Up-casts to a type-erased handle (keeps the reference): any frame to AnyFrame, an
+  // untyped one to UFrame.
+  template <FrameMetaParam From>
+    requires ErasesTo<From, M>
   Frame(Frame<From>&& typed) noexcept : slot_(HandleAccess::take(typed)) {}  // NOLINT
-  template <AnyFrameMeta From>
-    requires std::same_as<M, DynMeta>
+  template <FrameMetaParam From>
+    requires ErasesTo<From, M>
   Frame(const Frame<From>& typed) : Frame(Frame<From>(typed)) {}  // NOLINT
 
-  // Down-casts a type-erased handle: the typed handle if the metadata is a T, otherwise
-  // this handle back, untouched.
-  template <AnyFrameMeta T>
-    requires std::same_as<M, DynMeta>
+  // Down-casts a type-erased handle: the handle of T if the frame admits it (its metadata
+  // is a T; for T = DynUMeta, untyped), otherwise this handle back, untouched.
+  template <FrameMetaParam T>
+    requires DynFrameMeta<M> && (!std::same_as<T, M>)
   std::expected<Frame<T>, Frame> downcast() && {
-    if (!is<T>()) return std::unexpected(std::move(*this));
+    if (!slot::admits<T>(checked_slot())) return std::unexpected(std::move(*this));
     return HandleAccess::adopt<Frame<T>>(std::exchange(slot_, nullptr));
   }
 
@@ -117,9 +125,9 @@ class Frame {
 
   Paddr paddr() const { return meta_to_frame(&checked_slot()); }
   Paddr start_paddr() const { return paddr(); }
-  // The level of the page-table entry that maps this frame: always 1 (4 KiB) for now.
-  PagingLevel map_level() const { return 1; }
-  std::uint64_t size() const { return PAGE_SIZE; }
+  // The level of the page-table entry that maps this frame: 1 (4 KiB), 2 (2 MiB), 3 (1 GiB).
+  PagingLevel map_level() const { return slot::order_level(slot::live_order(checked_slot())); }
+  std::uint64_t size() const { return PAGE_SIZE << slot::live_order(checked_slot()); }
   // Handles plus mappings. Other CPUs may change it at any time: a hint, not a lock.
   std::uint64_t reference_count() const {
     return checked_slot().ref_count.load(std::memory_order_relaxed);
@@ -130,15 +138,15 @@ class Frame {
   }
 
   UntypedBytes bytes() const
-    requires AnyUFrameMeta<M>
+    requires AnyUFrameMeta<M> || std::same_as<M, DynUMeta>
   {
-    return {paddr(), PAGE_SIZE};
+    return {paddr(), size()};
   }
 
   friend bool operator==(const Frame& a, const Frame& b) { return a.slot_ == b.slot_; }
 
  private:
-  friend struct HandleAccess;
+  friend class HandleAccess;
   explicit Frame(MetaSlot* slot) : slot_(slot) {}
 
   // A moved-from handle is empty; using it is a bug, caught here rather than as a wild read.
@@ -151,10 +159,10 @@ class Frame {
 };
 
 using AnyFrame = Frame<DynMeta>;
-using UFrame = Frame<UntypedMeta>;
+using UFrame = Frame<DynUMeta>;
 
 static_assert(sizeof(Frame<UntypedMeta>) == 8);
-static_assert(sizeof(AnyFrame) == 8);
+static_assert(sizeof(AnyFrame) == 8 && sizeof(UFrame) == 8);
 
 // Raw reference helpers for page tables: a mapping of a frame counts as a reference.
 // inc: requires that the caller already holds a reference (a handle or another mapping).
@@ -162,7 +170,7 @@ inline void inc_frame_ref_for_mapping(Paddr pa) {
   KREQUIRES(is_page_aligned(pa) && has_slot(pa));
   slot::inc_ref(*frame_to_meta(pa));
 }
-// dec: drops a mapping's reference; the last one frees the frame.
+// dec: drops a mapping's reference; the last one frees the frame (whatever its level).
 inline void dec_frame_ref_for_mapping(Paddr pa) {
   KREQUIRES(is_page_aligned(pa) && has_slot(pa));
   slot::release_ref(*frame_to_meta(pa));

@@ -1,7 +1,7 @@
-// The hook through which frame handles give frames back when their last owner goes away.
+// The hooks through which frame handles give frames back when their last owner goes away.
 //
-// Declared here, defined by mm/allocator (link :allocator with :frame). Keeping it a plain
-// function keeps the handle layer free of allocator types and the call direct.
+// Declared here, defined by mm/allocator (link :allocator with :frame). Keeping them plain
+// functions keeps the handle layer free of allocator types and the calls direct.
 #pragma once
 
 #include <cstdint>
@@ -10,9 +10,15 @@
 
 namespace mm {
 
-// Takes back [pa, pa + nframes * PAGE_SIZE). Every slot in the run must already be UNUSED
-// (metadata dropped) and on no list; anything else is a kernel bug (double free, freeing a
-// reserved or still-referenced frame) and panics with the frame's address.
-void return_frames_to_allocator(Paddr pa, std::uint64_t nframes);
+struct MetaSlot;
+
+// Takes back the block of 2^order frames headed by `head`, which the caller holds busy
+// (count 0, metadata dropped); its other frames are TAILs. A head outside the allocator's
+// usable ranges (a firmware-reserved frame) is a kernel bug: panic with the address.
+void return_block_to_allocator(MetaSlot& head, unsigned order);
+
+// Takes back [pa, pa + nframes * PAGE_SIZE): 4 KiB frames the caller holds busy (count 0,
+// metadata dropped), e.g. the frames of a Segment whose last references went together.
+void return_busy_frames_to_allocator(Paddr pa, std::uint64_t nframes);
 
 }  // namespace mm

@@ -83,7 +83,7 @@ TEST_F(FrameDeathTest, FreeingAReservedFramePanics) {
 
 TEST_F(FrameDeathTest, FreeingAStillReferencedFramePanics) {
   auto frame = Frame<Meta>(alloc_frame(Meta{}).value());
-  EXPECT_DEATH(return_frames_to_allocator(frame.paddr(), 1), "still referenced");
+  EXPECT_DEATH(return_frames_to_allocator(frame.paddr(), 1), "bad free of frame 0x[0-9a-f]+: it is shared \\(count 1\\)");
 }
 
 TEST_F(FrameDeathTest, SliceOutOfRangePanicsWithTheCondition) {

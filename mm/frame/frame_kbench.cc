@@ -1,12 +1,11 @@
-// Benchmarks of the frame handles (suite mm/frame): claiming a frame and giving it up
-// without the allocator, the raw-reference round trip, and reference counting.
+// Benchmarks of the frame handles (suite mm/frame): the raw-handle round trip,
+// from_in_use, and reference counting.
 #define KBENCH_SUITE "mm/frame"
 #include <cstdint>
 #include <utility>
 
 #include "kernel/kbench/kbench.h"
 #include "mm/allocator/frame_allocator.h"
-#include "mm/allocator/passkey.h"
 #include "mm/frame/frame.h"
 #include "mm/frame/frame_dealloc.h"
 #include "mm/frame/unique_frame.h"
@@ -15,19 +14,28 @@ namespace {
 
 using mm::Paddr;
 
-// from_unused -> into_raw -> from_raw -> back to UNUSED, on one frame the benchmark owns
-// (taken raw from the allocator): the handle layer's slot state machine alone.
-KBENCH(from_unused_into_raw_from_raw) {
-  const auto pa = mm::allocator_detail::take_frames(1, 1, /*zeroed=*/false);
-  if (!pa) return state.error("out of memory");
+// into_raw -> from_raw on a frame the benchmark owns: the handle layer's checks of a raw
+// address (its state, its type) alone.
+KBENCH(into_raw_from_raw) {
+  auto unique = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false});
+  if (!unique) return state.error("out of memory");
+  mm::UniqueFrame<mm::UntypedMeta> frame = std::move(*unique);
   for (auto _ : state) {
-    auto frame = mm::UniqueFrame<mm::UntypedMeta>::from_unused(*pa, {});
-    if (!frame) [[unlikely]] break;
-    const Paddr raw = std::move(*frame).into_raw();
-    auto restored = mm::UniqueFrame<mm::UntypedMeta>::from_raw(raw);
-    std::move(restored).reset_as_unused(mm::allocator_detail::PasskeyFactory::make());
+    const Paddr raw = std::move(frame).into_raw();
+    frame = mm::UniqueFrame<mm::UntypedMeta>::from_raw(raw);
   }
-  mm::return_frames_to_allocator(*pa, 1);
+}
+
+// from_in_use on a shared frame and the drop of the reference it takes.
+KBENCH(from_in_use_drop) {
+  auto unique = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false});
+  if (!unique) return state.error("out of memory");
+  const mm::Frame<mm::UntypedMeta> frame = std::move(*unique);
+  for (auto _ : state) {
+    auto again = mm::Frame<mm::UntypedMeta>::from_in_use(frame.paddr());
+    if (!again) [[unlikely]] return state.error("from_in_use failed");
+    kbench::do_not_optimize(*again);
+  }
 }
 
 // Shared-handle copy and drop: one relaxed increment, one release decrement.

@@ -126,18 +126,19 @@ KTEST(in_use) {
   KEXPECT_EQ(count_of(image), 1u);
 }
 
-// A free block head on an allocator list is UNUSED but belongs to the allocator.
-KTEST(in_use_for_free_list_heads) {
+// A freed frame belongs to the allocator (FREE, in this CPU's cache): no claim succeeds.
+KTEST(free_frames_belong_to_the_allocator) {
   Paddr pa = 0;
   {
     auto frame = mm::alloc_frame(Tagged{});
     KASSERT_TRUE(frame.has_value());
     pa = frame->paddr();
-  }  // back into this CPU's cache: UNUSED, marked as on a list
-  KEXPECT_EQ(count_of(pa), mm::REF_COUNT_UNUSED);
-  KEXPECT_NE(mm::frame_to_meta(pa)->in_list.load(std::memory_order_relaxed), 0u);
-  KEXPECT_EQ(error_name(mm::UniqueFrame<Tagged>::from_unused(pa, {})), name(mm::GetFrameError::InUse));
-  KEXPECT_EQ(count_of(pa), mm::REF_COUNT_UNUSED);
+  }  // back into this CPU's cache: FREE, marked "cpu cache"
+  KEXPECT_EQ(count_of(pa), mm::REF_COUNT_FREE);
+  KEXPECT_NE(mm::frame_to_meta(pa)->block.load(std::memory_order_relaxed), 0u);
+  KEXPECT_EQ(error_name(mm::UniqueFrame<Tagged>::from_unused(pa, {})), name(mm::GetFrameError::Free));
+  KEXPECT_EQ(error_name(mm::Frame<Tagged>::from_in_use(pa)), name(mm::GetFrameError::Free));
+  KEXPECT_EQ(count_of(pa), mm::REF_COUNT_FREE);
   const auto invariants = mm::check_allocator_invariants();
   if (!invariants) ktest_ctx.print_diagnostic("{}", invariants.error());
   KEXPECT_TRUE(invariants.has_value());
@@ -208,7 +209,7 @@ KTEST(raw_round_trip_keeps_the_reference) {
     mm::Frame<Tagged> restored = mm::Frame<Tagged>::from_raw(raw);
     KEXPECT_EQ(restored.meta().tag, 3u);
   }
-  KEXPECT_EQ(count_of(pa), mm::REF_COUNT_UNUSED);
+  KEXPECT_EQ(count_of(pa), mm::REF_COUNT_FREE);
   KEXPECT_EQ(free_frames(), free_before);
 }
 
@@ -372,7 +373,8 @@ KTEST(double_free_panic_names_the_frame) {
     kernel::g_panic_recovery = outer;
   }
   KASSERT_TRUE(panicked);
-  mm::frame_to_meta(pa)->ref_count.store(mm::REF_COUNT_UNUSED, std::memory_order_relaxed);
+  // The refused second free changed nothing: the frame is still the allocator's.
+  KEXPECT_EQ(count_of(pa), mm::REF_COUNT_FREE);
   fmt::FixedString<64> expected;
   fmt::print(expected, "double free of frame {:#x}", pa);
   KEXPECT_TRUE(contains(report.view(), expected.view()));

@@ -12,7 +12,8 @@
 // - AnyUFrameMeta<M>: untyped frames, opted in with `static constexpr bool untyped_frame =
 //   true`. Only their bytes are readable and writable (mm/frame/untyped.h); a typed frame
 //   hosts C++ objects and exposes no raw byte access.
-// - DynMeta: the "any metadata" marker for type-erased handles (Frame<DynMeta> = AnyFrame).
+// - DynMeta: the "any metadata" marker for type-erased handles (Frame<DynMeta> = AnyFrame);
+//   DynUMeta: "any untyped metadata" (Frame<DynUMeta> = UFrame, the seeds' UFrame).
 #pragma once
 
 #include <array>
@@ -42,12 +43,23 @@ concept AnyUFrameMeta = AnyFrameMeta<M> && requires {
 template <typename M>
 concept HasOnDrop = requires(M& m, Paddr pa) { m.on_drop(pa); };
 
-// Type-erased metadata: a handle to a frame of any metadata type.
+// Type-erased metadata: a handle to a frame of any metadata type, or of any untyped one.
 struct DynMeta;
+struct DynUMeta;
 
-// M, or DynMeta for a type-erased handle.
 template <typename M>
-concept FrameMetaParam = AnyFrameMeta<M> || std::same_as<M, DynMeta>;
+concept DynFrameMeta = std::same_as<M, DynMeta> || std::same_as<M, DynUMeta>;
+
+// M, or DynMeta / DynUMeta for a type-erased handle.
+template <typename M>
+concept FrameMetaParam = AnyFrameMeta<M> || DynFrameMeta<M>;
+
+// Whether a handle to From's frames converts to a handle of To without a check: any frame
+// to DynMeta, an untyped one to DynUMeta.
+template <typename From, typename To>
+concept ErasesTo = !std::same_as<From, To> &&
+                   (std::same_as<To, DynMeta> ||
+                    (std::same_as<To, DynUMeta> && (AnyUFrameMeta<From> || std::same_as<From, DynUMeta>)));
 
 // Untyped metadata for anonymous memory (the common "UFrame").
 struct UntypedMeta {
@@ -97,6 +109,7 @@ void drop_meta(MetaSlot& slot) {
 template <AnyFrameMeta M>
 inline constexpr FrameMetaVtable frame_meta_vtable{
     .name = detail::type_name_storage<M>.data(),
+    .untyped = AnyUFrameMeta<M>,
     .drop = &detail::drop_meta<M>,
 };
 

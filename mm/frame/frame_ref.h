@@ -11,6 +11,7 @@
 
 #include <cstdint>
 
+#include "mm/frame/assert_fmt.h"
 #include "mm/frame/frame_meta.h"
 #include "mm/frame/handle_access.h"
 #include "mm/frame/slot_ops.h"
@@ -31,12 +32,14 @@ class FrameRef {
   FrameRef& operator=(const FrameRef&) = delete;
 
   // Borrows a frame that the caller holds a raw reference to (e.g. a page-table entry
-  // made with Frame::into_raw). Requires: a reference is held for the FrameRef's lifetime,
-  // and for typed M, the frame's metadata is an M.
+  // made with Frame::into_raw). Requires: `pa` heads a shared frame that admits M (its
+  // metadata is an M; untyped for DynUMeta), and a reference is held for the FrameRef's
+  // lifetime; a contract panic naming the state otherwise (a free or tail frame).
   static FrameRef borrow_raw(Paddr pa) {
-    KREQUIRES(is_page_aligned(pa) && has_slot(pa));
+    slot::require_live_head(pa, /*unique=*/false, "FrameRef::borrow_raw");
     MetaSlot* slot = frame_to_meta(pa);
-    if constexpr (AnyFrameMeta<M>) KREQUIRES(slot::holds<M>(*slot));
+    KREQUIRES_FMT(slot::admits<M>(*slot), "FrameRef::borrow_raw({:#x}): the frame holds {}", pa,
+                  slot->vtable->name);
     return FrameRef(slot);
   }
 
@@ -47,16 +50,16 @@ class FrameRef {
   }
   Paddr paddr() const { return meta_to_frame(slot_); }
   Paddr start_paddr() const { return paddr(); }
-  PagingLevel map_level() const { return 1; }
-  std::uint64_t size() const { return PAGE_SIZE; }
+  PagingLevel map_level() const { return slot::order_level(slot::live_order(*slot_)); }
+  std::uint64_t size() const { return PAGE_SIZE << slot::live_order(*slot_); }
   std::uint64_t reference_count() const {
     return slot_->ref_count.load(std::memory_order_relaxed);
   }
   const FrameMetaVtable& vtable() const { return *slot_->vtable; }
   UntypedBytes bytes() const
-    requires AnyUFrameMeta<M>
+    requires AnyUFrameMeta<M> || std::same_as<M, DynUMeta>
   {
-    return {paddr(), PAGE_SIZE};
+    return {paddr(), size()};
   }
 
   // A new owning handle: +1 on the count.
@@ -66,7 +69,7 @@ class FrameRef {
   }
 
  private:
-  friend struct HandleAccess;
+  friend class HandleAccess;
   explicit FrameRef(MetaSlot* slot) : slot_(slot) {}
 
   MetaSlot* slot_;

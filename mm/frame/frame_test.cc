@@ -7,7 +7,7 @@
 
 #include "mm/allocator/frame_allocator.h"
 #include "mm/allocator/invariants.h"
-#include "mm/allocator/passkey.h"
+#include "mm/allocator/testing/allocator_peer.h"
 #include "mm/allocator/stats.h"
 #include "mm/allocator/testing/sim_frames.h"
 #include "mm/frame/frame.h"
@@ -126,7 +126,7 @@ TEST_F(FrameTest, DroppingUniqueRunsTheHookAndFreesTheFrame) {
   EXPECT_EQ(CountingMeta::drops, 1);
   EXPECT_EQ(CountingMeta::last_dropped, pa);
   EXPECT_EQ(free_frames(), before);
-  EXPECT_EQ(slot_of(pa).ref_count.load(), REF_COUNT_UNUSED);
+  EXPECT_EQ(slot_of(pa).ref_count.load(), REF_COUNT_FREE);  // back in this CPU's cache
   EXPECT_EQ(slot_of(pa).vtable, nullptr);
   expect_invariants();
 }
@@ -154,9 +154,13 @@ TEST_F(FrameTest, FromUnusedErrors) {
 TEST_F(FrameTest, FromUnusedRefusesAFreeBlockHeadOwnedByTheAllocator) {
   drain_cpu_cache();
   // After init the whole usable range is free blocks; 1 MiB is the head of an order-8 block.
-  ASSERT_NE(slot_of(kUsableStart).in_list.load(), 0u);
-  EXPECT_EQ(UniqueFrame<CountingMeta>::from_unused(kUsableStart, {}).error(), GetFrameError::InUse);
-  EXPECT_EQ(slot_of(kUsableStart).ref_count.load(), REF_COUNT_UNUSED);
+  ASSERT_EQ(slot_of(kUsableStart).ref_count.load(), REF_COUNT_FREE);
+  EXPECT_EQ(UniqueFrame<CountingMeta>::from_unused(kUsableStart, {}).error(), GetFrameError::Free);
+  EXPECT_EQ(slot_of(kUsableStart).ref_count.load(), REF_COUNT_FREE);
+  // Its interior frames are the allocator's too.
+  EXPECT_EQ(UniqueFrame<CountingMeta>::from_unused(kUsableStart + 5 * PAGE_SIZE, {}).error(),
+            GetFrameError::Free);
+  EXPECT_EQ(slot_of(kUsableStart + 5 * PAGE_SIZE).ref_count.load(), REF_COUNT_TAIL);
   expect_invariants();
 }
 
@@ -185,7 +189,7 @@ TEST_F(FrameTest, ResetAsUnusedNeedsThePasskeyAndDoesNotFree) {
   const std::uint64_t before = free_frames();
   const Paddr pa = take_frame();
   auto frame = UniqueFrame<CountingMeta>::from_unused(pa, {}).value();
-  std::move(frame).reset_as_unused(allocator_detail::PasskeyFactory::make());
+  std::move(frame).reset_as_unused(testing::AllocatorPeer::passkey());
   EXPECT_EQ(CountingMeta::drops, 1);
   EXPECT_EQ(slot_of(pa).ref_count.load(), REF_COUNT_UNUSED);
   EXPECT_EQ(free_frames(), before - 1);  // the allocator was not called

@@ -12,6 +12,8 @@ enum class GetFrameError : std::uint8_t {
   InUse,       // the frame is in use (from_unused wanted a free frame), or in use as another type
   Busy,        // the frame is being claimed or released by someone else right now
   Unique,      // the frame is owned by a UniqueFrame
+  Free,        // the frame belongs to the allocator (a free block, listed, cached or moving)
+  Tail,        // the address is inside a live 2 MiB / 1 GiB frame but not at its start
   OutOfBound,  // the address is beyond the metadata region
   NotAligned,  // the address is not page-aligned
 };
@@ -22,6 +24,8 @@ constexpr const char* get_frame_error_name(GetFrameError e) {
     case GetFrameError::InUse: return "InUse";
     case GetFrameError::Busy: return "Busy";
     case GetFrameError::Unique: return "Unique";
+    case GetFrameError::Free: return "Free";
+    case GetFrameError::Tail: return "Tail";
     case GetFrameError::OutOfBound: return "OutOfBound";
     case GetFrameError::NotAligned: return "NotAligned";
   }

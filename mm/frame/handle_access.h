@@ -1,15 +1,45 @@
-// HandleAccess: the one friend of every frame handle, so handles can adopt and surrender
-// each other's slot pointers (conversions, iteration, raw round trips) without each
-// befriending all the others.
+// HandleAccess: how frame handles adopt and surrender each other's slot pointers
+// (conversions, iteration, raw round trips), and how the allocator wraps a frame it has
+// just claimed. Everything is private: only the handle types and the allocator's hand-out
+// path (allocator_detail::Handout) are friends, so no other code can forge a handle for a
+// slot it does not own.
 #pragma once
 
 #include <utility>
 
+#include "mm/frame/frame_meta.h"
 #include "mm/meta/meta_slot.h"
 
 namespace mm {
 
-struct HandleAccess {
+template <FrameMetaParam M>
+class Frame;
+template <AnyFrameMeta M>
+class UniqueFrame;
+template <FrameMetaParam M>
+class FrameRef;
+template <AnyFrameMeta M>
+class Segment;
+template <AnyFrameMeta M>
+class SplitFrames;
+
+namespace allocator_detail {
+struct Handout;  // mm/allocator/frame_allocator.h
+}  // namespace allocator_detail
+
+class HandleAccess {
+  template <FrameMetaParam M>
+  friend class Frame;
+  template <AnyFrameMeta M>
+  friend class UniqueFrame;
+  template <FrameMetaParam M>
+  friend class FrameRef;
+  template <AnyFrameMeta M>
+  friend class Segment;
+  template <AnyFrameMeta M>
+  friend class SplitFrames;
+  friend struct allocator_detail::Handout;
+
   template <typename Handle>
   static MetaSlot* slot(const Handle& handle) {
     return handle.slot_;
@@ -20,9 +50,9 @@ struct HandleAccess {
     return std::exchange(handle.slot_, nullptr);
   }
   // Wraps a slot whose reference (or unique ownership) the caller hands over.
-  template <typename Handle>
-  static Handle adopt(MetaSlot* slot) {
-    return Handle(slot);
+  template <typename Handle, typename... Args>
+  static Handle adopt(Args&&... args) {
+    return Handle(std::forward<Args>(args)...);
   }
 };
 

@@ -1,4 +1,5 @@
-// Segment<M>: a contiguous run of frames, each with its own MetaSlot (an M and a count).
+// Segment<M>: a contiguous run of 4 KiB frames, each with its own MetaSlot (an M and a
+// count). (A 2 MiB or 1 GiB frame with one metadata value is a Frame / UniqueFrame.)
 // A Segment holds one reference on every frame in its range. Move-only; clone() (and
 // slice()) add references. Dropping it releases each frame's reference; frames whose last
 // reference that was go back to the allocator, in contiguous runs.
@@ -10,6 +11,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "mm/frame/assert_fmt.h"
 #include "mm/frame/frame.h"
 #include "mm/frame/frame_dealloc.h"
 #include "mm/frame/frame_meta.h"
@@ -42,8 +44,8 @@ class Segment {
 
   // Claims every frame in `range` as unused, with metadata_fn(pa) as each one's metadata;
   // each count becomes 1. Requires: start ≤ end. Errors: NotAligned for an unaligned
-  // range, else the first failing frame's GetFrameError; frames already claimed are given back (UNUSED again, not
-  // handed to the allocator), so on error nothing changes.
+  // range, else the first failing frame's GetFrameError; frames already claimed are given
+  // back (UNUSED again, not handed to the allocator), so on error nothing changes.
   template <typename MetaFn>
     requires std::is_invocable_r_v<M, MetaFn&, Paddr>
   static std::expected<Segment, GetFrameError> from_unused(PhysRange range, MetaFn&& metadata_fn) {
@@ -54,7 +56,8 @@ class Segment {
       auto slot = slot::get_from_unused(pa, M(metadata_fn(pa)), /*as_unique=*/false);
       if (!slot) [[unlikely]] {
         for (Paddr undo = range.start; undo < pa; undo += PAGE_SIZE) {
-          slot::drop_ref<M>(*frame_to_meta(undo));  // back to UNUSED, not to the allocator
+          MetaSlot& claimed = *frame_to_meta(undo);
+          if (slot::drop_ref<M>(claimed)) slot::make_unused(claimed);  // not to the allocator
         }
         return std::unexpected(slot.error());
       }
@@ -62,17 +65,18 @@ class Segment {
     return Segment(range);
   }
 
-  // Restores a segment forgotten by into_raw. Requires: `range` page-aligned, in the metadata
-  // region, every frame shared and holding an M.
+  // Restores a segment forgotten by into_raw. Requires: `range` page-aligned, every frame
+  // a shared 4 KiB frame holding an M; a contract panic naming the first frame's state
+  // otherwise.
   static Segment from_raw(PhysRange range) {
     KREQUIRES(is_page_aligned(range.start) && is_page_aligned(range.end));
     KREQUIRES(range.start <= range.end);
     for (Paddr pa = range.start; pa < range.end; pa += PAGE_SIZE) {
-      KREQUIRES(has_slot(pa));
+      slot::require_live_head(pa, /*unique=*/false, "Segment::from_raw");
       const MetaSlot& slot = *frame_to_meta(pa);
-      const std::uint64_t count = slot.ref_count.load(std::memory_order_relaxed);
-      KREQUIRES(count >= 1 && count <= REF_COUNT_MAX);
-      KREQUIRES(slot::holds<M>(slot));
+      KREQUIRES_FMT(slot::holds<M>(slot) && slot::live_order(slot) == 0,
+                    "Segment::from_raw: frame {:#x} holds {} (order {})", pa, slot.vtable->name,
+                    slot::live_order(slot));
     }
     return Segment(range);
   }
@@ -95,8 +99,9 @@ class Segment {
     return Segment(range_);
   }
 
-  // One frame as a segment (the Frame's reference moves into it).
+  // One 4 KiB frame as a segment (the Frame's reference moves into it).
   explicit Segment(Frame<M>&& frame) {
+    KREQUIRES(frame.map_level() == 1);
     const Paddr pa = frame.paddr();
     HandleAccess::take(frame);
     range_ = {pa, pa + PAGE_SIZE};
@@ -185,6 +190,7 @@ class Segment {
   }
 
  private:
+  friend class HandleAccess;
   explicit Segment(PhysRange range) : range_(range) {}
 
   // Releases one reference per frame; frames freed by it go back in contiguous runs.
@@ -197,10 +203,10 @@ class Segment {
         ++run_frames;
         continue;
       }
-      if (run_frames != 0) return_frames_to_allocator(run_start, run_frames);
+      if (run_frames != 0) return_busy_frames_to_allocator(run_start, run_frames);
       run_frames = 0;
     }
-    if (run_frames != 0) return_frames_to_allocator(run_start, run_frames);
+    if (run_frames != 0) return_busy_frames_to_allocator(run_start, run_frames);
   }
 
   PhysRange range_;

@@ -1,6 +1,76 @@
 #include "mm/frame/slot_ops.h"
 
 namespace mm::slot {
+namespace {
+
+const char* where_name(FreeWhere where) {
+  switch (where) {
+    case FreeWhere::Transit: return "in transit";
+    case FreeWhere::BuddyList: return "buddy list";
+    case FreeWhere::CpuCache: return "cpu cache";
+  }
+  return "?";
+}
+
+}  // namespace
+
+Paddr covering_head(Paddr pa) {
+  const std::uint64_t index = frame_to_index(pa);
+  for (unsigned order = 1; order <= MAX_BLOCK_ORDER; ++order) {
+    const std::uint64_t candidate = index & ~((std::uint64_t{1} << order) - 1);
+    // A block never crosses a hole in the metadata backing, so an unbacked candidate means
+    // the slot is no block's tail (a corrupt state: report the frame itself).
+    if (!has_slot(candidate * PAGE_SIZE)) return pa;
+    const std::uint64_t count = frame_to_meta(candidate * PAGE_SIZE)->ref_count.load(std::memory_order_relaxed);
+    if (count != REF_COUNT_TAIL) return candidate * PAGE_SIZE;
+  }
+  return pa;
+}
+
+void format_value(fmt::Sink& sink, const fmt::Spec&, StateOf state) {
+  const std::uint64_t count = state.count;
+  const std::uint64_t word = state.slot.block.load(std::memory_order_relaxed);
+  switch (count) {
+    case REF_COUNT_UNUSED: fmt::print(sink, "unused"); return;
+    case REF_COUNT_UNIQUE: fmt::print(sink, "unique (order {})", block_order(word)); return;
+    case REF_COUNT_FREE:
+      fmt::print(sink, "free ({}, order {})", where_name(free_where(word)), block_order(word));
+      return;
+    case REF_COUNT_TAIL: {
+      const Paddr pa = meta_to_frame(&state.slot);
+      const Paddr head = covering_head(pa);
+      if (head == pa) {
+        fmt::print(sink, "a tail of no block");
+        return;
+      }
+      const MetaSlot& head_slot = *frame_to_meta(head);
+      const std::uint64_t head_count = head_slot.ref_count.load(std::memory_order_relaxed);
+      fmt::print(sink, "a tail of the {} block at {:#x} ({})",
+                 head_count == REF_COUNT_FREE ? "free" : "live", head,
+                 StateOf{head_slot, head_count});
+      return;
+    }
+    case 0: fmt::print(sink, "busy"); return;
+    default:
+      if (count <= REF_COUNT_MAX) fmt::print(sink, "shared (count {})", count);
+      else fmt::print(sink, "corrupt (count {:#x})", count);
+  }
+}
+
+GetFrameError error_for(const MetaSlot& slot, std::uint64_t count) {
+  switch (count) {
+    case REF_COUNT_UNUSED: return GetFrameError::Unused;
+    case REF_COUNT_UNIQUE: return GetFrameError::Unique;
+    case REF_COUNT_FREE: return GetFrameError::Free;
+    case REF_COUNT_TAIL: {
+      const Paddr head = covering_head(meta_to_frame(&slot));
+      const std::uint64_t head_count = frame_to_meta(head)->ref_count.load(std::memory_order_relaxed);
+      return head_count == REF_COUNT_FREE ? GetFrameError::Free : GetFrameError::Tail;
+    }
+    case 0: return GetFrameError::Busy;
+    default: return GetFrameError::InUse;
+  }
+}
 
 std::expected<MetaSlot*, GetFrameError> get_from_in_use(Paddr pa) {
   auto found = lookup(pa);
@@ -8,7 +78,7 @@ std::expected<MetaSlot*, GetFrameError> get_from_in_use(Paddr pa) {
   MetaSlot& slot = **found;
   std::uint64_t count = slot.ref_count.load(std::memory_order_relaxed);
   for (;;) {
-    if (count == 0 || count > REF_COUNT_MAX) return std::unexpected(error_for_count(count));
+    if (count == 0 || count > REF_COUNT_MAX) return std::unexpected(error_for(slot, count));
     KASSERT_FMT(count < REF_COUNT_MAX, "frame {:#x}: reference count overflow", pa);
     // Acquire pairs with publish(): the metadata written before it is visible to us.
     if (slot.ref_count.compare_exchange_weak(count, count + 1, std::memory_order_acquire,
@@ -24,25 +94,35 @@ void report_bad_increment(const MetaSlot& slot, std::uint64_t previous) {
               previous);
   keel::contract_violation_fmt("assertion", "previous - 1 < REF_COUNT_MAX - 1",
                                std::source_location::current(),
-                               "frame {:#x}: new reference to a frame that is not shared "
-                               "(count was {:#x})",
-                               pa, previous);
+                               "frame {:#x}: new reference to a frame that is not shared (it "
+                               "was {})",
+                               pa, StateOf{slot, previous});
 }
 
-void report_bad_release(const MetaSlot& slot, std::uint64_t previous) {
-  keel::contract_violation_fmt("assertion", "previous - 1 < REF_COUNT_MAX",
+void report_bad_release(const MetaSlot& slot, std::uint64_t count) {
+  keel::contract_violation_fmt("assertion", "count - 1 < REF_COUNT_MAX",
                                std::source_location::current(),
                                "double free of frame {:#x}: released a reference it does not "
-                               "hold (count was {:#x})",
-                               meta_to_frame(&slot), previous);
+                               "hold (the frame is {})",
+                               meta_to_frame(&slot), StateOf{slot, count});
 }
 
-void report_bad_unique_drop(const MetaSlot& slot, std::uint64_t count) {
+void report_bad_unique_release(const MetaSlot& slot, std::uint64_t count) {
   keel::contract_violation_fmt("assertion", "count == REF_COUNT_UNIQUE",
                                std::source_location::current(),
-                               "double free of frame {:#x}: UniqueFrame released but the count "
-                               "is {:#x}",
-                               meta_to_frame(&slot), count);
+                               "double free of frame {:#x}: UniqueFrame released but the frame "
+                               "is {}",
+                               meta_to_frame(&slot), StateOf{slot, count});
+}
+
+void require_live_head(Paddr pa, bool unique, const char* what) {
+  KREQUIRES_FMT(is_page_aligned(pa) && has_slot(pa), "{}::from_raw({:#x}): not a frame address",
+                what, pa);
+  const MetaSlot& slot = *frame_to_meta(pa);
+  const std::uint64_t count = slot.ref_count.load(std::memory_order_relaxed);
+  const bool ok = unique ? count == REF_COUNT_UNIQUE : (count >= 1 && count <= REF_COUNT_MAX);
+  KREQUIRES_FMT(ok, "{} of frame {:#x}: it holds no such reference (the frame is {})", what, pa,
+                StateOf{slot, count});
 }
 
 }  // namespace mm::slot

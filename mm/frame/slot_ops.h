@@ -1,11 +1,27 @@
-// The MetaSlot state machine behind every frame handle:
+// The MetaSlot state machine behind every frame handle and the allocator: every frame has
+// exactly one owner, and its slot says which (states in mm/meta/meta_slot.h).
 //
-//   UNUSED ──claim (CAS UNUSED→0, acquire)──▶ 0 (busy: write metadata + vtable)
-//          ──publish (store UNIQUE or 1, release)──▶ UNIQUE | 1..REF_COUNT_MAX
-//   shared: +1 per handle/mapping (relaxed), −1 (release; the last one fences acquire)
-//   last reference ──▶ 0 (busy: vtable->drop) ──store UNUSED (release)──▶ UNUSED
+//   allocator side (the owner of a free block writes its slots; nobody else can):
+//     FREE head ─split──▶ lower half keeps the head, upper half's head TAIL → FREE
+//     FREE head ─merge──▶ the higher of two buddies' heads FREE → TAIL
+//     FREE head ─claim_owned──▶ live head (UNIQUE or 1), tails stay TAIL: a huge frame
+//     FREE/TAIL ─claim_owned──▶ live 4 KiB frames, one per frame (Segment, split pieces)
+//     FREE/TAIL ─make_unused──▶ UNUSED (handed out raw: allocator_detail::take_frames)
+//   handle side:
+//     UNUSED ──claim_unused (CAS UNUSED→0, acquire)──▶ 0 ──publish (release)──▶ UNIQUE | 1
+//     shared: +1 per handle/mapping (relaxed); −1 by CAS (release), the last one → 0
+//     UNIQUE ──release_unique (CAS UNIQUE→0)──▶ 0
+//     0 (metadata dropped) ──return_block_to_allocator──▶ FREE head (+ its TAILs)
 //
-// Handles (Frame, UniqueFrame, Segment, FrameRef) are thin wrappers over these functions.
+// Why plain stores suffice on the allocator side: every claim and free that does not own
+// a slot is a compare-and-swap that expects UNUSED, UNIQUE or a count in 1..REF_COUNT_MAX,
+// so it fails on FREE, TAIL and busy and writes nothing. A FREE or TAIL slot therefore has
+// one writer, its block's owner, and a frame in this CPU's cache needs no locked
+// instruction to be handed out. Blocks move between CPUs only through the buddy lock,
+// whose acquire/release orders the writes made before the move.
+//
+// Errors are decided by the one atomic read-modify-write of each path, so a double free or
+// a claim of a frame someone else owns is detected exactly, and changes nothing.
 #pragma once
 
 #include <atomic>
@@ -18,9 +34,35 @@
 #include "mm/frame/get_frame_error.h"
 #include "mm/frame/meta_bounds.h"
 #include "mm/meta/meta_slot.h"
+#include "mm/support/format.h"
 #include "mm/types.h"
 
 namespace mm::slot {
+
+// ---- Blocks, orders and levels ----
+
+// Where a free block is; kept with its order in the `block` word of its FREE head.
+enum class FreeWhere : std::uint8_t {
+  Transit = 0,    // taken off a list by the CPU that holds it (being handed out or moved)
+  BuddyList = 1,  // on the global buddy list of its order
+  CpuCache = 2,   // in a per-CPU cache
+};
+constexpr std::uint64_t free_block_word(FreeWhere where, unsigned order) {
+  return (static_cast<std::uint64_t>(where) << 8) | order;
+}
+constexpr unsigned block_order(std::uint64_t word) { return static_cast<unsigned>(word & 0xff); }
+constexpr FreeWhere free_where(std::uint64_t word) { return static_cast<FreeWhere>(word >> 8); }
+
+// A frame of paging level L (1: 4 KiB, 2: 2 MiB, 3: 1 GiB) is a block of order 9·(L−1).
+inline constexpr unsigned LEVEL_ORDER_STRIDE = 9;
+constexpr bool is_frame_level(PagingLevel level) { return level >= 1 && level <= MAX_FRAME_LEVEL; }
+constexpr unsigned level_order(PagingLevel level) { return LEVEL_ORDER_STRIDE * (level - 1u); }
+constexpr PagingLevel order_level(unsigned order) {
+  return static_cast<PagingLevel>(order / LEVEL_ORDER_STRIDE + 1);
+}
+static_assert(level_order(MAX_FRAME_LEVEL) == MAX_BLOCK_ORDER);
+
+// ---- Looking at a slot ----
 
 // The slot of `pa`, if `pa` is page-aligned (else NotAligned) and has a slot
 // (else OutOfBound).
@@ -30,29 +72,37 @@ inline std::expected<MetaSlot*, GetFrameError> lookup(Paddr pa) {
   return frame_to_meta(pa);
 }
 
-inline GetFrameError error_for_count(std::uint64_t count) {
-  switch (count) {
-    case REF_COUNT_UNUSED: return GetFrameError::Unused;
-    case REF_COUNT_UNIQUE: return GetFrameError::Unique;
-    case 0: return GetFrameError::Busy;
-    default: return GetFrameError::InUse;
-  }
+constexpr bool is_live_count(std::uint64_t count) {
+  return count == REF_COUNT_UNIQUE || (count >= 1 && count <= REF_COUNT_MAX);
 }
 
+// The head of the block a TAIL frame belongs to (the frame itself if it is not a TAIL).
+// The first non-TAIL slot at the frame's successively coarser alignments is that head:
+// every frame strictly inside a block but its head is a TAIL. At most MAX_BLOCK_ORDER loads.
+Paddr covering_head(Paddr pa);
+
+// What a slot holds, for error reports: "free (cpu cache, order 0)", "a tail of the live
+// frame at 0x200000 (order 9)", "shared (count 3)", ...
+struct StateOf {
+  const MetaSlot& slot;
+  std::uint64_t count;  // the ref_count value the caller observed
+};
+void format_value(fmt::Sink& sink, const fmt::Spec& spec, StateOf state);
+
+// Why a frame whose ref_count was `count` cannot be claimed (from_unused or from_in_use).
+GetFrameError error_for(const MetaSlot& slot, std::uint64_t count);
+
+// ---- Claims ----
+
 // UNUSED → 0. Ensures on success: the caller alone may write the slot's metadata.
-// A free block head on an allocator list (in_list != 0) is refused as InUse: it belongs to
-// the allocator (the seeds' precondition `in_list == 0`).
+// On failure nothing changed; the error names the state it found.
 inline std::expected<void, GetFrameError> claim_unused(MetaSlot& slot) {
   std::uint64_t expected = REF_COUNT_UNUSED;
-  // Acquire pairs with the release in drop_last_in_place: the previous owner's metadata
-  // teardown happens-before our writes.
+  // Acquire pairs with make_unused's release: the metadata teardown of the frame's
+  // previous owner happens-before our writes.
   if (!slot.ref_count.compare_exchange_strong(expected, 0, std::memory_order_acquire,
                                               std::memory_order_relaxed)) [[unlikely]] {
-    return std::unexpected(error_for_count(expected));
-  }
-  if (slot.in_list.load(std::memory_order_relaxed) != 0) [[unlikely]] {
-    slot.ref_count.store(REF_COUNT_UNUSED, std::memory_order_release);
-    return std::unexpected(GetFrameError::InUse);
+    return std::unexpected(error_for(slot, expected));
   }
   return {};
 }
@@ -62,7 +112,8 @@ inline void publish(MetaSlot& slot, std::uint64_t count) {
   slot.ref_count.store(count, std::memory_order_release);
 }
 
-// The anchor's get_from_unused: claim, write metadata, publish UNIQUE or 1.
+// Asterinas OSTD's get_from_unused: claim, write metadata, publish UNIQUE or 1. A 4 KiB
+// frame (order 0).
 template <AnyFrameMeta M>
 std::expected<MetaSlot*, GetFrameError> get_from_unused(Paddr pa, M&& meta, bool as_unique) {
   auto found = lookup(pa);
@@ -70,80 +121,141 @@ std::expected<MetaSlot*, GetFrameError> get_from_unused(Paddr pa, M&& meta, bool
   MetaSlot& slot = **found;
   if (auto claimed = claim_unused(slot); !claimed) return std::unexpected(claimed.error());
   write_meta(slot, std::move(meta));
+  slot.block.store(0, std::memory_order_relaxed);
   publish(slot, as_unique ? REF_COUNT_UNIQUE : 1);
   return &slot;
 }
 
-// Adds a reference to a shared (in-use) frame: Unused / Unique / Busy otherwise.
+// Makes a slot the caller took from the allocator (a FREE head or a TAIL of a block it
+// owns) the live head of a frame of `order`. Plain stores: nobody else can write the slot
+// (see the top of this file); the release in publish orders the metadata before the count.
+template <AnyFrameMeta M>
+void claim_owned(MetaSlot& slot, M&& meta, unsigned order, bool as_unique) {
+  write_meta(slot, std::move(meta));
+  slot.block.store(order, std::memory_order_relaxed);
+  publish(slot, as_unique ? REF_COUNT_UNIQUE : 1);
+}
+
+// Adds a reference to a shared (in-use) frame: the state's error otherwise.
 std::expected<MetaSlot*, GetFrameError> get_from_in_use(Paddr pa);
 
+// ---- References ----
+
 [[noreturn]] void report_bad_increment(const MetaSlot& slot, std::uint64_t previous);
-[[noreturn]] void report_bad_release(const MetaSlot& slot, std::uint64_t previous);
+[[noreturn]] void report_bad_release(const MetaSlot& slot, std::uint64_t count);
+[[noreturn]] void report_bad_unique_release(const MetaSlot& slot, std::uint64_t count);
 
 // +1 for a caller that already holds a reference. Relaxed, like Arc::clone: the new
 // reference is derived from an existing one, so no ordering is needed. Passing
-// REF_COUNT_MAX (or incrementing a free/unique/busy slot) is a contract panic, not a wrap.
+// REF_COUNT_MAX (or incrementing a slot that is not shared) is a contract panic.
 inline void inc_ref(MetaSlot& slot) {
   const std::uint64_t previous = slot.ref_count.fetch_add(1, std::memory_order_relaxed);
   // Valid: 1 ≤ previous < REF_COUNT_MAX; one unsigned compare covers 0, MAX and sentinels.
   if (previous - 1 >= REF_COUNT_MAX - 1) [[unlikely]] report_bad_increment(slot, previous);
 }
 
-// 0 → drop metadata → UNUSED. The caller holds the slot busy (count 0).
-// With M known statically the drop is a direct (usually empty) call; DynMeta goes through
-// the vtable.
+// Drops the metadata of a slot the caller holds busy (count 0). The slot stays busy: the
+// caller hands the frame to the allocator next, so no one can claim it in between.
 template <FrameMetaParam M = DynMeta>
-void drop_last_in_place(MetaSlot& slot) {
+void drop_meta_in_place(MetaSlot& slot) {
   if constexpr (AnyFrameMeta<M>) detail::drop_meta<M>(slot);
   else slot.vtable->drop(slot);
   slot.vtable = nullptr;
-  // Release pairs with claim_unused's acquire: the teardown is visible to the next owner.
-  slot.ref_count.store(REF_COUNT_UNUSED, std::memory_order_release);
 }
 
 // −1 on a shared frame. Returns true if that was the last reference: the metadata has
-// been dropped and the slot is UNUSED, and the caller must return the frame to the
-// allocator. Releasing a frame whose count is 0 or a sentinel is a double free: panic.
+// been dropped, the slot is busy, and the caller must return the frame to the allocator.
+// A release of a frame that is not shared (free, tail, unique, busy: a double free) is a
+// contract panic naming the state, decided by the compare-and-swap and changing nothing.
 template <FrameMetaParam M = DynMeta>
 bool drop_ref(MetaSlot& slot) {
-  // Release: our uses of the frame happen-before whoever drops the metadata.
-  const std::uint64_t previous = slot.ref_count.fetch_sub(1, std::memory_order_release);
-  if (previous != 1) [[likely]] {
-    if (previous - 1 >= REF_COUNT_MAX) [[unlikely]] report_bad_release(slot, previous);
-    return false;
-  }
+  std::uint64_t count = slot.ref_count.load(std::memory_order_relaxed);
+  do {
+    if (count - 1 >= REF_COUNT_MAX) [[unlikely]] report_bad_release(slot, count);
+    // Release: our uses of the frame happen-before whoever drops the metadata.
+  } while (!slot.ref_count.compare_exchange_weak(count, count - 1, std::memory_order_release,
+                                                 std::memory_order_relaxed));
+  if (count != 1) [[likely]] return false;
   // Like Arc::drop: all other holders' releases happen-before the teardown.
   std::atomic_thread_fence(std::memory_order_acquire);
-  drop_last_in_place<M>(slot);
+  drop_meta_in_place<M>(slot);
   return true;
 }
 
 // drop_ref, and give the frame back if that was the last reference.
 template <FrameMetaParam M = DynMeta>
 void release_ref(MetaSlot& slot) {
-  if (drop_ref<M>(slot)) [[unlikely]] return_frames_to_allocator(meta_to_frame(&slot), 1);
+  if (drop_ref<M>(slot)) [[unlikely]] {
+    return_block_to_allocator(slot, block_order(slot.block.load(std::memory_order_relaxed)));
+  }
 }
 
-[[noreturn]] void report_bad_unique_drop(const MetaSlot& slot, std::uint64_t count);
-
-// UNIQUE → 0 → drop metadata → UNUSED (the caller returns the frame to the allocator).
-// Panics if the count is not UNIQUE: a UniqueFrame dropped twice (from_raw misuse).
+// UNIQUE → 0, then drops the metadata; returns the frame's order. The compare-and-swap
+// decides: a second release of the same frame (a UniqueFrame restored twice by from_raw)
+// panics naming the state and changes nothing. Relaxed: the unique owner already has
+// exclusive access (try_from_shared acquired the other holders' releases).
 template <AnyFrameMeta M>
-void drop_unique(MetaSlot& slot) {
-  const std::uint64_t count = slot.ref_count.load(std::memory_order_relaxed);
-  if (count != REF_COUNT_UNIQUE) [[unlikely]] report_bad_unique_drop(slot, count);
-  slot.ref_count.store(0, std::memory_order_relaxed);
-  drop_last_in_place<M>(slot);
+unsigned release_unique(MetaSlot& slot) {
+  std::uint64_t expected = REF_COUNT_UNIQUE;
+  if (!slot.ref_count.compare_exchange_strong(expected, 0, std::memory_order_relaxed,
+                                              std::memory_order_relaxed)) [[unlikely]] {
+    report_bad_unique_release(slot, expected);
+  }
+  drop_meta_in_place<M>(slot);
+  return block_order(slot.block.load(std::memory_order_relaxed));
 }
+
+// ---- Allocator side: the owner of a block writes its slots (no one else can) ----
+
+inline void make_free_head(MetaSlot& slot, FreeWhere where, unsigned order) {
+  slot.block.store(free_block_word(where, order), std::memory_order_relaxed);
+  slot.ref_count.store(REF_COUNT_FREE, std::memory_order_relaxed);
+}
+inline void make_tail(MetaSlot& slot) {
+  slot.block.store(0, std::memory_order_relaxed);
+  slot.ref_count.store(REF_COUNT_TAIL, std::memory_order_relaxed);
+}
+// Hands a frame out raw. Release pairs with claim_unused's acquire on whichever CPU
+// claims it.
+inline void make_unused(MetaSlot& slot) {
+  slot.block.store(0, std::memory_order_relaxed);
+  slot.ref_count.store(REF_COUNT_UNUSED, std::memory_order_release);
+}
+// Whether `slot` heads a free block of `order` on the buddy list. Only the buddy lock's
+// holder puts heads on the lists or takes them off, so under that lock the answer holds.
+inline bool on_buddy_list(const MetaSlot& slot, unsigned order) {
+  return slot.block.load(std::memory_order_relaxed) == free_block_word(FreeWhere::BuddyList, order);
+}
+
+// ---- Typed access ----
 
 template <AnyFrameMeta M>
 bool holds(const MetaSlot& slot) {
   return slot.vtable == &frame_meta_vtable<M>;
 }
 
+// Whether a handle of M may refer to the frame: its metadata is an M; for DynUMeta, any
+// untyped metadata; for DynMeta, anything.
+template <FrameMetaParam M>
+bool admits(const MetaSlot& slot) {
+  if constexpr (AnyFrameMeta<M>) return holds<M>(slot);
+  else if constexpr (std::same_as<M, DynUMeta>) return slot.vtable->untyped;
+  else return true;
+}
+
 template <AnyFrameMeta M>
 M& meta_of(MetaSlot& slot) {
   return *detail::meta_ptr<M>(slot);
 }
+
+// The order of a live frame's head.
+inline unsigned live_order(const MetaSlot& slot) {
+  return block_order(slot.block.load(std::memory_order_relaxed));
+}
+
+// The precondition of from_raw / borrow_raw: `pa` has a slot and heads a live frame (a
+// UniqueFrame's if `unique`, else a shared one); a contract panic naming the handle kind
+// `what` and the state the slot is in otherwise.
+void require_live_head(Paddr pa, bool unique, const char* what);
 
 }  // namespace mm::slot

@@ -1,7 +1,9 @@
-// UniqueFrame<M>: the sole owner of one frame (its slot holds REF_COUNT_UNIQUE). Move-only.
-// It may mutate its metadata (meta_mut) and change its type (repurpose); it converts to a
-// shared Frame<M> (count 1) and back when it is the only reference (try_from_shared).
-// Dropping it runs the metadata's drop hook and returns the frame to the allocator.
+// UniqueFrame<M>: the sole owner of one frame (its head slot holds REF_COUNT_UNIQUE) of
+// 4 KiB, 2 MiB or 1 GiB (level 1, 2, 3: the allocator's alloc_frame makes all three; a huge
+// frame has one metadata value and one count, at its head slot). Move-only. It may mutate
+// its metadata (meta_mut) and change its type (repurpose); it converts to a shared Frame<M>
+// (count 1) and back when it is the only reference (try_from_shared). Dropping it runs the
+// metadata's drop hook and returns the whole frame to the allocator in O(1).
 #pragma once
 
 #include <cstdint>
@@ -16,6 +18,7 @@
 #include "mm/frame/handle_access.h"
 #include "mm/frame/slot_ops.h"
 #include "mm/frame/untyped.h"
+#include "mm/frame/assert_fmt.h"
 #include "mm/support/contract.h"
 
 namespace mm {
@@ -25,9 +28,10 @@ class UniqueFrame {
  public:
   UniqueFrame() = delete;
 
-  // Claims an unused frame: UNUSED → busy → UNIQUE, with `meta` as its metadata.
-  // Errors: NotAligned, OutOfBound; InUse / Unique / Busy for a frame that is not unused
-  // (or is a free-list head owned by the allocator). On error nothing changes.
+  // Claims an unused 4 KiB frame: UNUSED → busy → UNIQUE, with `meta` as its metadata.
+  // Errors: NotAligned, OutOfBound, and for a frame that is not unused the state it is in:
+  // Free (the allocator's), Tail (inside a huge frame), InUse, Unique, Busy. On error
+  // nothing changes.
   static std::expected<UniqueFrame, GetFrameError> from_unused(Paddr pa, M meta) {
     auto slot = slot::get_from_unused(pa, std::move(meta), /*as_unique=*/true);
     if (!slot) return std::unexpected(slot.error());
@@ -50,13 +54,15 @@ class UniqueFrame {
     return UniqueFrame(slot);
   }
 
-  // Restores a UniqueFrame forgotten by into_raw. Requires: page-aligned, in the metadata
-  // region, count REF_COUNT_UNIQUE and metadata of type M (restoring twice = double free).
+  // Restores a UniqueFrame forgotten by into_raw (any level: the head slot knows it).
+  // Requires: `pa` is the head of a unique frame holding an M; a contract panic naming the
+  // state otherwise (a tail address, a free frame, a shared one). Restoring the same raw
+  // frame twice is a double free, caught when the second handle drops.
   static UniqueFrame from_raw(Paddr pa) {
-    KREQUIRES(is_page_aligned(pa) && has_slot(pa));
+    slot::require_live_head(pa, /*unique=*/true, "UniqueFrame::from_raw");
     MetaSlot* slot = frame_to_meta(pa);
-    KREQUIRES(slot->ref_count.load(std::memory_order_relaxed) == REF_COUNT_UNIQUE);
-    KREQUIRES(slot::holds<M>(*slot));
+    KREQUIRES_FMT(slot::holds<M>(*slot), "UniqueFrame::from_raw({:#x}): the frame holds {}", pa,
+                  slot->vtable->name);
     return UniqueFrame(slot);
   }
 
@@ -70,16 +76,15 @@ class UniqueFrame {
   UniqueFrame& operator=(const UniqueFrame&) = delete;
   ~UniqueFrame() {
     if (slot_ == nullptr) return;
-    slot::drop_unique<M>(*slot_);
-    return_frames_to_allocator(meta_to_frame(slot_), 1);
+    const unsigned order = slot::release_unique<M>(*slot_);
+    return_block_to_allocator(*slot_, order);
   }
 
-  // Drops the current metadata (running its hook) and installs `meta`: same frame, new type.
-  // Requires: the frame is on no list (in_list == 0).
+  // Drops the current metadata (running its hook) and installs `meta`: same frame (and
+  // level), new type.
   template <AnyFrameMeta M1>
   UniqueFrame<M1> repurpose(M1 meta) && {
     MetaSlot& slot = checked_slot();
-    KREQUIRES(slot.in_list.load(std::memory_order_relaxed) == 0);
     slot.vtable->drop(slot);
     write_meta(slot, std::move(meta));
     return HandleAccess::adopt<UniqueFrame<M1>>(std::exchange(slot_, nullptr));
@@ -101,14 +106,14 @@ class UniqueFrame {
 
   Paddr paddr() const { return meta_to_frame(&checked_slot()); }
   Paddr start_paddr() const { return paddr(); }
-  // Always 1 (a 4 KiB frame) for now.
-  PagingLevel level() const { return 1; }
-  std::uint64_t size() const { return PAGE_SIZE; }
+  // The paging level of a leaf that maps the whole frame: 1 (4 KiB), 2 (2 MiB), 3 (1 GiB).
+  PagingLevel level() const { return slot::order_level(slot::live_order(checked_slot())); }
+  std::uint64_t size() const { return PAGE_SIZE << slot::live_order(checked_slot()); }
 
   UntypedBytes bytes() const
     requires AnyUFrameMeta<M>
   {
-    return {paddr(), PAGE_SIZE};
+    return {paddr(), size()};
   }
 
   // Forgets the handle; from_raw restores it. The frame stays UNIQUE.
@@ -120,16 +125,17 @@ class UniqueFrame {
 
   // Allocator only: drops the metadata and marks the frame UNUSED *without* returning it to
   // the allocator (which is presumed to take it back itself). Anyone else would leak it.
-  // Requires: on no list.
+  // Requires: a 4 KiB frame (a huge frame's tails cannot become unused in O(1)).
   void reset_as_unused(AllocatorPasskey) && {
     MetaSlot& slot = checked_slot();
-    KREQUIRES(slot.in_list.load(std::memory_order_relaxed) == 0);
-    slot::drop_unique<M>(slot);
+    KREQUIRES(slot::live_order(slot) == 0);
+    slot::release_unique<M>(slot);
+    slot::make_unused(slot);
     slot_ = nullptr;
   }
 
  private:
-  friend struct HandleAccess;
+  friend class HandleAccess;
   explicit UniqueFrame(MetaSlot* slot) : slot_(slot) {}
 
   MetaSlot& checked_slot() const {

@@ -17,6 +17,7 @@ namespace {
 
 constinit const FrameMetaVtable kBootFrameMetaVtable{
     .name = "BootFrameMeta",
+    .untyped = false,
     .drop = &drop_boot_frame_meta,
 };
 

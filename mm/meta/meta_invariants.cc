@@ -18,7 +18,8 @@ std::unexpected<MetaInvariantViolation> violation(Paddr frame, MetaInvariantKind
 }
 
 bool is_defined_ref_count(std::uint64_t count) {
-  return count == REF_COUNT_UNUSED || count == REF_COUNT_UNIQUE || count <= REF_COUNT_MAX;
+  return count == REF_COUNT_UNUSED || count == REF_COUNT_UNIQUE || count == REF_COUNT_FREE ||
+         count == REF_COUNT_TAIL || count <= REF_COUNT_MAX;
 }
 
 Result check_slot(Paddr pa, bool usable) {
@@ -30,7 +31,8 @@ Result check_slot(Paddr pa, bool usable) {
   if (meta_to_frame(slot) != pa) return violation(pa, MetaInvariantKind::SlotMismatch, address);
   const std::uint64_t count = slot->ref_count.load(std::memory_order_relaxed);
   if (!is_defined_ref_count(count)) return violation(pa, MetaInvariantKind::BadRefCount, count);
-  if (count == REF_COUNT_UNUSED) {
+  // Unused, free and tail frames: no metadata, and only in usable RAM.
+  if (count == REF_COUNT_UNUSED || count == REF_COUNT_FREE || count == REF_COUNT_TAIL) {
     if (slot->vtable != nullptr) {
       return violation(pa, MetaInvariantKind::UnusedWithVtable,
                        reinterpret_cast<std::uintptr_t>(slot->vtable));

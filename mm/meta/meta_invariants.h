@@ -3,9 +3,10 @@
 //
 // Rules, for every backed slot of frames [0, slot_count):
 //   - the slot's address is 64-byte aligned and maps back to its frame;
-//   - ref_count is REF_COUNT_UNUSED, REF_COUNT_UNIQUE or in [0, REF_COUNT_MAX];
-//   - an unused frame has no vtable (in_list may be non-zero: the buddy allocator keeps
-//     free frames in its lists), is usable per the map, and is in no boot reservation;
+//   - ref_count is one of the states of mm/meta/meta_slot.h: UNUSED, FREE, TAIL, UNIQUE or
+//     in [0, REF_COUNT_MAX];
+//   - an unused, free or tail frame has no vtable, is usable per the map, and is in no
+//     boot reservation;
 //   - a boot frame (vtable &kBootFrameMetaVtable) has ref_count 1 and a valid FrameUsage.
 #pragma once
 

@@ -99,6 +99,7 @@ KTEST(every_backed_slot_is_readable) {
     for (std::uint64_t i = first; i < end; ++i) {
       const std::uint64_t count = load_count(*mm::frame_to_meta(i * mm::PAGE_SIZE));
       if (count != mm::REF_COUNT_UNUSED && count != mm::REF_COUNT_UNIQUE &&
+          count != mm::REF_COUNT_FREE && count != mm::REF_COUNT_TAIL &&
           (count == 0 || count > mm::REF_COUNT_MAX)) {
         ++undefined;
       }
@@ -264,8 +265,14 @@ KTEST(usable_unreserved_frames_are_free_or_allocated) {
       }
       const mm::MetaSlot& slot = *mm::frame_to_meta(pa);
       const std::uint64_t count = load_count(slot);
-      if (count == mm::REF_COUNT_UNUSED && slot.vtable == nullptr) {
+      // Free: a free block's head or tail. Allocated: a live frame's head, or a tail of a
+      // live huge frame.
+      const bool block_frame = count == mm::REF_COUNT_FREE || count == mm::REF_COUNT_TAIL;
+      const bool free = block_frame && mm::slot::error_for(slot, count) == mm::GetFrameError::Free;
+      if (free && slot.vtable == nullptr) {
         ++unused;
+      } else if (count == mm::REF_COUNT_TAIL && !free) {
+        ++allocated;
       } else if ((count == mm::REF_COUNT_UNIQUE || (count >= 1 && count <= mm::REF_COUNT_MAX)) &&
                  slot.vtable != nullptr && slot.vtable != &mm::kBootFrameMetaVtable) {
         ++allocated;

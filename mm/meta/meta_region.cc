@@ -23,12 +23,12 @@ constinit BoundedArray<Reservation, ReservationList::kCapacity> g_reservations;
 struct SlotImage {
   std::byte storage[FRAME_METADATA_MAX_SIZE];
   std::uint64_t ref_count;
-  std::uint64_t in_list;
+  std::uint64_t block;
   const FrameMetaVtable* vtable;
 };
 static_assert(sizeof(SlotImage) == sizeof(MetaSlot));
 static_assert(offsetof(SlotImage, ref_count) == offsetof(MetaSlot, ref_count));
-static_assert(offsetof(SlotImage, in_list) == offsetof(MetaSlot, in_list));
+static_assert(offsetof(SlotImage, block) == offsetof(MetaSlot, block));
 static_assert(offsetof(SlotImage, vtable) == offsetof(MetaSlot, vtable));
 static_assert(std::is_trivially_copyable_v<SlotImage>);
 

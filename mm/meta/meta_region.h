@@ -57,7 +57,7 @@ enum class MetaInitError : std::uint8_t {
 const char* meta_init_error_name(MetaInitError error);
 
 // Writes every backed slot of frames [0, plan.slot_count): usable frames no reservation
-// covers become unused (ref_count REF_COUNT_UNUSED, in_list 0, vtable nullptr); all others
+// covers become unused (ref_count REF_COUNT_UNUSED, block 0, vtable nullptr); all others
 // become boot frames (ref_count 1, BootFrameMeta) labeled with the reservation's usage
 // (usable frames; where reservations overlap, the last in the list wins) or the map's
 // type (non-usable frames and holes). Requires every plan.backed stretch to be writable at

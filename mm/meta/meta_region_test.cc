@@ -66,7 +66,7 @@ void expect_boot_frame(Paddr pa, FrameUsage usage) {
   SCOPED_TRACE(::testing::Message() << "frame 0x" << std::hex << pa);
   const MetaSlot* slot = frame_to_meta(pa);
   EXPECT_EQ(slot->ref_count.load(), 1u);
-  EXPECT_EQ(slot->in_list.load(), 0u);
+  EXPECT_EQ(slot->block.load(), 0u);
   const BootFrameMeta* meta = boot_meta_of(*slot);
   ASSERT_NE(meta, nullptr);
   EXPECT_EQ(meta->usage, usage) << frame_usage_name(meta->usage);
@@ -95,7 +95,7 @@ TEST_F(MetaRegionTest, EveryFreeFrameIsUnused) {
     for (Paddr pa = r.start; pa < r.end; pa += PAGE_SIZE, ++checked) {
       const MetaSlot* slot = frame_to_meta(pa);
       ASSERT_EQ(slot->ref_count.load(), REF_COUNT_UNUSED) << std::hex << pa;
-      ASSERT_EQ(slot->in_list.load(), 0u);
+      ASSERT_EQ(slot->block.load(), 0u);
       ASSERT_EQ(slot->vtable, nullptr);
       ASSERT_EQ(boot_meta_of(*slot), nullptr);
     }
@@ -152,7 +152,7 @@ struct Corruption {
 
 TEST_F(MetaRegionTest, CheckerReportsCorruptedSlots) {
   boot(testing::kSeabiosPc512m);
-  static const FrameMetaVtable kOther{"Other", nullptr};
+  static const FrameMetaVtable kOther{"Other", false, nullptr};
   const Paddr free_frame = 0x5000000;
   const Corruption cases[] = {
       {"vtable on a free frame", free_frame, [](MetaSlot& s) { s.vtable = &kOther; },
@@ -199,7 +199,7 @@ TEST_F(MetaRegionTest, CheckerReportsCorruptedSlots) {
 
 TEST_F(MetaRegionTest, ViolationIsPrintable) {
   boot(testing::kSeabiosPc512m);
-  static const FrameMetaVtable kOther{"Other", nullptr};
+  static const FrameMetaVtable kOther{"Other", false, nullptr};
   frame_to_meta(0x5000000)->vtable = &kOther;
   const auto check = check_meta_invariants();
   ASSERT_FALSE(check.has_value());
@@ -210,7 +210,7 @@ TEST_F(MetaRegionTest, ViolationIsPrintable) {
 
 TEST_F(MetaRegionTest, FreeListMembershipOfUnusedFramesIsAllowed) {
   boot(testing::kSeabiosPc512m);
-  frame_to_meta(0x5000000)->in_list.store(7);
+  frame_to_meta(0x5000000)->block.store(7);
   EXPECT_TRUE(check_meta_invariants().has_value());
 }
 

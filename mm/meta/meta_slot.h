@@ -1,12 +1,18 @@
 // MetaSlot: the 64-byte metadata record of one 4 KiB frame, and the frame ↔ slot mapping.
 //
-// Reference-count states (the seeds' sentinels):
-//   REF_COUNT_UNUSED   the frame is free (owned by the allocator or not handed out yet)
-//   0                  busy: being claimed or released; metadata is being written/dropped
-//   REF_COUNT_UNIQUE   owned by exactly one UniqueFrame
-//   1..REF_COUNT_MAX   shared: handles plus page-table mappings
+// Every frame has exactly one owner, and its slot says which (mm/frame/slot_ops.h holds the
+// transitions between these states and who may make each):
+//   REF_COUNT_FREE     the head of a free block: the allocator owns the block (on a buddy
+//                      list, in a per-CPU cache, or between the two); `block` says where
+//   REF_COUNT_TAIL     not the head of a block: owned by whoever owns the block whose head
+//                      covers it (a free block, or a live 2 MiB / 1 GiB frame)
+//   REF_COUNT_UNUSED   handed out raw by the allocator, or not yet adopted by it at boot:
+//                      claimable by from_unused (the seeds' UNUSED)
+//   0                  busy: its owner is writing or dropping the metadata
+//   REF_COUNT_UNIQUE   a live frame owned by exactly one UniqueFrame
+//   1..REF_COUNT_MAX   a live frame shared by handles plus page-table mappings
 // Frames the kernel occupies at boot (image, boot info, metadata region, early page tables)
-// and firmware-reserved frames are "in use" forever: count 1, BootFrameMeta with a usage.
+// and firmware-reserved frames are live forever: count 1, BootFrameMeta with a usage.
 #pragma once
 
 #include <atomic>
@@ -23,7 +29,14 @@ namespace mm {
 
 inline constexpr std::uint64_t REF_COUNT_UNUSED = ~std::uint64_t{0};
 inline constexpr std::uint64_t REF_COUNT_UNIQUE = ~std::uint64_t{0} - 1;
+inline constexpr std::uint64_t REF_COUNT_FREE = ~std::uint64_t{0} - 2;
+inline constexpr std::uint64_t REF_COUNT_TAIL = ~std::uint64_t{0} - 3;
 inline constexpr std::uint64_t REF_COUNT_MAX = std::uint64_t{1} << 63;
+
+// Frames are 4 KiB, 2 MiB or 1 GiB (paging levels 1..3): blocks of 2^0, 2^9 or 2^18 4 KiB
+// frames. A free block may have any order up to MAX_BLOCK_ORDER.
+inline constexpr PagingLevel MAX_FRAME_LEVEL = 3;
+inline constexpr unsigned MAX_BLOCK_ORDER = 18;
 
 inline constexpr std::size_t FRAME_METADATA_MAX_SIZE = 40;
 inline constexpr std::size_t FRAME_METADATA_MAX_ALIGN = 8;
@@ -34,18 +47,21 @@ struct MetaSlot;
 // the drop hook run when the last handle goes away.
 struct FrameMetaVtable {
   const char* name;
+  bool untyped;  // AnyUFrameMeta: raw bytes readable, mappable tracked
   void (*drop)(MetaSlot& slot);  // destroys the metadata in place (and runs on_drop)
 };
 
 struct MetaSlot {
   alignas(FRAME_METADATA_MAX_ALIGN) std::byte storage[FRAME_METADATA_MAX_SIZE];
   std::atomic<std::uint64_t> ref_count;
-  std::atomic<std::uint64_t> in_list;  // 0 = in no list, else the owning list's id
+  // A live frame's head: its order (0, 9 or 18: 4 KiB, 2 MiB, 1 GiB). A free block's head:
+  // its order and where it is (mm/frame/slot_ops.h, FreeWhere). Otherwise 0.
+  std::atomic<std::uint64_t> block;
   const FrameMetaVtable* vtable;       // valid while the metadata is initialized
 };
 static_assert(sizeof(MetaSlot) == layout::META_SLOT_SIZE);
 static_assert(offsetof(MetaSlot, ref_count) == 40);
-static_assert(offsetof(MetaSlot, in_list) == 48);
+static_assert(offsetof(MetaSlot, block) == 48);
 static_assert(offsetof(MetaSlot, vtable) == 56);
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 

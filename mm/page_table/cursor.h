@@ -282,19 +282,31 @@ class CursorMut : public Cursor<C> {
  public:
   using Base::Base;
 
-  // Maps the 4 KiB frame at va() and moves past it; the mapping holds a new reference to
-  // `frame`. Errors: WrongKind (C has no tracked leaves), NotAFrame (a page-table page),
-  // OutOfRange (done()), AlreadyMapped, OutOfMemory.
-  template <AnyFrameMeta M>
+  // Maps `frame` (untyped: a typed frame does not compile) at va() with one leaf of its
+  // level (4 KiB, 2 MiB or 1 GiB) and moves past it; the mapping holds one new reference
+  // to the frame. Errors: WrongKind (C has no tracked leaves), OutOfRange (done(), or the
+  // frame does not fit in the cursor's range), NotAligned (va() not aligned to the frame's
+  // size), LevelUnsupported (1 GiB without 1 GiB pages), AlreadyMapped, OutOfMemory.
+  // Nothing changes on error.
+  template <FrameMetaParam M>
+    requires AnyUFrameMeta<M> || std::same_as<M, DynUMeta>
   std::expected<void, PtError> map(const Frame<M>& frame, const PageProperty& prop) {
     if constexpr (!C::TRACKED) return std::unexpected(PtError::WrongKind);
-    if (frame.template is<PageTablePageMeta<C>>()) return std::unexpected(PtError::NotAFrame);
     if (done_) return std::unexpected(PtError::OutOfRange);
-    TRY_VOID(descend_creating(1));
-    if (Pte::is_present(this->entry())) return std::unexpected(PtError::AlreadyMapped);
+    const PagingLevel level = frame.map_level();
+    const std::uint64_t size = page_size_at(level);
+    if ((va_ & (size - 1)) != 0) return std::unexpected(PtError::NotAligned);
+    if (level == 3 && !options_.supports_1g_pages) return std::unexpected(PtError::LevelUnsupported);
+    TRY(this->op_range(size));
+    TRY_VOID(descend_creating(level));
+    if (Pte::is_present(this->entry())) {
+      if (Pte::is_leaf(this->entry(), level_) || !drop_empty_child()) {
+        return std::unexpected(PtError::AlreadyMapped);
+      }
+    }
     inc_frame_ref_for_mapping(frame.paddr());
-    this->node().writeLocked(this->index(), Pte::make_leaf(frame.paddr(), prop, 1, true));
-    this->move_after(va_ + (PAGE_SIZE - 1));
+    this->node().writeLocked(this->index(), Pte::make_leaf(frame.paddr(), prop, level, true));
+    this->move_after(va_ + (size - 1));
     return {};
   }
 
@@ -357,9 +369,10 @@ class CursorMut : public Cursor<C> {
 
   // Unmaps the first mapped slot in [va(), va() + len) and moves past it; an untracked
   // huge page that extends outside the range is split first (same property). Returns the
-  // slot and, for a tracked frame, the mapping's reference as a handle; nullopt (cursor at
-  // va() + len) if nothing is mapped there. The TLB is flushed before it returns.
-  // Errors: EmptyRange, NotAligned, OutOfRange, OutOfMemory (splitting).
+  // slot and, for a tracked frame (of any level: one item), the mapping's reference as a
+  // handle; nullopt (cursor at va() + len) if nothing is mapped there. The TLB is flushed
+  // before it returns. Errors: EmptyRange, NotAligned, OutOfRange, OutOfMemory (splitting),
+  // SplitsTrackedHuge (a tracked huge frame extends outside the range).
   std::expected<std::optional<TakenItem>, PtError> take_next(std::uint64_t len) {
     const Vaddr op_last = TRY(this->op_range(len));
     const auto found = TRY(next_leaf_within(op_last));
@@ -368,13 +381,14 @@ class CursorMut : public Cursor<C> {
     remove_current_leaf();
     this->move_after(found->va + (found->size - 1));
     tlb_.flush();
-    if (found->kind == MappingKind::Tracked) item.frame.emplace(AnyFrame::from_raw(found->pa));
+    if (found->kind == MappingKind::Tracked) item.frame.emplace(UFrame::from_raw(found->pa));
     return item;
   }
 
-  // Unmaps everything in [va(), va() + len) (splitting huge pages at the edges), moves to
-  // its end, and returns the number of bytes that were mapped. Tracked frames lose their
-  // mapping's reference after the batched TLB flush.
+  // Unmaps everything in [va(), va() + len) (splitting untracked huge pages at the edges),
+  // moves to its end, and returns the number of bytes that were mapped. Tracked frames lose
+  // their mapping's reference after the batched TLB flush. A tracked huge frame that
+  // extends outside the range: SplitsTrackedHuge.
   std::expected<std::uint64_t, PtError> unmap(std::uint64_t len) {
     const Vaddr op_last = TRY(this->op_range(len));
     std::uint64_t unmapped = 0;
@@ -395,7 +409,8 @@ class CursorMut : public Cursor<C> {
   }
 
   // Changes the property of the first mapped slot in [va(), va() + len) with op(prop&)
-  // (splitting an untracked huge page that extends outside the range) and moves past it;
+  // (splitting an untracked huge page that extends outside the range; a tracked one is
+  // SplitsTrackedHuge) and moves past it;
   // returns the slot's range, or nullopt (cursor at va() + len) if nothing is mapped there.
   // The change is visible after flush() or the cursor's destruction.
   template <typename Op>
@@ -417,6 +432,15 @@ class CursorMut : public Cursor<C> {
   void flush() { tlb_.flush(); }
 
  private:
+  // The current entry points to a child node: if that node maps nothing (left empty by an
+  // unmap, not yet reclaimed), detaches it (freed after the flush) and returns true.
+  bool drop_empty_child() {
+    this->push(Pte::child_paddr(this->entry()));
+    const bool empty = this->node().meta().nr_children == 0;
+    this->pop();  // detaches the child if it is empty
+    return empty;
+  }
+
   // Goes down to level `target` at va_, creating missing nodes. Errors: AlreadyMapped (a
   // leaf above `target` covers va_), OutOfMemory.
   std::expected<void, PtError> descend_creating(PagingLevel target) {
@@ -462,6 +486,7 @@ class CursorMut : public Cursor<C> {
         continue;
       }
       if (m.va >= va_ && slot_last <= op_last) return m;
+      if (m.kind == MappingKind::Tracked) return std::unexpected(PtError::SplitsTrackedHuge);
       TRY_VOID(split_current_leaf());
     }
   }

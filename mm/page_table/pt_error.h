@@ -1,6 +1,7 @@
 // PtError: why a page-table operation was refused. Nothing is changed when one is returned,
 // except OutOfMemory in the middle of a multi-page map_phys (the pages mapped so far stay;
-// take_next/unmap removes them).
+// take_next/unmap removes them) and SplitsTrackedHuge met by unmap after earlier leaves of
+// its range were unmapped.
 #pragma once
 
 #include <cstdint>
@@ -15,8 +16,10 @@ enum class PtError : std::uint8_t {
   OutOfRange,     // outside the config's (or the cursor's) virtual range, or wraps past 2^64
   AlreadyMapped,  // mapping over an existing mapping
   WrongKind,      // tracked frame in an untracked-only table, or the reverse
-  NotAFrame,      // map() of a frame that cannot be mapped (a page-table page)
   OutOfMemory,    // no frame for a page-table node
+  SplitsTrackedHuge,  // the range cuts a tracked 2 MiB / 1 GiB frame's mapping: a mapping
+                      // holds the whole frame; unmap it whole (and split the frame) instead
+  LevelUnsupported,   // a huge frame's level has no leaf entries here (1 GiB pages absent)
 };
 
 constexpr const char* pt_error_name(PtError e) {
@@ -26,8 +29,9 @@ constexpr const char* pt_error_name(PtError e) {
     case PtError::OutOfRange: return "OutOfRange";
     case PtError::AlreadyMapped: return "AlreadyMapped";
     case PtError::WrongKind: return "WrongKind";
-    case PtError::NotAFrame: return "NotAFrame";
     case PtError::OutOfMemory: return "OutOfMemory";
+    case PtError::SplitsTrackedHuge: return "SplitsTrackedHuge";
+    case PtError::LevelUnsupported: return "LevelUnsupported";
   }
   return "PtError(?)";
 }

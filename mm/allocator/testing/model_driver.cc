@@ -250,10 +250,15 @@ std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
         }
         return {};
       }
-      // Not ours: free (Unused) or a boot/reserved frame (InUse as another type).
+      // Not ours: free (the allocator's: head or tail of a free block, cached or listed)
+      // or a boot/reserved frame (InUse as another type). Neither may be claimed.
       if (frame) return describe("from_in_use succeeded on a frame the model does not hold", pa);
-      if (frame.error() != GetFrameError::Unused && frame.error() != GetFrameError::InUse)
+      if (frame.error() != GetFrameError::Free && frame.error() != GetFrameError::InUse)
         return describe("from_in_use on a free/reserved frame: unexpected error", pa);
+      auto claim = Frame<ModelMeta>::from_unused(pa, ModelMeta{pa});
+      if (claim) return describe("from_unused claimed a frame the allocator or boot holds", pa);
+      if (claim.error() != frame.error())
+        return describe("from_unused and from_in_use disagree on a frame's owner", pa);
       return {};
     }
     case 12: {  // into_raw / from_raw round trip

@@ -13,7 +13,7 @@ MetaSlot& slot_of(Paddr pa) { return *frame_to_meta(pa); }
 void SimFrames::mark_reserved(Paddr pa) {
   MetaSlot& slot = slot_of(pa);
   write_meta(slot, ReservedMeta{});
-  slot.in_list.store(0);
+  slot.block.store(0);
   slot.ref_count.store(1);
 }
 
