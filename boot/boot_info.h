@@ -66,8 +66,9 @@ struct BootInfo {
   // or not they are the ones kept in memory_map.
   std::size_t e820_count = 0;
   bool memory_map_truncated = false;  // more entries than MAX_MEMORY_REGIONS
-  // An EFI descriptor's num_pages * 4096 (or its end) overflowed 64 bits; that entry's
-  // length was clamped so it ends at the top of the address space.
+  // An EFI descriptor's num_pages * 4096 overflowed 64 bits; that entry's length is
+  // saturated and marked (FirmwareRegion::length_saturated). Entries whose end wraps are
+  // kept as given: the sanitizer drops or clamps both kinds with a warning.
   bool memory_map_clamped = false;
 
   std::array<char, MAX_CMDLINE> cmdline{};  // NUL-terminated

@@ -254,16 +254,18 @@ void Multiboot2Walker::copy_efi(const TableView& view) {
     }
     const auto descriptor =
         *read_at<mb2::EfiMemoryDescriptor>(block_, view.offset + i * view.entry_size);
-    const std::uint64_t base = descriptor.physical_start;
-    std::uint64_t length = descriptor.number_of_pages * mb2::EFI_PAGE_SIZE;
-    // A garbled page count must not wrap into a small (plausible) length, nor may the
-    // region wrap past the top of the address space: clamp it there and say so.
-    if (descriptor.number_of_pages > max / mb2::EFI_PAGE_SIZE || length > max - base) {
-      length = max - base;
+    FirmwareRegion region{descriptor.physical_start, 0, descriptor.type, FirmwareMapKind::Efi};
+    // A garbled page count must not wrap into a small (plausible) length: saturate it and
+    // mark it, so the sanitizer applies the one policy for entries running past 2^64 (and
+    // warns). An end that merely wraps is passed through as given, like an e820 entry's.
+    if (descriptor.number_of_pages > max / mb2::EFI_PAGE_SIZE) {
+      region.length = max;
+      region.length_saturated = true;
       out_.memory_map_clamped = true;
+    } else {
+      region.length = descriptor.number_of_pages * mb2::EFI_PAGE_SIZE;
     }
-    out_.memory_map[out_.memory_map_count++] =
-        FirmwareRegion{base, length, descriptor.type, FirmwareMapKind::Efi};
+    out_.memory_map[out_.memory_map_count++] = region;
   }
 }
 

@@ -4,9 +4,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "boot/boot_info.h"
 #include "boot/fuzz/boot_blobs.h"
+#include "mm/memmap/memory_map.h"
+#include "mm/memmap/sanitize.h"
+#include "mm/support/string_sink.h"
 
 namespace boot {
 namespace {
@@ -226,7 +230,7 @@ TEST(Multiboot2, MmapWithLargerStride) {
   EXPECT_EQ(parsed.info->memory_map[1].type, 3u);
 }
 
-TEST(Multiboot2, EfiPageCountOverflowIsClamped) {
+TEST(Multiboot2, EfiPageCountOverflowIsSaturatedAndMarked) {
   const auto blob = Multiboot2Builder()
                         .efi_mmap({{7, 0x100000, 0x100, 0xf},
                                    {7, 0x200000, 0x0010'0000'0000'0000ull, 0xf},  // * 4096 wraps
@@ -238,10 +242,62 @@ TEST(Multiboot2, EfiPageCountOverflowIsClamped) {
   EXPECT_TRUE(parsed.info->memory_map_clamped);
   ASSERT_EQ(parsed.info->memory_map_count, 3u);
   EXPECT_EQ(parsed.info->memory_map[0].length, 0x100000u);
-  EXPECT_EQ(parsed.info->memory_map[1].length, ~0ull - 0x200000);
-  EXPECT_EQ(parsed.info->memory_map[2].length, ~0ull - 0xffff'ffff'ffff'0000ull);
+  EXPECT_FALSE(parsed.info->memory_map[0].length_saturated);
+  // The byte count does not fit 64 bits: it cannot be passed as given, so it is marked.
+  EXPECT_EQ(parsed.info->memory_map[1].length, ~0ull);
+  EXPECT_TRUE(parsed.info->memory_map[1].length_saturated);
+  // Only the end wraps: passed as given, like an e820 entry; the sanitizer owns the policy.
+  EXPECT_EQ(parsed.info->memory_map[2].length, 0x100000u);
+  EXPECT_FALSE(parsed.info->memory_map[2].length_saturated);
   EXPECT_EQ(parsed.info->path, BootPath::Multiboot2Uefi);
   EXPECT_EQ(parsed.info->e820_count, 0u);
+}
+
+// The one policy for broken entries, end to end: whatever the tag, an entry running past
+// 2^64 is dropped (usable) or kept to the physical limit (other types) with a warning
+// naming it, and boot goes on with the rest of the map.
+std::vector<std::string> sanitize_warnings(const BootInfo& info) {
+  auto map = std::make_unique<mm::MemoryMap>();
+  mm::MapWarnings warnings;
+  const auto result = mm::sanitize_memory_map(info.regions(), {}, *map, warnings);
+  EXPECT_TRUE(result.has_value()) << mm::testing::to_text(result.error());
+  std::vector<std::string> out;
+  for (const mm::MapWarning& w : warnings.list()) out.push_back(mm::testing::to_text(w));
+  return out;
+}
+
+TEST(Multiboot2BrokenEntries, WrappingE820EntryIsWarnedAboutNotFatal) {
+  const auto blob = Multiboot2Builder()
+                        .mmap({{0x0, 0x9f000, 1},
+                               {0x100000, 0x1ff00000, 1},
+                               {0xffff'ffff'ffff'0000ull, 0x20000, 2}})
+                        .end()
+                        .finish();
+  const auto parsed = parse(blob);
+  ASSERT_TRUE(parsed.result.has_value());
+  EXPECT_FALSE(parsed.info->memory_map_clamped);
+  EXPECT_EQ(parsed.info->memory_map[2].length, 0x20000u);  // as the loader gave it
+  EXPECT_EQ(sanitize_warnings(*parsed.info),
+            std::vector<std::string>{"entry 2 reserved [0xffffffffffff0000, 2^64 + 0x10000): runs "
+                                     "past 2^64; starts above the physical address limit "
+                                     "0x400000000000, ignored"});
+}
+
+TEST(Multiboot2BrokenEntries, BothKindsOfBrokenEfiEntryAreWarnedAboutNotFatal) {
+  const auto blob = Multiboot2Builder()
+                        .efi_mmap({{7, 0x100000, 0x100, 0xf},
+                                   {7, 0x200000, 0x0010'0000'0000'0000ull, 0xf},
+                                   {0, 0xffff'ffff'ffff'0000ull, 0x100, 0xf}})
+                        .end()
+                        .finish();
+  const auto parsed = parse(blob);
+  ASSERT_TRUE(parsed.result.has_value());
+  EXPECT_EQ(sanitize_warnings(*parsed.info),
+            (std::vector<std::string>{
+                "entry 1 usable [0x200000, past 2^64): length does not fit 64 bits; usable RAM "
+                "with a broken length is not trusted, ignored",
+                "entry 2 reserved [0xffffffffffff0000, 2^64 + 0xf0000): runs past 2^64; starts "
+                "above the physical address limit 0x400000000000, ignored"}));
 }
 
 TEST(Multiboot2, UnknownTagsAreSkipped) {

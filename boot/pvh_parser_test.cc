@@ -3,10 +3,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "boot/boot_info.h"
 #include "boot/fuzz/boot_blobs.h"
 #include "boot/pvh_start_info.h"
+#include "mm/memmap/memory_map.h"
+#include "mm/memmap/sanitize.h"
+#include "mm/support/string_sink.h"
 
 namespace boot {
 namespace {
@@ -120,6 +124,35 @@ TEST(Pvh, TooManyMemmapEntriesReadsOnlyWhatFits) {
   EXPECT_EQ(parsed.info->memory_map_count, MAX_MEMORY_REGIONS);
   EXPECT_EQ(parsed.info->e820_count, MAX_MEMORY_REGIONS + 5);
   EXPECT_TRUE(parsed.info->memory_map_truncated);
+}
+
+// PVH hands keel e820 entries as given; one running past 2^64 is the sanitizer's to drop
+// or clamp, with a warning, and never stops the boot on its own.
+TEST(Pvh, WrappingMemmapEntryIsPassedOnAndWarnedAboutNotFatal) {
+  PvhImageBuilder builder;
+  builder.memmap.push_back({0x1'0000'0000ull, ~0ull - 0xffff, 1});          // usable, wraps
+  builder.memmap.push_back({0x40'0000'0000ull, ~0ull - 0x3f'ffff'0000ull, 2});  // reserved, wraps
+  const auto parsed = parse(builder);
+  ASSERT_TRUE(parsed.result.has_value());
+  const BootInfo& info = *parsed.info;
+  ASSERT_EQ(info.memory_map_count, 6u);
+  EXPECT_EQ(info.memory_map[4].length, ~0ull - 0xffff);
+  EXPECT_FALSE(info.memory_map[4].length_saturated);
+  auto map = std::make_unique<mm::MemoryMap>();
+  mm::MapWarnings warnings;
+  const auto result = mm::sanitize_memory_map(info.regions(), {.phys_addr_bits = 40}, *map, warnings);
+  ASSERT_TRUE(result.has_value()) << mm::testing::to_text(result.error());
+  EXPECT_EQ(map->usable_bytes(), 0x1ff00000u + 0x9f000u);  // the wrapping usable entry is gone
+  std::vector<std::string> text;
+  for (const mm::MapWarning& w : warnings.list()) {
+    if (w.kind == mm::MapWarningKind::RunsPast2To64) text.push_back(mm::testing::to_text(w));
+  }
+  EXPECT_EQ(text, (std::vector<std::string>{
+                      "entry 4 usable [0x100000000, 2^64 + 0xffff0000): runs past 2^64; usable RAM "
+                      "with a broken length is not trusted, ignored",
+                      "entry 5 reserved [0x4000000000, 2^64 + 0xffff): runs past 2^64; kept up to "
+                      "the physical address limit as [0x4000000000, 0x10000000000)"}));
+  EXPECT_EQ(map->type_at(0x80'0000'0000ull), mm::RegionType::Reserved);
 }
 
 // ---- Malformed start_info -----------------------------------------------------------------

@@ -40,9 +40,13 @@ void check_invariants(const BootInfo& info, std::uint64_t info_paddr, std::size_
     require(info.modules[i].start <= info.modules[i].end);
     require(nul_terminated(info.modules[i].name));
   }
+  // Entries are passed on as given (the sanitizer owns the policy for ones running past
+  // 2^64); only an EFI page count too large for a 64-bit byte length is saturated, and marked.
   for (const auto& region : info.regions()) {
-    if (region.kind == mm::FirmwareMapKind::Efi) {
-      require(region.length <= std::numeric_limits<std::uint64_t>::max() - region.base);
+    if (region.length_saturated) {
+      require(region.kind == mm::FirmwareMapKind::Efi);
+      require(region.length == std::numeric_limits<std::uint64_t>::max());
+      require(info.memory_map_clamped);
     }
   }
   require(info.info_paddr == info_paddr);

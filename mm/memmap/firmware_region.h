@@ -15,6 +15,10 @@ struct FirmwareRegion {
   std::uint64_t length;
   std::uint32_t type;  // firmware's number; interpreted according to kind
   FirmwareMapKind kind;
+  // The firmware's length did not fit 64 bits (an EFI page count times 4 KiB, or an end
+  // printed past 2^64), so `length` holds the largest value instead. The entry runs past
+  // 2^64 whatever its base, and the sanitizer treats it like one whose base + length wraps.
+  bool length_saturated = false;
 };
 
 }  // namespace mm

@@ -10,6 +10,24 @@ void print_range(fmt::Sink& sink, PhysRange range) {
   fmt::print(sink, "[{:#x}, {:#x})", range.start, range.end);
 }
 
+// The end of a range that passes 2^64 cannot be held in 64 bits: print it as 2^64 plus the
+// part past the top, or say that the firmware's length itself did not fit.
+void print_past_top(fmt::Sink& sink, const MapWarning& w) {
+  if (w.length_saturated) {
+    fmt::print(sink, "[{:#x}, past 2^64): length does not fit 64 bits", w.original.start);
+  } else {
+    fmt::print(sink, "[{:#x}, 2^64 + {:#x}): runs past 2^64", w.original.start, w.original.end);
+  }
+  if (w.type == RegionType::Usable) {
+    sink.write("; usable RAM with a broken length is not trusted, ignored");
+  } else if (w.adjusted.empty()) {
+    fmt::print(sink, "; starts above the physical address limit {:#x}, ignored", w.limit);
+  } else {
+    sink.write("; kept up to the physical address limit as ");
+    print_range(sink, w.adjusted);
+  }
+}
+
 }  // namespace
 
 const char* map_warning_kind_name(MapWarningKind kind) {
@@ -21,6 +39,7 @@ const char* map_warning_kind_name(MapWarningKind kind) {
     case MapWarningKind::UsableBelowPage: return "UsableBelowPage";
     case MapWarningKind::UnknownType: return "UnknownType";
     case MapWarningKind::Overlap: return "Overlap";
+    case MapWarningKind::RunsPast2To64: return "RunsPast2To64";
   }
   return "invalid";
 }
@@ -33,6 +52,10 @@ void format_value(fmt::Sink& sink, const fmt::Spec&, const MapWarning& w) {
     return;
   }
   fmt::print(sink, "entry {} {} ", w.entry_index, w.type);
+  if (w.kind == MapWarningKind::RunsPast2To64) {
+    print_past_top(sink, w);
+    return;
+  }
   print_range(sink, w.original);
   switch (w.kind) {
     case MapWarningKind::ZeroLength:
@@ -57,6 +80,7 @@ void format_value(fmt::Sink& sink, const fmt::Spec&, const MapWarning& w) {
                  w.firmware_kind == FirmwareMapKind::Efi ? "EFI" : "e820", w.firmware_type);
       break;
     case MapWarningKind::Overlap:
+    case MapWarningKind::RunsPast2To64:
       break;
   }
 }

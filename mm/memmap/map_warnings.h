@@ -26,6 +26,8 @@ enum class MapWarningKind : std::uint8_t {
   UsableBelowPage,     // a usable entry holding no whole 4 KiB frame (ignored)
   UnknownType,         // a type number keel does not know (treated as reserved)
   Overlap,             // entries overlap; the more restrictive type was kept
+  RunsPast2To64,       // base + length passes 2^64: usable dropped, other types kept to the
+                       // physical address limit (or dropped when they start above it)
 };
 const char* map_warning_kind_name(MapWarningKind kind);
 
@@ -34,12 +36,14 @@ inline constexpr std::uint32_t kNoEntry = ~std::uint32_t{0};
 struct MapWarning {
   MapWarningKind kind;
   std::uint32_t entry_index = kNoEntry;  // the firmware entry, or kNoEntry (Overlap)
-  PhysRange original;                    // the entry's range as given (Overlap: the range)
+  PhysRange original;                    // the entry's range as given (Overlap: the range;
+                                         // RunsPast2To64: end is base + length mod 2^64)
   PhysRange adjusted;                    // what keel kept (empty: dropped)
   RegionType type = RegionType::Reserved;  // the entry's type (Overlap: the winner)
   std::uint32_t firmware_type = 0;
   FirmwareMapKind firmware_kind = FirmwareMapKind::E820;
-  Paddr limit = 0;  // AbovePhysLimit / TrimmedToPhysLimit
+  Paddr limit = 0;  // AbovePhysLimit / TrimmedToPhysLimit / RunsPast2To64
+  bool length_saturated = false;  // RunsPast2To64: the firmware's length did not fit 64 bits
 };
 
 // One line of text, no newline: "entry 3 usable [0x0, 0x9fc00): not page aligned, trimmed

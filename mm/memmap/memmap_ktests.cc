@@ -13,6 +13,7 @@
 #include "mm/memmap/firmware_types.h"
 #include "mm/memmap/memory_map.h"
 #include "mm/memmap/reservation.h"
+#include "mm/memmap/sanitize.h"
 #include "mm/meta/meta_region.h"
 #include "mm/types.h"
 
@@ -30,9 +31,21 @@ bool firmware_type_is_usable(const mm::FirmwareRegion& r) {
   return r.type == 1 || r.type == 2 || r.type == 3 || r.type == 4 || r.type == 7;
 }
 
+// An entry whose end lies past 2^64 has a broken length: keel keeps no usable RAM from it
+// and reserves from its base up (sanitize.h).
+bool runs_past_2_to_64(const mm::FirmwareRegion& r) {
+  // For base > 0, 2^64 - base is ~base + 1; from base 0 no 64-bit length gets past 2^64.
+  return r.length_saturated || (r.base != 0 && r.length > ~r.base + 1);
+}
+
 // [base, base + length) clipped to MAX_PADDR (the sanitizer clips there too; on QEMU the
-// CPU's own limit is higher than any RAM it gives the guest). end saturates at 2^64 - 1.
+// CPU's own limit is higher than any RAM it gives the guest); empty for a usable entry
+// running past 2^64, and up to MAX_PADDR for any other.
 mm::PhysRange raw_range(const mm::FirmwareRegion& r) {
+  if (runs_past_2_to_64(r)) {
+    if (firmware_type_is_usable(r)) return {};
+    return {std::min(r.base, mm::MAX_PADDR), mm::MAX_PADDR};
+  }
   const std::uint64_t end =
       r.length > ~std::uint64_t{0} - r.base ? ~std::uint64_t{0} : r.base + r.length;
   return {std::min(r.base, mm::MAX_PADDR), std::min(end, mm::MAX_PADDR)};
@@ -84,6 +97,31 @@ std::uint64_t usable_bytes_from_firmware(std::span<const mm::FirmwareRegion> ent
     if (in_usable && !in_other) total += piece.size();
   }
   return total;
+}
+
+// The boot path's one policy for broken entries, run in the kernel build: entries running
+// past 2^64 (wrapping e820, an EFI end past the top, a page count too big for 64 bits) are
+// warned about and dropped or clamped, and the map built from the rest is keel's.
+KTEST(entries_running_past_2_to_64_are_warned_about_not_fatal) {
+  static constinit mm::MemoryMap map;
+  mm::MapWarnings warnings;
+  const mm::FirmwareRegion entries[] = {
+      {0x100000, 0x1ff00000, 1, mm::FirmwareMapKind::E820},
+      {0x40000000, ~std::uint64_t{0} - 0x1000, 1, mm::FirmwareMapKind::E820},  // usable, wraps
+      {0xfffffffffff00000, 0x200000, 2, mm::FirmwareMapKind::E820},            // above the top
+      {0x20000000, 0x1000, 7, mm::FirmwareMapKind::Efi},
+      {0x30000000, ~std::uint64_t{0}, 0, mm::FirmwareMapKind::Efi, true},  // page count overflow
+  };
+  const auto result = mm::sanitize_memory_map(entries, {.phys_addr_bits = 36}, map, warnings);
+  KASSERT_TRUE(result.has_value());
+  std::size_t past_top = 0;
+  for (const mm::MapWarning& w : warnings.list()) {
+    if (w.kind == mm::MapWarningKind::RunsPast2To64) ++past_top;
+  }
+  KEXPECT_EQ(past_top, 3u);
+  KEXPECT_EQ(map.usable_bytes(), 0x1ff00000u + 0x1000u);
+  KEXPECT_TRUE(map.type_at(0x40000000) == mm::RegionType::Reserved);  // the saturated one, kept
+  KEXPECT_TRUE(map.type_at(0xfffffffff) == mm::RegionType::Reserved);  // up to the 36-bit limit
 }
 
 // Whether [range) lies inside the union of the reservations labeled `usage`.

@@ -25,9 +25,7 @@ class MapSanitizer {
                    entries[MAX_FIRMWARE_REGIONS]});
     }
     for (std::size_t i = 0; i < entries.size(); ++i) {
-      if (auto added = add_entry(static_cast<std::uint32_t>(i), entries[i]); !added) {
-        return fail(added.error());
-      }
+      add_entry(static_cast<std::uint32_t>(i), entries[i]);
     }
     // Heapsort: O(n log n) with no recursion and, unlike std::sort, fully inline — libc++
     // keeps std::sort's integer instantiations in its shared library, absent in the kernel.
@@ -63,25 +61,27 @@ class MapSanitizer {
                              .limit = limit_});
   }
 
-  std::expected<void, MemoryMapError> add_entry(std::uint32_t index, const FirmwareRegion& entry) {
+  // Never fails: a broken entry is dropped or clamped with a warning.
+  void add_entry(std::uint32_t index, const FirmwareRegion& entry) {
     const FirmwareTypeInfo info = classify_firmware_type(entry.kind, entry.type);
     const RegionType type = info.type;
     std::uint64_t end = 0;
     const bool overflowed = __builtin_add_overflow(entry.base, entry.length, &end);
-    if (overflowed && end != 0) {
-      return std::unexpected(MemoryMapError{MemoryMapErrorCode::EntryWraps, index, entry});
-    }
     // Ends exactly at 2^64: saturate to the largest address (it is clipped below anyway).
     const PhysRange original{entry.base, overflowed ? ~std::uint64_t{0} : end};
 
     if (!info.known) warn(MapWarningKind::UnknownType, index, entry, type, original, original);
+    if (entry.length_saturated || (overflowed && end != 0)) {
+      add_past_top(index, entry, type, {entry.base, end});
+      return;
+    }
     if (entry.length == 0) {
       warn(MapWarningKind::ZeroLength, index, entry, type, original, {});
-      return {};
+      return;
     }
     if (original.start >= limit_) {
       warn(MapWarningKind::AbovePhysLimit, index, entry, type, original, {});
-      return {};
+      return;
     }
     PhysRange clipped = original;
     if (clipped.end > limit_) {
@@ -94,7 +94,7 @@ class MapSanitizer {
       rounded = {align_up(clipped.start, PAGE_SIZE), align_down(clipped.end, PAGE_SIZE)};
       if (rounded.empty()) {
         warn(MapWarningKind::UsableBelowPage, index, entry, type, clipped, {});
-        return {};
+        return;
       }
       if (rounded != clipped) {
         warn(MapWarningKind::UsableNotAligned, index, entry, type, clipped, rounded);
@@ -102,10 +102,33 @@ class MapSanitizer {
     } else {
       rounded = {align_down(clipped.start, PAGE_SIZE), align_up(clipped.end, PAGE_SIZE)};
     }
+    add_event_pair(rounded, type);
+  }
+
+  void add_event_pair(PhysRange rounded, RegionType type) {
     const std::uint64_t type_bits = static_cast<std::uint64_t>(type) << kTypeShift;
     events()[event_count_++] = rounded.start | type_bits;
     events()[event_count_++] = rounded.end | type_bits | kEndBit;
-    return {};
+  }
+
+  // An entry running past 2^64: its length is garbage, so only the reading that cannot
+  // hurt is kept (sanitize.h, step 3). `wrapped` holds the end modulo 2^64, for the warning.
+  void add_past_top(std::uint32_t index, const FirmwareRegion& entry, RegionType type,
+                    PhysRange wrapped) {
+    PhysRange kept{};
+    if (type != RegionType::Usable && entry.base < limit_) {
+      kept = {align_down(entry.base, PAGE_SIZE), limit_};  // limit_ is page aligned
+      add_event_pair(kept, type);
+    }
+    warnings_.add(MapWarning{.kind = MapWarningKind::RunsPast2To64,
+                             .entry_index = index,
+                             .original = wrapped,
+                             .adjusted = kept.empty() ? PhysRange{} : PhysRange{entry.base, limit_},
+                             .type = type,
+                             .firmware_type = entry.type,
+                             .firmware_kind = entry.kind,
+                             .limit = limit_,
+                             .length_saturated = entry.length_saturated});
   }
 
   static Paddr address_of(std::uint64_t event) { return align_down(event, PAGE_SIZE); }
@@ -175,7 +198,6 @@ Paddr physical_limit(const SanitizeOptions& options) {
 const char* memory_map_error_name(MemoryMapErrorCode code) {
   switch (code) {
     case MemoryMapErrorCode::TooManyEntries: return "TooManyEntries";
-    case MemoryMapErrorCode::EntryWraps: return "EntryWraps";
     case MemoryMapErrorCode::NoUsableMemory: return "NoUsableMemory";
     case MemoryMapErrorCode::MapFull: return "MapFull";
   }
@@ -187,10 +209,6 @@ void format_value(fmt::Sink& sink, const fmt::Spec&, const MemoryMapError& error
   switch (error.code) {
     case MemoryMapErrorCode::TooManyEntries:
       fmt::print(sink, "more than {} firmware entries", MAX_FIRMWARE_REGIONS);
-      break;
-    case MemoryMapErrorCode::EntryWraps:
-      fmt::print(sink, "entry {} (base {:#x}, length {:#x}) wraps past 2^64", error.entry_index,
-                 error.entry.base, error.entry.length);
       break;
     case MemoryMapErrorCode::NoUsableMemory:
       sink.write("no usable memory left after sanitizing");

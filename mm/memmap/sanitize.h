@@ -4,14 +4,20 @@
 // byte-granular entries (SeaBIOS ends low RAM at 0x9fbff), and may describe addresses the
 // CPU cannot reach. The sanitizer, in order, per entry:
 //   1. classifies the type number (firmware_types.h; unknown numbers → Reserved + warning);
-//   2. drops zero-length entries (warning); an entry with base + length > 2^64 is an error
-//      (an entry ending exactly at 2^64 is fine: its last byte is representable);
-//   3. clips to the physical limit: min(2^phys_addr_bits, MAX_PADDR) (warning);
-//   4. rounds: usable ranges shrink inward to 4 KiB boundaries (warning when that changes
+//   2. drops zero-length entries (warning);
+//   3. an entry that runs past 2^64 (base + length > 2^64, or a length the loader could not
+//      fit in 64 bits — FirmwareRegion::length_saturated) has a broken length, whatever the
+//      source (e820 via multiboot2 or PVH, EFI): a usable one is dropped, since trusting it
+//      would hand out RAM that may not exist, and any other type is kept from its base to
+//      the physical limit, since reserving too much is harmless (one warning either way;
+//      an entry ending exactly at 2^64 is fine: its last byte is representable);
+//   4. clips to the physical limit: min(2^phys_addr_bits, MAX_PADDR) (warning);
+//   5. rounds: usable ranges shrink inward to 4 KiB boundaries (warning when that changes
 //      them), every other type grows outward — a partly reserved frame is reserved;
 // then sweeps all entries in address order: where several cover a range the most
 // restrictive type wins (region_type.h documents the order; warning), and adjacent ranges
-// of equal type merge. A map with no usable frame left is an error.
+// of equal type merge. No single broken entry is fatal: only a map with no usable frame
+// left (or more entries than keel holds) is an error.
 //
 // No heap; O(n log n) for n entries; scratch lives inside MemoryMap.
 #pragma once
@@ -44,7 +50,6 @@ Paddr physical_limit(const SanitizeOptions& options);
 
 enum class MemoryMapErrorCode : std::uint8_t {
   TooManyEntries,  // more than MAX_FIRMWARE_REGIONS entries (entry_index = the first extra)
-  EntryWraps,      // base + length exceeds 2^64 (entry_index = that entry)
   NoUsableMemory,  // nothing usable left after sanitizing (entry_index = kNoEntry)
   MapFull,         // more than MAX_MAP_REGIONS output ranges (cannot happen for valid input)
 };
@@ -58,7 +63,7 @@ struct MemoryMapError {
     return a.code == b.code && a.entry_index == b.entry_index;
   }
 };
-// "EntryWraps: entry 3 (base 0x..., length 0x...) wraps past 2^64"
+// "NoUsableMemory: no usable memory left after sanitizing"
 void format_value(fmt::Sink& sink, const fmt::Spec& spec, const MemoryMapError& error);
 
 // Writes the sanitized map to `out` (cleared first; left empty on error) and appends

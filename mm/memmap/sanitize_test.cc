@@ -269,13 +269,58 @@ TEST(SanitizeQuirks, PartialPageOverlapGoesToTheRestrictiveType) {
   EXPECT_REGIONS(s.regions, {{{MiB, MiB + 0x10000}, U}, {{MiB + 0x10000, MiB + 0x11000}, A}});
 }
 
-TEST(SanitizeQuirks, WrappingEntryIsAnErrorNamingIt) {
+// One policy for entries running past 2^64, whatever the source: never fatal on its own.
+TEST(SanitizeBrokenEntries, WrappingReservedAboveTheLimitIsDroppedWithAWarning) {
   const auto s = sanitize({{0x0, MiB, 1, E820}, {MiB, MiB, 1, E820}, {0xfffffffffffff000, 0x2000, 2, E820}});
+  ASSERT_TRUE(s.result.has_value()) << to_text(s.result.error());
+  EXPECT_REGIONS(s.regions, {{{0, 2 * MiB}, U}});
+  EXPECT_EQ(s.warnings, std::vector<std::string>{
+                            "entry 2 reserved [0xfffffffffffff000, 2^64 + 0x1000): runs past 2^64; "
+                            "starts above the physical address limit 0x400000000000, ignored"});
+}
+
+TEST(SanitizeBrokenEntries, WrappingUsableIsDroppedNotTrusted) {
+  // Read as [16 MiB, limit) it would claim 64 TiB of RAM that is not there.
+  const auto s = sanitize({{0x0, MiB, 1, E820}, {16 * MiB, ~0ull - MiB, 1, E820}});
+  ASSERT_TRUE(s.result.has_value()) << to_text(s.result.error());
+  EXPECT_REGIONS(s.regions, {{{0, MiB}, U}});
+  EXPECT_EQ(s.warnings, std::vector<std::string>{
+                            "entry 1 usable [0x1000000, 2^64 + 0xefffff): runs past 2^64; usable RAM "
+                            "with a broken length is not trusted, ignored"});
+}
+
+TEST(SanitizeBrokenEntries, WrappingReservedBelowTheLimitIsKeptToTheLimit) {
+  // Reserving too much is harmless; the usable RAM it covers loses to it, as in any overlap.
+  const auto s = sanitize({{0x0, 8 * GiB, 1, E820}, {4 * GiB + 0x800, ~0ull - 4 * GiB, 4, E820}}, 36);
+  ASSERT_TRUE(s.result.has_value()) << to_text(s.result.error());
+  EXPECT_REGIONS(s.regions, {{{0, 4 * GiB}, U}, {{4 * GiB, 64 * GiB}, N}});
+  ASSERT_EQ(s.warnings.size(), 2u);
+  EXPECT_EQ(s.warnings[0],
+            "entry 1 nvs [0x100000800, 2^64 + 0x7ff): runs past 2^64; kept up to the "
+            "physical address limit as [0x100000800, 0x1000000000)");
+  EXPECT_EQ(s.warnings[1], "overlapping entries over [0x100000000, 0x200000000): kept the most restrictive type, nvs");
+}
+
+TEST(SanitizeBrokenEntries, SaturatedLengthIsTreatedAsRunningPast2To64EvenFromZero) {
+  // An EFI page count whose byte length does not fit 64 bits: base 0 + the largest length
+  // does not wrap, but the firmware's end lies past 2^64 all the same.
+  FirmwareRegion broken{0x0, ~0ull, 7, EFI};
+  broken.length_saturated = true;
+  const auto s = sanitize({broken, {MiB, MiB, 7, EFI}, {2 * MiB, ~0ull, 0, EFI, true}});
+  ASSERT_TRUE(s.result.has_value()) << to_text(s.result.error());
+  EXPECT_REGIONS(s.regions, {{{MiB, 2 * MiB}, U}, {{2 * MiB, 1ull << 46}, R}});
+  EXPECT_EQ(s.warnings,
+            (std::vector<std::string>{
+                "entry 0 usable [0x0, past 2^64): length does not fit 64 bits; usable RAM with a "
+                "broken length is not trusted, ignored",
+                "entry 2 reserved [0x200000, past 2^64): length does not fit 64 bits; kept up to "
+                "the physical address limit as [0x200000, 0x400000000000)"}));
+}
+
+TEST(SanitizeBrokenEntries, OnlyWhenNothingUsableRemainsIsItFatal) {
+  const auto s = sanitize({{0x1000, ~0ull, 1, E820}, {0x2000, ~0ull - 0x1000, 1, EFI}});
   ASSERT_FALSE(s.result.has_value());
-  EXPECT_EQ(s.result.error().code, MemoryMapErrorCode::EntryWraps);
-  EXPECT_EQ(s.result.error().entry_index, 2u);
-  EXPECT_EQ(to_text(s.result.error()),
-            "EntryWraps: entry 2 (base 0xfffffffffffff000, length 0x2000) wraps past 2^64");
+  EXPECT_EQ(s.result.error().code, MemoryMapErrorCode::NoUsableMemory);
   EXPECT_TRUE(s.regions.empty());
 }
 

@@ -24,22 +24,41 @@ void print_json(std::ostream& out, const mm::MemoryMap& map, const mm::MetaPlan&
       << "}}\n";
 }
 
+// Each warning on its own line, naming the source line of its entry when there is one.
+void print_warnings(fmt::Sink& sink, const ParsedMap& parsed, const mm::MapWarnings& warnings,
+                    const char* prefix) {
+  for (const mm::MapWarning& warning : warnings.list()) {
+    sink.write(prefix);
+    if (warning.entry_index < parsed.entry_lines.size()) {
+      fmt::print(sink, "line {}: ", parsed.entry_lines[warning.entry_index]);
+    }
+    fmt::print(sink, "{}\n", warning);
+  }
+  if (warnings.dropped() != 0) fmt::print(sink, "{}{} more warnings not shown\n", prefix, warnings.dropped());
+}
+
 void print_text(std::ostream& out, const ParsedMap& parsed, const mm::MapWarnings& warnings,
                 const mm::MemoryMap& map, const mm::MetaPlan& plan) {
   mm::testing::StringSink sink;
   std::size_t efi = 0;
   for (const auto& e : parsed.entries) efi += e.kind == mm::FirmwareMapKind::Efi ? 1 : 0;
-  fmt::print(sink, "firmware map: {} entries ({})\n", parsed.entries.size(),
+  fmt::print(sink, "firmware map: {} entries ({}", parsed.entries.size(),
              efi == 0 ? "e820" : (efi == parsed.entries.size() ? "EFI" : "e820 and EFI"));
+  if (!parsed.source.empty()) fmt::print(sink, ", from {}", parsed.source);
+  sink.write(")\n");
   if (parsed.ignored_efi_entries != 0) {
     fmt::print(sink, "  ({} efi: lines ignored: the e820 map is the one the OS used)\n",
                parsed.ignored_efi_entries);
+  }
+  for (const IgnoredTable& table : parsed.ignored_tables) {
+    fmt::print(sink, "  ({} {}: lines ignored: a later table, not the firmware's)\n", table.entries,
+               table.source);
   }
   if (warnings.empty()) {
     sink.write("warnings: none\n");
   } else {
     fmt::print(sink, "warnings: {}\n", warnings.size() + warnings.dropped());
-    warnings.print(sink, "  ");
+    print_warnings(sink, parsed, warnings, "  ");
   }
   sink.write("sanitized map:\n");
   mm::print_memory_map(sink, map);
@@ -64,7 +83,10 @@ int report_map(const ParsedMap& parsed, const ReportOptions& options, std::ostre
   mm::MapWarnings warnings;
   const auto result = mm::sanitize_memory_map(parsed.entries, {options.phys_addr_bits}, *map, warnings);
   if (!result) {
-    err << "memmap: " << options.source_name << ": ";
+    // The warnings say what was dropped on the way to an empty map.
+    mm::testing::StringSink sink;
+    print_warnings(sink, parsed, warnings, "memmap: warning: ");
+    err << sink.str() << "memmap: " << options.source_name << ": ";
     const std::uint32_t index = result.error().entry_index;
     if (index != mm::kNoEntry && index < parsed.entry_lines.size()) {
       err << "line " << parsed.entry_lines[index] << ": ";
@@ -79,7 +101,7 @@ int report_map(const ParsedMap& parsed, const ReportOptions& options, std::ostre
   }
   if (options.json) {
     mm::testing::StringSink sink;
-    warnings.print(sink, "memmap: warning: ");
+    print_warnings(sink, parsed, warnings, "memmap: warning: ");
     err << sink.str();
     print_json(out, *map, *plan);
   } else {

@@ -21,7 +21,8 @@ using namespace keel::memmap_tool;
 
 constexpr const char* kUsage =
     "usage: memmap FILE [--json] [--phys-bits N]\n"
-    "  FILE         a dmesg log with BIOS-e820:/efi: mem lines, or a JSON map; - for stdin\n"
+    "  FILE         a dmesg log with an e820 table (BIOS-e820:, Xen:, ...) or efi: memNN: lines,\n"
+    "               or a JSON map; - for stdin\n"
     "  --json       print {\"regions\":[...],\"usable_bytes\":N,\"max_usable_end\":N,"
     "\"meta\":{...}}\n"
     "  --phys-bits  the CPU's physical address width (default: keel's maximum, 46)\n"
@@ -72,7 +73,9 @@ int main(int argc, char** argv) {
   options.source_name = path;
   const auto parsed = parse_map_text(text);
   if (!parsed) {
-    std::cerr << "memmap: " << path << ": " << describe(parsed.error()) << "\n";
+    for (const InputError& error : parsed.error()) {
+      std::cerr << "memmap: " << path << ": " << describe(error) << "\n";
+    }
     return kExitBadMap;
   }
   return report_map(*parsed, options, std::cout, std::cerr);

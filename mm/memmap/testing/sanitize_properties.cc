@@ -33,16 +33,25 @@ std::string hex(std::uint64_t v) {
   return out.str();
 }
 
+bool runs_past_top(const FirmwareRegion& e) {
+  return e.length_saturated ||
+         static_cast<unsigned __int128>(e.base) + e.length > (static_cast<unsigned __int128>(1) << 64);
+}
+
 // The brute-force model of one address: the type of the most restrictive entry covering
 // `pa` after clipping and page rounding, or nullopt.
 std::optional<RegionType> reference_type(const FuzzInput& input, Paddr limit, Paddr pa) {
   if (pa >= limit) return std::nullopt;
   std::optional<RegionType> best;
   for (const FirmwareRegion& e : input.entries) {
-    if (e.length == 0 || e.base >= limit) continue;
-    const Paddr end = std::min<unsigned __int128>(static_cast<unsigned __int128>(e.base) + e.length,
-                                                  limit);
     const RegionType type = classify_firmware_type(e.kind, e.type).type;
+    // Past 2^64 the length is garbage: usable is dropped, other types reach the limit.
+    // The saturation mark wins over whatever length came with it.
+    if (runs_past_top(e) && type == RegionType::Usable) continue;
+    if ((e.length == 0 && !runs_past_top(e)) || e.base >= limit) continue;
+    const Paddr end = runs_past_top(e) ? limit
+                                       : std::min<unsigned __int128>(
+                                             static_cast<unsigned __int128>(e.base) + e.length, limit);
     const bool covers = type == RegionType::Usable
                             ? pa >= align_up(e.base, PAGE_SIZE) && pa < align_down(end, PAGE_SIZE)
                             : pa >= align_down(e.base, PAGE_SIZE) && pa < align_up(end, PAGE_SIZE);
@@ -51,24 +60,12 @@ std::optional<RegionType> reference_type(const FuzzInput& input, Paddr limit, Pa
   return best;
 }
 
-bool wraps(const FirmwareRegion& e) {
-  return static_cast<unsigned __int128>(e.base) + e.length > (static_cast<unsigned __int128>(1) << 64);
-}
-
 std::optional<std::string> check_error(const FuzzInput& input, const MemoryMapError& error,
                                        Paddr limit, const std::set<Paddr>& samples) {
   const auto& entries = input.entries;
   switch (error.code) {
     case MemoryMapErrorCode::TooManyEntries:
       if (entries.size() <= MAX_FIRMWARE_REGIONS) return "TooManyEntries for a short map";
-      return std::nullopt;
-    case MemoryMapErrorCode::EntryWraps:
-      if (error.entry_index >= entries.size() || !wraps(entries[error.entry_index])) {
-        return "EntryWraps names an entry that does not wrap";
-      }
-      for (std::size_t i = 0; i < error.entry_index; ++i) {
-        if (wraps(entries[i])) return "EntryWraps does not name the first wrapping entry";
-      }
       return std::nullopt;
     case MemoryMapErrorCode::NoUsableMemory:
       for (Paddr pa : samples) {
@@ -81,6 +78,21 @@ std::optional<std::string> check_error(const FuzzInput& input, const MemoryMapEr
       return "MapFull cannot happen within MAX_FIRMWARE_REGIONS entries";
   }
   return "unknown error code";
+}
+
+// Every entry running past 2^64 is named by its own warning (while the list has room).
+std::optional<std::string> check_past_top_warnings(const FuzzInput& input, const MapWarnings& warnings) {
+  if (input.entries.size() > MAX_FIRMWARE_REGIONS || warnings.dropped() != 0) return std::nullopt;
+  for (std::size_t i = 0; i < input.entries.size(); ++i) {
+    const bool named = std::any_of(warnings.list().begin(), warnings.list().end(), [&](const MapWarning& w) {
+      return w.kind == MapWarningKind::RunsPast2To64 && w.entry_index == i;
+    });
+    if (named != runs_past_top(input.entries[i])) {
+      return "entry " + std::to_string(i) + (named ? " does not run past 2^64 but is warned about"
+                                                   : " runs past 2^64 without a warning");
+    }
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> check_map_shape(const MemoryMap& map, Paddr limit) {
@@ -161,6 +173,7 @@ FuzzInput decode_fuzz_input(const std::uint8_t* data, std::size_t size) {
         .length = load_le<std::uint64_t>(data + off + 8),
         .type = load_le<std::uint32_t>(data + off + 16),
         .kind = (reserved & 1) != 0 ? FirmwareMapKind::Efi : FirmwareMapKind::E820,
+        .length_saturated = (reserved & 2) != 0,
     });
   }
   return input;
@@ -178,7 +191,11 @@ std::optional<std::string> sanitizer_property_violation(const FuzzInput& input) 
     for (Paddr q : {p - 1, p, p + 1}) samples.insert(q);
   };
   for (const FirmwareRegion& e : input.entries) {
-    if (wraps(e)) continue;
+    if (runs_past_top(e)) {
+      add_sample(e.base);
+      add_sample(align_down(e.base, PAGE_SIZE));
+      continue;
+    }
     const Paddr end = e.base + e.length;
     for (Paddr p : {e.base, end, align_up(std::min(e.base, limit), PAGE_SIZE),
                     align_down(e.base, PAGE_SIZE), align_down(std::min(end, limit), PAGE_SIZE),
@@ -186,6 +203,7 @@ std::optional<std::string> sanitizer_property_violation(const FuzzInput& input) 
       add_sample(p);
     }
   }
+  if (auto named = check_past_top_warnings(input, warnings)) return named;
   if (!result) {
     if (!map->empty()) return "error but the map is not empty";
     return check_error(input, result.error(), limit, samples);

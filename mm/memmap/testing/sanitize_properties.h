@@ -19,8 +19,8 @@ struct FuzzInput {
 };
 
 // Byte 0 picks phys_addr_bits (value % 64); then 24-byte multiboot2 e820 entries (u64 base,
-// u64 length, u32 type, u32 reserved — whose low bit selects the EFI kind instead), little
-// endian, at most MAX_FIRMWARE_REGIONS + 1 of them; a trailing partial entry is ignored.
+// u64 length, u32 type, u32 reserved — whose bit 0 selects the EFI kind instead and bit 1
+// marks the length saturated), little endian, at most MAX_FIRMWARE_REGIONS + 1 of them; a trailing partial entry is ignored.
 FuzzInput decode_fuzz_input(const std::uint8_t* data, std::size_t size);
 
 // Runs the sanitizer (and, on success, the planner and the early allocator) and checks
@@ -28,8 +28,10 @@ FuzzInput decode_fuzz_input(const std::uint8_t* data, std::size_t size);
 // On success: regions sorted, disjoint, non-empty, page aligned, equal neighbors merged,
 // below the physical limit; at every input and output boundary (±1 byte) the type equals
 // a brute-force reference (usable shrinks inward, others grow outward, the most
-// restrictive covering entry wins, holes stay holes); the plan backs every usable frame;
-// early allocations lie in usable, unreserved frames. On error: the error is justified.
+// restrictive covering entry wins, holes stay holes; an entry running past 2^64 counts as
+// nothing when usable and as reaching the limit otherwise); the plan backs every usable
+// frame; early allocations lie in usable, unreserved frames. Each entry running past 2^64,
+// and no other, gets a RunsPast2To64 warning. On error: the error is justified.
 std::optional<std::string> sanitizer_property_violation(const FuzzInput& input);
 
 // The fuzzer entry's body: decodes, checks, aborts with the description on a violation.
