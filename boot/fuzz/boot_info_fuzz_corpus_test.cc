@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "boot/fuzz/fuzz_entry.h"
+#include "tests/fuzz/corpus_replay.h"
 
 namespace boot::testing {
 namespace {
@@ -75,6 +76,17 @@ TEST(BootInfoFuzzCorpus, SeedsParse) {
   for (const auto& seed : boot_info_seed_inputs()) {
     EXPECT_TRUE(run_boot_info_fuzz_input(seed).parsed) << "selector " << int(seed[0]);
   }
+}
+
+// Every input of tests/fuzz/corpus/boot_info_fuzzer/ through the fuzzer's own entry function
+// (its source is linked into this test), so the corpus `./kx test` fuzzes from is also
+// replayed under ASan/UBSan by a plain `bazel test`.
+TEST(BootInfoFuzzCorpus, CheckedInCorpus) {
+  const std::size_t replayed = keel::fuzz::replay_corpus("boot_info_fuzzer");
+  EXPECT_GE(replayed, 10u) << "too few inputs in "
+                           << keel::fuzz::corpus_dir("boot_info_fuzzer");
+  std::printf("replayed %zu inputs of %s\n", replayed,
+              keel::fuzz::corpus_dir("boot_info_fuzzer").c_str());
 }
 
 TEST(BootInfoFuzzCorpus, TwentyThousandMutations) {

@@ -2,10 +2,12 @@
 // so `bazel test` covers what the fuzzer explores without libFuzzer.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <random>
 #include <vector>
 
 #include "mm/allocator/testing/model_driver.h"
+#include "tests/fuzz/corpus_replay.h"
 
 namespace mm {
 namespace {
@@ -18,6 +20,17 @@ TEST(AllocatorFuzzCorpusTest, DeterministicCorpus) {
     testing::run_model_on_bytes(bytes);  // aborts with a message on any disagreement
   }
   testing::run_model_on_bytes({});
+}
+
+// Every input of tests/fuzz/corpus/allocator_fuzzer/ through the fuzzer's own entry function
+// (its source is linked into this test), so the corpus `./kx test` fuzzes from is also
+// replayed under ASan/UBSan by a plain `bazel test`.
+TEST(AllocatorFuzzCorpusTest, CheckedInCorpus) {
+  const std::size_t replayed = keel::fuzz::replay_corpus("allocator_fuzzer");
+  EXPECT_GE(replayed, 10u) << "too few inputs in "
+                           << keel::fuzz::corpus_dir("allocator_fuzzer");
+  std::printf("replayed %zu inputs of %s\n", replayed,
+              keel::fuzz::corpus_dir("allocator_fuzzer").c_str());
 }
 
 }  // namespace

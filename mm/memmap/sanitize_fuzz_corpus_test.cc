@@ -14,6 +14,7 @@
 #include "mm/memmap/sanitize.h"
 #include "mm/memmap/testing/sanitize_properties.h"
 #include "mm/support/string_sink.h"
+#include "tests/fuzz/corpus_replay.h"
 
 namespace mm::testing {
 namespace {
@@ -103,6 +104,17 @@ TEST(SanitizeFuzzCorpus, PropertiesHoldOnGeneratedInputs) {
   EXPECT_GT(past_top_warned, 100);
   std::printf("outcomes: ok %d, too many %d, no usable %d; past 2^64 warned in %d\n", outcomes[0],
               outcomes[1], outcomes[2], past_top_warned);
+}
+
+// Every input of tests/fuzz/corpus/memmap_sanitize_fuzzer/ through the fuzzer's own entry function
+// (its source is linked into this test), so the corpus `./kx test` fuzzes from is also
+// replayed under ASan/UBSan by a plain `bazel test`.
+TEST(SanitizeFuzzCorpus, CheckedInCorpus) {
+  const std::size_t replayed = keel::fuzz::replay_corpus("memmap_sanitize_fuzzer");
+  EXPECT_GE(replayed, 10u) << "too few inputs in "
+                           << keel::fuzz::corpus_dir("memmap_sanitize_fuzzer");
+  std::printf("replayed %zu inputs of %s\n", replayed,
+              keel::fuzz::corpus_dir("memmap_sanitize_fuzzer").c_str());
 }
 
 TEST(SanitizeFuzzCorpus, DecodesEntriesAndKind) {

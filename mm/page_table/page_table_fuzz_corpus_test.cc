@@ -2,10 +2,12 @@
 // both paging depths), so `bazel test` covers what the fuzzer explores without libFuzzer.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <random>
 #include <vector>
 
 #include "mm/page_table/testing/pt_model.h"
+#include "tests/fuzz/corpus_replay.h"
 
 namespace mm::pt {
 namespace {
@@ -20,6 +22,17 @@ TEST(PageTableFuzzCorpusTest, DeterministicCorpus) {
                                    {.levels = levels, .supports_1g_pages = (bytes[0] & 2) == 0});
   }
   testing::run_pt_model_on_bytes({}, {});
+}
+
+// Every input of tests/fuzz/corpus/page_table_fuzzer/ through the fuzzer's own entry function
+// (its source is linked into this test), so the corpus `./kx test` fuzzes from is also
+// replayed under ASan/UBSan by a plain `bazel test`.
+TEST(PageTableFuzzCorpusTest, CheckedInCorpus) {
+  const std::size_t replayed = keel::fuzz::replay_corpus("page_table_fuzzer");
+  EXPECT_GE(replayed, 10u) << "too few inputs in "
+                           << keel::fuzz::corpus_dir("page_table_fuzzer");
+  std::printf("replayed %zu inputs of %s\n", replayed,
+              keel::fuzz::corpus_dir("page_table_fuzzer").c_str());
 }
 
 }  // namespace

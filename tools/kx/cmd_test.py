@@ -1,21 +1,29 @@
-"""`kx test`: every test. Host unit tests (`bazel test //...`), then the in-kernel suite
-(`ktest`) on each enabled boot cell of tests/boot/matrix.py, then every in-kernel benchmark
-once (`kbench.smoke`). Ends with the one line `N passed, N failed[, N skipped]`; exits
-non-zero if anything failed."""
+"""`kx test`: every test. Host unit tests (`bazel test //...`), then every libFuzzer target
+for a short fixed time from the corpus in tests/fuzz/corpus/ (one result per target), then
+the in-kernel suite (`ktest`) on each enabled boot cell of tests/boot/matrix.py, then every
+in-kernel benchmark once (`kbench.smoke`). Ends with the one line `N passed, N failed[, N
+skipped]`; exits non-zero if anything failed."""
 
 import argparse
+import concurrent.futures
 import dataclasses
 import os
 import pathlib
 import time
+from collections.abc import Callable
 
 import bazel
 import bench_run
 import cells
+import cmd_fuzz
 import deps
-from common import KxError, status
+from common import ROOT, KxError, status
 
-HELP = "run host unit tests and the in-kernel tests on the boot matrix"
+HELP = "run host unit tests, the fuzzers briefly, and the in-kernel tests on the boot matrix"
+# Fuzzing time per libFuzzer target (two at a time on two cores); libFuzzer first replays
+# the target's whole corpus, which the slowest targets (page tables, allocator: a full
+# structure walk after every step) need several seconds for.
+FUZZ_SECONDS = 15
 
 
 @dataclasses.dataclass
@@ -41,13 +49,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     deps.ensure(deps.HOST_TEST + deps.KERNEL_BUILD + deps.ALL_FIRMWARE)
     host = host_phase()
+    fuzz = fuzz_phase()
     kernel, elf = kernel_phase()
     boot = boot_phase(elf)
-    return report([host, kernel, boot, bench_phase(elf)])
+    return report([host, fuzz, kernel, boot, bench_phase(elf)])
 
 
 def host_phase() -> Phase:
-    status("[1/4] host unit tests: bazel test //...")
+    status("[1/5] host unit tests: bazel test //...")
     phase = Phase("host")
     start = time.monotonic()
     targets, result = bazel.test_all()
@@ -72,8 +81,68 @@ def host_phase() -> Phase:
     return phase
 
 
+# ---- Fuzzing (issue 13): every libFuzzer target briefly, from the tree's corpus ----------
+
+def fuzz_phase(seconds: int = FUZZ_SECONDS) -> Phase:
+    """Builds the fuzzers as `./kx fuzz` does (coverage over the code under test) and runs
+    each for `seconds` from tests/fuzz/corpus/<target>/: one result per target."""
+    phase = Phase("fuzz")
+    status(f"[2/5] fuzzing: every libFuzzer target for {seconds} s from "
+           f"{cmd_fuzz.CORPUS_DIR.relative_to(ROOT)}/")
+    start = time.monotonic()
+    try:
+        labels = cmd_fuzz.fuzzer_labels()
+        path = cmd_fuzz.build(labels)
+    except KxError as e:
+        phase.failed = 1
+        phase.failures = [f"FAIL fuzz build: {line}" if i == 0 else f"       {line}"
+                          for i, line in enumerate(str(e).splitlines())]
+        phase.seconds = time.monotonic() - start
+        return phase
+    run_fuzzers(phase, labels, path, seconds=seconds, jobs=os.cpu_count() or 1)
+    phase.seconds = time.monotonic() - start
+    return phase
+
+
+def run_fuzzers(phase: Phase, labels: list[str], path: Callable[[str], pathlib.Path], *,
+                seconds: int, jobs: int, corpus_dir: pathlib.Path | None = None,
+                smoke_dir: pathlib.Path | None = None) -> None:
+    """Runs cmd_fuzz.smoke() on every target, `jobs` at a time; prints one line per target
+    (executions, coverage, corpus) and counts it as passed or failed in `phase`."""
+    smoke_dir = smoke_dir or cmd_fuzz.SMOKE_DIR
+    width = max((len(label) for label in labels), default=0)
+
+    def one(label: str) -> cmd_fuzz.FuzzResult:
+        return cmd_fuzz.smoke(label, path(label), seconds=seconds, corpus_dir=corpus_dir,
+                              smoke_dir=smoke_dir)
+
+    with concurrent.futures.ThreadPoolExecutor(max(1, min(jobs, len(labels)))) as pool:
+        for label, result in zip(labels, pool.map(one, labels)):
+            failures = cmd_fuzz.report(result, path(label))
+            if (not failures and result.edges is not None
+                    and result.edges < cmd_fuzz.MIN_EDGES):
+                failures = [f"FAIL {label}: only {result.edges} instrumented edges: the code "
+                            f"under test got no coverage instrumentation",
+                            f"       log: {result.log}"]
+            runs = f"{result.runs:,} runs" if result.runs is not None else "- runs"
+            if result.runs and result.seconds:
+                runs += f" ({result.runs / result.seconds:,.0f}/s)"
+            print(f"  {label:<{width}}  {result.seconds:5.1f} s  {runs}, "
+                  f"{result.coverage or 'no coverage'}, corpus {result.corpus} "
+                  f"(+{result.new_inputs} new)  {'FAILED' if failures else 'ok'}"
+                  f"{'' if result.verdict == 'ok' else ' (' + result.verdict + ')'}",
+                  flush=True)
+            if failures:
+                phase.failed += 1
+                phase.failures += failures
+            else:
+                phase.passed += 1
+    phase.note = (f"{len(labels)} targets x {seconds} s; crash inputs in "
+                  f"{smoke_dir}/<target>/artifacts")
+
+
 def kernel_phase() -> tuple[Phase, pathlib.Path | None]:
-    status(f"[2/4] kernel: bazel build --config=kernel {bazel.KERNEL_ELF}")
+    status(f"[3/5] kernel: bazel build --config=kernel {bazel.KERNEL_ELF}")
     phase = Phase("kernel")
     start = time.monotonic()
     try:
@@ -97,11 +166,11 @@ def boot_phase(elf: pathlib.Path | None) -> Phase:
     if disabled:
         phase.note += f", {disabled} disabled in tests/boot/matrix.py"
     if elf is None:
-        status("[3/4] boot tests: not run, the kernel did not build")
+        status("[4/5] boot tests: not run, the kernel did not build")
         phase.note = "not run: no kernel"
         return phase
     jobs = os.cpu_count() or 1
-    status(f"[3/4] boot tests: {len(enabled)} cells, up to {jobs} QEMU at once")
+    status(f"[4/5] boot tests: {len(enabled)} cells, up to {jobs} QEMU at once")
     width = max((len(c.name) for c in enabled), default=0)
 
     def show(result: cells.CellResult) -> None:
@@ -129,10 +198,10 @@ def bench_phase(elf: pathlib.Path | None) -> Phase:
     JSON report, or a kernel without kbench."""
     phase = Phase("bench")
     if elf is None:
-        status("[4/4] benchmarks: not run, the kernel did not build")
+        status("[5/5] benchmarks: not run, the kernel did not build")
         phase.note = "not run: no kernel"
         return phase
-    status("[4/4] benchmarks: kbench.smoke on pvh (microvm) under TCG")
+    status("[5/5] benchmarks: kbench.smoke on pvh (microvm) under TCG")
     result = bench_run.smoke(elf)
     phase.passed, phase.failed, phase.skipped = result.passed, result.failed, result.skipped
     phase.failures, phase.seconds = result.failures, result.seconds
