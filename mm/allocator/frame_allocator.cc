@@ -21,9 +21,10 @@ constinit BuddyAllocator g_buddy;
 
 // Hands a block the caller owns to this CPU's cache (small orders) or the buddy lists.
 void give_back_block(std::uint64_t head, unsigned order) {
-  if (order <= CACHED_MAX_ORDER) {
+  if (order <= CACHED_MAX_ORDER) [[likely]] {
     hal::InterruptGuard irq;
-    cpu_cache(hal::current_cpu()).push(order, head, g_buddy);
+    PerCpuCache& cache = cpu_cache(hal::current_cpu());
+    if (!cache.try_push(order, head)) [[unlikely]] cache.push(order, head, g_buddy);
     return;
   }
   g_buddy.free_blocks(order, std::span<const std::uint64_t>(&head, 1));
@@ -62,7 +63,7 @@ AllocError out_of_memory(std::uint64_t nframes, std::uint64_t align_frames) {
 // From the current CPU's cache (small orders) or the buddy lists. If that fails, the CPU's
 // cached blocks go back to the lists (to coalesce) and it tries once more. (Other CPUs'
 // caches are not raided.)
-std::optional<std::uint64_t> take_block(unsigned order) {
+std::optional<std::uint64_t> take_block_slow(unsigned order) {
   hal::InterruptGuard irq;
   PerCpuCache& cache = cpu_cache(hal::current_cpu());
   auto try_once = [&]() -> std::optional<std::uint64_t> {
@@ -118,15 +119,32 @@ void drain_cpu_cache() {
   cpu_cache(hal::current_cpu()).drain(g_buddy);
 }
 
+namespace {
+
+[[noreturn, gnu::cold]] void report_reserved_free(const MetaSlot& slot) {
+  keel::contract_violation_fmt("assertion", "word & RETURNS_TO_ALLOCATOR",
+                               std::source_location::current(),
+                               "freeing reserved frame {:#x}: it did not come from the allocator",
+                               meta_to_frame(&slot));
+}
+
+}  // namespace
+
 void return_block_to_allocator(MetaSlot& head, unsigned order) {
-  const std::uint64_t first = frame_to_index(meta_to_frame(&head));
-  allocator_detail::require_usable(first, order_frames(order));
-  allocator_detail::give_back_block(first, order);
+  if ((head.block.load(std::memory_order_relaxed) & slot::RETURNS_TO_ALLOCATOR) == 0) [[unlikely]] {
+    report_reserved_free(head);
+  }
+  allocator_detail::give_back_block(frame_to_index(meta_to_frame(&head)), order);
 }
 
 void return_busy_frames_to_allocator(Paddr pa, std::uint64_t nframes) {
   const std::uint64_t first = frame_to_index(pa);
-  allocator_detail::require_usable(first, nframes);
+  for (std::uint64_t i = first; i < first + nframes; ++i) {
+    const MetaSlot& slot = slot_at(i);
+    if ((slot.block.load(std::memory_order_relaxed) & slot::RETURNS_TO_ALLOCATOR) == 0) [[unlikely]] {
+      report_reserved_free(slot);
+    }
+  }
   allocator_detail::give_back_busy_run(first, nframes);
 }
 

@@ -24,6 +24,7 @@
 #include "mm/allocator/alloc_error.h"
 #include "mm/allocator/free_list.h"
 #include "mm/allocator/order.h"
+#include "mm/allocator/per_cpu_cache.h"
 #include "mm/frame/frame.h"
 #include "mm/frame/frame_meta.h"
 #include "mm/frame/get_frame_error.h"
@@ -64,10 +65,21 @@ void drain_cpu_cache();
 
 namespace allocator_detail {
 
+// take_block when this CPU's cache cannot serve the request: refills from (or goes to)
+// the buddy lists, and drains this CPU's cache to coalesce before giving up.
+std::optional<std::uint64_t> take_block_slow(unsigned order);
+
 // The head index of a block of 2^order frames that the caller now owns (head FREE, other
 // frames TAILs: nobody else can claim or free them); nullopt if none is free, after this
-// CPU's cache has been drained to coalesce. Orders ≤ CACHED_MAX_ORDER come from the cache.
-std::optional<std::uint64_t> take_block(unsigned order);
+// CPU's cache has been drained to coalesce. Orders ≤ CACHED_MAX_ORDER come from the cache:
+// inline, and without a locked instruction.
+inline std::optional<std::uint64_t> take_block(unsigned order) {
+  if (order <= CACHED_MAX_ORDER) [[likely]] {
+    hal::InterruptGuard irq;
+    if (auto head = cpu_cache(hal::current_cpu()).try_pop(order)) [[likely]] return head;
+  }
+  return take_block_slow(order);
+}
 
 // A run of `nframes` frames starting at a multiple of `align_frames` (a power of two),
 // owned by the caller like a block (first frame FREE, the others TAILs); the rest of the

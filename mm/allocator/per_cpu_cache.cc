@@ -4,14 +4,6 @@
 #include <span>
 
 namespace mm {
-namespace {
-
-constinit std::array<PerCpuCache, hal::MAX_CPUS> g_cpu_caches{};
-
-}  // namespace
-
-PerCpuCache& cpu_cache(unsigned cpu) { return g_cpu_caches[cpu]; }
-
 std::uint32_t PerCpuCache::refill(unsigned order, BuddyAllocator& buddy) {
   OrderCache& cache = orders_[order];
   const std::size_t got = buddy.alloc_blocks(order, std::span(cache.heads.data(), CACHE_BATCH));

@@ -32,6 +32,28 @@ class alignas(64) PerCpuCache {
  public:
   constexpr PerCpuCache() = default;
 
+  // A cached block of `order` without refilling: nullopt if there is none. The caller owns
+  // the block now. No locked instruction: the cache is this CPU's alone.
+  std::optional<std::uint64_t> try_pop(unsigned order) {
+    OrderCache& cache = orders_[order];
+    std::uint32_t count = cache.count.load(std::memory_order_relaxed);
+    if (count == 0) [[unlikely]] return std::nullopt;
+    --count;
+    cache.count.store(count, std::memory_order_relaxed);
+    return cache.heads[count];
+  }
+
+  // Caches a block without draining: false (nothing changed) if the cache is full.
+  bool try_push(unsigned order, std::uint64_t head) {
+    OrderCache& cache = orders_[order];
+    const std::uint32_t count = cache.count.load(std::memory_order_relaxed);
+    if (count == CACHE_CAPACITY) [[unlikely]] return false;
+    slot::make_free_head(slot_at(head), slot::FreeWhere::CpuCache, order);
+    cache.heads[count] = head;
+    cache.count.store(count + 1, std::memory_order_relaxed);
+    return true;
+  }
+
   // A block of `order` (≤ CACHED_MAX_ORDER), refilling from `buddy` if empty. The caller
   // owns the block now (its head still reads FREE "cpu cache" until the caller claims it).
   std::optional<std::uint64_t> pop(unsigned order, BuddyAllocator& buddy) {
@@ -91,7 +113,13 @@ class alignas(64) PerCpuCache {
   std::array<OrderCache, CACHED_MAX_ORDER + 1> orders_{};
 };
 
+namespace allocator_detail {
+// Every CPU's cache. Reached through cpu_cache() by the CPU that owns it, with interrupts
+// off; a constinit array so the fast paths can inline the lookup.
+inline constinit std::array<PerCpuCache, hal::MAX_CPUS> g_cpu_caches{};
+}  // namespace allocator_detail
+
 // The cache of CPU `cpu` (< hal::MAX_CPUS).
-PerCpuCache& cpu_cache(unsigned cpu);
+inline PerCpuCache& cpu_cache(unsigned cpu) { return allocator_detail::g_cpu_caches[cpu]; }
 
 }  // namespace mm

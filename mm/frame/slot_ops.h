@@ -51,6 +51,10 @@ constexpr std::uint64_t free_block_word(FreeWhere where, unsigned order) {
   return (static_cast<std::uint64_t>(where) << 8) | order;
 }
 constexpr unsigned block_order(std::uint64_t word) { return static_cast<unsigned>(word & 0xff); }
+// In a live head's word: the frame came from the allocator's RAM and goes back to it when
+// released. Boot and firmware-reserved frames lack it, so freeing one is caught in O(1).
+inline constexpr std::uint64_t RETURNS_TO_ALLOCATOR = std::uint64_t{1} << 16;
+constexpr std::uint64_t live_block_word(unsigned order) { return RETURNS_TO_ALLOCATOR | order; }
 constexpr FreeWhere free_where(std::uint64_t word) { return static_cast<FreeWhere>(word >> 8); }
 
 // A frame of paging level L (1: 4 KiB, 2: 2 MiB, 3: 1 GiB) is a block of order 9·(L−1).
@@ -121,7 +125,7 @@ std::expected<MetaSlot*, GetFrameError> get_from_unused(Paddr pa, M&& meta, bool
   MetaSlot& slot = **found;
   if (auto claimed = claim_unused(slot); !claimed) return std::unexpected(claimed.error());
   write_meta(slot, std::move(meta));
-  slot.block.store(0, std::memory_order_relaxed);
+  slot.block.store(live_block_word(0), std::memory_order_relaxed);
   publish(slot, as_unique ? REF_COUNT_UNIQUE : 1);
   return &slot;
 }
@@ -132,7 +136,7 @@ std::expected<MetaSlot*, GetFrameError> get_from_unused(Paddr pa, M&& meta, bool
 template <AnyFrameMeta M>
 void claim_owned(MetaSlot& slot, M&& meta, unsigned order, bool as_unique) {
   write_meta(slot, std::move(meta));
-  slot.block.store(order, std::memory_order_relaxed);
+  slot.block.store(live_block_word(order), std::memory_order_relaxed);
   publish(slot, as_unique ? REF_COUNT_UNIQUE : 1);
 }
 
