@@ -158,6 +158,20 @@ TEST_F(SplitFramesTest, DroppingTheSplitFreesExactlyThePiecesNotTaken) {
   expect_invariants();
 }
 
+TEST_F(SplitFramesTest, DroppingAnUntouchedSplitGivesEverythingBack) {
+  const std::uint64_t before_cached = free_frames();
+  {
+    auto pieces = alloc_frame(HugeMeta{}, {.zeroed = false, .level = 2}).value().split(piece_meta);
+    EXPECT_EQ(free_frames(), before_cached - 512);
+  }
+  EXPECT_EQ(PieceMeta::drops, 512);
+  EXPECT_EQ(free_frames(), start_free_);
+  expect_invariants();
+  // With this CPU's cache drained, the lists are fully coalesced again (checked).
+  drain_cpu_cache();
+  expect_invariants();
+}
+
 TEST_F(SplitFramesTest, Merges512PiecesBackIntoOne2MiBFrame) {
   auto huge = alloc_frame(HugeMeta{}, {.zeroed = false, .level = 2}).value();
   const Paddr base = huge.paddr();
