@@ -12,6 +12,12 @@
 //     shared: +1 per handle/mapping (relaxed); −1 by CAS (release), the last one → 0
 //     UNIQUE ──release_unique (CAS UNIQUE→0)──▶ 0
 //     0 (metadata dropped) ──return_block_to_allocator──▶ FREE head (+ its TAILs)
+//   split / merge of a unique frame (the owner of a UniqueFrame writes its block's slots):
+//     split: UNIQUE head ─release_unique──▶ 0; then each piece head (the old head, busy, and
+//            every order-9·(L−2)-aligned TAIL) ─make_split_piece──▶ UNIQUE of order
+//            9·(L−2); the pieces' own tails stay TAIL
+//     merge: part heads but the first ─retire_merged_part──▶ 0 (metadata dropped) → TAIL;
+//            the first ─begin_merged_head──▶ 0, then claim_owned ──▶ UNIQUE of order 9·L
 //
 // Why plain stores suffice on the allocator side: every claim and free that does not own
 // a slot is a compare-and-swap that expects UNUSED, UNIQUE or a count in 1..REF_COUNT_MAX,
@@ -261,5 +267,49 @@ inline unsigned live_order(const MetaSlot& slot) {
 // UniqueFrame's if `unique`, else a shared one); a contract panic naming the handle kind
 // `what` and the state the slot is in otherwise.
 void require_live_head(Paddr pa, bool unique, const char* what);
+
+
+// ---- Split and merge of a unique frame (mm/frame/split_frames.h) ----
+//
+// The owner of a UniqueFrame has exclusive access to every slot of its block: the head is
+// UNIQUE and its tails are TAIL, and every path that does not own a slot writes it only by
+// a compare-and-swap that expects UNUSED (claim_unused) or a count in 1..REF_COUNT_MAX
+// (get_from_in_use, drop_ref; inc_ref is only for holders of a shared reference), so it
+// fails on UNIQUE, TAIL and busy and writes nothing; release_unique is the owner's own
+// path. Hence plain
+// (non-read-modify-write) stores suffice for these transitions, as on the allocator side,
+// and split/merge cost one store per resulting piece or merged part, no locked instruction
+// beyond split's one release_unique. Another CPU racing a claim on one of these addresses
+// sees UNIQUE, busy or TAIL in some order and is refused in each (its error names what it
+// saw). A UniqueFrame that moves to another CPU carries its happens-before with it (the
+// move's own synchronization), as for any handle.
+
+// A piece head of a split: a TAIL of the block being split (or its old head, busy after
+// release_unique) becomes the live UNIQUE head of a frame of `order` with `meta`. The
+// pieces' own tails stay TAIL. The count store is publish's release, as claim_owned's: a
+// plain mov on x86-64, and it keeps "a live count is published after its metadata" true on
+// every path, though by exclusivity relaxed would do.
+template <AnyFrameMeta M>
+void make_split_piece(MetaSlot& slot, M&& meta, unsigned order) {
+  claim_owned(slot, std::move(meta), order, /*as_unique=*/true);
+}
+
+// UNIQUE → 0 and the metadata dropped (its hook runs), for a head whose owner is consuming
+// it in a merge. Relaxed plain stores (see above); the caller checked the count is UNIQUE
+// (a different count under a UniqueFrame is a double owner: panic before changing anything).
+template <AnyFrameMeta M>
+void begin_merged_head(MetaSlot& slot) {
+  slot.ref_count.store(0, std::memory_order_relaxed);
+  drop_meta_in_place<M>(slot);
+}
+
+// A merged part's head that is not the first: UNIQUE → 0 (its metadata dropped, hook run)
+// → TAIL of the merged frame. Plain stores (see above): the slot stays refused by every
+// claim throughout, and the merged frame's owner is its only writer.
+template <AnyFrameMeta M>
+void retire_merged_part(MetaSlot& slot) {
+  begin_merged_head<M>(slot);
+  make_tail(slot);
+}
 
 }  // namespace mm::slot

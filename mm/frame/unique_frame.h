@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <type_traits>
 #include <utility>
 
 #include "mm/frame/allocator_passkey.h"
@@ -114,6 +115,16 @@ class UniqueFrame {
     requires AnyUFrameMeta<M>
   {
     return {paddr(), size()};
+  }
+
+  // Splits a 2 MiB / 1 GiB frame into the 512 unique frames of the next level down, piece
+  // i's metadata meta_fn(its paddr): SplitFrames<M1>::split (mm/frame/split_frames.h, which
+  // a caller includes; the body is instantiated only then). A level-1 frame is a contract
+  // panic.
+  template <typename MetaFn,
+            AnyFrameMeta M1 = std::remove_cvref_t<std::invoke_result_t<MetaFn&, Paddr>>>
+  SplitFrames<M1> split(MetaFn&& meta_fn) && {
+    return SplitFrames<M1>::split(std::move(*this), std::forward<MetaFn>(meta_fn));
   }
 
   // Forgets the handle; from_raw restores it. The frame stays UNIQUE.
