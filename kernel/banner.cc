@@ -49,6 +49,7 @@ void print_banner(fmt::Sink& sink, const boot::BootInfo& info) {
                info.framebuffer.bpp, info.framebuffer.paddr);
   }
   fmt::print(sink, "\n");
+  console::describe_consoles(sink);
   if (info.acpi_rsdp_paddr != 0) {
     fmt::print(sink, "  acpi:     RSDP at {:#x} (revision {})\n", info.acpi_rsdp_paddr,
                info.acpi_rsdp_revision);

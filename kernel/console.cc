@@ -17,16 +17,44 @@ constinit keel::SpinLock g_lock;
 constinit bool g_use_serial = true;
 constinit bool g_use_framebuffer = true;
 
+constinit bool g_serial_loss_reported = false;
+
+// Said on the screen once, when COM1 is given up after transmit timeouts: a serial log
+// that just stops would otherwise look like a hang.
+void report_serial_loss() {
+  if (g_serial_loss_reported || !g_serial.driver().stopped_after_timeouts()) return;
+  g_serial_loss_reported = true;
+  if (!g_framebuffer_ready) return;
+  fmt::print(g_framebuffer,
+             "\nconsole: COM1 stopped: its transmitter did not drain for {} writes in a row "
+             "({} characters dropped); the log continues here only\n",
+             arch::MAX_CONSECUTIVE_TIMEOUTS, g_serial.dropped());
+}
+
 class ConsoleSink final : public fmt::Sink {
  public:
   void write(std::string_view text) override {
     keel::SpinLockGuard guard(g_lock);
     if (g_use_serial) g_serial.write(text);
-    if (g_framebuffer_ready && g_use_framebuffer) g_framebuffer.write(text);
+    // The screen takes over if serial was the only console and died.
+    const bool framebuffer_needed = g_use_framebuffer || (g_use_serial && !g_serial.present());
+    if (g_framebuffer_ready && framebuffer_needed) {
+      report_serial_loss();
+      g_framebuffer.write(text);
+    }
     if (g_capture != nullptr) g_capture->write(text);
   }
 };
 constinit ConsoleSink g_sink;
+
+const char* com_name(std::uint16_t port) {
+  switch (port) {
+    case arch::COM1: return "COM1";
+    case arch::COM2: return "COM2";
+    case arch::COM3: return "COM3";
+    default: return "UART";
+  }
+}
 
 
 }  // namespace
@@ -47,8 +75,10 @@ void init_framebuffer(const boot::Framebuffer& framebuffer) {
 
 bool select(std::string_view which) {
   if (which == "serial") {
+    g_serial.force();
     g_use_serial = true;
-    g_use_framebuffer = false;
+    // Only a UART that echoed is trusted to be the sole console.
+    g_use_framebuffer = g_serial.probe_result() != arch::UartProbeResult::Verified;
   } else if (which == "fb") {
     g_use_serial = false;
     g_use_framebuffer = true;
@@ -64,7 +94,41 @@ bool select(std::string_view which) {
   return true;
 }
 
+void describe_consoles(fmt::Sink& sink) {
+  const arch::Uart16550Driver& uart = g_serial.driver();
+  const arch::UartProbeResult probe = uart.probe_result();
+  fmt::print(sink, "  serial:   {} at {:#x}, {} baud 8N1: {}", com_name(g_serial.port()),
+             g_serial.port(), uart.baud(), arch::uart_probe_result_name(probe));
+  if (probe == arch::UartProbeResult::EchoWrong) {
+    fmt::print(sink, " ({:#x}, not {:#x})", uart.wrong_echo_byte(), arch::LOOPBACK_TEST_BYTE);
+  }
+  if (probe == arch::UartProbeResult::EchoMissing || probe == arch::UartProbeResult::EchoWrong) {
+    fmt::print(sink, " within {} character times", arch::ECHO_WAIT_CHARACTERS);
+  }
+  if (uart.forced()) {
+    fmt::print(sink, "; used because console=serial forces it");
+  } else if (uart.stopped_after_timeouts()) {
+    fmt::print(sink, "; given up: the transmitter did not drain");
+  } else if (probe == arch::UartProbeResult::EchoMissing ||
+             probe == arch::UartProbeResult::EchoWrong) {
+    fmt::print(sink, "; used anyway, unverified (given up only if writes time out)");
+  } else if (!uart.in_use()) {
+    fmt::print(sink, "; not used (console=serial would force it)");
+  }
+  fmt::print(sink, "\n");
+  if (g_serial.clock().rate_assumed() && probe != arch::UartProbeResult::NoScratch) {
+    fmt::print(sink, "            (its waits assume a 10 GHz TSC, as CPUID gives no TSC rate: "
+                     "long here, never short)\n");
+  }
+  fmt::print(sink, "  log to:   {}{}{}\n", g_use_serial && g_serial.present() ? "serial" : "",
+             g_use_serial && g_serial.present() && g_use_framebuffer && g_framebuffer_ready
+                 ? " and "
+                 : "",
+             g_use_framebuffer && g_framebuffer_ready ? "framebuffer" : "");
+}
+
 bool serial_present() { return g_serial.present(); }
+arch::UartProbeResult serial_probe_result() { return g_serial.probe_result(); }
 bool framebuffer_present() { return g_framebuffer_ready; }
 
 fmt::Sink& sink() { return g_sink; }

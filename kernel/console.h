@@ -5,6 +5,7 @@
 
 #include <string_view>
 
+#include "arch/x86_64/serial_16550.h"
 #include "boot/boot_info.h"
 #include "mm/support/format.h"
 
@@ -16,11 +17,20 @@ void init_serial();
 void init_framebuffer(const boot::Framebuffer& framebuffer);
 
 // `console=serial|fb|both` (default both): which of the present consoles get output.
-// Returns false for an unknown value (nothing changes).
+// `serial` forces COM1 into use whatever the probe found and never gives it up; the
+// screen is switched off only when the probe verified the UART by its loopback echo, so
+// a forced guess that leads nowhere does not leave keel silent. `fb` falls back to serial
+// when there is no framebuffer. Returns false for an unknown value (nothing changes).
 bool select(std::string_view which);
 
 bool serial_present();
+// What probing COM1 at boot found (it may be in use even when not Verified).
+arch::UartProbeResult serial_probe_result();
 bool framebuffer_present();
+
+// Banner lines: what the serial probe found (and why a port is or is not used), the
+// framebuffer, and which consoles get the log.
+void describe_consoles(fmt::Sink& sink);
 
 // Writes to every console. Serialized by a spinlock with interrupts off.
 fmt::Sink& sink();

@@ -5,6 +5,7 @@
 
 #include "arch/x86_64/acpi/acpi.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/qemu_exit.h"
 #include "boot/cmdline.h"
@@ -23,25 +24,63 @@ constexpr std::array<std::string_view, 9> kKnownKeys = {
     "ktest", "ktest.filter", "kbench", "kbench.", "console", "mm.check", "poweroff", "reboot",
     "no1gb"};
 
-[[noreturn]] void finish_tests(const ktest::RunSummary& summary) {
-  const bool ok = summary.failed == 0;
+// Ends the boot as the command line asks: `poweroff` (ACPI S5), `reboot`, or else a halt
+// that says so on every console. `after` names what just finished, for the messages.
+[[noreturn]] void end_as_asked(const boot::Cmdline& cmdline, std::string_view after) {
+  const bool power_off = cmdline.has("poweroff"), reboot = cmdline.has("reboot");
+  if (power_off && reboot) {
+    console::print("keel: both poweroff and reboot on the command line; powering off\n");
+  }
+  if (power_off) {
+    console::print("keel: {} done; powering off (poweroff on the command line)\n", after);
+    arch::power_off();  // says why and halts if ACPI cannot do it
+  }
+  if (reboot) {
+    console::print("keel: {} done; rebooting (reboot on the command line)\n", after);
+    arch::reboot();
+  }
+  console::print("keel: halted after {}: no poweroff or reboot on the command line; "
+                 "switch the machine off or reset it\n", after);
+  arch::halt_forever();
+}
+
+// After ktest or kbench: under QEMU the isa-debug-exit device ends the run with its
+// result (QEMU exits inside qemu_debug_exit). Anywhere else — a real box, another
+// emulator, QEMU without that device — the run ends as the command line asks, and the
+// console says why keel did not simply exit.
+[[noreturn]] void finish_run(const boot::Cmdline& cmdline, std::string_view what, bool ok) {
+  arch::qemu_debug_exit(ok ? arch::QEMU_EXIT_TESTS_PASSED : arch::QEMU_EXIT_TESTS_FAILED);
+  if (arch::running_under_qemu_or_kvm()) {
+    console::print("{}: QEMU/KVM did not exit on isa-debug-exit (port {:#x}): the device is "
+                   "not attached\n", what, arch::QEMU_DEBUG_EXIT_PORT);
+  } else {
+    console::print("{}: not running under QEMU/KVM, so there is no isa-debug-exit device to "
+                   "end the run with its result ({})\n", what, ok ? "passed" : "FAILED");
+  }
+  end_as_asked(cmdline, what);
+}
+
+[[noreturn]] void finish_tests(const boot::Cmdline& cmdline, const ktest::RunSummary& summary) {
   console::print("ktest: {} passed, {} failed, {} skipped\n", summary.passed, summary.failed,
                  summary.skipped);
-  arch::qemu_debug_exit(ok ? arch::QEMU_EXIT_TESTS_PASSED : arch::QEMU_EXIT_TESTS_FAILED);
-  console::print("ktest: done; not running under QEMU, so halting here\n");
-  arch::halt_forever();
+  finish_run(cmdline, "ktest", summary.failed == 0);
 }
 
 }  // namespace
 
 void kernel_main(const boot::BootInfo& info) {
   auto& out = console::sink();
-  print_banner(out, info);
   const auto cmdline = boot::Cmdline::parse(info.command_line());
-  cmdline.warn_unknown(kKnownKeys, out);
-  if (const auto which = cmdline.find("console"); which && !console::select(*which)) {
-    console::print("cmdline: console={} is not serial, fb or both; keeping both\n", *which);
+  // console= before the banner, so the banner goes where the user asked and its console
+  // lines describe the choice in effect.
+  const auto console_choice = cmdline.find("console");
+  const bool console_choice_known = !console_choice || console::select(*console_choice);
+  print_banner(out, info);
+  if (!console_choice_known) {
+    console::print("cmdline: console={} is not serial, fb or both; keeping both\n",
+                   *console_choice);
   }
+  cmdline.warn_unknown(kKnownKeys, out);
   print_raw_memory_map(out, info);
   arch::acpi::init(info, out);  // before mm: the loader's RSDP copy lives in its info block
   init_memory(info, cmdline.has("mm.check"), !cmdline.has("no1gb"));
@@ -50,17 +89,13 @@ void kernel_main(const boot::BootInfo& info) {
   console::print("keel: ready\n");
 
   if (cmdline.has("ktest")) {
-    finish_tests(ktest::run_all(cmdline.find("ktest.filter").value_or("")));
+    finish_tests(cmdline, ktest::run_all(cmdline.find("ktest.filter").value_or("")));
   }
   if (kbench::requested(cmdline)) {
     const auto result = kbench::run(cmdline, info);
-    arch::qemu_debug_exit(result.failed == 0 ? arch::QEMU_EXIT_TESTS_PASSED
-                                             : arch::QEMU_EXIT_TESTS_FAILED);
-    console::print("kbench: done; not running under QEMU, so halting here\n");
-    arch::halt_forever();
+    finish_run(cmdline, "kbench", result.failed == 0);
   }
-  if (cmdline.has("poweroff")) arch::power_off();
-  if (cmdline.has("reboot")) arch::reboot();
+  if (cmdline.has("poweroff") || cmdline.has("reboot")) end_as_asked(cmdline, "boot");
   console::print("keel: nothing more to do; halted (use ktest or kbench on the command line)\n");
   arch::halt_forever();
 }
