@@ -1,12 +1,14 @@
 #include "mm/allocator/testing/model_driver.h"
 
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
 #include "mm/allocator/frame_allocator.h"
 #include "mm/allocator/invariants.h"
 #include "mm/allocator/stats.h"
+#include "mm/frame/split_frames.h"
 
 namespace mm::testing {
 namespace {
@@ -82,8 +84,104 @@ void AllocatorModel::forget(Paddr pa, std::uint64_t nframes) {
   for (std::uint64_t i = 0; i < nframes; ++i) {
     auto it = refs_.find(pa / PAGE_SIZE + i);
     if (it == refs_.end()) std::abort();
-    if (it->second == kUnique || --it->second == 0) refs_.erase(it);
+    if (it->second == kUnique || --it->second == 0) {
+      if (auto huge = huge_order_.find(it->first); huge != huge_order_.end()) {
+        huge_tail_frames_ -= order_frames(huge->second) - 1;
+        huge_order_.erase(huge);
+      }
+      refs_.erase(it);
+    }
   }
+}
+
+unsigned AllocatorModel::order_of(std::uint64_t index) const {
+  auto it = huge_order_.find(index);
+  return it == huge_order_.end() ? 0 : it->second;
+}
+
+std::optional<std::uint64_t> AllocatorModel::huge_head_covering(std::uint64_t index) const {
+  auto it = huge_order_.upper_bound(index);
+  if (it == huge_order_.begin()) return std::nullopt;
+  --it;
+  if (index < it->first + order_frames(it->second)) return it->first;
+  return std::nullopt;
+}
+
+// Splits a unique 2 MiB frame into 512 unique 4 KiB frames (all kept as handles).
+std::string AllocatorModel::split_one(std::uint32_t arg) {
+  if (handles_.size() > 1000) return {};  // keep the per-step checks cheap
+  for (std::size_t k = 0; k < handles_.size(); ++k) {
+    const std::size_t i = (arg + k) % handles_.size();
+    auto* unique = std::get_if<UniqueFrame<ModelMeta>>(&handles_[i]);
+    if (unique == nullptr || unique->level() != 2) continue;
+    const Paddr pa = unique->paddr();
+    UniqueFrame<ModelMeta> whole = std::move(*unique);
+    handles_[i] = std::move(handles_.back());
+    handles_.pop_back();
+    forget(pa, 1);
+    SplitFrames<ModelMeta> pieces = std::move(whole).split(meta_for);
+    std::uint64_t n = 0;
+    while (auto piece = pieces.next()) {
+      const Paddr expected = pa + n * PAGE_SIZE;
+      if (piece->paddr() != expected || piece->level() != 1 || piece->meta().self != expected)
+        return describe("split produced a wrong piece", expected);
+      TRY_STRING(on_alloc(expected, 1, true));
+      handles_.emplace_back(std::move(*piece));
+      ++n;
+    }
+    if (n != 512) return describe("split did not produce 512 pieces", pa);
+    ++splits_;
+    // Half the time merge the pieces straight back (all 512 are still held); otherwise they
+    // live on as 4 KiB frames and merge only if none has been dropped meanwhile.
+    if ((arg >> 20) & 1) {
+      const auto handles_before = handles_.size();
+      TRY_STRING(merge_one(static_cast<std::uint32_t>(handles_.size() - 1)));
+      if (handles_.size() != handles_before - 511) return describe("merge right after split failed", pa);
+    }
+    return {};
+  }
+  return {};
+}
+
+// Merges 512 unique 4 KiB handles covering an aligned 2 MiB range back into one frame, if
+// the model holds all of them; otherwise checks that merge refuses a wrong set unchanged.
+std::string AllocatorModel::merge_one(std::uint32_t arg) {
+  auto* any = pick<UniqueFrame<ModelMeta>>(arg);
+  if (any == nullptr || any->level() != 1) return {};
+  const std::uint64_t base = any->paddr() / PAGE_SIZE & ~std::uint64_t{511};
+  std::map<std::uint64_t, std::size_t> at;  // frame index → handle index
+  for (std::size_t i = 0; i < handles_.size(); ++i) {
+    auto* u = std::get_if<UniqueFrame<ModelMeta>>(&handles_[i]);
+    if (u != nullptr && u->level() == 1 && u->paddr() / PAGE_SIZE - base < 512) at[u->paddr() / PAGE_SIZE] = i;
+  }
+  std::vector<UniqueFrame<ModelMeta>> parts;
+  std::vector<std::size_t> taken;
+  for (const auto& [index, i] : at) {
+    parts.push_back(std::move(std::get<UniqueFrame<ModelMeta>>(handles_[i])));
+    taken.push_back(i);
+  }
+  auto restore = [&] {
+    for (std::size_t k = 0; k < taken.size(); ++k) handles_[taken[k]] = std::move(parts[k]);
+  };
+  auto merged = SplitFrames<ModelMeta>::merge(std::span(parts), ModelMeta{base * PAGE_SIZE});
+  if (parts.size() != 512) {
+    if (merged) return describe("merge accepted fewer than 512 parts", base * PAGE_SIZE);
+    restore();  // all or nothing: the parts still hold their frames
+    return {};
+  }
+  if (!merged) return describe(("merge of 512 adjacent unique frames refused: " + to_text(merged.error())).c_str(), base * PAGE_SIZE);
+  std::sort(taken.rbegin(), taken.rend());
+  for (const std::size_t i : taken) {
+    handles_[i] = std::move(handles_.back());
+    handles_.pop_back();
+  }
+  forget(base * PAGE_SIZE, 512);
+  TRY_STRING(on_alloc(base * PAGE_SIZE, 1, true));
+  huge_order_[base] = 9;
+  huge_tail_frames_ += 511;
+  handles_.emplace_back(std::move(*merged));
+  ++merges_;
+  return {};
 }
 
 void AllocatorModel::drop_handle(std::size_t i) {
@@ -250,9 +348,16 @@ std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
         }
         return {};
       }
+      if (frame) return describe("from_in_use succeeded on a frame the model does not hold", pa);
+      if (huge_head_covering(pa / PAGE_SIZE)) {  // a tail of a live huge frame
+        if (frame.error() != GetFrameError::Tail) return describe("from_in_use on a huge frame's tail is not Tail", pa);
+        auto claim = Frame<ModelMeta>::from_unused(pa, ModelMeta{pa});
+        if (claim || claim.error() != GetFrameError::Tail)
+          return describe("from_unused on a huge frame's tail is not Tail", pa);
+        return {};
+      }
       // Not ours: free (the allocator's: head or tail of a free block, cached or listed)
       // or a boot/reserved frame (InUse as another type). Neither may be claimed.
-      if (frame) return describe("from_in_use succeeded on a frame the model does not hold", pa);
       if (frame.error() != GetFrameError::Free && frame.error() != GetFrameError::InUse)
         return describe("from_in_use on a free/reserved frame: unexpected error", pa);
       auto claim = Frame<ModelMeta>::from_unused(pa, ModelMeta{pa});
@@ -276,6 +381,33 @@ std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
     case 13:
       drain_cpu_cache();
       return {};
+    case 14: {  // one 2 MiB frame, unique or shared
+      auto frame = alloc_frame(ModelMeta{0}, {.zeroed = (arg & 1) != 0, .level = 2});
+      if (!frame) {
+        ++ooms_;
+        return {};
+      }
+      const Paddr pa = frame->paddr();
+      if (pa % (512 * PAGE_SIZE) != 0 || frame->size() != 512 * PAGE_SIZE)
+        return describe("2 MiB frame misaligned or of the wrong size", pa);
+      frame->meta_mut().self = pa;
+      for (std::uint64_t i = pa / PAGE_SIZE; i < pa / PAGE_SIZE + 512; ++i) {
+        if (refs_.count(i) != 0 || huge_head_covering(i))
+          return describe("2 MiB frame overlaps an allocated frame", i * PAGE_SIZE);
+      }
+      const bool unique = (arg >> 1) & 1;
+      TRY_STRING(on_alloc(pa, 1, unique));
+      huge_order_[pa / PAGE_SIZE] = 9;
+      huge_tail_frames_ += 511;
+      ++huge_allocs_;
+      if (unique) handles_.emplace_back(std::move(*frame));
+      else handles_.emplace_back(Frame<ModelMeta>(std::move(*frame)));
+      return {};
+    }
+    case 15:
+      return split_one(arg);
+    case 16:
+      return merge_one(arg);
   }
   return {};
 }
@@ -286,11 +418,12 @@ std::string AllocatorModel::check() const {
     const MetaSlot& slot = slot_of(pa);
     const std::uint64_t count = slot.ref_count.load();
     if (count != (refs == kUnique ? REF_COUNT_UNIQUE : refs)) return describe("reference count differs from the model", pa);
+    if (slot::live_order(slot) != order_of(index)) return describe("frame order differs from the model", pa);
     if (slot.vtable != &frame_meta_vtable<ModelMeta>) return describe("metadata type lost", pa);
     if (reinterpret_cast<const ModelMeta*>(slot.storage)->self != pa) return describe("metadata mixed up", pa);
   }
   const AllocatorStats stats = allocator_stats();
-  if (stats.total_free_frames + refs_.size() + boot_frames_in_usable() != stats.usable_frames)
+  if (stats.total_free_frames + allocated_frames() + boot_frames_in_usable() != stats.usable_frames)
     return "free + allocated + boot frames != usable frames:\n" + to_text(stats);
   if (auto ok = check_allocator_invariants(); !ok) return to_text(ok.error());
   return {};
@@ -299,7 +432,8 @@ std::string AllocatorModel::check() const {
 std::string AllocatorModel::release_all_and_compare(const AllocatorStats& initial) {
   while (!handles_.empty()) drop_handle(handles_.size() - 1);
   drain_cpu_cache();
-  if (!refs_.empty()) return "model still holds frames after dropping every handle";
+  if (!refs_.empty() || !huge_order_.empty() || huge_tail_frames_ != 0)
+    return "model still holds frames after dropping every handle";
   const AllocatorStats now = allocator_stats();
   if (!(now == initial)) return "allocator not back at its initial state:\nnow:\n" + to_text(now) +
                                 "initial:\n" + to_text(initial);

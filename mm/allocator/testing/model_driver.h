@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <variant>
@@ -28,7 +29,7 @@ struct ModelMeta {
 
 class AllocatorModel {
  public:
-  static constexpr unsigned kNumOps = 14;
+  static constexpr unsigned kNumOps = 17;
 
   AllocatorModel();  // over the allocator as it is now (frames in use now are "boot")
   ~AllocatorModel();  // drops every handle (frames go back to the allocator)
@@ -41,7 +42,10 @@ class AllocatorModel {
   std::string release_all_and_compare(const AllocatorStats& initial);
 
   std::size_t live_handles() const { return handles_.size(); }
-  std::uint64_t allocated_frames() const { return refs_.size(); }
+  std::uint64_t allocated_frames() const { return refs_.size() + huge_tail_frames_; }
+  std::uint64_t huge_allocs() const { return huge_allocs_; }
+  std::uint64_t splits() const { return splits_; }
+  std::uint64_t merges() const { return merges_; }
   std::uint64_t ooms() const { return ooms_; }
 
  private:
@@ -55,7 +59,19 @@ class AllocatorModel {
   template <typename T>
   T* pick(std::uint32_t arg, std::size_t* index = nullptr);
 
-  std::map<std::uint64_t, std::uint64_t> refs_;  // frame index → references (kUnique)
+  // The order of a live frame's head (0 if absent from huge_order_).
+  unsigned order_of(std::uint64_t index) const;
+  // The head of the live huge frame covering frame `index`, if any.
+  std::optional<std::uint64_t> huge_head_covering(std::uint64_t index) const;
+  std::string split_one(std::uint32_t arg);
+  std::string merge_one(std::uint32_t arg);
+
+  std::map<std::uint64_t, std::uint64_t> refs_;  // head frame index → references (kUnique)
+  std::map<std::uint64_t, unsigned> huge_order_;  // head frame index → order, for order > 0
+  std::uint64_t huge_tail_frames_ = 0;            // frames of live huge frames but their heads
+  std::uint64_t huge_allocs_ = 0;
+  std::uint64_t splits_ = 0;
+  std::uint64_t merges_ = 0;
   std::uint64_t boot_frames_in_usable() const { return boot_frames_in_usable_; }
 
   std::vector<Handle> handles_;
