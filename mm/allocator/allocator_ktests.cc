@@ -15,7 +15,11 @@
 #include "mm/allocator/invariants.h"
 #include "mm/allocator/stats.h"
 #include "mm/frame/segment.h"
+#include "mm/frame/unique_frame.h"
 #include "mm/hal.h"
+#include "mm/kspace/kernel_space.h"
+#include "mm/layout.h"
+#include "mm/page_table/pt_error.h"
 #include "mm/memmap/reservation.h"
 #include "mm/meta/meta_invariants.h"
 #include "mm/meta/meta_region.h"
@@ -272,6 +276,105 @@ KTEST(allocate_everything_in_mixed_orders) {
   const auto meta = mm::check_meta_invariants();
   if (!meta) ktest_ctx.print_diagnostic("{}", meta.error());
   KEXPECT_TRUE(meta.has_value());
+}
+
+// ---- Every byte as frames of all three sizes, the huge ones mapped tracked ----
+
+constexpr mm::pt::PageProperty kRw{mm::pt::PageFlags::RW, mm::pt::CachePolicy::Writeback, false, true};
+// Frames kept back while everything else is taken, so the page table can grow its nodes.
+constexpr std::size_t kNodeReserve = 32;
+
+// Maps each huge block tracked at KTEST_VA_BASE + its paddr, reads every page's pattern back
+// through the mapping, then unmaps the lot. Generic over the table type (4 or 5 levels).
+template <typename Table>
+void map_huge_blocks_and_read_back(ktest::Context& ktest_ctx, Table& table, std::size_t count) {
+  const mm::Vaddr base = mm::layout::KTEST_VA_BASE;
+  const std::uint64_t span = mm::layout::KTEST_VA_END - base;
+  std::uint64_t mapped_bytes = 0;
+  std::uint64_t skipped_1g = 0;
+  std::uint64_t corrupt = 0;
+  {
+    auto cursor = table.cursor_mut(base, span);
+    KASSERT_TRUE(cursor.has_value());
+    for (std::size_t i = 0; i < count; ++i) {
+      const Block& b = g_blocks[i];
+      if (b.order == 0) continue;
+      KASSERT_TRUE(b.end <= span);
+      // Our unique handle becomes a shared one; the mapping adds a reference.
+      mm::Frame<mm::UntypedMeta> frame = mm::UniqueFrame<mm::UntypedMeta>::from_raw(b.start).into_shared();
+      KASSERT_TRUE(cursor->jump(base + b.start).has_value());
+      const auto mapped = cursor->map(frame, kRw);
+      if (!mapped && mapped.error() == mm::pt::PtError::LevelUnsupported) {
+        ++skipped_1g;  // a CPU without 1 GiB pages: checked through the linear map only
+        auto unique = mm::UniqueFrame<mm::UntypedMeta>::try_from_shared(std::move(frame));
+        KASSERT_TRUE(unique.has_value());
+        (void)std::move(*unique).into_raw();
+        continue;
+      } else {
+        KASSERT_TRUE(mapped.has_value());
+        KEXPECT_EQ(frame.reference_count(), 2u);
+        mapped_bytes += b.end - b.start;
+        for (Paddr pa = b.start; pa < b.end; pa += PAGE_SIZE) {
+          const auto* word = reinterpret_cast<const volatile std::uint64_t*>(base + pa) + b.id % (PAGE_SIZE / 8);
+          corrupt += *word != pattern(b.id, (pa - b.start) / PAGE_SIZE);
+        }
+      }
+      (void)std::move(frame).into_raw();  // keep our reference, raw
+    }
+  }
+  ktest_ctx.print_diagnostic("{} mapped tracked and read back ({} 1 GiB frames not mappable here)",
+                             fmt::HumanBytes{mapped_bytes}, skipped_1g);
+  KEXPECT_EQ(corrupt, 0u);
+  auto cursor = table.cursor_mut(base, span);
+  KASSERT_TRUE(cursor.has_value());
+  const auto unmapped = cursor->unmap(span);
+  KASSERT_TRUE(unmapped.has_value());
+  KEXPECT_EQ(*unmapped, mapped_bytes);
+}
+
+KTEST(every_frame_as_1g_2m_4k_frames_huge_ones_mapped_tracked) {
+  KASSERT_TRUE(mm::kspace::kernel_space_ready());
+  const std::uint64_t start_free = free_frames();
+  std::array<std::optional<mm::UniqueFrame<mm::UntypedMeta>>, kNodeReserve> reserve;
+  for (auto& r : reserve) r.emplace(mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false}).value());
+  std::size_t count = 0;
+  std::uint64_t taken = 0;
+  std::uint64_t per_level[4] = {};
+  for (mm::PagingLevel level = 3; level >= 1; --level) {
+    for (;;) {
+      auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false, .level = level});
+      if (!frame) break;
+      KASSERT_TRUE(count < kMaxBlocks);
+      KEXPECT_EQ(frame->level(), level);
+      const Paddr pa = frame->paddr();
+      const std::uint64_t size = frame->size();
+      KEXPECT_EQ(pa % size, 0u);
+      g_blocks[count] = {pa, pa + size, static_cast<std::uint32_t>(count),
+                         static_cast<std::uint8_t>(mm::slot::level_order(level))};
+      for (Paddr p = pa; p < pa + size; p += PAGE_SIZE) *page_word(p, count) = pattern(count, (p - pa) / PAGE_SIZE);
+      (void)std::move(*frame).into_raw();
+      taken += size / PAGE_SIZE;
+      ++per_level[level];
+      ++count;
+    }
+  }
+  ktest_ctx.print_diagnostic("{} × 1 GiB, {} × 2 MiB, {} × 4 KiB frames: {} of {} free frames",
+                             per_level[3], per_level[2], per_level[1], taken, start_free);
+  KEXPECT_EQ(taken + kNodeReserve, start_free);  // everything
+  KEXPECT_GT(per_level[2], 0u);
+  for (auto& r : reserve) r.reset();  // room for page-table nodes
+  mm::kspace::with_kernel_page_table([&](auto& table) { map_huge_blocks_and_read_back(ktest_ctx, table, count); });
+  // Every frame back: the huge ones were shared (the mapping's reference is gone), the
+  // small ones are still unique.
+  for (std::size_t i = 0; i < count; ++i) {
+    const Block& b = g_blocks[i];
+    if (b.order == 0) (void)mm::UniqueFrame<mm::UntypedMeta>::from_raw(b.start);
+    else if (mm::frame_to_meta(b.start)->ref_count.load(std::memory_order_relaxed) == mm::REF_COUNT_UNIQUE)
+      (void)mm::UniqueFrame<mm::UntypedMeta>::from_raw(b.start);
+    else (void)mm::Frame<mm::UntypedMeta>::from_raw(b.start);
+  }
+  KEXPECT_EQ(free_frames(), start_free);
+  EXPECT_ALLOCATOR_INVARIANTS();
 }
 
 }  // namespace
