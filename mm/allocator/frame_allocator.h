@@ -73,7 +73,7 @@ std::optional<std::uint64_t> take_block_slow(unsigned order);
 // frames TAILs: nobody else can claim or free them); nullopt if none is free, after this
 // CPU's cache has been drained to coalesce. Orders ≤ CACHED_MAX_ORDER come from the cache:
 // inline, and without a locked instruction.
-inline std::optional<std::uint64_t> take_block(unsigned order) {
+[[gnu::always_inline]] inline std::optional<std::uint64_t> take_block(unsigned order) {
   if (order <= CACHED_MAX_ORDER) [[likely]] {
     hal::InterruptGuard irq;
     if (auto head = cpu_cache(hal::current_cpu()).try_pop(order)) [[likely]] return head;
@@ -115,7 +115,8 @@ void return_frames_to_allocator(Paddr pa, std::uint64_t nframes);
 // metadata. Requires: 1 ≤ options.level ≤ MAX_FRAME_LEVEL. O(1) for every level (plus the
 // zeroing, if asked).
 template <AnyFrameMeta M>
-std::expected<UniqueFrame<M>, AllocError> alloc_frame(M meta, FrameAllocOptions options = {}) {
+[[gnu::always_inline]] inline std::expected<UniqueFrame<M>, AllocError> alloc_frame(
+    M meta, FrameAllocOptions options = {}) {
   KREQUIRES(slot::is_frame_level(options.level));
   const unsigned order = slot::level_order(options.level);
   const auto head = allocator_detail::take_block(order);
