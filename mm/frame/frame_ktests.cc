@@ -19,6 +19,7 @@
 #include "mm/frame/get_frame_error.h"
 #include "mm/frame/meta_bounds.h"
 #include "mm/frame/segment.h"
+#include "mm/frame/slot_ops.h"
 #include "mm/frame/unique_frame.h"
 #include "mm/meta/meta_region.h"
 #include "mm/meta/meta_slot.h"
@@ -127,6 +128,40 @@ KTEST(in_use) {
 }
 
 // A freed frame belongs to the allocator (FREE, in this CPU's cache): no claim succeeds.
+// Every frame the allocator holds on this machine (heads and tails of listed and cached
+// free blocks) and every tail of a live huge frame refuses every claim, unchanged.
+KTEST(no_claim_of_any_foreign_frame_succeeds) {
+  auto huge = mm::alloc_frame(Tagged{}, {.zeroed = false, .level = 2});
+  KASSERT_TRUE(huge.has_value());
+  auto small = mm::alloc_frame(Tagged{}, {.zeroed = false});
+  KASSERT_TRUE(small.has_value());
+  { auto cached = mm::alloc_frame(Tagged{}, {.zeroed = false}); }  // into this CPU's cache
+  const std::uint64_t free_before = mm::allocator_stats().total_free_frames;
+  std::uint64_t swept = 0, tails = 0, wrong = 0;
+  for (Paddr pa = 0; pa < mm::g_max_paddr; pa += PAGE_SIZE) {
+    if (!mm::has_slot(pa)) continue;
+    const std::uint64_t count = count_of(pa);
+    if (count != mm::REF_COUNT_FREE && count != mm::REF_COUNT_TAIL) continue;
+    const std::uint64_t word = mm::frame_to_meta(pa)->block.load(std::memory_order_relaxed);
+    const bool huge_tail = count == mm::REF_COUNT_TAIL && mm::slot::covering_head(pa) == huge->paddr();
+    const std::string_view expected = name(huge_tail ? mm::GetFrameError::Tail : mm::GetFrameError::Free);
+    const bool refused = error_name(mm::UniqueFrame<Tagged>::from_unused(pa, {})) == expected &&
+                         error_name(mm::AnyFrame::from_in_use(pa)) == expected;
+    const bool unchanged = count_of(pa) == count &&
+                           mm::frame_to_meta(pa)->block.load(std::memory_order_relaxed) == word;
+    if ((!refused || !unchanged) && wrong++ < 4) {
+      ktest_ctx.print_diagnostic("frame {:#x} (count {:#x}): claim not refused as {}", pa, count, expected);
+    }
+    ++swept;
+    tails += huge_tail;
+  }
+  ktest_ctx.print_diagnostic("{} foreign frames swept, {} of them tails of a 2 MiB frame", swept, tails);
+  KEXPECT_EQ(wrong, 0u);
+  KEXPECT_EQ(tails, 511u);
+  KEXPECT_GT(swept, free_before);  // free frames plus the huge frame's tails
+  KEXPECT_EQ(mm::allocator_stats().total_free_frames, free_before);
+}
+
 KTEST(free_frames_belong_to_the_allocator) {
   Paddr pa = 0;
   {
