@@ -8,7 +8,8 @@
 //   auto taken = TRY(cursor.take_next(16 * PAGE_SIZE));     // unmaps the first mapped slot
 //
 // Locking: creation descends from the root hand over hand (lock child, unlock parent) to the
-// lowest node covering the whole range (the guard) and keeps it locked; below it the cursor
+// lowest node covering the whole range (the guard; a range that is exactly one entry stops
+// at the node holding that entry, so a huge frame can be mapped there) and keeps it locked; below it the cursor
 // keeps the path of nodes from the guard to the current position locked (always top-down,
 // so two cursors cannot deadlock). Another cursor overlapping the range waits at the guard
 // or at a node on its own way down. Interrupts are off for the cursor's lifetime.
