@@ -8,7 +8,8 @@
 //   auto taken = TRY(cursor.take_next(16 * PAGE_SIZE));     // unmaps the first mapped slot
 //
 // Locking: creation descends from the root hand over hand (lock child, unlock parent) to the
-// lowest node covering the whole range (the guard) and keeps it locked; below it the cursor
+// lowest node covering the whole range (the guard; a range that is exactly one entry stops
+// at the node holding that entry, so a huge frame can be mapped there) and keeps it locked; below it the cursor
 // keeps the path of nodes from the guard to the current position locked (always top-down,
 // so two cursors cannot deadlock). Another cursor overlapping the range waits at the guard
 // or at a node on its own way down. Interrupts are off for the cursor's lifetime.
@@ -217,7 +218,11 @@ class Cursor {
     NodeRef<C> node(root_);
     node.acquire();
     PagingLevel level = C::NR_LEVELS;
-    while (level > 1 && index_at(start_, level) == index_at(last_, level)) {
+    // Stops at the node holding the range's entry when the range is that whole entry: a
+    // 2 MiB / 1 GiB frame mapped over exactly its range must be able to replace the entry
+    // (an empty child node left there), which a guard below it could not.
+    while (level > 1 && index_at(start_, level) == index_at(last_, level) &&
+           !covers_whole_entry(level)) {
       const Raw e = node.read(index_at(start_, level));
       if (!Pte::is_present(e) || Pte::is_leaf(e, level)) break;
       const NodeRef<C> child(Pte::child_paddr(e));
@@ -229,6 +234,12 @@ class Cursor {
     level_ = guard_level_ = level;
     path_[level] = node.paddr();
     path_va_[level] = start_;
+  }
+
+  // [start_, last_] is exactly one entry of a level-`level` node.
+  bool covers_whole_entry(PagingLevel level) const {
+    const std::uint64_t size = page_size_at(level);
+    return (start_ & (size - 1)) == 0 && last_ - start_ == size - 1;
   }
 
   void finish() {
@@ -298,6 +309,10 @@ class CursorMut : public Cursor<C> {
     if ((va_ & (size - 1)) != 0) return std::unexpected(PtError::NotAligned);
     if (level == 3 && !options_.supports_1g_pages) return std::unexpected(PtError::LevelUnsupported);
     TRY(this->op_range(size));
+    // The cursor may stand below the frame's level (a smaller page mapped or taken nearby):
+    // go up to it, detaching nodes left empty. The guard is never below it (it covers the
+    // frame's whole entry, see lock_guard_node).
+    while (level_ < level) this->pop();
     TRY_VOID(descend_creating(level));
     if (Pte::is_present(this->entry())) {
       if (Pte::is_leaf(this->entry(), level_) || !drop_empty_child()) {

@@ -1,5 +1,6 @@
 // Google Benchmark for page tables (host, -O2, no sanitizers), over simulated memory:
 // map / unmap / query per 4 KiB page (untracked batch, tracked), per 2 MiB and 1 GiB page,
+// tracked map+unmap of one 4 KiB / 2 MiB / 1 GiB frame (BM_MapUnmapTracked/level:N),
 // and building the kernel's linear map per GiB.
 //
 //   bazel run -c opt //mm:page_table_bench
@@ -112,23 +113,84 @@ void BM_UnmapTracked4K_Batch(benchmark::State& state) {
 }
 BENCHMARK(BM_UnmapTracked4K_Batch);
 
-// One tracked page: cursor, map, take_next (with its flush) — the unbatched path.
+// One tracked page: cursor, map, take_next (with its flush) — the unbatched path. Every
+// iteration maps and takes back the same frame; a failure stops the benchmark.
 void BM_MapTakeTracked4K_Single(benchmark::State& state) {
   auto w = world();
   auto pt = table();
   {
     auto cursor = pt.cursor_mut(BASE + KiB4, KiB4);  // keep the path's nodes alive
-    (void)cursor->map_phys({0, KiB4}, RW);
+    if (!cursor || !cursor->map_phys({0, KiB4}, RW)) return state.SkipWithError("setup failed");
   }
   UFrame f = std::move(*alloc_frame(UntypedMeta{})).into_shared();
   for (auto _ : state) {
     auto cursor = pt.cursor_mut(BASE, KiB4);
-    (void)cursor->map(f, RW);
-    benchmark::DoNotOptimize(cursor->take_next(KiB4));
+    if (!cursor) {
+      state.SkipWithError("cursor_mut failed");
+      break;
+    }
+    if (!cursor->map(f, RW)) {
+      state.SkipWithError("map failed");
+      break;
+    }
+    if (!cursor->jump(BASE)) {  // map moved the cursor past its range
+      state.SkipWithError("jump failed");
+      break;
+    }
+    auto taken = cursor->take_next(KiB4);
+    if (!taken || !*taken || !(*taken)->frame) {
+      state.SkipWithError("take_next did not hand the frame back");
+      break;
+    }
+    benchmark::DoNotOptimize(taken);
   }
+  if (f.reference_count() != 1) state.SkipWithError("the frame's count did not come back to 1");
   per_item(state, 1, "ns_per_page");
 }
 BENCHMARK(BM_MapTakeTracked4K_Single);
+
+// One tracked frame of 4 KiB / 2 MiB / 1 GiB (arg: its level): a cursor over it, map, jump
+// back, unmap (flush and the deferred release of the mapping's reference) — per page.
+// A 4 KiB untracked page next to it keeps the nodes above the leaf alive, so this is the
+// map/unmap of one leaf, not node allocation.
+void BM_MapUnmapTracked(benchmark::State& state) {
+  const auto level = static_cast<PagingLevel>(state.range(0));
+  const std::uint64_t size = page_size_at(level);
+  // 1 GiB frames need a free 1 GiB block: [1 GiB, 2 GiB) of a 2 GiB world.
+  const std::uint64_t phys = level == 3 ? 2 * GiB1 : 256ull << 20;
+  mm::testing::SimFrames w(phys, {{1ull << 20, phys}});
+  auto pt = table();
+  {
+    auto cursor = pt.cursor_mut(BASE + size, KiB4);
+    if (!cursor || !cursor->map_phys({0, KiB4}, RW)) return state.SkipWithError("setup failed");
+  }
+  auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false, .level = level});
+  if (!frame) return state.SkipWithError("no frame of that level");
+  UFrame f = std::move(*frame).into_shared();
+  for (auto _ : state) {
+    auto cursor = pt.cursor_mut(BASE, size);
+    if (!cursor) {
+      state.SkipWithError("cursor_mut failed");
+      break;
+    }
+    if (!cursor->map(f, RW)) {
+      state.SkipWithError("map failed");
+      break;
+    }
+    if (!cursor->jump(BASE)) {
+      state.SkipWithError("jump failed");
+      break;
+    }
+    const auto unmapped = cursor->unmap(size);
+    if (!unmapped || *unmapped != size) {
+      state.SkipWithError("unmap did not remove the frame");
+      break;
+    }
+  }
+  if (f.reference_count() != 1) state.SkipWithError("the frame's count did not come back to 1");
+  per_item(state, 1, "ns_per_page");
+}
+BENCHMARK(BM_MapUnmapTracked)->ArgName("level")->Arg(1)->Arg(2)->Arg(3);
 
 void BM_Query4K(benchmark::State& state) {
   auto w = world();

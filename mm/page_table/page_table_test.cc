@@ -467,5 +467,518 @@ TEST_F(PageTableTest, FiveLevelTablesUseTheWholeUpperHalf) {
   EXPECT_EQ(shape.mapped_bytes, KiB4 + GiB1);
 }
 
+// ---- Tracked huge mappings (2 MiB and 1 GiB frames), 4- and 5-level -------------------------
+
+// A world with a 1 GiB aligned free block ([1 GiB, 2 GiB)), so 1 GiB frames can be had.
+template <typename C>
+class TrackedHugeTest : public ::testing::Test {
+ protected:
+  using Pte = typename C::Pte;
+  static constexpr std::uint64_t PHYS = 2 * GiB1;
+  TrackedHugeTest() : world_(PHYS, {{1ull << 20, PHYS}}) {}
+
+  PageTable<C> make(bool huge_1g = true) {
+    auto pt = PageTable<C>::create({.supports_1g_pages = huge_1g});
+    EXPECT_TRUE(pt.has_value());
+    return std::move(*pt);
+  }
+  // A shared untyped frame of `level` (1: 4 KiB, 2: 2 MiB, 3: 1 GiB), not zeroed.
+  static Frame<UntypedMeta> frame_of(PagingLevel level) {
+    auto f = alloc_frame(UntypedMeta{}, {.zeroed = false, .level = level});
+    EXPECT_TRUE(f.has_value());
+    return std::move(*f).into_shared();
+  }
+  static std::uint64_t free_frames() {
+    drain_cpu_cache();
+    return allocator_stats().total_free_frames;
+  }
+  // The nodes a lone leaf of `level` needs below the root.
+  static std::uint64_t nodes_for(PagingLevel level) { return C::NR_LEVELS - level; }
+
+  static void expect_invariants(const PageTable<C>& pt) {
+    EXPECT_EQ(testing::check_pt_invariants(pt), "");
+  }
+  static std::vector<PagingLevel> leaf_levels(const PageTable<C>& pt) {
+    std::vector<PagingLevel> levels;
+    for_each_leaf<C>(pt.root_paddr(), [&](Vaddr, PagingLevel level, typename Pte::Raw) {
+      levels.push_back(level);
+      return true;
+    });
+    return levels;
+  }
+
+  // Everything a refused operation must leave as it was: every leaf entry (raw), the node
+  // count, the free frames, and the references of the frames the test watches.
+  struct Snapshot {
+    std::vector<std::pair<Vaddr, typename Pte::Raw>> leaves;
+    std::uint64_t nodes = 0;
+    std::uint64_t free = 0;
+    std::vector<std::uint64_t> counts;
+    bool operator==(const Snapshot&) const = default;
+  };
+  static Snapshot snapshot(const PageTable<C>& pt, std::initializer_list<const UFrame*> watched) {
+    Snapshot s;
+    for_each_leaf<C>(pt.root_paddr(), [&](Vaddr va, PagingLevel, typename Pte::Raw e) {
+      s.leaves.emplace_back(va, e);
+      return true;
+    });
+    s.nodes = live_pt_nodes();
+    s.free = free_frames();
+    for (const UFrame* f : watched) s.counts.push_back(f->reference_count());
+    return s;
+  }
+
+  mm::testing::SimFrames world_;
+};
+
+using Configs = ::testing::Types<K4, K5>;
+TYPED_TEST_SUITE(TrackedHugeTest, Configs);
+
+TYPED_TEST(TrackedHugeTest, MapsAFrameAsOneLeafOfItsSizeAndTakesItBackAsOneItem) {
+  for (const PagingLevel level : {PagingLevel{2}, PagingLevel{3}}) {
+    SCOPED_TRACE(level);
+    auto pt = this->make();
+    const std::uint64_t nodes = live_pt_nodes();
+    const std::uint64_t size = page_size_at(level);
+    UFrame f = this->frame_of(level);
+    ASSERT_EQ(f.size(), size);
+    ASSERT_EQ(f.map_level(), level);
+    ASSERT_EQ(f.reference_count(), 1u);
+    {
+      auto cursor = pt.cursor_mut(KBASE, 2 * GiB1);
+      ASSERT_TRUE(cursor.has_value());
+      ASSERT_TRUE(cursor->map(f, RW).has_value());
+      EXPECT_EQ(cursor->va(), KBASE + size);  // moved past the whole frame
+      EXPECT_EQ(f.reference_count(), 2u);     // one reference for the one leaf
+      for (const Vaddr va : {KBASE, KBASE + size / 2, KBASE + size - KiB4}) {
+        ASSERT_TRUE(cursor->jump(va).has_value());
+        EXPECT_EQ(cursor->query(), (PtMapping{.va = KBASE, .size = size, .kind = MappingKind::Tracked,
+                                              .pa = f.paddr(), .prop = RW, .level = level}));
+      }
+      ASSERT_TRUE(cursor->jump(KBASE + size).has_value());
+      EXPECT_FALSE(cursor->query().mapped());
+    }
+    this->expect_invariants(pt);
+    EXPECT_EQ(this->leaf_levels(pt), std::vector<PagingLevel>{level});
+    EXPECT_EQ(live_pt_nodes(), nodes + this->nodes_for(level));
+    for (const std::uint64_t off : {std::uint64_t{0}, size / 2 + 0x123, size - 1}) {
+      const auto t = testing::soft_translate(pt.root_paddr(), TypeParam::NR_LEVELS, KBASE + off);
+      ASSERT_TRUE(t.has_value());
+      EXPECT_EQ(t->pa, f.paddr() + off);
+      EXPECT_EQ(t->level, level);
+      EXPECT_TRUE(t->tracked && t->writable && !t->executable);
+    }
+    EXPECT_FALSE(testing::soft_translate(pt.root_paddr(), TypeParam::NR_LEVELS, KBASE + size).has_value());
+    {
+      // Through a range larger than the frame: one item, the frame's handle back.
+      auto cursor = pt.cursor_mut(KBASE, 2 * GiB1);
+      auto taken = cursor->take_next(2 * GiB1);
+      ASSERT_TRUE(taken.has_value() && taken->has_value());
+      EXPECT_EQ((*taken)->mapping, (PtMapping{.va = KBASE, .size = size, .kind = MappingKind::Tracked,
+                                              .pa = f.paddr(), .prop = RW, .level = level}));
+      ASSERT_TRUE((*taken)->frame.has_value());
+      EXPECT_EQ(*(*taken)->frame, f);
+      EXPECT_EQ((*taken)->frame->size(), size);
+      EXPECT_EQ((*taken)->frame->map_level(), level);
+      EXPECT_EQ(f.reference_count(), 2u);  // the mapping's reference is now the item's
+      EXPECT_EQ(cursor->va(), KBASE + size);
+      auto more = cursor->take_next(2 * GiB1 - size);
+      ASSERT_TRUE(more.has_value());
+      EXPECT_FALSE(more->has_value());
+      taken->reset();
+      EXPECT_EQ(f.reference_count(), 1u);
+    }
+    EXPECT_EQ(live_pt_nodes(), nodes);
+    this->expect_invariants(pt);
+    EXPECT_FALSE(testing::soft_translate(pt.root_paddr(), TypeParam::NR_LEVELS, KBASE).has_value());
+  }
+}
+
+TYPED_TEST(TrackedHugeTest, ProtectNextChangesTheWholeLeaf) {
+  for (const PagingLevel level : {PagingLevel{2}, PagingLevel{3}}) {
+    SCOPED_TRACE(level);
+    auto pt = this->make();
+    const std::uint64_t size = page_size_at(level);
+    const Vaddr va = KBASE + GiB1;
+    UFrame f = this->frame_of(level);
+    {
+      auto cursor = pt.cursor_mut(va, size);
+      ASSERT_TRUE(cursor->map(f, RW).has_value());
+    }
+    {
+      auto cursor = pt.cursor_mut(va, size);  // exactly the leaf
+      auto range = cursor->protect_next(size, [](PageProperty& p) { p.flags = PageFlags::R; });
+      ASSERT_TRUE(range.has_value() && range->has_value());
+      EXPECT_EQ(**range, (VaRange{va, size}));
+      EXPECT_TRUE(cursor->done());
+    }
+    EXPECT_EQ(this->leaf_levels(pt), std::vector<PagingLevel>{level});  // not split
+    for (const Vaddr at : {va, va + size / 2, va + size - 1}) {
+      EXPECT_FALSE(testing::soft_access_ok(pt.root_paddr(), TypeParam::NR_LEVELS, at, testing::Access::Write));
+      EXPECT_TRUE(testing::soft_access_ok(pt.root_paddr(), TypeParam::NR_LEVELS, at, testing::Access::Read));
+    }
+    {
+      // And back, through a wider cursor that starts before it.
+      auto cursor = pt.cursor_mut(KBASE, 4 * GiB1);
+      auto range = cursor->protect_next(4 * GiB1, [](PageProperty& p) { p.flags = PageFlags::RX; });
+      ASSERT_TRUE(range.has_value() && range->has_value());
+      EXPECT_EQ(**range, (VaRange{va, size}));
+      EXPECT_EQ(cursor->va(), va + size);
+      ASSERT_TRUE(cursor->jump(va + size - KiB4).has_value());
+      const PtMapping m = cursor->query();
+      EXPECT_EQ(m.prop.flags, PageFlags::RX);
+      EXPECT_EQ(m.pa, f.paddr());
+      EXPECT_EQ(m.kind, MappingKind::Tracked);
+    }
+    EXPECT_TRUE(testing::soft_access_ok(pt.root_paddr(), TypeParam::NR_LEVELS, va + size - 1, testing::Access::Execute));
+    EXPECT_EQ(f.reference_count(), 2u);
+    this->expect_invariants(pt);
+  }
+}
+
+TYPED_TEST(TrackedHugeTest, UnmapDropsTheReferenceAndFreesTheFrameWithTheLast) {
+  for (const PagingLevel level : {PagingLevel{2}, PagingLevel{3}}) {
+    SCOPED_TRACE(level);
+    auto pt = this->make();
+    const std::uint64_t size = page_size_at(level);
+    const std::uint64_t frames = size / KiB4;
+    const std::uint64_t nodes = live_pt_nodes();
+    const std::uint64_t free = this->free_frames();
+    {
+      // With a handle still held: unmap only drops the mapping's reference.
+      UFrame f = this->frame_of(level);
+      {
+        auto cursor = pt.cursor_mut(KBASE, size);
+        ASSERT_TRUE(cursor->map(f, RW).has_value());
+      }
+      EXPECT_EQ(f.reference_count(), 2u);
+      {
+        auto cursor = pt.cursor_mut(KBASE, size);
+        EXPECT_EQ(cursor->unmap(size).value(), size);
+      }
+      EXPECT_EQ(f.reference_count(), 1u);
+      EXPECT_EQ(this->free_frames(), free - frames);
+    }
+    EXPECT_EQ(this->free_frames(), free);
+    Paddr pa = 0;
+    {
+      // The mapping holds the last reference: unmapping frees the frame.
+      UFrame f = this->frame_of(level);
+      pa = f.paddr();
+      auto cursor = pt.cursor_mut(KBASE, 2 * GiB1);
+      ASSERT_TRUE(cursor->map(f, RW).has_value());
+    }
+    EXPECT_EQ(mm::testing::slot_of(pa).ref_count.load(), 1u);
+    EXPECT_EQ(this->free_frames(), free - frames - this->nodes_for(level));
+    {
+      auto cursor = pt.cursor_mut(KBASE, 2 * GiB1);
+      EXPECT_EQ(cursor->unmap(2 * GiB1).value(), size);
+    }
+    EXPECT_EQ(live_pt_nodes(), nodes);
+    EXPECT_EQ(this->free_frames(), free);
+    {
+      // The same through take_next: dropping the item frees it.
+      UFrame f = this->frame_of(level);
+      auto cursor = pt.cursor_mut(KBASE, size);
+      ASSERT_TRUE(cursor->map(f, RW).has_value());
+    }
+    {
+      auto cursor = pt.cursor_mut(KBASE, size);
+      auto taken = cursor->take_next(size);
+      ASSERT_TRUE(taken.has_value() && taken->has_value() && (*taken)->frame.has_value());
+      EXPECT_EQ((*taken)->frame->reference_count(), 1u);
+    }
+    EXPECT_EQ(live_pt_nodes(), nodes);
+    EXPECT_EQ(this->free_frames(), free);
+    this->expect_invariants(pt);
+  }
+}
+
+TYPED_TEST(TrackedHugeTest, EveryPartialRangeIsRefusedAndChangesNothing) {
+  for (const PagingLevel level : {PagingLevel{2}, PagingLevel{3}}) {
+    SCOPED_TRACE(level);
+    auto pt = this->make();
+    const std::uint64_t size = page_size_at(level);
+    const Vaddr base = KBASE + 2 * size;  // mapped neighbours' room on both sides
+    UFrame f = this->frame_of(level);
+    UFrame below = this->frame_of(1);
+    {
+      auto cursor = pt.cursor_mut(base, size);
+      ASSERT_TRUE(cursor->map(f, RW).has_value());
+    }
+    {
+      auto cursor = pt.cursor_mut(base - size, KiB4);
+      ASSERT_TRUE(cursor->map(below, RW).has_value());
+    }
+    const auto before = this->snapshot(pt, {&f, &below});
+    std::vector<std::pair<Vaddr, std::uint64_t>> ranges = {
+        {base, KiB4},                          // its first page
+        {base + KiB4, size - KiB4},            // all but its first page
+        {base, size - KiB4},                   // all but its last page
+        {base + size - KiB4, KiB4},            // its last page
+        {base + size - KiB4, 2 * KiB4},        // its last page and beyond
+        {base - KiB4, 2 * KiB4},               // from before it into its first page
+        {base + size / 2, size},               // its upper half and as much beyond
+    };
+    if (level == 3) ranges.emplace_back(base + MiB2, MiB2);  // one 2 MiB piece of 1 GiB
+    for (const auto& [va, len] : ranges) {
+      SCOPED_TRACE(::testing::Message() << "range [" << std::hex << va << ", +" << len << ")");
+      for (const bool wide : {false, true}) {
+        for (int op = 0; op < 3; ++op) {
+          SCOPED_TRACE(::testing::Message() << "op " << op << (wide ? " wide" : " exact"));
+          {
+            auto cursor = wide ? pt.cursor_mut(base - size, 4 * size) : pt.cursor_mut(va, len);
+            ASSERT_TRUE(cursor.has_value());
+            ASSERT_TRUE(cursor->jump(va).has_value());
+            std::optional<PtError> error;
+            if (op == 0) {
+              const auto r = cursor->unmap(len);
+              if (!r) error = r.error();
+            } else if (op == 1) {
+              const auto r = cursor->take_next(len);
+              if (!r) error = r.error();
+            } else {
+              const auto r = cursor->protect_next(len, [](PageProperty& p) { p.flags = PageFlags::R; });
+              if (!r) error = r.error();
+            }
+            EXPECT_EQ(error, PtError::SplitsTrackedHuge);
+          }
+          EXPECT_EQ(this->snapshot(pt, {&f, &below}), before);
+        }
+      }
+    }
+    this->expect_invariants(pt);
+    // The whole frame through the same kind of ranges is fine.
+    {
+      auto cursor = pt.cursor_mut(base - KiB4, size + 2 * KiB4);
+      EXPECT_EQ(cursor->unmap(size + 2 * KiB4).value(), size);
+    }
+    EXPECT_EQ(f.reference_count(), 1u);
+    EXPECT_EQ(below.reference_count(), 2u);
+  }
+}
+
+// pt_error.h: unmap stops at a tracked huge leaf it would have to split, but the leaves of
+// its range before that one are gone (and their references dropped).
+TYPED_TEST(TrackedHugeTest, UnmapStopsAtATrackedHugeLeafItCannotSplit) {
+  auto pt = this->make();
+  const Vaddr base = KBASE + 4 * MiB2;
+  UFrame f = this->frame_of(2);
+  UFrame small = this->frame_of(1);
+  {
+    auto cursor = pt.cursor_mut(base - KiB4, MiB2 + KiB4);
+    ASSERT_TRUE(cursor->map(small, RW).has_value());
+    ASSERT_TRUE(cursor->map(f, RW).has_value());
+  }
+  {
+    auto cursor = pt.cursor_mut(base - KiB4, 2 * KiB4);
+    EXPECT_EQ(cursor->unmap(2 * KiB4).error(), PtError::SplitsTrackedHuge);
+  }
+  EXPECT_EQ(small.reference_count(), 1u);
+  EXPECT_EQ(f.reference_count(), 2u);
+  EXPECT_EQ(this->leaf_levels(pt), std::vector<PagingLevel>{2});
+  this->expect_invariants(pt);
+}
+
+TYPED_TEST(TrackedHugeTest, MisalignedAddressesAreRefused) {
+  auto pt = this->make();
+  UFrame f2 = this->frame_of(2);
+  UFrame f3 = this->frame_of(3);
+  const auto before = this->snapshot(pt, {&f2, &f3});
+  {
+    auto cursor = pt.cursor_mut(KBASE, 4 * GiB1);
+    for (const Vaddr va : {KBASE + KiB4, KBASE + MiB2 - KiB4, KBASE + 3 * MiB2 / 2}) {
+      ASSERT_TRUE(cursor->jump(va).has_value());
+      EXPECT_EQ(cursor->map(f2, RW).error(), PtError::NotAligned);
+      EXPECT_EQ(cursor->va(), va);
+    }
+    for (const Vaddr va : {KBASE + KiB4, KBASE + MiB2, KBASE + GiB1 / 2}) {
+      ASSERT_TRUE(cursor->jump(va).has_value());
+      EXPECT_EQ(cursor->map(f3, RW).error(), PtError::NotAligned);
+    }
+  }
+  EXPECT_EQ(this->snapshot(pt, {&f2, &f3}), before);
+  {
+    // A cursor too small for the frame.
+    auto cursor = pt.cursor_mut(KBASE, MiB2 - KiB4);
+    EXPECT_EQ(cursor->map(f2, RW).error(), PtError::OutOfRange);
+  }
+  EXPECT_EQ(this->snapshot(pt, {&f2, &f3}), before);
+}
+
+TYPED_TEST(TrackedHugeTest, MappingOverAMappingIsRefused) {
+  auto pt = this->make();
+  UFrame f = this->frame_of(2);
+  UFrame g = this->frame_of(2);
+  UFrame h = this->frame_of(1);
+  UFrame giant = this->frame_of(3);
+  {
+    auto cursor = pt.cursor_mut(KBASE, 4 * GiB1);
+    ASSERT_TRUE(cursor->map(f, RW).has_value());                     // [0, 2M)
+    ASSERT_TRUE(cursor->jump(KBASE + MiB2 + 8 * KiB4).has_value());
+    ASSERT_TRUE(cursor->map(h, RW).has_value());                     // 4 KiB inside [2M, 4M)
+    ASSERT_TRUE(cursor->jump(KBASE + 2 * MiB2).has_value());
+    ASSERT_TRUE(cursor->map_phys({0, MiB2}, RW).has_value());        // untracked [4M, 6M)
+    ASSERT_TRUE(cursor->jump(KBASE + GiB1).has_value());
+    ASSERT_TRUE(cursor->map_phys({0, GiB1}, RW).has_value());        // untracked 1 GiB
+  }
+  const auto before = this->snapshot(pt, {&f, &g, &h, &giant});
+  const auto refused = [&](auto& cursor, Vaddr va, const UFrame& frame) {
+    ASSERT_TRUE(cursor->jump(va).has_value());
+    EXPECT_EQ(cursor->map(frame, RW).error(), PtError::AlreadyMapped) << std::hex << va;
+  };
+  for (const bool wide : {false, true}) {
+    {
+      auto cursor = wide ? pt.cursor_mut(KBASE, 4 * GiB1) : pt.cursor_mut(KBASE, MiB2);
+      refused(cursor, KBASE, g);              // over the same tracked 2 MiB leaf
+      refused(cursor, KBASE, f);              // the very frame again
+      refused(cursor, KBASE + 8 * KiB4, h);   // 4 KiB inside the tracked 2 MiB leaf
+    }
+    {
+      auto cursor = wide ? pt.cursor_mut(KBASE, 4 * GiB1) : pt.cursor_mut(KBASE + MiB2, MiB2);
+      refused(cursor, KBASE + MiB2, g);       // a 4 KiB mapping inside its range
+    }
+    {
+      auto cursor = wide ? pt.cursor_mut(KBASE, 4 * GiB1) : pt.cursor_mut(KBASE + 2 * MiB2, MiB2);
+      refused(cursor, KBASE + 2 * MiB2, g);   // an untracked 2 MiB leaf
+    }
+    {
+      auto cursor = wide ? pt.cursor_mut(KBASE, 4 * GiB1) : pt.cursor_mut(KBASE + GiB1, GiB1);
+      refused(cursor, KBASE + GiB1 + MiB2, g);  // inside an untracked 1 GiB leaf
+      refused(cursor, KBASE + GiB1, giant);     // over it
+    }
+    {
+      auto cursor = wide ? pt.cursor_mut(KBASE, 4 * GiB1) : pt.cursor_mut(KBASE, GiB1);
+      refused(cursor, KBASE, giant);          // 1 GiB over 2 MiB and 4 KiB leaves
+    }
+    EXPECT_EQ(this->snapshot(pt, {&f, &g, &h, &giant}), before);
+  }
+  EXPECT_EQ(f.reference_count(), 2u);
+  EXPECT_EQ(g.reference_count(), 1u);
+  EXPECT_EQ(h.reference_count(), 2u);
+  EXPECT_EQ(giant.reference_count(), 1u);
+  this->expect_invariants(pt);
+}
+
+// A node the cursor emptied (and has not reclaimed yet) is no mapping: a huge frame may
+// replace it.
+TYPED_TEST(TrackedHugeTest, MapsOverANodeTheCursorLeftEmpty) {
+  for (const PagingLevel level : {PagingLevel{2}, PagingLevel{3}}) {
+    SCOPED_TRACE(level);
+    const std::uint64_t size = page_size_at(level);
+    for (int variant = 0; variant < 3; ++variant) {
+      SCOPED_TRACE(variant);
+      auto pt = this->make();
+      const std::uint64_t nodes = live_pt_nodes();
+      const Vaddr va = KBASE + size;
+      UFrame f = this->frame_of(level);
+      {
+        UFrame small = this->frame_of(1);
+        const Vaddr small_va = va + size / 2 + 3 * KiB4;
+        if (variant == 2) {
+          // The 4 KiB page exists before the cursor: a cursor over exactly [va, va + size)
+          // must still be able to replace the node that held it.
+          auto cursor = pt.cursor_mut(small_va, KiB4);
+          ASSERT_TRUE(cursor->map(small, RW).has_value());
+        }
+        auto cursor = variant == 1 ? pt.cursor_mut(KBASE, 4 * GiB1) : pt.cursor_mut(va, size);
+        ASSERT_TRUE(cursor.has_value());
+        ASSERT_TRUE(cursor->jump(small_va).has_value());
+        if (variant != 2) ASSERT_TRUE(cursor->map(small, RW).has_value());
+        ASSERT_TRUE(cursor->jump(small_va).has_value());
+        auto taken = cursor->take_next(KiB4);
+        ASSERT_TRUE(taken.has_value() && taken->has_value());
+        ASSERT_TRUE(cursor->jump(va).has_value());
+        const auto mapped = cursor->map(f, RW);
+        ASSERT_TRUE(mapped.has_value()) << pt_error_name(mapped.error());
+        EXPECT_EQ(cursor->va(), va + size);
+        ASSERT_TRUE(cursor->jump(small_va).has_value());
+        EXPECT_EQ(cursor->query().size, size);
+      }
+      this->expect_invariants(pt);
+      EXPECT_EQ(this->leaf_levels(pt), std::vector<PagingLevel>{level});
+      EXPECT_EQ(live_pt_nodes(), nodes + this->nodes_for(level));
+      EXPECT_EQ(f.reference_count(), 2u);
+      const auto t = testing::soft_translate(pt.root_paddr(), TypeParam::NR_LEVELS, va + size - 1);
+      ASSERT_TRUE(t.has_value());
+      EXPECT_EQ(t->pa, f.paddr() + size - 1);
+    }
+  }
+}
+
+TYPED_TEST(TrackedHugeTest, OneGiBFramesNeedOneGiBPages) {
+  auto pt = this->make(/*huge_1g=*/false);
+  UFrame giant = this->frame_of(3);
+  UFrame f = this->frame_of(2);
+  const auto before = this->snapshot(pt, {&giant});
+  {
+    auto cursor = pt.cursor_mut(KBASE, 2 * GiB1);
+    EXPECT_EQ(cursor->map(giant, RW).error(), PtError::LevelUnsupported);
+    EXPECT_EQ(cursor->va(), KBASE);
+  }
+  EXPECT_EQ(this->snapshot(pt, {&giant}), before);
+  {
+    auto cursor = pt.cursor_mut(KBASE, 2 * GiB1);
+    EXPECT_TRUE(cursor->map(f, RW).has_value());  // 2 MiB pages are always there
+  }
+  EXPECT_EQ(giant.reference_count(), 1u);
+  this->expect_invariants(pt);
+}
+
+TYPED_TEST(TrackedHugeTest, TheSameFrameAtTwoAddressesHoldsTwoReferences) {
+  for (const PagingLevel level : {PagingLevel{2}, PagingLevel{3}}) {
+    SCOPED_TRACE(level);
+    auto pt = this->make();
+    const std::uint64_t size = page_size_at(level);
+    const std::uint64_t free = this->free_frames();
+    {
+      auto f = this->frame_of(level);  // Frame<UntypedMeta>, mapped without erasing it first
+      const Vaddr a = KBASE;
+      const Vaddr b = KBASE + 3 * size;
+      {
+        auto cursor = pt.cursor_mut(KBASE, 4 * GiB1);
+        ASSERT_TRUE(cursor->map(f, RW).has_value());
+        ASSERT_TRUE(cursor->jump(b).has_value());
+        ASSERT_TRUE(cursor->map(f, RO).has_value());
+      }
+      EXPECT_EQ(f.reference_count(), 3u);
+      for (const Vaddr va : {a, b}) {
+        const auto t = testing::soft_translate(pt.root_paddr(), TypeParam::NR_LEVELS, va + size - 8);
+        ASSERT_TRUE(t.has_value());
+        EXPECT_EQ(t->pa, f.paddr() + size - 8);
+        EXPECT_EQ(t->writable, va == a);
+      }
+      {
+        auto cursor = pt.cursor_mut(a, size);
+        ASSERT_TRUE(cursor->unmap(size).has_value());
+      }
+      EXPECT_EQ(f.reference_count(), 2u);
+    }
+    // b's mapping holds the last reference now.
+    EXPECT_EQ(this->free_frames(), free - size / KiB4 - this->nodes_for(level));
+    {
+      auto cursor = pt.cursor_mut(KBASE, 4 * GiB1);
+      EXPECT_EQ(cursor->unmap(4 * GiB1).value(), size);
+    }
+    EXPECT_EQ(this->free_frames(), free);
+  }
+}
+
+TYPED_TEST(TrackedHugeTest, DestroyingATableReleasesHugeFrames) {
+  const std::uint64_t free = this->free_frames();
+  const std::uint64_t nodes = live_pt_nodes();
+  UFrame f = this->frame_of(2);
+  {
+    auto pt = this->make();
+    auto cursor = pt.cursor_mut(KBASE, 4 * GiB1);
+    ASSERT_TRUE(cursor->map(f, RW).has_value());
+    ASSERT_TRUE(cursor->jump(KBASE + GiB1).has_value());
+    ASSERT_TRUE(cursor->map(this->frame_of(3), RW).has_value());  // its only reference
+  }
+  EXPECT_EQ(f.reference_count(), 1u);
+  EXPECT_EQ(live_pt_nodes(), nodes);
+  EXPECT_EQ(this->free_frames(), free - MiB2 / KiB4);
+}
+
 }  // namespace
 }  // namespace mm::pt

@@ -2,8 +2,9 @@
 //   - every node's slot holds PageTablePageMeta<C> of the right level, not stray, unlocked;
 //   - nr_children equals the number of present entries;
 //   - every node has exactly one parent entry (reached once; reference count 1);
-//   - leaves sit at levels 1..3, are aligned to their size, tracked ones are 4 KiB frames
-//     with a live metadata slot that is not a page-table page; kinds match the config;
+//   - leaves sit at levels 1..3, are aligned to their size, tracked ones map the head of a
+//     live, untyped frame of exactly the leaf's size (4 KiB, 2 MiB or 1 GiB: one leaf per
+//     frame); kinds match the config;
 //   - leaves come out in strictly increasing, non-overlapping address order;
 //   - no empty node below the root (empty nodes are freed).
 // Host-test code (uses std::string and std::set).
@@ -93,12 +94,15 @@ class InvariantWalker {
     last_leaf_end_ = va + (size - 1);
     if (Pte::is_tracked(e)) {
       if (!C::TRACKED) return fail("tracked leaf in an untracked-only table", va);
-      if (level != 1) return fail("tracked leaf larger than 4 KiB", va);
       if (!has_slot(pa)) return fail("tracked leaf without a metadata slot", pa);
       const MetaSlot& slot = *frame_to_meta(pa);
       const std::uint64_t count = slot.ref_count.load();
       if (count == 0 || count > REF_COUNT_MAX) return fail("tracked leaf's frame not shared", count);
       if (slot::holds<PageTablePageMeta<C>>(slot)) return fail("page-table page mapped as a leaf", pa);
+      if (slot.vtable == nullptr || !slot.vtable->untyped) return fail("tracked leaf's frame is typed", pa);
+      if (slot::live_order(slot) != slot::level_order(level)) {
+        return fail("tracked leaf's size != its frame's size", va);
+      }
     } else if (!C::UNTRACKED) {
       return fail("untracked leaf in a tracked-only table", va);
     }

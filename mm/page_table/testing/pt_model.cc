@@ -25,6 +25,7 @@ constexpr std::uint64_t MiB2 = 2ull << 20;
 constexpr std::uint64_t GiB1 = 1ull << 30;
 constexpr std::uint64_t WINDOW_GIBS = 8;
 constexpr std::uint64_t SIM_PHYS = 64ull << 20;
+constexpr std::uint64_t SIM_PHYS_1G = 2 * GiB1;  // [1 GiB, 2 GiB) is a free 1 GiB block
 
 [[noreturn]] void die(std::uint64_t step, const std::string& what) {
   std::fprintf(stderr, "page-table model: step %" PRIu64 ": %s\n", step, what.c_str());
@@ -55,7 +56,10 @@ struct Interval {
   std::uint64_t len;
   Paddr pa;
   PageProperty prop;
-  std::optional<UFrame> frame;  // tracked: the model's own handle (4 KiB intervals only)
+  std::optional<UFrame> frame;  // tracked: the model's own handle; len is the frame's size
+                                // (one leaf, never split)
+
+  bool tracked_huge() const { return frame.has_value() && len > KiB4; }
 };
 
 template <PageTableConfig C>
@@ -99,6 +103,13 @@ class Model {
       default: return (1 + in.below(600)) * KiB4;
     }
   }
+  // Where take_next / unmap / protect_next start: a quarter of them aligned like their
+  // length (so whole huge frames, 1 GiB ones too, get taken and unmapped), the rest at any
+  // page.
+  Vaddr pick_op_va(ByteReader& in, std::uint64_t len) {
+    const std::uint64_t align = in.below(4) != 0 ? KiB4 : len >= GiB1 ? GiB1 : len >= MiB2 ? MiB2 : KiB4;
+    return pick_va(in, align);
+  }
   std::uint64_t window_left(Vaddr va) const { return window_ + WINDOW_GIBS * GiB1 - va; }
   PageProperty pick_prop(ByteReader& in) {
     static constexpr PageFlags kFlags[] = {PageFlags::R, PageFlags::RW, PageFlags::RX};
@@ -113,6 +124,14 @@ class Model {
     auto cursor = wide ? pt_->cursor_mut(window_, WINDOW_GIBS * GiB1) : pt_->cursor_mut(va, len);
     if (!cursor) die(step_, std::string("cursor_mut refused: ") + pt_error_name(cursor.error()));
     if (wide && !cursor->jump(va)) die(step_, "jump refused");
+    return std::move(*cursor);
+  }
+
+  // A cursor over the whole window, jumped to va.
+  CursorMut<C> cursor_for_wide(Vaddr va) {
+    auto cursor = pt_->cursor_mut(window_, WINDOW_GIBS * GiB1);
+    if (!cursor) die(step_, std::string("cursor_mut refused: ") + pt_error_name(cursor.error()));
+    if (!cursor->jump(va)) die(step_, "jump refused");
     return std::move(*cursor);
   }
 
@@ -134,6 +153,7 @@ class Model {
     --it;
     Interval& iv = it->second;
     if (at <= it->first || at >= it->first + iv.len) return;
+    if (iv.frame) die(step_, "model: splitting a tracked interval at " + hex(at) + " (the cursor should have refused)");
     const std::uint64_t head = at - it->first;
     Interval tail{iv.len - head, iv.pa + head, iv.prop, std::nullopt};
     iv.len = head;
@@ -189,25 +209,45 @@ class Model {
     ++report.ok_ops;
   }
 
+  // One tracked frame: 4 KiB (5 in 8), 2 MiB (2 in 8) or 1 GiB; a huge one now and then at
+  // an address aligned only to 4 KiB (NotAligned).
   void op_map_frame(ByteReader& in, PtModelReport& report) {
-    const Vaddr va = pick_va(in, KiB4);
+    const std::uint32_t kind = in.below(16);
+    const PagingLevel level = kind < 10 ? 1 : kind < 14 ? 2 : 3;
+    const std::uint64_t size = page_size_at(level);
+    Vaddr va = pick_va(in, size);
+    const bool misaligned = level > 1 && in.below(8) == 0;
+    if (misaligned) va += (1 + in.below(511)) * KiB4;
     PageProperty prop = pick_prop(in);
     prop.cache = CachePolicy::Writeback;
-    auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
-    if (!frame) return;  // the simulated RAM is full: fine
+    auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false, .level = level});
+    if (!frame) return;  // the simulated RAM is full (or has no 1 GiB block): fine
     UFrame shared = std::move(*frame).into_shared();
-    const bool overlaps = first_overlap(va, KiB4) != model_.end();
-    auto cursor = cursor_for(in, va, KiB4);
+    if (shared.size() != size) die(step_, "alloc_frame returned a frame of the wrong size");
+    // What map must say, in the order it checks: alignment, level, room, existing mappings.
+    std::optional<PtError> expected;
+    const bool fits = size <= window_left(va);
+    if (misaligned) expected = PtError::NotAligned;
+    else if (level == 3 && !options_.supports_1g_pages) expected = PtError::LevelUnsupported;
+    else if (!fits) expected = PtError::OutOfRange;
+    else if (first_overlap(va, size) != model_.end()) expected = PtError::AlreadyMapped;
+    auto cursor = fits ? cursor_for(in, va, size) : cursor_for_wide(va);
     const auto result = cursor.map(shared, prop);
-    if (overlaps) {
-      if (result || result.error() != PtError::AlreadyMapped) die(step_, "map over a mapping not refused at " + hex(va));
+    if (expected) {
+      if (result || result.error() != *expected) {
+        die(step_, std::string("map of a ") + hex(size) + " frame at " + hex(va) + " not refused as " +
+                       pt_error_name(*expected) + ": " + (result ? "mapped" : pt_error_name(result.error())));
+      }
+      if (shared.reference_count() != 1) die(step_, "a refused map changed the frame's count");
       ++report.refused_ops;
       return;
     }
-    if (!result) die(step_, std::string("map failed: ") + pt_error_name(result.error()));
-    if (cursor.va() != va + KiB4) die(step_, "map did not move the cursor past the page");
+    if (!result) die(step_, std::string("map failed: ") + pt_error_name(result.error()) + " at " + hex(va));
+    if (cursor.va() != va + size && !cursor.done()) die(step_, "map did not move the cursor past the frame");
     if (shared.reference_count() != 2) die(step_, "mapping did not add exactly one reference");
-    model_.emplace(va, Interval{KiB4, shared.paddr(), prop, std::move(shared)});
+    model_.emplace(va, Interval{size, shared.paddr(), prop, std::move(shared)});
+    if (level > 1) ++report.tracked_huge_maps;
+    if (level == 3) ++report.tracked_1g_maps;
     ++report.ok_ops;
   }
 
@@ -248,12 +288,38 @@ class Model {
     if ((m.kind == MappingKind::Tracked) != iv.frame.has_value()) die(step_, std::string(op) + " kind mismatch");
   }
 
+  // The first interval overlapping [va, va + len) if it is a tracked huge frame the range
+  // does not hold whole: take_next / protect_next must refuse it.
+  bool cuts_first_tracked_huge(Vaddr va, std::uint64_t len) {
+    const auto it = first_overlap(va, len);
+    return it != model_.end() && cuts(it, va, len);
+  }
+  bool cuts(std::map<Vaddr, Interval>::iterator it, Vaddr va, std::uint64_t len) const {
+    return it->second.tracked_huge() &&
+           (it->first < va || it->first + (it->second.len - 1) > va + (len - 1));
+  }
+  void expect_split_refusal(const std::expected<void, PtError>& result, const char* op, Vaddr va,
+                            PtModelReport& report) {
+    if (result || result.error() != PtError::SplitsTrackedHuge) {
+      die(step_, std::string(op) + " cutting a tracked huge frame at " + hex(va) + " not refused: " +
+                     (result ? "done" : pt_error_name(result.error())));
+    }
+    ++report.split_refusals;
+    ++report.refused_ops;
+  }
+  template <typename T>
+  static std::expected<void, PtError> status(const std::expected<T, PtError>& r) {
+    if (r) return {};
+    return std::unexpected(r.error());
+  }
+
   void op_take_next(ByteReader& in, PtModelReport& report) {
     const std::uint64_t len = pick_len(in);
-    const Vaddr va = pick_va(in, KiB4);
+    const Vaddr va = pick_op_va(in, len);
     if (len > window_left(va)) return;
     auto cursor = cursor_for(in, va, len);
     auto taken = cursor.take_next(len);
+    if (cuts_first_tracked_huge(va, len)) return expect_split_refusal(status(taken), "take_next", va, report);
     if (!taken) die(step_, std::string("take_next failed: ") + pt_error_name(taken.error()));
     if (!*taken) {
       if (first_overlap(va, len) != model_.end()) die(step_, "take_next found nothing where the model has a mapping at " + hex(va));
@@ -262,18 +328,36 @@ class Model {
     const TakenItem& item = **taken;
     check_reported(item.mapping, va, len, "take_next");
     if (item.frame.has_value() != (item.mapping.kind == MappingKind::Tracked)) die(step_, "take_next frame/kind mismatch");
-    if (item.frame && item.frame->paddr() != item.mapping.pa) die(step_, "take_next handed back the wrong frame");
+    if (item.frame) {
+      if (item.frame->paddr() != item.mapping.pa) die(step_, "take_next handed back the wrong frame");
+      if (item.frame->size() != item.mapping.size) die(step_, "take_next handed back a frame of another size than its leaf");
+      if (item.frame->reference_count() != 2) die(step_, "take_next's frame count != model handle + item");
+      const auto it = model_.find(item.mapping.va);
+      if (it == model_.end() || it->second.len != item.mapping.size) die(step_, "take_next took part of a tracked frame");
+      if (item.mapping.size > KiB4) ++report.tracked_huge_removed;
+    }
     erase_range(item.mapping.va, item.mapping.size);
     ++report.ok_ops;
   }
 
   void op_unmap(ByteReader& in, PtModelReport& report) {
     const std::uint64_t len = pick_len(in);
-    const Vaddr va = pick_va(in, KiB4);
+    const Vaddr va = pick_op_va(in, len);
     if (len > window_left(va)) return;
     auto cursor = cursor_for(in, va, len);
     const auto bytes = cursor.unmap(len);
+    // unmap goes in address order and stops at the first tracked huge frame it would cut,
+    // with what lies before it unmapped (pt_error.h).
+    std::uint64_t huge_inside = 0;
+    for (auto it = first_overlap(va, len); it != model_.end() && it->first < va + len; ++it) {
+      if (cuts(it, va, len)) {
+        if (it->first > va) erase_range(va, it->first - va);
+        return expect_split_refusal(status(bytes), "unmap", va, report);
+      }
+      if (it->second.tracked_huge()) ++huge_inside;
+    }
     if (!bytes) die(step_, std::string("unmap failed: ") + pt_error_name(bytes.error()));
+    report.tracked_huge_removed += huge_inside;
     const std::uint64_t expected = erase_range(va, len);
     if (*bytes != expected) die(step_, "unmap removed " + hex(*bytes) + " bytes, model " + hex(expected));
     ++report.ok_ops;
@@ -281,12 +365,13 @@ class Model {
 
   void op_protect_next(ByteReader& in, PtModelReport& report) {
     const std::uint64_t len = pick_len(in);
-    const Vaddr va = pick_va(in, KiB4);
+    const Vaddr va = pick_op_va(in, len);
     if (len > window_left(va)) return;
     const PageFlags flags = in.below(2) == 0 ? PageFlags::R : PageFlags::RX;
     auto cursor = cursor_for(in, va, len);
     const auto before = model_next(va, len);
     auto done = cursor.protect_next(len, [&](PageProperty& prop) { prop.flags = flags; });
+    if (cuts_first_tracked_huge(va, len)) return expect_split_refusal(status(done), "protect_next", va, report);
     if (!done) die(step_, std::string("protect_next failed: ") + pt_error_name(done.error()));
     if (!*done) {
       if (before) die(step_, "protect_next found nothing where the model has a mapping");
@@ -321,6 +406,8 @@ class Model {
     if (it == model_.end()) die(step_, "query found a mapping the model lacks at " + hex(va));
     if (m.va < it->first || m.va + m.size > it->first + it->second.len) die(step_, "query leaf exceeds the model's interval");
     if (m.pa != it->second.pa + (m.va - it->first) || m.prop != it->second.prop) die(step_, "query mismatch at " + hex(va));
+    if ((m.kind == MappingKind::Tracked) != it->second.frame.has_value()) die(step_, "query kind mismatch at " + hex(va));
+    if (it->second.frame && (m.va != it->first || m.size != it->second.len)) die(step_, "query: a tracked frame's leaf is not the whole frame at " + hex(va));
   }
 
   void op_find_next(ByteReader& in) {
@@ -360,6 +447,7 @@ class Model {
       if (Pte::leaf_paddr(e, level) != it->second.pa + (va - it->first)) die(step_, "leaf address mismatch at " + hex(va));
       if (Pte::leaf_property(e, level) != it->second.prop) die(step_, "leaf property mismatch at " + hex(va));
       if (Pte::is_tracked(e) != it->second.frame.has_value()) die(step_, "leaf kind mismatch at " + hex(va));
+      if (it->second.frame && (va != it->first || size != it->second.len)) die(step_, "tracked frame not mapped by exactly one leaf of its size at " + hex(va));
       return true;
     });
     // The software MMU at a few addresses: translation and permissions as the model says.
@@ -378,6 +466,7 @@ class Model {
       if (!t) die(step_, "MMU faults on a mapped address: " + hex(va));
       if (t->pa != it->second.pa + (va - it->first)) die(step_, "MMU translation mismatch at " + hex(va));
       if (t->writable != it->second.prop.writable() || t->executable != it->second.prop.executable()) die(step_, "MMU permission mismatch at " + hex(va));
+      if (t->tracked != it->second.frame.has_value()) die(step_, "MMU tracked bit mismatch at " + hex(va));
     }
     report.max_nodes = std::max(report.max_nodes, shape.nodes);
     report.max_mapped_bytes = std::max(report.max_mapped_bytes, shape.mapped_bytes);
@@ -414,8 +503,9 @@ class Model {
 }  // namespace
 
 PtModelReport run_pt_model_on_bytes(std::span<const std::uint8_t> bytes, const PtModelOptions& options) {
-  const PhysRange usable[] = {{1ull << 20, SIM_PHYS}};
-  mm::testing::SimFrames world(SIM_PHYS, usable);
+  const std::uint64_t phys = options.frames_1g ? SIM_PHYS_1G : SIM_PHYS;
+  const PhysRange usable[] = {{1ull << 20, phys}};
+  mm::testing::SimFrames world(phys, usable);
   ByteReader in(bytes);
   PtModelReport report;
   std::uint64_t step = 0;
