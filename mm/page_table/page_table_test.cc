@@ -3,7 +3,9 @@
 // TLB flush policy, node reclamation, W^X, and 5-level paging.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "mm/allocator/frame_allocator.h"
@@ -137,6 +139,110 @@ TEST_F(PageTableTest, JumpOutsideTheCursorRangeIsRefused) {
   EXPECT_EQ(cursor->jump(KBASE - KiB4).error(), PtError::OutOfRange);
   EXPECT_EQ(cursor->jump(KBASE + 1).error(), PtError::NotAligned);
   EXPECT_TRUE(cursor->jump(KBASE + 3 * KiB4).has_value());
+}
+
+// Virtual ranges are canonical for the table's paging mode: an address canonical only with
+// 5 levels (57-bit) is refused by a 4-level table, and one outside 57 bits by both.
+TEST_F(PageTableTest, VirtualRangesAreCanonicalForThePagingMode) {
+  using U5 = UserPtConfig<5>;
+  auto k4 = make<K4>();
+  auto k5 = make<K5>();
+  auto u4 = make<U4>();
+  auto u5 = make<U5>();
+  constexpr Vaddr K5_ONLY = 0xff00'0000'0000'0000;  // canonical with 57 bits, not with 48
+  constexpr Vaddr U5_ONLY = 0x0000'8000'0000'0000;
+  EXPECT_EQ(k4.cursor(K5_ONLY, KiB4).error(), PtError::OutOfRange);
+  EXPECT_EQ(k4.cursor(0xffff'7fff'ffff'f000, KiB4).error(), PtError::OutOfRange);
+  EXPECT_TRUE(k5.cursor(K5_ONLY, KiB4).has_value());
+  EXPECT_EQ(k5.cursor(0xfeff'ffff'ffff'f000, KiB4).error(), PtError::OutOfRange);
+  EXPECT_EQ(k5.cursor(0x8000'0000'0000'0000, KiB4).error(), PtError::OutOfRange);
+  EXPECT_EQ(u4.cursor(U5_ONLY, KiB4).error(), PtError::OutOfRange);
+  EXPECT_TRUE(u5.cursor(U5_ONLY, KiB4).has_value());
+  EXPECT_TRUE(u5.cursor(0x00ff'ffff'ffff'f000, KiB4).has_value());
+  EXPECT_EQ(u5.cursor(0x0100'0000'0000'0000, KiB4).error(), PtError::OutOfRange);
+  EXPECT_EQ(u5.cursor(0x00ff'ffff'ffff'f000, 2 * KiB4).error(), PtError::OutOfRange);
+  // The static bounds the checks use.
+  static_assert(config_va_start<K4> == 0xffff'8000'0000'0000 && config_va_start<K5> == K5_ONLY);
+  static_assert(config_va_last<U4> == U5_ONLY - 1);
+}
+
+// ---- Physical ranges: below the CPU's width and the PTE limit -----------------------------
+
+// Sets what the host HAL reports as the CPU's physical address width for one test.
+class PhysBitsScope {
+ public:
+  explicit PhysBitsScope(unsigned bits) : saved_(mm::testing::hal_stats().phys_addr_bits) {
+    mm::testing::hal_stats().phys_addr_bits = bits;
+  }
+  ~PhysBitsScope() { mm::testing::hal_stats().phys_addr_bits = saved_; }
+
+ private:
+  unsigned saved_;
+};
+
+TEST_F(PageTableTest, PhysOutOfRangeHasAName) {
+  EXPECT_STREQ(pt_error_name(PtError::PhysOutOfRange), "PhysOutOfRange");
+}
+
+TEST_F(PageTableTest, MapPhysAtOrAboveThePteLimitIsRefusedNotMasked) {
+  PhysBitsScope bits(63);  // a CPU wider than the format: the PTE's 52 bits are the limit
+  auto pt = make();
+  const std::uint64_t nodes = live_pt_nodes();
+  constexpr Paddr LIMIT = Paddr{1} << 52;
+  {
+    auto cursor = pt.cursor_mut(KBASE, 2 * MiB2);
+    ASSERT_TRUE(cursor.has_value());
+    // Masked with the PTE address mask, this one used to map physical 0x200000.
+    EXPECT_EQ(cursor->map_phys({LIMIT + MiB2, LIMIT + 2 * MiB2}, RW).error(),
+              PtError::PhysOutOfRange);
+    EXPECT_EQ(cursor->map_phys({LIMIT - MiB2, LIMIT + MiB2}, RW).error(),  // straddles
+              PtError::PhysOutOfRange);
+    EXPECT_EQ(cursor->map_phys({~Paddr{0} & ~(KiB4 - 1), 0}, RW).error(),  // wraps: empty
+              PtError::EmptyRange);
+    EXPECT_EQ(cursor->va(), KBASE);  // did not move
+  }
+  EXPECT_TRUE(leaf_levels(pt).empty());  // nothing mapped
+  EXPECT_EQ(live_pt_nodes(), nodes);     // no node created
+  EXPECT_FALSE(testing::soft_translate(pt.root_paddr(), 4, KBASE).has_value());
+  // Up to the limit itself is fine.
+  {
+    auto cursor = pt.cursor_mut(KBASE, MiB2);
+    ASSERT_TRUE(cursor->map_phys({LIMIT - MiB2, LIMIT}, RW).has_value());
+  }
+  const auto t = testing::soft_translate(pt.root_paddr(), 4, KBASE + MiB2 - 1);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->pa, LIMIT - 1);
+  expect_invariants(pt);
+}
+
+TEST_F(PageTableTest, MapPhysAboveTheCpuPhysicalWidthIsRefused) {
+  PhysBitsScope bits(46);
+  constexpr Paddr LIMIT = Paddr{1} << 46;
+  auto pt = make<K5>();
+  const std::uint64_t nodes = live_pt_nodes();
+  {
+    auto cursor = pt.cursor_mut(KBASE, 4 * KiB4);
+    ASSERT_TRUE(cursor.has_value());
+    EXPECT_EQ(cursor->map_phys({LIMIT, LIMIT + KiB4}, RW).error(), PtError::PhysOutOfRange);
+    EXPECT_EQ(cursor->map_phys({LIMIT - KiB4, LIMIT + KiB4}, RW).error(),
+              PtError::PhysOutOfRange);
+  }
+  EXPECT_TRUE(leaf_levels(pt).empty());
+  EXPECT_EQ(live_pt_nodes(), nodes);
+  {
+    auto cursor = pt.cursor_mut(KBASE, KiB4);
+    ASSERT_TRUE(cursor->map_phys({LIMIT - KiB4, LIMIT}, RW).has_value());
+  }
+  const auto t = testing::soft_translate(pt.root_paddr(), 5, KBASE + 8);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->pa, LIMIT - KiB4 + 8);
+  // A narrower CPU (36 bits) refuses what the 46-bit one took.
+  PhysBitsScope narrow(36);
+  auto cursor = pt.cursor_mut(KBASE + KiB4, KiB4);
+  EXPECT_EQ(cursor->map_phys({LIMIT - KiB4, LIMIT}, RW).error(), PtError::PhysOutOfRange);
+  EXPECT_EQ(cursor->map_phys({(Paddr{1} << 36), (Paddr{1} << 36) + KiB4}, RW).error(),
+            PtError::PhysOutOfRange);
+  EXPECT_TRUE(cursor->map_phys({(Paddr{1} << 36) - KiB4, Paddr{1} << 36}, RW).has_value());
 }
 
 // ---- Map, query, unmap -------------------------------------------------------------------
