@@ -80,7 +80,7 @@ TEST_F(PageTableTest, RangeEndingAtTopOfAddressSpaceIsValid) {
     auto cursor = pt.cursor_mut(TOP_PAGE, KiB4);
     ASSERT_TRUE(cursor.has_value());
     EXPECT_EQ(cursor->range_last(), ~Vaddr{0});
-  }  // (a second overlapping cursor on this thread would wait for this one forever)
+  }  // (a second overlapping cursor on this thread would panic: see the death test)
   EXPECT_TRUE(pt.cursor(0xffff'8000'0000'0000, 0x0000'8000'0000'0000).has_value());  // whole half
 }
 
@@ -243,6 +243,80 @@ TEST_F(PageTableTest, MapPhysAboveTheCpuPhysicalWidthIsRefused) {
   EXPECT_EQ(cursor->map_phys({(Paddr{1} << 36), (Paddr{1} << 36) + KiB4}, RW).error(),
             PtError::PhysOutOfRange);
   EXPECT_TRUE(cursor->map_phys({(Paddr{1} << 36) - KiB4, Paddr{1} << 36}, RW).has_value());
+}
+
+// ---- Lock misuse ------------------------------------------------------------------------
+
+// The node the walk from the root toward `va` reaches at `level` (it must exist).
+template <PageTableConfig C>
+Paddr node_at(const PageTable<C>& pt, Vaddr va, PagingLevel level) {
+  Paddr node = pt.root_paddr();
+  for (PagingLevel l = C::NR_LEVELS; l > level; --l) {
+    node = C::Pte::child_paddr(NodeRef<C>(node).read(index_at(va, l)));
+  }
+  return node;
+}
+
+std::string self_deadlock_message(Paddr node) {
+  char expected[128];
+  std::snprintf(expected, sizeof(expected),
+                "page-table node %#llx: lock acquired twice by CPU 0: deadlock",
+                static_cast<unsigned long long>(node));
+  return expected;
+}
+
+TEST_F(PageTableTest, TwoOverlappingCursorsOnOneCpuPanicNamingTheRoot) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto pt = make();
+  // An empty table: both cursors' guards are the root.
+  EXPECT_DEATH(
+      {
+        auto first = pt.cursor_mut(KBASE, 4 * KiB4);
+        auto second = pt.cursor_mut(KBASE + KiB4, KiB4);  // would spin forever
+      },
+      self_deadlock_message(pt.root_paddr()));
+}
+
+TEST_F(PageTableTest, TwoOverlappingCursorsOnOneCpuPanicNamingTheLeafNode) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto pt = make();
+  {
+    auto cursor = pt.cursor_mut(KBASE, KiB4);
+    ASSERT_TRUE(cursor->map_phys({KiB4, 2 * KiB4}, RW).has_value());
+  }
+  // The first cursor's guard is the level-1 node; the second passes the free upper levels
+  // hand over hand and stops there.
+  const Paddr leaf_node = node_at(pt, KBASE, 1);
+  ASSERT_NE(leaf_node, pt.root_paddr());
+  EXPECT_DEATH(
+      {
+        auto first = pt.cursor_mut(KBASE, 4 * KiB4);
+        auto second = pt.cursor(KBASE + 2 * KiB4, KiB4);
+      },
+      self_deadlock_message(leaf_node));
+}
+
+TEST_F(PageTableTest, DisjointCursorsOnOneCpuCoexistAndLocksRecordTheOwner) {
+  auto pt = make();
+  {
+    auto cursor = pt.cursor_mut(KBASE, KiB4);
+    ASSERT_TRUE(cursor->map_phys({KiB4, 2 * KiB4}, RW).has_value());
+    // (a second cursor now would panic: on an empty table this one's guard is the root)
+  }
+  {
+    auto cursor = pt.cursor_mut(KBASE, KiB4);      // guard: the level-1 node
+    auto far = pt.cursor_mut(KBASE + GiB1, KiB4);  // another 1 GiB slot: guard the PDPT
+    ASSERT_TRUE(cursor.has_value() && far.has_value());
+  }
+  {
+    auto a = pt.cursor_mut(KBASE, KiB4);
+    auto b = pt.cursor_mut(KBASE + MiB2, KiB4);  // another level-1 node below the same PD
+    ASSERT_TRUE(a.has_value() && b.has_value());
+    const NodeRef<K4> guard(node_at(pt, KBASE, 1));
+    EXPECT_EQ(guard.lock().owner_cpu(), 0);
+    EXPECT_FALSE(NodeRef<K4>(pt.root_paddr()).lock().is_locked());
+  }
+  EXPECT_EQ(NodeRef<K4>(node_at(pt, KBASE, 1)).lock().owner_cpu(), -1);
 }
 
 // ---- Map, query, unmap -------------------------------------------------------------------
