@@ -38,6 +38,11 @@ inline constexpr unsigned MAX_CPUS = 64;
 // any later store (a store fence at the end).
 void stream_fill_64(void* dst, std::uint64_t count, const void* pattern);
 
+// The CPU's physical address width (MAXPHYADDR: CPUID 0x80000008 EAX[7:0] on x86-64).
+// Physical addresses at or above 2^phys_addr_bits() do not exist on this CPU: page-table
+// code refuses to map them (a PTE would silently drop or misroute the high bits).
+unsigned phys_addr_bits();
+
 // Spin-wait hint (PAUSE on x86-64).
 void cpu_relax();
 

@@ -2,6 +2,7 @@
 #include "mm/hal.h"
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_features.h"
 
 namespace mm::hal {
 
@@ -32,6 +33,13 @@ void irq_restore(std::uint64_t state) {
 }
 
 unsigned current_cpu() { return 0; }  // SMP: read from per-CPU data (GS) later
+
+unsigned phys_addr_bits() {
+  // detect_cpu_features() caches CPUID (0x80000008, or the architectural default when the
+  // leaf is missing). A nonsensical 0 is treated as the architectural minimum of 36.
+  const unsigned bits = arch::detect_cpu_features().phys_addr_bits;
+  return bits != 0 ? bits : 36;
+}
 
 void cpu_relax() { arch::pause(); }
 

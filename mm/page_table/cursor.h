@@ -328,7 +328,8 @@ class CursorMut : public Cursor<C> {
   // Maps the physical range at [va(), va() + size) as untracked pages, each the largest
   // of 1 GiB (if options.supports_1g_pages) / 2 MiB / 4 KiB that the alignment of both
   // addresses and the remaining length allow; moves past it. Nothing may be mapped there
-  // yet. Errors: WrongKind, EmptyRange, NotAligned, OutOfRange, AlreadyMapped (nothing
+  // yet. Errors: WrongKind, EmptyRange, NotAligned, PhysOutOfRange (the range reaches
+  // 2^min(CPU's physical address width, PTE limit)), OutOfRange, AlreadyMapped (nothing
   // changed), OutOfMemory (the pages mapped so far stay).
   std::expected<void, PtError> map_phys(PhysRange range, const PageProperty& prop) {
     if constexpr (!C::UNTRACKED) return std::unexpected(PtError::WrongKind);
@@ -336,6 +337,7 @@ class CursorMut : public Cursor<C> {
     if (!is_page_aligned(range.start) || !is_page_aligned(range.end)) {
       return std::unexpected(PtError::NotAligned);
     }
+    TRY_VOID(check_config_phys<C>(range));
     const std::uint64_t len = range.size();
     TRY(this->op_range(len));
     const Vaddr from = va_;

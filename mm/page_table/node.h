@@ -80,7 +80,7 @@ class NodeRef {
   NodeLock& lock() const { return meta().lock; }
   // The cursor's lock set is dynamic (a path of nodes), beyond what the static analysis
   // can follow: these two are its only entry points to the node locks.
-  void acquire() const TA_NO_THREAD_SAFETY_ANALYSIS { lock().lock(); }
+  void acquire() const TA_NO_THREAD_SAFETY_ANALYSIS { lock().lock(pa_); }
   void release() const TA_NO_THREAD_SAFETY_ANALYSIS { lock().unlock(); }
 
   // Entries are read and written with relaxed atomics: the MMU reads them concurrently and

@@ -2,31 +2,71 @@
 //
 // It does not touch interrupts: a cursor disables them once for its whole lifetime (it may
 // hold several node locks), so taking a node lock with interrupts on is a bug.
+//
+// The lock byte holds its owner: 0 when free, 1 + the holding CPU's index otherwise. A CPU
+// that finds its own index there already holds the lock (two cursors over overlapping
+// ranges of one table on one CPU): waiting would spin forever, so that is a panic naming
+// the node, not a spin. The uncontended path is one compare-exchange, as before.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 
+#include "mm/frame/assert_fmt.h"
 #include "mm/hal.h"
 #include "mm/support/thread_annotations.h"
+#include "mm/types.h"
 
 namespace mm::pt {
 
+// The panic for a lock its own CPU already holds; `node` names the page-table node.
+[[noreturn, gnu::cold, gnu::noinline]] inline void report_node_lock_self_deadlock(Paddr node,
+                                                                                   unsigned cpu) {
+  keel::contract_violation_fmt(
+      "assertion", "node lock not held by this CPU", std::source_location::current(),
+      "page-table node {:#x}: lock acquired twice by CPU {}: deadlock (the CPU already holds "
+      "it, e.g. two cursors over overlapping ranges of one table)",
+      node, cpu);
+}
+
 class TA_CAP("page-table node lock") NodeLock {
  public:
+  static_assert(hal::MAX_CPUS < 255, "the owner CPU + 1 must fit in the lock byte");
+
   constexpr NodeLock() = default;
   NodeLock(const NodeLock&) = delete;
   NodeLock& operator=(const NodeLock&) = delete;
 
-  void lock() TA_ACQ() {
-    while (locked_.exchange(1, std::memory_order_acquire) != 0) {
-      while (locked_.load(std::memory_order_relaxed) != 0) hal::cpu_relax();
+  // Acquires it for the current CPU; `node` (the node's physical address) only names it
+  // in the panic if this CPU already holds it.
+  void lock(Paddr node) TA_ACQ() {
+    const auto me = static_cast<std::uint8_t>(hal::current_cpu() + 1);
+    std::uint8_t seen = 0;
+    if (locked_.compare_exchange_strong(seen, me, std::memory_order_acquire,
+                                        std::memory_order_relaxed)) [[likely]] {
+      return;
     }
+    lock_contended(me, seen, node);
   }
   void unlock() TA_REL() { locked_.store(0, std::memory_order_release); }
   bool is_locked() const { return locked_.load(std::memory_order_relaxed) != 0; }
+  // The index of the CPU holding it; -1 when it is free.
+  int owner_cpu() const { return static_cast<int>(locked_.load(std::memory_order_relaxed)) - 1; }
 
  private:
+  [[gnu::noinline]] void lock_contended(std::uint8_t me, std::uint8_t seen, Paddr node) {
+    for (;;) {
+      // Only this CPU stores `me`, and it is here: it took the lock earlier and still has it.
+      if (seen == me) [[unlikely]] report_node_lock_self_deadlock(node, me - 1u);
+      if (seen == 0 && locked_.compare_exchange_weak(seen, me, std::memory_order_acquire,
+                                                     std::memory_order_relaxed)) {
+        return;
+      }
+      hal::cpu_relax();
+      seen = locked_.load(std::memory_order_relaxed);
+    }
+  }
+
   std::atomic<std::uint8_t> locked_{0};
 };
 static_assert(sizeof(NodeLock) == 1);

@@ -3,7 +3,9 @@
 // TLB flush policy, node reclamation, W^X, and 5-level paging.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "mm/allocator/frame_allocator.h"
@@ -78,7 +80,7 @@ TEST_F(PageTableTest, RangeEndingAtTopOfAddressSpaceIsValid) {
     auto cursor = pt.cursor_mut(TOP_PAGE, KiB4);
     ASSERT_TRUE(cursor.has_value());
     EXPECT_EQ(cursor->range_last(), ~Vaddr{0});
-  }  // (a second overlapping cursor on this thread would wait for this one forever)
+  }  // (a second overlapping cursor on this thread would panic: see the death test)
   EXPECT_TRUE(pt.cursor(0xffff'8000'0000'0000, 0x0000'8000'0000'0000).has_value());  // whole half
 }
 
@@ -137,6 +139,184 @@ TEST_F(PageTableTest, JumpOutsideTheCursorRangeIsRefused) {
   EXPECT_EQ(cursor->jump(KBASE - KiB4).error(), PtError::OutOfRange);
   EXPECT_EQ(cursor->jump(KBASE + 1).error(), PtError::NotAligned);
   EXPECT_TRUE(cursor->jump(KBASE + 3 * KiB4).has_value());
+}
+
+// Virtual ranges are canonical for the table's paging mode: an address canonical only with
+// 5 levels (57-bit) is refused by a 4-level table, and one outside 57 bits by both.
+TEST_F(PageTableTest, VirtualRangesAreCanonicalForThePagingMode) {
+  using U5 = UserPtConfig<5>;
+  auto k4 = make<K4>();
+  auto k5 = make<K5>();
+  auto u4 = make<U4>();
+  auto u5 = make<U5>();
+  constexpr Vaddr K5_ONLY = 0xff00'0000'0000'0000;  // canonical with 57 bits, not with 48
+  constexpr Vaddr U5_ONLY = 0x0000'8000'0000'0000;
+  EXPECT_EQ(k4.cursor(K5_ONLY, KiB4).error(), PtError::OutOfRange);
+  EXPECT_EQ(k4.cursor(0xffff'7fff'ffff'f000, KiB4).error(), PtError::OutOfRange);
+  EXPECT_TRUE(k5.cursor(K5_ONLY, KiB4).has_value());
+  EXPECT_EQ(k5.cursor(0xfeff'ffff'ffff'f000, KiB4).error(), PtError::OutOfRange);
+  EXPECT_EQ(k5.cursor(0x8000'0000'0000'0000, KiB4).error(), PtError::OutOfRange);
+  EXPECT_EQ(u4.cursor(U5_ONLY, KiB4).error(), PtError::OutOfRange);
+  EXPECT_TRUE(u5.cursor(U5_ONLY, KiB4).has_value());
+  EXPECT_TRUE(u5.cursor(0x00ff'ffff'ffff'f000, KiB4).has_value());
+  EXPECT_EQ(u5.cursor(0x0100'0000'0000'0000, KiB4).error(), PtError::OutOfRange);
+  EXPECT_EQ(u5.cursor(0x00ff'ffff'ffff'f000, 2 * KiB4).error(), PtError::OutOfRange);
+  // The static bounds the checks use.
+  static_assert(config_va_start<K4> == 0xffff'8000'0000'0000 && config_va_start<K5> == K5_ONLY);
+  static_assert(config_va_last<U4> == U5_ONLY - 1);
+}
+
+// ---- Physical ranges: below the CPU's width and the PTE limit -----------------------------
+
+// Sets what the host HAL reports as the CPU's physical address width for one test.
+class PhysBitsScope {
+ public:
+  explicit PhysBitsScope(unsigned bits) : saved_(mm::testing::hal_stats().phys_addr_bits) {
+    mm::testing::hal_stats().phys_addr_bits = bits;
+  }
+  ~PhysBitsScope() { mm::testing::hal_stats().phys_addr_bits = saved_; }
+
+ private:
+  unsigned saved_;
+};
+
+TEST_F(PageTableTest, PhysOutOfRangeHasAName) {
+  EXPECT_STREQ(pt_error_name(PtError::PhysOutOfRange), "PhysOutOfRange");
+}
+
+TEST_F(PageTableTest, MapPhysAtOrAboveThePteLimitIsRefusedNotMasked) {
+  PhysBitsScope bits(63);  // a CPU wider than the format: the PTE's 52 bits are the limit
+  auto pt = make();
+  const std::uint64_t nodes = live_pt_nodes();
+  constexpr Paddr LIMIT = Paddr{1} << 52;
+  {
+    auto cursor = pt.cursor_mut(KBASE, 2 * MiB2);
+    ASSERT_TRUE(cursor.has_value());
+    // Masked with the PTE address mask, this one used to map physical 0x200000.
+    EXPECT_EQ(cursor->map_phys({LIMIT + MiB2, LIMIT + 2 * MiB2}, RW).error(),
+              PtError::PhysOutOfRange);
+    EXPECT_EQ(cursor->map_phys({LIMIT - MiB2, LIMIT + MiB2}, RW).error(),  // straddles
+              PtError::PhysOutOfRange);
+    EXPECT_EQ(cursor->map_phys({~Paddr{0} & ~(KiB4 - 1), 0}, RW).error(),  // wraps: empty
+              PtError::EmptyRange);
+    EXPECT_EQ(cursor->va(), KBASE);  // did not move
+  }
+  EXPECT_TRUE(leaf_levels(pt).empty());  // nothing mapped
+  EXPECT_EQ(live_pt_nodes(), nodes);     // no node created
+  EXPECT_FALSE(testing::soft_translate(pt.root_paddr(), 4, KBASE).has_value());
+  // Up to the limit itself is fine.
+  {
+    auto cursor = pt.cursor_mut(KBASE, MiB2);
+    ASSERT_TRUE(cursor->map_phys({LIMIT - MiB2, LIMIT}, RW).has_value());
+  }
+  const auto t = testing::soft_translate(pt.root_paddr(), 4, KBASE + MiB2 - 1);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->pa, LIMIT - 1);
+  expect_invariants(pt);
+}
+
+TEST_F(PageTableTest, MapPhysAboveTheCpuPhysicalWidthIsRefused) {
+  PhysBitsScope bits(46);
+  constexpr Paddr LIMIT = Paddr{1} << 46;
+  auto pt = make<K5>();
+  const std::uint64_t nodes = live_pt_nodes();
+  {
+    auto cursor = pt.cursor_mut(KBASE, 4 * KiB4);
+    ASSERT_TRUE(cursor.has_value());
+    EXPECT_EQ(cursor->map_phys({LIMIT, LIMIT + KiB4}, RW).error(), PtError::PhysOutOfRange);
+    EXPECT_EQ(cursor->map_phys({LIMIT - KiB4, LIMIT + KiB4}, RW).error(),
+              PtError::PhysOutOfRange);
+  }
+  EXPECT_TRUE(leaf_levels(pt).empty());
+  EXPECT_EQ(live_pt_nodes(), nodes);
+  {
+    auto cursor = pt.cursor_mut(KBASE, KiB4);
+    ASSERT_TRUE(cursor->map_phys({LIMIT - KiB4, LIMIT}, RW).has_value());
+  }
+  const auto t = testing::soft_translate(pt.root_paddr(), 5, KBASE + 8);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->pa, LIMIT - KiB4 + 8);
+  // A narrower CPU (36 bits) refuses what the 46-bit one took.
+  PhysBitsScope narrow(36);
+  auto cursor = pt.cursor_mut(KBASE + KiB4, KiB4);
+  EXPECT_EQ(cursor->map_phys({LIMIT - KiB4, LIMIT}, RW).error(), PtError::PhysOutOfRange);
+  EXPECT_EQ(cursor->map_phys({(Paddr{1} << 36), (Paddr{1} << 36) + KiB4}, RW).error(),
+            PtError::PhysOutOfRange);
+  EXPECT_TRUE(cursor->map_phys({(Paddr{1} << 36) - KiB4, Paddr{1} << 36}, RW).has_value());
+}
+
+// ---- Lock misuse ------------------------------------------------------------------------
+
+// The node the walk from the root toward `va` reaches at `level` (it must exist).
+template <PageTableConfig C>
+Paddr node_at(const PageTable<C>& pt, Vaddr va, PagingLevel level) {
+  Paddr node = pt.root_paddr();
+  for (PagingLevel l = C::NR_LEVELS; l > level; --l) {
+    node = C::Pte::child_paddr(NodeRef<C>(node).read(index_at(va, l)));
+  }
+  return node;
+}
+
+std::string self_deadlock_message(Paddr node) {
+  char expected[128];
+  std::snprintf(expected, sizeof(expected),
+                "page-table node %#llx: lock acquired twice by CPU 0: deadlock",
+                static_cast<unsigned long long>(node));
+  return expected;
+}
+
+TEST_F(PageTableTest, TwoOverlappingCursorsOnOneCpuPanicNamingTheRoot) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto pt = make();
+  // An empty table: both cursors' guards are the root.
+  EXPECT_DEATH(
+      {
+        auto first = pt.cursor_mut(KBASE, 4 * KiB4);
+        auto second = pt.cursor_mut(KBASE + KiB4, KiB4);  // would spin forever
+      },
+      self_deadlock_message(pt.root_paddr()));
+}
+
+TEST_F(PageTableTest, TwoOverlappingCursorsOnOneCpuPanicNamingTheLeafNode) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto pt = make();
+  {
+    auto cursor = pt.cursor_mut(KBASE, KiB4);
+    ASSERT_TRUE(cursor->map_phys({KiB4, 2 * KiB4}, RW).has_value());
+  }
+  // The first cursor's guard is the level-1 node; the second passes the free upper levels
+  // hand over hand and stops there.
+  const Paddr leaf_node = node_at(pt, KBASE, 1);
+  ASSERT_NE(leaf_node, pt.root_paddr());
+  EXPECT_DEATH(
+      {
+        auto first = pt.cursor_mut(KBASE, 4 * KiB4);
+        auto second = pt.cursor(KBASE + 2 * KiB4, KiB4);
+      },
+      self_deadlock_message(leaf_node));
+}
+
+TEST_F(PageTableTest, DisjointCursorsOnOneCpuCoexistAndLocksRecordTheOwner) {
+  auto pt = make();
+  {
+    auto cursor = pt.cursor_mut(KBASE, KiB4);
+    ASSERT_TRUE(cursor->map_phys({KiB4, 2 * KiB4}, RW).has_value());
+    // (a second cursor now would panic: on an empty table this one's guard is the root)
+  }
+  {
+    auto cursor = pt.cursor_mut(KBASE, KiB4);      // guard: the level-1 node
+    auto far = pt.cursor_mut(KBASE + GiB1, KiB4);  // another 1 GiB slot: guard the PDPT
+    ASSERT_TRUE(cursor.has_value() && far.has_value());
+  }
+  {
+    auto a = pt.cursor_mut(KBASE, KiB4);
+    auto b = pt.cursor_mut(KBASE + MiB2, KiB4);  // another level-1 node below the same PD
+    ASSERT_TRUE(a.has_value() && b.has_value());
+    const NodeRef<K4> guard(node_at(pt, KBASE, 1));
+    EXPECT_EQ(guard.lock().owner_cpu(), 0);
+    EXPECT_FALSE(NodeRef<K4>(pt.root_paddr()).lock().is_locked());
+  }
+  EXPECT_EQ(NodeRef<K4>(node_at(pt, KBASE, 1)).lock().owner_cpu(), -1);
 }
 
 // ---- Map, query, unmap -------------------------------------------------------------------

@@ -39,6 +39,7 @@ concept PteFormat = requires(typename P::Raw e, Paddr pa, PageProperty prop, Pag
   { P::leaf_property(e, level) } -> std::same_as<PageProperty>;
   { P::with_property(e, prop, level) } -> std::same_as<typename P::Raw>;
   requires sizeof(typename P::Raw) == 8;
+  requires P::PADDR_BITS >= 32 && P::PADDR_BITS < 64;
 };
 
 template <typename C>

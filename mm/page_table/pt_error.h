@@ -20,6 +20,8 @@ enum class PtError : std::uint8_t {
   SplitsTrackedHuge,  // the range cuts a tracked 2 MiB / 1 GiB frame's mapping: a mapping
                       // holds the whole frame; unmap it whole (and split the frame) instead
   LevelUnsupported,   // a huge frame's level has no leaf entries here (1 GiB pages absent)
+  PhysOutOfRange,     // a physical address at or above 2^min(CPU's physical address width,
+                      // the PTE format's limit): it does not exist, or a PTE cannot hold it
 };
 
 constexpr const char* pt_error_name(PtError e) {
@@ -32,6 +34,7 @@ constexpr const char* pt_error_name(PtError e) {
     case PtError::OutOfMemory: return "OutOfMemory";
     case PtError::SplitsTrackedHuge: return "SplitsTrackedHuge";
     case PtError::LevelUnsupported: return "LevelUnsupported";
+    case PtError::PhysOutOfRange: return "PhysOutOfRange";
   }
   return "PtError(?)";
 }

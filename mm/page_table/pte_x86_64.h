@@ -36,6 +36,9 @@ struct PteX86_64 {
   static constexpr Raw PAT_HUGE = 1ull << 12;  // levels 2 and 3
   static constexpr Raw NO_EXECUTE = 1ull << 63;
   static constexpr Raw ADDR_MASK = 0x000f'ffff'ffff'f000ull;  // bits 12..51
+  // The widest physical address the format can hold: addresses at or above 2^52 would be
+  // masked by ADDR_MASK into a different frame.
+  static constexpr unsigned PADDR_BITS = 52;
 
   // The PAT index each cache policy selects (PAT:PCD:PWT). Indices 0–3 keep the power-on
   // defaults (WB, WT, UC-, UC); index 4 must be WC (arch/x86_64/paging/pat.h programs it).

@@ -29,6 +29,7 @@ std::uint64_t irq_save() {
 void irq_restore(std::uint64_t state) { testing::hal_stats().irqs_enabled = state != 0; }
 
 unsigned current_cpu() { return 0; }
+unsigned phys_addr_bits() { return testing::hal_stats().phys_addr_bits; }
 void cpu_relax() {}
 
 void stream_fill_64(void* dst, std::uint64_t count, const void* pattern) {

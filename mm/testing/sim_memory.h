@@ -35,6 +35,8 @@ struct HalStats {
   std::uint64_t activations = 0;
   Paddr active_root = 0;
   bool irqs_enabled = true;
+  // What hal::phys_addr_bits() returns: 52 (the x86-64 PTE limit) unless a test narrows it.
+  unsigned phys_addr_bits = 52;
 };
 HalStats& hal_stats();
 
