@@ -20,6 +20,8 @@ enum class PtError : std::uint8_t {
   SplitsTrackedHuge,  // the range cuts a tracked 2 MiB / 1 GiB frame's mapping: a mapping
                       // holds the whole frame; unmap it whole (and split the frame) instead
   LevelUnsupported,   // a huge frame's level has no leaf entries here (1 GiB pages absent)
+  WritableExecutable, // the config forbids W+X leaves (the kernel's: W^X, pt_config.h) and
+                      // map/map_phys/protect asked for one
 };
 
 constexpr const char* pt_error_name(PtError e) {
@@ -32,6 +34,7 @@ constexpr const char* pt_error_name(PtError e) {
     case PtError::OutOfMemory: return "OutOfMemory";
     case PtError::SplitsTrackedHuge: return "SplitsTrackedHuge";
     case PtError::LevelUnsupported: return "LevelUnsupported";
+    case PtError::WritableExecutable: return "WritableExecutable";
   }
   return "PtError(?)";
 }
