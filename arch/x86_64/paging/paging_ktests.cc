@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 
 #include "arch/x86_64/exception_info.h"
 #include "mm/allocator/frame_allocator.h"
@@ -81,6 +82,9 @@ KTEST(map_write_read_back_through_linear_map) {
 
 KTEST_EXPECT_FAULT(access_after_unmap_faults, arch::VECTOR_PAGE_FAULT) {
   mm::UFrame frame = new_frame();
+  // The fault longjmps past `frame`'s destructor: the hook drops it instead.
+  ktest::OnRecovery release([&] { mm::UFrame dropped = std::move(frame); });
+  ktest_ctx.expect_fault_address(kVa + PAGE_SIZE);
   KASSERT_TRUE(map_at(kVa + PAGE_SIZE, frame));
   *reinterpret_cast<volatile std::uint64_t*>(kVa + PAGE_SIZE) = 1;
   KASSERT_TRUE(unmap_at(kVa + PAGE_SIZE).has_value());
@@ -89,22 +93,26 @@ KTEST_EXPECT_FAULT(access_after_unmap_faults, arch::VECTOR_PAGE_FAULT) {
 
 KTEST_EXPECT_FAULT(write_to_rodata_faults, arch::VECTOR_PAGE_FAULT) {
   require_kernel_space();
+  ktest_ctx.expect_fault_address(reinterpret_cast<std::uintptr_t>(&g_rodata_word));
   *const_cast<volatile std::uint64_t*>(&g_rodata_word) = 1;
 }
 
 KTEST_EXPECT_FAULT(executing_data_faults, arch::VECTOR_PAGE_FAULT) {
   require_kernel_space();
+  ktest_ctx.expect_fault_address(reinterpret_cast<std::uintptr_t>(g_ret_in_data));
   // #PF with the instruction-fetch bit: .data is mapped NX.
   reinterpret_cast<void (*)()>(reinterpret_cast<std::uintptr_t>(g_ret_in_data))();
 }
 
 KTEST_EXPECT_FAULT(null_page_is_unmapped, arch::VECTOR_PAGE_FAULT) {
   require_kernel_space();
+  ktest_ctx.expect_fault_address(8);
   (void)*reinterpret_cast<volatile std::uint64_t*>(std::uintptr_t{8});
 }
 
 KTEST_EXPECT_FAULT(boot_stack_guard_is_unmapped, arch::VECTOR_PAGE_FAULT) {
   require_kernel_space();
+  ktest_ctx.expect_fault_address(reinterpret_cast<std::uintptr_t>(boot_stack_guard));
   (void)*reinterpret_cast<volatile std::uint64_t*>(reinterpret_cast<std::uintptr_t>(boot_stack_guard));
 }
 
