@@ -63,6 +63,7 @@ KTEST(fault_probe_survives_unmapped_and_noncanonical) {
 }
 
 KTEST_EXPECT_FAULT(unmapped_read_is_page_fault, arch::VECTOR_PAGE_FAULT) {
+  ktest_ctx.expect_fault_address(kUnmapped);
   (void)*reinterpret_cast<volatile std::uint64_t*>(kUnmapped);
 }
 

@@ -133,6 +133,7 @@ KTEST(boot_and_ist_stack_guard_pages_are_unmapped) {
 }
 
 KTEST_EXPECT_FAULT(double_fault_stack_guard_read_is_page_fault, arch::VECTOR_PAGE_FAULT) {
+  ktest_ctx.expect_fault_address(arch::ist_guard_page(arch::IST_DOUBLE_FAULT).lo);
   (void)*reinterpret_cast<volatile std::uint64_t*>(arch::ist_guard_page(arch::IST_DOUBLE_FAULT).lo);
 }
 

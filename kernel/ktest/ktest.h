@@ -9,21 +9,38 @@
 //   }
 //   KTEST_EXPECT_FAULT(write_to_rodata_faults, arch::VECTOR_PAGE_FAULT) { ... }
 //   KTEST_EXPECT_PANIC(double_free_panics) { ... }
+//   KTEST_EXPECT_PANIC_WITH(double_free_names_it, "freed twice") { ... }
 //
 // `ktest` on the kernel command line runs every test, `ktest.filter=<glob>` the tests whose
 // "suite.name" matches. Results are printed as KTAP version 1, one nested suite per
 // KTEST_SUITE. A test that expects a fault or a panic passes only if it happens; an
 // unexpected fault or panic fails the test (with the full report) and the run goes on.
+// KTEST_EXPECT_PANIC_WITH also requires the panic message to contain a substring, and
+// ktest_ctx.expect_fault_address(a) a fault at that address.
+//
+// Isolation (the runner checks around every test and fails it by name):
+//  - frames: the allocator's free-frame total (per-CPU caches drained) must be the same
+//    after the test as before; the difference is printed. A test whose memory the kernel
+//    really keeps (a cache filled on first use) says so with ktest_ctx.keeps_frames(why).
+//  - locks: the buddy allocator's lock and every kernel page-table node lock must be free
+//    after the test; a held one fails the test and is released so the run can go on.
+//  - a fault or panic longjmps back into the runner, skipping the test's destructors: what
+//    they would release, a ktest::OnRecovery hook registered by the test releases instead
+//    (it runs before the jump, while the test's locals still exist).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <source_location>
+#include <string_view>
+#include <utility>
 
 #include "mm/support/format.h"
 
 namespace ktest {
 
 enum class Expect : std::uint8_t { Pass, Fault, Panic };
+enum class Outcome : std::uint8_t { Pass, Fail, Skip };
 
 class Context {
  public:
@@ -42,9 +59,34 @@ class Context {
   void skip(const char* reason) { skip_reason_ = reason; }
   const char* skip_reason() const { return skip_reason_; }
 
+  // For KTEST_EXPECT_FAULT, stated before the fault: the address it must report, a page
+  // fault's accessed address (CR2); for any other exception, the faulting rip.
+  void expect_fault_address(std::uint64_t address) {
+    fault_address_ = address;
+    has_fault_address_ = true;
+  }
+  bool has_expected_fault_address() const { return has_fault_address_; }
+  std::uint64_t expected_fault_address() const { return fault_address_; }
+
+  // Opt-out of the runner's leak check for memory the kernel really keeps (say why; it is
+  // printed). Prefer freeing what the test allocated.
+  void keeps_frames(const char* reason) { keeps_frames_reason_ = reason; }
+  const char* keeps_frames_reason() const { return keeps_frames_reason_; }
+
+  // The runner's own verdicts (a leak, a held lock, the wrong panic): printed like a failed
+  // check; the first one is kept in runner_note() (kernel/ktest/ktest_selftest.cc reads it).
+  template <typename... Args>
+  void runner_fail(std::string_view format, const Args&... args);
+  std::string_view runner_note() const { return {note_, note_size_}; }
+
  private:
   unsigned failures_ = 0;
   const char* skip_reason_ = nullptr;
+  const char* keeps_frames_reason_ = nullptr;
+  std::uint64_t fault_address_ = 0;
+  bool has_fault_address_ = false;
+  char note_[160] = {};
+  std::size_t note_size_ = 0;
 };
 
 struct TestCase {
@@ -53,6 +95,7 @@ struct TestCase {
   void (*body)(Context&);
   Expect expect;
   std::uint8_t fault_vector;  // with Expect::Fault
+  const char* panic_text;     // with Expect::Panic: a substring of the message (or nullptr)
   const char* file;
   unsigned line;
 };
@@ -67,6 +110,38 @@ void Context::print_diagnostic(std::string_view format, const Args&... args) {
   fmt::print(diagnostic_sink(), "\n");
 }
 
+template <typename... Args>
+void Context::runner_fail(std::string_view format, const Args&... args) {
+  ++failures_;
+  print_diagnostic(format, args...);
+  if (note_size_ == 0) {
+    fmt::BufferSink note(note_, sizeof(note_));
+    fmt::print(note, format, args...);
+    note_size_ = note.view().size();
+  }
+}
+
+// Recovery hooks (see the top of this file). At most 32 registered at a time.
+void push_recovery_hook(void (*fn)(void*), void* arg);
+void pop_recovery_hook(void* arg);
+
+//   mm::UFrame frame = ...;
+//   ktest::OnRecovery release([&] { mm::UFrame dropped = std::move(frame); });
+// runs the lambda only if the test is cut short by a fault or panic; leaving the scope
+// normally drops the hook unrun (the destructors do the work then).
+template <typename F>
+class OnRecovery {
+ public:
+  explicit OnRecovery(F fn) : fn_(std::move(fn)) { push_recovery_hook(&run, this); }
+  ~OnRecovery() { pop_recovery_hook(this); }
+  OnRecovery(const OnRecovery&) = delete;
+  OnRecovery& operator=(const OnRecovery&) = delete;
+
+ private:
+  static void run(void* self) { static_cast<OnRecovery*>(self)->fn_(); }
+  F fn_;
+};
+
 struct RunSummary {
   unsigned passed = 0;
   unsigned failed = 0;
@@ -77,22 +152,28 @@ struct RunSummary {
 // A panic inside a test is caught through kernel/recovery.h and judged like a fault.
 RunSummary run_all(std::string_view filter);
 
+// Runs one test with recovery and the isolation checks and judges it (prints diagnostics,
+// not the KTAP result line). Nests: a test may run a scratch TestCase (the selftests do).
+Outcome run_case(const TestCase& test, Context& context);
+
 }  // namespace ktest
 
 #define KTEST_CONCAT_INNER(a, b) a##b
 #define KTEST_CONCAT(a, b) KTEST_CONCAT_INNER(a, b)
 
-#define KTEST_DEFINE(name, expect, vector)                                                     \
+#define KTEST_DEFINE(name, expect, vector, text)                                               \
   static void KTEST_CONCAT(ktest_body_, name)(::ktest::Context&);                              \
   [[gnu::used, gnu::section(".ktests." KTEST_SUITE)]] static constexpr ::ktest::TestCase     \
       KTEST_CONCAT(ktest_case_, name){KTEST_SUITE, #name, &KTEST_CONCAT(ktest_body_, name),    \
-                                      expect,      vector, __FILE__,                          \
+                                      expect,      vector, text, __FILE__,                    \
                                       __LINE__};                                               \
   static void KTEST_CONCAT(ktest_body_, name)([[maybe_unused]] ::ktest::Context & ktest_ctx)
 
-#define KTEST(name) KTEST_DEFINE(name, ::ktest::Expect::Pass, 0)
-#define KTEST_EXPECT_FAULT(name, vector) KTEST_DEFINE(name, ::ktest::Expect::Fault, vector)
-#define KTEST_EXPECT_PANIC(name) KTEST_DEFINE(name, ::ktest::Expect::Panic, 0)
+#define KTEST(name) KTEST_DEFINE(name, ::ktest::Expect::Pass, 0, nullptr)
+#define KTEST_EXPECT_FAULT(name, vector) KTEST_DEFINE(name, ::ktest::Expect::Fault, vector, nullptr)
+#define KTEST_EXPECT_PANIC(name) KTEST_DEFINE(name, ::ktest::Expect::Panic, 0, nullptr)
+// Passes only if the panic message (the text after "KERNEL PANIC: ") contains `text`.
+#define KTEST_EXPECT_PANIC_WITH(name, text) KTEST_DEFINE(name, ::ktest::Expect::Panic, 0, text)
 
 #define KEXPECT_TRUE(cond)                                                           \
   do {                                                                               \

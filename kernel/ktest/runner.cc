@@ -1,13 +1,23 @@
-// The ktest runner: selects tests, runs each with fault/panic recovery, prints KTAP v1.
+// The ktest runner: selects tests, runs each with fault/panic recovery and the isolation
+// checks (frames, locks: see ktest.h), prints KTAP v1.
 #include <cstdint>
+#include <optional>
 #include <string_view>
+#include <type_traits>
 
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/exceptions.h"
 #include "arch/x86_64/jump.h"
 #include "kernel/console.h"
 #include "kernel/ktest/glob.h"
 #include "kernel/ktest/ktest.h"
 #include "kernel/recovery.h"
+#include "mm/allocator/frame_allocator.h"
+#include "mm/allocator/stats.h"
+#include "mm/hal.h"
+#include "mm/kspace/kernel_space.h"
+#include "mm/page_table/node.h"
+#include "mm/support/contract.h"
 
 extern "C" const ktest::TestCase __ktests_start[];
 extern "C" const ktest::TestCase __ktests_end[];
@@ -16,6 +26,7 @@ namespace ktest {
 namespace {
 
 // What the running test is allowed to do, and where to resume if it faults or panics.
+// A nested run_case (a selftest running a scratch test) saves and restores it.
 struct Recovery {
   const TestCase* test = nullptr;
   arch::JumpBuffer resume{};
@@ -23,23 +34,47 @@ struct Recovery {
   bool panicked = false;
   std::uint64_t fault_vector = 0;
   std::uint64_t fault_rip = 0;
+  std::uint64_t fault_address = 0;  // CR2 for a page fault, else rip
+  unsigned hook_base = 0;           // this test's recovery hooks are above it
+  unsigned hooks_run = 0;
 };
 constinit Recovery g_recovery;
 
 constexpr int kResumedFromFault = 1;
 constexpr int kResumedFromPanic = 2;
 
+// Recovery hooks (ktest::OnRecovery), a stack shared by nested runs.
+struct Hook {
+  void (*fn)(void*);
+  void* arg;
+};
+constexpr unsigned kMaxHooks = 32;
+constinit Hook g_hooks[kMaxHooks] = {};
+constinit unsigned g_nr_hooks = 0;
+
+// Runs the current test's hooks, newest first, each popped before it runs (a hook that
+// panics is not run again). Called before the longjmp: the test's frames still exist.
+void run_recovery_hooks() {
+  while (g_nr_hooks > g_recovery.hook_base) {
+    const Hook hook = g_hooks[--g_nr_hooks];
+    ++g_recovery.hooks_run;
+    hook.fn(hook.arg);
+  }
+}
+
 bool on_exception(arch::TrapFrame& frame) {
   if (g_recovery.test == nullptr) return false;
   g_recovery.faulted = true;
   g_recovery.fault_vector = frame.vector;
   g_recovery.fault_rip = frame.rip;
+  g_recovery.fault_address = frame.vector == arch::VECTOR_PAGE_FAULT ? arch::read_cr2() : frame.rip;
   const bool expected = g_recovery.test->expect == Expect::Fault &&
                         frame.vector == g_recovery.test->fault_vector;
   if (!expected) {
     // An unexpected fault fails the test; print the whole report so it can be debugged.
     arch::print_exception_report(console::sink(), frame);
   }
+  run_recovery_hooks();
   arch::redirect_trap_to_jump(frame, g_recovery.resume, kResumedFromFault);
   return true;
 }
@@ -47,7 +82,78 @@ bool on_exception(arch::TrapFrame& frame) {
 // The panic path calls this (through kernel::g_panic_recovery) after printing its report.
 void resume_after_panic() {
   g_recovery.panicked = true;
+  run_recovery_hooks();
   keel_longjmp(&g_recovery.resume, kResumedFromPanic);
+}
+
+// Keeps the panic message: what follows "\nKERNEL PANIC: " (the first panic only).
+class PanicCapture final : public fmt::Sink {
+ public:
+  void write(std::string_view text) override {
+    constexpr std::string_view kStart = "\nKERNEL PANIC";
+    if (!armed_ && !seen_ && text.starts_with(kStart)) {
+      armed_ = seen_ = true;
+      return;
+    }
+    if (!armed_) return;
+    for (char c : text) {
+      if (size_ == sizeof(buffer_)) return;
+      buffer_[size_++] = c;
+    }
+  }
+  std::string_view message() const { return {buffer_, size_}; }
+  bool seen() const { return seen_; }
+
+ private:
+  char buffer_[512] = {};
+  std::size_t size_ = 0;
+  bool armed_ = false;
+  bool seen_ = false;
+};
+
+// Page-table node locks held in the kernel table: counted, and released (the holder's
+// frame is gone once the runner has regained control).
+template <typename C>
+unsigned release_held_node_locks(mm::Paddr node, mm::PagingLevel level, unsigned first, unsigned end,
+                                 mm::Paddr& first_held) {
+  using Pte = typename C::Pte;
+  const mm::pt::NodeRef<C> ref(node);
+  unsigned held = 0;
+  if (ref.lock().is_locked()) {
+    if (first_held == 0) first_held = node;
+    ref.release();
+    ++held;
+  }
+  if (level == 1) return held;
+  for (unsigned i = first; i < end; ++i) {
+    const auto e = ref.read(i);
+    if (!Pte::is_present(e) || Pte::is_leaf(e, level)) continue;
+    held += release_held_node_locks<C>(Pte::child_paddr(e), level - 1, 0, mm::pt::NR_ENTRIES, first_held);
+  }
+  return held;
+}
+
+void check_locks(Context& context) {
+  if (mm::buddy_lock_held()) {
+    context.runner_fail("left the buddy allocator's lock held (released now)");
+    mm::force_unlock_buddy_after_recovery();
+  }
+  if (!mm::kspace::kernel_space_ready()) return;
+  mm::Paddr first_held = 0;
+  const unsigned held = mm::kspace::with_kernel_page_table([&](auto& table) {
+    using C = typename std::remove_cvref_t<decltype(table)>::Config;
+    return release_held_node_locks<C>(table.root_paddr(), C::NR_LEVELS, C::TOP_INDEX_BEGIN,
+                                      C::TOP_INDEX_END, first_held);
+  });
+  if (held != 0) {
+    context.runner_fail("left {} kernel page-table node lock(s) held, the first in node {:#x} "
+                        "(released now)", held, first_held);
+  }
+}
+
+std::uint64_t free_frames_now() {
+  mm::drain_cpu_cache();
+  return mm::allocator_stats().total_free_frames;
 }
 constexpr kernel::PanicRecovery kPanicRecovery{"ktest", &resume_after_panic};
 
@@ -68,26 +174,15 @@ bool selected(const TestCase& test, std::string_view filter) {
   return glob_match(filter, buffer.view());
 }
 
-enum class Outcome { Pass, Fail, Skip };
-
-Outcome run_one(const TestCase& test, Context& context) {
-  g_recovery = Recovery{};
-  g_recovery.test = &test;
-  const kernel::PanicRecovery* const previous_recovery = kernel::g_panic_recovery;
-  kernel::g_panic_recovery = &kPanicRecovery;  // any panic inside a test is recovered and judged
-  const int resumed = keel_setjmp(&g_recovery.resume);
-  if (resumed == 0) {
-    test.body(context);
-  }
-  kernel::g_panic_recovery = previous_recovery;
-  g_recovery.test = nullptr;
-
+// The verdict on how the test ended (its expectation), before the isolation checks.
+Outcome judge(const TestCase& test, Context& context, const Recovery& r, int resumed,
+              const PanicCapture& capture) {
   switch (test.expect) {
     case Expect::Pass:
       if (resumed == kResumedFromFault) {
         context.print_diagnostic("unexpected CPU exception {} ({}) at rip {:#x}",
-                                 g_recovery.fault_vector,
-                                 arch::exception_name(g_recovery.fault_vector), g_recovery.fault_rip);
+                                 r.fault_vector,
+                                 arch::exception_name(r.fault_vector), r.fault_rip);
         return Outcome::Fail;
       }
       if (resumed == kResumedFromPanic) {
@@ -97,32 +192,113 @@ Outcome run_one(const TestCase& test, Context& context) {
       break;
     case Expect::Fault:
       if (resumed != kResumedFromFault) {
-        context.print_diagnostic("expected CPU exception {} ({}) did not happen", test.fault_vector,
-                                 arch::exception_name(test.fault_vector));
+        context.runner_fail("expected CPU exception {} ({}) did not happen", test.fault_vector,
+                            arch::exception_name(test.fault_vector));
         return Outcome::Fail;
       }
-      if (g_recovery.fault_vector != test.fault_vector) {
-        context.print_diagnostic("expected exception {} but got {} ({})", test.fault_vector,
-                                 g_recovery.fault_vector,
-                                 arch::exception_name(g_recovery.fault_vector));
+      if (r.fault_vector != test.fault_vector) {
+        context.runner_fail("expected exception {} but got {} ({})", test.fault_vector,
+                            r.fault_vector, arch::exception_name(r.fault_vector));
         return Outcome::Fail;
       }
-      context.print_diagnostic("got the expected {} at rip {:#x}",
-                               arch::exception_name(g_recovery.fault_vector), g_recovery.fault_rip);
+      if (context.has_expected_fault_address() &&
+          r.fault_address != context.expected_fault_address()) {
+        context.runner_fail("expected the {} at address {:#x} but it was at {:#x} (rip {:#x})",
+                            arch::exception_name(r.fault_vector),
+                            context.expected_fault_address(), r.fault_address,
+                            r.fault_rip);
+        return Outcome::Fail;
+      }
+      context.print_diagnostic("got the expected {} at rip {:#x} (address {:#x})",
+                               arch::exception_name(r.fault_vector), r.fault_rip,
+                               r.fault_address);
       break;
     case Expect::Panic:
       if (resumed != kResumedFromPanic) {
-        context.print_diagnostic("expected a panic, but the test returned normally");
+        context.runner_fail("expected a panic, but the test {}",
+                            resumed == kResumedFromFault ? "faulted" : "returned normally");
+        return Outcome::Fail;
+      }
+      if (test.panic_text != nullptr && capture.message().find(test.panic_text) == std::string_view::npos) {
+        context.runner_fail("expected a panic saying \"{}\" but it said \"{}\"", test.panic_text,
+                            capture.message().substr(0, capture.message().find('\n')));
         return Outcome::Fail;
       }
       break;
   }
-  if (context.failed()) return Outcome::Fail;
-  if (context.skip_reason() != nullptr) return Outcome::Skip;
   return Outcome::Pass;
 }
 
 }  // namespace
+
+Outcome run_case(const TestCase& test, Context& context) {
+  const Recovery outer = g_recovery;  // a nested run restores the outer test's recovery
+  const std::uint64_t free_before = free_frames_now();
+  const std::uint64_t irq_state = mm::hal::irq_save();
+  mm::hal::irq_restore(irq_state);
+
+  PanicCapture capture;
+  g_recovery = Recovery{};
+  g_recovery.test = &test;
+  g_recovery.hook_base = g_nr_hooks;
+  const kernel::PanicRecovery* const previous_recovery = kernel::g_panic_recovery;
+  kernel::g_panic_recovery = &kPanicRecovery;  // any panic inside a test is recovered and judged
+  int resumed = 0;
+  {
+    // Only a test that names its panic message has its output captured (captures do not
+    // nest, and a test may capture the console itself).
+    std::optional<console::ScopedCapture> capturing;
+    if (test.panic_text != nullptr) capturing.emplace(capture);
+    resumed = keel_setjmp(&g_recovery.resume);
+    if (resumed == 0) {
+      test.body(context);
+    }
+  }
+  kernel::g_panic_recovery = previous_recovery;
+  const Recovery finished = g_recovery;
+  g_recovery = outer;
+  if (resumed != 0) {
+    // The jump skipped the test's destructors: a ScopedCapture of its own would point at a
+    // dead frame (reset it), and the interrupt state it left may be "off" (restore it).
+    if (test.panic_text == nullptr) {
+      PanicCapture scratch;
+      console::ScopedCapture reset(scratch);
+    }
+    mm::hal::irq_restore(irq_state);
+    if (finished.hooks_run != 0) context.print_diagnostic("ran {} recovery hook(s)", finished.hooks_run);
+  }
+  g_nr_hooks = finished.hook_base;  // hooks of a test that returned normally are popped already
+
+  const Outcome outcome = judge(test, context, finished, resumed, capture);
+  check_locks(context);
+  const std::uint64_t free_after = free_frames_now();
+  if (free_after < free_before) {
+    if (context.keeps_frames_reason() != nullptr) {
+      context.print_diagnostic("keeps {} frame(s) on purpose: {}", free_before - free_after,
+                               context.keeps_frames_reason());
+    } else {
+      context.runner_fail("leaked {} frame(s): {} free before the test, {} after",
+                          free_before - free_after, free_before, free_after);
+    }
+  } else if (free_after > free_before) {
+    context.print_diagnostic("note: {} more frame(s) free after the test than before",
+                             free_after - free_before);
+  }
+  if (outcome == Outcome::Fail || context.failed()) return Outcome::Fail;
+  if (context.skip_reason() != nullptr) return Outcome::Skip;
+  return Outcome::Pass;
+}
+
+void push_recovery_hook(void (*fn)(void*), void* arg) {
+  KASSERT_MSG(g_nr_hooks < kMaxHooks, "ktest: more than 32 recovery hooks registered at once");
+  g_hooks[g_nr_hooks++] = {fn, arg};
+}
+
+void pop_recovery_hook(void* arg) {
+  KASSERT_MSG(g_nr_hooks > 0 && g_hooks[g_nr_hooks - 1].arg == arg,
+              "ktest: recovery hooks must be dropped in reverse order");
+  --g_nr_hooks;
+}
 
 fmt::Sink& diagnostic_sink() { return g_diagnostics; }
 
@@ -169,7 +345,7 @@ RunSummary run_all(std::string_view filter) {
     for (std::size_t t = i; t < end; ++t) {
       if (!selected(tests[t], filter)) continue;
       Context context;
-      const Outcome outcome = run_one(tests[t], context);
+      const Outcome outcome = run_case(tests[t], context);
       ++number;
       switch (outcome) {
         case Outcome::Pass:

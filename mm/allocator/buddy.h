@@ -56,6 +56,13 @@ class BuddyAllocator {
   // (FREE or busy), as maximal aligned blocks, coalescing each.
   void free_range(std::uint64_t first, std::uint64_t n) TA_EXCL(lock_);
 
+  // For the ktest runner after it longjmped out of a test (kernel/ktest): whether the lock
+  // is held, and dropping it when the holder's frame is gone. Nothing else may use these.
+  bool lock_held_for_recovery() const { return lock_.is_locked(); }
+  void force_unlock_for_recovery() TA_NO_THREAD_SAFETY_ANALYSIS {
+    if (lock_.is_locked()) lock_.unlock_irqrestore(0);
+  }
+
   // Runs fn(const BuddyState&) under the lock (stats, invariant checks).
   template <typename Fn>
   decltype(auto) inspect(Fn&& fn) const TA_EXCL(lock_) {

@@ -24,6 +24,11 @@ AllocatorStats allocator_stats() {
   return stats;
 }
 
+bool buddy_lock_held() { return allocator_detail::global_buddy().lock_held_for_recovery(); }
+void force_unlock_buddy_after_recovery() {
+  allocator_detail::global_buddy().force_unlock_for_recovery();
+}
+
 void format_value(fmt::Sink& sink, const fmt::Spec&, const AllocatorStats& s) {
   fmt::print(sink, "frame allocator: {} of {} frames free ({} of {}); {} in per-CPU caches\n",
              s.total_free_frames, s.usable_frames, fmt::HumanBytes{s.total_free_frames * PAGE_SIZE},

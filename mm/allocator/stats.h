@@ -29,6 +29,12 @@ struct AllocatorStats {
 // when the system is quiescent, as in tests).
 AllocatorStats allocator_stats();
 
+// For a runner that recovers from a panic or fault by longjmp (kernel/ktest): whether the
+// buddy lock is held (then allocator_stats would spin forever), and releasing it once its
+// holder's stack frame is gone. The interrupt state it saved is lost: interrupts stay off.
+bool buddy_lock_held();
+void force_unlock_buddy_after_recovery();
+
 void format_value(fmt::Sink& sink, const fmt::Spec& spec, const AllocatorStats& stats);
 void print_stats(fmt::Sink& sink);
 

@@ -371,7 +371,7 @@ void drop_unique_twice(Paddr pa) {
   mm::UniqueFrame<Tagged> second = mm::UniqueFrame<Tagged>::from_raw(pa);
 }  // second frees the frame, then first's drop panics
 
-KTEST_EXPECT_PANIC(double_free_of_unique_frame_panics) {
+KTEST_EXPECT_PANIC_WITH(double_free_of_unique_frame_panics, "double free of frame") {
   auto frame = mm::alloc_frame(Tagged{});
   KASSERT_TRUE(frame.has_value());
   drop_unique_twice(std::move(*frame).into_raw());

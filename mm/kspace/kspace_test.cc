@@ -3,6 +3,7 @@
 // guard pages, no identity map, W^X; and init_kernel_space's activation.
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "mm/allocator/testing/sim_frames.h"
@@ -10,6 +11,8 @@
 #include "mm/kspace/kspace_builder.h"
 #include "mm/layout.h"
 #include "mm/page_table/leaf_walk.h"
+#include "mm/page_table/node.h"
+#include "mm/page_table/wx_check.h"
 #include "mm/page_table/testing/pt_invariants.h"
 #include "mm/page_table/testing/soft_mmu.h"
 #include "mm/testing/sim_memory.h"
@@ -185,15 +188,123 @@ TEST_F(KspaceTest, OverlappingSectionsAreAnError) {
   EXPECT_EQ(stats.error().error, pt::PtError::AlreadyMapped);
 }
 
+// The kernel config with W^X switched off, only to give the build-time checker a W+X leaf.
+struct WxPermissiveKernelConfig : pt::KernelPtConfig<4> {
+  static constexpr bool FORBID_WX = false;
+};
+
 TEST_F(KspaceTest, WritableExecutableImageIsRefused) {
   // text given writable by mistake: text and data overlap -> AlreadyMapped; but an RWX extra
-  // cannot be expressed, so check the checker through a table with a W+X leaf instead.
-  auto table = build<pt::KernelPtConfig<4>>(spec(), true);
+  // cannot be expressed, and the kernel config refuses a W+X leaf at every change (below),
+  // so check the build-time checker through a table without that policy.
+  auto table = build<WxPermissiveKernelConfig>(spec(), true);
   {
     auto cursor = table.cursor_mut(layout::KTEST_VA_BASE, KiB4);
     ASSERT_TRUE(cursor->map_phys({0, KiB4}, {pt::PageFlags::RWX}).has_value());
   }
   EXPECT_FALSE(pt::check_wx(table).has_value());
+}
+
+// ---- W^X after the build: every later map / map_phys / protect of a W+X leaf is refused ----
+
+template <pt::PageTableConfig C>
+std::string dump_leaves(const pt::PageTable<C>& table) {
+  std::string out;
+  pt::for_each_leaf<C>(table.root_paddr(), [&](Vaddr va, PagingLevel level, std::uint64_t e) {
+    out += std::to_string(va) + ":" + std::to_string(level) + ":" + std::to_string(e) + "\n";
+    return true;
+  });
+  return out;
+}
+
+template <pt::PageTableConfig C>
+void expect_later_wx_refused(pt::PageTable<C>& table) {
+  constexpr Vaddr kVa = layout::KTEST_VA_BASE;
+  constexpr pt::PageProperty RW{pt::PageFlags::RW, pt::CachePolicy::Writeback, false, true};
+  constexpr pt::PageProperty RX{pt::PageFlags::RX, pt::CachePolicy::Writeback, false, true};
+  constexpr pt::PageProperty RWX{pt::PageFlags::RWX, pt::CachePolicy::Writeback, false, true};
+  const std::string before = dump_leaves(table);
+  const std::uint64_t nodes_before = pt::live_pt_nodes();
+
+  // map_phys, 4 KiB and a range that would use a 2 MiB page: refused, nothing created.
+  {
+    auto cursor = table.cursor_mut(kVa, 4 * MiB);
+    ASSERT_TRUE(cursor.has_value());
+    const auto r = cursor->map_phys({0, KiB4}, RWX);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error(), pt::PtError::WritableExecutable);
+    EXPECT_EQ(cursor->va(), kVa);  // did not move
+    const auto r2 = cursor->map_phys({2 * MiB, 4 * MiB}, RWX);
+    ASSERT_FALSE(r2.has_value());
+    EXPECT_EQ(r2.error(), pt::PtError::WritableExecutable);
+  }
+  // map of a tracked frame: refused, the frame gains no reference.
+  {
+    UFrame frame = alloc_frame(UntypedMeta{}).value().into_shared();
+    auto cursor = table.cursor_mut(kVa, KiB4);
+    const auto r = cursor->map(frame, RWX);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error(), pt::PtError::WritableExecutable);
+    EXPECT_EQ(frame.reference_count(), 1u);
+  }
+  EXPECT_EQ(dump_leaves(table), before);
+  EXPECT_EQ(pt::live_pt_nodes(), nodes_before);
+
+  // protect: an RW 2 MiB page made executable, and an RX one made writable, over part of
+  // the huge page (protect_next would split it): refused before the split, nothing changed.
+  {
+    auto cursor = table.cursor_mut(kVa, 4 * MiB);
+    ASSERT_TRUE(cursor->map_phys({2 * MiB, 4 * MiB}, RW).has_value());
+    ASSERT_TRUE(cursor->map_phys({4 * MiB, 6 * MiB}, RX).has_value());
+  }
+  const std::string mapped = dump_leaves(table);
+  const std::uint64_t nodes_mapped = pt::live_pt_nodes();
+  {
+    auto cursor = table.cursor_mut(kVa, 4 * MiB);
+    unsigned calls = 0;
+    const auto r = cursor->protect_next(KiB4, [&](pt::PageProperty& p) {
+      ++calls;
+      p.flags = p.flags | pt::PageFlags::X;
+    });
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error(), pt::PtError::WritableExecutable);
+    EXPECT_EQ(calls, 1u);
+    EXPECT_EQ(cursor->va(), kVa);
+    ASSERT_TRUE(cursor->jump(kVa + 2 * MiB + 5 * KiB4).has_value());
+    const auto r2 = cursor->protect_next(KiB4, [](pt::PageProperty& p) { p.flags = p.flags | pt::PageFlags::W; });
+    ASSERT_FALSE(r2.has_value());
+    EXPECT_EQ(r2.error(), pt::PtError::WritableExecutable);
+    EXPECT_EQ(cursor->va(), kVa + 2 * MiB + 5 * KiB4);
+  }
+  EXPECT_EQ(dump_leaves(table), mapped);
+  EXPECT_EQ(pt::live_pt_nodes(), nodes_mapped);
+  // The policy refuses W+X only: RW -> R and RX -> R still work (and split as before).
+  {
+    auto cursor = table.cursor_mut(kVa, 4 * MiB);
+    const auto r = cursor->protect_next(KiB4, [](pt::PageProperty& p) { p.flags = pt::PageFlags::R; });
+    ASSERT_TRUE(r.has_value());
+    ASSERT_TRUE(r->has_value());
+    EXPECT_EQ((*r)->size, KiB4);
+    ASSERT_TRUE(cursor->unmap(4 * MiB - KiB4).has_value());
+  }
+  EXPECT_TRUE(pt::check_wx(table).has_value());
+}
+
+TEST_F(KspaceTest, LaterWritableExecutableMappingIsRefused) {
+  auto table = build<pt::KernelPtConfig<4>>(spec(), true);
+  expect_later_wx_refused(table);
+  auto table5 = build<pt::KernelPtConfig<5>>(spec(), false);
+  expect_later_wx_refused(table5);
+}
+
+TEST_F(KspaceTest, UserConfigHasNoWxPolicy) {
+  auto table = pt::PageTable<pt::UserPtConfig<4>>::create({});
+  ASSERT_TRUE(table.has_value());
+  UFrame frame = alloc_frame(UntypedMeta{}).value().into_shared();
+  auto cursor = table->cursor_mut(0x40'0000, KiB4);
+  EXPECT_TRUE(cursor->map(frame, {pt::PageFlags::RWX}).has_value());
+  ASSERT_TRUE(cursor->jump(0x40'0000).has_value());
+  ASSERT_TRUE(cursor->unmap(KiB4).has_value());
 }
 
 TEST_F(KspaceTest, InitActivatesAndFlushesGlobalPages) {
@@ -207,6 +318,8 @@ TEST_F(KspaceTest, InitActivatesAndFlushesGlobalPages) {
   EXPECT_EQ(hal.activations, 1u);
   EXPECT_EQ(hal.active_root, kernel_page_table4().root_paddr());
   EXPECT_EQ(hal.tlb_full_flushes, 1u);
+  // The live table (what with_kernel_page_table hands out) refuses a later W+X mapping.
+  with_kernel_page_table([&](auto& table) { expect_later_wx_refused(table); });
 }
 
 }  // namespace

@@ -302,6 +302,9 @@ class CursorMut : public Cursor<C> {
   template <FrameMetaParam M>
     requires AnyUFrameMeta<M> || std::same_as<M, DynUMeta>
   std::expected<void, PtError> map(const Frame<M>& frame, const PageProperty& prop) {
+    // -- config policy (pt_config.h: W^X), before anything changes --
+    TRY_VOID(check_leaf_property<C>(prop));
+    // --
     if constexpr (!C::TRACKED) return std::unexpected(PtError::WrongKind);
     if (done_) return std::unexpected(PtError::OutOfRange);
     const PagingLevel level = frame.map_level();
@@ -332,6 +335,9 @@ class CursorMut : public Cursor<C> {
   // 2^min(CPU's physical address width, PTE limit)), OutOfRange, AlreadyMapped (nothing
   // changed), OutOfMemory (the pages mapped so far stay).
   std::expected<void, PtError> map_phys(PhysRange range, const PageProperty& prop) {
+    // -- config policy (pt_config.h: W^X), before anything changes --
+    TRY_VOID(check_leaf_property<C>(prop));
+    // --
     if constexpr (!C::UNTRACKED) return std::unexpected(PtError::WrongKind);
     if (range.empty()) return std::unexpected(PtError::EmptyRange);
     if (!is_page_aligned(range.start) || !is_page_aligned(range.end)) {
@@ -432,6 +438,9 @@ class CursorMut : public Cursor<C> {
   // The change is visible after flush() or the cursor's destruction.
   template <typename Op>
   std::expected<std::optional<VaRange>, PtError> protect_next(std::uint64_t len, Op&& op) {
+    // -- config policy (pt_config.h: W^X), before any split or write --
+    if constexpr (config_forbids_wx<C>) TRY_VOID(check_protect_property<C>(*this, len, op));
+    // --
     const Vaddr op_last = TRY(this->op_range(len));
     const auto found = TRY(next_leaf_within(op_last));
     if (!found) return std::nullopt;

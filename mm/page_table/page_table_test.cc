@@ -604,8 +604,14 @@ TEST_F(PageTableTest, DestroyingATableReleasesEverything) {
 
 // ---- W^X ----------------------------------------------------------------------------------
 
+// The kernel config without its W^X policy, so that check_wx has a W+X leaf to find (the
+// kernel config itself refuses one: mm/kspace/kspace_test.cc).
+struct WxPermissiveKernelConfig : KernelPtConfig<4> {
+  static constexpr bool FORBID_WX = false;
+};
+
 TEST_F(PageTableTest, CheckWxFindsWritableExecutableLeaves) {
-  auto pt = make();
+  auto pt = make<WxPermissiveKernelConfig>();
   {
     auto cursor = pt.cursor_mut(KBASE, 4 * KiB4);
     ASSERT_TRUE(cursor->map_phys({0, KiB4}, {PageFlags::RX}).has_value());

@@ -22,6 +22,8 @@ enum class PtError : std::uint8_t {
   LevelUnsupported,   // a huge frame's level has no leaf entries here (1 GiB pages absent)
   PhysOutOfRange,     // a physical address at or above 2^min(CPU's physical address width,
                       // the PTE format's limit): it does not exist, or a PTE cannot hold it
+  WritableExecutable, // the config forbids W+X leaves (the kernel's: W^X, pt_config.h) and
+                      // map/map_phys/protect asked for one
 };
 
 constexpr const char* pt_error_name(PtError e) {
@@ -35,6 +37,7 @@ constexpr const char* pt_error_name(PtError e) {
     case PtError::SplitsTrackedHuge: return "SplitsTrackedHuge";
     case PtError::LevelUnsupported: return "LevelUnsupported";
     case PtError::PhysOutOfRange: return "PhysOutOfRange";
+    case PtError::WritableExecutable: return "WritableExecutable";
   }
   return "PtError(?)";
 }

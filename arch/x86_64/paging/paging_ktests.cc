@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <utility>
 
 #include "arch/x86_64/exception_info.h"
 #include "mm/allocator/frame_allocator.h"
@@ -82,6 +83,9 @@ KTEST(map_write_read_back_through_linear_map) {
 
 KTEST_EXPECT_FAULT(access_after_unmap_faults, arch::VECTOR_PAGE_FAULT) {
   mm::UFrame frame = new_frame();
+  // The fault longjmps past `frame`'s destructor: the hook drops it instead.
+  ktest::OnRecovery release([&] { mm::UFrame dropped = std::move(frame); });
+  ktest_ctx.expect_fault_address(kVa + PAGE_SIZE);
   KASSERT_TRUE(map_at(kVa + PAGE_SIZE, frame));
   *reinterpret_cast<volatile std::uint64_t*>(kVa + PAGE_SIZE) = 1;
   KASSERT_TRUE(unmap_at(kVa + PAGE_SIZE).has_value());
@@ -90,22 +94,26 @@ KTEST_EXPECT_FAULT(access_after_unmap_faults, arch::VECTOR_PAGE_FAULT) {
 
 KTEST_EXPECT_FAULT(write_to_rodata_faults, arch::VECTOR_PAGE_FAULT) {
   require_kernel_space();
+  ktest_ctx.expect_fault_address(reinterpret_cast<std::uintptr_t>(&g_rodata_word));
   *const_cast<volatile std::uint64_t*>(&g_rodata_word) = 1;
 }
 
 KTEST_EXPECT_FAULT(executing_data_faults, arch::VECTOR_PAGE_FAULT) {
   require_kernel_space();
+  ktest_ctx.expect_fault_address(reinterpret_cast<std::uintptr_t>(g_ret_in_data));
   // #PF with the instruction-fetch bit: .data is mapped NX.
   reinterpret_cast<void (*)()>(reinterpret_cast<std::uintptr_t>(g_ret_in_data))();
 }
 
 KTEST_EXPECT_FAULT(null_page_is_unmapped, arch::VECTOR_PAGE_FAULT) {
   require_kernel_space();
+  ktest_ctx.expect_fault_address(8);
   (void)*reinterpret_cast<volatile std::uint64_t*>(std::uintptr_t{8});
 }
 
 KTEST_EXPECT_FAULT(boot_stack_guard_is_unmapped, arch::VECTOR_PAGE_FAULT) {
   require_kernel_space();
+  ktest_ctx.expect_fault_address(reinterpret_cast<std::uintptr_t>(boot_stack_guard));
   (void)*reinterpret_cast<volatile std::uint64_t*>(reinterpret_cast<std::uintptr_t>(boot_stack_guard));
 }
 
@@ -113,6 +121,61 @@ KTEST(kernel_table_has_no_writable_executable_mapping) {
   require_kernel_space();
   KEXPECT_TRUE(mm::kspace::with_kernel_page_table(
       [](auto& table) { return pt::check_wx(table).has_value(); }));
+}
+
+// W^X holds after boot, not only when the table was built: the live kernel table refuses a
+// later writable+executable map, map_phys or protect, changes nothing, and still passes
+// check_wx.
+KTEST(later_writable_executable_mapping_is_refused) {
+  require_kernel_space();
+  constexpr pt::PageProperty kRwx{pt::PageFlags::RWX, pt::CachePolicy::Writeback, false, true};
+  constexpr pt::PageProperty kRx{pt::PageFlags::RX, pt::CachePolicy::Writeback, false, true};
+  const Vaddr va = kVa + 8 * PAGE_SIZE;
+  mm::UFrame frame = new_frame();
+  mm::kspace::with_kernel_page_table([&](auto& table) {
+    auto cursor = table.cursor_mut(va, PAGE_SIZE);
+    KASSERT_TRUE(cursor.has_value());
+    const auto mapped = cursor->map(frame, kRwx);
+    KASSERT_TRUE(!mapped.has_value());
+    KEXPECT_EQ(mapped.error(), pt::PtError::WritableExecutable);
+    KEXPECT_EQ(frame.reference_count(), 1u);  // no mapping took a reference
+    const auto phys = cursor->map_phys({frame.paddr(), frame.paddr() + PAGE_SIZE}, kRwx);
+    KASSERT_TRUE(!phys.has_value());
+    KEXPECT_EQ(phys.error(), pt::PtError::WritableExecutable);
+    KEXPECT_FALSE(cursor->query().mapped());
+    // An allowed RX mapping, then a protect that would make it writable too.
+    KASSERT_TRUE(cursor->map(frame, kRx).has_value());
+    KASSERT_TRUE(cursor->jump(va).has_value());
+    const auto made_wx = cursor->protect_next(
+        PAGE_SIZE, [](pt::PageProperty& p) { p.flags = p.flags | pt::PageFlags::W; });
+    KASSERT_TRUE(!made_wx.has_value());
+    KEXPECT_EQ(made_wx.error(), pt::PtError::WritableExecutable);
+    KEXPECT_TRUE(cursor->query().prop == kRx);
+    KEXPECT_TRUE(pt::check_wx(table).has_value());
+    KEXPECT_EQ(cursor->unmap(PAGE_SIZE).value_or(0), PAGE_SIZE);
+  });
+  KEXPECT_TRUE(mm::kspace::with_kernel_page_table(
+      [](auto& table) { return pt::check_wx(table).has_value(); }));
+}
+
+// The linear map is RW NX: making a piece of it executable is refused too.
+KTEST(linear_map_cannot_be_made_executable) {
+  require_kernel_space();
+  mm::UFrame frame = new_frame();
+  const Vaddr linear = reinterpret_cast<Vaddr>(mm::hal::phys_to_virt(frame.paddr()));
+  mm::kspace::with_kernel_page_table([&](auto& table) {
+    auto cursor = table.cursor_mut(linear, PAGE_SIZE);
+    KASSERT_TRUE(cursor.has_value());
+    const auto before = cursor->query();
+    const auto r = cursor->protect_next(
+        PAGE_SIZE, [](pt::PageProperty& p) { p.flags = p.flags | pt::PageFlags::X; });
+    KASSERT_TRUE(!r.has_value());
+    KEXPECT_EQ(r.error(), pt::PtError::WritableExecutable);
+    KASSERT_TRUE(cursor->jump(linear).has_value());
+    const auto after = cursor->query();
+    KEXPECT_EQ(after.size, before.size);  // the huge page was not split
+    KEXPECT_TRUE(after.prop == before.prop);
+  });
 }
 
 KTEST(kernel_table_matches_the_cpu_paging_mode) {
