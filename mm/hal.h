@@ -24,13 +24,31 @@ void tlb_flush_page(Vaddr va);
 void tlb_flush_all();           // including global pages
 void tlb_flush_all_nonglobal();
 
+// TLB maintenance on every online CPU (shootdown): returns once each CPU that may cache
+// a translation of the kernel's shared address space has dropped it. One round of IPIs per
+// call on x86-64, so callers batch (mm/page_table/tlb_batch.h). Same caller rules as
+// run_on_other_cpus: interrupts enabled, no spinlock held, unless only one CPU is online.
+void tlb_flush_pages_everywhere(const Vaddr* pages, unsigned count);
+void tlb_flush_all_everywhere(bool include_global);
+
 // Interrupt state: save-and-disable, and restore what was saved.
 std::uint64_t irq_save();
 void irq_restore(std::uint64_t state);
+bool irqs_enabled();
 
-// The current CPU's index, for per-CPU caches (0 until SMP exists).
+// CPUs are numbered densely from 0 (the boot CPU) in the order they came online:
+// current_cpu() < cpu_count() <= MAX_CPUS. cpu_count() only grows, and a CPU's index
+// never changes, so per-CPU arrays are indexed by it.
+inline constexpr unsigned MAX_CPUS = 256;
 unsigned current_cpu();
-inline constexpr unsigned MAX_CPUS = 64;
+unsigned cpu_count();
+
+// A cross-CPU call: runs fn(arg) on every online CPU other than the caller, in interrupt
+// context there (so never inside one of that CPU's InterruptGuard sections), and returns
+// after each of them has returned from fn. With one CPU online it returns at once.
+// Requires interrupts enabled and no spinlock held by the caller: two CPUs that each wait
+// for the other with interrupts disabled would never answer each other.
+void run_on_other_cpus(void (*fn)(void* arg), void* arg);
 
 // Stores the 64 bytes at `pattern` into each of `count` consecutive 64-byte blocks at `dst`
 // (64-byte aligned), bypassing the caches where the CPU can: boot-time bulk writes (frame

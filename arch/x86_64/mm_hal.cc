@@ -32,7 +32,21 @@ void irq_restore(std::uint64_t state) {
   if ((state & arch::RFLAGS_IF) != 0) arch::sti();
 }
 
-unsigned current_cpu() { return 0; }  // SMP: read from per-CPU data (GS) later
+bool irqs_enabled() { return (arch::read_rflags() & arch::RFLAGS_IF) != 0; }
+
+// One CPU online until the APs are brought up: the shootdown is the local flush, and a
+// cross-CPU call has nobody to run on.
+unsigned current_cpu() { return 0; }
+unsigned cpu_count() { return 1; }
+void run_on_other_cpus(void (*)(void*), void*) {}
+
+void tlb_flush_pages_everywhere(const Vaddr* pages, unsigned count) {
+  for (unsigned i = 0; i < count; ++i) tlb_flush_page(pages[i]);
+}
+void tlb_flush_all_everywhere(bool include_global) {
+  if (include_global) tlb_flush_all();
+  else tlb_flush_all_nonglobal();
+}
 
 unsigned phys_addr_bits() {
   // detect_cpu_features() caches CPUID (0x80000008, or the architectural default when the

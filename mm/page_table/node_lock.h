@@ -1,9 +1,9 @@
-// NodeLock: the one-byte spinlock in each page-table node's metadata.
+// NodeLock: the two-byte spinlock in each page-table node's metadata.
 //
 // It does not touch interrupts: a cursor disables them once for its whole lifetime (it may
 // hold several node locks), so taking a node lock with interrupts on is a bug.
 //
-// The lock byte holds its owner: 0 when free, 1 + the holding CPU's index otherwise. A CPU
+// The lock word holds its owner: 0 when free, 1 + the holding CPU's index otherwise. A CPU
 // that finds its own index there already holds the lock (two cursors over overlapping
 // ranges of one table on one CPU): waiting would spin forever, so that is a panic naming
 // the node, not a spin. The uncontended path is one compare-exchange, as before.
@@ -31,7 +31,7 @@ namespace mm::pt {
 
 class TA_CAP("page-table node lock") NodeLock {
  public:
-  static_assert(hal::MAX_CPUS < 255, "the owner CPU + 1 must fit in the lock byte");
+  static_assert(hal::MAX_CPUS < 0xffff, "the owner CPU + 1 must fit in the lock word");
 
   constexpr NodeLock() = default;
   NodeLock(const NodeLock&) = delete;
@@ -40,8 +40,8 @@ class TA_CAP("page-table node lock") NodeLock {
   // Acquires it for the current CPU; `node` (the node's physical address) only names it
   // in the panic if this CPU already holds it.
   void lock(Paddr node) TA_ACQ() {
-    const auto me = static_cast<std::uint8_t>(hal::current_cpu() + 1);
-    std::uint8_t seen = 0;
+    const auto me = static_cast<std::uint16_t>(hal::current_cpu() + 1);
+    std::uint16_t seen = 0;
     if (locked_.compare_exchange_strong(seen, me, std::memory_order_acquire,
                                         std::memory_order_relaxed)) [[likely]] {
       return;
@@ -54,7 +54,7 @@ class TA_CAP("page-table node lock") NodeLock {
   int owner_cpu() const { return static_cast<int>(locked_.load(std::memory_order_relaxed)) - 1; }
 
  private:
-  [[gnu::noinline]] void lock_contended(std::uint8_t me, std::uint8_t seen, Paddr node) {
+  [[gnu::noinline]] void lock_contended(std::uint16_t me, std::uint16_t seen, Paddr node) {
     for (;;) {
       // Only this CPU stores `me`, and it is here: it took the lock earlier and still has it.
       if (seen == me) [[unlikely]] report_node_lock_self_deadlock(node, me - 1u);
@@ -67,8 +67,8 @@ class TA_CAP("page-table node lock") NodeLock {
     }
   }
 
-  std::atomic<std::uint8_t> locked_{0};
+  std::atomic<std::uint16_t> locked_{0};
 };
-static_assert(sizeof(NodeLock) == 1);
+static_assert(sizeof(NodeLock) == 2);
 
 }  // namespace mm::pt

@@ -20,11 +20,12 @@ void TlbBatch::defer_release(Paddr pa) {
 }
 
 void TlbBatch::flush() {
+  // Every CPU may cache the translation (the kernel's address space is shared), so the
+  // flush is a shootdown: one cross-CPU round for the whole batch.
   if (full_) {
-    if (global_flush_) hal::tlb_flush_all();
-    else hal::tlb_flush_all_nonglobal();
-  } else {
-    for (unsigned i = 0; i < nr_pages_; ++i) hal::tlb_flush_page(pages_[i]);
+    hal::tlb_flush_all_everywhere(global_flush_);
+  } else if (nr_pages_ != 0) {
+    hal::tlb_flush_pages_everywhere(pages_.data(), nr_pages_);
   }
   full_ = false;
   nr_pages_ = 0;

@@ -28,7 +28,19 @@ std::uint64_t irq_save() {
 }
 void irq_restore(std::uint64_t state) { testing::hal_stats().irqs_enabled = state != 0; }
 
+bool irqs_enabled() { return testing::hal_stats().irqs_enabled; }
+
 unsigned current_cpu() { return 0; }
+unsigned cpu_count() { return 1; }
+void run_on_other_cpus(void (*)(void*), void*) {}
+
+void tlb_flush_pages_everywhere(const Vaddr* pages, unsigned count) {
+  for (unsigned i = 0; i < count; ++i) tlb_flush_page(pages[i]);
+}
+void tlb_flush_all_everywhere(bool include_global) {
+  if (include_global) tlb_flush_all();
+  else tlb_flush_all_nonglobal();
+}
 unsigned phys_addr_bits() { return testing::hal_stats().phys_addr_bits; }
 void cpu_relax() {}
 
