@@ -21,7 +21,9 @@
 //
 // TLB: take_next flushes before it returns (it may hand back a frame); map needs no flush
 // (x86 does not cache non-present entries); protect/unmap changes are batched and flushed
-// by flush() or the cursor's destruction.
+// by flush() or the cursor's destruction. The destruction sends its shootdown after every
+// node lock is released and interrupts are restored (hal.h's rule for shootdowns); take_next
+// and flush() still send theirs inside the cursor, which is correct with one CPU online only.
 #pragma once
 
 #include <array>
@@ -250,8 +252,12 @@ class Cursor {
     const bool guard_empty = guard_level_ < C::NR_LEVELS && guard.meta().nr_children == 0;
     guard.release();
     if (guard_empty) reclaim_empty_path(path_va_[guard_level_], guard_level_);
-    tlb_.flush();
+    // The shootdown waits for every CPU to answer an IPI (hal.h: interrupts on, no spinlock
+    // held): a CPU spinning with interrupts off on a node lock this cursor held would never
+    // answer. So: every node lock released and interrupts restored first; the deferred
+    // releases still follow the flush (TlbBatch::flush).
     hal::irq_restore(irq_state_);
+    tlb_.flush();
   }
 
   // Re-descends from the root toward `va` (down to `level`), holding every lock on the way,
@@ -410,10 +416,12 @@ class CursorMut : public Cursor<C> {
 
   // Unmaps everything in [va(), va() + len) (splitting untracked huge pages at the edges),
   // moves to its end, and returns the number of bytes that were mapped. Tracked frames lose
-  // their mapping's reference after the batched TLB flush. A tracked huge frame that
-  // extends outside the range: SplitsTrackedHuge.
+  // their mapping's reference after the batched TLB flush (flush() or the cursor's
+  // destruction). A tracked huge frame that extends outside the range: SplitsTrackedHuge,
+  // before anything is unmapped.
   std::expected<std::uint64_t, PtError> unmap(std::uint64_t len) {
     const Vaddr op_last = TRY(this->op_range(len));
+    TRY_VOID(refuse_tracked_huge_edges(op_last));
     std::uint64_t unmapped = 0;
     for (;;) {
       const auto found = TRY(next_leaf_within(op_last));
@@ -427,7 +435,6 @@ class CursorMut : public Cursor<C> {
       }
       this->move_after(found->va + (found->size - 1));
     }
-    tlb_.flush();
     return unmapped;
   }
 
@@ -458,6 +465,29 @@ class CursorMut : public Cursor<C> {
   void flush() { tlb_.flush(); }
 
  private:
+  // SplitsTrackedHuge, before anything changes, if the leaf at either end of [va_, op_last]
+  // is a tracked huge frame extending outside it (only the end leaves can). The cursor
+  // ends where it started.
+  std::expected<void, PtError> refuse_tracked_huge_edges(Vaddr op_last) {
+    const Vaddr from = va_;
+    const Vaddr last_page = align_down(op_last, PAGE_SIZE);
+    bool cuts = cuts_tracked_huge_at(from, from, op_last);
+    if (!cuts && last_page != from) {
+      TRY_VOID(this->jump(last_page));
+      cuts = cuts_tracked_huge_at(last_page, from, op_last);
+    }
+    TRY_VOID(this->jump(from));
+    if (cuts) return std::unexpected(PtError::SplitsTrackedHuge);
+    return {};
+  }
+  // The cursor is at `at`: is the leaf there tracked and not inside [first, last]?
+  bool cuts_tracked_huge_at(Vaddr at, Vaddr first, Vaddr last) {
+    KASSERT(va_ == at);
+    const PtMapping m = this->mapping_of(this->descend_existing());
+    return m.mapped() && m.kind == MappingKind::Tracked &&
+           (m.va < first || m.va + (m.size - 1) > last);
+  }
+
   // The current entry points to a child node: if that node maps nothing (left empty by an
   // unmap, not yet reclaimed), detaches it (freed after the flush) and returns true.
   bool drop_empty_child() {

@@ -508,10 +508,31 @@ TEST_F(PageTableTest, UnmapFlushesPagesThenEverythingPast32) {
     auto cursor = pt.cursor_mut(KBASE + 8 * KiB4, 56 * KiB4);
     ASSERT_EQ(cursor->unmap(56 * KiB4).value(), 56 * KiB4);
   }
+  // The 56 pages and the three emptied nodes the cursor detaches go into one batch, flushed
+  // once at the cursor's destruction (after its locks): past 32 entries, one full flush.
   EXPECT_EQ(stats.tlb_full_flushes, 1u);
-  // Then the cursor detaches the three emptied nodes: one invlpg each (it also drops the
-  // paging-structure caches) before they are freed.
-  EXPECT_EQ(stats.tlb_page_flushes, 3u);
+  EXPECT_EQ(stats.tlb_page_flushes, 0u);
+}
+
+// The shootdown is owed, not sent, while the cursor holds its locks with interrupts off
+// (hal.h: a shootdown needs interrupts on and no spinlock held); destruction sends it.
+TEST_F(PageTableTest, UnmapFlushesOnlyAfterTheCursorLetsGo) {
+  auto pt = make();
+  {
+    auto cursor = pt.cursor_mut(KBASE, 4 * KiB4);
+    ASSERT_TRUE(cursor->map_phys({KiB4, 5 * KiB4}, RW).has_value());
+  }
+  auto& stats = mm::testing::hal_stats();
+  stats = {};
+  stats.irqs_enabled = true;
+  {
+    auto cursor = pt.cursor_mut(KBASE, 4 * KiB4);
+    ASSERT_EQ(cursor->unmap(4 * KiB4).value(), 4 * KiB4);
+    EXPECT_EQ(stats.tlb_page_flushes + stats.tlb_full_flushes, 0u);
+    EXPECT_FALSE(stats.irqs_enabled);
+  }
+  EXPECT_TRUE(stats.irqs_enabled);
+  EXPECT_EQ(stats.tlb_page_flushes, 7u);  // four pages and the three emptied nodes
 }
 
 TEST_F(PageTableTest, MappingNeedsNoFlushAndCursorsDisableInterrupts) {
@@ -944,9 +965,9 @@ TYPED_TEST(TrackedHugeTest, EveryPartialRangeIsRefusedAndChangesNothing) {
   }
 }
 
-// pt_error.h: unmap stops at a tracked huge leaf it would have to split, but the leaves of
-// its range before that one are gone (and their references dropped).
-TYPED_TEST(TrackedHugeTest, UnmapStopsAtATrackedHugeLeafItCannotSplit) {
+// pt_error.h: unmap refuses a range whose end cuts a tracked huge leaf before it changes
+// anything: the leaves of its range before that one stay mapped.
+TYPED_TEST(TrackedHugeTest, UnmapRefusesATrackedHugeLeafItCannotSplitChangingNothing) {
   auto pt = this->make();
   const Vaddr base = KBASE + 4 * MiB2;
   UFrame f = this->frame_of(2);
@@ -960,9 +981,9 @@ TYPED_TEST(TrackedHugeTest, UnmapStopsAtATrackedHugeLeafItCannotSplit) {
     auto cursor = pt.cursor_mut(base - KiB4, 2 * KiB4);
     EXPECT_EQ(cursor->unmap(2 * KiB4).error(), PtError::SplitsTrackedHuge);
   }
-  EXPECT_EQ(small.reference_count(), 1u);
+  EXPECT_EQ(small.reference_count(), 2u);
   EXPECT_EQ(f.reference_count(), 2u);
-  EXPECT_EQ(this->leaf_levels(pt), std::vector<PagingLevel>{2});
+  EXPECT_EQ(this->leaf_levels(pt), (std::vector<PagingLevel>{1, 2}));
   this->expect_invariants(pt);
 }
 

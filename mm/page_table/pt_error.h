@@ -1,7 +1,8 @@
-// PtError: why a page-table operation was refused. Nothing is changed when one is returned,
-// except OutOfMemory in the middle of a multi-page map_phys (the pages mapped so far stay;
-// take_next/unmap removes them) and SplitsTrackedHuge met by unmap after earlier leaves of
-// its range were unmapped.
+// PtError: why a page-table operation was refused. Nothing is changed when one is returned
+// (unmap checks both ends of its range for a tracked huge frame it would cut before it
+// removes anything), except OutOfMemory: in the middle of a multi-page map_phys the pages
+// mapped so far stay (take_next/unmap removes them), and an unmap/protect_next that split
+// one level of an untracked huge leaf keeps that split (same mappings, one more node).
 #pragma once
 
 #include <cstdint>

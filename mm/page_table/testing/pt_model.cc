@@ -346,14 +346,11 @@ class Model {
     if (len > window_left(va)) return;
     auto cursor = cursor_for(in, va, len);
     const auto bytes = cursor.unmap(len);
-    // unmap goes in address order and stops at the first tracked huge frame it would cut,
-    // with what lies before it unmapped (pt_error.h).
+    // unmap refuses a range that cuts a tracked huge frame before it unmaps anything
+    // (pt_error.h).
     std::uint64_t huge_inside = 0;
     for (auto it = first_overlap(va, len); it != model_.end() && it->first < va + len; ++it) {
-      if (cuts(it, va, len)) {
-        if (it->first > va) erase_range(va, it->first - va);
-        return expect_split_refusal(status(bytes), "unmap", va, report);
-      }
+      if (cuts(it, va, len)) return expect_split_refusal(status(bytes), "unmap", va, report);
       if (it->second.tracked_huge()) ++huge_inside;
     }
     if (!bytes) die(step_, std::string("unmap failed: ") + pt_error_name(bytes.error()));

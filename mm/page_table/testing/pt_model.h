@@ -6,7 +6,7 @@
 // (and the software MMU's translations) must equal the model exactly, and the structural
 // invariants (pt_invariants.h) must hold. A tracked huge frame is one model interval that
 // may only go whole: every take_next / unmap / protect_next whose range cuts it must be
-// refused as SplitsTrackedHuge (unmap after removing what lies before it). At the end everything is unmapped and the node
+// refused as SplitsTrackedHuge, with nothing changed. At the end everything is unmapped and the node
 // count and the allocator's free frames must be back where they started.
 //
 // Any disagreement prints the step and aborts (so libFuzzer reports it).
