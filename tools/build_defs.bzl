@@ -8,19 +8,34 @@
 
 _WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wthread-safety", "-Wno-unused-parameter"]
 
-SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
+_ASAN = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
 
-# Bazel links with the C driver; ask for UBSan's C++ runtime (vptr checks) explicitly.
+# --config=tsan (.bazelrc): ThreadSanitizer instead, for the threads-as-CPUs tests.
+_TSAN = ["-fsanitize=thread", "-fno-omit-frame-pointer"]
+
+SANITIZE = select({
+    "//tools/platforms:tsan": _TSAN,
+    "//conditions:default": _ASAN,
+})
+
+# Bazel links with the C driver; ask for the sanitizers' C++ runtime (UBSan's vptr checks,
+# TSan's operator new) explicitly.
 SANITIZE_LINK = SANITIZE + ["-fsanitize-link-c++-runtime"]
 
-_HOST_COPTS = ["-std=c++23", "-g"] + _WARNINGS + SANITIZE
+_HOST_BASE_COPTS = ["-std=c++23", "-g"] + _WARNINGS
+
+_HOST_COPTS = _HOST_BASE_COPTS + SANITIZE
 
 _KERNEL_ONLY = ["//tools/platforms:bare_metal"]
 
 def _portable_copts(copts):
     return select({
         "//tools/platforms:is_kernel": _WARNINGS,
-        "//conditions:default": _HOST_COPTS,
+        "//conditions:default": _HOST_BASE_COPTS,
+    }) + select({
+        "//tools/platforms:is_kernel": [],
+        "//tools/platforms:tsan": _TSAN,
+        "//conditions:default": _ASAN,
     }) + copts
 
 def keel_library(name, copts = [], **kwargs):

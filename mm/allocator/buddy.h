@@ -6,6 +6,9 @@
 // merge whatever the size: a block's head is FREE and its other frames are TAILs
 // (mm/frame/slot_ops.h), and only heads change. Claiming a frame (its metadata and count)
 // is the hand-out path's job. The per-CPU caches sit in front of it.
+//
+// Its lock is the innermost of the allocator's (mm/allocator/LOCKING.md has the order):
+// nothing is allocated, locked or cross-called while it is held.
 #pragma once
 
 #include <array>

@@ -60,18 +60,37 @@ AllocError out_of_memory(std::uint64_t nframes, std::uint64_t align_frames) {
                     .largest_free_frames = stats.largest_free_frames()};
 }
 
-// From the current CPU's cache (small orders) or the buddy lists. If that fails, the CPU's
-// cached blocks go back to the lists (to coalesce) and it tries once more. (Other CPUs'
-// caches are not raided.)
-std::optional<std::uint64_t> take_block_slow(unsigned order) {
+namespace {
+
+// Runs on each other CPU through hal::run_on_other_cpus (interrupts off there): that CPU
+// gives its own cached blocks back, so no cache is ever touched by a CPU that does not own it.
+void drain_this_cpu_cache(void*) { cpu_cache(hal::current_cpu()).drain(g_buddy); }
+
+std::optional<std::uint64_t> take_block_once(PerCpuCache& cache, unsigned order) {
+  return order <= CACHED_MAX_ORDER ? cache.pop(order, g_buddy) : g_buddy.alloc_block(order);
+}
+
+// This CPU's cache, or the buddy lists; failing that, this CPU's cached blocks go back to
+// the lists (to coalesce) and it tries once more.
+std::optional<std::uint64_t> take_block_local(unsigned order) {
   hal::InterruptGuard irq;
   PerCpuCache& cache = cpu_cache(hal::current_cpu());
-  auto try_once = [&]() -> std::optional<std::uint64_t> {
-    return order <= CACHED_MAX_ORDER ? cache.pop(order, g_buddy) : g_buddy.alloc_block(order);
-  };
-  if (auto head = try_once()) [[likely]] return head;
+  if (auto head = take_block_once(cache, order)) [[likely]] return head;
   cache.drain(g_buddy);
-  return try_once();
+  return take_block_once(cache, order);
+}
+
+}  // namespace
+
+// Out-of-memory is reported only after every CPU's cache has been given back: the blocks
+// other CPUs hold may be what the request needs (or may coalesce into it). Reaching them
+// takes a cross-CPU call, which needs interrupts enabled (hal::run_on_other_cpus); with
+// interrupts disabled by the caller only this CPU's cache is drained before failing.
+std::optional<std::uint64_t> take_block_slow(unsigned order) {
+  if (auto head = take_block_local(order)) [[likely]] return head;
+  if (hal::cpu_count() == 1 || !hal::irqs_enabled()) return std::nullopt;
+  hal::run_on_other_cpus(&drain_this_cpu_cache, nullptr);
+  return take_block_local(order);
 }
 
 std::expected<std::uint64_t, AllocError> take_run(std::uint64_t nframes,

@@ -66,12 +66,15 @@ void drain_cpu_cache();
 namespace allocator_detail {
 
 // take_block when this CPU's cache cannot serve the request: refills from (or goes to)
-// the buddy lists, and drains this CPU's cache to coalesce before giving up.
+// the buddy lists, then drains this CPU's cache to coalesce, then (interrupts enabled and
+// more than one CPU) has every other CPU drain its cache through hal::run_on_other_cpus,
+// before giving up. Called with interrupts disabled it cannot cross-call: it reports out
+// of memory after draining only this CPU's cache.
 std::optional<std::uint64_t> take_block_slow(unsigned order);
 
 // The head index of a block of 2^order frames that the caller now owns (head FREE, other
-// frames TAILs: nobody else can claim or free them); nullopt if none is free, after this
-// CPU's cache has been drained to coalesce. Orders ≤ CACHED_MAX_ORDER come from the cache:
+// frames TAILs: nobody else can claim or free them); nullopt if none is free, after the
+// caches have been drained to coalesce (take_block_slow says which). Orders ≤ CACHED_MAX_ORDER come from the cache:
 // inline, and without a locked instruction.
 [[gnu::always_inline]] inline std::optional<std::uint64_t> take_block(unsigned order) {
   if (order <= CACHED_MAX_ORDER) [[likely]] {

@@ -69,7 +69,7 @@ std::expected<std::uint64_t, Violation> check_lists(const BuddyState& state,
 std::expected<std::uint64_t, Violation> check_caches(const UsableRanges& usable) {
   std::uint64_t cached = 0;
   std::expected<void, Violation> result;
-  for (unsigned cpu = 0; cpu < hal::MAX_CPUS && result; ++cpu) {
+  for (unsigned cpu = 0; cpu < hal::cpu_count() && result; ++cpu) {
     cpu_cache(cpu).for_each_block([&](unsigned order, std::uint64_t head) {
       if (!result) return;
       result = check_block(usable, head, order, slot::FreeWhere::CpuCache);

@@ -9,7 +9,8 @@
 // locked instruction.
 //
 // Callers run with interrupts disabled (hal::InterruptGuard) on the CPU that owns the
-// cache. Counters are atomics only so stats may read other CPUs' counts.
+// cache, or in a cross-CPU call running on that CPU (drain on out-of-memory). Counters are
+// atomics only so stats may read other CPUs' counts. Lock order: mm/allocator/LOCKING.md.
 #pragma once
 
 #include <array>

@@ -14,7 +14,7 @@ AllocatorStats allocator_stats() {
     }
     stats.listed_frames = state.free_frames;
   });
-  for (unsigned cpu = 0; cpu < hal::MAX_CPUS; ++cpu) {
+  for (unsigned cpu = 0; cpu < hal::cpu_count(); ++cpu) {
     const PerCpuCache& cache = cpu_cache(cpu);
     for (unsigned o = 0; o <= CACHED_MAX_ORDER; ++o) stats.cached_blocks[o] += cache.cached_blocks(o);
     stats.cached_frames += cache.cached_frames();

@@ -44,8 +44,13 @@ class Segment {
 
   // Claims every frame in `range` as unused, with metadata_fn(pa) as each one's metadata;
   // each count becomes 1. Requires: start ≤ end. Errors: NotAligned for an unaligned
-  // range, else the first failing frame's GetFrameError; frames already claimed are given
-  // back (UNUSED again, not handed to the allocator), so on error nothing changes.
+  // range, else the first failing frame's GetFrameError; on error nothing changes.
+  //
+  // Two phases, so the claim is all-or-nothing under concurrency: every frame is first
+  // claimed busy (UNUSED → 0, which every other claim refuses), and only once the whole
+  // range is held are the metadata written and the counts published. Publishing as we go
+  // would let a concurrent from_in_use take a reference to a frame that a later failure
+  // then could not give back. On failure the busy frames go back to UNUSED untouched.
   template <typename MetaFn>
     requires std::is_invocable_r_v<M, MetaFn&, Paddr>
   static std::expected<Segment, GetFrameError> from_unused(PhysRange range, MetaFn&& metadata_fn) {
@@ -53,14 +58,16 @@ class Segment {
       return std::unexpected(GetFrameError::NotAligned);
     KREQUIRES(range.start <= range.end);
     for (Paddr pa = range.start; pa < range.end; pa += PAGE_SIZE) {
-      auto slot = slot::get_from_unused(pa, M(metadata_fn(pa)), /*as_unique=*/false);
-      if (!slot) [[unlikely]] {
-        for (Paddr undo = range.start; undo < pa; undo += PAGE_SIZE) {
-          MetaSlot& claimed = *frame_to_meta(undo);
-          if (slot::drop_ref<M>(claimed)) slot::make_unused(claimed);  // not to the allocator
-        }
-        return std::unexpected(slot.error());
+      auto found = slot::lookup(pa);
+      auto claimed = found ? slot::claim_unused(**found)
+                           : std::expected<void, GetFrameError>(std::unexpect, found.error());
+      if (!claimed) [[unlikely]] {
+        for (Paddr undo = range.start; undo < pa; undo += PAGE_SIZE) slot::make_unused(*frame_to_meta(undo));
+        return std::unexpected(claimed.error());
       }
+    }
+    for (Paddr pa = range.start; pa < range.end; pa += PAGE_SIZE) {
+      slot::claim_owned(*frame_to_meta(pa), M(metadata_fn(pa)), 0, /*as_unique=*/false);
     }
     return Segment(range);
   }

@@ -1,10 +1,17 @@
-// mm::hal for host tests: no hardware, just bookkeeping the tests can inspect.
+// mm::hal for host tests: no hardware, just bookkeeping the tests can inspect, and threads
+// as CPUs (mm/testing/host_cpus.h).
+#include <array>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <source_location>
+#include <thread>
+#include <vector>
 
 #include "mm/hal.h"
 #include "mm/support/contract.h"
+#include "mm/testing/host_cpus.h"
 #include "mm/testing/sim_memory.h"
 
 namespace mm::testing {
@@ -12,6 +19,53 @@ HalStats& hal_stats() {
   static thread_local HalStats stats;
   return stats;
 }
+
+namespace {
+
+// One simulated CPU's interrupt line: held while its interrupts are disabled, or while a
+// cross-CPU call runs on its behalf. Padded so CPUs do not share a cache line.
+struct alignas(64) CpuIrqLine {
+  std::mutex disabled;
+};
+constinit std::array<CpuIrqLine, hal::MAX_CPUS> g_irq_lines;
+
+// Only grows, like the kernel's (mm/hal.h). Written by HostCpus, read by any thread.
+constinit std::atomic<unsigned> g_cpu_count{1};
+constinit std::atomic<bool> g_host_cpus_alive{false};
+
+// What this thread is running as. `cpu` < 0: not registered (CPU 0, HalStats' flag).
+struct ThreadCpu {
+  int cpu = -1;
+  bool irqs_enabled = true;
+};
+thread_local constinit ThreadCpu t_cpu;
+
+}  // namespace
+
+HostCpus::HostCpus(unsigned n) : count_(n) {
+  KREQUIRES(n >= 1 && n <= hal::MAX_CPUS);
+  KREQUIRES(!g_host_cpus_alive.exchange(true));
+  unsigned seen = g_cpu_count.load();
+  while (seen < n && !g_cpu_count.compare_exchange_weak(seen, n)) {
+  }
+}
+
+HostCpus::~HostCpus() { g_host_cpus_alive.store(false); }
+
+void HostCpus::run(const std::function<void(unsigned cpu)>& body) {
+  std::vector<std::thread> threads;
+  threads.reserve(count_);
+  for (unsigned cpu = 0; cpu < count_; ++cpu) {
+    threads.emplace_back([&body, cpu] {
+      t_cpu = ThreadCpu{.cpu = static_cast<int>(cpu), .irqs_enabled = true};
+      body(cpu);
+      KASSERT(t_cpu.irqs_enabled);  // a CPU may not stop with its interrupts disabled
+      t_cpu = ThreadCpu{};
+    });
+  }
+  for (std::thread& t : threads) t.join();
+}
+
 }  // namespace mm::testing
 
 namespace mm::hal {
@@ -20,19 +74,53 @@ void tlb_flush_page(Vaddr) { ++testing::hal_stats().tlb_page_flushes; }
 void tlb_flush_all() { ++testing::hal_stats().tlb_full_flushes; }
 void tlb_flush_all_nonglobal() { ++testing::hal_stats().tlb_full_flushes; }
 
+using testing::t_cpu;
+
 std::uint64_t irq_save() {
-  auto& stats = testing::hal_stats();
-  const bool was = stats.irqs_enabled;
-  stats.irqs_enabled = false;
-  return was ? 1 : 0;
+  if (t_cpu.cpu < 0) {
+    auto& stats = testing::hal_stats();
+    const bool was = stats.irqs_enabled;
+    stats.irqs_enabled = false;
+    return was ? 1 : 0;
+  }
+  if (!t_cpu.irqs_enabled) return 0;
+  testing::g_irq_lines[static_cast<unsigned>(t_cpu.cpu)].disabled.lock();
+  t_cpu.irqs_enabled = false;
+  return 1;
 }
-void irq_restore(std::uint64_t state) { testing::hal_stats().irqs_enabled = state != 0; }
 
-bool irqs_enabled() { return testing::hal_stats().irqs_enabled; }
+void irq_restore(std::uint64_t state) {
+  if (t_cpu.cpu < 0) {
+    testing::hal_stats().irqs_enabled = state != 0;
+    return;
+  }
+  if (state == 0 || t_cpu.irqs_enabled) return;
+  t_cpu.irqs_enabled = true;
+  testing::g_irq_lines[static_cast<unsigned>(t_cpu.cpu)].disabled.unlock();
+}
 
-unsigned current_cpu() { return 0; }
-unsigned cpu_count() { return 1; }
-void run_on_other_cpus(void (*)(void*), void*) {}
+bool irqs_enabled() {
+  return t_cpu.cpu < 0 ? testing::hal_stats().irqs_enabled : t_cpu.irqs_enabled;
+}
+
+unsigned current_cpu() { return t_cpu.cpu < 0 ? 0 : static_cast<unsigned>(t_cpu.cpu); }
+unsigned cpu_count() { return testing::g_cpu_count.load(std::memory_order_acquire); }
+
+void run_on_other_cpus(void (*fn)(void*), void* arg) {
+  KREQUIRES(irqs_enabled());
+  const unsigned self = current_cpu();
+  const testing::ThreadCpu caller = t_cpu;
+  for (unsigned k = 0; k < cpu_count(); ++k) {
+    if (k == self) continue;
+    std::mutex& line = testing::g_irq_lines[k].disabled;
+    line.lock();  // CPU k takes the interrupt once it has interrupts enabled
+    t_cpu = testing::ThreadCpu{.cpu = static_cast<int>(k), .irqs_enabled = false};
+    fn(arg);
+    KASSERT(!t_cpu.irqs_enabled);  // the handler left interrupts as it found them
+    t_cpu = caller;
+    line.unlock();
+  }
+}
 
 void tlb_flush_pages_everywhere(const Vaddr* pages, unsigned count) {
   for (unsigned i = 0; i < count; ++i) tlb_flush_page(pages[i]);

@@ -90,8 +90,9 @@ def parse_test_summary(stdout: str) -> list[TargetResult]:
     return results
 
 
-def test_all() -> tuple[list[TargetResult], subprocess.CompletedProcess]:
-    """`bazel test //...` in the host configuration, every target even after a failure."""
-    result = bazel(["test", "//...", "--keep_going", "--test_summary=short",
+def test_all(config: str | None = None) -> tuple[list[TargetResult], subprocess.CompletedProcess]:
+    """`bazel test //...` in the host configuration (or `config`, e.g. tsan: .bazelrc picks
+    its tests), every target even after a failure."""
+    result = bazel(["test", *_config(config), "//...", "--keep_going", "--test_summary=short",
                     "--test_output=summary"], capture=True)
     return parse_test_summary(result.stdout), result

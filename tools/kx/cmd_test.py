@@ -56,28 +56,31 @@ def main(args: argparse.Namespace) -> int:
 
 
 def host_phase() -> Phase:
-    status("[1/5] host unit tests: bazel test //...")
+    status("[1/5] host unit tests: bazel test //..., then the smp tests under "
+           "ThreadSanitizer (--config=tsan)")
     phase = Phase("host")
     start = time.monotonic()
-    targets, result = bazel.test_all()
-    phase.seconds = time.monotonic() - start
-    for target in targets:
-        if target.outcome == "passed":
-            phase.passed += 1
-        elif target.outcome == "skipped":
-            phase.skipped += 1
-        else:
+    for config, name in ((None, "host"), ("tsan", "host tsan")):
+        targets, result = bazel.test_all(config)
+        for target in targets:
+            if target.outcome == "passed":
+                phase.passed += 1
+            elif target.outcome == "skipped":
+                phase.skipped += 1
+            else:
+                phase.failed += 1
+                phase.failures.append(f"FAIL {name}: {target.label} ({target.status})")
+                if target.log:
+                    phase.failures.append(f"       log: {target.log}")
+        # Exit 3: some tests failed (listed above); 4: no test targets. Anything else non-zero
+        # is a build or Bazel failure (maybe of a non-test target), with its errors on stderr.
+        if result.returncode not in (0, 3, 4):
             phase.failed += 1
-            phase.failures.append(f"FAIL host: {target.label} ({target.status})")
-            if target.log:
-                phase.failures.append(f"       log: {target.log}")
-    # Exit 3: some tests failed (listed above); 4: no test targets. Anything else non-zero
-    # is a build or Bazel failure (maybe of a non-test target), with its errors on stderr.
-    if result.returncode not in (0, 3, 4):
-        phase.failed += 1
-        phase.failures.append(f"FAIL host: bazel test //... exited {result.returncode}")
-        errors = bazel.error_lines(result.stderr).splitlines()
-        phase.failures += [f"       {line}" for line in errors]
+            flags = " --config=tsan" if config else ""
+            phase.failures.append(f"FAIL {name}: bazel test{flags} //... exited {result.returncode}")
+            errors = bazel.error_lines(result.stderr).splitlines()
+            phase.failures += [f"       {line}" for line in errors]
+    phase.seconds = time.monotonic() - start
     return phase
 
 

@@ -1,0 +1,286 @@
+// Threads as CPUs (mm/testing/host_cpus.h) racing the allocator and the frame handles. Run
+// under ASan+UBSan (bazel test //...) and ThreadSanitizer (bazel test --config=tsan //...).
+// Each test ends on a quiescent system with every CPU's cache drained, the invariant walker
+// clean and every frame it allocated free again.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <barrier>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mm/allocator/frame_allocator.h"
+#include "mm/allocator/invariants.h"
+#include "mm/allocator/stats.h"
+#include "mm/allocator/testing/allocator_peer.h"
+#include "mm/allocator/testing/sim_frames.h"
+#include "mm/frame/frame.h"
+#include "mm/frame/segment.h"
+#include "mm/hal.h"
+#include "mm/testing/host_cpus.h"
+
+namespace mm {
+namespace {
+
+using testing::HostCpus;
+using testing::SimFrames;
+
+constexpr std::uint64_t MiB = 1 << 20;
+constexpr unsigned kCpus = 4;
+
+// Remembers where it was allocated, so a reference taken by from_in_use can check that the
+// metadata it sees was published for this very frame.
+struct TagMeta {
+  Paddr pa = 0;
+};
+
+std::string text(const AllocatorInvariantViolation& v) {
+  fmt::FixedString<512> s;
+  fmt::print(s, "{}", v);
+  return std::string(s.view());
+}
+
+// Every CPU gives its cache back (on its own thread, as the contract asks), then the full
+// invariant walk and the free total.
+void expect_quiescent_and_free(HostCpus& cpus, std::uint64_t free_frames) {
+  cpus.run([](unsigned) { drain_cpu_cache(); });
+  const auto ok = check_allocator_invariants();
+  EXPECT_TRUE(ok.has_value()) << text(ok.error());
+  const AllocatorStats stats = allocator_stats();
+  EXPECT_EQ(stats.cached_frames, 0u);
+  EXPECT_EQ(stats.total_free_frames, free_frames);
+}
+
+TEST(HostCpusTest, CurrentCpuAndInterruptLinesModelCpus) {
+  HostCpus cpus(kCpus);
+  EXPECT_GE(hal::cpu_count(), kCpus);
+  std::atomic<unsigned> seen_mask{0};
+  cpus.run([&](unsigned cpu) {
+    EXPECT_EQ(hal::current_cpu(), cpu);
+    EXPECT_TRUE(hal::irqs_enabled());
+    {
+      hal::InterruptGuard outer;
+      EXPECT_FALSE(hal::irqs_enabled());
+      { hal::InterruptGuard nested; }
+      EXPECT_FALSE(hal::irqs_enabled());  // nesting restores the outer (disabled) state
+    }
+    EXPECT_TRUE(hal::irqs_enabled());
+    seen_mask.fetch_or(1u << cpu);
+  });
+  EXPECT_EQ(seen_mask.load(), (1u << kCpus) - 1);
+}
+
+TEST(HostCpusTest, CrossCallRunsOnEveryOtherCpuWithInterruptsOff) {
+  HostCpus cpus(kCpus);
+  struct Seen {
+    std::atomic<unsigned> mask{0};
+    std::atomic<bool> irqs_on_in_handler{false};
+  } seen;
+  cpus.run([&](unsigned cpu) {
+    if (cpu != 1) return;
+    hal::run_on_other_cpus(
+        [](void* arg) {
+          auto& s = *static_cast<Seen*>(arg);
+          if (hal::irqs_enabled()) s.irqs_on_in_handler = true;
+          s.mask.fetch_or(1u << hal::current_cpu());
+        },
+        &seen);
+    EXPECT_EQ(hal::current_cpu(), 1u);  // the caller is itself again afterwards
+  });
+  EXPECT_EQ(seen.mask.load(), (1u << kCpus) - 1 - (1u << 1));
+  EXPECT_FALSE(seen.irqs_on_in_handler.load());
+}
+
+// Frames allocated on one CPU are freed on another: blocks migrate between caches through
+// the buddy lists (refill and drain batches) under contention.
+TEST(AllocatorSmpTest, FramesFreedOnAnotherCpu) {
+  SimFrames world(16 * MiB, {PhysRange{MiB, 16 * MiB}});
+  const std::uint64_t free_before = allocator_stats().total_free_frames;
+  HostCpus cpus(kCpus);
+  constexpr unsigned kRounds = 40;
+  constexpr unsigned kPerRound = 100;  // > CACHE_CAPACITY: every round refills and drains
+  std::vector<std::vector<std::optional<UniqueFrame<TagMeta>>>> handoff(kCpus);
+  for (auto& v : handoff) v.resize(kPerRound);
+  std::barrier sync(kCpus);
+  std::atomic<unsigned> failures{0};
+  cpus.run([&](unsigned cpu) {
+    for (unsigned round = 0; round < kRounds; ++round) {
+      for (auto& slot : handoff[cpu]) {
+        auto frame = alloc_frame(TagMeta{}, {.zeroed = false});
+        if (!frame) {
+          failures.fetch_add(1);
+          continue;
+        }
+        slot.emplace(std::move(*frame));
+      }
+      sync.arrive_and_wait();
+      for (auto& slot : handoff[(cpu + 1 + round % (kCpus - 1)) % kCpus]) slot.reset();
+      sync.arrive_and_wait();
+    }
+  });
+  EXPECT_EQ(failures.load(), 0u);
+  expect_quiescent_and_free(cpus, free_before);
+}
+
+// Memory the other CPUs hold in their caches is reached before out-of-memory is reported.
+TEST(AllocatorSmpTest, ExhaustionDrainsOtherCpusCaches) {
+  SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
+  const std::uint64_t free_before = allocator_stats().total_free_frames;
+  HostCpus cpus(kCpus);
+  // Each CPU refills its order-0 cache and keeps it.
+  cpus.run([](unsigned) { ASSERT_TRUE(alloc_frame(UntypedMeta{}, {.zeroed = false}).has_value()); });
+  const std::uint64_t cached = allocator_stats().cached_frames;
+  ASSERT_GE(cached, kCpus * (CACHE_BATCH - 1));
+  std::uint64_t taken = 0;
+  std::vector<UniqueFrame<UntypedMeta>> all;
+  cpus.run([&](unsigned cpu) {
+    if (cpu != 2) return;
+    while (auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false})) all.push_back(std::move(*frame));
+    taken = all.size();
+  });
+  EXPECT_EQ(taken, free_before);  // every frame, including the other CPUs' cached ones
+  EXPECT_EQ(allocator_stats().total_free_frames, 0u);
+  all.clear();
+  expect_quiescent_and_free(cpus, free_before);
+}
+
+// With interrupts disabled the allocator cannot cross-call: it drains only its own cache
+// and reports out-of-memory while other CPUs still cache frames.
+TEST(AllocatorSmpTest, ExhaustionWithInterruptsOffLeavesOtherCachesAlone) {
+  SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
+  const std::uint64_t free_before = allocator_stats().total_free_frames;
+  HostCpus cpus(kCpus);
+  cpus.run([](unsigned) { ASSERT_TRUE(alloc_frame(UntypedMeta{}, {.zeroed = false}).has_value()); });
+  std::uint64_t others_cached = 0;
+  for (unsigned cpu = 0; cpu < kCpus; ++cpu) {
+    if (cpu != 2) others_cached += cpu_cache(cpu).cached_frames();
+  }
+  ASSERT_GT(others_cached, 0u);
+  std::vector<UniqueFrame<UntypedMeta>> all;
+  std::optional<AllocError> error;
+  cpus.run([&](unsigned cpu) {
+    if (cpu != 2) return;
+    hal::InterruptGuard irq;
+    for (;;) {
+      auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
+      if (!frame) {
+        error = frame.error();
+        break;
+      }
+      all.push_back(std::move(*frame));
+    }
+  });
+  EXPECT_EQ(all.size(), free_before - others_cached);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->free_frames, others_cached);  // the error says where the memory is
+  all.clear();
+  expect_quiescent_and_free(cpus, free_before);
+}
+
+// All CPUs allocate until out-of-memory at once, each draining the others as it fails;
+// nothing is lost or handed out twice.
+TEST(AllocatorSmpTest, ConcurrentExhaustionLosesNothing) {
+  SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
+  const std::uint64_t free_before = allocator_stats().total_free_frames;
+  HostCpus cpus(kCpus);
+  std::vector<std::vector<UniqueFrame<TagMeta>>> held(kCpus);
+  for (unsigned round = 0; round < 3; ++round) {
+    cpus.run([&](unsigned cpu) {
+      while (auto frame = alloc_frame(TagMeta{}, {.zeroed = false})) held[cpu].push_back(std::move(*frame));
+    });
+    std::uint64_t taken = 0;
+    for (auto& v : held) taken += v.size();
+    EXPECT_EQ(taken + allocator_stats().total_free_frames, free_before);
+    cpus.run([&](unsigned cpu) { held[(cpu + 1) % kCpus].clear(); });
+  }
+  expect_quiescent_and_free(cpus, free_before);
+}
+
+// from_in_use races the last drop of a shared frame: it either takes a reference to the
+// live frame (whose metadata it then sees whole) or is refused; it never revives a frame
+// on its way back to the allocator.
+TEST(FrameSmpTest, FromInUseRacesTheLastDrop) {
+  SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
+  const std::uint64_t free_before = allocator_stats().total_free_frames;
+  HostCpus cpus(2);
+  constexpr unsigned kIterations = 20000;
+  std::atomic<Paddr> published{0};
+  std::atomic<bool> done{false};
+  std::atomic<unsigned> wrong_meta{0};
+  std::atomic<std::uint64_t> grabbed{0};
+  cpus.run([&](unsigned cpu) {
+    if (cpu == 0) {
+      for (unsigned i = 0; i < kIterations; ++i) {
+        // Raw frames come back UNUSED, so the metadata can name the frame it is for.
+        const Paddr pa = allocator_detail::take_frames(1, 1, /*zeroed=*/false).value();
+        Frame<TagMeta> shared = Frame<TagMeta>::from_unused(pa, TagMeta{pa}).value();
+        published.store(pa, std::memory_order_relaxed);
+        Frame<TagMeta> second = shared;  // copy: +1
+        // The last drop is one of these two, racing CPU 1's from_in_use.
+      }
+      done.store(true);
+      return;
+    }
+    while (!done.load()) {
+      const Paddr pa = published.load(std::memory_order_relaxed);
+      if (pa == 0) continue;
+      if (auto frame = Frame<TagMeta>::from_in_use(pa)) {
+        grabbed.fetch_add(1, std::memory_order_relaxed);
+        if (frame->meta().pa != pa) wrong_meta.fetch_add(1);
+      }
+    }
+  });
+  EXPECT_EQ(wrong_meta.load(), 0u);
+  std::printf("from_in_use won %llu races of %u\n", static_cast<unsigned long long>(grabbed.load()),
+              kIterations);
+  expect_quiescent_and_free(cpus, free_before);
+}
+
+// Segment::from_unused fails on its last frame while CPU 1 tries from_in_use on the frames
+// before it: they must never be grabbable (the claim is all-or-nothing), and every one is
+// UNUSED again afterwards.
+TEST(FrameSmpTest, SegmentFromUnusedRacesFromInUse) {
+  SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
+  const std::uint64_t free_before = allocator_stats().total_free_frames;
+  constexpr std::uint64_t kFrames = 8;
+  const Paddr base = allocator_detail::take_frames(kFrames, 1, /*zeroed=*/false).value();
+  const PhysRange range{base, base + kFrames * PAGE_SIZE};
+  // The last frame is someone else's: every from_unused of the range fails there.
+  auto blocker = UniqueFrame<TagMeta>::from_unused(range.end - PAGE_SIZE, TagMeta{}).value();
+  HostCpus cpus(2);
+  constexpr unsigned kIterations = 20000;
+  std::atomic<bool> done{false};
+  std::atomic<unsigned> grabbed{0};
+  std::atomic<unsigned> wrong_error{0};
+  cpus.run([&](unsigned cpu) {
+    if (cpu == 0) {
+      for (unsigned i = 0; i < kIterations; ++i) {
+        auto segment = Segment<TagMeta>::from_unused(range, [](Paddr pa) { return TagMeta{pa}; });
+        if (segment.has_value() || segment.error() != GetFrameError::Unique) wrong_error.fetch_add(1);
+      }
+      done.store(true);
+      return;
+    }
+    while (!done.load()) {
+      for (Paddr pa = range.start; pa + PAGE_SIZE < range.end; pa += PAGE_SIZE) {
+        if (auto frame = Frame<TagMeta>::from_in_use(pa)) {
+          grabbed.fetch_add(1);
+          (void)std::move(*frame).into_raw();  // keep it grabbed, so the test sees the damage
+        }
+      }
+    }
+  });
+  EXPECT_EQ(wrong_error.load(), 0u);
+  ASSERT_EQ(grabbed.load(), 0u) << "from_in_use took a frame of a failed Segment::from_unused";
+  for (Paddr pa = range.start; pa + PAGE_SIZE < range.end; pa += PAGE_SIZE) {
+    EXPECT_EQ(frame_to_meta(pa)->ref_count.load(), REF_COUNT_UNUSED);
+  }
+  std::move(blocker).reset_as_unused(testing::AllocatorPeer::passkey());
+  return_frames_to_allocator(base, kFrames);
+  expect_quiescent_and_free(cpus, free_before);
+}
+
+}  // namespace
+}  // namespace mm
