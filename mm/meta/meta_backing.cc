@@ -14,6 +14,23 @@ std::expected<Paddr, EarlyAllocError> EarlyFrameSources::allocate(std::uint64_t 
   return low->allocate(frames, purpose, align);
 }
 
+namespace {
+
+// The longest 2 MiB-aligned run of at most `length` bytes `from` can give, halving the
+// request down to one chunk: a piece that does not fit becomes more, smaller pieces.
+std::expected<PhysRange, EarlyAllocError> allocate_piece(EarlyFrameAllocator* from,
+                                                         std::uint64_t length) {
+  if (from == nullptr) return std::unexpected(EarlyAllocError::OutOfMemory);
+  for (;;) {
+    const auto backing = from->allocate(length / PAGE_SIZE, FrameUsage::MetaRegion, META_CHUNK_SIZE);
+    if (backing) return PhysRange{*backing, *backing + length};
+    if (length <= META_CHUNK_SIZE) return std::unexpected(backing.error());
+    length = std::max(META_CHUNK_SIZE, align_down(length / 2, META_CHUNK_SIZE));
+  }
+}
+
+}  // namespace
+
 std::expected<std::size_t, MetaBackingFailure> choose_meta_backing(
     const MetaPlan& plan, EarlyFrameSources& sources, std::span<MetaBackingPiece> out) {
   std::size_t count = 0;
@@ -24,19 +41,13 @@ std::expected<std::size_t, MetaBackingFailure> choose_meta_backing(
   for (const MetaChunkRange& stretch : plan.backed) {
     std::uint64_t offset = stretch.offset;
     const std::uint64_t end = stretch.offset + stretch.length;
-    std::uint64_t piece = kMetaPieceMax;
     while (offset < end) {
-      const std::uint64_t length = std::min(piece, end - offset);
-      const auto backing =
-          sources.allocate(length / PAGE_SIZE, FrameUsage::MetaRegion, META_CHUNK_SIZE);
-      if (!backing) {
-        if (length > META_CHUNK_SIZE) {
-          piece = std::max(META_CHUNK_SIZE, align_down(length / 2, META_CHUNK_SIZE));
-          continue;
-        }
-        return failure(MetaBackingFailure::Kind::OutOfMemory, backing.error());
-      }
-      const MetaBackingPiece next{offset, {*backing, *backing + length}};
+      const std::uint64_t length = std::min(kMetaPieceMax, end - offset);
+      // RAM below 4 GiB only once nothing above is left, even in smaller pieces.
+      auto backing = allocate_piece(sources.high, length);
+      if (!backing) backing = allocate_piece(sources.low, length);
+      if (!backing) return failure(MetaBackingFailure::Kind::OutOfMemory, backing.error());
+      const MetaBackingPiece next{offset, *backing};
       if (count != 0 && out[count - 1].offset + out[count - 1].backing.size() == offset &&
           out[count - 1].backing.end == next.backing.start) {
         out[count - 1].backing.end = next.backing.end;
@@ -45,8 +56,8 @@ std::expected<std::size_t, MetaBackingFailure> choose_meta_backing(
       } else {
         out[count++] = next;
       }
-      offset += length;
-      backed += length;
+      offset += backing->size();
+      backed += backing->size();
     }
   }
   return count;

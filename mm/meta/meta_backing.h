@@ -4,8 +4,9 @@
 // kMetaPieceMax bytes, each 2 MiB aligned (one large page per META_CHUNK_SIZE). A piece that
 // finds no free run of its length is halved, down to one chunk, so a fragmented map costs
 // more pieces, never a failure while any 2 MiB-aligned chunk is free. Frames come from
-// EarlyFrameSources: above 4 GiB first, so a big box's metadata (1/64 of its RAM) does not
-// use up the RAM below 4 GiB that 32-bit DMA and early page tables need.
+// sources.high (above 4 GiB) while it has any 2 MiB-aligned chunk, then sources.low: a big
+// box's metadata (1/64 of its RAM) does not use up the RAM below 4 GiB that 32-bit DMA and
+// the early page tables need.
 #pragma once
 
 #include <cstddef>
