@@ -29,7 +29,7 @@ unsigned index_of(std::uint64_t va, unsigned level) { return (va >> (12 + 9 * (l
 
 // Returns the next-level table for `entry`, creating it if absent; nullptr on failure.
 std::uint64_t* next_table(std::uint64_t& entry, EarlyMapResult& result, std::uint64_t va,
-                          TableFrameSource source, void* context) {
+                          std::uint64_t table_limit, TableFrameSource source, void* context) {
   if (entry & kPresent) {
     if (entry & kHuge) {
       result = {false, EarlyMapError::AlreadyMapped, va, result.tables_allocated};
@@ -42,7 +42,7 @@ std::uint64_t* next_table(std::uint64_t& entry, EarlyMapResult& result, std::uin
     result = {false, EarlyMapError::OutOfFrames, va, result.tables_allocated};
     return nullptr;
   }
-  if (frame >= mm::layout::BOOT_LINEAR_MAP_LIMIT) {
+  if (frame >= table_limit) {
     result = {false, EarlyMapError::TableTooHigh, va, result.tables_allocated};
     return nullptr;
   }
@@ -65,13 +65,14 @@ const char* early_map_error_name(EarlyMapError error) {
 }
 
 EarlyMapResult early_map(std::uint64_t va, std::uint64_t pa, std::uint64_t size,
-                         bool use_1g_pages, TableFrameSource source, void* context) {
+                         bool use_1g_pages, std::uint64_t table_limit, TableFrameSource source,
+                         void* context) {
   EarlyMapResult result;
   if ((va | pa | size) & (k2M - 1)) return {false, EarlyMapError::Misaligned, va, 0};
   std::uint64_t* pml4 = table_at(reinterpret_cast<std::uint64_t>(boot_pml4));
   const std::uint64_t end = va + size;
   while (va < end) {
-    std::uint64_t* pdpt = next_table(pml4[index_of(va, 4)], result, va, source, context);
+    std::uint64_t* pdpt = next_table(pml4[index_of(va, 4)], result, va, table_limit, source, context);
     if (pdpt == nullptr) return result;
     std::uint64_t& pdpte = pdpt[index_of(va, 3)];
     const std::uint64_t leaf_flags = kPresent | kWritable | kHuge | kGlobal | kNoExecute;
@@ -83,7 +84,7 @@ EarlyMapResult early_map(std::uint64_t va, std::uint64_t pa, std::uint64_t size,
       pa += k1G;
       continue;
     }
-    std::uint64_t* pd = next_table(pdpte, result, va, source, context);
+    std::uint64_t* pd = next_table(pdpte, result, va, table_limit, source, context);
     if (pd == nullptr) return result;
     std::uint64_t& pde = pd[index_of(va, 2)];
     if (pde & kPresent) return {false, EarlyMapError::AlreadyMapped, va, result.tables_allocated};

@@ -1,5 +1,6 @@
 #include "kernel/mm_init/mm_init.h"
 
+#include <algorithm>
 #include <array>
 
 #include "arch/x86_64/cpu.h"
@@ -24,6 +25,7 @@
 #include "mm/memmap/reservation.h"
 #include "mm/memmap/sanitize.h"
 #include "mm/meta/memory_report.h"
+#include "mm/meta/meta_backing.h"
 #include "mm/meta/meta_invariants.h"
 #include "mm/meta/meta_plan.h"
 #include "mm/meta/meta_region.h"
@@ -39,6 +41,8 @@ namespace kernel {
 namespace {
 
 constexpr std::uint64_t kGiB = 1ull << 30;
+static_assert(mm::MAX_USABLE_RANGES >= mm::MAX_MAP_REGIONS,
+              "every usable range of a sanitized map must fit the allocator's table");
 constexpr std::uint64_t kEarlyLinearLimit = mm::layout::BOOT_LINEAR_MAP_LIMIT;
 
 constinit mm::MemoryMap g_sanitized;
@@ -46,7 +50,11 @@ constinit mm::MapWarnings g_warnings;
 constinit mm::ReservationList g_reservations;
 constinit MemoryInitReport g_report;
 constinit const boot::BootInfo* g_boot_info = nullptr;
-constinit std::array<mm::kspace::MetaPiece, mm::MetaPlan::kMaxBackedRanges> g_meta_pieces{};
+// The metadata backing's physically contiguous pieces (see mm/meta/meta_backing.h): at
+// least 1 TiB of metadata (64 TiB of RAM) even where no two 1 GiB pieces are adjacent.
+constexpr std::size_t kMaxMetaPieces = 1024;
+constinit std::array<mm::MetaBackingPiece, kMaxMetaPieces> g_backing{};
+constinit std::array<mm::kspace::MetaPiece, kMaxMetaPieces> g_meta_pieces{};
 constinit std::size_t g_meta_piece_count = 0;
 
 template <typename T, typename E>
@@ -87,16 +95,23 @@ void reserve_boot_occupants(const boot::BootInfo& info) {
   }
 }
 
-// Page-table pages for early mappings, from the early allocator (below 4 GiB).
+// Early frames come from RAM above 4 GiB first (once the linear map reaches it), then
+// from below 4 GiB; page-table frames must lie below `reach`, the linear map's end.
+struct EarlyContext {
+  mm::EarlyFrameSources sources;
+  std::uint64_t reach = kEarlyLinearLimit;
+};
+
 std::uint64_t early_table_frame(void* context) {
-  auto& early = *static_cast<mm::EarlyFrameAllocator*>(context);
-  auto frame = early.allocate(1, mm::FrameUsage::EarlyPageTable);
+  auto& early = *static_cast<EarlyContext*>(context);
+  auto frame = early.sources.allocate(1, mm::FrameUsage::EarlyPageTable);
   return frame ? *frame : 0;
 }
 
 void early_map_or_panic(std::uint64_t va, std::uint64_t pa, std::uint64_t size, bool use_1g,
-                        mm::EarlyFrameAllocator& early, const char* what) {
-  const auto result = arch::early_map(va, pa, size, use_1g, &early_table_frame, &early);
+                        EarlyContext& early, const char* what) {
+  const auto result =
+      arch::early_map(va, pa, size, use_1g, early.reach, &early_table_frame, &early);
   if (!result.ok) {
     panic("mm init: mapping {} at {:#x} failed: {}", what, result.va,
           arch::early_map_error_name(result.error));
@@ -104,26 +119,38 @@ void early_map_or_panic(std::uint64_t va, std::uint64_t pa, std::uint64_t size, 
 }
 
 // The boot tables map RAM only up to 4 GiB; map the rest before anything touches it.
-void extend_linear_map(const mm::MemoryMap& map, mm::EarlyFrameAllocator& early, bool use_1g) {
+// Returns the end of the linear map's reach afterwards.
+std::uint64_t extend_linear_map(const mm::MemoryMap& map, EarlyContext& early, bool use_1g) {
   const std::uint64_t end = mm::align_up(map.max_usable_end(), 2ull << 20);
-  if (end <= kEarlyLinearLimit) return;
+  if (end <= kEarlyLinearLimit) return kEarlyLinearLimit;
   early_map_or_panic(mm::layout::LINEAR_MAP_BASE + kEarlyLinearLimit, kEarlyLinearLimit,
                      end - kEarlyLinearLimit, use_1g, early, "the linear map above 4 GiB");
+  return end;
 }
 
-// Backs each planned 2 MiB-aligned stretch of the metadata region with physical memory.
-void back_meta_region(const mm::MetaPlan& plan, mm::EarlyFrameAllocator& early) {
-  for (const auto& chunk : plan.backed) {
-    auto backing = early.allocate(chunk.length / mm::PAGE_SIZE, mm::FrameUsage::MetaRegion,
-                                  mm::META_CHUNK_SIZE);
-    if (!backing) {
-      panic("mm init: no {} of RAM below 4 GiB for the frame metadata: {}",
-            fmt::HumanBytes{chunk.length}, mm::early_alloc_error_name(backing.error()));
+// Backs the planned stretches of the metadata region with RAM from anywhere and maps them.
+void back_meta_region(const mm::MetaPlan& plan, const mm::MemoryMap& map, EarlyContext& early) {
+  const auto pieces = mm::choose_meta_backing(plan, early.sources, g_backing);
+  if (!pieces) {
+    const auto& f = pieces.error();
+    if (f.kind == mm::MetaBackingFailure::Kind::TooManyPieces) {
+      panic("mm init: the frame metadata ({} for {} frames) needs more than {} physically "
+            "contiguous pieces ({} placed): free RAM is too fragmented",
+            fmt::HumanBytes{f.needed_bytes}, plan.slot_count, f.pieces,
+            fmt::HumanBytes{f.backed_bytes});
     }
-    early_map_or_panic(mm::layout::FRAME_METADATA_BASE + chunk.offset, *backing, chunk.length,
-                       /*use_1g_pages=*/false, early, "the frame metadata");
-    g_meta_pieces[g_meta_piece_count++] = {chunk.offset, {*backing, *backing + chunk.length}};
+    panic("mm init: not enough RAM for the frame metadata: it needs {} for {} frames, {} of "
+          "{} usable RAM placed before no free 2 MiB-aligned 2 MiB was left ({})",
+          fmt::HumanBytes{f.needed_bytes}, plan.slot_count, fmt::HumanBytes{f.backed_bytes},
+          fmt::HumanBytes{map.usable_bytes()}, mm::early_alloc_error_name(f.error));
   }
+  for (std::size_t i = 0; i < *pieces; ++i) {
+    const auto& piece = g_backing[i];
+    early_map_or_panic(mm::layout::FRAME_METADATA_BASE + piece.offset, piece.backing.start,
+                       piece.backing.size(), /*use_1g_pages=*/false, early, "the frame metadata");
+    g_meta_pieces[i] = {piece.offset, piece.backing};
+  }
+  g_meta_piece_count = *pieces;
 }
 
 mm::Vaddr va_of(const char* symbol) { return reinterpret_cast<mm::Vaddr>(symbol); }
@@ -228,10 +255,12 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
 
   // Early allocations (metadata backing, their page tables) must all happen before the
   // slots are initialized: init_meta_region marks exactly what was reserved by then.
-  mm::EarlyFrameAllocator early(g_sanitized, g_reservations,
-                                {mm::LOW_MEMORY_END, kEarlyLinearLimit});
-  extend_linear_map(g_sanitized, early, cpu.pages_1g);
-  back_meta_region(plan, early);
+  mm::EarlyFrameAllocator low(g_sanitized, g_reservations, {mm::LOW_MEMORY_END, kEarlyLinearLimit});
+  EarlyContext early{.sources = {.low = &low}};
+  const std::uint64_t reach = extend_linear_map(g_sanitized, early, cpu.pages_1g);
+  mm::EarlyFrameAllocator high(g_sanitized, g_reservations, {kEarlyLinearLimit, reach});
+  if (reach > kEarlyLinearLimit) early = {.sources = {.high = &high, .low = &low}, .reach = reach};
+  back_meta_region(plan, g_sanitized, early);
 
   mm::hal::g_meta_base = mm::layout::FRAME_METADATA_BASE;
   const std::uint64_t meta_start = arch::rdtsc();

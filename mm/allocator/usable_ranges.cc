@@ -5,8 +5,11 @@
 namespace mm {
 
 bool UsableRanges::assign(std::span<const PhysRange> ranges, Paddr limit) {
-  std::array<FrameSpan, MAX_USABLE_RANGES> sorted{};
+  // Built in place (a second table of MAX_USABLE_RANGES would not fit a kernel stack).
+  auto& sorted = spans_;
   std::size_t n = 0;
+  count_ = 0;
+  total_frames_ = 0;
   for (const PhysRange& r : ranges) {
     std::uint64_t start = 0;
     if (!checked_align_up(r.start, PAGE_SIZE, start)) continue;
@@ -25,7 +28,7 @@ bool UsableRanges::assign(std::span<const PhysRange> ranges, Paddr limit) {
     }
     const std::size_t removed = last - at;
     if (removed == 0) {
-      if (n == MAX_USABLE_RANGES) return false;
+      if (n == MAX_USABLE_RANGES) return false;  // count_ is 0: nothing kept
       std::move_backward(sorted.begin() + at, sorted.begin() + n, sorted.begin() + n + 1);
       ++n;
     } else {
@@ -34,7 +37,6 @@ bool UsableRanges::assign(std::span<const PhysRange> ranges, Paddr limit) {
     }
     sorted[at] = merged;
   }
-  spans_ = sorted;
   count_ = n;
   total_frames_ = 0;
   for (std::size_t i = 0; i < n; ++i) total_frames_ += spans_[i].count();

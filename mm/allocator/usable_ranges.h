@@ -11,7 +11,9 @@
 
 namespace mm {
 
-inline constexpr std::size_t MAX_USABLE_RANGES = 64;
+// As many as a sanitized memory map can hold (MAX_MAP_REGIONS; kernel/mm_init asserts it),
+// so the usable ranges of every map the sanitizer accepts fit.
+inline constexpr std::size_t MAX_USABLE_RANGES = 1024;
 
 // Frames [first, end) by index.
 struct FrameSpan {

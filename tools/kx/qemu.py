@@ -41,6 +41,22 @@ EXIT_MEANING = {
     POWEROFF: "guest powered off or reset",
 }
 
+# Guests at least this big get their RAM from a memory backend with reserve=off: a plain
+# `-m 256G` asks the host to commit all of it up front and fails here, while untouched
+# guest RAM costs the host nothing.
+UNRESERVED_MEM_FROM = 64 << 30
+
+
+def mem_bytes(mem: str) -> int:
+    """QEMU's -m size (`512M`, `6G`, `1T`, bytes) in bytes."""
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    suffix = mem[-1:].upper()
+    try:
+        return int(mem[:-1]) * units[suffix] if suffix in units else int(mem)
+    except ValueError:
+        raise KxError(f"bad memory size '{mem}' (expected e.g. 512M, 6G, 256G)") from None
+
+
 _live: set[subprocess.Popen] = set()
 _live_lock = threading.Lock()
 
@@ -94,9 +110,16 @@ def command(boot: Boot, *, image: pathlib.Path, kernel_args: Sequence[str], seri
     `serial` is COM1's backend (`stdio`, `file:PATH`); `bench` receives COM2."""
     machine = boot.machine or DEFAULT_MACHINE[boot.firmware]
     cpu = boot.cpu or ("host" if boot.accel == "kvm" else "max")
+    if mem_bytes(boot.mem) >= UNRESERVED_MEM_FROM:
+        machine_args = [
+            "-object", f"memory-backend-ram,id=m0,size={boot.mem},reserve=off",
+            "-M", f"{machine},memory-backend=m0",
+        ]
+    else:
+        machine_args = ["-M", machine]
     cmd = [
         qemu,
-        "-M", machine,
+        *machine_args,
         "-accel", boot.accel,
         "-cpu", cpu,
         "-m", boot.mem,

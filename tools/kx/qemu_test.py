@@ -77,6 +77,17 @@ class CommandTest(unittest.TestCase):
         self.assertEqual(option(cmd, "-cpu"), ["Nehalem"])
         self.assertEqual(option(cmd, "-smp"), ["2"])
 
+    def test_big_guests_take_ram_from_an_unreserved_backend(self):
+        cmd = command(qemu.Boot("pvh", mem="256G"))
+        self.assertEqual(option(cmd, "-object"), ["memory-backend-ram,id=m0,size=256G,reserve=off"])
+        self.assertEqual(option(cmd, "-M"), ["microvm,memory-backend=m0"])
+        self.assertEqual(option(cmd, "-m"), ["256G"])
+        self.assertEqual(option(command(qemu.Boot("pvh", mem="8G")), "-object"), [])
+
+    def test_bad_memory_size_is_named(self):
+        with self.assertRaisesRegex(KxError, "bad memory size '12Q'"):
+            command(qemu.Boot("pvh", mem="12Q"))
+
     def test_kvm_defaults_to_the_host_cpu(self):
         cmd = command(qemu.Boot("pvh", accel="kvm"))
         self.assertEqual(option(cmd, "-accel"), ["kvm"])
