@@ -167,16 +167,26 @@ TscFrequency tsc_from_pit() {
   return {median_of_three(hz[0], hz[1], hz[2]), TscSource::Pit, detail};
 }
 
+namespace {
+constinit TscFrequency g_calibrated;
+constinit bool g_calibration_done = false;
+}  // namespace
+
 TscFrequency calibrate_tsc() {
-  static constinit TscFrequency cached;
-  static constinit bool measured = false;
-  if (!measured) {
-    cached = tsc_from_cpuid();
-    if (cached.hz == 0) cached = tsc_from_hypervisor();
-    if (cached.hz == 0) cached = tsc_from_pit();
-    measured = true;
+  if (!g_calibration_done) {
+    g_calibrated = tsc_from_cpuid();
+    if (g_calibrated.hz == 0) g_calibrated = tsc_from_hypervisor();
+    if (g_calibrated.hz == 0) g_calibrated = tsc_from_pit();
+    g_calibration_done = true;
   }
-  return cached;
+  return g_calibrated;
+}
+
+TscFrequency tsc_frequency_if_known() {
+  if (g_calibration_done) return g_calibrated;
+  // Both cost one CPUID each and time nothing, so the result is not cached.
+  const TscFrequency cpuid = tsc_from_cpuid();
+  return cpuid.hz != 0 ? cpuid : tsc_from_hypervisor();
 }
 
 }  // namespace arch

@@ -275,7 +275,7 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
 
   mm::print_memory_map(out, g_sanitized);
   mm::print_memory_summary(out, g_sanitized, plan);
-  const auto hz = arch::calibrate_tsc().hz;
+  const auto hz = arch::tsc_frequency_if_known().hz;
   const std::uint64_t slot_gib_milli = stats.slots_initialized * mm::PAGE_SIZE / (kGiB / 1000);
   fmt::print(out, "mm: {} slots initialized ({} unused, {} in use) in {} cycles", stats.slots_initialized,
              stats.unused, stats.in_use, g_report.meta_init_cycles);

@@ -13,13 +13,16 @@ noise of the repetitions on both sides.
   hypervisor that emulates the guest). Two runs of the same keel.elf under QEMU on a shared
   2-core host differed by 3-8% with U-test p < 0.05, so the default floor is 10% for
   reports measured under QEMU (TCG or KVM) and 3% otherwise; --min-effect overrides it.
+- Instruction counts (`kx bench --icount`) are exact: the same code gives the same count, so
+  the medians are compared as they are, with no test and no floor, and any difference is
+  reported with its size in instructions.
 """
 
 import dataclasses
 import math
 from collections.abc import Sequence
 
-from bench_report import Summary
+from bench_report import INSTRUCTIONS_UNIT, Summary
 from bench_table import number
 
 ALPHA = 0.05
@@ -115,7 +118,7 @@ class Comparison:
     @property
     def ratio(self) -> float | None:
         """new / base of the medians (< 1: faster)."""
-        if not (self.base and self.new and self.base.times_ns and self.new.times_ns):
+        if not (self.base and self.new and self.base.values and self.new.values):
             return None
         return self.new.median / self.base.median if self.base.median > 0 else None
 
@@ -124,21 +127,26 @@ class Comparison:
         return self.verdict.startswith(("faster", "slower"))
 
 
-def direction(ratio: float) -> str:
+def direction(ratio: float, digits: int = 1) -> str:
     if ratio < 1:
-        return f"faster {(1 - ratio) * 100:.1f}%"
-    return f"slower {(ratio - 1) * 100:.1f}%"
+        return f"faster {(1 - ratio) * 100:.{digits}f}%"
+    return f"slower {(ratio - 1) * 100:.{digits}f}%"
 
 
 def judge(base: Summary, new: Summary, min_effect: float = 0.0) -> Comparison:
     c = Comparison(base.name, base, new, "")
     for side, s in (("base", base), ("new", new)):
-        if not s.times_ns:
+        if not s.values:
             c.verdict = f"{'skipped' if s.skipped else 'no result'} in {side}"
             return c
         if s.failed:
             c.verdict = f"failed in {side}"
             return c
+    if base.unit != new.unit:
+        c.verdict = f"not comparable ({base.unit} vs {new.unit})"
+        return c
+    if base.exact:
+        return judge_exact(c, base, new)
     ratio = c.ratio
     if ratio is None:  # a zero-time baseline
         c.verdict = "no change" if new.median == 0 else "slower (base is 0)"
@@ -157,6 +165,19 @@ def judge(base: Summary, new: Summary, min_effect: float = 0.0) -> Comparison:
     threshold = max(base.spread, new.spread, floor, min_effect)
     c.method = f"noise ±{threshold * 100:.1f}%"
     c.verdict = direction(ratio) if effect > threshold else "no change"
+    return c
+
+
+def judge_exact(c: Comparison, base: Summary, new: Summary) -> Comparison:
+    """Instruction counts: any difference of the medians is the change, to the instruction."""
+    delta = new.median - base.median
+    c.method = f"exact, {delta:+,.3f} {new.unit}"
+    if delta == 0:
+        c.verdict = "no change"
+    elif base.median == 0:
+        c.verdict = "slower (base is 0)"
+    else:
+        c.verdict = direction(new.median / base.median, digits=3)
     return c
 
 
@@ -187,13 +208,16 @@ def plural(n: int, word: str) -> str:
 
 
 def format_comparison(comparisons: Sequence[Comparison]) -> str:
-    headers = ("Benchmark", "Base ns/op", "New ns/op", "New/Base", "Verdict", "Test")
+    units = {s.unit for c in comparisons for s in (c.base, c.new) if s}
+    unit = units.pop() if len(units) == 1 else "per op"
+    headers = ("Benchmark", f"Base {unit}", f"New {unit}", "New/Base", "Verdict", "Test")
     rows = []
     for c in comparisons:
         rows.append((c.name,
-                     number(c.base.median) if c.base and c.base.times_ns else "-",
-                     number(c.new.median) if c.new and c.new.times_ns else "-",
-                     f"{c.ratio:.3f}" if c.ratio is not None else "-",
+                     number(c.base.median) if c.base and c.base.values else "-",
+                     number(c.new.median) if c.new and c.new.values else "-",
+                     f"{c.ratio:.5f}" if c.ratio is not None and unit == INSTRUCTIONS_UNIT
+                     else f"{c.ratio:.3f}" if c.ratio is not None else "-",
                      c.verdict, c.method))
     widths = [max(len(r[i]) for r in rows + [headers]) for i in range(len(headers))]
 

@@ -6,7 +6,7 @@ import unittest
 
 import bench_compare
 from bench_compare import judge
-from bench_report import Summary
+from bench_report import INSTRUCTIONS_UNIT, Summary
 
 
 def runs(name, times):
@@ -129,6 +129,37 @@ class VerdictTest(unittest.TestCase):
         self.assertEqual(lines[-1], "2 benchmarks: 1 faster, 1 slower, 0 no change; "
                                     "geometric mean new/base 1.000")
 
+
+
+def counted(name, instructions):
+    """An icount summary: cycles_per_op are the instructions, times only a calibrated echo."""
+    return Summary(name, [float(i) for i in instructions], [1000] * len(instructions),
+                   [float(i) for i in instructions], unit=INSTRUCTIONS_UNIT)
+
+
+class ExactTest(unittest.TestCase):
+    def test_equal_counts_are_no_change(self):
+        c = judge(counted("a", [314.082] * 5), counted("a", [314.082] * 5))
+        self.assertEqual(c.verdict, "no change")
+        self.assertIn("+0.000", c.method)
+
+    def test_any_difference_is_a_change_with_no_floor(self):
+        # 0.03% more instructions: far below every noise floor of timed runs, still real.
+        c = judge(counted("a", [10000] * 3), counted("a", [10003] * 3), min_effect=0.10)
+        self.assertEqual(c.verdict, "slower 0.030%")
+        self.assertIn("+3.000 instructions/op", c.method)
+        self.assertTrue(judge(counted("a", [10]), counted("a", [9])).verdict.startswith("faster"))
+
+    def test_time_and_instructions_do_not_compare(self):
+        c = judge(runs("a", [100, 100, 100]), counted("a", [100, 100, 100]))
+        self.assertEqual(c.verdict, "not comparable (ns/op vs instructions/op)")
+        self.assertFalse(c.changed)
+
+    def test_table_names_the_unit(self):
+        text = bench_compare.format_comparison(bench_compare.compare([counted("a", [7])],
+                                                                     [counted("a", [8])]))
+        self.assertIn("Base instructions/op", text)
+        self.assertIn("1 slower", text)
 
 if __name__ == "__main__":
     unittest.main()

@@ -29,7 +29,7 @@ def categories(series: Sequence[tuple[str, Sequence[Summary]]]) -> list[str]:
     names: dict[str, None] = {}
     for _, summaries in series:
         for s in summaries:
-            if s.times_ns:
+            if s.values:
                 names.setdefault(s.name)
     return list(names)
 
@@ -42,6 +42,10 @@ def script(series: Sequence[tuple[str, Sequence[Summary]]], out: pathlib.Path,
     if not names:
         raise KxError("nothing to plot: no benchmark has results")
     index = {n: i for i, n in enumerate(names)}
+    units = {s.unit for _, summaries in series for s in summaries if s.values}
+    if len(units) > 1:
+        raise KxError(f"cannot plot {' and '.join(sorted(units))} on one axis")
+    unit = units.pop()
     longest = max(len(n) for n in names)
     width = max(900, 28 * len(names) + 250)
     height = 500 + 6 * longest  # room for the slanted labels
@@ -49,7 +53,7 @@ def script(series: Sequence[tuple[str, Sequence[Summary]]], out: pathlib.Path,
         f"set terminal {terminal} size {width},{height} noenhanced font ',9'",
         f"set output {quote(str(out))}",
         f"set title {quote(title or 'Cost per operation (median; bars: min to p99)')}",
-        "set ylabel 'ns per operation (log scale)'",
+        f"set ylabel {quote(unit.replace('/op', ' per operation') + ' (log scale)')}",
         "set logscale y",
         "set format y '%g'",
         "set grid ytics mytics",
@@ -66,7 +70,7 @@ def script(series: Sequence[tuple[str, Sequence[Summary]]], out: pathlib.Path,
         offset = (k - (len(series) - 1) / 2) * SERIES_GAP
         lines.append(f"$series{k} << EOD")
         previous = None
-        for s in sorted((s for s in summaries if s.times_ns), key=lambda s: index[s.name]):
+        for s in sorted((s for s in summaries if s.values), key=lambda s: index[s.name]):
             if previous is not None and family(s.name) != previous:
                 lines.append("")  # a blank line breaks the line between families
             previous = family(s.name)

@@ -3,6 +3,7 @@ import re
 import unittest
 
 import bench_plot
+import bench_report
 from bench_report import Summary
 from common import KxError
 
@@ -58,6 +59,19 @@ class ScriptTest(unittest.TestCase):
         self.assertEqual(bench_plot.family("BM_SegmentAlloc/512"), "BM_SegmentAlloc")
         self.assertEqual(bench_plot.family("kbench/self/rdtsc"), "kbench/self/rdtsc")
 
+
+
+class InstructionPlotTest(unittest.TestCase):
+    def test_axis_names_instructions(self):
+        s = Summary("a", [1.0], [1], [120.0], unit=bench_report.INSTRUCTIONS_UNIT)
+        text = bench_plot.script([("a", [s])], pathlib.Path("p.png"))
+        self.assertIn("set ylabel 'instructions per operation (log scale)'", text)
+        self.assertIn("0.000 120 120 120", text)
+
+    def test_time_and_instructions_are_not_drawn_together(self):
+        s = Summary("a", [1.0], [1], [120.0], unit=bench_report.INSTRUCTIONS_UNIT)
+        with self.assertRaisesRegex(KxError, "cannot plot"):
+            bench_plot.script([("a", [s]), ("b", [runs("a", [1.0])])], pathlib.Path("p.png"))
 
 if __name__ == "__main__":
     unittest.main()

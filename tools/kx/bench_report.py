@@ -17,6 +17,12 @@ END = "----- END KBENCH JSON -----"
 
 TIME_UNITS_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
+# context.keel_measure of a report measured under QEMU icount (`kx bench --icount`): its
+# cycles_per_op are retired guest instructions, exact and repeatable, and are its figure.
+MEASURE_INSTRUCTIONS = "instructions"
+TIME_UNIT = "ns/op"
+INSTRUCTIONS_UNIT = "instructions/op"
+
 
 class ReportError(KxError):
     """No usable report: missing, truncated or malformed."""
@@ -135,6 +141,18 @@ class Summary:
     iterations: list[int] = dataclasses.field(default_factory=list)
     cycles: list[float] = dataclasses.field(default_factory=list)  # kbench's cycles_per_op
     error: str | None = None  # "ERROR: why" / "SKIPPED: why"
+    # The figure the table, comparison and plot use: times_ns, or for an icount report the
+    # instruction counts (cycles_per_op), per repetition.
+    unit: str = TIME_UNIT
+
+    @property
+    def values(self) -> list[float]:
+        return self.cycles if self.unit == INSTRUCTIONS_UNIT else self.times_ns
+
+    @property
+    def exact(self) -> bool:
+        """Deterministic figures: equal code gives equal numbers, so any change is real."""
+        return self.unit == INSTRUCTIONS_UNIT
 
     @property
     def failed(self) -> bool:
@@ -146,21 +164,21 @@ class Summary:
 
     @property
     def median(self) -> float:
-        return statistics.median(self.times_ns)
+        return statistics.median(self.values)
 
     @property
     def min(self) -> float:
-        return min(self.times_ns)
+        return min(self.values)
 
     @property
     def p99(self) -> float:
-        return p99(self.times_ns)
+        return p99(self.values)
 
     @property
     def spread(self) -> float:
         """(max - min) / median: the relative noise of the repetitions."""
         m = self.median
-        return (max(self.times_ns) - min(self.times_ns)) / m if m > 0 else 0.0
+        return (max(self.values) - min(self.values)) / m if m > 0 else 0.0
 
 
 def p99(values: list[float]) -> float:
@@ -173,11 +191,12 @@ def summarize(report: dict) -> list[Summary]:
     """One Summary per benchmark in the report's order, from its iteration records (the
     aggregates are recomputed: Google Benchmark's have no min or p99)."""
     summaries: dict[str, Summary] = {}
+    figure_unit = unit_of(report)
     for b in report["benchmarks"]:
         if b.get("run_type", "iteration") != "iteration":
             continue
         name = b.get("run_name") or b["name"]
-        s = summaries.setdefault(name, Summary(name))
+        s = summaries.setdefault(name, Summary(name, unit=figure_unit))
         if b.get("error_occurred"):
             s.error = f"ERROR: {b.get('error_message') or 'error'}"
             continue
@@ -191,9 +210,17 @@ def summarize(report: dict) -> list[Summary]:
         s.iterations.append(int(b.get("iterations", 0)))
         if "cycles_per_op" in b:
             s.cycles.append(float(b["cycles_per_op"]))
+        elif figure_unit == INSTRUCTIONS_UNIT:
+            raise ReportError(f"{name}: an instruction-count report without cycles_per_op")
     # A benchmark whose every record failed has no times; one that failed after some
     # repetitions keeps them but still counts as failed.
     return list(summaries.values())
+
+
+def unit_of(report: dict) -> str:
+    """What a report's figures are: instructions per operation (icount) or time."""
+    measure = report.get("context", {}).get("keel_measure")
+    return INSTRUCTIONS_UNIT if measure == MEASURE_INSTRUCTIONS else TIME_UNIT
 
 
 def glob_match(pattern: str, name: str) -> bool:

@@ -156,5 +156,32 @@ class GlobTest(unittest.TestCase):
         self.assertFalse(bench_report.glob_match("a.c", "abc"))
 
 
+
+class InstructionReportTest(unittest.TestCase):
+    REPORT = {"context": {"keel_measure": "instructions"}, "benchmarks": [
+        {"name": "x", "run_type": "iteration", "real_time": 99.9, "time_unit": "ns",
+         "iterations": 10, "cycles_per_op": 100.0},
+        {"name": "x", "run_type": "iteration", "real_time": 101.2, "time_unit": "us",
+         "iterations": 10, "cycles_per_op": 101.0}]}
+
+    def test_cycles_are_the_figure(self):
+        [s] = bench_report.summarize(self.REPORT)
+        self.assertEqual(s.unit, bench_report.INSTRUCTIONS_UNIT)
+        self.assertEqual(s.values, [100.0, 101.0])
+        self.assertEqual((s.min, s.median), (100.0, 100.5))
+        self.assertTrue(s.exact)
+
+    def test_a_timed_report_keeps_time(self):
+        report = dict(self.REPORT, context={})
+        [s] = bench_report.summarize(report)
+        self.assertEqual(s.unit, bench_report.TIME_UNIT)
+        self.assertEqual(s.values, [99.9, 101200.0])
+
+    def test_counts_without_cycles_are_refused(self):
+        report = {"context": {"keel_measure": "instructions"}, "benchmarks": [
+            {"name": "x", "run_type": "iteration", "real_time": 1, "iterations": 1}]}
+        with self.assertRaisesRegex(bench_report.ReportError, "without cycles_per_op"):
+            bench_report.summarize(report)
+
 if __name__ == "__main__":
     unittest.main()

@@ -38,6 +38,14 @@ def kernel_args(*, filter: str | None = None, repetitions: int | None = None,
     return args
 
 
+def mark_icount(report: dict) -> None:
+    """Says in the report's context that its cycles are instructions (QEMU -icount shift=0:
+    one TSC tick per retired instruction), which makes them its figure (bench_report)."""
+    context = report.setdefault("context", {})
+    context["keel_measure"] = bench_report.MEASURE_INSTRUCTIONS
+    context["keel_icount"] = "shift=0,sleep=off"
+
+
 @dataclasses.dataclass
 class BootResult:
     status: int | None  # QEMU's exit status; None when stopped (timeout, or halted)
@@ -176,3 +184,64 @@ def smoke(elf: pathlib.Path, *, logs: pathlib.Path = LOGS,
     if smoke_result.failures:
         smoke_result.failures.append(where)
     return smoke_result
+
+
+# ---- kx test: the determinism check ----------------------------------------------------
+
+DETERMINISM_ARGS = ("kbench", "kbench.repetitions=1", "kbench.min_time_ms=1")
+
+
+def icount_run(elf: pathlib.Path, args: Sequence[str], *, name: str,
+               logs: pathlib.Path = LOGS, qemu_binary: str = qemu.QEMU,
+               timeout: float = SMOKE_TIMEOUT) -> dict:
+    """One benchmark boot under QEMU icount (PVH, TCG): its report, marked as counts."""
+    result = boot(qemu.Boot("pvh", icount=True), elf, args, timeout=timeout, logs=logs,
+                  name=name, qemu_binary=qemu_binary)
+    report = collect(result)
+    mark_icount(report)
+    return report
+
+
+def differences(a: dict, b: dict) -> list[str]:
+    """Every way two instruction-count reports of one image differ: figures, iteration
+    counts, outcomes, or benchmarks present in one only. Empty when they are identical."""
+    first = {s.name: s for s in bench_report.summarize(a)}
+    second = {s.name: s for s in bench_report.summarize(b)}
+    out = [f"{name}: only in the {side} run" for side, mine, other in
+           (("first", first, second), ("second", second, first)) for name in mine
+           if name not in other]
+    for name, s in first.items():
+        t = second.get(name)
+        if t is None:
+            continue
+        for what, x, y in (("instructions/op", s.values, t.values),
+                           ("iterations", s.iterations, t.iterations),
+                           ("outcome", s.error, t.error)):
+            if x != y:
+                out.append(f"{name}: {what} {x} then {y}")
+    return out
+
+
+def determinism(elf: pathlib.Path, *, logs: pathlib.Path = LOGS,
+                qemu_binary: str = qemu.QEMU) -> SmokeResult:
+    """Every benchmark twice under icount: the two reports must be equal to the instruction
+    (one test). A difference means a benchmark depends on something outside the guest (the
+    host clock, an uninitialized value) and its counts cannot be compared across builds."""
+    result = SmokeResult()
+    start = time.monotonic()
+    try:
+        runs = [icount_run(elf, DETERMINISM_ARGS, name=f"bench-icount-{i}", logs=logs,
+                           qemu_binary=qemu_binary) for i in (1, 2)]
+        found = differences(*runs)
+        if not bench_report.summarize(runs[0]):
+            found.append("the report lists no benchmarks")
+    except KxError as e:
+        found = [str(e)]
+    result.seconds = time.monotonic() - start
+    if found:
+        result.failed = 1
+        result.failures = [f"FAIL bench determinism: {line}" for line in found[:20]]
+        result.failures.append(f"       serial logs: {logs}/bench-icount-[12].com1.log")
+    else:
+        result.passed = 1
+    return result

@@ -95,5 +95,37 @@ class FakeBootTest(unittest.TestCase):
         self.assertRegex(r.failures[0], r"no benchmark report on COM2 .* timed out after 2 s")
 
 
+
+def counts(**instructions):
+    report = {"context": {}, "benchmarks": [
+        {"name": name, "run_type": "iteration", "real_time": 1.0, "time_unit": "ns",
+         "iterations": 100, "cycles_per_op": value} for name, value in instructions.items()]}
+    bench_run.mark_icount(report)
+    return report
+
+
+class DeterminismTest(unittest.TestCase):
+    def test_identical_reports_have_no_difference(self):
+        self.assertEqual(bench_run.differences(counts(a=314.082, b=20.0),
+                                               counts(a=314.082, b=20.0)), [])
+
+    def test_every_difference_is_named(self):
+        found = bench_run.differences(counts(a=314.082, b=20.0), counts(a=314.083, c=1.0))
+        self.assertEqual(found, ["b: only in the first run", "c: only in the second run",
+                                 "a: instructions/op [314.082] then [314.083]"])
+
+    def test_iteration_counts_must_repeat(self):
+        second = counts(a=5.0)
+        second["benchmarks"][0]["iterations"] = 101
+        self.assertEqual(bench_run.differences(counts(a=5.0), second),
+                         ["a: iterations [100] then [101]"])
+
+    def test_the_icount_flag_reaches_qemu(self):
+        cmd = qemu.command(qemu.Boot("pvh", icount=True), image=pathlib.Path("k.elf"),
+                           kernel_args=[], serial="stdio", bench=pathlib.Path("c2"))
+        self.assertIn("shift=0,sleep=off", cmd[cmd.index("-icount") + 1])
+        with self.assertRaisesRegex(KxError, "needs TCG"):
+            qemu.Boot("pvh", accel="kvm", icount=True)
+
 if __name__ == "__main__":
     unittest.main()

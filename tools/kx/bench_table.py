@@ -2,10 +2,18 @@
 
 from collections.abc import Sequence
 
-from bench_report import Summary
+from bench_report import INSTRUCTIONS_UNIT, Summary
 
 HEADERS = ("Benchmark", "Reps", "Iterations", "Median ns/op", "Min ns/op", "P99 ns/op",
            "Cycles/op")
+
+
+def headers(summaries: Sequence[Summary]) -> tuple[str, ...]:
+    """HEADERS, or for instruction counts (whose cycles are the figure itself) their own."""
+    if summaries and all(s.unit == INSTRUCTIONS_UNIT for s in summaries):
+        return ("Benchmark", "Reps", "Iterations", "Median instr/op", "Min instr/op",
+                "P99 instr/op")
+    return HEADERS
 
 
 def number(value: float) -> str:
@@ -22,31 +30,32 @@ def iterations(counts: Sequence[int]) -> str:
     return f"{lo:,}" if lo == hi else f"{lo:,}..{hi:,}"
 
 
-def row(s: Summary) -> tuple[str, ...]:
-    if not s.times_ns:
-        return (s.name, "", "", s.error or "no results", "", "", "")
+def row(s: Summary, columns: int = len(HEADERS)) -> tuple[str, ...]:
+    if not s.values:
+        return (s.name, "", "", s.error or "no results") + ("",) * (columns - 4)
     cycles = number(sorted(s.cycles)[len(s.cycles) // 2]) if s.cycles else "-"
-    return (s.name, str(len(s.times_ns)), iterations(s.iterations), number(s.median),
-            number(s.min), number(s.p99), cycles)
+    return (s.name, str(len(s.values)), iterations(s.iterations), number(s.median),
+            number(s.min), number(s.p99), cycles)[:columns]
 
 
 def format_table(summaries: Sequence[Summary]) -> str:
-    rows = [row(s) for s in summaries]
+    head = headers(summaries)
+    rows = [row(s, len(head)) for s in summaries]
     # A failed or skipped row's message spans the number columns: keep it out of the widths.
-    widths = [max([len(HEADERS[i])] + [len(r[i]) for r in rows if i != 3 or r[1]])
-              for i in range(len(HEADERS))]
+    widths = [max([len(head[i])] + [len(r[i]) for r in rows if i != 3 or r[1]])
+              for i in range(len(head))]
 
     def line(cells: Sequence[str]) -> str:
         first = cells[0].ljust(widths[0])
-        if cells is not HEADERS and not cells[1]:
+        if cells is not head and not cells[1]:
             return f"{first}  {cells[3]}".rstrip()
         rest = "  ".join(c.rjust(w) for c, w in zip(cells[1:], widths[1:]))
         return f"{first}  {rest}"
 
-    out = [line(HEADERS), "-" * len(line(HEADERS))]
+    out = [line(head), "-" * len(line(head))]
     for r, s in zip(rows, summaries):
         out.append(line(r))
-        if s.times_ns and s.error:  # failed after some repetitions
+        if s.values and s.error:  # failed after some repetitions
             out.append(f"{'':{widths[0]}}  {s.error}")
     return "\n".join(out)
 

@@ -54,5 +54,16 @@ class TableTest(unittest.TestCase):
         self.assertEqual(bench_table.counts_line(summaries), "11 benchmarks: 11 ran, 0 failed")
 
 
+
+class InstructionTableTest(unittest.TestCase):
+    def test_columns_name_instructions(self):
+        s = Summary("a", [99.0, 99.5], [10, 10], [100.0, 100.0],
+                    unit=bench_report.INSTRUCTIONS_UNIT)
+        lines = bench_table.format_table([s, Summary("b", error="SKIPPED: no",
+                                                     unit=bench_report.INSTRUCTIONS_UNIT)])
+        self.assertIn("Median instr/op", lines.splitlines()[0])
+        self.assertNotIn("ns/op", lines)
+        self.assertRegex(lines.splitlines()[2], r"^a\s+2\s+10\s+100\.0\s+100\.0\s+100\.0$")
+
 if __name__ == "__main__":
     unittest.main()

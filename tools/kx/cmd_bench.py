@@ -5,6 +5,8 @@ compare with a baseline and plot.
   ./kx bench                          KVM + PVH on microvm when /dev/kvm works, else TCG
   ./kx bench --filter 'mm/*' --repetitions 9 --compare out/bench/base.json --plot cmp.png
   ./kx bench --host                   //mm:*_bench on this machine
+  ./kx bench --icount                 instructions per operation under QEMU icount: exact,
+                                      two runs of one keel.elf report identical numbers
   ./kx bench --compare A.json B.json  compare two saved reports without running anything
 """
 
@@ -59,6 +61,10 @@ def parser() -> argparse.ArgumentParser:
                         "reports measured under QEMU, 3 otherwise): run-to-run noise")
     p.add_argument("--plot", type=pathlib.Path, metavar="OUT.png",
                    help="plot ns/op per benchmark, one series per report (gnuplot)")
+    p.add_argument("--icount", action="store_true",
+                   help="count instructions instead of timing: TCG with -icount shift=0, where "
+                        "the guest TSC advances once per retired instruction; figures are "
+                        "instructions per operation and compare exactly")
     p.add_argument("--host", action="store_true",
                    help="run the host Google Benchmark binaries (//mm:*_bench) instead")
     p.add_argument("--smoke", action="store_true",
@@ -111,6 +117,9 @@ def main(argv: list[str]) -> int:
 
     if args.plot:
         deps.ensure(deps.BENCH_PLOT)
+    if args.host and args.icount:
+        raise KxError("--host --icount is not available: Google Benchmark 1.7 (Debian) has no "
+                      "fixed iteration count, so a host instruction count would not repeat")
     if args.host:
         deps.ensure(deps.HOST_BENCH)
         report = run_host(args)
@@ -146,12 +155,16 @@ def main(argv: list[str]) -> int:
 def run_kernel(args: argparse.Namespace) -> dict:
     if not _SIZE.fullmatch(args.mem):
         raise KxError(f"--mem {args.mem}: expected a size like 512M or 6G")
-    accel = args.accel or ("tcg" if qemu.kvm_problem() else "kvm")
+    if args.icount and args.accel == "kvm":
+        raise KxError("--icount counts instructions under TCG: --accel kvm does not apply")
+    accel = "tcg" if args.icount else args.accel or ("tcg" if qemu.kvm_problem() else "kvm")
     if accel == "kvm" and (problem := qemu.kvm_problem()):
         raise KxError(f"--accel kvm: {problem}; use --accel tcg")
-    boot = qemu.Boot(args.firmware, accel=accel, mem=args.mem)
+    boot = qemu.Boot(args.firmware, accel=accel, mem=args.mem, icount=args.icount)
     deps.ensure(deps.BENCH + deps.for_firmware(boot.firmware))
-    if accel == "tcg":
+    if args.icount:
+        status("icount: figures are guest instructions per operation (exact), not time")
+    elif accel == "tcg":
         warn_tcg(args.accel is None)
     kernel_args = bench_run.kernel_args(filter=args.filter, repetitions=args.repetitions,
                                         min_time_ms=args.min_time_ms, smoke=args.smoke)
@@ -160,7 +173,8 @@ def run_kernel(args: argparse.Namespace) -> dict:
     elf = args.elf.resolve() if args.elf else bazel.build_kernel()
     timeout = args.timeout or (bench_run.SMOKE_TIMEOUT if args.smoke else DEFAULT_TIMEOUT)
     status(f"booting {boot.firmware} on {boot.machine or qemu.DEFAULT_MACHINE[boot.firmware]} "
-           f"under {accel.upper()}: {' '.join(kernel_args)}")
+           f"under {accel.upper()}{' -icount shift=0' if args.icount else ''}: "
+           f"{' '.join(kernel_args)}")
     progress = Progress()
 
     def on_line(line: str) -> None:
@@ -175,7 +189,10 @@ def run_kernel(args: argparse.Namespace) -> dict:
         progress.clear()
     status(f"QEMU: {bench_run.describe_end(result)} after {result.seconds:.1f} s; "
            f"serial log {result.com1}")
-    return bench_run.collect(result)
+    report = bench_run.collect(result)
+    if args.icount:
+        bench_run.mark_icount(report)
+    return report
 
 
 def warn_tcg(defaulted: bool) -> None:
@@ -239,7 +256,16 @@ def print_comparison(base_path, base_report, base, new_path, new_report, new,
                                                       new_report.get("context", {}))
     else:
         min_effect = min_effect_pct / 100
-    print(f"changes within ±{min_effect * 100:.0f}% count as noise (--min-effect)")
+    units = {bench_report.unit_of(base_report), bench_report.unit_of(new_report)}
+    if len(units) > 1:
+        raise KxError(f"cannot compare {' with '.join(sorted(units))}: run both with or both "
+                      f"without --icount")
+    if units == {bench_report.INSTRUCTIONS_UNIT}:
+        if min_effect_pct is not None:
+            raise KxError("--min-effect: instruction counts are exact and have no noise floor")
+        print("instruction counts are exact: every difference is reported")
+    else:
+        print(f"changes within ±{min_effect * 100:.0f}% count as noise (--min-effect)")
     for key in ("keel_accelerator", "keel_boot_path", "keel_cpu_model", "host_name"):
         a = base_report.get("context", {}).get(key)
         b = new_report.get("context", {}).get(key)

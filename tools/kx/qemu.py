@@ -69,10 +69,15 @@ class Boot:
     mem: str = "512M"
     cpu: str | None = None  # None: `max` under TCG, `host` under KVM
     smp: int = 1
+    # Deterministic execution: the guest clock (and so its TSC) advances by one tick per
+    # retired instruction and never while idle, so TSC deltas count instructions. TCG only.
+    icount: bool = False
 
     def __post_init__(self) -> None:
         if self.firmware not in FIRMWARES:
             raise KxError(f"unknown firmware '{self.firmware}' (expected {'/'.join(FIRMWARES)})")
+        if self.icount and self.accel != "tcg":
+            raise KxError("icount (instruction counting) needs TCG: KVM runs the guest natively")
 
     @property
     def uses_iso(self) -> bool:
@@ -133,6 +138,10 @@ def command(boot: Boot, *, image: pathlib.Path, kernel_args: Sequence[str], seri
         "-chardev", f"file,id=bench,path={_escape(bench)}",
         "-device", "isa-serial,chardev=bench,index=1",
     ]
+    if boot.icount:
+        # shift=0: 2^0 ns of virtual time per instruction; sleep=off: an idle guest's clock
+        # jumps to the next timer instead of following the host's.
+        cmd += ["-icount", "shift=0,sleep=off"]
     if not display:
         cmd += ["-display", "none"]
     if gdb:

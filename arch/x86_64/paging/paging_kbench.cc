@@ -13,6 +13,17 @@ namespace pt = mm::pt;
 constexpr mm::Vaddr kVa = mm::layout::KTEST_VA_BASE + (128ull << 30);
 constexpr pt::PageProperty kRw{pt::PageFlags::RW, pt::CachePolicy::Writeback, false, true};
 
+// Maps `phys` untracked at kVa, goes back and unmaps it. True only when every step
+// succeeded and the unmap took back all of it: a benchmark iteration that did less fails.
+template <typename Table>
+bool map_phys_round_trip(Table& table, mm::PhysRange phys) {
+  const std::uint64_t size = phys.end - phys.start;
+  auto cursor = table.cursor_mut(kVa, size);
+  if (!cursor || !cursor->map_phys(phys, kRw) || !cursor->jump(kVa)) return false;
+  const auto unmapped = cursor->unmap(size);
+  return unmapped && *unmapped == size;
+}
+
 }  // namespace
 
 // Map then unmap one tracked 4 KiB frame (cursor creation, map, take_next with invlpg).
@@ -24,8 +35,15 @@ KBENCH(map_unmap_tracked_4k) {
   mm::kspace::with_kernel_page_table([&](auto& table) {
     for (auto _ : state) {
       auto cursor = table.cursor_mut(kVa, mm::PAGE_SIZE);
-      (void)cursor->map(shared, kRw);
+      if (!cursor || !cursor->map(shared, kRw) || !cursor->jump(kVa)) {
+        state.error("map of the tracked frame failed");
+        break;
+      }
       auto taken = cursor->take_next(mm::PAGE_SIZE);
+      if (!taken || !*taken || !(*taken)->frame) {
+        state.error("take_next did not hand back the tracked frame");
+        break;
+      }
       kbench::do_not_optimize(taken);
     }
   });
@@ -37,10 +55,10 @@ KBENCH(map_phys_unmap_512x4k) {
   if (!mm::kspace::kernel_space_ready()) return state.skip("kernel address space not initialized");
   mm::kspace::with_kernel_page_table([&](auto& table) {
     for (auto _ : state) {
-      auto cursor = table.cursor_mut(kVa, 2ull << 20);
-      (void)cursor->map_phys({mm::PAGE_SIZE, mm::PAGE_SIZE + (2ull << 20)}, kRw);
-      (void)cursor->jump(kVa);
-      (void)cursor->unmap(2ull << 20);
+      if (!map_phys_round_trip(table, {mm::PAGE_SIZE, mm::PAGE_SIZE + (2ull << 20)})) {
+        state.error("map_phys/unmap of 512 pages failed");
+        break;
+      }
     }
   });
   state.set_items_processed(state.iterations() * 512);
@@ -66,10 +84,10 @@ KBENCH_ARGS(map_phys_unmap_page, {0, 1, 2}) {
   const bool ok = mm::kspace::with_kernel_page_table([&](auto& table) {
     if (size == k1G && !table.options().supports_1g_pages) return false;
     for (auto _ : state) {
-      auto cursor = table.cursor_mut(kVa, size);
-      (void)cursor->map_phys({0, size}, kRw);
-      (void)cursor->jump(kVa);
-      (void)cursor->unmap(size);
+      if (!map_phys_round_trip(table, {0, size})) {
+        state.error("map_phys/unmap of one page failed");
+        break;
+      }
     }
     return true;
   });
@@ -102,13 +120,19 @@ KBENCH_ARGS(linear_map_build_per_gib, {0, 1}) {
     if (use_1g && !live.options().supports_1g_pages) return false;
     for (auto _ : state) {
       auto scratch = Table::create({.supports_1g_pages = use_1g});
-      if (!scratch) return false;
+      if (!scratch) {
+        state.error("creating the scratch table failed");
+        break;
+      }
       auto cursor = scratch->cursor_mut(mm::layout::LINEAR_MAP_BASE, k1G);
-      (void)cursor->map_phys({0, k1G}, kRw);
+      if (!cursor || !cursor->map_phys({0, k1G}, kRw)) {
+        state.error("map_phys of 1 GiB into the scratch table failed");
+        break;
+      }
       kbench::do_not_optimize(cursor);
     }
     return true;
   });
-  if (!ok) return state.skip(use_1g ? "no 1 GiB pages on this CPU" : "out of memory");
+  if (!ok) return state.skip("no 1 GiB pages on this CPU");
   state.set_items_processed(state.iterations());
 }
