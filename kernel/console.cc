@@ -131,6 +131,11 @@ bool serial_present() { return g_serial.present(); }
 arch::UartProbeResult serial_probe_result() { return g_serial.probe_result(); }
 bool framebuffer_present() { return g_framebuffer_ready; }
 
+void with_framebuffer(void (*draw)(fbcon::FramebufferConsole&, void*), void* context) {
+  keel::SpinLockGuard guard(g_lock);
+  if (g_framebuffer_ready) draw(g_framebuffer, context);
+}
+
 fmt::Sink& sink() { return g_sink; }
 
 ScopedCapture::ScopedCapture(fmt::Sink& capture) { g_capture = &capture; }

@@ -7,6 +7,7 @@
 
 #include "arch/x86_64/serial_16550.h"
 #include "boot/boot_info.h"
+#include "kernel/fbcon/fb_console.h"
 #include "mm/support/format.h"
 
 namespace console {
@@ -31,6 +32,10 @@ bool framebuffer_present();
 // Banner lines: what the serial probe found (and why a port is or is not used), the
 // framebuffer, and which consoles get the log.
 void describe_consoles(fmt::Sink& sink);
+
+// Runs `draw` on the framebuffer console under the console lock (nothing when there is
+// no framebuffer console), for pictures besides text: kbench's QR codes.
+void with_framebuffer(void (*draw)(fbcon::FramebufferConsole&, void*), void* context);
 
 // Writes to every console. Serialized by a spinlock with interrupts off.
 fmt::Sink& sink();

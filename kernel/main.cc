@@ -13,6 +13,7 @@
 #include "kernel/boot_phases.h"
 #include "kernel/console.h"
 #include "kernel/kbench/run.h"
+#include "kernel/kbench/screen_report.h"
 #include "kernel/ktest/ktest.h"
 #include "kernel/mm_init/mm_init.h"
 
@@ -41,6 +42,8 @@ constexpr std::array<std::string_view, 9> kKnownKeys = {
   }
   console::print("keel: halted after {}: no poweroff or reboot on the command line; "
                  "switch the machine off or reset it\n", after);
+  // A box without serial still gets the benchmark report out: as QR codes on the screen.
+  if (kbench::screen_report_ready()) kbench::show_report_forever();
   arch::halt_forever();
 }
 

@@ -51,6 +51,9 @@ bool FramebufferConsole::init(const boot::Framebuffer& fb, void* mapped_base) {
     if (columns_ == 0 || rows_ == 0) return false;
     foreground_ = pack_rgb(fb, FG_LEVEL, FG_LEVEL, FG_LEVEL);
     background_ = pack_rgb(fb, 0, 0, 0);
+    white_ = pack_rgb(fb, 255, 255, 255);
+    width_ = fb.width;
+    height_ = fb.height;
     mode_ = Mode::Pixels;
   } else {
     return false;  // indexed colour: would need a palette
@@ -63,6 +66,20 @@ void FramebufferConsole::clear() {
   if (mode_ == Mode::None) return;
   for (std::uint32_t r = 0; r < rows_; ++r) clear_row(r);
   column_ = row_ = 0;
+}
+
+void FramebufferConsole::fill_rect(std::uint32_t x, std::uint32_t y, std::uint32_t w,
+                                   std::uint32_t h, bool white) {
+  if (mode_ != Mode::Pixels || x >= width_ || y >= height_) return;
+  const std::uint32_t x_end = w > width_ - x ? width_ : x + w;
+  const std::uint32_t y_end = h > height_ - y ? height_ : y + h;
+  const std::uint32_t value = white ? white_ : background_;
+  for (std::uint32_t row = y; row < y_end; ++row) {
+    std::uint8_t* line = base_ + std::size_t{row} * pitch_;
+    for (std::uint32_t col = x; col < x_end; ++col) {
+      store_pixel(line + std::size_t{col} * bytes_per_pixel_, value);
+    }
+  }
 }
 
 void FramebufferConsole::store_pixel(std::uint8_t* at, std::uint32_t value) const {

@@ -37,6 +37,13 @@ class FramebufferConsole final : public fmt::Sink {
   bool present() const { return mode_ != Mode::None; }
   std::uint32_t columns() const { return columns_; }
   std::uint32_t rows() const { return rows_; }
+  // The pixel grid, for drawing besides text (0 in EGA text mode: no pixels there).
+  std::uint32_t pixel_width() const { return mode_ == Mode::Pixels ? width_ : 0; }
+  std::uint32_t pixel_height() const { return mode_ == Mode::Pixels ? height_ : 0; }
+  // Fills the rectangle (clipped to the screen) with white or with the background black.
+  // Does nothing in EGA text mode.
+  void fill_rect(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h,
+                 bool white);
   // == columns() after a full line: the wrap happens when the next character arrives.
   std::uint32_t cursor_column() const { return column_; }
   std::uint32_t cursor_row() const { return row_; }
@@ -56,6 +63,8 @@ class FramebufferConsole final : public fmt::Sink {
   std::uint32_t bytes_per_pixel_ = 0;
   std::uint32_t foreground_ = 0;      // packed pixel values for the framebuffer's layout
   std::uint32_t background_ = 0;
+  std::uint32_t white_ = 0;
+  std::uint32_t width_ = 0, height_ = 0;  // pixels (Mode::Pixels only)
   std::uint32_t columns_ = 0, rows_ = 0;
   std::uint32_t column_ = 0, row_ = 0;
 };

@@ -65,6 +65,31 @@ TEST(FbConsole, Draws32bppGlyphs) {
   EXPECT_EQ(px, 0xc0c0c0u);
 }
 
+TEST(FbConsole, FillRectIsClippedAndPaintsWhiteOrBlack) {
+  const std::uint32_t pitch = 64 * 4 + 8;  // padding past the visible width
+  std::vector<std::uint8_t> mem(pitch * 48, 0xee);
+  FramebufferConsole con;
+  ASSERT_TRUE(con.init(rgb(64, 48, 32, pitch), mem.data()));
+  EXPECT_EQ(con.pixel_width(), 64u);
+  EXPECT_EQ(con.pixel_height(), 48u);
+  con.fill_rect(60, 40, 100, 100, true);  // runs off both edges
+  const auto at = [&](std::uint32_t x, std::uint32_t y) {
+    std::uint32_t px;
+    std::memcpy(&px, &mem[y * pitch + x * 4], 4);
+    return px;
+  };
+  EXPECT_EQ(at(60, 40), 0xffffffu);
+  EXPECT_EQ(at(63, 47), 0xffffffu);
+  EXPECT_EQ(at(59, 40), 0u);
+  EXPECT_EQ(at(60, 39), 0u);
+  EXPECT_EQ(mem[47 * pitch + 64 * 4], 0xee);  // the padding is not the screen
+  con.fill_rect(62, 46, 1, 1, false);
+  EXPECT_EQ(at(62, 46), 0u);
+  EXPECT_EQ(at(61, 46), 0xffffffu);
+  con.fill_rect(64, 0, 1, 1, true);  // entirely off screen: nothing
+  EXPECT_EQ(mem[64 * 4], 0xee);
+}
+
 TEST(FbConsole, NewlineCarriageReturnTabAndWrap) {
   const std::uint32_t pitch = 64 * 4;
   std::vector<std::uint8_t> mem(pitch * 48);

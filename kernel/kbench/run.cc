@@ -13,6 +13,7 @@
 #include "kernel/kbench/json_report.h"
 #include "kernel/kbench/machine_context.h"
 #include "kernel/kbench/runner.h"
+#include "kernel/kbench/screen_report.h"
 #include "kernel/kbench/table.h"
 #include "kernel/ktest/glob.h"
 
@@ -207,6 +208,7 @@ RunSummary run(const boot::Cmdline& cmdline, const boot::BootInfo& info) {
   for_each_selected(options.filter, first_family, run_one);
 
   emit_json(context, store);
+  if (console::framebuffer_present()) keep_report_for_screen(context, store, tsc.hz);
   console::print("kbench: {} passed, {} failed, {} skipped\n", summary.passed, summary.failed,
                  summary.skipped);
   return summary;

@@ -8,6 +8,8 @@ compare with a baseline and plot.
   ./kx bench --icount                 instructions per operation under QEMU icount: exact,
                                       two runs of one keel.elf report identical numbers
   ./kx bench --compare A.json B.json  compare two saved reports without running anything
+  ./kx bench --from-log serial.txt    the report a real box printed on its serial port
+  ./kx bench --from-qr scans/*        ... or showed on its screen as QR codes
 """
 
 import argparse
@@ -22,6 +24,7 @@ import bazel
 import bench_compare
 import bench_host
 import bench_plot
+import bench_qr
 import bench_report
 import bench_run
 import bench_table
@@ -75,6 +78,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, metavar="S",
                    help=f"stop QEMU after S seconds (default {DEFAULT_TIMEOUT:g}, smoke "
                         f"{bench_run.SMOKE_TIMEOUT:g})")
+    recover = p.add_mutually_exclusive_group()
+    recover.add_argument("--from-log", type=pathlib.Path, metavar="FILE",
+                         help="run nothing: take the report out of a captured serial or "
+                              "console log (e.g. from a real box)")
+    recover.add_argument("--from-qr", type=pathlib.Path, nargs="+", metavar="FILE",
+                         help="run nothing: reassemble the report from the QR codes keel "
+                              "showed on screen (text files, one scanned code each, or "
+                              "images zbarimg decodes)")
     return p
 
 
@@ -114,6 +125,8 @@ def main(argv: list[str]) -> int:
         raise KxError("--compare takes a baseline, or two reports (BASE NEW)")
     if args.compare and len(args.compare) == 2:
         return compare_files(args)
+    if args.from_log or args.from_qr:
+        return recover(args)
 
     if args.plot:
         deps.ensure(deps.BENCH_PLOT)
@@ -149,6 +162,32 @@ def main(argv: list[str]) -> int:
     if args.plot:
         bench_plot.render(series, args.plot)
         status(f"plot: {args.plot}")
+    return 1 if any(s.failed for s in summaries) else 0
+
+
+def recover(args: argparse.Namespace) -> int:
+    """--from-log / --from-qr: a report measured elsewhere, saved and shown like a run's."""
+    for flag, value in (("--host", args.host), ("--smoke", args.smoke), ("--elf", args.elf),
+                        ("--accel", args.accel), ("--repetitions", args.repetitions),
+                        ("--min-time-ms", args.min_time_ms), ("--timeout", args.timeout),
+                        ("--compare", args.compare), ("--plot", args.plot)):
+        if value:
+            flag_from = "--from-log" if args.from_log else "--from-qr"
+            raise KxError(f"{flag_from} runs nothing: {flag} does not apply")
+    if args.from_log:
+        if not args.from_log.is_file():
+            raise KxError(f"--from-log {args.from_log}: no such file")
+        report = bench_report.extract(args.from_log.read_text(errors="replace"),
+                                      str(args.from_log))
+    else:
+        report, _ = bench_qr.report_from_files(args.from_qr)
+    out = args.json or BENCH_DIR / f"recovered-{datetime.datetime.now():%Y%m%d-%H%M%S}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    summaries = filtered(report, args.filter)
+    print(bench_table.format_table(summaries))
+    print(bench_table.counts_line(summaries))
+    status(f"report: {out}")
     return 1 if any(s.failed for s in summaries) else 0
 
 

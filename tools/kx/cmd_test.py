@@ -1,7 +1,8 @@
 """`kx test`: every test. Host unit tests (`bazel test //...`), then every libFuzzer target
 for a short fixed time from the corpus in tests/fuzz/corpus/ (one result per target), then
 the in-kernel suite (`ktest`) on each enabled boot cell of tests/boot/matrix.py, then every
-in-kernel benchmark once (`kbench.smoke`). Ends with the one line `N passed, N failed[, N
+in-kernel benchmark once (`kbench.smoke`), then the ISO's GRUB menu entries driven through
+the serial terminal (BIOS and UEFI). Ends with the one line `N passed, N failed[, N
 skipped]`; exits non-zero if anything failed."""
 
 import argparse
@@ -17,7 +18,8 @@ import bench_run
 import cells
 import cmd_fuzz
 import deps
-from common import ROOT, KxError, status
+import grub_menu
+from common import OUT, ROOT, KxError, status
 
 HELP = "run host unit tests, the fuzzers briefly, and the in-kernel tests on the boot matrix"
 # Fuzzing time per libFuzzer target (two at a time on two cores); libFuzzer first replays
@@ -52,11 +54,11 @@ def main(args: argparse.Namespace) -> int:
     fuzz = fuzz_phase()
     kernel, elf = kernel_phase()
     boot = boot_phase(elf)
-    return report([host, fuzz, kernel, boot, bench_phase(elf)])
+    return report([host, fuzz, kernel, boot, bench_phase(elf), menu_phase(elf)])
 
 
 def host_phase() -> Phase:
-    status("[1/5] host unit tests: bazel test //..., then the smp tests under "
+    status("[1/6] host unit tests: bazel test //..., then the smp tests under "
            "ThreadSanitizer (--config=tsan)")
     phase = Phase("host")
     start = time.monotonic()
@@ -90,7 +92,7 @@ def fuzz_phase(seconds: int = FUZZ_SECONDS) -> Phase:
     """Builds the fuzzers as `./kx fuzz` does (coverage over the code under test) and runs
     each for `seconds` from tests/fuzz/corpus/<target>/: one result per target."""
     phase = Phase("fuzz")
-    status(f"[2/5] fuzzing: every libFuzzer target for {seconds} s from "
+    status(f"[2/6] fuzzing: every libFuzzer target for {seconds} s from "
            f"{cmd_fuzz.CORPUS_DIR.relative_to(ROOT)}/")
     start = time.monotonic()
     try:
@@ -145,7 +147,7 @@ def run_fuzzers(phase: Phase, labels: list[str], path: Callable[[str], pathlib.P
 
 
 def kernel_phase() -> tuple[Phase, pathlib.Path | None]:
-    status(f"[3/5] kernel: bazel build --config=kernel {bazel.KERNEL_ELF}")
+    status(f"[3/6] kernel: bazel build --config=kernel {bazel.KERNEL_ELF}")
     phase = Phase("kernel")
     start = time.monotonic()
     try:
@@ -169,11 +171,11 @@ def boot_phase(elf: pathlib.Path | None) -> Phase:
     if disabled:
         phase.note += f", {disabled} disabled in tests/boot/matrix.py"
     if elf is None:
-        status("[4/5] boot tests: not run, the kernel did not build")
+        status("[4/6] boot tests: not run, the kernel did not build")
         phase.note = "not run: no kernel"
         return phase
     jobs = os.cpu_count() or 1
-    status(f"[4/5] boot tests: {len(enabled)} cells, up to {jobs} QEMU at once")
+    status(f"[4/6] boot tests: {len(enabled)} cells, up to {jobs} QEMU at once")
     width = max((len(c.name) for c in enabled), default=0)
 
     def show(result: cells.CellResult) -> None:
@@ -201,18 +203,42 @@ def bench_phase(elf: pathlib.Path | None) -> Phase:
     JSON report, or a kernel without kbench."""
     phase = Phase("bench")
     if elf is None:
-        status("[5/5] benchmarks: not run, the kernel did not build")
+        status("[5/6] benchmarks: not run, the kernel did not build")
         phase.note = "not run: no kernel"
         return phase
-    status("[5/5] benchmarks: kbench.smoke on pvh (microvm) under TCG")
+    status("[5/6] benchmarks: kbench.smoke on pvh (microvm) under TCG")
     result = bench_run.smoke(elf)
-    status("[5/5] benchmarks: every benchmark twice under icount, compared exactly")
+    status("[5/6] benchmarks: every benchmark twice under icount, compared exactly")
     same = bench_run.determinism(elf)
     phase.passed, phase.failed = result.passed + same.passed, result.failed + same.failed
     phase.skipped = result.skipped
     phase.failures = result.failures + same.failures
     phase.seconds = result.seconds + same.seconds
     phase.note = "kbench.smoke, pvh, TCG; determinism under icount"
+    return phase
+
+
+# ---- The ISO's GRUB menu: an entry chosen by its hotkey starts its run -----------------
+
+def menu_phase(elf: pathlib.Path | None, log_dir: pathlib.Path | None = None) -> Phase:
+    phase = Phase("menu")
+    if elf is None:
+        status("[6/6] GRUB menu: not run, the kernel did not build")
+        phase.note = "not run: no kernel"
+        return phase
+    log_dir = log_dir or OUT / "menu"
+    status(f"[6/6] GRUB menu: {len(grub_menu.CHECKS)} entries chosen on the serial terminal")
+    start = time.monotonic()
+    for check in grub_menu.CHECKS:
+        result = grub_menu.run(check, elf, log_dir)
+        print(f"  {check.name}  {'ok' if result.ok else 'FAILED'}  ({result.seconds:.1f} s)",
+              flush=True)
+        if result.ok:
+            phase.passed += 1
+        else:
+            phase.failed += 1
+            phase.failures.append(f"FAIL {check.name}: {result.why} (log {result.log})")
+    phase.seconds = time.monotonic() - start
     return phase
 
 

@@ -8,7 +8,7 @@ from common import KxError, status, tail
 
 BAZEL = ("bazel-bootstrap", "bazel-rules-java")
 HOST_BUILD = BAZEL + ("clang-19", "libclang-rt-19-dev")  # libclang-rt: ASan/UBSan runtimes
-HOST_TEST = HOST_BUILD + ("libgtest-dev", "libbenchmark-dev")
+HOST_TEST = HOST_BUILD + ("libgtest-dev", "libbenchmark-dev", "zbar-tools")  # zbarimg: lib/qr round trips
 KERNEL_BUILD = BAZEL + ("clang-19", "lld-19", "llvm-19", "libc++-19-dev")
 QEMU = ("qemu-system-x86",)
 ISO = ("grub-common", "grub-pc-bin", "grub-efi-amd64-bin", "xorriso", "mtools")  # grub-mkrescue

@@ -24,26 +24,37 @@ def grub_quote(arg: str) -> str:
     return "'" + arg.replace("'", "'\\''") + "'"
 
 
-# The ISO's boot menu is boot/grub.cfg (the one //boot:keel_iso ships), with the kernel
-# arguments appended to its multiboot2 line: one menu to maintain, not two.
+# The ISO's boot menu is boot/grub.cfg (the one //boot:keel_iso ships). kx's ISOs boot its
+# first entry at once (timeout 0) with the kernel arguments appended to that entry's bare
+# kernel line: one menu to maintain, not two. build(menu=True) keeps the menu as shipped.
 GRUB_CFG_TEMPLATE = pathlib.Path(__file__).resolve().parents[2] / "boot" / "grub.cfg"
 _KERNEL_LINE = "multiboot2 /boot/keel.elf"
+_TIMEOUT = re.compile(r"^set timeout=\d+$", re.MULTILINE)
 
 
 def grub_cfg(kernel_args: Sequence[str], template: str | None = None) -> str:
     if template is None:
         template = GRUB_CFG_TEMPLATE.read_text()
-    if template.count(_KERNEL_LINE) != 1:
-        raise KxError(f"{GRUB_CFG_TEMPLATE}: expected exactly one '{_KERNEL_LINE}' line")
+    lines = template.splitlines(keepends=True)
+    bare = [i for i, line in enumerate(lines) if line.strip() == _KERNEL_LINE]
+    if len(bare) != 1:
+        raise KxError(f"{GRUB_CFG_TEMPLATE}: expected exactly one bare '{_KERNEL_LINE}' line "
+                      f"(the default entry's)")
+    if len(_TIMEOUT.findall(template)) > 1:
+        raise KxError(f"{GRUB_CFG_TEMPLATE}: more than one 'set timeout=' line")
     args = "".join(" " + grub_quote(a) for a in kernel_args)
-    return template.replace(_KERNEL_LINE, _KERNEL_LINE + args)
+    lines[bare[0]] = lines[bare[0]].replace(_KERNEL_LINE, _KERNEL_LINE + args, 1)
+    return _TIMEOUT.sub("set timeout=0", "".join(lines))
 
 
 def build(elf: pathlib.Path, kernel_args: Sequence[str],
-          cache: pathlib.Path | None = None) -> pathlib.Path:
-    """Returns a cached ISO booting `elf` with `kernel_args`, building it if needed."""
+          cache: pathlib.Path | None = None, menu: bool = False) -> pathlib.Path:
+    """Returns a cached ISO booting `elf` with `kernel_args`, building it if needed. With
+    `menu`, the ISO has boot/grub.cfg as shipped (menu, timeout; `kernel_args` empty)."""
+    if menu and kernel_args:
+        raise ValueError("a menu ISO takes its command lines from boot/grub.cfg")
     cache = cache or CACHE
-    cfg = grub_cfg(kernel_args)
+    cfg = GRUB_CFG_TEMPLATE.read_text() if menu else grub_cfg(kernel_args)
     digest = hashlib.sha256(elf.read_bytes() + b"\0" + cfg.encode()).hexdigest()[:20]
     iso = cache / f"keel-{digest}.iso"
     if iso.exists():

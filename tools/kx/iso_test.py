@@ -1,4 +1,5 @@
 import pathlib
+import re
 import shutil
 import tempfile
 import unittest
@@ -15,6 +16,28 @@ class GrubCfgTest(unittest.TestCase):
             "    multiboot2 /boot/keel.elf ktest log=debug\n"
             "    boot\n"
             "}\n"))
+
+    def test_cfg_boots_the_default_entry_at_once(self):
+        template = ("set timeout=5\nmenuentry a {\n    multiboot2 /boot/keel.elf\n}\n"
+                    "menuentry b {\n    multiboot2 /boot/keel.elf ktest\n}\n")
+        self.assertEqual(iso.grub_cfg(["x"], template), (
+            "set timeout=0\nmenuentry a {\n    multiboot2 /boot/keel.elf x\n}\n"
+            "menuentry b {\n    multiboot2 /boot/keel.elf ktest\n}\n"))
+
+    def test_shipped_menu_entries(self):
+        cfg = iso.GRUB_CFG_TEMPLATE.read_text()
+        self.assertIn("set timeout=5\n", cfg)
+        self.assertIn("set default=0\n", cfg)
+        entries = re.findall(r'menuentry "([^"]+)" (.*?)\{\n\s*multiboot2 /boot/keel.elf(.*)\n', cfg)
+        self.assertEqual([(e[1].strip(), e[2].strip()) for e in entries], [
+            ("--id=boot", ""),
+            ("--id=ktest --hotkey=t", "ktest"),
+            ("--id=kbench-quick --hotkey=q", "kbench kbench.repetitions=3 kbench.min_time_ms=2"),
+            ("--id=kbench-full --hotkey=f", "kbench"),
+        ])
+        # A bare box keeps the result on screen: no entry powers off or reboots.
+        self.assertNotIn("poweroff", cfg.replace("without poweroff", ""))
+        self.assertNotIn(" reboot", cfg)
 
     def test_cfg_rejects_a_template_without_one_kernel_line(self):
         with self.assertRaises(iso.KxError):
