@@ -97,7 +97,9 @@ def command(boot: Boot, *, image: pathlib.Path, kernel_args: Sequence[str], seri
     cmd = [
         qemu,
         "-M", machine,
-        "-accel", boot.accel,
+        # More than one vCPU under TCG: one host thread per vCPU, so the guest's CPUs really
+        # run at once (racing as on hardware) instead of taking turns on one thread.
+        "-accel", f"{boot.accel},thread=multi" if boot.accel == "tcg" and boot.smp > 1 else boot.accel,
         "-cpu", cpu,
         "-m", boot.mem,
         "-smp", str(boot.smp),

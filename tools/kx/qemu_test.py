@@ -76,6 +76,7 @@ class CommandTest(unittest.TestCase):
         self.assertEqual(option(cmd, "-m"), ["6G"])
         self.assertEqual(option(cmd, "-cpu"), ["Nehalem"])
         self.assertEqual(option(cmd, "-smp"), ["2"])
+        self.assertEqual(option(cmd, "-accel"), ["tcg,thread=multi"])
 
     def test_kvm_defaults_to_the_host_cpu(self):
         cmd = command(qemu.Boot("pvh", accel="kvm"))

@@ -73,6 +73,11 @@ void init(const boot::BootInfo& info, fmt::Sink& sink) {
   print_summary(sink, g_tables);
 }
 
+std::expected<Table, AcpiFailure> read_table_in_kernel(std::uint64_t paddr,
+                                                       std::string_view expected_signature) {
+  return read_table(&read_phys, paddr, expected_signature);
+}
+
 const AcpiTables* tables() { return g_found ? &g_tables : nullptr; }
 
 std::optional<AcpiFailure> init_failure() { return g_failure; }

@@ -3,7 +3,9 @@
 // is portable (discovery.h).
 #pragma once
 
+#include <expected>
 #include <optional>
+#include <string_view>
 
 #include "arch/x86_64/acpi/discovery.h"
 #include "boot/boot_info.h"
@@ -24,6 +26,10 @@ void init(const boot::BootInfo& info, fmt::Sink& sink);
 const AcpiTables* tables();
 // Why tables() is nullptr after init() (nullopt before init() or on success).
 std::optional<AcpiFailure> init_failure();
+
+// Reads and validates the table at `paddr` through the linear map (see read_table).
+std::expected<Table, AcpiFailure> read_table_in_kernel(std::uint64_t paddr,
+                                                       std::string_view expected_signature);
 
 // The BIOS way of finding the RSDP: the first KiB of the EBDA, then 0xE0000-0xFFFFF.
 // init() uses it only when the loader passed none (UEFI firmware need not put one there).
