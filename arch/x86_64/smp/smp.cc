@@ -9,6 +9,7 @@
 #include "arch/x86_64/apic/local_apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/exceptions.h"
+#include "arch/x86_64/smp/ap_start.h"
 #include "arch/x86_64/smp/percpu.h"
 #include "kernel/panic/panic.h"
 #include "mm/hal.h"
@@ -128,12 +129,11 @@ void init(bool smp_off, fmt::Sink& sink) {
     } else if (mode == apic::Mode::None) {
       fmt::print(sink, "; no local APIC: running on the boot CPU only\n");
     } else {
-      g_census.skipped = madt->cpu_count > 0 ? static_cast<unsigned>(madt->cpu_count) - 1 : 0;
-      fmt::print(sink, "; AP start-up is not implemented yet: {} CPU(s) not started\n",
-                 g_census.skipped);
+      fmt::print(sink, "; starting the others\n");
+      g_census.skipped = start_aps(*madt, g_online, sink);
     }
   }
-  fmt::print(sink, "smp: {} CPU(s) online\n", online_count());
+  fmt::print(sink, "smp: {} CPU(s) online, {} skipped\n", online_count(), g_census.skipped);
   // From here on the boot CPU runs with IF=1 outside InterruptGuard sections, so IPIs
   // (and the APIC's spurious/error vectors) are taken. The legacy PIC is masked and the
   // APIC timer and LINT0 are masked, so nothing else arrives.
