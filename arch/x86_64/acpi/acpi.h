@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "arch/x86_64/acpi/discovery.h"
+#include "arch/x86_64/acpi/madt.h"
 #include "boot/boot_info.h"
 
 namespace fmt {
@@ -26,6 +27,11 @@ void init(const boot::BootInfo& info, fmt::Sink& sink);
 const AcpiTables* tables();
 // Why tables() is nullptr after init() (nullopt before init() or on success).
 std::optional<AcpiFailure> init_failure();
+
+// The MADT, parsed during init() (firmware may keep its tables in reserved memory that
+// only the early linear map covers): its value, the reason it is unusable, or nullopt
+// when init() found no "APIC" table.
+const std::optional<std::expected<Madt, AcpiFailure>>& madt();
 
 // Reads and validates the table at `paddr` through the linear map (see read_table).
 std::expected<Table, AcpiFailure> read_table_in_kernel(std::uint64_t paddr,

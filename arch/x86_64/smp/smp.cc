@@ -87,24 +87,11 @@ void init(bool smp_off, fmt::Sink& sink) {
     percpu(0).apic_id = apic::this_apic_id();
     set_interrupt_handler(apic::VECTOR_CALL_FUNCTION, &on_call_function);
   }
-  const auto* tables = acpi::tables();
-  std::expected<acpi::Madt, acpi::AcpiFailure> madt =
-      std::unexpected(acpi::AcpiFailure{acpi::AcpiError::TableUnreadable});
-  bool have_madt = false;
-  if (tables != nullptr) {
-    for (std::size_t i = 0; i < tables->table_count; ++i) {
-      const auto& entry = tables->tables[i];
-      if (std::string_view(entry.signature.data(), 4) != "APIC") continue;
-      // read_table re-validates through the linear map (ACPI tables are RAM, mapped).
-      if (auto table = acpi::read_table_in_kernel(entry.paddr, "APIC")) {
-        madt = acpi::parse_madt(*table);
-      } else {
-        madt = std::unexpected(table.error());
-      }
-      have_madt = true;
-      break;
-    }
-  }
+  const auto& found = acpi::madt();
+  const bool have_madt = found.has_value();
+  static constinit const std::expected<acpi::Madt, acpi::AcpiFailure> kNoMadt =
+      std::unexpected(acpi::AcpiFailure{acpi::AcpiError::WrongSignature});
+  const auto& madt = have_madt ? *found : kNoMadt;
   if (have_madt && madt) {
     g_census.listed = static_cast<unsigned>(madt->cpu_count);
     g_census.online_capable = static_cast<unsigned>(madt->online_capable);
