@@ -6,6 +6,7 @@
 #include "arch/x86_64/apic/local_apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/exceptions.h"
+#include "arch/x86_64/smp/ap_start.h"
 #include "arch/x86_64/smp/percpu.h"
 #include "arch/x86_64/smp/smp.h"
 #include "kernel/ktest/ktest.h"
@@ -99,6 +100,38 @@ KTEST(run_on_other_cpus_reaches_every_other_cpu_once) {
   std::uint64_t expected = 0;
   for (unsigned cpu = 1; cpu < cpus && cpu < 64; ++cpu) expected |= 1ull << cpu;
   KEXPECT_EQ(g_call_cpus.load(), expected);
+}
+
+// Each CPU's GS base reaches its own slot: the index it reads is where the boot CPU put
+// its APIC ID, and no two CPUs share an APIC ID.
+void check_own_slot(void* mismatches) {
+  const unsigned cpu = mm::hal::current_cpu();
+  if (arch::smp::apic_id_of(cpu) != arch::apic::this_apic_id()) {
+    static_cast<std::atomic<unsigned>*>(mismatches)->fetch_add(1);
+  }
+}
+
+KTEST(every_cpu_reads_its_own_per_cpu_slot) {
+  const unsigned cpus = mm::hal::cpu_count();
+  for (unsigned a = 0; a < cpus; ++a) {
+    for (unsigned b = a + 1; b < cpus; ++b) {
+      KEXPECT_NE(arch::smp::apic_id_of(a), arch::smp::apic_id_of(b));
+    }
+  }
+  std::atomic<unsigned> mismatches{0};
+  mm::hal::run_on_other_cpus(&check_own_slot, &mismatches);
+  KEXPECT_EQ(mismatches.load(), 0u);
+  if (cpus == 1) ktest_ctx.skip("one CPU online: only the boot CPU's slot was checked");
+}
+
+// Starting an online CPU again would INIT it under the running kernel: refused, and the
+// online count is unchanged.
+KTEST(starting_an_online_cpu_again_is_refused) {
+  std::atomic<unsigned> online{mm::hal::cpu_count()};
+  const unsigned target = mm::hal::cpu_count() > 1 ? 1 : 0;
+  KEXPECT_TRUE(arch::smp::start_ap(arch::smp::apic_id_of(target), online) ==
+               arch::smp::ApStartError::AlreadyOnline);
+  KEXPECT_EQ(online.load(), mm::hal::cpu_count());
 }
 
 }  // namespace
