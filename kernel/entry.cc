@@ -11,6 +11,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/memory_types.h"
+#include "arch/x86_64/smp/smp.h"
 #include "boot/boot_info.h"
 #include "kernel/boot_phases.h"
 #include "kernel/console.h"
@@ -84,6 +85,7 @@ extern "C" [[noreturn]] void kernel_entry(std::uint32_t path, std::uint32_t magi
   run_init_array();
   console::init_serial();
   arch::init_gdt_and_tss();
+  arch::smp::init_boot_cpu_early();  // GS base: after the GDT, before current_cpu()
   arch::init_idt();
   parse_boot_info(path, magic, info_paddr);
   console::init_framebuffer(g_boot_info.framebuffer);

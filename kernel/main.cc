@@ -8,6 +8,7 @@
 #include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/qemu_exit.h"
+#include "arch/x86_64/smp/smp.h"
 #include "boot/cmdline.h"
 #include "kernel/banner.h"
 #include "kernel/boot_phases.h"
@@ -21,9 +22,9 @@ namespace kernel {
 namespace {
 
 // Keys keel understands; anything else on the command line is warned about, not fatal.
-constexpr std::array<std::string_view, 9> kKnownKeys = {
+constexpr std::array<std::string_view, 10> kKnownKeys = {
     "ktest", "ktest.filter", "kbench", "kbench.", "console", "mm.check", "poweroff", "reboot",
-    "no1gb"};
+    "no1gb", "smp"};
 
 // Ends the boot as the command line asks: `poweroff` (ACPI S5), `reboot`, or else a halt
 // that says so on every console. `after` names what just finished, for the messages.
@@ -87,6 +88,10 @@ void kernel_main(const boot::BootInfo& info) {
   print_raw_memory_map(out, info);
   arch::acpi::init(info, out);  // before mm: the loader's RSDP copy lives in its info block
   init_memory(info, cmdline.has("mm.check"), !cmdline.has("no1gb"));
+  // After mm: the xAPIC page is mapped by then, and AP stacks come from the allocator.
+  const auto smp = cmdline.find("smp");
+  if (smp && *smp != "off") console::print("cmdline: smp={} is not `off`; ignored\n", *smp);
+  arch::smp::init(smp && *smp == "off", out);
 
   boot_phases().mark(BootPhase::Ready);
   console::print("keel: ready\n");

@@ -1,5 +1,6 @@
 #include "arch/x86_64/exceptions.h"
 
+#include <atomic>
 #include <cstdint>
 
 #include "arch/x86_64/cpu.h"
@@ -10,6 +11,7 @@
 #include "kernel/panic/backtrace.h"
 #include "kernel/panic/panic.h"
 #include "kernel/panic/symbols.h"
+#include "mm/support/contract.h"
 
 namespace arch {
 namespace {
@@ -83,10 +85,33 @@ void print_exception_report(fmt::Sink& s, const TrapFrame& f) {
 
 }  // namespace arch
 
+namespace arch {
+namespace {
+// Written at init (before the vector can fire) and read by every CPU in the dispatcher:
+// relaxed is enough since set_interrupt_handler happens-before the IPI that could use it
+// (the sender's ICR write follows the store in program order, and the APIC delivers
+// after it).
+constinit std::atomic<InterruptHandler> g_interrupt_handlers[256] = {};
+}  // namespace
+
+void set_interrupt_handler(std::uint8_t vector, InterruptHandler handler) {
+  KREQUIRES(vector >= NUM_EXCEPTION_VECTORS);
+  g_interrupt_handlers[vector].store(handler, std::memory_order_release);
+}
+
+}  // namespace arch
+
 extern "C" void x86_exception_dispatch(arch::TrapFrame* frame) {
   using namespace arch;
   TrapFrame& f = *frame;
   if (fault_probe_recover(f)) return;
+  if (f.vector >= NUM_EXCEPTION_VECTORS && f.vector < 256) {
+    if (const InterruptHandler handler =
+            g_interrupt_handlers[f.vector].load(std::memory_order_acquire)) {
+      handler(f);
+      return;
+    }
+  }
   if (const ExceptionHook hook = g_exception_hook; hook != nullptr && hook(f)) return;
   if (f.vector >= NUM_EXCEPTION_VECTORS) {
     if (!keel::panic_in_progress()) handle_unexpected_interrupt(f);

@@ -1,8 +1,9 @@
 // Exception and interrupt dispatch: where every IDT vector lands (via exception_entry.S).
 //
-// Order: (1) a fault inside arch::try_read_u64 is absorbed; (2) g_exception_hook (the
-// ktest runner's) may claim the trap; (3) vectors >= 32 are logged as unexpected and
-// ignored; (4) everything else is fatal: a full register/decoded report and a backtrace,
+// Order: (1) a fault inside arch::try_read_u64 is absorbed; (2) a vector >= 32 with a
+// registered interrupt handler (local APIC: IPIs, spurious, error) goes to it; (3)
+// g_exception_hook (the ktest runner's) may claim the trap; (4) other vectors >= 32 are
+// logged as unexpected and ignored; (5) everything else is fatal: a full register/decoded report and a backtrace,
 // then panic.
 #pragma once
 
@@ -16,6 +17,12 @@ namespace arch {
 // safe (e.g. with redirect_trap_to_jump); the dispatcher then returns through iretq.
 using ExceptionHook = bool (*)(TrapFrame& frame);
 inline constinit ExceptionHook g_exception_hook = nullptr;
+
+// An interrupt handler (vector 32..255). Runs on the interrupted stack with IF=0; it
+// signals end-of-interrupt itself where the source needs one (local_apic.h).
+using InterruptHandler = void (*)(TrapFrame& frame);
+// Installs `handler` for `vector` on every CPU (the IDT is shared). Requires vector >= 32.
+void set_interrupt_handler(std::uint8_t vector, InterruptHandler handler);
 
 // The fatal report: vector and name, decoded error code, RIP (symbolized), control
 // registers, RFLAGS, segments and all GPRs, then a backtrace from the frame's RBP chain.

@@ -4,6 +4,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "mm/hal.h"
+#include "mm/support/contract.h"
 
 // boot/entry.S: the early page tables. boot_pt_kernel holds the 1024 4 KiB PTEs that map
 // physical 0..4 MiB at the kernel image base; both symbols are physical addresses.
@@ -40,8 +41,13 @@ constexpr std::uint64_t USER_CODE64 = 0x00af'fb00'0000'ffff;    // P, DPL3, code
 
 constexpr std::size_t GDT_ENTRIES = 7;  // null, kcode, kdata, udata, ucode, TSS (2 slots)
 
-alignas(16) constinit std::uint64_t g_gdt[GDT_ENTRIES] = {};
-alignas(16) constinit Tss g_tss = {};
+// One GDT and TSS per CPU: ltr marks a TSS descriptor busy, so CPUs cannot share one
+// (and each has its own IST stacks). Slot 0 is the boot CPU's.
+struct alignas(64) CpuTables {
+  std::uint64_t gdt[GDT_ENTRIES];
+  Tss tss;
+};
+constinit CpuTables g_cpu_tables[mm::hal::MAX_CPUS] = {};
 
 // The IST stacks, in .bss, each right above its own guard page. init_gdt_and_tss unmaps
 // the guards in the boot page tables, so an IST stack that overflows faults (#PF, then
@@ -98,24 +104,23 @@ StackRange ist_guard_page(std::uint8_t slot) {
   return {lo, lo + kPageSize};
 }
 
-void init_gdt_and_tss() {
-  g_tss = Tss{};
-  g_tss.iomap_base = sizeof(Tss);
-  for (std::uint8_t slot = 1; slot <= 3; ++slot) {
-    g_tss.ist[slot - 1] = ist_stack(slot).hi;
-    unmap_in_boot_page_tables(ist_guard_page(slot).lo);
-  }
+namespace {
 
-  g_gdt[0] = 0;
-  g_gdt[KERNEL_CS / 8] = KERNEL_CODE64;
-  g_gdt[KERNEL_DS / 8] = KERNEL_DATA;
-  g_gdt[(USER_DS & ~3) / 8] = USER_DATA;
-  g_gdt[(USER_CS & ~3) / 8] = USER_CODE64;
+void load_gdt_and_tss(CpuTables& t, const std::uint64_t (&ist_tops)[3]) {
+  t.tss = Tss{};
+  t.tss.iomap_base = sizeof(Tss);
+  for (std::uint8_t slot = 1; slot <= 3; ++slot) t.tss.ist[slot - 1] = ist_tops[slot - 1];
+
+  t.gdt[0] = 0;
+  t.gdt[KERNEL_CS / 8] = KERNEL_CODE64;
+  t.gdt[KERNEL_DS / 8] = KERNEL_DATA;
+  t.gdt[(USER_DS & ~3) / 8] = USER_DATA;
+  t.gdt[(USER_CS & ~3) / 8] = USER_CODE64;
   // Rewritten on every call: ltr marks the descriptor busy, and ltr on a busy TSS faults.
-  set_tss_descriptor(&g_gdt[TSS_SELECTOR / 8], reinterpret_cast<std::uint64_t>(&g_tss),
+  set_tss_descriptor(&t.gdt[TSS_SELECTOR / 8], reinterpret_cast<std::uint64_t>(&t.tss),
                      sizeof(Tss) - 1);
 
-  const DescriptorPointer gdtr{sizeof(g_gdt) - 1, reinterpret_cast<std::uint64_t>(g_gdt)};
+  const DescriptorPointer gdtr{sizeof(t.gdt) - 1, reinterpret_cast<std::uint64_t>(t.gdt)};
   asm volatile("lgdt %0" : : "m"(gdtr) : "memory");
 
   // CS can only be reloaded by a far transfer: push selector and target, then lretq.
@@ -130,13 +135,29 @@ void init_gdt_and_tss() {
       "movw %%ax, %%es\n\t"
       "movw %%ax, %%ss\n\t"
       "xorl %%eax, %%eax\n\t"
-      "movw %%ax, %%fs\n\t"  // null FS/GS: nothing uses them yet (per-CPU GS comes later)
+      "movw %%ax, %%fs\n\t"  // null FS/GS; the GS base (per-CPU data) is set after this
       "movw %%ax, %%gs\n\t"
       :
       : [cs] "i"(KERNEL_CS), [ds] "r"(static_cast<std::uint32_t>(KERNEL_DS))
       : "rax", "memory");
 
   asm volatile("ltr %w0" : : "r"(static_cast<std::uint32_t>(TSS_SELECTOR)) : "memory");
+}
+
+}  // namespace
+
+void init_gdt_and_tss() {
+  std::uint64_t ist_tops[3];
+  for (std::uint8_t slot = 1; slot <= 3; ++slot) {
+    ist_tops[slot - 1] = ist_stack(slot).hi;
+    unmap_in_boot_page_tables(ist_guard_page(slot).lo);
+  }
+  load_gdt_and_tss(g_cpu_tables[0], ist_tops);
+}
+
+void init_gdt_and_tss_for_ap(unsigned cpu, const std::uint64_t (&ist_tops)[3]) {
+  KREQUIRES(cpu > 0 && cpu < mm::hal::MAX_CPUS);
+  load_gdt_and_tss(g_cpu_tables[cpu], ist_tops);
 }
 
 }  // namespace arch

@@ -26,6 +26,10 @@ inline constexpr std::uint64_t IST_GUARD_SIZE = 4096;  // one unmapped page belo
 // While the boot page tables are live it also unmaps the guard page below each IST stack.
 void init_gdt_and_tss();
 
+// The same for application processor `cpu` (1..MAX_CPUS-1): its own GDT and TSS, with
+// IST stack tops `ist_tops` (slots 1..3). Call on that CPU with interrupts disabled.
+void init_gdt_and_tss_for_ap(unsigned cpu, const std::uint64_t (&ist_tops)[3]);
+
 // [lo, hi) of IST stack `slot` (1..3), for backtrace bounds and guard-page setup.
 struct StackRange {
   std::uint64_t lo, hi;

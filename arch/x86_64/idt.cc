@@ -58,6 +58,10 @@ std::uint8_t ist_for(unsigned vector) {
 void init_idt() {
   const auto stubs = reinterpret_cast<std::uint64_t>(keel_isr_stubs);
   for (unsigned v = 0; v < 256; ++v) g_idt[v] = make_gate(stubs + v * ISR_STUB_SIZE, ist_for(v));
+  load_idt();
+}
+
+void load_idt() {
   const IdtPointer idtr{sizeof(g_idt) - 1, reinterpret_cast<std::uint64_t>(g_idt)};
   asm volatile("lidt %0" : : "m"(idtr) : "memory");
 }

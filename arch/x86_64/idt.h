@@ -10,5 +10,7 @@ namespace arch {
 // Fills and loads the IDT. Requires init_gdt_and_tss() first (gates use KERNEL_CS and
 // IST slots).
 void init_idt();
+// Loads the IDT init_idt() filled on this CPU (application processors).
+void load_idt();
 
 }  // namespace arch

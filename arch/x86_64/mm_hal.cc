@@ -3,6 +3,8 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/smp/percpu.h"
+#include "arch/x86_64/smp/smp.h"
 
 namespace mm::hal {
 
@@ -34,18 +36,43 @@ void irq_restore(std::uint64_t state) {
 
 bool irqs_enabled() { return (arch::read_rflags() & arch::RFLAGS_IF) != 0; }
 
-// One CPU online until the APs are brought up: the shootdown is the local flush, and a
-// cross-CPU call has nobody to run on.
-unsigned current_cpu() { return 0; }
-unsigned cpu_count() { return 1; }
-void run_on_other_cpus(void (*)(void*), void*) {}
+unsigned current_cpu() { return arch::smp::this_cpu_index(); }
+unsigned cpu_count() { return arch::smp::online_count(); }
+void run_on_other_cpus(void (*fn)(void*), void* arg) { arch::smp::run_on_others(fn, arg); }
 
-void tlb_flush_pages_everywhere(const Vaddr* pages, unsigned count) {
-  for (unsigned i = 0; i < count; ++i) tlb_flush_page(pages[i]);
+namespace {
+
+struct PagesToFlush {
+  const Vaddr* pages;
+  unsigned count;
+};
+
+void flush_pages_here(void* arg) {
+  const auto& request = *static_cast<const PagesToFlush*>(arg);
+  for (unsigned i = 0; i < request.count; ++i) tlb_flush_page(request.pages[i]);
 }
+
+void flush_all_here(void*) { tlb_flush_all(); }
+void flush_all_nonglobal_here(void*) { tlb_flush_all_nonglobal(); }
+
+}  // namespace
+
+// The local flush first, then one IPI round: every other CPU has dropped the entries
+// when run_on_other_cpus returns (its handler finished before acknowledging).
+void tlb_flush_pages_everywhere(const Vaddr* pages, unsigned count) {
+  PagesToFlush request{pages, count};
+  flush_pages_here(&request);
+  run_on_other_cpus(&flush_pages_here, &request);
+}
+
 void tlb_flush_all_everywhere(bool include_global) {
-  if (include_global) tlb_flush_all();
-  else tlb_flush_all_nonglobal();
+  if (include_global) {
+    tlb_flush_all();
+    run_on_other_cpus(&flush_all_here, nullptr);
+  } else {
+    tlb_flush_all_nonglobal();
+    run_on_other_cpus(&flush_all_nonglobal_here, nullptr);
+  }
 }
 
 unsigned phys_addr_bits() {

@@ -6,6 +6,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/acpi/acpi.h"
+#include "arch/x86_64/apic/local_apic.h"
 #include "arch/x86_64/early_paging.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/paging/paging_options.h"
@@ -198,6 +199,11 @@ void init_kernel_address_space(const boot::BootInfo& info, bool allow_1g_pages) 
   // The BIOS area keeps the RSDP on legacy machines (read-only firmware data).
   extra[extra_count++] = {{0xe0000, 0x100000}, mm::pt::CachePolicy::Writeback, false};
   extra_count += add_acpi_register_pages({extra.data() + extra_count, extra.size() - extra_count});
+  // The xAPIC registers (device memory) for arch/x86_64/apic, also when x2APIC is used:
+  // one page, and the mode is only chosen later.
+  if (const mm::Paddr lapic = arch::apic::xapic_mmio_paddr(); lapic != 0) {
+    extra[extra_count++] = {{lapic, lapic + mm::PAGE_SIZE}, mm::pt::CachePolicy::Uncached, true};
+  }
 
   std::array<mm::Vaddr, 4> guards = {va_of(boot_stack_guard), arch::ist_guard_page(1).lo,
                                      arch::ist_guard_page(2).lo, arch::ist_guard_page(3).lo};

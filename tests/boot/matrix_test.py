@@ -36,10 +36,13 @@ class MatrixTest(unittest.TestCase):
             with self.subTest(cell.name):
                 self.assertEqual(
                     cell.name,
-                    matrix.cell_name(cell.firmware, cell.machine, cell.mem, cell.cpu, cell.accel))
+                    matrix.cell_name(cell.firmware, cell.machine, cell.mem, cell.cpu, cell.accel,
+                                     cell.smp))
 
     def test_cell_name_rule(self):
         self.assertEqual(matrix.cell_name("bios", "q35", "6G"), "bios-q35-6G")
+        self.assertEqual(matrix.cell_name("pvh", "microvm", "512M", smp=3),
+                         "pvh-microvm-512M-smp3")
         self.assertEqual(matrix.cell_name("pvh", "microvm", "512M", "Nehalem"),
                          "pvh-microvm-Nehalem-512M")
         self.assertEqual(matrix.cell_name("pvh", "microvm", "512M", accel="kvm"),

@@ -49,6 +49,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--firmware", choices=qemu.FIRMWARES, default="pvh",
                    help="default pvh (keel.elf on -M microvm)")
     p.add_argument("--mem", default="512M", help="guest RAM, QEMU -m syntax (default 512M)")
+    p.add_argument("--smp", type=int, default=1, metavar="N",
+                   help="guest CPUs (default 1: single-CPU figures stay comparable)")
     p.add_argument("--filter", metavar="GLOB", help="only benchmarks matching GLOB (* and ?)")
     p.add_argument("--repetitions", type=int, metavar="N",
                    help="repetitions per benchmark (default 5)")
@@ -199,7 +201,9 @@ def run_kernel(args: argparse.Namespace) -> dict:
     accel = "tcg" if args.icount else args.accel or ("tcg" if qemu.kvm_problem() else "kvm")
     if accel == "kvm" and (problem := qemu.kvm_problem()):
         raise KxError(f"--accel kvm: {problem}; use --accel tcg")
-    boot = qemu.Boot(args.firmware, accel=accel, mem=args.mem, icount=args.icount)
+    if args.smp < 1:
+        raise KxError(f"--smp {args.smp}: expected at least 1")
+    boot = qemu.Boot(args.firmware, accel=accel, mem=args.mem, icount=args.icount, smp=args.smp)
     deps.ensure(deps.BENCH + deps.for_firmware(boot.firmware))
     if args.icount:
         status("icount: figures are guest instructions per operation (exact), not time")

@@ -125,7 +125,11 @@ def command(boot: Boot, *, image: pathlib.Path, kernel_args: Sequence[str], seri
     cmd = [
         qemu,
         *machine_args,
-        "-accel", boot.accel,
+        # More than one vCPU under TCG: one host thread per vCPU, so the guest's CPUs really
+        # run at once (racing as on hardware) instead of taking turns on one thread. icount
+        # needs the single-threaded TCG (instruction counting is serial).
+        "-accel", (f"{boot.accel},thread=multi"
+                   if boot.accel == "tcg" and boot.smp > 1 and not boot.icount else boot.accel),
         "-cpu", cpu,
         "-m", boot.mem,
         "-smp", str(boot.smp),

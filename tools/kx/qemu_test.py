@@ -76,6 +76,7 @@ class CommandTest(unittest.TestCase):
         self.assertEqual(option(cmd, "-m"), ["6G"])
         self.assertEqual(option(cmd, "-cpu"), ["Nehalem"])
         self.assertEqual(option(cmd, "-smp"), ["2"])
+        self.assertEqual(option(cmd, "-accel"), ["tcg,thread=multi"])
 
     def test_big_guests_take_ram_from_an_unreserved_backend(self):
         cmd = command(qemu.Boot("pvh", mem="256G"))

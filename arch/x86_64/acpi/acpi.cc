@@ -21,6 +21,7 @@ constexpr std::uint64_t kBiosAreaSize = 0x20000;
 constinit AcpiTables g_tables;
 constinit bool g_found = false;
 constinit std::optional<AcpiFailure> g_failure;
+constinit std::optional<std::expected<Madt, AcpiFailure>> g_madt;
 
 // Only what the linear map covers right now: firmware pointers may name anything.
 std::span<const std::byte> read_phys(std::uint64_t paddr, std::uint64_t size) {
@@ -70,8 +71,25 @@ void init(const boot::BootInfo& info, fmt::Sink& sink) {
   }
   g_tables = *tables;
   g_found = true;
+  for (std::size_t i = 0; i < g_tables.table_count; ++i) {
+    if (std::memcmp(g_tables.tables[i].signature.data(), "APIC", 4) != 0) continue;
+    auto table = read_table(&read_phys, g_tables.tables[i].paddr, "APIC");
+    if (table) {
+      g_madt = parse_madt(*table);
+    } else {
+      g_madt = std::unexpected(table.error());
+    }
+    break;
+  }
   print_summary(sink, g_tables);
 }
+
+std::expected<Table, AcpiFailure> read_table_in_kernel(std::uint64_t paddr,
+                                                       std::string_view expected_signature) {
+  return read_table(&read_phys, paddr, expected_signature);
+}
+
+const std::optional<std::expected<Madt, AcpiFailure>>& madt() { return g_madt; }
 
 const AcpiTables* tables() { return g_found ? &g_tables : nullptr; }
 

@@ -3,9 +3,12 @@
 // is portable (discovery.h).
 #pragma once
 
+#include <expected>
 #include <optional>
+#include <string_view>
 
 #include "arch/x86_64/acpi/discovery.h"
+#include "arch/x86_64/acpi/madt.h"
 #include "boot/boot_info.h"
 
 namespace fmt {
@@ -24,6 +27,15 @@ void init(const boot::BootInfo& info, fmt::Sink& sink);
 const AcpiTables* tables();
 // Why tables() is nullptr after init() (nullopt before init() or on success).
 std::optional<AcpiFailure> init_failure();
+
+// The MADT, parsed during init() (firmware may keep its tables in reserved memory that
+// only the early linear map covers): its value, the reason it is unusable, or nullopt
+// when init() found no "APIC" table.
+const std::optional<std::expected<Madt, AcpiFailure>>& madt();
+
+// Reads and validates the table at `paddr` through the linear map (see read_table).
+std::expected<Table, AcpiFailure> read_table_in_kernel(std::uint64_t paddr,
+                                                       std::string_view expected_signature);
 
 // The BIOS way of finding the RSDP: the first KiB of the EBDA, then 0xE0000-0xFFFFF.
 // init() uses it only when the loader passed none (UEFI firmware need not put one there).

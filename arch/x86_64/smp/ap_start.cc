@@ -1,0 +1,205 @@
+#include "arch/x86_64/smp/ap_start.h"
+
+#include <cstring>
+
+#include "arch/x86_64/apic/local_apic.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/memory_types.h"
+#include "arch/x86_64/paging/pat.h"
+#include "arch/x86_64/smp/percpu.h"
+#include "arch/x86_64/tsc.h"
+#include "mm/allocator/frame_allocator.h"
+#include "mm/hal.h"
+#include "mm/support/format.h"
+
+extern "C" const std::byte ap_trampoline_start[];
+extern "C" const std::byte ap_trampoline_data[];
+extern "C" const std::byte ap_trampoline_end[];
+
+namespace arch::smp {
+namespace {
+
+constexpr std::uint64_t kPage = 4096;
+constexpr std::uint64_t AP_TRAMPOLINE_PADDR = 0x8000;  // trampoline.S's TRAMPOLINE_PADDR
+// The trampoline's page table: the top level, then up to three lower tables for the
+// identity map of [0, 2 MiB) (4-level: PDPT, PD; 5-level: PML4, PDPT, PD).
+constexpr std::uint64_t AP_PAGE_TABLE_PADDR = 0x9000;
+constexpr std::uint64_t AP_PAGE_TABLE_PAGES = 4;
+static_assert(AP_PAGE_TABLE_PADDR + AP_PAGE_TABLE_PAGES * kPage <= 0x100000);
+
+constexpr std::uint64_t PTE_PRESENT = 1, PTE_WRITABLE = 2, PTE_HUGE = 0x80;
+constexpr std::uint64_t PTE_ADDRESS_MASK = 0x000f'ffff'ffff'f000;
+constexpr std::uint32_t IA32_EFER = 0xc0000080;
+
+// Stacks per AP, from the allocator and never freed: kernel stack, then the IST stacks.
+// They live in the linear map, so they have no guard pages (the boot CPU's do).
+constexpr std::uint64_t kKernelStackFrames = 4;
+constexpr std::uint64_t kIstFrames = 4;
+constexpr std::uint64_t kStackFrames = kKernelStackFrames + 3 * kIstFrames;
+
+struct ApTrampolineData {
+  std::uint64_t cr3, cr4, stack_top, entry, token;
+};
+static_assert(sizeof(ApTrampolineData) == 40);
+
+// What the AP being started copies; written by the boot CPU before the SIPI and read by
+// the AP after it (the SIPI orders them: the ICR write follows these stores).
+struct ApBootState {
+  std::uint64_t cr0, cr4, efer, kernel_cr3;
+  unsigned index;
+  std::uint64_t ist_tops[3];
+};
+constinit ApBootState g_boot_state{};
+// The token of the start attempt in progress (0: none). An AP that arrives with another
+// token is late (its attempt timed out) and stops at once, touching nothing.
+constinit std::atomic<std::uint64_t> g_expected_token{0};
+// The token the AP stores (release) when it is up; the boot CPU's acquire load of it
+// makes the AP's per-CPU data visible before the CPU is counted online.
+constinit std::atomic<std::uint64_t> g_ready_token{0};
+constinit std::uint64_t g_next_token = 0;
+
+inline void write_cr0(std::uint64_t v) { asm volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
+
+std::uint64_t* table_at(std::uint64_t paddr) {
+  return static_cast<std::uint64_t*>(mm::hal::phys_to_virt(paddr));
+}
+
+// Copies the trampoline and builds its page table from the live kernel root.
+void prepare_trampoline() {
+  const auto size = static_cast<std::size_t>(ap_trampoline_end - ap_trampoline_start);
+  std::memcpy(mm::hal::phys_to_virt(AP_TRAMPOLINE_PADDR), ap_trampoline_start, size);
+  for (std::uint64_t i = 0; i < AP_PAGE_TABLE_PAGES; ++i) {
+    std::memset(table_at(AP_PAGE_TABLE_PADDR + i * kPage), 0, kPage);
+  }
+  const bool five_level = (read_cr4() & CR4_LA57) != 0;
+  const std::uint64_t* kernel_root = table_at(read_cr3() & PTE_ADDRESS_MASK);
+  std::uint64_t* top = table_at(AP_PAGE_TABLE_PADDR);
+  for (unsigned i = 256; i < 512; ++i) top[i] = kernel_root[i];  // the kernel's half
+  const unsigned lower_tables = five_level ? 3 : 2;
+  for (unsigned level = 0; level < lower_tables; ++level) {
+    table_at(AP_PAGE_TABLE_PADDR + level * kPage)[0] =
+        (AP_PAGE_TABLE_PADDR + (level + 1) * kPage) | PTE_PRESENT | PTE_WRITABLE;
+  }
+  // [0, 2 MiB) identity: only the trampoline's instructions run through it.
+  table_at(AP_PAGE_TABLE_PADDR + lower_tables * kPage)[0] =
+      PTE_PRESENT | PTE_WRITABLE | PTE_HUGE;
+}
+
+void wait_cycles(std::uint64_t cycles) {
+  const std::uint64_t start = rdtsc_ordered();
+  while (rdtsc_ordered() - start < cycles) pause();
+}
+
+bool wait_for_ready(std::uint64_t token, std::uint64_t cycles) {
+  const std::uint64_t start = rdtsc_ordered();
+  while (g_ready_token.load(std::memory_order_acquire) != token) {
+    if (rdtsc_ordered() - start >= cycles) return false;
+    pause();
+  }
+  return true;
+}
+
+}  // namespace
+
+// Reached from trampoline.S on the AP's own stack, on the trampoline's page table.
+extern "C" [[noreturn]] void ap_entry(std::uint64_t token) {
+  if (token != g_expected_token.load(std::memory_order_acquire)) halt_forever();
+  const ApBootState& s = g_boot_state;
+  write_cr3(s.kernel_cr3);
+  wrmsr(IA32_EFER, s.efer);
+  write_cr4(s.cr4);
+  write_cr0(s.cr0);
+  ensure_write_back_default();
+  paging::program_pat();
+  init_gdt_and_tss_for_ap(s.index, s.ist_tops);
+  load_idt();
+  init_this_cpu(s.index, apic::cpuid_apic_id());
+  apic::init_this_cpu();
+  percpu(s.index).apic_id = apic::this_apic_id();
+  g_ready_token.store(token, std::memory_order_release);
+  // The idle loop: IPIs (cross-CPU calls, shootdowns) arrive here. sti takes effect after
+  // the next instruction, so no interrupt slips in between it and hlt.
+  for (;;) asm volatile("sti; hlt; cli" ::: "memory");
+}
+
+const char* ap_start_error_name(ApStartError error) {
+  switch (error) {
+    case ApStartError::AlreadyOnline: return "already online";
+    case ApStartError::NoIndexLeft: return "MAX_CPUS CPUs already online";
+    case ApStartError::NoStackMemory: return "no memory for its stacks";
+    case ApStartError::NoAnswer: return "did not answer INIT-SIPI-SIPI in time";
+  }
+  return "?";
+}
+
+ApStartError start_ap(std::uint32_t apic_id, std::atomic<unsigned>& online) {
+  const unsigned index = online.load(std::memory_order_relaxed);
+  for (unsigned cpu = 0; cpu < index; ++cpu) {
+    if (percpu(cpu).apic_id == apic_id) return ApStartError::AlreadyOnline;
+  }
+  if (index >= mm::hal::MAX_CPUS) return ApStartError::NoIndexLeft;
+  const auto stacks = mm::allocator_detail::take_frames(kStackFrames, 1, /*zeroed=*/false);
+  if (!stacks) return ApStartError::NoStackMemory;
+  const auto base = reinterpret_cast<std::uint64_t>(mm::hal::phys_to_virt(*stacks));
+
+  g_boot_state = ApBootState{
+      .cr0 = [] { std::uint64_t v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }(),
+      .cr4 = read_cr4(),
+      .efer = rdmsr(IA32_EFER),
+      .kernel_cr3 = read_cr3(),
+      .index = index,
+      .ist_tops = {},
+  };
+  for (unsigned slot = 0; slot < 3; ++slot) {
+    g_boot_state.ist_tops[slot] = base + (kKernelStackFrames + (slot + 1) * kIstFrames) * kPage;
+  }
+  const std::uint64_t token = ++g_next_token;
+  ApTrampolineData data{
+      .cr3 = AP_PAGE_TABLE_PADDR,
+      .cr4 = read_cr4() & (CR4_PAE | CR4_LA57),
+      .stack_top = base + kKernelStackFrames * kPage,
+      .entry = reinterpret_cast<std::uint64_t>(&ap_entry),
+      .token = token,
+  };
+  const auto data_offset = static_cast<std::size_t>(ap_trampoline_data - ap_trampoline_start);
+  std::memcpy(static_cast<std::byte*>(mm::hal::phys_to_virt(AP_TRAMPOLINE_PADDR)) + data_offset,
+              &data, sizeof(data));
+  g_expected_token.store(token, std::memory_order_release);
+
+  std::uint64_t hz = calibrate_tsc().hz;
+  if (hz == 0) hz = 3'000'000'000;  // unknown: assume a fast TSC, so waits err long
+  // INIT, 10 ms, SIPI, 200 us, SIPI (Intel SDM vol. 3, 9.4.4.1); then up to 2 s for the
+  // AP to reach ap_entry's end (TCG translates all of it on first use).
+  apic::send_init(apic_id);
+  wait_cycles(hz / 100);
+  apic::send_startup(apic_id, static_cast<std::uint8_t>(AP_TRAMPOLINE_PADDR / kPage));
+  if (!wait_for_ready(token, hz / 5000)) {
+    apic::send_startup(apic_id, static_cast<std::uint8_t>(AP_TRAMPOLINE_PADDR / kPage));
+  }
+  if (!wait_for_ready(token, 2 * hz)) {
+    g_expected_token.store(0, std::memory_order_release);  // a late arrival stops
+    return ApStartError::NoAnswer;
+  }
+  online.store(index + 1, std::memory_order_release);
+  return AP_STARTED;
+}
+
+unsigned start_aps(const acpi::Madt& madt, std::atomic<unsigned>& online, fmt::Sink& sink) {
+  prepare_trampoline();
+  const std::uint32_t self = percpu(0).apic_id;
+  unsigned skipped = 0;
+  for (std::size_t i = 0; i < madt.cpu_count; ++i) {
+    const std::uint32_t apic_id = madt.cpus[i].apic_id;
+    if (apic_id == self) continue;
+    if (const ApStartError error = start_ap(apic_id, online); error != AP_STARTED) {
+      fmt::print(sink, "smp: CPU with APIC ID {} skipped: {}\n", apic_id,
+                 ap_start_error_name(error));
+      ++skipped;
+    }
+  }
+  return skipped;
+}
+
+}  // namespace arch::smp
