@@ -12,7 +12,7 @@
  * a PML5 whose entries 0 and 511 both lead to the PML4 below:
  *   PML4[0]   -> identity map of 0..4 GiB (2 MiB pages), for the switch itself
  *   PML4[256] -> the same 0..4 GiB at the linear-map base 0xffff800000000000
- *   PML4[511] -> PDPT[510] -> 0..4 MiB at 0xffffffff80000000 in 4 KiB pages, so the page
+ *   PML4[511] -> PDPT[510] -> 0..8 MiB at 0xffffffff80000000 in 4 KiB pages, so the page
  *                below the boot stack can be left unmapped (stack overflow faults).
  * The kernel address-space code replaces all of this once memory management is up.
  */
@@ -119,10 +119,10 @@ common32:
     addl $8, %edi
     loop 2b
 
-    /* Kernel image: 1024 × 4 KiB pages (0..4 MiB), global. */
+    /* Kernel image: 2048 × 4 KiB pages (0..8 MiB), global. */
     movl $boot_pt_kernel, %edi
     movl $(PTE_PRESENT | PTE_WRITABLE | PTE_GLOBAL), %eax
-    movl $1024, %ecx
+    movl $2048, %ecx
 3:  movl %eax, (%edi)
     addl $4096, %eax
     addl $8, %edi
@@ -136,6 +136,10 @@ common32:
     movl %eax, boot_pd_kernel
     addl $4096, %eax
     movl %eax, boot_pd_kernel + 8
+    addl $4096, %eax
+    movl %eax, boot_pd_kernel + 16
+    addl $4096, %eax
+    movl %eax, boot_pd_kernel + 24
     movl $boot_pd_kernel, %eax
     orl $(PTE_PRESENT | PTE_WRITABLE), %eax
     movl %eax, boot_pdpt_high + 510 * 8
@@ -314,7 +318,7 @@ boot_pd_low:     .skip 4 * 4096
 boot_pdpt_high:  .skip 4096
 boot_pd_kernel:  .skip 4096
     .globl boot_pt_kernel     /* arch/x86_64/gdt.cc unmaps the IST guard pages in it */
-boot_pt_kernel:  .skip 2 * 4096
+boot_pt_kernel:  .skip 4 * 4096
 boot_stack32:    .skip 4096
 boot_stack32_top:
 

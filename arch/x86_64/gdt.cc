@@ -6,8 +6,8 @@
 #include "mm/hal.h"
 #include "mm/support/contract.h"
 
-// boot/entry.S: the early page tables. boot_pt_kernel holds the 1024 4 KiB PTEs that map
-// physical 0..4 MiB at the kernel image base; both symbols are physical addresses.
+// boot/entry.S: the early page tables. boot_pt_kernel holds the 2048 4 KiB PTEs that map
+// physical 0..8 MiB at the kernel image base; both symbols are physical addresses.
 extern "C" std::uint64_t boot_pml4[];
 extern "C" std::uint64_t boot_pt_kernel[];
 
@@ -67,7 +67,7 @@ static_assert(IST_STACK_SIZE % kPageSize == 0);
 constinit IstStackWithGuard g_ist_stacks[3] = {};
 
 constexpr std::uint64_t KERNEL_IMAGE_VMA = 0xffff'ffff'8000'0000;  // boot/linker.ld
-constexpr std::uint64_t BOOT_PT_KERNEL_ENTRIES = 1024;              // 4 MiB of 4 KiB pages
+constexpr std::uint64_t BOOT_PT_KERNEL_ENTRIES = 2048;              // 8 MiB of 4 KiB pages
 
 // Clears the boot PTE that maps the kernel-image page at `va`, if the boot page tables
 // are still the live ones (CR3) and map it. Returns whether the page is now unmapped.
