@@ -44,6 +44,12 @@ std::string text(const AllocatorInvariantViolation& v) {
 
 // Every CPU gives its cache back (on its own thread, as the contract asks), then the full
 // invariant walk and the free total.
+// Each CPU allocates one order-0 frame and frees it: its cache is refilled with a batch
+// and keeps what the free gives back.
+void fill_every_cpu_cache(HostCpus& cpus) {
+  cpus.run([](unsigned) { ASSERT_TRUE(alloc_frame(UntypedMeta{}, {.zeroed = false}).has_value()); });
+}
+
 void expect_quiescent_and_free(HostCpus& cpus, std::uint64_t free_frames) {
   cpus.run([](unsigned) { drain_cpu_cache(); });
   const auto ok = check_allocator_invariants();
@@ -129,8 +135,7 @@ TEST(AllocatorSmpTest, ExhaustionDrainsOtherCpusCaches) {
   SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
   const std::uint64_t free_before = allocator_stats().total_free_frames;
   HostCpus cpus(kCpus);
-  // Each CPU refills its order-0 cache and keeps it.
-  cpus.run([](unsigned) { ASSERT_TRUE(alloc_frame(UntypedMeta{}, {.zeroed = false}).has_value()); });
+  fill_every_cpu_cache(cpus);
   const std::uint64_t cached = allocator_stats().cached_frames;
   ASSERT_GE(cached, kCpus * (CACHE_BATCH - 1));
   std::uint64_t taken = 0;
@@ -152,7 +157,7 @@ TEST(AllocatorSmpTest, ExhaustionWithInterruptsOffLeavesOtherCachesAlone) {
   SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
   const std::uint64_t free_before = allocator_stats().total_free_frames;
   HostCpus cpus(kCpus);
-  cpus.run([](unsigned) { ASSERT_TRUE(alloc_frame(UntypedMeta{}, {.zeroed = false}).has_value()); });
+  fill_every_cpu_cache(cpus);
   std::uint64_t others_cached = 0;
   for (unsigned cpu = 0; cpu < kCpus; ++cpu) {
     if (cpu != 2) others_cached += cpu_cache(cpu).cached_frames();
