@@ -27,7 +27,7 @@ void tlb_flush_all_nonglobal();
 // TLB maintenance on every online CPU (shootdown): returns once each CPU that may cache
 // a translation of the kernel's shared address space has dropped it. One round of IPIs per
 // call on x86-64, so callers batch (mm/page_table/tlb_batch.h). Same caller rules as
-// run_on_other_cpus: interrupts enabled, no spinlock held, unless only one CPU is online.
+// run_on_other_cpus, unless only one CPU is online.
 void tlb_flush_pages_everywhere(const Vaddr* pages, unsigned count);
 void tlb_flush_all_everywhere(bool include_global);
 
@@ -46,8 +46,11 @@ unsigned cpu_count();
 // A cross-CPU call: runs fn(arg) on every online CPU other than the caller, in interrupt
 // context there (so never inside one of that CPU's InterruptGuard sections), and returns
 // after each of them has returned from fn. With one CPU online it returns at once.
-// Requires interrupts enabled and no spinlock held by the caller: two CPUs that each wait
-// for the other with interrupts disabled would never answer each other.
+// Requires interrupts enabled, and no lock held that another CPU may wait for with its
+// interrupts disabled (that CPU would never answer): two CPUs that each wait for the other
+// must both be able to take the other's IPI. Page-table node locks may be held (they are
+// only waited for with interrupts enabled, mm/page_table/node_lock.h); the buddy lock and
+// InterruptGuard sections may not.
 void run_on_other_cpus(void (*fn)(void* arg), void* arg);
 
 // Stores the 64 bytes at `pattern` into each of `count` consecutive 64-byte blocks at `dst`

@@ -21,9 +21,9 @@
 //
 // TLB: take_next flushes before it returns (it may hand back a frame); map needs no flush
 // (x86 does not cache non-present entries); protect/unmap changes are batched and flushed
-// by flush() or the cursor's destruction. The destruction sends its shootdown after every
-// node lock is released and interrupts are restored (hal.h's rule for shootdowns); take_next
-// and flush() still send theirs inside the cursor, which is correct with one CPU online only.
+// by flush(), by a batch whose deferred releases are full, or by the cursor's destruction
+// (after its locks are released, so other CPUs wait less). Every flush is a shootdown on
+// every online CPU (hal.h); the rule above makes it safe with node locks held.
 #pragma once
 
 #include <array>
@@ -65,14 +65,15 @@ class Cursor {
   // Requires: [start, last] was checked against C (PageTable does).
   Cursor(CursorKey<C>, Paddr root, PagingOptions options, Vaddr start, Vaddr last)
       : root_(root), options_(options), start_(start), last_(last), va_(start),
-        irq_state_(hal::irq_save()), tlb_(C::GLOBAL_FLUSH) {
+        tlb_(C::GLOBAL_FLUSH) {
+    KREQUIRES(hal::cpu_count() == 1 || hal::irqs_enabled());
     lock_guard_node();
   }
   Cursor(Cursor&& other) noexcept
       : root_(other.root_), options_(other.options_), start_(other.start_), last_(other.last_),
         va_(other.va_), done_(other.done_), active_(std::exchange(other.active_, false)),
         level_(other.level_), guard_level_(other.guard_level_), path_(other.path_),
-        path_va_(other.path_va_), irq_state_(other.irq_state_), tlb_(std::move(other.tlb_)) {}
+        path_va_(other.path_va_), tlb_(std::move(other.tlb_)) {}
   Cursor(const Cursor&) = delete;
   Cursor& operator=(const Cursor&) = delete;
   Cursor& operator=(Cursor&&) = delete;
@@ -212,7 +213,6 @@ class Cursor {
   PagingLevel guard_level_ = C::NR_LEVELS;
   std::array<Paddr, MAX_NR_LEVELS + 1> path_{};     // path_[l]: locked node at level l
   std::array<Vaddr, MAX_NR_LEVELS + 1> path_va_{};  // an address inside path_[l]'s coverage
-  std::uint64_t irq_state_;
   TlbBatch tlb_;
 
  private:
@@ -252,11 +252,8 @@ class Cursor {
     const bool guard_empty = guard_level_ < C::NR_LEVELS && guard.meta().nr_children == 0;
     guard.release();
     if (guard_empty) reclaim_empty_path(path_va_[guard_level_], guard_level_);
-    // The shootdown waits for every CPU to answer an IPI (hal.h: interrupts on, no spinlock
-    // held): a CPU spinning with interrupts off on a node lock this cursor held would never
-    // answer. So: every node lock released and interrupts restored first; the deferred
-    // releases still follow the flush (TlbBatch::flush).
-    hal::irq_restore(irq_state_);
+    // Flushed after the locks are released: the other CPUs' waits for them do not include
+    // the shootdown's round trip. The deferred releases still follow the flush.
     tlb_.flush();
   }
 

@@ -1,7 +1,9 @@
 // NodeLock: the two-byte spinlock in each page-table node's metadata.
 //
-// It does not touch interrupts: a cursor disables them once for its whole lifetime (it may
-// hold several node locks), so taking a node lock with interrupts on is a bug.
+// It does not touch interrupts, and with other CPUs online it is taken with them enabled
+// (the cursor checks): its holder may wait for an IPI round (a TLB shootdown, a cross-CPU
+// call), which a CPU spinning here must answer. No interrupt handler takes it, so an
+// interrupt arriving while it is held or awaited cannot deadlock on it.
 //
 // The lock word holds its owner: 0 when free, 1 + the holding CPU's index otherwise. A CPU
 // that finds its own index there already holds the lock (two cursors over overlapping

@@ -122,12 +122,21 @@ void run_on_other_cpus(void (*fn)(void*), void* arg) {
   }
 }
 
+// As on the hardware: the local flush, then one cross-CPU round, so a shootdown waits for
+// every other simulated CPU to have interrupts enabled (and ThreadSanitizer sees the
+// handshake). The host has no TLB: each other CPU's handler only counts its flush.
+namespace {
+void count_remote_round(void*) { ++testing::hal_stats().remote_tlb_flushes; }
+}  // namespace
+
 void tlb_flush_pages_everywhere(const Vaddr* pages, unsigned count) {
   for (unsigned i = 0; i < count; ++i) tlb_flush_page(pages[i]);
+  if (cpu_count() > 1) run_on_other_cpus(&count_remote_round, nullptr);
 }
 void tlb_flush_all_everywhere(bool include_global) {
   if (include_global) tlb_flush_all();
   else tlb_flush_all_nonglobal();
+  if (cpu_count() > 1) run_on_other_cpus(&count_remote_round, nullptr);
 }
 unsigned phys_addr_bits() { return testing::hal_stats().phys_addr_bits; }
 void cpu_relax() {}

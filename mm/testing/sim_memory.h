@@ -32,6 +32,8 @@ class SimMemory {
 struct HalStats {
   std::uint64_t tlb_page_flushes = 0;
   std::uint64_t tlb_full_flushes = 0;
+  // Shootdown handlers run for other simulated CPUs (one per CPU per round).
+  std::uint64_t remote_tlb_flushes = 0;
   std::uint64_t activations = 0;
   Paddr active_root = 0;
   bool irqs_enabled = true;
