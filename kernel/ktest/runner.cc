@@ -152,7 +152,7 @@ void check_locks(Context& context) {
 }
 
 std::uint64_t free_frames_now() {
-  mm::drain_cpu_cache();
+  mm::drain_every_cpu_cache();
   return mm::allocator_stats().total_free_frames;
 }
 constexpr kernel::PanicRecovery kPanicRecovery{"ktest", &resume_after_panic};
@@ -271,6 +271,12 @@ Outcome run_case(const TestCase& test, Context& context) {
 
   const Outcome outcome = judge(test, context, finished, resumed, capture);
   check_locks(context);
+  // Interrupts left disabled would make every later test run without IPIs (with other CPUs
+  // online, cursors and cross-CPU calls refuse to).
+  if (irq_state != 0 && !mm::hal::irqs_enabled()) {
+    context.runner_fail("left interrupts disabled (enabled now)");
+    mm::hal::irq_restore(irq_state);
+  }
   const std::uint64_t free_after = free_frames_now();
   if (free_after < free_before) {
     if (context.keeps_frames_reason() != nullptr) {
