@@ -32,7 +32,7 @@ using mm::PAGE_SIZE;
 mm::UntypedMeta untyped(Paddr) { return {}; }
 
 std::uint64_t free_frames() {
-  mm::drain_cpu_cache();
+  mm::drain_every_cpu_cache();
   return mm::allocator_stats().total_free_frames;
 }
 

@@ -138,6 +138,11 @@ void drain_cpu_cache() {
   cpu_cache(hal::current_cpu()).drain(g_buddy);
 }
 
+void drain_every_cpu_cache() {
+  drain_cpu_cache();
+  hal::run_on_other_cpus(&allocator_detail::drain_this_cpu_cache, nullptr);
+}
+
 namespace {
 
 [[noreturn, gnu::cold]] void report_reserved_free(const MetaSlot& slot) {

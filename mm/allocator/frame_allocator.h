@@ -62,6 +62,10 @@ std::expected<AllocatorInitSummary, AllocInitError> init_frame_allocator(
 
 // Gives the current CPU's cached blocks back to the global lists (they coalesce there).
 void drain_cpu_cache();
+// The same on every online CPU (the others through hal::run_on_other_cpus, so with more
+// than one CPU online it requires interrupts enabled): afterwards no frame is cached,
+// unless another CPU frees one meanwhile. For totals and checks that must see every frame.
+void drain_every_cpu_cache();
 
 namespace allocator_detail {
 

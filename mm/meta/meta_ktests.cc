@@ -250,7 +250,7 @@ KTEST(boot_frames_carry_their_usage) {
 }
 
 KTEST(usable_unreserved_frames_are_free_or_allocated) {
-  mm::drain_cpu_cache();
+  mm::drain_every_cpu_cache();
   const mm::AllocatorStats stats = mm::allocator_stats();
   std::uint64_t unused = 0;
   std::uint64_t allocated = 0;
