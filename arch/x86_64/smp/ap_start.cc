@@ -38,6 +38,9 @@ constexpr std::uint32_t IA32_EFER = 0xc0000080;
 constexpr std::uint64_t kKernelStackFrames = 4;
 constexpr std::uint64_t kIstFrames = 4;
 constexpr std::uint64_t kStackFrames = kKernelStackFrames + 3 * kIstFrames;
+struct ApStackMeta {
+  unsigned cpu;  // the index of the CPU whose stacks these are
+};
 
 struct ApTrampolineData {
   std::uint64_t cr3, cr4, stack_top, entry, token;
@@ -140,9 +143,13 @@ ApStartError start_ap(std::uint32_t apic_id, std::atomic<unsigned>& online) {
     if (percpu(cpu).apic_id == apic_id) return ApStartError::AlreadyOnline;
   }
   if (index >= mm::hal::MAX_CPUS) return ApStartError::NoIndexLeft;
-  const auto stacks = mm::allocator_detail::take_frames(kStackFrames, 1, /*zeroed=*/false);
+  // Typed frames, so the metadata says whose they are; never freed (into_raw).
+  auto stacks = mm::alloc_segment<ApStackMeta>(
+      kStackFrames, [index](mm::Paddr) { return ApStackMeta{.cpu = index}; }, 1,
+      {.zeroed = false});
   if (!stacks) return ApStartError::NoStackMemory;
-  const auto base = reinterpret_cast<std::uint64_t>(mm::hal::phys_to_virt(*stacks));
+  const mm::Paddr stacks_pa = std::move(*stacks).into_raw().start;
+  const auto base = reinterpret_cast<std::uint64_t>(mm::hal::phys_to_virt(stacks_pa));
 
   g_boot_state = ApBootState{
       .cr0 = [] { std::uint64_t v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }(),
