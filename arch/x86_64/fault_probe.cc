@@ -1,38 +1,47 @@
 #include "arch/x86_64/fault_probe.h"
 
+#include <array>
 #include <atomic>
 
 #include "arch/x86_64/exception_info.h"
 #include "arch/x86_64/jump.h"
+#include "mm/hal.h"
 
 namespace arch {
 namespace {
-constinit JumpBuffer* g_active_probe = nullptr;
+// The probe in flight on each CPU. While only the boot CPU is online its slot is used
+// without asking GS, which crash-time reads may run before per-CPU data is set up.
+constinit std::array<JumpBuffer*, mm::hal::MAX_CPUS> g_active_probe{};
+JumpBuffer*& this_cpu_probe() {
+  return g_active_probe[mm::hal::cpu_count() == 1 ? 0 : mm::hal::current_cpu()];
+}
 }  // namespace
 
 bool try_read_u64(std::uint64_t addr, std::uint64_t& out) {
   JumpBuffer buf;
-  JumpBuffer* const outer = g_active_probe;  // nested probes (a fault while probing) unwind
-  g_active_probe = &buf;
+  JumpBuffer*& active = this_cpu_probe();
+  JumpBuffer* const outer = active;  // nested probes (a fault while probing) unwind
+  active = &buf;
   std::atomic_signal_fence(std::memory_order_seq_cst);  // publish before the risky read
   if (keel_setjmp(&buf) != 0) {
-    g_active_probe = outer;
+    active = outer;
     return false;
   }
   out = *reinterpret_cast<const volatile std::uint64_t*>(addr);
   std::atomic_signal_fence(std::memory_order_seq_cst);
-  g_active_probe = outer;
+  active = outer;
   return true;
 }
 
 bool fault_probe_recover(TrapFrame& frame) {
-  JumpBuffer* const probe = g_active_probe;
+  JumpBuffer*& active = this_cpu_probe();
+  JumpBuffer* const probe = active;
   if (probe == nullptr) return false;
   if (frame.vector != VECTOR_PAGE_FAULT && frame.vector != VECTOR_GENERAL_PROTECTION &&
       frame.vector != VECTOR_STACK_FAULT) {
     return false;
   }
-  g_active_probe = nullptr;
+  active = nullptr;
   redirect_trap_to_jump(frame, *probe, 1);
   return true;
 }

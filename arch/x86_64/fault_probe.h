@@ -9,8 +9,9 @@
 
 namespace arch {
 
-// Reads the 8 bytes at `addr`. Returns false if the read raised #PF, #GP or #SS. Only for
-// the boot CPU until probe state is per-CPU; not reentrant from interrupt handlers.
+// Reads the 8 bytes at `addr`. Returns false if the read raised #PF, #GP or #SS. Any CPU
+// (the probe in flight is per-CPU); not reentrant from an interrupt that arrives during a
+// probe on the same CPU.
 bool try_read_u64(std::uint64_t addr, std::uint64_t& out);
 
 // Called first by x86_exception_dispatch: if a try_read_u64 is in flight and `frame` is a
