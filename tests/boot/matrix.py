@@ -96,12 +96,9 @@ def cell_name(firmware: str, machine: str, mem: str, cpu: str | None = None,
 # A machine that is not QEMU: `-cpu max,-hypervisor` hides the hypervisor leaf, so keel
 # does not use QEMU's exit device after ktest and must say that it halted and why; the
 # cell passes when that message appears (expect_halt). 128M keeps the suite short (~10 s).
-# Not a cell: SMP (keel brings up one CPU).
 
 # Order: bios-pc-512M first (see above), then longest first, so that the two QEMUs at a
 # time finish together instead of one long cell starting last.
-_SMP_FILTER = ("ktest.filter=arch.x86_64.smp.*",)
-
 CELLS = (
     Cell("bios-pc-512M", "bios", "pc"),
     Cell("kvm-pvh-microvm-512M", "pvh", "microvm", accel="kvm", timeout=300),
@@ -129,15 +126,17 @@ CELLS = (
     Cell("pvh-microvm-max,-hypervisor-128M", "pvh", "microvm", cpu="max,-hypervisor", mem="128M",
          timeout=180, expect_halt="keel: halted after ktest"),
     Cell("uefi-q35-512M", "uefi", "q35", timeout=300, enabled=False),
-    # SMP: APs started through the trampoline on each boot path (2 CPUs on SeaBIOS+GRUB,
-    # OVMF+GRUB and PVH), an odd count (3) and a large one (32, x2APIC-free xAPIC IDs up
-    # to 31). Only the SMP suite runs here: mm's page-table cursor still flushes
-    # the TLB with interrupts disabled, which run_on_other_cpus refuses once a second CPU
-    # is online (the mm.page_table suite panics there); widen the filter when it no
-    # longer does.
-    Cell("bios-pc-512M-smp2", "bios", "pc", smp=2, kernel_args=_SMP_FILTER),
-    Cell("uefi-q35-512M-smp2", "uefi", "q35", smp=2, kernel_args=_SMP_FILTER, timeout=300),
-    Cell("pvh-microvm-512M-smp3", "pvh", "microvm", smp=3, kernel_args=_SMP_FILTER),
-    Cell("pvh-microvm-256M-smp32", "pvh", "microvm", mem="256M", smp=32,
-         kernel_args=_SMP_FILTER, timeout=300),
+    # SMP: the whole suite with APs started through the trampoline on each boot path:
+    # 2 CPUs on SeaBIOS+GRUB, OVMF+GRUB and PVH; 4 on each path at 1 GiB (the storm,
+    # drain-on-OOM and shootdown ktests of arch.x86_64.smp with three other CPUs); an odd
+    # count (3); and a large one (32, xAPIC IDs up to 31) with 256 MiB, so each CPU's
+    # cache and stacks are a visible share of memory.
+    Cell("bios-pc-512M-smp2", "bios", "pc", smp=2),
+    Cell("uefi-q35-512M-smp2", "uefi", "q35", smp=2, timeout=300),
+    Cell("pvh-microvm-512M-smp2", "pvh", "microvm", smp=2),
+    Cell("bios-pc-1G-smp4", "bios", "pc", mem="1G", smp=4),
+    Cell("uefi-q35-1G-smp4", "uefi", "q35", mem="1G", smp=4, timeout=300),
+    Cell("pvh-microvm-1G-smp4", "pvh", "microvm", mem="1G", smp=4),
+    Cell("pvh-microvm-512M-smp3", "pvh", "microvm", smp=3),
+    Cell("pvh-microvm-256M-smp32", "pvh", "microvm", mem="256M", smp=32, timeout=300),
 )

@@ -20,9 +20,9 @@ def add_boot_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--accel", choices=("tcg", "kvm"), default="tcg")
     parser.add_argument("--mem", default="512M", help="guest RAM, QEMU -m syntax (default 512M)")
     parser.add_argument("--cpu", help="QEMU CPU model (default: max under TCG, host under KVM)")
-    parser.add_argument("--smp", type=int, default=1, metavar="N",
-                        help="guest CPUs (default 1 until mm's page-table cursor flushes TLBs "
-                             "with interrupts enabled; multi-threaded TCG when more than 1)")
+    parser.add_argument("--smp", type=int, default=2, metavar="N",
+                        help="guest CPUs (default 2; multi-threaded TCG when more than 1; "
+                             "1 for a single-CPU boot)")
     parser.add_argument("--display", action="store_true", help="open a QEMU display window")
 
 
