@@ -206,7 +206,7 @@ def bench_phase(elf: pathlib.Path | None) -> Phase:
         status("[5/6] benchmarks: not run, the kernel did not build")
         phase.note = "not run: no kernel"
         return phase
-    status("[5/6] benchmarks: kbench.smoke on pvh (microvm) under TCG")
+    status("[5/6] benchmarks: kbench.smoke on pvh (microvm), 2 CPUs, under TCG")
     result = bench_run.smoke(elf)
     status("[5/6] benchmarks: every benchmark twice under icount, compared exactly")
     same = bench_run.determinism(elf)

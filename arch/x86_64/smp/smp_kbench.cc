@@ -1,0 +1,63 @@
+// Cross-CPU costs (suite arch/smp): one cross-CPU call round trip to every other CPU, and
+// TLB shootdowns of 1 to 32 pages and of everything, against the same flushes done on
+// this CPU only. Skipped on one CPU (`./kx bench --smp N` gives more).
+#define KBENCH_SUITE "arch/smp"
+#include <array>
+#include <cstdint>
+
+#include "kernel/kbench/kbench.h"
+#include "mm/hal.h"
+#include "mm/layout.h"
+#include "mm/page_table/tlb_batch.h"
+
+namespace {
+
+void nothing(void*) {}
+
+// The IPI to every other CPU, their handlers, and the wait for the last acknowledgement.
+KBENCH(cross_call_round_trip) {
+  const unsigned cpus = mm::hal::cpu_count();
+  if (cpus == 1) return state.skip("one CPU online");
+  for (auto _ : state) mm::hal::run_on_other_cpus(&nothing, nullptr);
+  state.counters["cpus"] = cpus;
+}
+
+// Pages spread over the test window, as an unmap's batch would name them. Flushing
+// addresses that nothing maps is as costly as flushing mapped ones (invlpg does not look).
+std::array<mm::Vaddr, mm::pt::TlbBatch::MAX_PAGES> batch_pages() {
+  std::array<mm::Vaddr, mm::pt::TlbBatch::MAX_PAGES> pages{};
+  for (std::size_t i = 0; i < pages.size(); ++i) {
+    pages[i] = mm::layout::KTEST_VA_BASE + i * 0x10'0000;
+  }
+  return pages;
+}
+
+// A batch of N page flushes on every CPU (the TlbBatch path below its full-flush ceiling).
+KBENCH_ARGS(shootdown_pages, {1, 8, 32}) {
+  const unsigned cpus = mm::hal::cpu_count();
+  if (cpus == 1) return state.skip("one CPU online");
+  const auto pages = batch_pages();
+  const auto n = static_cast<unsigned>(state.range(0));
+  for (auto _ : state) mm::hal::tlb_flush_pages_everywhere(pages.data(), n);
+  state.counters["cpus"] = cpus;
+}
+
+// The same flushes on this CPU only: what the shootdown adds is the difference.
+KBENCH_ARGS(local_flush_pages, {1, 8, 32}) {
+  const auto pages = batch_pages();
+  const auto n = static_cast<unsigned>(state.range(0));
+  for (auto _ : state) {
+    for (unsigned i = 0; i < n; ++i) mm::hal::tlb_flush_page(pages[i]);
+  }
+}
+
+// Past the ceiling a batch becomes one full flush (global entries too, as kernel mappings
+// need) on every CPU.
+KBENCH(shootdown_all) {
+  const unsigned cpus = mm::hal::cpu_count();
+  if (cpus == 1) return state.skip("one CPU online");
+  for (auto _ : state) mm::hal::tlb_flush_all_everywhere(true);
+  state.counters["cpus"] = cpus;
+}
+
+}  // namespace
