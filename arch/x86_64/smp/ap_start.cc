@@ -8,6 +8,7 @@
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/memory_types.h"
 #include "arch/x86_64/paging/pat.h"
+#include "arch/x86_64/smp/ap_stacks.h"
 #include "arch/x86_64/smp/percpu.h"
 #include "arch/x86_64/tsc.h"
 #include "mm/allocator/frame_allocator.h"
@@ -32,15 +33,6 @@ static_assert(AP_PAGE_TABLE_PADDR + AP_PAGE_TABLE_PAGES * kPage <= 0x100000);
 constexpr std::uint64_t PTE_PRESENT = 1, PTE_WRITABLE = 2, PTE_HUGE = 0x80;
 constexpr std::uint64_t PTE_ADDRESS_MASK = 0x000f'ffff'ffff'f000;
 constexpr std::uint32_t IA32_EFER = 0xc0000080;
-
-// Stacks per AP, from the allocator and never freed: kernel stack, then the IST stacks.
-// They live in the linear map, so they have no guard pages (the boot CPU's do).
-constexpr std::uint64_t kKernelStackFrames = 4;
-constexpr std::uint64_t kIstFrames = 4;
-constexpr std::uint64_t kStackFrames = kKernelStackFrames + 3 * kIstFrames;
-struct ApStackMeta {
-  unsigned cpu;  // the index of the CPU whose stacks these are
-};
 
 struct ApTrampolineData {
   std::uint64_t cr3, cr4, stack_top, entry, token;
@@ -69,6 +61,13 @@ std::uint64_t* table_at(std::uint64_t paddr) {
   return static_cast<std::uint64_t*>(mm::hal::phys_to_virt(paddr));
 }
 
+// The trampoline's page table shares the kernel's half: its top-level entries, copied.
+void copy_kernel_half_to_trampoline_table() {
+  const std::uint64_t* kernel_root = table_at(read_cr3() & PTE_ADDRESS_MASK);
+  std::uint64_t* top = table_at(AP_PAGE_TABLE_PADDR);
+  for (unsigned i = 256; i < 512; ++i) top[i] = kernel_root[i];
+}
+
 // Copies the trampoline and builds its page table from the live kernel root.
 void prepare_trampoline() {
   const auto size = static_cast<std::size_t>(ap_trampoline_end - ap_trampoline_start);
@@ -77,9 +76,7 @@ void prepare_trampoline() {
     std::memset(table_at(AP_PAGE_TABLE_PADDR + i * kPage), 0, kPage);
   }
   const bool five_level = (read_cr4() & CR4_LA57) != 0;
-  const std::uint64_t* kernel_root = table_at(read_cr3() & PTE_ADDRESS_MASK);
-  std::uint64_t* top = table_at(AP_PAGE_TABLE_PADDR);
-  for (unsigned i = 256; i < 512; ++i) top[i] = kernel_root[i];  // the kernel's half
+  copy_kernel_half_to_trampoline_table();
   const unsigned lower_tables = five_level ? 3 : 2;
   for (unsigned level = 0; level < lower_tables; ++level) {
     table_at(AP_PAGE_TABLE_PADDR + level * kPage)[0] =
@@ -143,13 +140,12 @@ ApStartError start_ap(std::uint32_t apic_id, std::atomic<unsigned>& online) {
     if (percpu(cpu).apic_id == apic_id) return ApStartError::AlreadyOnline;
   }
   if (index >= mm::hal::MAX_CPUS) return ApStartError::NoIndexLeft;
-  // Typed frames, so the metadata says whose they are; never freed (into_raw).
-  auto stacks = mm::alloc_segment<ApStackMeta>(
-      kStackFrames, [index](mm::Paddr) { return ApStackMeta{.cpu = index}; }, 1,
-      {.zeroed = false});
+  // Never unmapped: an AP that does not answer in time may still arrive and use them.
+  const std::optional<ApStacks> stacks = map_ap_stacks();
   if (!stacks) return ApStartError::NoStackMemory;
-  const mm::Paddr stacks_pa = std::move(*stacks).into_raw().start;
-  const auto base = reinterpret_cast<std::uint64_t>(mm::hal::phys_to_virt(stacks_pa));
+  percpu(index).stack_guard = stacks->lowest_guard;
+  // The window may have needed a new top-level entry: the trampoline's table copies them.
+  copy_kernel_half_to_trampoline_table();
 
   g_boot_state = ApBootState{
       .cr0 = [] { std::uint64_t v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }(),
@@ -159,14 +155,12 @@ ApStartError start_ap(std::uint32_t apic_id, std::atomic<unsigned>& online) {
       .index = index,
       .ist_tops = {},
   };
-  for (unsigned slot = 0; slot < 3; ++slot) {
-    g_boot_state.ist_tops[slot] = base + (kKernelStackFrames + (slot + 1) * kIstFrames) * kPage;
-  }
+  for (unsigned slot = 0; slot < 3; ++slot) g_boot_state.ist_tops[slot] = stacks->ist_tops[slot];
   const std::uint64_t token = ++g_next_token;
   ApTrampolineData data{
       .cr3 = AP_PAGE_TABLE_PADDR,
       .cr4 = read_cr4() & (CR4_PAE | CR4_LA57),
-      .stack_top = base + kKernelStackFrames * kPage,
+      .stack_top = stacks->kernel_top,
       .entry = reinterpret_cast<std::uint64_t>(&ap_entry),
       .token = token,
   };

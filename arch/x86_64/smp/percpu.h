@@ -14,6 +14,9 @@ struct PerCpu {
   std::uint32_t index = 0;  // dense, in online order; the boot CPU is 0
   std::uint32_t apic_id = 0;
   bool online = false;
+  // An AP's lowest stack guard page (arch/x86_64/smp/ap_stacks.h); 0 on the boot CPU,
+  // whose stacks are in the kernel image.
+  std::uint64_t stack_guard = 0;
 };
 inline constexpr std::size_t PERCPU_SELF_OFFSET = 0;
 inline constexpr std::size_t PERCPU_INDEX_OFFSET = 8;

@@ -86,6 +86,11 @@ void init(bool smp_off, fmt::Sink& sink) {
   if (mode != apic::Mode::None) {
     percpu(0).apic_id = apic::this_apic_id();
     set_interrupt_handler(apic::VECTOR_CALL_FUNCTION, &on_call_function);
+    // From here on the boot CPU runs with IF=1 outside InterruptGuard sections, so IPIs
+    // (and the APIC's spurious/error vectors) are taken; starting the APs needs it too,
+    // since mapping their stacks uses page-table cursors once a second CPU is online. The
+    // legacy PIC, the APIC timer and LINT0 are masked, so nothing else arrives.
+    sti();
   }
   const auto& found = acpi::madt();
   const bool have_madt = found.has_value();
@@ -121,10 +126,6 @@ void init(bool smp_off, fmt::Sink& sink) {
     }
   }
   fmt::print(sink, "smp: {} CPU(s) online, {} skipped\n", online_count(), g_census.skipped);
-  // From here on the boot CPU runs with IF=1 outside InterruptGuard sections, so IPIs
-  // (and the APIC's spurious/error vectors) are taken. The legacy PIC is masked and the
-  // APIC timer and LINT0 are masked, so nothing else arrives.
-  if (mode != apic::Mode::None) sti();
 }
 
 void run_on_others(void (*fn)(void*), void* arg) {

@@ -6,6 +6,8 @@
 #include "arch/x86_64/apic/local_apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/exceptions.h"
+#include "arch/x86_64/fault_probe.h"
+#include "arch/x86_64/smp/ap_stacks.h"
 #include "arch/x86_64/smp/ap_start.h"
 #include "arch/x86_64/smp/percpu.h"
 #include "arch/x86_64/smp/smp.h"
@@ -132,6 +134,31 @@ KTEST(starting_an_online_cpu_again_is_refused) {
   KEXPECT_TRUE(arch::smp::start_ap(arch::smp::apic_id_of(target), online) ==
                arch::smp::ApStartError::AlreadyOnline);
   KEXPECT_EQ(online.load(), mm::hal::cpu_count());
+}
+
+// Every AP's four stacks lie each above an unmapped guard page: the guard faults, the
+// stack's lowest word above it reads.
+KTEST(ap_stacks_have_guard_pages) {
+  const unsigned cpus = mm::hal::cpu_count();
+  if (cpus == 1) {
+    ktest_ctx.skip("one CPU online");
+    return;
+  }
+  unsigned checked = 0;
+  for (unsigned cpu = 1; cpu < cpus; ++cpu) {
+    const std::uint64_t lowest = arch::smp::percpu(cpu).stack_guard;
+    KEXPECT_NE(lowest, 0u);
+    if (lowest == 0) continue;
+    for (unsigned stack = 0; stack < arch::smp::AP_STACKS; ++stack) {
+      const std::uint64_t guard = lowest + stack * arch::smp::AP_STACK_STRIDE;
+      std::uint64_t word = 0;
+      KEXPECT_FALSE(arch::try_read_u64(guard, word));
+      KEXPECT_FALSE(arch::try_read_u64(guard + mm::PAGE_SIZE - 8, word));
+      KEXPECT_TRUE(arch::try_read_u64(guard + mm::PAGE_SIZE, word));
+      ++checked;
+    }
+  }
+  ktest_ctx.print_diagnostic("{} AP stacks checked", checked);
 }
 
 }  // namespace
