@@ -4,7 +4,8 @@
 // PanicRecovery; the panic path prints its report as usual, resets itself and calls
 // resume() instead of halting. resume() must not return: it longjmps back into the
 // runner. The runner restores the previous value afterwards (runners nest: a ktest may run
-// the benchmark harness).
+// the benchmark harness). Runners run on the boot CPU: a panic on another CPU (say, in a
+// cross-CPU call a test made) cannot jump into the runner's stack, so it is final.
 #pragma once
 
 namespace kernel {

@@ -105,6 +105,8 @@ extern "C" void x86_exception_dispatch(arch::TrapFrame* frame) {
   using namespace arch;
   TrapFrame& f = *frame;
   if (fault_probe_recover(f)) return;
+  // The NMI of another CPU's final panic (keel::set_stop_other_cpus): stop here, silently.
+  if (f.vector == VECTOR_NMI && keel::another_cpu_is_panicking()) halt_forever();
   if (f.vector >= NUM_EXCEPTION_VECTORS && f.vector < 256) {
     if (const InterruptHandler handler =
             g_interrupt_handlers[f.vector].load(std::memory_order_acquire)) {

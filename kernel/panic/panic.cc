@@ -8,6 +8,7 @@
 #include "kernel/console.h"
 #include "kernel/panic/backtrace.h"
 #include "kernel/recovery.h"
+#include "mm/hal.h"
 #include "mm/support/contract.h"
 
 namespace keel {
@@ -16,8 +17,25 @@ namespace {
 // 0: running; 1: panicking; 2: panicked while panicking; 3+: give up printing.
 constinit std::atomic<unsigned> g_panic_depth{0};
 constinit unsigned g_this_depth = 0;  // depth of the panic being printed
+// The CPU whose panic is being reported (-1: none). One CPU reports at a time; another
+// that panics meanwhile waits, so two reports never interleave on the console.
+constinit std::atomic<int> g_panic_cpu{-1};
+constinit void (*g_stop_other_cpus)() = nullptr;
+
+// This CPU's index, without touching per-CPU data while only the boot CPU runs (a panic
+// may come before that data is set up).
+int this_cpu() {
+  return mm::hal::cpu_count() == 1 ? 0 : static_cast<int>(mm::hal::current_cpu());
+}
 
 }  // namespace
+
+void set_stop_other_cpus(void (*stop)()) { g_stop_other_cpus = stop; }
+
+bool another_cpu_is_panicking() {
+  const int owner = g_panic_cpu.load(std::memory_order_acquire);
+  return owner >= 0 && owner != this_cpu();
+}
 
 bool panic_in_progress() { return g_panic_depth.load(std::memory_order_relaxed) != 0; }
 
@@ -30,6 +48,12 @@ namespace panic_detail {
 
 fmt::Sink& begin() {
   arch::cli();
+  const int me = this_cpu();
+  for (int owner = -1; !g_panic_cpu.compare_exchange_strong(owner, me, std::memory_order_acq_rel);
+       owner = -1) {
+    if (owner == me) break;  // a panic while this CPU reports one: nested
+    arch::pause();           // another CPU's report first (it may stop this one by NMI)
+  }
   const unsigned depth = g_panic_depth.fetch_add(1, std::memory_order_acq_rel) + 1;
   if (depth >= 3) panic_halt();
   g_this_depth = depth;
@@ -37,7 +61,12 @@ fmt::Sink& begin() {
   // console driver); waiting for it would hang with nothing printed.
   console::force_unlock_for_panic();
   fmt::Sink& sink = console::sink();
-  sink.write(depth == 1 ? "\nKERNEL PANIC: " : "\nKERNEL PANIC (nested, during panic): ");
+  // One write, so a capturing sink sees the whole prefix at once.
+  fmt::FixedString<64> prefix;
+  fmt::print(prefix, "\nKERNEL PANIC{}", depth == 1 ? "" : " (nested, during panic)");
+  if (mm::hal::cpu_count() > 1) fmt::print(prefix, " on CPU {}", me);
+  prefix.write(": ");
+  sink.write(prefix.view());
   return sink;
 }
 
@@ -48,12 +77,18 @@ fmt::Sink& begin() {
 
 [[noreturn]] void finish() {
   // A test or benchmark runner (kernel/recovery.h) resumes after the panic it caught.
+  // Runners run on the boot CPU (kernel/recovery.h); a panic on any other CPU is final.
   if (const kernel::PanicRecovery* recovery = kernel::g_panic_recovery;
-      g_this_depth == 1 && recovery != nullptr) {
+      g_this_depth == 1 && recovery != nullptr && this_cpu() == 0) {
     fmt::print(console::sink(), "(panic caught by the {} runner)\n", recovery->runner);
     g_this_depth = 0;
     g_panic_depth.store(0, std::memory_order_release);
+    g_panic_cpu.store(-1, std::memory_order_release);
     recovery->resume();
+  }
+  if (g_stop_other_cpus != nullptr && mm::hal::cpu_count() > 1) {
+    fmt::print(console::sink(), "Stopping the other {} CPU(s).\n", mm::hal::cpu_count() - 1);
+    g_stop_other_cpus();
   }
   console::sink().write(g_this_depth == 1 ? "System halted.\n" : "Halting.\n");
   panic_halt();

@@ -2,7 +2,8 @@
 //
 //   panic("frame {:#x} freed twice (order {})", pa, order);
 //
-// prints "KERNEL PANIC: frame 0x1000 freed twice (order 0)" and a symbolized backtrace to
+// prints "KERNEL PANIC: frame 0x1000 freed twice (order 0)" ("KERNEL PANIC on CPU 2: ..."
+// with several CPUs online) and a symbolized backtrace to
 // every console, then ends a QEMU run with QEMU_EXIT_PANIC (exit status 37) or halts the
 // CPU forever. A panic while panicking prints one short line and halts; a third level
 // halts silently (the console itself may be what is broken). Inside a ktest that expects
@@ -32,6 +33,14 @@ fmt::Sink& begin();
 
 // True once a panic (or fatal exception report) has started.
 bool panic_in_progress();
+
+// A CPU other than this one is reporting a panic (this one should stop: it is being
+// halted by an NMI, or its own report waits for that one).
+bool another_cpu_is_panicking();
+
+// Called by a final panic (one no runner recovers) with other CPUs online, to halt them
+// so they neither run on nor print into the report. Set by SMP init.
+void set_stop_other_cpus(void (*stop)());
 
 // qemu_debug_exit(QEMU_EXIT_PANIC), then halt this CPU forever.
 [[noreturn]] void panic_halt();

@@ -34,6 +34,7 @@ constexpr std::uint32_t SVR_ENABLE = 1u << 8;
 constexpr std::uint32_t LVT_MASKED = 1u << 16;
 
 constexpr std::uint32_t ICR_DELIVERY_FIXED = 0u << 8;
+constexpr std::uint32_t ICR_DELIVERY_NMI = 4u << 8;
 constexpr std::uint32_t ICR_DELIVERY_INIT = 5u << 8;
 constexpr std::uint32_t ICR_DELIVERY_STARTUP = 6u << 8;
 constexpr std::uint32_t ICR_DELIVERY_PENDING = 1u << 12;  // xAPIC only
@@ -145,6 +146,10 @@ void send_ipi(std::uint32_t apic_id, std::uint8_t vector) {
 
 void send_ipi_all_but_self(std::uint8_t vector) {
   write_icr(0, ICR_SHORTHAND_ALL_BUT_SELF | ICR_DELIVERY_FIXED | ICR_LEVEL_ASSERT | vector);
+}
+
+void send_nmi_all_but_self() {
+  write_icr(0, ICR_SHORTHAND_ALL_BUT_SELF | ICR_DELIVERY_NMI | ICR_LEVEL_ASSERT);
 }
 
 void send_ipi_self(std::uint8_t vector) {

@@ -40,6 +40,9 @@ void end_of_interrupt();
 // status idle), not when the target ran the handler.
 void send_ipi(std::uint32_t apic_id, std::uint8_t vector);
 void send_ipi_all_but_self(std::uint8_t vector);
+// An NMI to every other CPU: it arrives even with their interrupts disabled (a final panic
+// stops the others with it).
+void send_nmi_all_but_self();
 void send_ipi_self(std::uint8_t vector);
 
 // The INIT-SIPI-SIPI steps of AP start-up (Intel SDM vol. 3, 9.4.4.1). `page` is the

@@ -59,6 +59,10 @@ void on_call_function(TrapFrame&) TA_NO_THREAD_SAFETY_ANALYSIS {
   apic::end_of_interrupt();
 }
 
+// A final panic's way to halt the others: an NMI gets through their disabled interrupts,
+// and the dispatcher halts a CPU that takes one while another CPU panics.
+void stop_other_cpus() { apic::send_nmi_all_but_self(); }
+
 const char* mode_name(apic::Mode mode) {
   switch (mode) {
     case apic::Mode::X2Apic: return "x2APIC";
@@ -122,6 +126,7 @@ void init(bool smp_off, fmt::Sink& sink) {
       fmt::print(sink, "; no local APIC: running on the boot CPU only\n");
     } else {
       fmt::print(sink, "; starting the others\n");
+      keel::set_stop_other_cpus(&stop_other_cpus);
       g_census.skipped = start_aps(*madt, g_online, sink);
     }
   }
