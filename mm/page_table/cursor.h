@@ -335,8 +335,9 @@ class CursorMut : public Cursor<C> {
   // of 1 GiB (if options.supports_1g_pages) / 2 MiB / 4 KiB that the alignment of both
   // addresses and the remaining length allow; moves past it. Nothing may be mapped there
   // yet. Errors: WrongKind, EmptyRange, NotAligned, PhysOutOfRange (the range reaches
-  // 2^min(CPU's physical address width, PTE limit)), OutOfRange, AlreadyMapped (nothing
-  // changed), OutOfMemory (the pages mapped so far stay).
+  // 2^min(CPU's physical address width, PTE limit)), OutOfRange, AlreadyMapped,
+  // OutOfMemory. On any error nothing is mapped and the cursor is where it was (the pages
+  // mapped before a node allocation failed are unmapped again).
   std::expected<void, PtError> map_phys(PhysRange range, const PageProperty& prop) {
     // -- config policy (pt_config.h: W^X), before anything changes --
     TRY_VOID(check_leaf_property<C>(prop));
@@ -359,7 +360,10 @@ class CursorMut : public Cursor<C> {
     while (remaining != 0) {
       PagingLevel target = largest_level(va_, pa, remaining);
       if (level_ < target) target = level_;  // already inside a (mapping-free) smaller node
-      TRY_VOID(descend_creating(target));
+      if (auto created = descend_creating(target); !created) {
+        undo_map_phys(from, len - remaining);
+        return std::unexpected(created.error());
+      }
       const Raw e = this->entry();
       if (Pte::is_present(e)) {
         KASSERT(!Pte::is_leaf(e, level_));  // find_next saw nothing mapped
@@ -397,10 +401,13 @@ class CursorMut : public Cursor<C> {
   // huge page that extends outside the range is split first (same property). Returns the
   // slot and, for a tracked frame (of any level: one item), the mapping's reference as a
   // handle; nullopt (cursor at va() + len) if nothing is mapped there. The TLB is flushed
-  // before it returns. Errors: EmptyRange, NotAligned, OutOfRange, OutOfMemory (splitting),
-  // SplitsTrackedHuge (a tracked huge frame extends outside the range).
+  // before it returns. Errors: EmptyRange, NotAligned, OutOfRange, OutOfMemory (the nodes
+  // a split needs, reserved before anything changes), SplitsTrackedHuge (a tracked huge
+  // frame extends outside the range); on error nothing changed.
   std::expected<std::optional<TakenItem>, PtError> take_next(std::uint64_t len) {
     const Vaddr op_last = TRY(this->op_range(len));
+    const ReleaseReserveOnReturn release{reserve_};
+    TRY_VOID(reserve_splits_of_first_leaf(op_last));
     const auto found = TRY(next_leaf_within(op_last));
     if (!found) return std::nullopt;
     TakenItem item{.mapping = *found, .frame = std::nullopt};
@@ -414,11 +421,14 @@ class CursorMut : public Cursor<C> {
   // Unmaps everything in [va(), va() + len) (splitting untracked huge pages at the edges),
   // moves to its end, and returns the number of bytes that were mapped. Tracked frames lose
   // their mapping's reference after the batched TLB flush (flush() or the cursor's
-  // destruction). A tracked huge frame that extends outside the range: SplitsTrackedHuge,
-  // before anything is unmapped.
+  // destruction). Errors, before anything changes: SplitsTrackedHuge (a tracked huge frame
+  // extends outside the range), OutOfMemory (for the nodes the edge splits need, reserved
+  // first), and the range errors.
   std::expected<std::uint64_t, PtError> unmap(std::uint64_t len) {
     const Vaddr op_last = TRY(this->op_range(len));
     TRY_VOID(refuse_tracked_huge_edges(op_last));
+    const ReleaseReserveOnReturn release{reserve_};
+    TRY_VOID(reserve_splits(va_, op_last));
     std::uint64_t unmapped = 0;
     for (;;) {
       const auto found = TRY(next_leaf_within(op_last));
@@ -439,13 +449,17 @@ class CursorMut : public Cursor<C> {
   // (splitting an untracked huge page that extends outside the range; a tracked one is
   // SplitsTrackedHuge) and moves past it;
   // returns the slot's range, or nullopt (cursor at va() + len) if nothing is mapped there.
-  // The change is visible after flush() or the cursor's destruction.
+  // The change is visible after flush() or the cursor's destruction. On error (the range
+  // errors, WritableExecutable, SplitsTrackedHuge, OutOfMemory for the split's nodes,
+  // reserved first) nothing changed.
   template <typename Op>
   std::expected<std::optional<VaRange>, PtError> protect_next(std::uint64_t len, Op&& op) {
     // -- config policy (pt_config.h: W^X), before any split or write --
     if constexpr (config_forbids_wx<C>) TRY_VOID(check_protect_property<C>(*this, len, op));
     // --
     const Vaddr op_last = TRY(this->op_range(len));
+    const ReleaseReserveOnReturn release{reserve_};
+    TRY_VOID(reserve_splits_of_first_leaf(op_last));
     const auto found = TRY(next_leaf_within(op_last));
     if (!found) return std::nullopt;
     PageProperty prop = found->prop;
@@ -462,6 +476,97 @@ class CursorMut : public Cursor<C> {
   void flush() { tlb_.flush(); }
 
  private:
+  // ---- All-or-nothing splits: the nodes a split needs are allocated before any change ----
+  //
+  // Cutting an untracked huge leaf at address p splits it, and then the smaller leaf that
+  // still contains p, until p is a leaf boundary: one node per level above that. The
+  // nodes an operation's cuts need are reserved first (OutOfMemory before anything
+  // changed); split_current_leaf takes them from the reserve. Unused ones are freed when
+  // the operation returns (they were never in the table).
+  static constexpr unsigned MAX_RESERVED = 2 * (MAX_NR_LEVELS - 1);
+  struct SplitReserve {
+    std::array<std::optional<PtNodeFrame<C>>, MAX_RESERVED> nodes{};
+  };
+
+  // Reserves the nodes for the cuts at `first` and after `last` (the leaves there that
+  // extend outside [first, last]); the cursor ends where it started.
+  std::expected<void, PtError> reserve_splits(Vaddr first, Vaddr last) {
+    reserve_ = SplitReserve{};
+    struct Cut {
+      PagingLevel level;  // the leaf split has this level; the new node is one below
+      Vaddr base;
+    };
+    std::array<Cut, MAX_RESERVED> cuts{};
+    unsigned nr_cuts = 0;
+    const auto add_cuts = [&](Vaddr probe, Vaddr cut) -> std::expected<void, PtError> {
+      TRY_VOID(this->jump(align_down(probe, PAGE_SIZE)));
+      const PtMapping m = this->mapping_of(this->descend_existing());
+      if (!m.mapped() || m.kind != MappingKind::Untracked || m.level == 1) return {};
+      for (PagingLevel level = m.level; level > 1 && (cut & (page_size_at(level) - 1)) != 0; --level) {
+        const Cut c{level, align_down(cut, page_size_at(level))};
+        bool seen = false;
+        for (unsigned i = 0; i < nr_cuts; ++i) seen |= cuts[i].level == c.level && cuts[i].base == c.base;
+        if (!seen) cuts[nr_cuts++] = c;
+      }
+      return {};
+    };
+    const Vaddr from = va_;
+    TRY_VOID(add_cuts(first, first));
+    if (last + 1 != 0) TRY_VOID(add_cuts(last, last + 1));  // a range ending at 2^64 has no cut there
+    TRY_VOID(this->jump(from));
+    for (unsigned i = 0; i < nr_cuts; ++i) {
+      auto node = alloc_node<C>(cuts[i].level - 1);
+      if (!node) {
+        reserve_ = SplitReserve{};
+        return std::unexpected(PtError::OutOfMemory);
+      }
+      reserve_.nodes[i].emplace(std::move(*node));
+    }
+    return {};
+  }
+
+  // For take_next/protect_next: the cuts of the first mapped leaf in [va_, op_last] only.
+  std::expected<void, PtError> reserve_splits_of_first_leaf(Vaddr op_last) {
+    const Vaddr from = va_;
+    const auto first = TRY(this->find_next(op_last - va_ + 1));
+    if (!first) {
+      reserve_ = SplitReserve{};
+      return this->jump(from);
+    }
+    TRY_VOID(this->jump(*first));
+    const PtMapping m = this->mapping_of(this->descend_existing());
+    const Vaddr leaf_last = m.va + (m.size - 1);
+    TRY_VOID(this->jump(from));
+    return reserve_splits(*first, leaf_last < op_last ? leaf_last : op_last);
+  }
+
+  // A reserved node of `level`, if the current operation reserved one.
+  std::optional<PtNodeFrame<C>> take_reserved(PagingLevel level) {
+    for (auto& node : reserve_.nodes) {
+      if (node && node->meta().level == level) return std::exchange(node, std::nullopt);
+    }
+    return std::nullopt;
+  }
+
+  // map_phys failed after mapping [from, from + bytes): unmaps exactly those pages (no
+  // split: they are whole leaves it made) and returns to `from`.
+  void undo_map_phys(Vaddr from, std::uint64_t bytes) {
+    KASSERT(this->jump(from).has_value());
+    if (bytes != 0) {
+      reserve_ = SplitReserve{};
+      const auto undone = unmap(bytes);
+      KASSERT(undone.has_value() && *undone == bytes);
+      KASSERT(this->jump(from).has_value());
+    }
+  }
+
+  SplitReserve reserve_{};
+  // Frees what an operation reserved and did not use, whichever way it returns.
+  struct ReleaseReserveOnReturn {
+    SplitReserve& reserve;
+    ~ReleaseReserveOnReturn() { reserve = SplitReserve{}; }
+  };
+
   // SplitsTrackedHuge, before anything changes, if the leaf at either end of [va_, op_last]
   // is a tracked huge frame extending outside it (only the end leaves can). The cursor
   // ends where it started.
@@ -550,8 +655,12 @@ class CursorMut : public Cursor<C> {
     KASSERT(level_ > 1);
     const Raw e = this->entry();
     KASSERT(Pte::is_leaf(e, level_) && !Pte::is_tracked(e));
-    auto child = alloc_node<C>(level_ - 1);
-    if (!child) return std::unexpected(PtError::OutOfMemory);
+    std::optional<PtNodeFrame<C>> child = take_reserved(level_ - 1);
+    if (!child) {
+      auto fresh = alloc_node<C>(level_ - 1);
+      if (!fresh) return std::unexpected(PtError::OutOfMemory);
+      child.emplace(std::move(*fresh));
+    }
     const Paddr child_pa = child->paddr();
     const NodeRef<C> node(child_pa);
     node.acquire();

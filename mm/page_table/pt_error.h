@@ -1,8 +1,10 @@
-// PtError: why a page-table operation was refused. Nothing is changed when one is returned
-// (unmap checks both ends of its range for a tracked huge frame it would cut before it
-// removes anything), except OutOfMemory: in the middle of a multi-page map_phys the pages
-// mapped so far stay (take_next/unmap removes them), and an unmap/protect_next that split
-// one level of an untracked huge leaf keeps that split (same mappings, one more node).
+// PtError: why a page-table operation was refused. Nothing is changed when one is returned,
+// OutOfMemory included: unmap checks both ends of its range for a tracked huge frame it
+// would cut, and unmap/take_next/protect_next allocate every node their huge-page splits
+// need, before they change anything; map_phys unmaps the pages it mapped before a node
+// allocation failed. (Empty nodes a failed map made are freed when the cursor moves on or
+// ends, as any empty node is.) mm/page_table/all_or_nothing_test.cc fails each operation
+// at every allocation it makes.
 #pragma once
 
 #include <cstdint>
