@@ -36,6 +36,17 @@ class HostCpus {
   // enabled, and joins them all. Each thread must leave interrupts enabled when it returns.
   void run(const std::function<void(unsigned cpu)>& body);
 
+  // For threads someone else starts (Google Benchmark's ->Threads(n)): while a Binding
+  // lives, the calling thread is CPU `cpu` (< count()) with interrupts enabled. At most one
+  // thread per CPU at a time.
+  class Binding {
+   public:
+    Binding(const HostCpus& cpus, unsigned cpu);
+    ~Binding();
+    Binding(const Binding&) = delete;
+    Binding& operator=(const Binding&) = delete;
+  };
+
  private:
   unsigned count_;
 };

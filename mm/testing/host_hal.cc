@@ -66,6 +66,17 @@ void HostCpus::run(const std::function<void(unsigned cpu)>& body) {
   for (std::thread& t : threads) t.join();
 }
 
+HostCpus::Binding::Binding(const HostCpus& cpus, unsigned cpu) {
+  KREQUIRES(cpu < cpus.count());
+  KREQUIRES(t_cpu.cpu < 0);  // one binding per thread
+  t_cpu = ThreadCpu{.cpu = static_cast<int>(cpu), .irqs_enabled = true};
+}
+
+HostCpus::Binding::~Binding() {
+  KASSERT(t_cpu.irqs_enabled);  // a CPU may not stop with its interrupts disabled
+  t_cpu = ThreadCpu{};
+}
+
 }  // namespace mm::testing
 
 namespace mm::hal {
