@@ -175,8 +175,11 @@ std::size_t add_acpi_register_pages(std::span<mm::kspace::ExtraPhysRange> out) {
 
 // Replaces the boot page tables with the kernel's own, built from frames it owns: the
 // linear map of RAM, the metadata region, and the kernel image with W^X permissions.
+// Every range of the sanitized map can be RAM: kept here, not on the boot stack.
+constinit std::array<mm::PhysRange, mm::MAX_MAP_REGIONS> g_ram_ranges{};
+
 void init_kernel_address_space(const boot::BootInfo& info, bool allow_1g_pages) {
-  std::array<mm::PhysRange, mm::kspace::MAX_RAM_RANGES> ram{};
+  auto& ram = g_ram_ranges;
   std::size_t ram_count = 0;
   for (const auto& region : g_sanitized.regions()) {
     // RAM of every kind (usable, ACPI, NVS, persistent) is cacheable memory; firmware

@@ -47,27 +47,42 @@ std::expected<void, KspaceError> map_phys_at(pt::PageTable<C>& table, KspaceStep
   return {};
 }
 
-// RAM ranges page-rounded, sorted and merged (so 1 GiB / 2 MiB pages span boundaries
-// between adjacent firmware regions). Returns the count, or nullopt if too many.
-inline std::optional<std::size_t> merge_ram(std::span<const PhysRange> ram,
-                                            std::array<PhysRange, MAX_RAM_RANGES>& out) {
-  std::size_t n = 0;
-  for (const PhysRange& r : ram) {
-    if (r.empty()) continue;
-    if (n == out.size()) return std::nullopt;
-    out[n++] = {align_down(r.start, PAGE_SIZE), align_up(r.end, PAGE_SIZE)};
-  }
-  std::sort(out.begin(), out.begin() + n,
-            [](const PhysRange& a, const PhysRange& b) { return a.start < b.start; });
-  std::size_t merged = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (merged != 0 && out[i].start <= out[merged - 1].end) {
-      out[merged - 1].end = std::max(out[merged - 1].end, out[i].end);
-    } else {
-      out[merged++] = out[i];
+// Calls fn(range) for the RAM ranges page-rounded, in ascending order, merged where they
+// touch or overlap (so 1 GiB / 2 MiB pages span boundaries between adjacent firmware
+// regions). Works on the input in place, with no copy and so no limit on its length:
+// O(n²) in the ranges, which firmware maps keep in the tens.
+template <typename Fn>
+auto for_each_merged_ram(std::span<const PhysRange> ram, Fn&& fn) -> decltype(fn(PhysRange{})) {
+  const auto rounded = [](const PhysRange& r) {
+    return PhysRange{align_down(r.start, PAGE_SIZE), align_up(r.end, PAGE_SIZE)};
+  };
+  Paddr done = 0;  // everything below is visited
+  bool any_done = false;
+  for (;;) {
+    // The next merged range starts at the lowest start among ranges reaching past `done`
+    // (after a merged range ends, no range straddles its end).
+    std::optional<Paddr> start;
+    for (const PhysRange& in : ram) {
+      const PhysRange r = rounded(in);
+      if (r.empty() || (any_done && r.end <= done)) continue;
+      if (!start || r.start < *start) start = r.start;
     }
+    if (!start) return {};
+    Paddr end = *start;
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (const PhysRange& in : ram) {
+        const PhysRange r = rounded(in);
+        if (!r.empty() && r.start <= end && r.end > end) {
+          end = r.end;
+          grew = true;
+        }
+      }
+    }
+    TRY_VOID(fn(PhysRange{*start, end}));
+    done = end;
+    any_done = true;
   }
-  return merged;
 }
 
 // Maps the parts of `range` (linear map) that nothing maps yet.
@@ -136,17 +151,15 @@ template <pt::PageTableConfig C>
 std::expected<KspaceStats, KspaceError> build_kernel_space(pt::PageTable<C>& table,
                                                            const KernelSpaceSpec& spec) {
   KspaceStats stats;
-  std::array<PhysRange, MAX_RAM_RANGES> ram;
-  const auto nr_ram = detail::merge_ram(spec.ram, ram);
-  if (!nr_ram) return std::unexpected(KspaceError{KspaceStep::TooManyRanges});
-  for (std::size_t i = 0; i < *nr_ram; ++i) {
-    if (ram[i].end > MAX_PADDR) {
-      return std::unexpected(KspaceError{KspaceStep::LinearMap, pt::PtError::OutOfRange, ram[i].start});
+  TRY_VOID(detail::for_each_merged_ram(spec.ram, [&](PhysRange ram) -> std::expected<void, KspaceError> {
+    if (ram.end > MAX_PADDR) {
+      return std::unexpected(KspaceError{KspaceStep::LinearMap, pt::PtError::OutOfRange, ram.start});
     }
-    TRY_VOID(detail::map_phys_at(table, KspaceStep::LinearMap, layout::LINEAR_MAP_BASE + ram[i].start,
-                                 ram[i], LINEAR_PROP));
-    stats.linear_bytes += ram[i].size();
-  }
+    TRY_VOID(detail::map_phys_at(table, KspaceStep::LinearMap, layout::LINEAR_MAP_BASE + ram.start,
+                                 ram, LINEAR_PROP));
+    stats.linear_bytes += ram.size();
+    return {};
+  }));
 
   for (const ExtraPhysRange& extra : spec.extra) {
     const PhysRange range{align_down(extra.range.start, PAGE_SIZE), align_up(extra.range.end, PAGE_SIZE)};

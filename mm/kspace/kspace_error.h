@@ -16,7 +16,7 @@ enum class KspaceStep : std::uint8_t {
   Metadata,      // the frame metadata region
   Image,         // kernel image sections
   WxCheck,       // a writable+executable leaf (va: where)
-  TooManyRanges, // more than MAX_RAM_RANGES RAM ranges or MAX_GUARD_PAGES guards
+  TooManyRanges, // more than MAX_GUARD_PAGES guard pages
 };
 
 struct KspaceError {

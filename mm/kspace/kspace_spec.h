@@ -44,8 +44,8 @@ struct KernelSpaceSpec {
   std::span<const Vaddr> guard_pages;      // image pages left unmapped (stack guards)
 };
 
-// Limits of the fixed-size scratch arrays the builder uses (no heap).
-inline constexpr std::size_t MAX_RAM_RANGES = 128;
+// The limit of the fixed-size scratch array the builder uses (no heap); RAM ranges have
+// none.
 inline constexpr std::size_t MAX_GUARD_PAGES = 16;
 
 }  // namespace mm::kspace

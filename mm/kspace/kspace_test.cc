@@ -98,6 +98,36 @@ TEST_F(KspaceTest, LinearMapCoversRamWithLargePages) {
   EXPECT_FALSE(soft_translate(root, 4, MiB).has_value());
 }
 
+// More RAM ranges than any fixed table would hold (2,000), in descending order, some
+// touching and some overlapping: merged where they meet, holes left unmapped.
+TEST_F(KspaceTest, ThousandsOfRamRangesInAnyOrderAreMerged) {
+  using C = pt::KernelPtConfig<4>;
+  ram_.clear();
+  // Pairs: [8k i, 8k i + 4k) and [8k i + 4k, 8k i + 6k) touching the first (page-rounded to
+  // 8k i + 8k: so each pair, rounded, touches the next pair too, except every 10th pair,
+  // which is shortened to leave a 4 KiB hole).
+  constexpr unsigned kPairs = 1000;
+  for (unsigned i = kPairs; i-- > 0;) {
+    const Paddr base = 64 * MiB + i * 2 * KiB4;
+    ram_.push_back({base, base + KiB4});
+    if (i % 10 != 9) ram_.push_back({base + KiB4, base + KiB4 + 0x800});
+  }
+  ram_.push_back({64 * MiB + 100 * KiB4, 64 * MiB + 105 * KiB4});  // overlaps several
+  ASSERT_GE(ram_.size(), 1900u);
+  const auto table = build<C>(spec(), true);
+  const Paddr root = table.root_paddr();
+  for (unsigned i = 0; i < kPairs; ++i) {
+    const Paddr base = 64 * MiB + i * 2 * KiB4;
+    EXPECT_TRUE(soft_translate(root, 4, layout::LINEAR_MAP_BASE + base).has_value()) << i;
+    EXPECT_EQ(soft_translate(root, 4, layout::LINEAR_MAP_BASE + base + KiB4).has_value(),
+              i % 10 != 9)
+        << i;
+  }
+  EXPECT_FALSE(soft_translate(root, 4, layout::LINEAR_MAP_BASE + 64 * MiB - KiB4).has_value());
+  EXPECT_FALSE(
+      soft_translate(root, 4, layout::LINEAR_MAP_BASE + 64 * MiB + kPairs * 2 * KiB4).has_value());
+}
+
 TEST_F(KspaceTest, Without1GPagesTheLinearMapUses2M) {
   using C = pt::KernelPtConfig<4>;
   const auto table = build<C>(spec(), /*huge_1g=*/false);
