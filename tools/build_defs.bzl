@@ -8,10 +8,14 @@
 
 _WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wthread-safety", "-Wno-unused-parameter"]
 
-_ASAN = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
+# Sanitized host builds are the test builds: they check mm's lock order too
+# (mm/support/lock_order.h). Benchmarks build without either.
+_CHECKS = ["-DKEEL_LOCK_ORDER_CHECKS=1"]
+
+_ASAN = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"] + _CHECKS
 
 # --config=tsan (.bazelrc): ThreadSanitizer instead, for the threads-as-CPUs tests.
-_TSAN = ["-fsanitize=thread", "-fno-omit-frame-pointer"]
+_TSAN = ["-fsanitize=thread", "-fno-omit-frame-pointer"] + _CHECKS
 
 SANITIZE = select({
     "//tools/platforms:tsan": _TSAN,

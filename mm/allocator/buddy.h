@@ -64,6 +64,7 @@ class BuddyAllocator {
   bool lock_held_for_recovery() const { return lock_.is_locked(); }
   void force_unlock_for_recovery() TA_NO_THREAD_SAFETY_ANALYSIS {
     if (lock_.is_locked()) lock_.unlock_irqrestore(0);
+    keel::lock_order::forget_this_cpus_locks();
   }
 
   // Runs fn(const BuddyState&) under the lock (stats, invariant checks).
@@ -78,7 +79,7 @@ class BuddyAllocator {
   void free_block_locked(std::uint64_t index, unsigned order) TA_REQ(lock_);
   void free_range_locked(std::uint64_t first, std::uint64_t n) TA_REQ(lock_);
 
-  mutable keel::SpinLock lock_;
+  mutable keel::SpinLock lock_{keel::lock_order::LockClass::Buddy};
   BuddyState state_ TA_GUARDED(lock_);
   UsableRanges usable_;  // written by reset() only, before the allocator is shared
 };

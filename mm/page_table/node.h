@@ -18,6 +18,7 @@
 #include "mm/frame/slot_ops.h"
 #include "mm/hal.h"
 #include "mm/page_table/node_lock.h"
+#include "mm/support/lock_order.h"
 #include "mm/page_table/paging_consts.h"
 #include "mm/page_table/pt_config.h"
 #include "mm/support/contract.h"
@@ -80,8 +81,17 @@ class NodeRef {
   NodeLock& lock() const { return meta().lock; }
   // The cursor's lock set is dynamic (a path of nodes), beyond what the static analysis
   // can follow: these two are its only entry points to the node locks.
-  void acquire() const TA_NO_THREAD_SAFETY_ANALYSIS { lock().lock(pa_); }
-  void release() const TA_NO_THREAD_SAFETY_ANALYSIS { lock().unlock(); }
+  void acquire() const TA_NO_THREAD_SAFETY_ANALYSIS {
+    // A node this CPU holds already: the lock's own panic names that exact mistake.
+    if (lock().owner_cpu() != static_cast<int>(hal::current_cpu())) {
+      keel::lock_order::acquiring_node(pa_, level());
+    }
+    lock().lock(pa_);
+  }
+  void release() const TA_NO_THREAD_SAFETY_ANALYSIS {
+    keel::lock_order::released_node(level());
+    lock().unlock();
+  }
 
   // Entries are read and written with relaxed atomics: the MMU reads them concurrently and
   // sets the accessed/dirty bits.

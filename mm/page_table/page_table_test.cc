@@ -277,46 +277,60 @@ TEST_F(PageTableTest, TwoOverlappingCursorsOnOneCpuPanicNamingTheRoot) {
       self_deadlock_message(pt.root_paddr()));
 }
 
-TEST_F(PageTableTest, TwoOverlappingCursorsOnOneCpuPanicNamingTheLeafNode) {
+// A second cursor while this CPU holds a lower node: it would lock the root above a held
+// node. Disjoint or not, that can deadlock with another CPU whose cursor spans both ranges
+// (it holds an upper node and waits for the lower one), so the lock-order checker
+// (mm/support/lock_order.h, on in test builds) stops it at the root, naming both levels.
+std::string order_message(Paddr node, int level, int held_level) {
+  char expected[160];
+  std::snprintf(expected, sizeof(expected),
+                "CPU 0 takes page-table node %#llx of level %d while it holds a node of level %d",
+                static_cast<unsigned long long>(node), level, held_level);
+  return expected;
+}
+
+TEST_F(PageTableTest, SecondCursorBelowAHeldNodeIsALockOrderPanic) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   auto pt = make();
   {
     auto cursor = pt.cursor_mut(KBASE, KiB4);
     ASSERT_TRUE(cursor->map_phys({KiB4, 2 * KiB4}, RW).has_value());
   }
-  // The first cursor's guard is the level-1 node; the second passes the free upper levels
-  // hand over hand and stops there.
-  const Paddr leaf_node = node_at(pt, KBASE, 1);
-  ASSERT_NE(leaf_node, pt.root_paddr());
+  ASSERT_NE(node_at(pt, KBASE, 1), pt.root_paddr());
+  // Overlapping: the first cursor's guard is the level-1 node.
   EXPECT_DEATH(
       {
         auto first = pt.cursor_mut(KBASE, 4 * KiB4);
         auto second = pt.cursor(KBASE + 2 * KiB4, KiB4);
       },
-      self_deadlock_message(leaf_node));
+      order_message(pt.root_paddr(), 4, 1));
+  // Disjoint, in another 1 GiB slot: the same hazard.
+  EXPECT_DEATH(
+      {
+        auto first = pt.cursor_mut(KBASE, KiB4);
+        auto far = pt.cursor_mut(KBASE + GiB1, KiB4);
+      },
+      order_message(pt.root_paddr(), 4, 1));
 }
 
-TEST_F(PageTableTest, DisjointCursorsOnOneCpuCoexistAndLocksRecordTheOwner) {
+TEST_F(PageTableTest, LocksRecordTheOwnerAndAreFreeAfterTheCursor) {
   auto pt = make();
   {
     auto cursor = pt.cursor_mut(KBASE, KiB4);
     ASSERT_TRUE(cursor->map_phys({KiB4, 2 * KiB4}, RW).has_value());
-    // (a second cursor now would panic: on an empty table this one's guard is the root)
   }
   {
-    auto cursor = pt.cursor_mut(KBASE, KiB4);      // guard: the level-1 node
-    auto far = pt.cursor_mut(KBASE + GiB1, KiB4);  // another 1 GiB slot: guard the PDPT
-    ASSERT_TRUE(cursor.has_value() && far.has_value());
-  }
-  {
-    auto a = pt.cursor_mut(KBASE, KiB4);
-    auto b = pt.cursor_mut(KBASE + MiB2, KiB4);  // another level-1 node below the same PD
-    ASSERT_TRUE(a.has_value() && b.has_value());
+    auto a = pt.cursor_mut(KBASE, KiB4);  // guard: the level-1 node
+    ASSERT_TRUE(a.has_value());
     const NodeRef<K4> guard(node_at(pt, KBASE, 1));
     EXPECT_EQ(guard.lock().owner_cpu(), 0);
     EXPECT_FALSE(NodeRef<K4>(pt.root_paddr()).lock().is_locked());
   }
   EXPECT_EQ(NodeRef<K4>(node_at(pt, KBASE, 1)).lock().owner_cpu(), -1);
+  {  // and the checker saw them released: another cursor is fine now
+    auto b = pt.cursor_mut(KBASE + GiB1, KiB4);
+    ASSERT_TRUE(b.has_value());
+  }
 }
 
 // ---- Map, query, unmap -------------------------------------------------------------------
@@ -378,11 +392,13 @@ TEST_F(PageTableTest, MappingOverAMappingIsRefused) {
 
 TEST_F(PageTableTest, WrongKindsAreRefused) {
   auto user = make<U4>();
-  auto cursor = user.cursor_mut(0x40'0000, KiB4);
-  EXPECT_EQ(cursor->map_phys({0, KiB4}, RW).error(), PtError::WrongKind);
-  // A page-table page (typed metadata) cannot even be passed to map(): see the
-  // MapsOnlyUntypedFrames concept check at the top of this file.
-  EXPECT_EQ(cursor->map_phys({0x1001, 0x2000}, RW).error(), PtError::WrongKind);
+  {
+    auto cursor = user.cursor_mut(0x40'0000, KiB4);
+    EXPECT_EQ(cursor->map_phys({0, KiB4}, RW).error(), PtError::WrongKind);
+    // A page-table page (typed metadata) cannot even be passed to map(): see the
+    // MapsOnlyUntypedFrames concept check at the top of this file.
+    EXPECT_EQ(cursor->map_phys({0x1001, 0x2000}, RW).error(), PtError::WrongKind);
+  }  // one cursor at a time per CPU (mm/support/lock_order.h)
   auto pt = make();
   auto kc = pt.cursor_mut(KBASE, KiB4);
   EXPECT_EQ(kc->map_phys({0x1001, 0x2000}, RW).error(), PtError::NotAligned);

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "mm/hal.h"
+#include "mm/support/lock_order.h"
 #include "mm/support/thread_annotations.h"
 
 namespace keel {
@@ -13,18 +14,22 @@ namespace keel {
 class TA_CAP("spinlock") SpinLock {
  public:
   constexpr SpinLock() = default;
+  // A lock with a place in mm's lock order (mm/support/lock_order.h).
+  constexpr explicit SpinLock(lock_order::LockClass order) : order_(order) {}
   SpinLock(const SpinLock&) = delete;
   SpinLock& operator=(const SpinLock&) = delete;
 
   // Disables interrupts, then spins; returns the interrupt state to restore.
   [[nodiscard]] std::uint64_t lock_irqsave() TA_ACQ() {
     const std::uint64_t state = mm::hal::irq_save();
+    lock_order::acquiring(order_);
     while (locked_.exchange(true, std::memory_order_acquire)) {
       while (locked_.load(std::memory_order_relaxed)) mm::hal::cpu_relax();
     }
     return state;
   }
   void unlock_irqrestore(std::uint64_t state) TA_REL() {
+    lock_order::released(order_);
     locked_.store(false, std::memory_order_release);
     mm::hal::irq_restore(state);
   }
@@ -32,6 +37,7 @@ class TA_CAP("spinlock") SpinLock {
 
  private:
   std::atomic<bool> locked_{false};
+  lock_order::LockClass order_ = lock_order::LockClass::Unchecked;
 };
 
 class TA_SCOPED_CAP SpinLockGuard {

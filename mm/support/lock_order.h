@@ -1,0 +1,99 @@
+// The lock-order checker: each CPU's held mm locks, checked at every acquisition against
+// the order in mm/allocator/LOCKING.md, so a misuse is a panic that names it instead of a
+// deadlock some day on some other CPU:
+//   - page-table node locks are taken top-down (a node below every node this CPU holds);
+//   - the buddy lock is innermost: nothing checked is taken while it is held, itself
+//     included.
+// (A node lock this CPU already holds is caught by the lock itself: node_lock.h.)
+//
+// On when KEEL_LOCK_ORDER_CHECKS is defined: in every sanitized host build (the tests) and
+// in a kernel built with --copt=-DKEEL_LOCK_ORDER_CHECKS; otherwise every call is empty.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include <source_location>
+
+#include "mm/hal.h"
+#include "mm/support/contract.h"
+#include "mm/support/format.h"
+#include "mm/types.h"
+
+namespace keel::lock_order {
+
+enum class LockClass : std::uint8_t {
+  Unchecked,      // not part of mm's order (the console's lock)
+  PageTableNode,  // mm/page_table: a node's lock, ordered by level within a walk
+  Buddy,          // mm/allocator: the buddy lock, innermost
+};
+
+#ifdef KEEL_LOCK_ORDER_CHECKS
+
+namespace detail {
+template <typename... Args>
+[[noreturn, gnu::cold, gnu::noinline]] void violation(std::source_location where, const char* what,
+                                                     const Args&... args) {
+  char buffer[256];
+  fmt::BufferSink sink(buffer, sizeof(buffer) - 1);
+  fmt::print(sink, what, args...);
+  buffer[sink.view().size()] = '\0';
+  contract_violation("lock order", "locks taken in the documented order", buffer, where);
+}
+
+struct alignas(64) HeldLocks {
+  std::uint32_t node_levels = 0;  // bit l: a node of level l is held
+  bool buddy = false;
+};
+inline constinit std::array<HeldLocks, mm::hal::MAX_CPUS> g_held{};
+inline HeldLocks& this_cpu() { return g_held[mm::hal::current_cpu()]; }
+}  // namespace detail
+
+// Before taking page-table node `node` of `level`.
+inline void acquiring_node(mm::Paddr node, unsigned level) {
+  detail::HeldLocks& held = detail::this_cpu();
+  if (held.buddy) [[unlikely]] {
+    detail::violation(std::source_location::current(),
+                      "CPU {} takes page-table node {:#x} while it holds the buddy lock, which "
+                      "is innermost (mm/allocator/LOCKING.md)",
+                      mm::hal::current_cpu(), node);
+  }
+  const std::uint32_t at_or_below = (2u << level) - 1;  // bits 0..level
+  if ((held.node_levels & at_or_below) != 0) [[unlikely]] {
+    detail::violation(std::source_location::current(),
+                      "CPU {} takes page-table node {:#x} of level {} while it holds a node of "
+                      "level {}: node locks go top-down (mm/page_table/cursor.h)",
+                      mm::hal::current_cpu(), node, level, __builtin_ctz(held.node_levels));
+  }
+  held.node_levels |= 1u << level;
+}
+inline void released_node(unsigned level) { detail::this_cpu().node_levels &= ~(1u << level); }
+
+inline void acquiring(LockClass c) {
+  if (c != LockClass::Buddy) return;
+  detail::HeldLocks& held = detail::this_cpu();
+  if (held.buddy) [[unlikely]] {
+    detail::violation(std::source_location::current(), "CPU {} takes the buddy lock it already holds",
+                      mm::hal::current_cpu());
+  }
+  held.buddy = true;
+}
+inline void released(LockClass c) {
+  if (c == LockClass::Buddy) detail::this_cpu().buddy = false;
+}
+
+// After a runner longjmped out of code that held locks and released them itself
+// (kernel/ktest): this CPU holds nothing now.
+inline void forget_this_cpus_locks() { detail::this_cpu() = {}; }
+
+#else
+
+inline void acquiring_node(mm::Paddr, unsigned) {}
+inline void released_node(unsigned) {}
+inline void acquiring(LockClass) {}
+inline void released(LockClass) {}
+inline void forget_this_cpus_locks() {}
+
+#endif
+
+}  // namespace keel::lock_order
