@@ -7,7 +7,7 @@
 // (A node lock this CPU already holds is caught by the lock itself: node_lock.h.)
 //
 // On when KEEL_LOCK_ORDER_CHECKS is defined: in every sanitized host build (the tests) and
-// in a kernel built with --copt=-DKEEL_LOCK_ORDER_CHECKS; otherwise every call is empty.
+// in a kernel built with --config=kernel-checks (.bazelrc); otherwise every call is empty.
 #pragma once
 
 #include <array>

@@ -22,10 +22,13 @@ class Cell:
     # A cell that must NOT boot: it passes when this message appears on COM1 (keel halts
     # with a clear message on a CPU it cannot run on) instead of judging a KTAP log.
     expect_halt: str | None = None
+    # Boot the kernel built with mm's lock-order checker (mm/support/lock_order.h) instead
+    # of the release one.
+    lock_order_checks: bool = False
 
 
 def cell_name(firmware: str, machine: str, mem: str, cpu: str | None = None,
-              accel: str = "tcg", smp: int = 1) -> str:
+              accel: str = "tcg", smp: int = 1, lock_order_checks: bool = False) -> str:
     """[kvm-]<firmware>-<machine>[-<cpu>]-<mem>: every failure line starts with the cell's
     name, so the name carries everything that tells cells apart. The CPU is left out only
     for the accelerator's default (`max` under TCG, `host` under KVM); matrix_test.py checks
@@ -34,6 +37,8 @@ def cell_name(firmware: str, machine: str, mem: str, cpu: str | None = None,
     parts += [firmware, machine] + ([cpu] if cpu else []) + [mem]
     if smp > 1:
         parts.append(f"smp{smp}")
+    if lock_order_checks:
+        parts.append("lockorder")
     return "-".join(parts)
 
 
@@ -139,4 +144,8 @@ CELLS = (
     Cell("pvh-microvm-1G-smp4", "pvh", "microvm", mem="1G", smp=4),
     Cell("pvh-microvm-512M-smp3", "pvh", "microvm", smp=3),
     Cell("pvh-microvm-256M-smp32", "pvh", "microvm", mem="256M", smp=32, timeout=300),
+    # The whole suite on 4 CPUs with the lock-order checker compiled in: every lock the
+    # kernel takes, in every test, is checked against mm/allocator/LOCKING.md.
+    Cell("pvh-microvm-1G-smp4-lockorder", "pvh", "microvm", mem="1G", smp=4,
+         lock_order_checks=True),
 )

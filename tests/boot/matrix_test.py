@@ -37,7 +37,7 @@ class MatrixTest(unittest.TestCase):
                 self.assertEqual(
                     cell.name,
                     matrix.cell_name(cell.firmware, cell.machine, cell.mem, cell.cpu, cell.accel,
-                                     cell.smp))
+                                     cell.smp, cell.lock_order_checks))
 
     def test_cell_name_rule(self):
         self.assertEqual(matrix.cell_name("bios", "q35", "6G"), "bios-q35-6G")
@@ -47,6 +47,8 @@ class MatrixTest(unittest.TestCase):
                          "pvh-microvm-Nehalem-512M")
         self.assertEqual(matrix.cell_name("pvh", "microvm", "512M", accel="kvm"),
                          "kvm-pvh-microvm-512M")
+        self.assertEqual(matrix.cell_name("pvh", "microvm", "1G", smp=4, lock_order_checks=True),
+                         "pvh-microvm-1G-smp4-lockorder")
 
     def test_every_boot_path_runs_at_both_memory_ends(self):
         runs = {(c.firmware, c.machine, c.mem) for c in enabled()

@@ -55,9 +55,12 @@ def bin_dir(config: str | None = None) -> pathlib.Path:
     return pathlib.Path(result.stdout.strip())
 
 
-def build_kernel(*, quiet: bool = False) -> pathlib.Path:
-    build([KERNEL_ELF], config="kernel", quiet=quiet)
-    return bin_dir("kernel") / "kernel" / "keel.elf"
+def build_kernel(*, quiet: bool = False, lock_order_checks: bool = False) -> pathlib.Path:
+    """The kernel ELF; with lock_order_checks, the build with mm's lock-order checker
+    (.bazelrc config kernel-checks, its own output tree)."""
+    config = "kernel-checks" if lock_order_checks else "kernel"
+    build([KERNEL_ELF], config=config, quiet=quiet)
+    return bin_dir(config) / "kernel" / "keel.elf"
 
 
 @dataclasses.dataclass

@@ -133,20 +133,28 @@ def run_cell(cell, image: pathlib.Path, logs: pathlib.Path, qemu_binary: str) ->
 
 def run_cells(cells: Sequence, elf: pathlib.Path, *, logs: pathlib.Path = LOGS,
               jobs: int | None = None, qemu_binary: str = qemu.QEMU,
-              on_result: Callable[[CellResult], None] = lambda r: None) -> list[CellResult]:
-    """Boots every cell, at most `jobs` (default: one per CPU) QEMUs at once."""
+              on_result: Callable[[CellResult], None] = lambda r: None,
+              checks_elf: pathlib.Path | None = None) -> list[CellResult]:
+    """Boots every cell, at most `jobs` (default: one per CPU) QEMUs at once; cells with
+    lock_order_checks boot `checks_elf` (and fail, naming why, without one)."""
     logs.mkdir(parents=True, exist_ok=True)
     results: dict[str, CellResult] = {}
     runnable = []
     for cell in cells:
         problem = qemu.kvm_problem() if cell.accel == "kvm" else None
+        cell_elf = checks_elf if getattr(cell, "lock_order_checks", False) else elf
         if problem:
             results[cell.name] = CellResult(cell, logs / f"{cell.name}.log", skip_reason=problem)
+            on_result(results[cell.name])
+        elif cell_elf is None:
+            results[cell.name] = CellResult(
+                cell, logs / f"{cell.name}.log",
+                problems=["not booted: the lock-order-checked kernel did not build"])
             on_result(results[cell.name])
         else:
             # ISOs first and serially: cells with the same command line share one.
             kernel_args = ["ktest", *cell.kernel_args]
-            runnable.append((cell, qemu.image_for(boot_of(cell), elf, kernel_args)))
+            runnable.append((cell, qemu.image_for(boot_of(cell), cell_elf, kernel_args)))
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
     try:
         futures = [pool.submit(run_cell, cell, image, logs, qemu_binary)
