@@ -19,6 +19,12 @@ constinit bool g_use_framebuffer = true;
 
 constinit bool g_serial_loss_reported = false;
 
+// The quiet boot's held log (hold_log): written under g_lock, like the devices.
+constinit bool g_holding = false;
+constinit char g_held[HELD_LOG_BYTES] = {};
+constinit std::size_t g_held_size = 0;
+constinit std::size_t g_held_dropped = 0;
+
 // Said on the screen once, when COM1 is given up after transmit timeouts: a serial log
 // that just stops would otherwise look like a hang.
 void report_serial_loss() {
@@ -31,16 +37,47 @@ void report_serial_loss() {
              arch::MAX_CONSECUTIVE_TIMEOUTS, g_serial.dropped());
 }
 
+// To the consoles in use; the caller holds g_lock.
+void write_to_devices(std::string_view text) {
+  if (g_use_serial) g_serial.write(text);
+  // The screen takes over if serial was the only console and died.
+  const bool framebuffer_needed = g_use_framebuffer || (g_use_serial && !g_serial.present());
+  if (g_framebuffer_ready && framebuffer_needed) {
+    report_serial_loss();
+    g_framebuffer.write(text);
+  }
+}
+
+void hold(std::string_view text) {
+  const std::size_t room = HELD_LOG_BYTES - g_held_size;
+  const std::size_t kept = text.size() < room ? text.size() : room;
+  for (std::size_t i = 0; i < kept; ++i) g_held[g_held_size + i] = text[i];
+  g_held_size += kept;
+  g_held_dropped += text.size() - kept;
+}
+
+// Writes the held log out and stops holding; the caller holds g_lock (or is the panic).
+void release_held_locked() {
+  if (!g_holding) return;
+  g_holding = false;
+  write_to_devices({g_held, g_held_size});
+  if (g_held_dropped != 0) {
+    fmt::FixedString<96> note;
+    fmt::print(note, "console: {} bytes of the quiet boot's log did not fit and were dropped\n",
+               g_held_dropped);
+    write_to_devices(note.view());
+  }
+  g_held_size = g_held_dropped = 0;
+}
+
 class ConsoleSink final : public fmt::Sink {
  public:
   void write(std::string_view text) override {
     keel::SpinLockGuard guard(g_lock);
-    if (g_use_serial) g_serial.write(text);
-    // The screen takes over if serial was the only console and died.
-    const bool framebuffer_needed = g_use_framebuffer || (g_use_serial && !g_serial.present());
-    if (g_framebuffer_ready && framebuffer_needed) {
-      report_serial_loss();
-      g_framebuffer.write(text);
+    if (g_holding) {
+      hold(text);
+    } else {
+      write_to_devices(text);
     }
     if (g_capture != nullptr) g_capture->write(text);
   }
@@ -143,6 +180,28 @@ ScopedCapture::~ScopedCapture() { g_capture = nullptr; }
 
 void force_unlock_for_panic() TA_NO_THREAD_SAFETY_ANALYSIS {
   if (g_lock.is_locked()) g_lock.unlock_irqrestore(0);
+  release_held_locked();  // the report follows the log that led to it
+}
+
+void hold_log() {
+  keel::SpinLockGuard guard(g_lock);
+  g_holding = true;
+}
+
+void release_held_log() {
+  keel::SpinLockGuard guard(g_lock);
+  release_held_locked();
+}
+
+void drop_held_log() {
+  keel::SpinLockGuard guard(g_lock);
+  g_holding = false;
+  g_held_size = g_held_dropped = 0;
+}
+
+std::size_t held_log_bytes() {
+  keel::SpinLockGuard guard(g_lock);
+  return g_holding ? g_held_size + g_held_dropped : 0;
 }
 
 }  // namespace console

@@ -3,6 +3,7 @@
 // the log and its panics.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 #include "arch/x86_64/serial_16550.h"
@@ -57,5 +58,18 @@ class ScopedCapture {
 
 // For the panic path: drop the console lock if this CPU died holding it.
 void force_unlock_for_panic();
+
+// The quiet boot (`quiet` on the command line): from hold_log() on, console output is kept
+// in memory (HELD_LOG_BYTES; beyond that it is counted, not kept) instead of going to the
+// devices, so the boot's cost to `ready` does not include driving a UART or drawing glyphs.
+// release_held_log() writes what was kept to the consoles and goes back to writing
+// directly; a panic releases it first, so its report follows the log that led to it.
+inline constexpr std::size_t HELD_LOG_BYTES = 32 * 1024;
+void hold_log();
+void release_held_log();
+// Bytes held (kept and dropped) since hold_log(); 0 when not holding.
+std::size_t held_log_bytes();
+// Stops holding and forgets what was held (for tests that fill the buffer on purpose).
+void drop_held_log();
 
 }  // namespace console

@@ -22,9 +22,9 @@ namespace kernel {
 namespace {
 
 // Keys keel understands; anything else on the command line is warned about, not fatal.
-constexpr std::array<std::string_view, 10> kKnownKeys = {
+constexpr std::array<std::string_view, 11> kKnownKeys = {
     "ktest", "ktest.filter", "kbench", "kbench.", "console", "mm.check", "poweroff", "reboot",
-    "no1gb", "smp"};
+    "no1gb", "smp", "quiet"};
 
 // Ends the boot as the command line asks: `poweroff` (ACPI S5), `reboot`, or else a halt
 // that says so on every console. `after` names what just finished, for the messages.
@@ -79,6 +79,8 @@ void kernel_main(const boot::BootInfo& info) {
   // lines describe the choice in effect.
   const auto console_choice = cmdline.find("console");
   const bool console_choice_known = !console_choice || console::select(*console_choice);
+  // Quiet: the log to `ready` is kept in memory and written out at `ready` (or a panic).
+  if (cmdline.has("quiet")) console::hold_log();
   print_banner(out, info);
   if (!console_choice_known) {
     console::print("cmdline: console={} is not serial, fb or both; keeping both\n",
@@ -94,6 +96,7 @@ void kernel_main(const boot::BootInfo& info) {
   arch::smp::init(smp && *smp == "off", out);
 
   boot_phases().mark(BootPhase::Ready);
+  console::release_held_log();
   console::print("keel: ready\n");
 
   if (cmdline.has("ktest")) {
