@@ -21,9 +21,6 @@
 #include "mm/kspace/kernel_space.h"
 #include "mm/layout.h"
 
-extern "C" void (*const __init_array_start[])();
-extern "C" void (*const __init_array_end[])();
-
 namespace {
 
 constexpr std::uint32_t kBootPathMultiboot2 = 1;
@@ -38,11 +35,6 @@ constinit boot::BootInfo g_boot_info;
 std::span<const std::byte> read_early_phys(std::uint64_t paddr, std::uint64_t size) {
   return {static_cast<const std::byte*>(mm::hal::phys_to_virt(paddr)),
           static_cast<std::size_t>(mm::kspace::linear_map_readable(paddr, size))};
-}
-
-// keel uses no global constructors by design; this runs any a library sneaks in anyway.
-void run_init_array() {
-  for (auto* fn = __init_array_start; fn != __init_array_end; ++fn) (*fn)();
 }
 
 [[noreturn]] void boot_info_failure(const char* what, const boot::BootInfoFailure& failure) {
@@ -82,7 +74,6 @@ extern "C" [[noreturn]] void kernel_entry(std::uint32_t path, std::uint32_t magi
   kernel::boot_phases().mark(kernel::BootPhase::LongMode);
   arch::ensure_write_back_default();
   mm::hal::g_linear_base = mm::layout::LINEAR_MAP_BASE;
-  run_init_array();
   console::init_serial();
   arch::init_gdt_and_tss();
   arch::smp::init_boot_cpu_early();  // GS base: after the GDT, before current_cpu()

@@ -32,8 +32,14 @@ _HOST_COPTS = _HOST_BASE_COPTS + SANITIZE
 
 _KERNEL_ONLY = ["//tools/platforms:bare_metal"]
 
+# House rule for everything that runs in the kernel (keel_library in both builds, kernel
+# libraries): no global constructors or exit-time destructors (constinit and explicit init
+# order instead; the linker script also refuses an .init_array). Tests, benchmarks and
+# fuzzers are host programs and may have them (gtest registers tests that way).
+_NO_STATIC_INIT = ["-Wglobal-constructors", "-Wexit-time-destructors"]
+
 def _portable_copts(copts):
-    return select({
+    return _NO_STATIC_INIT + select({
         "//tools/platforms:is_kernel": _WARNINGS,
         "//conditions:default": _HOST_BASE_COPTS,
     }) + select({
@@ -50,7 +56,7 @@ def keel_kernel_library(name, copts = [], alwayslink = True, **kwargs):
     nothing references their objects and a plain archive link would drop them."""
     native.cc_library(
         name = name,
-        copts = _WARNINGS + copts,
+        copts = _WARNINGS + _NO_STATIC_INIT + copts,
         alwayslink = alwayslink,
         target_compatible_with = _KERNEL_ONLY,
         **kwargs
