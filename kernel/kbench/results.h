@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include "mm/support/format.h"
 
 namespace kbench {
 
@@ -19,6 +20,9 @@ enum class Outcome : std::uint8_t {
   Skipped,  // state.skip(): Google Benchmark's SkipWithMessage
   Failed,   // state.error(), a CPU exception or a panic: SkipWithError
 };
+inline void format_value(fmt::Sink& sink, const fmt::Spec& spec, Outcome o) {
+  fmt::format_value(sink, spec, o == Outcome::Ok ? "Ok" : o == Outcome::Skipped ? "Skipped" : "Failed");
+}
 
 // One repetition's raw measurement.
 struct Repetition {

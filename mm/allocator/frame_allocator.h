@@ -53,6 +53,13 @@ struct AllocatorInitSummary {
 enum class AllocInitError : std::uint8_t {
   TooManyRanges,  // more than MAX_USABLE_RANGES disjoint ranges
 };
+inline void format_value(fmt::Sink& sink, const fmt::Spec& spec, AllocInitError e) {
+  switch (e) {
+    case AllocInitError::TooManyRanges:
+      return fmt::format_value(sink, spec, "TooManyRanges (more usable ranges than the allocator's table holds)");
+  }
+  fmt::format_value(sink, spec, "AllocInitError(?)");
+}
 
 // Resets the allocator and takes every UNUSED frame inside `usable`, clipped to the
 // metadata region [0, g_max_paddr). Frames in use (boot allocations) are skipped.

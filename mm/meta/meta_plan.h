@@ -17,6 +17,7 @@
 #include "mm/memmap/memory_map.h"
 #include "mm/meta/meta_slot.h"
 #include "mm/types.h"
+#include "mm/support/format.h"
 
 namespace mm {
 
@@ -57,6 +58,9 @@ enum class MetaPlanError : std::uint8_t {
   NoUsableMemory,  // the map has no usable range (sanitize_memory_map rejects such maps)
 };
 const char* meta_plan_error_name(MetaPlanError error);
+inline void format_value(fmt::Sink& sink, const fmt::Spec& spec, MetaPlanError e) {
+  fmt::format_value(sink, spec, meta_plan_error_name(e));
+}
 
 std::expected<MetaPlan, MetaPlanError> plan_meta_region(const MemoryMap& map);
 

@@ -26,6 +26,7 @@
 #include "mm/meta/meta_plan.h"
 #include "mm/meta/meta_slot.h"
 #include "mm/types.h"
+#include "mm/support/format.h"
 
 namespace fmt {
 class Sink;
@@ -55,6 +56,9 @@ enum class MetaInitError : std::uint8_t {
   TooManyReservations,  // more than ReservationList::kCapacity
 };
 const char* meta_init_error_name(MetaInitError error);
+inline void format_value(fmt::Sink& sink, const fmt::Spec& spec, MetaInitError e) {
+  fmt::format_value(sink, spec, meta_init_error_name(e));
+}
 
 // Writes every backed slot of frames [0, plan.slot_count): usable frames no reservation
 // covers become unused (ref_count REF_COUNT_UNUSED, block 0, vtable nullptr); all others

@@ -67,11 +67,13 @@ void format_value(Sink& sink, const Spec& spec, T* v) {
   if (hex.type == '\0') hex.type = 'x';
   format_unsigned(sink, hex, reinterpret_cast<std::uintptr_t>(v), false);
 }
+// An enum has no printer here: each one that is printed declares
+// `format_value(fmt::Sink&, const fmt::Spec&, E)` next to it (found by argument-dependent
+// lookup), printing its name. Printing one without that does not compile, instead of
+// printing a number nobody can read ("planning the metadata failed: 0").
 template <typename E>
   requires std::is_enum_v<E>
-void format_value(Sink& sink, const Spec& spec, E v) {
-  format_value(sink, spec, static_cast<std::underlying_type_t<E>>(v));
-}
+void format_value(Sink& sink, const Spec& spec, E v) = delete;
 
 namespace detail {
 
