@@ -15,6 +15,7 @@
 #include "mm/allocator/testing/sim_frames.h"
 #include "mm/frame/frame.h"
 #include "mm/frame/unique_frame.h"
+#include "mm/testing/bench_iterations.h"
 
 namespace mm {
 namespace {
@@ -50,10 +51,10 @@ void BM_AllocFree_Unique(benchmark::State& state) {
     benchmark::DoNotOptimize(frame);
   }
 }
-BENCHMARK(BM_AllocFree_Unique<1, false>)->Name("BM_AllocFree/order:0/handle:unique");
-BENCHMARK(BM_AllocFree_Unique<1, true>)->Name("BM_AllocFree/order:0/handle:unique/zeroed");
-BENCHMARK(BM_AllocFree_Unique<2, false>)->Name("BM_AllocFree/order:9/handle:unique");
-BENCHMARK(BM_AllocFree_Unique<3, false>)->Name("BM_AllocFree/order:18/handle:unique");
+KEEL_BENCHMARK(BM_AllocFree_Unique<1, false>)->Name("BM_AllocFree/order:0/handle:unique");
+KEEL_BENCHMARK(BM_AllocFree_Unique<1, true>)->Name("BM_AllocFree/order:0/handle:unique/zeroed");
+KEEL_BENCHMARK(BM_AllocFree_Unique<2, false>)->Name("BM_AllocFree/order:9/handle:unique");
+KEEL_BENCHMARK(BM_AllocFree_Unique<3, false>)->Name("BM_AllocFree/order:18/handle:unique");
 
 // A shared Frame of level 2: alloc, convert to shared, drop the last reference.
 void BM_AllocFree_Shared2M(benchmark::State& state) {
@@ -65,7 +66,7 @@ void BM_AllocFree_Shared2M(benchmark::State& state) {
     benchmark::DoNotOptimize(shared);
   }
 }
-BENCHMARK(BM_AllocFree_Shared2M)->Name("BM_AllocFree/order:9/handle:frame");
+KEEL_BENCHMARK(BM_AllocFree_Shared2M)->Name("BM_AllocFree/order:9/handle:frame");
 
 // 2 MiB as 512 independent 4 KiB frames (a Segment): O(frames) by design.
 void BM_AllocFree_Segment2M(benchmark::State& state) {
@@ -76,7 +77,7 @@ void BM_AllocFree_Segment2M(benchmark::State& state) {
     benchmark::DoNotOptimize(block);
   }
 }
-BENCHMARK(BM_AllocFree_Segment2M)->Name("BM_AllocFree/order:9/handle:segment");
+KEEL_BENCHMARK(BM_AllocFree_Segment2M)->Name("BM_AllocFree/order:9/handle:segment");
 
 // The buddy core alone at `order`: split a block off and coalesce it back, under the lock.
 void BM_BuddyCore(benchmark::State& state) {
@@ -93,7 +94,7 @@ void BM_BuddyCore(benchmark::State& state) {
     buddy.free_blocks(order, std::span<const std::uint64_t>(&*head, 1));
   }
 }
-BENCHMARK(BM_BuddyCore)->ArgName("order")->Arg(0)->Arg(9);
+KEEL_BENCHMARK(BM_BuddyCore)->ArgName("order")->Arg(0)->Arg(9);
 
 // Raw frames: take 512 aligned UNUSED frames, give them back (the raw free checks every
 // frame's state before it changes any).
@@ -106,7 +107,7 @@ void BM_RawTakeReturn_Order9(benchmark::State& state) {
     return_frames_to_allocator(*pa, 512);
   }
 }
-BENCHMARK(BM_RawTakeReturn_Order9)->Name("BM_RawTakeReturn/order:9");
+KEEL_BENCHMARK(BM_RawTakeReturn_Order9)->Name("BM_RawTakeReturn/order:9");
 
 void BM_SegmentAlloc(benchmark::State& state) {
   auto world = world_of(64 * MiB);
@@ -118,7 +119,7 @@ void BM_SegmentAlloc(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
 }
-BENCHMARK(BM_SegmentAlloc)->Arg(1)->Arg(8)->Arg(64)->Arg(512);
+KEEL_BENCHMARK(BM_SegmentAlloc)->Arg(1)->Arg(8)->Arg(64)->Arg(512);
 
 void BM_IntoRawFromRaw(benchmark::State& state) {
   auto world = world_of(64 * MiB);
@@ -129,7 +130,7 @@ void BM_IntoRawFromRaw(benchmark::State& state) {
     frame = UniqueFrame<UntypedMeta>::from_raw(raw);
   }
 }
-BENCHMARK(BM_IntoRawFromRaw);
+KEEL_BENCHMARK(BM_IntoRawFromRaw);
 
 void BM_FrameCloneDrop(benchmark::State& state) {
   auto world = world_of(64 * MiB);
@@ -139,7 +140,7 @@ void BM_FrameCloneDrop(benchmark::State& state) {
     benchmark::DoNotOptimize(copy);
   }
 }
-BENCHMARK(BM_FrameCloneDrop);
+KEEL_BENCHMARK(BM_FrameCloneDrop);
 
 // from_in_use on a shared frame (type checked first) and the drop of its reference.
 void BM_FromInUseDrop(benchmark::State& state) {
@@ -151,7 +152,7 @@ void BM_FromInUseDrop(benchmark::State& state) {
     benchmark::DoNotOptimize(again);
   }
 }
-BENCHMARK(BM_FromInUseDrop);
+KEEL_BENCHMARK(BM_FromInUseDrop);
 
 // init_frame_allocator over 1 GiB of UNUSED frames (the slot scan + block insertion).
 void BM_AllocatorInitPerGiB(benchmark::State& state) {
@@ -170,7 +171,7 @@ void BM_AllocatorInitPerGiB(benchmark::State& state) {
   }
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kBytes));
 }
-BENCHMARK(BM_AllocatorInitPerGiB)->Unit(benchmark::kMillisecond);
+KEEL_BENCHMARK(BM_AllocatorInitPerGiB)->Unit(benchmark::kMillisecond);
 
 void BM_Glibc_AlignedAlloc4K(benchmark::State& state) {
   for (auto _ : state) {
@@ -179,7 +180,7 @@ void BM_Glibc_AlignedAlloc4K(benchmark::State& state) {
     std::free(p);
   }
 }
-BENCHMARK(BM_Glibc_AlignedAlloc4K);
+KEEL_BENCHMARK(BM_Glibc_AlignedAlloc4K);
 
 // The floor: pop and push one node of an intrusive singly linked free list.
 void BM_Floor_IntrusiveListPopPush(benchmark::State& state) {
@@ -200,7 +201,7 @@ void BM_Floor_IntrusiveListPopPush(benchmark::State& state) {
     head = n;
   }
 }
-BENCHMARK(BM_Floor_IntrusiveListPopPush);
+KEEL_BENCHMARK(BM_Floor_IntrusiveListPopPush);
 
 // The floor of an exact free: the one locked compare-and-swap the drop of a UniqueFrame
 // makes (x86-64 has no atomic read-modify-write without a lock). A frame drop cannot be
@@ -213,7 +214,7 @@ void BM_Floor_LockedCompareExchange(benchmark::State& state) {
     benchmark::DoNotOptimize(ok);
   }
 }
-BENCHMARK(BM_Floor_LockedCompareExchange);
+KEEL_BENCHMARK(BM_Floor_LockedCompareExchange);
 
 }  // namespace
 }  // namespace mm

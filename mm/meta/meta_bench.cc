@@ -5,6 +5,7 @@
 #include <array>
 #include <memory>
 
+#include "mm/testing/bench_iterations.h"
 #include "mm/memmap/firmware_region.h"
 #include "mm/memmap/map_warnings.h"
 #include "mm/memmap/memory_map.h"
@@ -51,7 +52,7 @@ void BM_MetaInitPerGiB(benchmark::State& state) {
       static_cast<double>(gib) * state.iterations(),
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
-BENCHMARK(BM_MetaInitPerGiB)->Arg(1)->Arg(4)->Unit(benchmark::kMillisecond);
+KEEL_BENCHMARK(BM_MetaInitPerGiB)->Arg(1)->Arg(4)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

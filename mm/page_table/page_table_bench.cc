@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "mm/testing/bench_iterations.h"
 #include "mm/allocator/frame_allocator.h"
 #include "mm/allocator/testing/sim_frames.h"
 #include "mm/kspace/kspace_builder.h"
@@ -58,7 +59,7 @@ void BM_MapPhys4K_Batch(benchmark::State& state) {
   }
   per_item(state, 512, "ns_per_page");
 }
-BENCHMARK(BM_MapPhys4K_Batch);
+KEEL_BENCHMARK(BM_MapPhys4K_Batch);
 
 void BM_Unmap4K_Batch(benchmark::State& state) {
   auto w = world();
@@ -74,7 +75,7 @@ void BM_Unmap4K_Batch(benchmark::State& state) {
   }
   per_item(state, 512, "ns_per_page");
 }
-BENCHMARK(BM_Unmap4K_Batch);
+KEEL_BENCHMARK(BM_Unmap4K_Batch);
 
 // 512 tracked frames mapped one by one through one cursor.
 void BM_MapTracked4K_Batch(benchmark::State& state) {
@@ -93,7 +94,7 @@ void BM_MapTracked4K_Batch(benchmark::State& state) {
   }
   per_item(state, 512, "ns_per_page");
 }
-BENCHMARK(BM_MapTracked4K_Batch);
+KEEL_BENCHMARK(BM_MapTracked4K_Batch);
 
 void BM_UnmapTracked4K_Batch(benchmark::State& state) {
   auto w = world();
@@ -111,7 +112,7 @@ void BM_UnmapTracked4K_Batch(benchmark::State& state) {
   }
   per_item(state, 512, "ns_per_page");
 }
-BENCHMARK(BM_UnmapTracked4K_Batch);
+KEEL_BENCHMARK(BM_UnmapTracked4K_Batch);
 
 // One tracked page: cursor, map, take_next (with its flush) — the unbatched path. Every
 // iteration maps and takes back the same frame; a failure stops the benchmark.
@@ -147,7 +148,7 @@ void BM_MapTakeTracked4K_Single(benchmark::State& state) {
   if (f.reference_count() != 1) state.SkipWithError("the frame's count did not come back to 1");
   per_item(state, 1, "ns_per_page");
 }
-BENCHMARK(BM_MapTakeTracked4K_Single);
+KEEL_BENCHMARK(BM_MapTakeTracked4K_Single);
 
 // One tracked frame of 4 KiB / 2 MiB / 1 GiB (arg: its level): a cursor over it, map, jump
 // back, unmap (flush and the deferred release of the mapping's reference) — per page.
@@ -190,7 +191,7 @@ void BM_MapUnmapTracked(benchmark::State& state) {
   if (f.reference_count() != 1) state.SkipWithError("the frame's count did not come back to 1");
   per_item(state, 1, "ns_per_page");
 }
-BENCHMARK(BM_MapUnmapTracked)->ArgName("level")->Arg(1)->Arg(2)->Arg(3);
+KEEL_BENCHMARK(BM_MapUnmapTracked)->ArgName("level")->Arg(1)->Arg(2)->Arg(3);
 
 void BM_Query4K(benchmark::State& state) {
   auto w = world();
@@ -208,7 +209,7 @@ void BM_Query4K(benchmark::State& state) {
   }
   per_item(state, 512, "ns_per_page");
 }
-BENCHMARK(BM_Query4K);
+KEEL_BENCHMARK(BM_Query4K);
 
 // 512 × 2 MiB pages (1 GiB without 1 GiB pages), and 64 × 1 GiB pages.
 void BM_MapPhys2M(benchmark::State& state) {
@@ -225,7 +226,7 @@ void BM_MapPhys2M(benchmark::State& state) {
   }
   per_item(state, 512, "ns_per_page");
 }
-BENCHMARK(BM_MapPhys2M);
+KEEL_BENCHMARK(BM_MapPhys2M);
 
 void BM_Unmap2M(benchmark::State& state) {
   auto w = world();
@@ -241,7 +242,7 @@ void BM_Unmap2M(benchmark::State& state) {
   }
   per_item(state, 512, "ns_per_page");
 }
-BENCHMARK(BM_Unmap2M);
+KEEL_BENCHMARK(BM_Unmap2M);
 
 void BM_MapPhys1G(benchmark::State& state) {
   auto w = world();
@@ -257,7 +258,7 @@ void BM_MapPhys1G(benchmark::State& state) {
   }
   per_item(state, 64, "ns_per_page");
 }
-BENCHMARK(BM_MapPhys1G);
+KEEL_BENCHMARK(BM_MapPhys1G);
 
 // build_kernel_space's linear map of 64 GiB of RAM (fresh table each time, including the
 // root allocation), with 1 GiB pages (arg 1) or 2 MiB pages (arg 0).
@@ -275,7 +276,7 @@ void BM_LinearMapPerGiB(benchmark::State& state) {
   }
   per_item(state, 64, "ns_per_GiB");
 }
-BENCHMARK(BM_LinearMapPerGiB)->Arg(1)->Arg(0);
+KEEL_BENCHMARK(BM_LinearMapPerGiB)->Arg(1)->Arg(0);
 
 }  // namespace
 }  // namespace mm::pt
