@@ -5,6 +5,8 @@ compare with a baseline and plot.
   ./kx bench                          KVM + PVH on microvm when /dev/kvm works, else TCG
   ./kx bench --filter 'mm/*' --repetitions 9 --compare out/bench/base.json --plot cmp.png
   ./kx bench --host                   //mm:*_bench on this machine
+  ./kx bench --host --icount          ... their instructions per operation, counted by
+                                      valgrind: exact, two runs report identical numbers
   ./kx bench --icount                 instructions per operation under QEMU icount: exact,
                                       two runs of one keel.elf report identical numbers
   ./kx bench --compare A.json B.json  compare two saved reports without running anything
@@ -72,8 +74,9 @@ def parser() -> argparse.ArgumentParser:
                         "a benchmark may name its own with the label 'figure=COUNTER'")
     p.add_argument("--icount", action="store_true",
                    help="count instructions instead of timing: TCG with -icount shift=0, where "
-                        "the guest TSC advances once per retired instruction; figures are "
-                        "instructions per operation and compare exactly")
+                        "the guest TSC advances once per retired instruction (with --host: "
+                        "valgrind's callgrind); figures are instructions per operation and "
+                        "compare exactly")
     p.add_argument("--host", action="store_true",
                    help="run the host Google Benchmark binaries (//mm:*_bench) instead")
     p.add_argument("--smoke", action="store_true",
@@ -136,11 +139,11 @@ def main(argv: list[str]) -> int:
 
     if args.plot:
         deps.ensure(deps.BENCH_PLOT)
-    if args.host and args.icount:
-        raise KxError("--host --icount is not available: Google Benchmark 1.7 (Debian) has no "
-                      "fixed iteration count, so a host instruction count would not repeat")
     if args.host:
-        deps.ensure(deps.HOST_BENCH)
+        deps.ensure(deps.HOST_ICOUNT if args.icount else deps.HOST_BENCH)
+        if args.icount:
+            status("icount: figures are instructions per operation counted by valgrind "
+                   "(exact), not time")
         report = run_host(args)
     else:
         report = run_kernel(args)
@@ -259,8 +262,10 @@ def run_host(args: argparse.Namespace) -> dict:
             raise KxError(f"--host runs the host binaries: {flag} does not apply")
     progress = Progress()
     try:
-        return bench_host.run(filter=args.filter, repetitions=args.repetitions or 5,
-                              on_line=progress.update)
+        # Counts repeat exactly: one repetition says all, unless asked to show it.
+        return bench_host.run(filter=args.filter,
+                              repetitions=args.repetitions or (1 if args.icount else 5),
+                              on_line=progress.update, icount=args.icount)
     finally:
         progress.clear()
 
