@@ -1,4 +1,5 @@
 import json
+import os
 import pathlib
 import re
 import shutil
@@ -91,7 +92,6 @@ class MeasureTest(unittest.TestCase):
         self.assertEqual((s.unit, s.median, s.exact), ("instructions/page", 9.25, True))
 
     def test_a_failed_operation_fails_the_benchmark(self):
-        import os
         os.environ["FAKE_ERROR"] = "1"
         try:
             [record] = measure(pathlib.Path("bench"), "BM_x", 1, self.tmp, str(self.valgrind))
@@ -112,6 +112,8 @@ class DeterminismTest(unittest.TestCase):
     test of determinism (any difference fails it), not of a speed."""
 
     def test_two_runs_compare_exactly_equal(self):
+        self.assertTrue(ALLOCATOR_BENCH.exists(), f"{ALLOCATOR_BENCH} is missing: run this "
+                        f"with bazel test //tools/kx:bench_host_icount_test")
         names = ["BM_AllocFree/order:0/handle:unique", "BM_SegmentAlloc/8"]
         first = bench_host_icount.run_binary(ALLOCATOR_BENCH, names, 2, lambda line: None)
         second = bench_host_icount.run_binary(ALLOCATOR_BENCH, names, 1, lambda line: None)
