@@ -53,7 +53,7 @@ void BM_SplitMerge_Handles(benchmark::State& state, PagingLevel level) {
     parts.clear();  // empty handles now
     benchmark::DoNotOptimize(whole);
   }
-  state.counters["per_piece_ns"] = benchmark::Counter(
+  state.counters["ns_per_piece"] = benchmark::Counter(
       static_cast<double>(state.iterations()) * SplitFrames<UntypedMeta>::PIECES,
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }

@@ -98,7 +98,7 @@ def per_item_counters(record: dict, per_op: float) -> dict[str, float]:
     """The record's counters as counts: a time per item becomes instructions per item.
     Google Benchmark's rates divide by CPU time (real time only with UseRealTime)."""
     unit_s = bench_report.TIME_UNITS_NS[record.get("time_unit", "ns")] / 1e9
-    clock = "real_time" if str(record.get("name", "")).endswith("/real_time") else "cpu_time"
+    clock = "real_time" if "real_time" in str(record.get("name", "")).split("/") else "cpu_time"
     seconds_per_op = float(record[clock]) * unit_s
     out = {}
     for key, value in record.items():

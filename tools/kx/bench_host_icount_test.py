@@ -64,6 +64,12 @@ class CountersTest(unittest.TestCase):
                          {"instructions_per_page": 2.0, "instructions_per_item": 2.0,
                           "frames": 3.0})
 
+    def test_use_real_time_rates_divide_by_real_time(self):
+        record = {"name": "BM_x/real_time/threads:1", "real_time": 2.0, "cpu_time": 1.0,
+                  "time_unit": "ns", "items_per_second": 1 / 2e-9}
+        self.assertEqual(bench_host_icount.per_item_counters(record, 300.0),
+                         {"instructions_per_item": 300.0})
+
     def test_the_label_names_the_counted_figure(self):
         self.assertEqual(bench_host_icount.figure_label("figure=s_per_GiB x"),
                          "figure=instructions_per_GiB x")
