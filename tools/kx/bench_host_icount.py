@@ -74,24 +74,35 @@ def totals(callgrind_out: str) -> int:
     return int(m[1])
 
 
+# The whole environment of a counted process. Its size moves the initial stack, and with it
+# the alignment of stack data, which changes the paths some glibc routines take (a count
+# moved by 7 instructions per operation between two shells): it must not depend on the
+# caller's environment, nor may the arguments' lengths (see count()).
+COUNTING_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
+
+
 def count(binary: pathlib.Path, name: str, iterations: int, tmp: pathlib.Path,
           valgrind: str = VALGRIND) -> tuple[int, dict]:
     """(instructions inside the benchmark function, its Google Benchmark record) of one
-    run of `name` for exactly `iterations` iterations."""
-    out, cg = tmp / f"report-{iterations}.json", tmp / f"callgrind-{iterations}.out"
+    run of `name` for exactly `iterations` iterations. The binary and its outputs are named
+    relative to `tmp`, its working directory, so that the arguments (on the stack, like
+    the environment) are the same whatever the temporary directory is called."""
+    out, cg = f"report-{iterations}.json", f"callgrind-{iterations}.out"
     cmd = [valgrind, "--tool=callgrind", f"--toggle-collect={BENCHMARK_FUNCTIONS}",
-           f"--callgrind-out-file={cg}", str(binary), f"--benchmark_filter={name_filter(name)}",
-           f"--benchmark_out={out}", "--benchmark_out_format=json"]
-    env = {**os.environ, "KEEL_BENCH_ITERATIONS": str(iterations)}
-    result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    if result.returncode != 0 or not out.exists() or not cg.exists():
+           f"--callgrind-out-file={cg}", f"./{binary.name}",
+           f"--benchmark_filter={name_filter(name)}", f"--benchmark_out={out}",
+           "--benchmark_out_format=json"]
+    env = {**COUNTING_ENVIRONMENT, "KEEL_BENCH_ITERATIONS": str(iterations)}
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp, check=False)
+    out_path, cg_path = tmp / out, tmp / cg
+    if result.returncode != 0 or not out_path.exists() or not cg_path.exists():
         raise CountError(f"{binary.name} {name} under valgrind failed (exit "
                          f"{result.returncode}):\n{tail(result.stdout + result.stderr)}")
-    records = [b for b in bench_report.load(out)["benchmarks"]
+    records = [b for b in bench_report.load(out_path)["benchmarks"]
                if b.get("run_type", "iteration") == "iteration"]
     if len(records) != 1:
         raise CountError(f"{binary.name} {name}: expected one record, got {len(records)}")
-    return totals(cg.read_text()), records[0]
+    return totals(cg_path.read_text()), records[0]
 
 
 def per_item_counters(record: dict, per_op: float) -> dict[str, float]:
