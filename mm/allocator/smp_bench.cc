@@ -16,12 +16,12 @@
 #include <optional>
 #include <vector>
 
-#include "mm/testing/bench_iterations.h"
 #include "mm/allocator/frame_allocator.h"
 #include "mm/allocator/stats.h"
 #include "mm/allocator/testing/sim_frames.h"
 #include "mm/frame/unique_frame.h"
 #include "mm/hal.h"
+#include "mm/testing/bench_iterations.h"
 #include "mm/testing/host_cpus.h"
 
 namespace mm {

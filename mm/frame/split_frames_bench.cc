@@ -11,11 +11,11 @@
 #include <utility>
 #include <vector>
 
-#include "mm/testing/bench_iterations.h"
 #include "mm/allocator/frame_allocator.h"
 #include "mm/allocator/testing/sim_frames.h"
 #include "mm/frame/split_frames.h"
 #include "mm/frame/unique_frame.h"
+#include "mm/testing/bench_iterations.h"
 
 namespace mm {
 namespace {

@@ -5,7 +5,6 @@
 #include <array>
 #include <memory>
 
-#include "mm/testing/bench_iterations.h"
 #include "mm/memmap/firmware_region.h"
 #include "mm/memmap/map_warnings.h"
 #include "mm/memmap/memory_map.h"
@@ -13,6 +12,7 @@
 #include "mm/memmap/sanitize.h"
 #include "mm/meta/meta_plan.h"
 #include "mm/meta/meta_region.h"
+#include "mm/testing/bench_iterations.h"
 #include "mm/testing/sim_memory.h"
 
 namespace {
