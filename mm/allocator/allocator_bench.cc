@@ -8,13 +8,17 @@
 #include <cstdlib>
 #include <expected>
 #include <memory>
+#include <optional>
+#include <span>
 #include <vector>
 
 #include "mm/allocator/frame_allocator.h"
 #include "mm/allocator/global.h"
+#include "mm/allocator/order.h"
 #include "mm/allocator/testing/sim_frames.h"
 #include "mm/frame/frame.h"
 #include "mm/frame/unique_frame.h"
+#include "mm/testing/bench_iterations.h"
 
 namespace mm {
 namespace {
@@ -50,10 +54,10 @@ void BM_AllocFree_Unique(benchmark::State& state) {
     benchmark::DoNotOptimize(frame);
   }
 }
-BENCHMARK(BM_AllocFree_Unique<1, false>)->Name("BM_AllocFree/order:0/handle:unique");
-BENCHMARK(BM_AllocFree_Unique<1, true>)->Name("BM_AllocFree/order:0/handle:unique/zeroed");
-BENCHMARK(BM_AllocFree_Unique<2, false>)->Name("BM_AllocFree/order:9/handle:unique");
-BENCHMARK(BM_AllocFree_Unique<3, false>)->Name("BM_AllocFree/order:18/handle:unique");
+KEEL_BENCHMARK(BM_AllocFree_Unique<1, false>)->Name("BM_AllocFree/order:0/handle:unique");
+KEEL_BENCHMARK(BM_AllocFree_Unique<1, true>)->Name("BM_AllocFree/order:0/handle:unique/zeroed");
+KEEL_BENCHMARK(BM_AllocFree_Unique<2, false>)->Name("BM_AllocFree/order:9/handle:unique");
+KEEL_BENCHMARK(BM_AllocFree_Unique<3, false>)->Name("BM_AllocFree/order:18/handle:unique");
 
 // A shared Frame of level 2: alloc, convert to shared, drop the last reference.
 void BM_AllocFree_Shared2M(benchmark::State& state) {
@@ -65,7 +69,7 @@ void BM_AllocFree_Shared2M(benchmark::State& state) {
     benchmark::DoNotOptimize(shared);
   }
 }
-BENCHMARK(BM_AllocFree_Shared2M)->Name("BM_AllocFree/order:9/handle:frame");
+KEEL_BENCHMARK(BM_AllocFree_Shared2M)->Name("BM_AllocFree/order:9/handle:frame");
 
 // 2 MiB as 512 independent 4 KiB frames (a Segment): O(frames) by design.
 void BM_AllocFree_Segment2M(benchmark::State& state) {
@@ -76,11 +80,13 @@ void BM_AllocFree_Segment2M(benchmark::State& state) {
     benchmark::DoNotOptimize(block);
   }
 }
-BENCHMARK(BM_AllocFree_Segment2M)->Name("BM_AllocFree/order:9/handle:segment");
+KEEL_BENCHMARK(BM_AllocFree_Segment2M)->Name("BM_AllocFree/order:9/handle:segment");
 
 // The buddy core alone at `order`: split a block off and coalesce it back, under the lock.
+// The lists hold only the boot's large blocks, so order 0 splits one down 18 times and
+// the free coalesces it back up (the cold path of the buddy); order 18 takes a whole one.
 void BM_BuddyCore(benchmark::State& state) {
-  auto world = world_of(64 * MiB);
+  auto world = world_of(2048 * MiB + 2 * MiB);
   const auto order = static_cast<unsigned>(state.range(0));
   BuddyAllocator& buddy = allocator_detail::global_buddy();
   for (auto _ : state) {
@@ -93,20 +99,93 @@ void BM_BuddyCore(benchmark::State& state) {
     buddy.free_blocks(order, std::span<const std::uint64_t>(&*head, 1));
   }
 }
-BENCHMARK(BM_BuddyCore)->ArgName("order")->Arg(0)->Arg(9);
+KEEL_BENCHMARK(BM_BuddyCore)->ArgName("order")->DenseRange(0, MAX_ORDER);
 
-// Raw frames: take 512 aligned UNUSED frames, give them back (the raw free checks every
-// frame's state before it changes any).
-void BM_RawTakeReturn_Order9(benchmark::State& state) {
+// The buddy alone at order 0 with a block on the order-0 list (its buddy is held, so the
+// free cannot coalesce): a pop and a push, no split. The per-CPU cache is not involved.
+void BM_BuddyCore_Order0FromList(benchmark::State& state) {
   auto world = world_of(64 * MiB);
+  BuddyAllocator& buddy = allocator_detail::global_buddy();
+  const auto held = buddy.alloc_block(0);
+  const auto listed = buddy.alloc_block(0);
+  if (!held || !listed) return state.SkipWithError("setup: buddy out of memory");
+  buddy.free_blocks(0, std::span<const std::uint64_t>(&*listed, 1));
   for (auto _ : state) {
-    auto pa = allocator_detail::take_frames(512, 512, false);
-    if (!ok_or_fail(state, pa)) break;
-    benchmark::DoNotOptimize(pa);
-    return_frames_to_allocator(*pa, 512);
+    auto head = buddy.alloc_block(0);
+    if (!head || *head != *listed) {
+      state.SkipWithError("order 0 did not come from the list");
+      break;
+    }
+    buddy.free_blocks(0, std::span<const std::uint64_t>(&*head, 1));
+  }
+  buddy.free_blocks(0, std::span<const std::uint64_t>(&*held, 1));
+}
+KEEL_BENCHMARK(BM_BuddyCore_Order0FromList)->Name("BM_BuddyCore/order:0/from_list");
+
+// `frames` order-0 frames allocated, then all dropped: beyond the per-CPU cache's
+// capacity (64) every CACHE_BATCH (32) allocations refill from the buddy under its lock
+// and every 32 frees past capacity drain to it. With 4096 the slots touched (256 KiB of
+// metadata for 16 MiB of frames) leave the L1 and L2 caches between uses: a cold variant.
+void BM_AllocFreeBatch(benchmark::State& state) {
+  const auto frames = static_cast<std::size_t>(state.range(0));
+  auto world = world_of(64 * MiB);
+  std::vector<std::optional<UniqueFrame<UntypedMeta>>> held(frames);
+  for (auto _ : state) {
+    bool ok = true;
+    for (auto& slot : held) {
+      auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
+      if (!ok_or_fail(state, frame)) {
+        ok = false;
+        break;
+      }
+      slot.emplace(std::move(*frame));
+    }
+    for (auto& slot : held) slot.reset();
+    if (!ok) break;
+  }
+  state.counters["ns_per_frame"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * frames),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.SetLabel("figure=ns_per_frame");
+}
+KEEL_BENCHMARK(BM_AllocFreeBatch)->ArgName("frames")->Arg(32)->Arg(64)->Arg(128)->Arg(4096);
+
+// from_in_use and drop over 65536 shared frames in turn (4 MiB of slots, more than this
+// machine's L2): the slot is cold at each use, unlike BM_FromInUseDrop's one frame.
+void BM_FromInUseDrop_Cold(benchmark::State& state) {
+  constexpr std::size_t kFrames = 65536;
+  auto world = world_of(512 * MiB);
+  std::vector<Frame<UntypedMeta>> frames;
+  frames.reserve(kFrames);
+  for (std::size_t i = 0; i < kFrames; ++i) {
+    auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
+    if (!frame) return state.SkipWithError("setup: allocation failed");
+    frames.emplace_back(std::move(*frame));
+  }
+  std::size_t next = 0;
+  for (auto _ : state) {
+    // A stride of 97 frames (coprime with the count) walks every slot, none adjacent.
+    next = (next + 97) % kFrames;
+    auto again = Frame<UntypedMeta>::from_in_use(frames[next].paddr());
+    if (!ok_or_fail(state, again)) break;
+    benchmark::DoNotOptimize(again);
   }
 }
-BENCHMARK(BM_RawTakeReturn_Order9)->Name("BM_RawTakeReturn/order:9");
+KEEL_BENCHMARK(BM_FromInUseDrop_Cold)->Name("BM_FromInUseDrop/cold");
+
+// Raw frames over the order sweep: take 2^order aligned UNUSED frames and give them back
+// (the raw free checks every frame's state before it changes any, so O(2^order)).
+void BM_RawTakeReturn(benchmark::State& state) {
+  auto world = world_of(2048 * MiB + 2 * MiB);
+  const auto frames = order_frames(static_cast<unsigned>(state.range(0)));
+  for (auto _ : state) {
+    auto pa = allocator_detail::take_frames(frames, frames, false);
+    if (!ok_or_fail(state, pa)) break;
+    benchmark::DoNotOptimize(pa);
+    return_frames_to_allocator(*pa, frames);
+  }
+}
+KEEL_BENCHMARK(BM_RawTakeReturn)->ArgName("order")->DenseRange(0, MAX_ORDER, 3);
 
 void BM_SegmentAlloc(benchmark::State& state) {
   auto world = world_of(64 * MiB);
@@ -118,7 +197,7 @@ void BM_SegmentAlloc(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
 }
-BENCHMARK(BM_SegmentAlloc)->Arg(1)->Arg(8)->Arg(64)->Arg(512);
+KEEL_BENCHMARK(BM_SegmentAlloc)->Arg(1)->Arg(8)->Arg(64)->Arg(512);
 
 void BM_IntoRawFromRaw(benchmark::State& state) {
   auto world = world_of(64 * MiB);
@@ -129,7 +208,7 @@ void BM_IntoRawFromRaw(benchmark::State& state) {
     frame = UniqueFrame<UntypedMeta>::from_raw(raw);
   }
 }
-BENCHMARK(BM_IntoRawFromRaw);
+KEEL_BENCHMARK(BM_IntoRawFromRaw);
 
 void BM_FrameCloneDrop(benchmark::State& state) {
   auto world = world_of(64 * MiB);
@@ -139,7 +218,7 @@ void BM_FrameCloneDrop(benchmark::State& state) {
     benchmark::DoNotOptimize(copy);
   }
 }
-BENCHMARK(BM_FrameCloneDrop);
+KEEL_BENCHMARK(BM_FrameCloneDrop);
 
 // from_in_use on a shared frame (type checked first) and the drop of its reference.
 void BM_FromInUseDrop(benchmark::State& state) {
@@ -151,26 +230,35 @@ void BM_FromInUseDrop(benchmark::State& state) {
     benchmark::DoNotOptimize(again);
   }
 }
-BENCHMARK(BM_FromInUseDrop);
+KEEL_BENCHMARK(BM_FromInUseDrop);
 
-// init_frame_allocator over 1 GiB of UNUSED frames (the slot scan + block insertion).
-void BM_AllocatorInitPerGiB(benchmark::State& state) {
+// Makes 1 GiB of slots UNUSED again, as init_frame_allocator finds them at boot.
+void reset_slots(std::uint64_t bytes) {
+  for (Paddr pa = MiB; pa < bytes + MiB; pa += PAGE_SIZE) {
+    testing::slot_of(pa).block.store(0, std::memory_order_relaxed);
+    testing::slot_of(pa).ref_count.store(REF_COUNT_UNUSED, std::memory_order_relaxed);
+  }
+}
+
+// init_frame_allocator over 1 GiB of UNUSED frames (the slot scan + block insertion), with
+// the reset of the slots it needs in the loop too (no per-iteration PauseTiming):
+// BM_AllocatorResetPerGiB is that reset alone, to subtract.
+template <bool init>
+void BM_AllocatorPerGiB(benchmark::State& state) {
   constexpr std::uint64_t kBytes = 1024 * MiB;
   testing::SimFrames world(kBytes + MiB, {PhysRange{MiB, kBytes + MiB}});
   const PhysRange usable[] = {{MiB, kBytes + MiB}};
   for (auto _ : state) {
-    state.PauseTiming();
-    for (Paddr pa = MiB; pa < kBytes + MiB; pa += PAGE_SIZE) {
-      testing::slot_of(pa).block.store(0, std::memory_order_relaxed);
-      testing::slot_of(pa).ref_count.store(REF_COUNT_UNUSED, std::memory_order_relaxed);
+    reset_slots(kBytes);
+    if constexpr (init) {
+      auto summary = init_frame_allocator(usable);
+      benchmark::DoNotOptimize(summary);
     }
-    state.ResumeTiming();
-    auto summary = init_frame_allocator(usable);
-    benchmark::DoNotOptimize(summary);
   }
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kBytes));
 }
-BENCHMARK(BM_AllocatorInitPerGiB)->Unit(benchmark::kMillisecond);
+KEEL_BENCHMARK(BM_AllocatorPerGiB<true>)->Name("BM_AllocatorInitPerGiB")->Unit(benchmark::kMillisecond);
+KEEL_BENCHMARK(BM_AllocatorPerGiB<false>)->Name("BM_AllocatorResetPerGiB")->Unit(benchmark::kMillisecond);
 
 void BM_Glibc_AlignedAlloc4K(benchmark::State& state) {
   for (auto _ : state) {
@@ -179,7 +267,7 @@ void BM_Glibc_AlignedAlloc4K(benchmark::State& state) {
     std::free(p);
   }
 }
-BENCHMARK(BM_Glibc_AlignedAlloc4K);
+KEEL_BENCHMARK(BM_Glibc_AlignedAlloc4K);
 
 // The floor: pop and push one node of an intrusive singly linked free list.
 void BM_Floor_IntrusiveListPopPush(benchmark::State& state) {
@@ -200,7 +288,7 @@ void BM_Floor_IntrusiveListPopPush(benchmark::State& state) {
     head = n;
   }
 }
-BENCHMARK(BM_Floor_IntrusiveListPopPush);
+KEEL_BENCHMARK(BM_Floor_IntrusiveListPopPush);
 
 // The floor of an exact free: the one locked compare-and-swap the drop of a UniqueFrame
 // makes (x86-64 has no atomic read-modify-write without a lock). A frame drop cannot be
@@ -213,7 +301,7 @@ void BM_Floor_LockedCompareExchange(benchmark::State& state) {
     benchmark::DoNotOptimize(ok);
   }
 }
-BENCHMARK(BM_Floor_LockedCompareExchange);
+KEEL_BENCHMARK(BM_Floor_LockedCompareExchange);
 
 }  // namespace
 }  // namespace mm

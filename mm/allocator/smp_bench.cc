@@ -21,6 +21,7 @@
 #include "mm/allocator/testing/sim_frames.h"
 #include "mm/frame/unique_frame.h"
 #include "mm/hal.h"
+#include "mm/testing/bench_iterations.h"
 #include "mm/testing/host_cpus.h"
 
 namespace mm {
@@ -58,7 +59,7 @@ void BM_AllocFreeOrder0PerCpu(benchmark::State& state) {
   drain_cpu_cache();
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_AllocFreeOrder0PerCpu)
+KEEL_BENCHMARK(BM_AllocFreeOrder0PerCpu)
     ->Setup(make_world)
     ->Teardown(drop_world)
     ->Threads(1)
@@ -75,7 +76,7 @@ void BM_GlibcMallocFree4KPerThread(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_GlibcMallocFree4KPerThread)->Threads(1)->Threads(2)->UseRealTime();
+KEEL_BENCHMARK(BM_GlibcMallocFree4KPerThread)->Threads(1)->Threads(2)->UseRealTime();
 
 // A locked read-modify-write on a cache line of the thread's own, twice per iteration: what
 // the host HAL's interrupt-disable (a per-CPU mutex: lock, unlock) costs each allocation
@@ -93,7 +94,7 @@ void BM_Floor_TwoLockedRmwOnOwnLine(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_Floor_TwoLockedRmwOnOwnLine)->Threads(1)->Threads(2)->UseRealTime();
+KEEL_BENCHMARK(BM_Floor_TwoLockedRmwOnOwnLine)->Threads(1)->Threads(2)->UseRealTime();
 
 // Order-0 frames in batches of 48 (more than a refill batch) per thread, alloc then free:
 // every round refills from and drains to the buddy lists, which the threads share.
@@ -115,7 +116,7 @@ void BM_AllocFreeBatchesPerCpu(benchmark::State& state) {
   drain_cpu_cache();
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
-BENCHMARK(BM_AllocFreeBatchesPerCpu)
+KEEL_BENCHMARK(BM_AllocFreeBatchesPerCpu)
     ->Setup(make_world)
     ->Teardown(drop_world)
     ->Threads(1)
@@ -174,15 +175,15 @@ void BM_AllocOneFrameFrom(benchmark::State& state) {
     held.clear();
   }
 }
-BENCHMARK(BM_AllocOneFrameFrom<Source::ThisCache>)
+KEEL_BENCHMARK(BM_AllocOneFrameFrom<Source::ThisCache>)
     ->Name("BM_AllocOneFrameFrom/this_cpus_cache")
     ->UseManualTime()
     ->Iterations(200);
-BENCHMARK(BM_AllocOneFrameFrom<Source::Lists>)
+KEEL_BENCHMARK(BM_AllocOneFrameFrom<Source::Lists>)
     ->Name("BM_AllocOneFrameFrom/lists")
     ->UseManualTime()
     ->Iterations(200);
-BENCHMARK(BM_AllocOneFrameFrom<Source::OtherCpusCache>)
+KEEL_BENCHMARK(BM_AllocOneFrameFrom<Source::OtherCpusCache>)
     ->Name("BM_AllocOneFrameFrom/other_cpus_cache")
     ->UseManualTime()
     ->Iterations(200);

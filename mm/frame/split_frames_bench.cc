@@ -15,6 +15,7 @@
 #include "mm/allocator/testing/sim_frames.h"
 #include "mm/frame/split_frames.h"
 #include "mm/frame/unique_frame.h"
+#include "mm/testing/bench_iterations.h"
 
 namespace mm {
 namespace {
@@ -52,12 +53,12 @@ void BM_SplitMerge_Handles(benchmark::State& state, PagingLevel level) {
     parts.clear();  // empty handles now
     benchmark::DoNotOptimize(whole);
   }
-  state.counters["per_piece_ns"] = benchmark::Counter(
+  state.counters["ns_per_piece"] = benchmark::Counter(
       static_cast<double>(state.iterations()) * SplitFrames<UntypedMeta>::PIECES,
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
-BENCHMARK_CAPTURE(BM_SplitMerge_Handles, order9, 2)->Name("BM_SplitMerge/order:9/handle:unique");
-BENCHMARK_CAPTURE(BM_SplitMerge_Handles, order18, 3)->Name("BM_SplitMerge/order:18/handle:unique");
+BENCHMARK_CAPTURE(BM_SplitMerge_Handles, order9, 2)->Name("BM_SplitMerge/order:9/handle:unique")->Apply(testing::iterations_from_environment);
+BENCHMARK_CAPTURE(BM_SplitMerge_Handles, order18, 3)->Name("BM_SplitMerge/order:18/handle:unique")->Apply(testing::iterations_from_environment);
 
 // Split and undo without making the 512 handles (SplitFrames::merge of an untouched split).
 void BM_SplitUndo(benchmark::State& state, PagingLevel level) {
@@ -73,7 +74,7 @@ void BM_SplitUndo(benchmark::State& state, PagingLevel level) {
     benchmark::DoNotOptimize(whole);
   }
 }
-BENCHMARK_CAPTURE(BM_SplitUndo, order9, 2)->Name("BM_SplitUndo/order:9");
+BENCHMARK_CAPTURE(BM_SplitUndo, order9, 2)->Name("BM_SplitUndo/order:9")->Apply(testing::iterations_from_environment);
 
 // For scale: 2 MiB alloc + split + drop of every piece (each back to the allocator).
 void BM_AllocSplitFree_2M(benchmark::State& state) {
@@ -88,7 +89,7 @@ void BM_AllocSplitFree_2M(benchmark::State& state) {
     benchmark::DoNotOptimize(pieces);
   }
 }
-BENCHMARK(BM_AllocSplitFree_2M)->Name("BM_AllocSplitFree/order:9");
+KEEL_BENCHMARK(BM_AllocSplitFree_2M)->Name("BM_AllocSplitFree/order:9");
 
 }  // namespace
 }  // namespace mm

@@ -12,6 +12,7 @@
 #include "mm/memmap/sanitize.h"
 #include "mm/meta/meta_plan.h"
 #include "mm/meta/meta_region.h"
+#include "mm/testing/bench_iterations.h"
 #include "mm/testing/sim_memory.h"
 
 namespace {
@@ -51,7 +52,7 @@ void BM_MetaInitPerGiB(benchmark::State& state) {
       static_cast<double>(gib) * state.iterations(),
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
-BENCHMARK(BM_MetaInitPerGiB)->Arg(1)->Arg(4)->Unit(benchmark::kMillisecond);
+KEEL_BENCHMARK(BM_MetaInitPerGiB)->Arg(1)->Arg(4)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -22,7 +22,7 @@ import dataclasses
 import math
 from collections.abc import Sequence
 
-from bench_report import INSTRUCTIONS_UNIT, Summary
+from bench_report import Summary
 from bench_table import number
 
 ALPHA = 0.05
@@ -117,10 +117,18 @@ class Comparison:
 
     @property
     def ratio(self) -> float | None:
-        """new / base of the medians (< 1: faster)."""
+        """new / base of the medians."""
         if not (self.base and self.new and self.base.values and self.new.values):
             return None
         return self.new.median / self.base.median if self.base.median > 0 else None
+
+    @property
+    def cost_ratio(self) -> float | None:
+        """The ratio as a cost (< 1: faster): a rate's (items/s) is inverted."""
+        r = self.ratio
+        if r is None or not self.new.higher_is_better:
+            return r
+        return 1 / r if r > 0 else None
 
     @property
     def changed(self) -> bool:
@@ -145,16 +153,16 @@ def judge(base: Summary, new: Summary, min_effect: float = 0.0) -> Comparison:
     if base.unit != new.unit:
         c.verdict = f"not comparable ({base.unit} vs {new.unit})"
         return c
-    if base.exact:
+    if base.exact and new.exact:
         return judge_exact(c, base, new)
-    ratio = c.ratio
+    ratio = c.cost_ratio
     if ratio is None:  # a zero-time baseline
         c.verdict = "no change" if new.median == 0 else "slower (base is 0)"
         return c
-    n1, n2 = len(base.times_ns), len(new.times_ns)
+    n1, n2 = len(base.values), len(new.values)
     effect = abs(ratio - 1)
     if n1 >= 3 and n2 >= 3 and min_p(n1, n2) < ALPHA:
-        p = mann_whitney_p(base.times_ns, new.times_ns)
+        p = mann_whitney_p(base.values, new.values)
         c.method = f"U test p={p:.3f}"
         significant = p < ALPHA and ratio != 1
         if significant and effect <= min_effect:
@@ -174,10 +182,10 @@ def judge_exact(c: Comparison, base: Summary, new: Summary) -> Comparison:
     c.method = f"exact, {delta:+,.3f} {new.unit}"
     if delta == 0:
         c.verdict = "no change"
-    elif base.median == 0:
-        c.verdict = "slower (base is 0)"
+    elif base.median == 0 or c.cost_ratio is None:
+        c.verdict = "slower (base is 0)" if not new.higher_is_better else "faster (base is 0)"
     else:
-        c.verdict = direction(new.median / base.median, digits=3)
+        c.verdict = direction(c.cost_ratio, digits=3)
     return c
 
 
@@ -196,8 +204,9 @@ def compare(base: Sequence[Summary], new: Sequence[Summary],
 
 
 def geomean_ratio(comparisons: Sequence[Comparison]) -> float | None:
-    ratios = [c.ratio for c in comparisons
-              if c.ratio and not c.verdict.startswith(("failed", "no result", "skipped"))]
+    """Of the cost ratios (a rate's inverted), so that < 1 is faster throughout."""
+    ratios = [c.cost_ratio for c in comparisons
+              if c.cost_ratio and not c.verdict.startswith(("failed", "no result", "skipped"))]
     if not ratios:
         return None
     return math.exp(sum(math.log(r) for r in ratios) / len(ratios))
@@ -209,14 +218,18 @@ def plural(n: int, word: str) -> str:
 
 def format_comparison(comparisons: Sequence[Comparison]) -> str:
     units = {s.unit for c in comparisons for s in (c.base, c.new) if s}
-    unit = units.pop() if len(units) == 1 else "per op"
-    headers = ("Benchmark", f"Base {unit}", f"New {unit}", "New/Base", "Verdict", "Test")
+    # One unit names the columns; several (benchmarks whose figure is a counter) each row.
+    unit = units.pop() if len(units) == 1 else None
+    headers = ("Benchmark", f"Base {unit}" if unit else "Base", f"New {unit}" if unit else "New",
+               "New/Base", "Verdict", "Test")
     rows = []
     for c in comparisons:
+        exact = any(s.exact for s in (c.base, c.new) if s)
+        row_unit = "" if unit else f" {(c.new or c.base).unit}"
         rows.append((c.name,
-                     number(c.base.median) if c.base and c.base.values else "-",
-                     number(c.new.median) if c.new and c.new.values else "-",
-                     f"{c.ratio:.5f}" if c.ratio is not None and unit == INSTRUCTIONS_UNIT
+                     number(c.base.median) + row_unit if c.base and c.base.values else "-",
+                     number(c.new.median) + row_unit if c.new and c.new.values else "-",
+                     f"{c.ratio:.5f}" if c.ratio is not None and exact
                      else f"{c.ratio:.3f}" if c.ratio is not None else "-",
                      c.verdict, c.method))
     widths = [max(len(r[i]) for r in rows + [headers]) for i in range(len(headers))]

@@ -161,5 +161,45 @@ class ExactTest(unittest.TestCase):
         self.assertIn("Base instructions/op", text)
         self.assertIn("1 slower", text)
 
+def with_counter(name, counter, values, **kw):
+    s = Summary(name, [1.0] * len(values), [1] * len(values), counters={counter: list(values)},
+                **kw)
+    s.choose_figure(counter)
+    return s
+
+
+class CounterCompareTest(unittest.TestCase):
+    def test_a_counter_figure_is_compared_not_the_time(self):
+        base = with_counter("m", "ns_per_page", [10.0, 10.1, 10.2, 10.0, 10.1])
+        new = with_counter("m", "ns_per_page", [20.0, 20.1, 20.2, 20.0, 20.1])
+        c = judge(base, new)
+        self.assertEqual(c.verdict, "slower 99.0%")  # the times are equal on both sides
+
+    def test_a_rate_that_grows_is_faster(self):
+        base = with_counter("m", "items_per_second", [100.0, 101.0, 100.5, 100.2, 100.1])
+        new = with_counter("m", "items_per_second", [200.0, 201.0, 200.5, 200.2, 200.1])
+        self.assertTrue(judge(base, new).verdict.startswith("faster"))
+
+    def test_exact_counters_report_their_difference(self):
+        base = with_counter("m", "cycles_per_GiB", [7e5], deterministic=True)
+        new = with_counter("m", "cycles_per_GiB", [7e5 + 3], deterministic=True)
+        c = judge(base, new)
+        self.assertTrue(c.verdict.startswith("slower"))
+        self.assertEqual(c.method, "exact, +3.000 cycles/GiB")
+        self.assertEqual(judge(base, base).verdict, "no change")
+
+    def test_a_counter_against_a_time_does_not_compare(self):
+        c = judge(runs("m", [1.0]), with_counter("m", "ns_per_page", [1.0]))
+        self.assertEqual(c.verdict, "not comparable (ns/op vs ns/page)")
+
+    def test_rows_of_several_units_name_theirs(self):
+        rows = bench_compare.compare([runs("a", [5.0]), with_counter("b", "s_per_GiB", [0.5])],
+                                     [runs("a", [5.0]), with_counter("b", "s_per_GiB", [0.5])])
+        text = bench_compare.format_comparison(rows)
+        self.assertIn("0.500 s/GiB", text)
+        self.assertIn("5.000 ns/op", text)
+        self.assertEqual(text.splitlines()[0].split()[:3], ["Benchmark", "Base", "New"])
+
+
 if __name__ == "__main__":
     unittest.main()

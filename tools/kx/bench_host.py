@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 
 import bazel
+import bench_host_icount
 import bench_report
 from common import KxError, tail
 
@@ -106,7 +107,9 @@ def merge(reports: Sequence[tuple[str, dict]]) -> dict:
 
 
 def run(*, filter: str | None, repetitions: int,
-        on_line: Callable[[str], None] = lambda line: None) -> dict:
+        on_line: Callable[[str], None] = lambda line: None, icount: bool = False) -> dict:
+    """The merged report of every selected benchmark: timed, or with `icount` counted
+    under valgrind (bench_host_icount)."""
     labels = discover()
     bazel.build(labels)
     bin_dir = bazel.bin_dir()
@@ -122,5 +125,12 @@ def run(*, filter: str | None, repetitions: int,
     reports = []
     for label, path, names in plan:
         on_line(f"{label}: {len(names)} benchmark(s), {repetitions} repetition(s) each")
-        reports.append((short_name(label), run_one(path, names, repetitions, on_line)))
-    return merge(reports)
+        if icount:
+            report = bench_host_icount.run_binary(path, names, repetitions, on_line)
+        else:
+            report = run_one(path, names, repetitions, on_line)
+        reports.append((short_name(label), report))
+    merged = merge(reports)
+    if icount:
+        bench_host_icount.mark(merged)
+    return merged

@@ -1,5 +1,6 @@
-"""`kx bench --plot`: a PNG of the cost per operation of every benchmark, one series per
-report, drawn by gnuplot (Debian gnuplot-nox) from a self-contained script."""
+"""`kx bench --plot`: a PNG of the figure of every benchmark (its cost per operation, or
+the counter it names), one series per report, drawn by gnuplot (Debian gnuplot-nox) from a
+self-contained script."""
 
 import pathlib
 import re
@@ -36,24 +37,49 @@ def categories(series: Sequence[tuple[str, Sequence[Summary]]]) -> list[str]:
 
 def script(series: Sequence[tuple[str, Sequence[Summary]]], out: pathlib.Path,
            terminal: str = "pngcairo", title: str = "") -> str:
-    """The gnuplot script: x = benchmark (one tic each), y = median ns/op on a log scale,
-    error bars from min to p99, points of one family joined by lines."""
+    """The gnuplot script: x = benchmark (one tic each), y = its median figure on a log
+    scale, error bars from min to p99, points of one family joined by lines. Figures of
+    different units (a benchmark whose figure is a counter, ns/page or s/GiB) get one panel
+    each, stacked, so that no axis mixes units."""
     names = categories(series)
     if not names:
         raise KxError("nothing to plot: no benchmark has results")
-    index = {n: i for i, n in enumerate(names)}
-    units = {s.unit for _, summaries in series for s in summaries if s.values}
-    if len(units) > 1:
-        raise KxError(f"cannot plot {' and '.join(sorted(units))} on one axis")
-    unit = units.pop()
+    unit_of: dict[str, str] = {}
+    for _, summaries in series:
+        for s in summaries:
+            if s.values and unit_of.setdefault(s.name, s.unit) != s.unit:
+                raise KxError(f"cannot plot {s.name}: its figure is in {unit_of[s.name]} in "
+                              f"one report and {s.unit} in another")
+    units = list(dict.fromkeys(unit_of[n] for n in names))
+    panels = [[n for n in names if unit_of[n] == u] for u in units]
     longest = max(len(n) for n in names)
-    width = max(900, 28 * len(names) + 250)
-    height = 500 + 6 * longest  # room for the slanted labels
+    width = max(900, 28 * max(len(p) for p in panels) + 250)
+    panel_height = 500 + 6 * longest  # room for the slanted labels
     lines = [
-        f"set terminal {terminal} size {width},{height} noenhanced font ',9'",
+        f"set terminal {terminal} size {width},{panel_height * len(panels)} noenhanced "
+        f"font ',9'",
         f"set output {quote(str(out))}",
-        f"set title {quote(title or 'Cost per operation (median; bars: min to p99)')}",
-        f"set ylabel {quote(unit.replace('/op', ' per operation') + ' (log scale)')}",
+    ]
+    if len(panels) > 1:
+        lines.append(f"set multiplot layout {len(panels)},1 "
+                     f"title {quote(title or 'Cost per operation (median; bars: min to p99)')}")
+    for number, (unit, panel) in enumerate(zip(units, panels)):
+        prefix = "series" if len(panels) == 1 else f"panel{number}_series"
+        lines += _panel(series, panel, unit, prefix,
+                        "" if len(panels) > 1 else
+                        title or "Cost per operation (median; bars: min to p99)")
+    if len(panels) > 1:
+        lines.append("unset multiplot")
+    return "\n".join(lines) + "\n"
+
+
+def _panel(series: Sequence[tuple[str, Sequence[Summary]]], names: list[str], unit: str,
+           prefix: str, title: str) -> list[str]:
+    index = {n: i for i, n in enumerate(names)}
+    axis = unit.replace("/op", " per operation")
+    lines = [
+        f"set title {quote(title)}",
+        f"set ylabel {quote(axis + ' (log scale)')}",
         "set logscale y",
         "set format y '%g'",
         "set grid ytics mytics",
@@ -68,19 +94,21 @@ def script(series: Sequence[tuple[str, Sequence[Summary]]], out: pathlib.Path,
     plots = []
     for k, (label, summaries) in enumerate(series):
         offset = (k - (len(series) - 1) / 2) * SERIES_GAP
-        lines.append(f"$series{k} << EOD")
+        block = f"${prefix}{k}"
+        lines.append(f"{block} << EOD")
         previous = None
-        for s in sorted((s for s in summaries if s.values), key=lambda s: index[s.name]):
+        for s in sorted((s for s in summaries if s.values and s.name in index),
+                        key=lambda s: index[s.name]):
             if previous is not None and family(s.name) != previous:
                 lines.append("")  # a blank line breaks the line between families
             previous = family(s.name)
             lines.append(f"{index[s.name] + offset:.3f} {s.median:.6g} {s.min:.6g} "
                          f"{s.p99:.6g}")
         lines.append("EOD")
-        plots.append(f"$series{k} using 1:2:3:4 with yerrorlines pt 7 ps 0.7 lw 1.5 "
+        plots.append(f"{block} using 1:2:3:4 with yerrorlines pt 7 ps 0.7 lw 1.5 "
                      f"title {quote(label)}")
     lines.append("plot " + ", \\\n     ".join(plots))
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def terminal() -> str:

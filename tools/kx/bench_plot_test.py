@@ -70,8 +70,22 @@ class InstructionPlotTest(unittest.TestCase):
 
     def test_time_and_instructions_are_not_drawn_together(self):
         s = Summary("a", [1.0], [1], [120.0], unit=bench_report.INSTRUCTIONS_UNIT)
-        with self.assertRaisesRegex(KxError, "cannot plot"):
+        with self.assertRaisesRegex(KxError, "cannot plot a"):
             bench_plot.script([("a", [s]), ("b", [runs("a", [1.0])])], pathlib.Path("p.png"))
+
+
+class CounterPlotTest(unittest.TestCase):
+    def test_a_counter_figure_is_plotted_in_its_own_panel_and_unit(self):
+        meta = Summary("meta/init/1", [5e6], [1], counters={"s_per_GiB": [0.0042]})
+        self.assertTrue(meta.choose_figure("s_per_GiB"))
+        text = bench_plot.script([("r", [runs("alloc/0", [30.0]), meta])], pathlib.Path("p"))
+        self.assertIn("set multiplot layout 2,1", text)
+        self.assertIn("set ylabel 's/GiB (log scale)'", text)
+        self.assertIn("set ylabel 'ns per operation (log scale)'", text)
+        blocks = dict(re.findall(r"^\$(\w+) << EOD\n(.*?)^EOD$", text, re.DOTALL | re.MULTILINE))
+        self.assertEqual(blocks, {"panel0_series0": "0.000 30 30 30\n",
+                                  "panel1_series0": "0.000 0.0042 0.0042 0.0042\n"})
+        self.assertTrue(text.rstrip().endswith("unset multiplot"))
 
 if __name__ == "__main__":
     unittest.main()

@@ -133,6 +133,36 @@ def compare_py_problems(report: dict) -> list[str]:
 
 # ---- Summaries -------------------------------------------------------------------------
 
+# The fields of a Google Benchmark iteration record that are not user counters; every
+# other number in a record is one (kbench's cycles_per_op, items_per_second, ns_per_page).
+RECORD_FIELDS = {
+    "name", "family_index", "per_family_instance_index", "run_name", "run_type",
+    "repetitions", "repetition_index", "threads", "iterations", "real_time", "cpu_time",
+    "time_unit", "error_occurred", "error_message", "skipped", "skip_message", "label",
+    "aggregate_name", "aggregate_unit",
+}
+# A record's label may name its primary figure, a counter: `figure=ns_per_page`
+# (Google Benchmark's state.SetLabel; kbench writes the same field).
+FIGURE_LABEL = re.compile(r"(?:^|\s)figure=(\S+)")
+
+
+def counter_unit(name: str, measure: str | None = None) -> str:
+    """A counter's unit, from its name: `cycles_per_GiB` is cycles/GiB, `items_per_second`
+    items/s, a bare name (`frames`) counts itself. Under instruction counting (icount,
+    valgrind) a counter of cycles counts instructions."""
+    what, per, of = name.partition("_per_")
+    if measure == MEASURE_INSTRUCTIONS and what == "cycles":
+        what = "instructions"
+    if not per:
+        return what
+    return f"{what}/{'s' if of == 'second' else of}"
+
+
+def higher_is_better(unit: str) -> bool:
+    """Rates (per second) grow when the code gets faster; costs (per op, per GiB) shrink."""
+    return unit.endswith("/s")
+
+
 @dataclasses.dataclass
 class Summary:
     """One benchmark (a run_name) over its repetitions."""
@@ -141,18 +171,45 @@ class Summary:
     iterations: list[int] = dataclasses.field(default_factory=list)
     cycles: list[float] = dataclasses.field(default_factory=list)  # kbench's cycles_per_op
     error: str | None = None  # "ERROR: why" / "SKIPPED: why"
-    # The figure the table, comparison and plot use: times_ns, or for an icount report the
-    # instruction counts (cycles_per_op), per repetition.
+    # The unit of the figure the table, comparison and plot use: time, or for an icount
+    # report the instruction counts (cycles_per_op), or the unit of `figure`.
     unit: str = TIME_UNIT
+    # Every user counter, per repetition, by name.
+    counters: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+    # The counter that is this benchmark's figure (its label's `figure=`, or --figure),
+    # instead of the time or instruction count per operation.
+    figure: str | None = None
+    # Figures that repeat exactly (instruction counts): any difference is a change.
+    deterministic: bool = False
 
     @property
     def values(self) -> list[float]:
+        if self.figure is not None:
+            return self.counters.get(self.figure, [])
         return self.cycles if self.unit == INSTRUCTIONS_UNIT else self.times_ns
 
     @property
     def exact(self) -> bool:
         """Deterministic figures: equal code gives equal numbers, so any change is real."""
-        return self.unit == INSTRUCTIONS_UNIT
+        return self.deterministic or self.unit == INSTRUCTIONS_UNIT
+
+    @property
+    def higher_is_better(self) -> bool:
+        return higher_is_better(self.unit)
+
+    def other_counters(self) -> dict[str, float]:
+        """The median of every counter that is not the figure itself, nor kbench's
+        cycles_per_op (the table's own column, or the instruction count itself)."""
+        return {name: statistics.median(values) for name, values in self.counters.items()
+                if values and name not in (self.figure, "cycles_per_op")}
+
+    def choose_figure(self, counter: str, measure: str | None = None) -> bool:
+        """Makes `counter` the figure when this benchmark has it."""
+        if counter not in self.counters:
+            return False
+        self.figure = counter
+        self.unit = counter_unit(counter, measure)
+        return True
 
     @property
     def failed(self) -> bool:
@@ -187,16 +244,23 @@ def p99(values: list[float]) -> float:
     return ordered[math.ceil(0.99 * len(ordered)) - 1]
 
 
-def summarize(report: dict) -> list[Summary]:
+def summarize(report: dict, figure: str | None = None) -> list[Summary]:
     """One Summary per benchmark in the report's order, from its iteration records (the
-    aggregates are recomputed: Google Benchmark's have no min or p99)."""
+    aggregates are recomputed: Google Benchmark's have no min or p99). A benchmark's figure
+    is `figure` (a counter name, e.g. from --figure) when it has that counter, else the one
+    its label names, else its time (or instruction count) per operation."""
     summaries: dict[str, Summary] = {}
     figure_unit = unit_of(report)
+    measure = report.get("context", {}).get("keel_measure")
+    labelled: dict[str, str] = {}
     for b in report["benchmarks"]:
         if b.get("run_type", "iteration") != "iteration":
             continue
         name = b.get("run_name") or b["name"]
-        s = summaries.setdefault(name, Summary(name, unit=figure_unit))
+        s = summaries.setdefault(name, Summary(name, unit=figure_unit,
+                                               deterministic=measure == MEASURE_INSTRUCTIONS))
+        if m := FIGURE_LABEL.search(str(b.get("label", ""))):
+            labelled[name] = m[1]
         if b.get("error_occurred"):
             s.error = f"ERROR: {b.get('error_message') or 'error'}"
             continue
@@ -212,6 +276,15 @@ def summarize(report: dict) -> list[Summary]:
             s.cycles.append(float(b["cycles_per_op"]))
         elif figure_unit == INSTRUCTIONS_UNIT:
             raise ReportError(f"{name}: an instruction-count report without cycles_per_op")
+        for key, value in b.items():
+            if key not in RECORD_FIELDS and isinstance(value, (int, float)) \
+                    and not isinstance(value, bool):
+                s.counters.setdefault(key, []).append(float(value))
+    for s in summaries.values():
+        chosen = (figure and s.choose_figure(figure, measure)) or \
+            (s.name in labelled and s.choose_figure(labelled[s.name], measure))
+        if not chosen and s.name in labelled and not s.error:
+            s.error = f"ERROR: the label names figure {labelled[s.name]}, not a counter of it"
     # A benchmark whose every record failed has no times; one that failed after some
     # repetitions keeps them but still counts as failed.
     return list(summaries.values())

@@ -147,6 +147,68 @@ class SummarizeTest(unittest.TestCase):
         self.assertEqual(bench_report.p99(list(range(1, 201))), 198)
 
 
+def record(name, real_time, **fields):
+    return {"name": name, "run_name": name, "run_type": "iteration", "iterations": 10,
+            "real_time": real_time, "cpu_time": real_time, "time_unit": "ns", **fields}
+
+
+class CounterTest(unittest.TestCase):
+    REPORT = {"context": {}, "benchmarks": [
+        record("meta/init", 4e6, s_per_GiB=0.004, frames=262144, label="figure=s_per_GiB"),
+        record("meta/init", 5e6, s_per_GiB=0.005, frames=262144, label="figure=s_per_GiB"),
+        record("pt/map", 900.0, ns_per_page=1.75, items_per_second=5.7e8),
+        {"name": "pt/map_median", "run_name": "pt/map", "run_type": "aggregate",
+         "aggregate_name": "median", "real_time": 1.0, "ns_per_page": 99.0},
+    ]}
+
+    def test_every_number_outside_the_record_fields_is_a_counter(self):
+        meta, pt = bench_report.summarize(self.REPORT)
+        self.assertEqual(meta.counters, {"s_per_GiB": [0.004, 0.005],
+                                         "frames": [262144.0, 262144.0]})
+        self.assertEqual(pt.counters, {"ns_per_page": [1.75], "items_per_second": [5.7e8]})
+
+    def test_the_label_names_the_figure(self):
+        meta, pt = bench_report.summarize(self.REPORT)
+        self.assertEqual((meta.figure, meta.unit, meta.values), ("s_per_GiB", "s/GiB",
+                                                                  [0.004, 0.005]))
+        self.assertEqual((pt.figure, pt.unit, pt.values), (None, "ns/op", [900.0]))
+
+    def test_a_chosen_figure_applies_where_the_counter_exists(self):
+        meta, pt = bench_report.summarize(self.REPORT, figure="ns_per_page")
+        self.assertEqual((pt.figure, pt.unit, pt.median), ("ns_per_page", "ns/page", 1.75))
+        self.assertEqual(meta.figure, "s_per_GiB")  # its label still holds
+
+    def test_a_label_naming_a_missing_counter_fails_the_benchmark(self):
+        report = {"context": {}, "benchmarks": [record("x", 1.0, label="figure=nope")]}
+        [s] = bench_report.summarize(report)
+        self.assertTrue(s.failed)
+        self.assertIn("nope", s.error)
+
+    def test_units_come_from_the_names(self):
+        unit = bench_report.counter_unit
+        self.assertEqual(unit("cycles_per_GiB"), "cycles/GiB")
+        self.assertEqual(unit("cycles_per_GiB", bench_report.MEASURE_INSTRUCTIONS),
+                         "instructions/GiB")
+        self.assertEqual(unit("items_per_second"), "items/s")
+        self.assertEqual(unit("frames"), "frames")
+        self.assertTrue(bench_report.higher_is_better(unit("bytes_per_second")))
+        self.assertFalse(bench_report.higher_is_better(unit("ns_per_page")))
+
+    def test_counters_survive_the_json_round_trip(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = pathlib.Path(tmp, "r.json")
+            path.write_text(json.dumps(self.REPORT))
+            again = bench_report.summarize(bench_report.load(path))
+        self.assertEqual(again, bench_report.summarize(self.REPORT))
+
+    def test_icount_counters_are_exact(self):
+        report = {"context": {"keel_measure": "instructions"}, "benchmarks": [
+            record("b", 5.0, cycles_per_op=300.0, cycles_per_GiB=7e5,
+                   label="figure=cycles_per_GiB")]}
+        [s] = bench_report.summarize(report)
+        self.assertEqual((s.unit, s.values, s.exact), ("instructions/GiB", [7e5], True))
+
+
 class GlobTest(unittest.TestCase):
     def test_kernel_glob_semantics(self):
         self.assertTrue(bench_report.glob_match("mm/*", "mm/frame/alloc/9"))

@@ -50,9 +50,35 @@ class TableTest(unittest.TestCase):
         summaries = bench_report.summarize(bench_report.extract(text, "COM2"))
         table = bench_table.format_table(summaries)
         self.assertRegex(table, r"\nkbench/self/memset_4k/64\s+1\s+1\s+393,625\s+393,625\s+"
-                                r"393,625\s+905,304$")
+                                r"393,625\s+905,304  items_per_second=162,591 "
+                                r"bytes_per_op=262,144$")
         self.assertEqual(bench_table.counts_line(summaries), "11 benchmarks: 11 ran, 0 failed")
 
+
+class CounterTableTest(unittest.TestCase):
+    def test_counters_column_holds_their_medians(self):
+        s = Summary("pt/map", [10.0, 30.0, 20.0], [5] * 3,
+                    counters={"ns_per_page": [1.0, 3.0, 2.0], "frames": [512.0] * 3})
+        lines = bench_table.format_table([s, Summary("plain", [1.0], [1])]).splitlines()
+        self.assertEqual(lines[0].split()[-1], "Counters")
+        self.assertTrue(lines[2].endswith("  ns_per_page=2.000 frames=512.0"), lines[2])
+        self.assertRegex(lines[3], r"^plain\s+1\s+1\s+1\.000\s+1\.000\s+1\.000\s+-$")
+
+    def test_a_counter_as_figure_fills_the_number_columns_with_its_unit(self):
+        s = Summary("meta/init", [5e6, 6e6], [1, 1],
+                    counters={"s_per_GiB": [0.004, 0.002], "frames": [1.0, 1.0]})
+        self.assertTrue(s.choose_figure("s_per_GiB"))
+        lines = bench_table.format_table([s]).splitlines()
+        self.assertEqual(lines[0].split()[3:5], ["Median", "s/GiB"])
+        self.assertRegex(lines[2], r"^meta/init\s+2\s+1\s+0\.003\s+0\.002\s+0\.004\s+frames=1\.000$")
+
+    def test_figures_of_several_units_name_theirs_per_row(self):
+        a = Summary("a", [7.0], [1], counters={"ns_per_page": [2.0]})
+        a.choose_figure("ns_per_page")
+        lines = bench_table.format_table([a, Summary("b", [3.0], [1])]).splitlines()
+        self.assertEqual(lines[0].split()[3:], ["Median", "Min", "P99", "Unit"])
+        self.assertTrue(lines[2].endswith("ns/page"), lines[2])
+        self.assertTrue(lines[3].endswith("ns/op"), lines[3])
 
 
 class InstructionTableTest(unittest.TestCase):

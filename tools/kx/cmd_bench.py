@@ -5,6 +5,8 @@ compare with a baseline and plot.
   ./kx bench                          KVM + PVH on microvm when /dev/kvm works, else TCG
   ./kx bench --filter 'mm/*' --repetitions 9 --compare out/bench/base.json --plot cmp.png
   ./kx bench --host                   //mm:*_bench on this machine
+  ./kx bench --host --icount          ... their instructions per operation, counted by
+                                      valgrind: exact, two runs report identical numbers
   ./kx bench --icount                 instructions per operation under QEMU icount: exact,
                                       two runs of one keel.elf report identical numbers
   ./kx bench --compare A.json B.json  compare two saved reports without running anything
@@ -65,11 +67,16 @@ def parser() -> argparse.ArgumentParser:
                    help="smallest change --compare reports, in percent (default: 10 for "
                         "reports measured under QEMU, 3 otherwise): run-to-run noise")
     p.add_argument("--plot", type=pathlib.Path, metavar="OUT.png",
-                   help="plot ns/op per benchmark, one series per report (gnuplot)")
+                   help="plot each benchmark's figure, one series per report (gnuplot)")
+    p.add_argument("--figure", metavar="COUNTER",
+                   help="make this user counter (e.g. ns_per_page, cycles_per_GiB) the figure "
+                        "of every benchmark that has it, in the table, --compare and --plot; "
+                        "a benchmark may name its own with the label 'figure=COUNTER'")
     p.add_argument("--icount", action="store_true",
                    help="count instructions instead of timing: TCG with -icount shift=0, where "
-                        "the guest TSC advances once per retired instruction; figures are "
-                        "instructions per operation and compare exactly")
+                        "the guest TSC advances once per retired instruction (with --host: "
+                        "valgrind's callgrind); figures are instructions per operation and "
+                        "compare exactly")
     p.add_argument("--host", action="store_true",
                    help="run the host Google Benchmark binaries (//mm:*_bench) instead")
     p.add_argument("--smoke", action="store_true",
@@ -132,11 +139,11 @@ def main(argv: list[str]) -> int:
 
     if args.plot:
         deps.ensure(deps.BENCH_PLOT)
-    if args.host and args.icount:
-        raise KxError("--host --icount is not available: Google Benchmark 1.7 (Debian) has no "
-                      "fixed iteration count, so a host instruction count would not repeat")
     if args.host:
-        deps.ensure(deps.HOST_BENCH)
+        deps.ensure(deps.HOST_ICOUNT if args.icount else deps.HOST_BENCH)
+        if args.icount:
+            status("icount: figures are instructions per operation counted by valgrind "
+                   "(exact), not time")
         report = run_host(args)
     else:
         report = run_kernel(args)
@@ -148,7 +155,7 @@ def main(argv: list[str]) -> int:
                                     f"{datetime.datetime.now():%Y%m%d-%H%M%S}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
-    summaries = bench_report.summarize(report)
+    summaries = bench_report.summarize(report, args.figure)
     print(bench_table.format_table(summaries))
     print(bench_table.counts_line(summaries))
     status(f"report: {out}")
@@ -157,7 +164,7 @@ def main(argv: list[str]) -> int:
     if args.compare:
         base_report = bench_report.load(args.compare[0])
         # The run holds only what --filter selected: so must the baseline's side.
-        base = filtered(base_report, args.filter)
+        base = filtered(base_report, args.filter, args.figure)
         print_comparison(args.compare[0], base_report, base, out, report, summaries,
                          args.min_effect)
         series.insert(0, (f"{args.compare[0].name} (base)", base))
@@ -186,7 +193,7 @@ def recover(args: argparse.Namespace) -> int:
     out = args.json or BENCH_DIR / f"recovered-{datetime.datetime.now():%Y%m%d-%H%M%S}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
-    summaries = filtered(report, args.filter)
+    summaries = filtered(report, args.filter, args.figure)
     print(bench_table.format_table(summaries))
     print(bench_table.counts_line(summaries))
     status(f"report: {out}")
@@ -255,16 +262,20 @@ def run_host(args: argparse.Namespace) -> dict:
             raise KxError(f"--host runs the host binaries: {flag} does not apply")
     progress = Progress()
     try:
-        return bench_host.run(filter=args.filter, repetitions=args.repetitions or 5,
-                              on_line=progress.update)
+        # Counts repeat exactly: one repetition says all, unless asked to show it.
+        return bench_host.run(filter=args.filter,
+                              repetitions=args.repetitions or (1 if args.icount else 5),
+                              on_line=progress.update, icount=args.icount)
     finally:
         progress.clear()
 
 
-def filtered(report: dict, pattern: str | None) -> list[bench_report.Summary]:
-    """The report's summaries that --filter selects. A host report's names start with their
-    binary's (allocator_bench/BM_x): the glob may leave that out, as with --host."""
-    summaries = bench_report.summarize(report)
+def filtered(report: dict, pattern: str | None,
+             figure: str | None = None) -> list[bench_report.Summary]:
+    """The report's summaries that --filter selects, with --figure's counter as their figure
+    where they have it. A host report's names start with their binary's
+    (allocator_bench/BM_x): the glob may leave that out, as with --host."""
+    summaries = bench_report.summarize(report, figure)
     if not pattern:
         return summaries
     host = "keel_host_binaries" in report.get("context", {})
@@ -280,7 +291,8 @@ def compare_files(args: argparse.Namespace) -> int:
             raise KxError(f"--compare with two reports runs nothing: {flag} does not apply")
     base_path, new_path = args.compare
     base_report, new_report = bench_report.load(base_path), bench_report.load(new_path)
-    base, new = filtered(base_report, args.filter), filtered(new_report, args.filter)
+    base = filtered(base_report, args.filter, args.figure)
+    new = filtered(new_report, args.filter, args.figure)
     if not base and not new:
         raise KxError(f"--filter {args.filter}: matches no benchmark in either report")
     print_comparison(base_path, base_report, base, new_path, new_report, new, args.min_effect)

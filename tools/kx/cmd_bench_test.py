@@ -38,6 +38,14 @@ class CompareFilesTest(unittest.TestCase):
         self.assertRegex(out, r"\nBM_SegmentAlloc/8\s+161\.5\s+323\.0\s+2\.000  slower 100\.0%  "
                               r"noise ±\d\.\d%\n")
 
+    def test_figure_compares_a_counter_instead_of_the_time(self):
+        # items_per_second is the same in both reports: only the time doubled.
+        status, out, _ = self.run_main("--compare", self.base, self.new, "--figure",
+                                       "items_per_second")
+        self.assertEqual(status, 0)
+        self.assertIn("Base items/s  New items/s", out)
+        self.assertRegex(out, r"\nBM_SegmentAlloc/8\s+49,549,544\s+49,549,544\s+1\.000  no change")
+
     def test_a_serial_log_as_the_new_report(self):
         log = TESTDATA / "kbench_uefi_smoke.com2.txt"
         status, out, err = self.run_main("--compare", TESTDATA / "kbench_pvh_smoke.com2.txt",

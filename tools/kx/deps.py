@@ -19,6 +19,7 @@ ALL_FIRMWARE = QEMU + ISO + UEFI
 # with libclang-rt.
 BENCH = KERNEL_BUILD + QEMU
 HOST_BENCH = HOST_BUILD + ("libbenchmark-dev",)
+HOST_ICOUNT = HOST_BENCH + ("valgrind",)  # kx bench --host --icount: callgrind
 BENCH_PLOT = ("gnuplot-nox",)
 FUZZ = HOST_BUILD
 
