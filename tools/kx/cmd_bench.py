@@ -23,6 +23,7 @@ import shutil
 import sys
 
 import bazel
+import bench_boot
 import bench_compare
 import bench_host
 import bench_plot
@@ -77,6 +78,9 @@ def parser() -> argparse.ArgumentParser:
                         "the guest TSC advances once per retired instruction (with --host: "
                         "valgrind's callgrind); figures are instructions per operation and "
                         "compare exactly")
+    p.add_argument("--boot", action="store_true",
+                   help="what a boot costs: PVH at 128M and 1G, quiet, each phase to ready "
+                        "(instructions with --icount) and QEMU's wall time to power-off")
     p.add_argument("--host", action="store_true",
                    help="run the host Google Benchmark binaries (//mm:*_bench) instead")
     p.add_argument("--smoke", action="store_true",
@@ -139,7 +143,9 @@ def main(argv: list[str]) -> int:
 
     if args.plot:
         deps.ensure(deps.BENCH_PLOT)
-    if args.host:
+    if args.boot:
+        report = run_boot(args)
+    elif args.host:
         deps.ensure(deps.HOST_ICOUNT if args.icount else deps.HOST_BENCH)
         if args.icount:
             status("icount: figures are instructions per operation counted by valgrind "
@@ -243,6 +249,28 @@ def run_kernel(args: argparse.Namespace) -> dict:
     if args.icount:
         bench_run.mark_icount(report)
     return report
+
+
+def run_boot(args: argparse.Namespace) -> dict:
+    for flag, value in (("--host", args.host), ("--smoke", args.smoke), ("--filter", args.filter),
+                        ("--repetitions", args.repetitions), ("--min-time-ms", args.min_time_ms)):
+        if value:
+            raise KxError(f"--boot measures whole boots: {flag} does not apply")
+    if args.icount and args.accel == "kvm":
+        raise KxError("--icount counts instructions under TCG: --accel kvm does not apply")
+    accel = "tcg" if args.icount else args.accel or ("tcg" if qemu.kvm_problem() else "kvm")
+    if accel == "kvm" and (problem := qemu.kvm_problem()):
+        raise KxError(f"--accel kvm: {problem}; use --accel tcg")
+    deps.ensure(deps.BENCH + deps.for_firmware("pvh"))
+    if args.icount:
+        status("icount: boot phases are guest instructions (exact); QEMU's time is host time")
+    elif accel == "tcg":
+        warn_tcg(args.accel is None)
+    if args.elf and not args.elf.is_file():
+        raise KxError(f"--elf {args.elf}: no such file")
+    elf = args.elf.resolve() if args.elf else bazel.build_kernel()
+    status(f"booting pvh at {' and '.join(bench_boot.SIZES)}, quiet, under {accel.upper()}")
+    return bench_boot.run(elf, accel=accel, icount=args.icount)
 
 
 def warn_tcg(defaulted: bool) -> None:
