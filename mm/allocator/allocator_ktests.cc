@@ -13,6 +13,7 @@
 #include "kernel/ktest/ktest.h"
 #include "mm/allocator/frame_allocator.h"
 #include "mm/allocator/invariants.h"
+#include "mm/allocator/invariants_ktest.h"
 #include "mm/allocator/stats.h"
 #include "mm/frame/segment.h"
 #include "mm/frame/unique_frame.h"
@@ -39,13 +40,6 @@ std::uint64_t free_frames() {
 bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
-
-#define EXPECT_ALLOCATOR_INVARIANTS()                                            \
-  do {                                                                           \
-    const auto invariants_ = mm::check_allocator_invariants();                   \
-    if (!invariants_) ktest_ctx.print_diagnostic("{}", invariants_.error());     \
-    KEXPECT_TRUE(invariants_.has_value());                                       \
-  } while (0)
 
 // The page pattern: distinct per block and per page, never 0 (fresh or zeroed memory).
 std::uint64_t pattern(std::uint64_t block, std::uint64_t page) {

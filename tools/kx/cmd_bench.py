@@ -206,14 +206,21 @@ def recover(args: argparse.Namespace) -> int:
     return 1 if any(s.failed for s in summaries) else 0
 
 
-def run_kernel(args: argparse.Namespace) -> dict:
-    if not _SIZE.fullmatch(args.mem):
-        raise KxError(f"--mem {args.mem}: expected a size like 512M or 6G")
+def chosen_accel(args: argparse.Namespace) -> str:
+    """TCG under --icount; else --accel, or KVM where it works; an unusable choice is an
+    error that says why."""
     if args.icount and args.accel == "kvm":
         raise KxError("--icount counts instructions under TCG: --accel kvm does not apply")
     accel = "tcg" if args.icount else args.accel or ("tcg" if qemu.kvm_problem() else "kvm")
     if accel == "kvm" and (problem := qemu.kvm_problem()):
         raise KxError(f"--accel kvm: {problem}; use --accel tcg")
+    return accel
+
+
+def run_kernel(args: argparse.Namespace) -> dict:
+    if not _SIZE.fullmatch(args.mem):
+        raise KxError(f"--mem {args.mem}: expected a size like 512M or 6G")
+    accel = chosen_accel(args)
     if args.smp < 1:
         raise KxError(f"--smp {args.smp}: expected at least 1")
     boot = qemu.Boot(args.firmware, accel=accel, mem=args.mem, icount=args.icount, smp=args.smp)
@@ -256,11 +263,7 @@ def run_boot(args: argparse.Namespace) -> dict:
                         ("--repetitions", args.repetitions), ("--min-time-ms", args.min_time_ms)):
         if value:
             raise KxError(f"--boot measures whole boots: {flag} does not apply")
-    if args.icount and args.accel == "kvm":
-        raise KxError("--icount counts instructions under TCG: --accel kvm does not apply")
-    accel = "tcg" if args.icount else args.accel or ("tcg" if qemu.kvm_problem() else "kvm")
-    if accel == "kvm" and (problem := qemu.kvm_problem()):
-        raise KxError(f"--accel kvm: {problem}; use --accel tcg")
+    accel = chosen_accel(args)
     deps.ensure(deps.BENCH + deps.for_firmware("pvh"))
     if args.icount:
         status("icount: boot phases are guest instructions (exact); QEMU's time is host time")

@@ -12,6 +12,7 @@
 #include "kernel/ktest/ktest.h"
 #include "mm/allocator/frame_allocator.h"
 #include "mm/allocator/invariants.h"
+#include "mm/allocator/invariants_ktest.h"
 #include "mm/allocator/stats.h"
 #include "mm/frame/frame.h"
 #include "mm/hal.h"
@@ -37,13 +38,6 @@ std::uint64_t free_frames_everywhere() {
   mm::drain_every_cpu_cache();
   return mm::allocator_stats().total_free_frames;
 }
-
-#define EXPECT_ALLOCATOR_INVARIANTS()                                        \
-  do {                                                                       \
-    const auto invariants_ = mm::check_allocator_invariants();               \
-    if (!invariants_) ktest_ctx.print_diagnostic("{}", invariants_.error()); \
-    KEXPECT_TRUE(invariants_.has_value());                                   \
-  } while (0)
 
 // ---- A frame freed on one CPU is reached from another ----------------------------------
 
