@@ -22,7 +22,7 @@ constinit BuddyAllocator g_buddy;
 // Hands a block the caller owns to this CPU's cache (small orders) or the buddy lists.
 void give_back_block(std::uint64_t head, unsigned order) {
   if (order <= CACHED_MAX_ORDER) [[likely]] {
-    hal::InterruptGuard irq;
+    const CacheSection section;
     PerCpuCache& cache = cpu_cache(hal::current_cpu());
     if (!cache.try_push(order, head)) [[unlikely]] cache.push(order, head, g_buddy);
     return;
@@ -64,16 +64,20 @@ namespace {
 
 // Runs on each other CPU through hal::run_on_other_cpus (interrupts off there): that CPU
 // gives its own cached blocks back, so no cache is ever touched by a CPU that does not own it.
-void drain_this_cpu_cache(void*) { cpu_cache(hal::current_cpu()).drain(g_buddy); }
+void drain_this_cpu_cache(void*) {
+  assert_in_cache_section();
+  cpu_cache(hal::current_cpu()).drain(g_buddy);
+}
 
-std::optional<std::uint64_t> take_block_once(PerCpuCache& cache, unsigned order) {
+std::optional<std::uint64_t> take_block_once(PerCpuCache& cache, unsigned order)
+    TA_REQ(this_cpu_irqs_off) {
   return order <= CACHED_MAX_ORDER ? cache.pop(order, g_buddy) : g_buddy.alloc_block(order);
 }
 
 // This CPU's cache, or the buddy lists; failing that, this CPU's cached blocks go back to
 // the lists (to coalesce) and it tries once more.
 std::optional<std::uint64_t> take_block_local(unsigned order) {
-  hal::InterruptGuard irq;
+  const CacheSection section;
   PerCpuCache& cache = cpu_cache(hal::current_cpu());
   if (auto head = take_block_once(cache, order)) [[likely]] return head;
   cache.drain(g_buddy);
@@ -134,7 +138,7 @@ std::expected<AllocatorInitSummary, AllocInitError> init_frame_allocator(
 }
 
 void drain_cpu_cache() {
-  hal::InterruptGuard irq;
+  const CacheSection section;
   cpu_cache(hal::current_cpu()).drain(g_buddy);
 }
 

@@ -89,7 +89,7 @@ std::optional<std::uint64_t> take_block_slow(unsigned order);
 // inline, and without a locked instruction.
 [[gnu::always_inline]] inline std::optional<std::uint64_t> take_block(unsigned order) {
   if (order <= CACHED_MAX_ORDER) [[likely]] {
-    hal::InterruptGuard irq;
+    const CacheSection section;
     if (auto head = cpu_cache(hal::current_cpu()).try_pop(order)) [[likely]] return head;
   }
   return take_block_slow(order);

@@ -22,8 +22,32 @@
 #include "mm/allocator/buddy.h"
 #include "mm/allocator/order.h"
 #include "mm/hal.h"
+#include "mm/support/contract.h"
+#include "mm/support/thread_annotations.h"
 
 namespace mm {
+
+// What guards a CPU's cache, named for clang's thread-safety analysis: that CPU's
+// interrupts being disabled (LOCKING.md, 2). A CacheSection holds it (an InterruptGuard);
+// code that runs with interrupts off by construction (a cross-CPU call's handler) asserts
+// it with assert_in_cache_section(), which also checks the flag.
+class TA_CAP("this CPU's interrupts disabled") ThisCpuIrqsOff {};
+inline constinit ThisCpuIrqsOff this_cpu_irqs_off;
+
+class TA_SCOPED_CAP CacheSection {
+ public:
+  CacheSection() TA_ACQ(this_cpu_irqs_off) {}
+  ~CacheSection() TA_REL() {}
+  CacheSection(const CacheSection&) = delete;
+  CacheSection& operator=(const CacheSection&) = delete;
+
+ private:
+  hal::InterruptGuard irq_;
+};
+
+inline void assert_in_cache_section() TA_ASSERT_CAP(this_cpu_irqs_off) {
+  KASSERT(!hal::irqs_enabled());
+}
 
 inline constexpr unsigned CACHED_MAX_ORDER = 3;
 inline constexpr std::size_t CACHE_CAPACITY = 64;
@@ -35,7 +59,7 @@ class alignas(64) PerCpuCache {
 
   // A cached block of `order` without refilling: nullopt if there is none. The caller owns
   // the block now. No locked instruction: the cache is this CPU's alone.
-  std::optional<std::uint64_t> try_pop(unsigned order) {
+  std::optional<std::uint64_t> try_pop(unsigned order) TA_REQ(this_cpu_irqs_off) {
     OrderCache& cache = orders_[order];
     std::uint32_t count = cache.count.load(std::memory_order_relaxed);
     if (count == 0) [[unlikely]] return std::nullopt;
@@ -45,7 +69,7 @@ class alignas(64) PerCpuCache {
   }
 
   // Caches a block without draining: false (nothing changed) if the cache is full.
-  bool try_push(unsigned order, std::uint64_t head) {
+  bool try_push(unsigned order, std::uint64_t head) TA_REQ(this_cpu_irqs_off) {
     OrderCache& cache = orders_[order];
     const std::uint32_t count = cache.count.load(std::memory_order_relaxed);
     if (count == CACHE_CAPACITY) [[unlikely]] return false;
@@ -57,7 +81,7 @@ class alignas(64) PerCpuCache {
 
   // A block of `order` (≤ CACHED_MAX_ORDER), refilling from `buddy` if empty. The caller
   // owns the block now (its head still reads FREE "cpu cache" until the caller claims it).
-  std::optional<std::uint64_t> pop(unsigned order, BuddyAllocator& buddy) {
+  std::optional<std::uint64_t> pop(unsigned order, BuddyAllocator& buddy) TA_REQ(this_cpu_irqs_off) {
     OrderCache& cache = orders_[order];
     std::uint32_t count = cache.count.load(std::memory_order_relaxed);
     if (count == 0) [[unlikely]] {
@@ -71,7 +95,7 @@ class alignas(64) PerCpuCache {
   }
 
   // Caches a block of `order` that the caller owns (head FREE or busy, other frames TAILs).
-  void push(unsigned order, std::uint64_t head, BuddyAllocator& buddy) {
+  void push(unsigned order, std::uint64_t head, BuddyAllocator& buddy) TA_REQ(this_cpu_irqs_off) {
     OrderCache& cache = orders_[order];
     std::uint32_t count = cache.count.load(std::memory_order_relaxed);
     if (count == CACHE_CAPACITY) [[unlikely]] count = drain_oldest(order, buddy);
@@ -81,7 +105,7 @@ class alignas(64) PerCpuCache {
   }
 
   // Gives every cached block back to the buddy lists (where they coalesce).
-  void drain(BuddyAllocator& buddy);
+  void drain(BuddyAllocator& buddy) TA_REQ(this_cpu_irqs_off);
 
   std::uint64_t cached_blocks(unsigned order) const {
     return orders_[order].count.load(std::memory_order_relaxed);
@@ -108,8 +132,8 @@ class alignas(64) PerCpuCache {
     std::atomic<std::uint32_t> count{0};
   };
 
-  std::uint32_t refill(unsigned order, BuddyAllocator& buddy);
-  std::uint32_t drain_oldest(unsigned order, BuddyAllocator& buddy);
+  std::uint32_t refill(unsigned order, BuddyAllocator& buddy) TA_REQ(this_cpu_irqs_off);
+  std::uint32_t drain_oldest(unsigned order, BuddyAllocator& buddy) TA_REQ(this_cpu_irqs_off);
 
   std::array<OrderCache, CACHED_MAX_ORDER + 1> orders_{};
 };
