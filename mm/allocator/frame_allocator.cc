@@ -133,6 +133,11 @@ std::expected<AllocatorInitSummary, AllocInitError> init_frame_allocator(
                               .ranges = g_buddy.usable().spans().size()};
 }
 
+std::uint64_t add_frames_to_allocator(std::uint64_t first, std::uint64_t end) {
+  KREQUIRES(first % order_frames(MAX_ORDER) == 0 && end > first);
+  return g_buddy.add_tail_frames(first, end);
+}
+
 void drain_cpu_cache() {
   hal::InterruptGuard irq;
   cpu_cache(hal::current_cpu()).drain(g_buddy);

@@ -67,6 +67,12 @@ void drain_cpu_cache();
 // unless another CPU frees one meanwhile. For totals and checks that must see every frame.
 void drain_every_cpu_cache();
 
+// Adds RAM to the live allocator: the TAIL frames inside the usable ranges of frames
+// [first, end), whole max-order blocks that the caller owns and whose slots it has written
+// and published (deferred metadata init, mm/meta/deferred_init.h). Safe while other CPUs
+// allocate and free. Returns the frames added.
+std::uint64_t add_frames_to_allocator(std::uint64_t first, std::uint64_t end);
+
 namespace allocator_detail {
 
 // take_block when this CPU's cache cannot serve the request: refills from (or goes to)
