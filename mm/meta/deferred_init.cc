@@ -7,9 +7,11 @@
 
 namespace mm {
 
-DeferredInitProgress run_pending_meta_units() {
+DeferredInitProgress run_pending_meta_units(std::uint64_t max_units) {
   DeferredInitProgress progress;
-  while (const auto unit = take_pending_meta_unit()) {
+  while (progress.units < max_units) {
+    const auto unit = take_pending_meta_unit();
+    if (!unit) break;
     init_meta_unit_slots(*unit);
     publish_meta_unit(*unit);
     const MetaUnitSpan span = meta_unit_span(*unit);

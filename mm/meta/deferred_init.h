@@ -27,9 +27,10 @@ struct DeferredInitProgress {
   std::uint64_t frames_added = 0; // free frames it gave the allocator
 };
 
-// Takes Pending units one at a time until none is left and initialises each. Any number
-// of CPUs may run it at once; requires init_frame_allocator to have run.
-DeferredInitProgress run_pending_meta_units();
+// Takes Pending units one at a time until none is left (or `max_units` are done) and
+// initialises each. Any number of CPUs may run it at once; requires init_frame_allocator
+// to have run.
+DeferredInitProgress run_pending_meta_units(std::uint64_t max_units = ~std::uint64_t{0});
 
 // run_pending_meta_units, then waits until the units other CPUs took are in the allocator
 // too. Afterwards every unit is Ready and every free frame is in the allocator.
