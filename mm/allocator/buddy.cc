@@ -52,31 +52,6 @@ std::uint64_t BuddyAllocator::adopt_unused_frames() {
   return taken;
 }
 
-std::uint64_t BuddyAllocator::add_tail_frames(std::uint64_t first, std::uint64_t end) {
-  std::uint64_t added = 0;
-  for (const FrameSpan& span : usable_.spans()) {
-    std::uint64_t index = std::max(span.first, first);
-    const std::uint64_t stop = std::min(span.end, end);
-    while (index < stop) {
-      // Reading outside the lock is safe: until a run is pushed, its slots are the
-      // caller's alone, and pushing one run never writes another's (buddies of a block
-      // inside one unit lie inside it; a TAIL buddy stops the merge).
-      auto is_tail = [](std::uint64_t i) {
-        return slot_at(i).ref_count.load(std::memory_order_relaxed) == REF_COUNT_TAIL;
-      };
-      while (index < stop && !is_tail(index)) ++index;
-      const std::uint64_t run_start = index;
-      while (index < stop && is_tail(index)) ++index;
-      if (index > run_start) {
-        // One lock hold per run, not per unit: other CPUs allocate in between.
-        free_range(run_start, index - run_start);
-        added += index - run_start;
-      }
-    }
-  }
-  return added;
-}
-
 std::optional<std::uint64_t> BuddyAllocator::alloc_block(unsigned order) {
   keel::SpinLockGuard guard(lock_);
   return alloc_block_locked(order);

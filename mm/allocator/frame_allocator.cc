@@ -133,9 +133,10 @@ std::expected<AllocatorInitSummary, AllocInitError> init_frame_allocator(
                               .ranges = g_buddy.usable().spans().size()};
 }
 
-std::uint64_t add_frames_to_allocator(std::uint64_t first, std::uint64_t end) {
-  KREQUIRES(first % order_frames(MAX_ORDER) == 0 && end > first);
-  return g_buddy.add_tail_frames(first, end);
+void add_free_run_to_allocator(std::uint64_t first, std::uint64_t n) {
+  KREQUIRES(n > 0);
+  allocator_detail::require_usable(first, n);
+  g_buddy.free_range(first, n);
 }
 
 void drain_cpu_cache() {
