@@ -8,6 +8,7 @@
 #include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/qemu_exit.h"
+#include "arch/x86_64/smp/idle_work.h"
 #include "arch/x86_64/smp/smp.h"
 #include "boot/cmdline.h"
 #include "kernel/banner.h"
@@ -93,11 +94,15 @@ void kernel_main(const boot::BootInfo& info) {
   // After mm: the xAPIC page is mapped by then, and AP stacks come from the allocator.
   const auto smp = cmdline.find("smp");
   if (smp && *smp != "off") console::print("cmdline: smp={} is not `off`; ignored\n", *smp);
+  // Posted before the APs start, so each takes deferred metadata units as it comes online.
+  arch::smp::post_to_idle_aps(&init_deferred_memory_on_this_cpu);
   arch::smp::init(smp && *smp == "off", out);
 
   boot_phases().mark(BootPhase::Ready);
   console::release_held_log();
   console::print("keel: ready\n");
+  // Tests and benchmarks see all of RAM: the boot CPU joins the APs on what is left.
+  finish_deferred_memory_init(out);
 
   if (cmdline.has("ktest")) {
     finish_tests(cmdline, ktest::run_all(cmdline.find("ktest.filter").value_or("")));

@@ -25,11 +25,13 @@
 #include "mm/memmap/early_frame_allocator.h"
 #include "mm/memmap/reservation.h"
 #include "mm/memmap/sanitize.h"
+#include "mm/meta/deferred_init.h"
 #include "mm/meta/memory_report.h"
 #include "mm/meta/meta_backing.h"
 #include "mm/meta/meta_invariants.h"
 #include "mm/meta/meta_plan.h"
 #include "mm/meta/meta_region.h"
+#include "mm/meta/meta_units.h"
 
 extern "C" char __kernel_phys_start[];
 extern "C" char __kernel_phys_end[];
@@ -45,12 +47,18 @@ constexpr std::uint64_t kGiB = 1ull << 30;
 static_assert(mm::MAX_USABLE_RANGES >= mm::MAX_MAP_REGIONS,
               "every usable range of a sanitized map must fit the allocator's table");
 constexpr std::uint64_t kEarlyLinearLimit = mm::layout::BOOT_LINEAR_MAP_LIMIT;
+// What the boot CPU writes before `ready`: enough for page tables, AP stacks and the
+// tests' first needs; the rest of the metadata is written by every CPU after that
+// (mm/meta/deferred_init.h), so the time to `ready` does not grow with RAM.
+constexpr std::uint64_t kEagerUsableBytes = kGiB;
 
 constinit mm::MemoryMap g_sanitized;
 constinit mm::MapWarnings g_warnings;
 constinit mm::ReservationList g_reservations;
 constinit MemoryInitReport g_report;
 constinit const boot::BootInfo* g_boot_info = nullptr;
+// Units init_meta_region left for deferred init (written once, before other CPUs start).
+constinit std::uint64_t g_deferred_units = 0;
 // The metadata backing's physically contiguous pieces (see mm/meta/meta_backing.h): at
 // least 1 TiB of metadata (64 TiB of RAM) even where no two 1 GiB pieces are adjacent.
 constexpr std::size_t kMaxMetaPieces = 1024;
@@ -273,13 +281,15 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
 
   mm::hal::g_meta_base = mm::layout::FRAME_METADATA_BASE;
   const std::uint64_t meta_start = arch::rdtsc();
-  const auto stats = expect_ok(mm::init_meta_region(g_sanitized, plan, g_reservations.list()),
+  const auto stats = expect_ok(mm::init_meta_region(g_sanitized, plan, g_reservations.list(),
+                                                    {.eager_usable_bytes = kEagerUsableBytes}),
                                "initializing the frame metadata");
   g_report.meta_init_cycles = arch::rdtsc() - meta_start;
   g_report.meta_slots = stats.slots_initialized;
   g_report.usable_bytes = g_sanitized.usable_bytes();
   mm::g_max_paddr = mm::meta_region().slot_count * mm::PAGE_SIZE;
   mm::g_slot_is_backed = &mm::slot_is_backed;
+  mm::g_slot_is_initialised = &mm::slot_is_initialised;
   boot_phases().mark(BootPhase::MetaRegion);
 
   mm::print_memory_map(out, g_sanitized);
@@ -292,7 +302,9 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
     const std::uint64_t us = cycles_to_us(g_report.meta_init_cycles, hz);
     fmt::print(out, " = {} us, {} us per GiB of RAM covered", us, us * 1000 / slot_gib_milli);
   }
-  fmt::print(out, "\n");
+  g_deferred_units = mm::meta_units_unfinished();
+  fmt::print(out, "; {} of {} units of {} deferred\n", g_deferred_units,
+             mm::meta_unit_count(), fmt::HumanBytes{mm::meta_unit_frames() * mm::PAGE_SIZE});
 
   // The buddy allocator takes every unused frame inside the usable regions.
   std::array<mm::PhysRange, mm::MAX_MAP_REGIONS> usable{};
@@ -317,6 +329,19 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
     panic("mm.check: memory invariants violated at boot (see above)");
   }
   return g_report;
+}
+
+void init_deferred_memory_on_this_cpu() { (void)mm::run_pending_meta_units(); }
+
+void finish_deferred_memory_init(fmt::Sink& sink) {
+  if (mm::meta_units_unfinished() == 0) return;
+  const std::uint64_t start = arch::rdtsc();
+  const mm::DeferredInitProgress here = mm::finish_pending_meta_units();
+  const std::uint64_t cycles = arch::rdtsc() - start;
+  fmt::print(sink, "mm: deferred metadata done: {} of {} unit(s) ({} free frames) written by "
+             "the boot CPU, the rest by other CPUs; {} cycles after ready\n", here.units,
+             g_deferred_units, here.frames_added, cycles);
+  mm::print_stats(sink);
 }
 
 const MemoryInitReport& memory_init_report() { return g_report; }

@@ -21,6 +21,15 @@ struct MemoryInitReport {
 const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invariants,
                                     bool allow_1g_pages);
 
+// Deferred metadata init (mm/meta/deferred_init.h): init_memory writes the first GiB of
+// usable RAM's metadata; the rest is written after it by every CPU that calls in.
+// init_deferred_memory_on_this_cpu is the idle APs' work (arch::smp::post_to_idle_aps);
+// finish_deferred_memory_init is the boot CPU's, after `ready` and before anything that
+// needs all of RAM (ktest, kbench): it takes what is left, waits for the other CPUs'
+// units and says how it went. With one CPU (smp=off) the boot CPU does it all there.
+void init_deferred_memory_on_this_cpu();
+void finish_deferred_memory_init(fmt::Sink& sink);
+
 // What init_memory measured, and the BootInfo it was given (for ktests and kbenchs).
 // Valid after init_memory.
 const MemoryInitReport& memory_init_report();

@@ -1,6 +1,20 @@
 #include "mm/allocator/buddy.h"
 
+#include <algorithm>
+
+#include "mm/frame/meta_bounds.h"
+
 namespace mm {
+namespace {
+
+// The end of the max-order block holding frame `index`: deferred metadata init writes
+// slots in units made of whole max-order blocks, so one check per block tells whether
+// its slots may be read.
+std::uint64_t max_block_end(std::uint64_t index) {
+  return (index | (order_frames(MAX_ORDER) - 1)) + 1;
+}
+
+}  // namespace
 
 bool BuddyAllocator::reset(std::span<const PhysRange> usable, Paddr limit) {
   keel::SpinLockGuard guard(lock_);
@@ -15,13 +29,20 @@ std::uint64_t BuddyAllocator::adopt_unused_frames() {
   for (const FrameSpan& span : usable_.spans()) {
     std::uint64_t index = span.first;
     while (index < span.end) {
+      // Slots not written yet (a deferred unit) are garbage: skip the whole block.
+      if ((index == span.first || index % order_frames(MAX_ORDER) == 0) &&
+          !slot_is_written(index * PAGE_SIZE)) {
+        index = max_block_end(index);
+        continue;
+      }
       // Skip in-use frames, then take the run of unused ones: all TAILs, then blocks.
       auto is_unused = [](std::uint64_t i) {
         return slot_at(i).ref_count.load(std::memory_order_relaxed) == REF_COUNT_UNUSED;
       };
-      while (index < span.end && !is_unused(index)) ++index;
+      const std::uint64_t stop = std::min(span.end, max_block_end(index));
+      while (index < stop && !is_unused(index)) ++index;
       const std::uint64_t run_start = index;
-      while (index < span.end && is_unused(index)) slot::make_tail(slot_at(index++));
+      while (index < stop && is_unused(index)) slot::make_tail(slot_at(index++));
       if (index > run_start) {
         free_range_locked(run_start, index - run_start);
         taken += index - run_start;

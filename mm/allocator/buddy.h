@@ -43,7 +43,10 @@ class BuddyAllocator {
 
   // Takes every run of UNUSED frames in the usable ranges. Returns the frames taken; work
   // is one slot read and write per frame plus O(blocks × MAX_ORDER).
+  // Blocks whose slots are not written yet (mm/frame/meta_bounds.h, slot_is_written) are
+  // skipped: deferred metadata init adds them later (add_free_run_to_allocator).
   std::uint64_t adopt_unused_frames() TA_EXCL(lock_);
+
 
   // The head index of a block of 2^order frames, split from the smallest larger block if
   // needed; nullopt if no block of order ≥ `order` is free. The head is FREE (in transit)

@@ -137,6 +137,12 @@ std::expected<AllocatorInitSummary, AllocInitError> init_frame_allocator(
                               .ranges = g_buddy.usable().spans().size()};
 }
 
+void add_free_run_to_allocator(std::uint64_t first, std::uint64_t n) {
+  KREQUIRES(n > 0);
+  allocator_detail::require_usable(first, n);
+  g_buddy.free_range(first, n);
+}
+
 void drain_cpu_cache() {
   const CacheSection section;
   cpu_cache(hal::current_cpu()).drain(g_buddy);

@@ -74,6 +74,13 @@ void drain_cpu_cache();
 // unless another CPU frees one meanwhile. For totals and checks that must see every frame.
 void drain_every_cpu_cache();
 
+// Adds RAM to the live allocator: frames [first, first + n), inside one usable range, all
+// TAILs that the caller owns and whose slots it has written and published (deferred
+// metadata init, mm/meta/deferred_init.h), in one max-order block-aligned unit that no
+// block outside it can merge with. Safe while other CPUs allocate and free; the slots are
+// not read, only the block heads written.
+void add_free_run_to_allocator(std::uint64_t first, std::uint64_t n);
+
 namespace allocator_detail {
 
 // take_block when this CPU's cache cannot serve the request: refills from (or goes to)

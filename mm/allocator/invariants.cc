@@ -86,6 +86,12 @@ std::expected<std::uint64_t, Violation> walk_ownership(const UsableRanges& usabl
   for (const FrameSpan& span : usable.spans()) {
     std::uint64_t i = span.first;
     while (i < span.end) {
+      // Blocks of deferred units not written yet hold no metadata: skipped explicitly
+      // (deferred units are whole max-order blocks).
+      if ((i == span.first || i % order_frames(MAX_ORDER) == 0) && !slot_is_written(i * PAGE_SIZE)) {
+        i = (i | (order_frames(MAX_ORDER) - 1)) + 1;
+        continue;
+      }
       const MetaSlot& slot = slot_at(i);
       const std::uint64_t count = slot.ref_count.load(std::memory_order_relaxed);
       if (count == REF_COUNT_TAIL) return violation(Kind::OrphanTail, i, 0, count);

@@ -15,7 +15,9 @@
 //     (FREE head + TAILs), live frames of any level (head + TAILs), and single frames in
 //     other states — with no TAIL outside a block; the free frames the walk finds equal
 //     the listed + cached frames, and the lists' frame count matches the counter. So no
-//     free frame is lost, none is counted twice, and none is owned twice.
+//     free frame is lost, none is counted twice, and none is owned twice. Max-order blocks
+//     whose slots deferred metadata init has not written yet are skipped (they are not the
+//     allocator's yet); a unit being added while the walk runs is not quiescent.
 #pragma once
 
 #include <cstdint>

@@ -16,6 +16,7 @@ enum class GetFrameError : std::uint8_t {
   Tail,        // the address is inside a live 2 MiB / 1 GiB frame but not at its start
   OutOfBound,  // the address is beyond the metadata region
   NotAligned,  // the address is not page-aligned
+  SlotUninitialised,  // deferred metadata init has not written the frame's slot yet
 };
 
 constexpr const char* get_frame_error_name(GetFrameError e) {
@@ -28,6 +29,7 @@ constexpr const char* get_frame_error_name(GetFrameError e) {
     case GetFrameError::Tail: return "Tail";
     case GetFrameError::OutOfBound: return "OutOfBound";
     case GetFrameError::NotAligned: return "NotAligned";
+    case GetFrameError::SlotUninitialised: return "SlotUninitialised";
   }
   return "GetFrameError(?)";
 }

@@ -74,11 +74,13 @@ static_assert(level_order(MAX_FRAME_LEVEL) == MAX_BLOCK_ORDER);
 
 // ---- Looking at a slot ----
 
-// The slot of `pa`, if `pa` is page-aligned (else NotAligned) and has a slot
-// (else OutOfBound).
+// The slot of `pa`, if `pa` is page-aligned (else NotAligned), has a slot (else
+// OutOfBound) and that slot has been written (else SlotUninitialised: deferred metadata
+// init has not reached its unit; its bytes mean nothing yet and must not be read).
 inline std::expected<MetaSlot*, GetFrameError> lookup(Paddr pa) {
   if (!is_page_aligned(pa)) return std::unexpected(GetFrameError::NotAligned);
   if (!has_slot(pa)) return std::unexpected(GetFrameError::OutOfBound);
+  if (!slot_is_written(pa)) [[unlikely]] return std::unexpected(GetFrameError::SlotUninitialised);
   return frame_to_meta(pa);
 }
 

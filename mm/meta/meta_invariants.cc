@@ -1,10 +1,12 @@
 #include "mm/meta/meta_invariants.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "mm/hal.h"
 #include "mm/meta/boot_frame_meta.h"
 #include "mm/meta/meta_region.h"
+#include "mm/meta/meta_units.h"
 #include "mm/support/format.h"
 
 namespace mm {
@@ -97,17 +99,24 @@ std::expected<void, MetaInvariantViolation> check_meta_invariants() {
   if (!region.initialized) return violation(0, MetaInvariantKind::NotInitialized);
   const MemoryMap& map = memory_map();
   Result result;
-  // Every backed slot, against the map.
-  for_each_backed_frame_range(region.plan, [&](std::uint64_t first, std::uint64_t end) {
-    if (!result) return;
-    map.for_each_segment({first * PAGE_SIZE, end * PAGE_SIZE},
-                         [&](PhysRange part, std::optional<RegionType> type) {
-                           const bool usable = type == RegionType::Usable;
-                           for (Paddr pa = part.start; result && pa < part.end; pa += PAGE_SIZE) {
-                             result = check_slot(pa, usable);
-                           }
-                         });
-  });
+  // Every backed slot of every Ready unit, against the map. Units not Ready are skipped
+  // explicitly: their bytes are not metadata yet (callers that want the whole region
+  // checked wait for meta_units_unfinished() == 0 first).
+  for (std::uint64_t unit = 0; result && unit < meta_unit_count(); ++unit) {
+    if (meta_unit_state(unit) != MetaUnitState::Ready) continue;
+    const MetaUnitSpan span = meta_unit_span(unit);
+    for_each_backed_frame_range(region.plan, [&](std::uint64_t first, std::uint64_t end) {
+      const PhysRange part{std::max(first, span.first) * PAGE_SIZE,
+                           std::min(end, span.end) * PAGE_SIZE};
+      if (!result || part.empty()) return;
+      map.for_each_segment(part, [&](PhysRange piece, std::optional<RegionType> type) {
+        const bool usable = type == RegionType::Usable;
+        for (Paddr pa = piece.start; result && pa < piece.end; pa += PAGE_SIZE) {
+          result = check_slot(pa, usable);
+        }
+      });
+    });
+  }
   if (!result) return result;
   // Reserved usable frames are never unused (non-usable ones were checked above).
   for (const Reservation& reservation : boot_reservations()) {
@@ -118,6 +127,7 @@ std::expected<void, MetaInvariantViolation> check_meta_invariants() {
     map.for_each_segment(clipped, [&](PhysRange part, std::optional<RegionType> type) {
       if (type != RegionType::Usable) return;
       for (Paddr pa = part.start; result && pa < part.end; pa += PAGE_SIZE) {
+        if (!slot_is_initialised(pa)) continue;
         if (frame_to_meta(pa)->ref_count.load(std::memory_order_relaxed) == REF_COUNT_UNUSED) {
           result = violation(pa, MetaInvariantKind::UnusedReserved);
         }

@@ -1,7 +1,8 @@
 // check_meta_invariants: a full walk of the metadata region that reports the first slot
 // breaking a rule. For tests and the `mm.check` boot key; O(backed slots + reserved frames).
 //
-// Rules, for every backed slot of frames [0, slot_count):
+// Rules, for every backed slot of frames [0, slot_count) whose unit is Ready (units that
+// deferred init has not written yet are skipped; see mm/meta/meta_units.h):
 //   - the slot's address is 64-byte aligned and maps back to its frame;
 //   - ref_count is one of the states of mm/meta/meta_slot.h: UNUSED, FREE, TAIL, UNIQUE or
 //     in [0, REF_COUNT_MAX];

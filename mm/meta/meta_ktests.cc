@@ -27,6 +27,7 @@
 #include "mm/meta/meta_plan.h"
 #include "mm/meta/meta_region.h"
 #include "mm/meta/meta_slot.h"
+#include "mm/meta/meta_units.h"
 
 extern "C" char __kernel_phys_start[];
 extern "C" char __kernel_phys_end[];
@@ -109,7 +110,7 @@ KTEST(every_backed_slot_is_readable) {
   ktest_ctx.print_diagnostic("{} backed slots read ({} of slot space backed)", read,
                              fmt::HumanBytes{plan.backed_bytes});
   KEXPECT_EQ(read, plan.backed_slot_count());
-  KEXPECT_EQ(read, mm::meta_region().slots_initialized);
+  KEXPECT_EQ(read, mm::meta_region().slots_backed);
   KEXPECT_EQ(undefined, 0u);
 }
 
@@ -171,6 +172,30 @@ KTEST(checked_lookup_rejects_unbacked_hole) {
     return;
   }
   ktest_ctx.print_diagnostic("{} unbacked 2 MiB metadata chunks", holes);
+}
+
+// Deferred init (mm/meta/deferred_init.h) is over before tests run: every unit written and
+// its free frames in the allocator, every backed slot's frame reachable by address. The
+// free totals over all of RAM are checked by usable_unreserved_frames_are_free_or_allocated.
+KTEST(every_deferred_unit_is_initialised) {
+  KEXPECT_EQ(mm::meta_units_unfinished(), 0u);
+  std::uint64_t not_ready = 0;
+  for (std::uint64_t unit = 0; unit < mm::meta_unit_count(); ++unit) {
+    if (mm::meta_unit_state(unit) != mm::MetaUnitState::Ready) ++not_ready;
+  }
+  KEXPECT_EQ(not_ready, 0u);
+  const mm::MetaRegion& region = mm::meta_region();
+  KEXPECT_EQ(mm::meta_unit_count() * mm::meta_unit_frames() >= region.slot_count, true);
+  std::uint64_t refused = 0;
+  mm::for_each_backed_frame_range(region.plan, [&](std::uint64_t first, std::uint64_t end) {
+    for (std::uint64_t i = first; i < end; i += mm::META_UNIT_MIN_FRAMES / 8) {
+      const auto slot = mm::meta_slot_checked(i * mm::PAGE_SIZE);
+      if (!slot && slot.error() == mm::MetaSlotError::Uninitialised) ++refused;
+    }
+  });
+  KEXPECT_EQ(refused, 0u);
+  ktest_ctx.print_diagnostic("{} unit(s) of {}", mm::meta_unit_count(),
+                             fmt::HumanBytes{mm::meta_unit_frames() * mm::PAGE_SIZE});
 }
 
 KTEST(invariants_hold) {

@@ -8,6 +8,7 @@
 #include "mm/hal.h"
 #include "mm/memmap/bounded_array.h"
 #include "mm/meta/boot_frame_meta.h"
+#include "mm/meta/meta_units.h"
 #include "mm/support/contract.h"
 
 namespace mm {
@@ -61,12 +62,13 @@ void fill_range(PhysRange range, const SlotImage& image) {
   fill_slots(frame_to_index(range.start), frame_to_index(range.end), image);
 }
 
-// Like fill_range, for the few reserved frames: returns how many were unused before.
-std::uint64_t claim_range(PhysRange range, const SlotImage& image) {
+// Like fill_range, for the few reserved frames: returns how many held `free_image` before
+// (where reservations overlap, a frame counts once).
+std::uint64_t claim_range(PhysRange range, const SlotImage& image, const SlotImage& free_image) {
   std::uint64_t claimed = 0;
   MetaSlot* slot = frame_to_meta(range.start);
   for (Paddr pa = range.start; pa < range.end; pa += PAGE_SIZE, ++slot) {
-    if (slot->ref_count.load(std::memory_order_relaxed) == REF_COUNT_UNUSED) ++claimed;
+    if (slot->ref_count.load(std::memory_order_relaxed) == free_image.ref_count) ++claimed;
     std::memcpy(static_cast<void*>(slot), &image, sizeof(SlotImage));
   }
   return claimed;
@@ -96,6 +98,45 @@ std::expected<void, MetaInitError> validate(const MemoryMap& map, const MetaPlan
   return {};
 }
 
+// Writes every backed slot of frames [first, end) from g_memory_map and g_reservations:
+// usable frames no reservation covers get `free_image`, all others their boot-frame label.
+// Pass 1 labels every slot from the map alone; pass 2 takes reserved usable frames out of
+// the free pool (usable frames always have backed slots: that is how the plan is made).
+// Non-usable frames keep the firmware's label.
+MetaInitStats write_slots(std::uint64_t first, std::uint64_t end, const SlotImage& free_image) {
+  MetaInitStats stats;
+  const SlotImage hole = boot_frame_image(FrameUsage::Hole);
+  const PhysRange window{first * PAGE_SIZE, end * PAGE_SIZE};
+  for_each_backed_frame_range(g_meta_region.plan, [&](std::uint64_t backed_first,
+                                                      std::uint64_t backed_end) {
+    const PhysRange part{std::max(backed_first * PAGE_SIZE, window.start),
+                         std::min(backed_end * PAGE_SIZE, window.end)};
+    if (part.empty()) return;
+    stats.slots_initialized += frame_to_index(part.size());
+    g_memory_map.for_each_segment(part, [&](PhysRange piece, std::optional<RegionType> type) {
+      if (!type) {
+        fill_range(piece, hole);
+      } else if (*type == RegionType::Usable) {
+        fill_range(piece, free_image);
+        stats.unused += frame_to_index(piece.size());
+      } else {
+        fill_range(piece, boot_frame_image(frame_usage_for(*type)));
+      }
+    });
+  });
+  for (const Reservation& reservation : g_reservations.span()) {
+    const PhysRange clipped{std::max(reservation.range.start, window.start),
+                            std::min(reservation.range.end, window.end)};
+    if (clipped.empty()) continue;
+    const SlotImage image = boot_frame_image(reservation.usage);
+    g_memory_map.for_each_segment(clipped, [&](PhysRange piece, std::optional<RegionType> type) {
+      if (type == RegionType::Usable) stats.unused -= claim_range(piece, image, free_image);
+    });
+  }
+  stats.in_use = stats.slots_initialized - stats.unused;
+  return stats;
+}
+
 }  // namespace
 
 const char* meta_init_error_name(MetaInitError error) {
@@ -114,61 +155,53 @@ const char* meta_slot_error_name(MetaSlotError error) {
     case MetaSlotError::NotAligned: return "NotAligned";
     case MetaSlotError::OutOfRange: return "OutOfRange";
     case MetaSlotError::InHole: return "InHole";
+    case MetaSlotError::Uninitialised: return "Uninitialised";
   }
   return "invalid";
 }
 
 std::expected<MetaInitStats, MetaInitError> init_meta_region(
-    const MemoryMap& map, const MetaPlan& plan, std::span<const Reservation> reservations) {
+    const MemoryMap& map, const MetaPlan& plan, std::span<const Reservation> reservations,
+    MetaInitOptions options) {
   if (auto valid = validate(map, plan, reservations); !valid) {
     return std::unexpected(valid.error());
   }
   g_meta_region.initialized = false;
-  MetaInitStats stats;
-  const SlotImage unused = unused_image();
-  const SlotImage hole = boot_frame_image(FrameUsage::Hole);
-
-  // Pass 1: every backed slot from the map alone.
-  for_each_backed_frame_range(plan, [&](std::uint64_t first, std::uint64_t end) {
-    stats.slots_initialized += end - first;
-    map.for_each_segment({first * PAGE_SIZE, end * PAGE_SIZE},
-                         [&](PhysRange part, std::optional<RegionType> type) {
-                           if (!type) {
-                             fill_range(part, hole);
-                           } else if (*type == RegionType::Usable) {
-                             fill_range(part, unused);
-                             stats.unused += frame_to_index(part.size());
-                           } else {
-                             fill_range(part, boot_frame_image(frame_usage_for(*type)));
-                           }
-                         });
-  });
-  // Pass 2: reservations take usable frames out of the free pool. Usable frames always
-  // have backed slots (that is how the plan is made), so no backing check is needed.
-  // Non-usable frames keep the firmware's label.
-  for (const Reservation& reservation : reservations) {
-    const SlotImage image = boot_frame_image(reservation.usage);
-    const PhysRange clipped{reservation.range.start,
-                            std::min(reservation.range.end, plan.covered().end)};
-    if (clipped.empty()) continue;
-    map.for_each_segment(clipped, [&](PhysRange part, std::optional<RegionType> type) {
-      if (type == RegionType::Usable) stats.unused -= claim_range(part, image);
-    });
-  }
-  stats.in_use = stats.slots_initialized - stats.unused;
-
   if (&map != &g_memory_map) g_memory_map = map;
   g_reservations.clear();
   for (const Reservation& r : reservations) (void)g_reservations.push_back(r);
   g_meta_region.plan = plan;
   g_meta_region.slot_count = plan.slot_count;
   g_meta_region.covered = plan.covered();
+  reset_meta_units(plan.slot_count);
+
+  // Units in address order until enough usable RAM is written; the rest stay Pending.
+  MetaInitStats stats;
+  const SlotImage unused = unused_image();
+  for (std::uint64_t unit = 0; unit < meta_unit_count(); ++unit) {
+    if (stats.unused * PAGE_SIZE >= options.eager_usable_bytes) break;
+    const MetaUnitSpan span = meta_unit_span(unit);
+    stats += write_slots(span.first, span.end, unused);
+    mark_meta_unit_ready(unit);
+  }
   g_meta_region.slots_initialized = stats.slots_initialized;
+  for_each_backed_frame_range(plan, [&](std::uint64_t first, std::uint64_t end) {
+    g_meta_region.slots_backed += end - first;
+  });
   g_meta_region.initialized = true;
   return stats;
 }
 
+MetaInitStats init_meta_unit_slots(std::uint64_t unit) {
+  KREQUIRES(g_meta_region.initialized && meta_unit_state(unit) == MetaUnitState::Initialising);
+  SlotImage tail{};
+  tail.ref_count = REF_COUNT_TAIL;
+  const MetaUnitSpan span = meta_unit_span(unit);
+  return write_slots(span.first, span.end, tail);
+}
+
 void reset_meta_region_for_testing() {
+  reset_meta_units(0);
   g_memory_map.clear();
   g_reservations.clear();
   g_meta_region = MetaRegion{};
@@ -182,11 +215,16 @@ bool slot_is_backed(Paddr pa) {
   return g_meta_region.initialized && g_meta_region.plan.slot_is_backed(pa);
 }
 
+bool slot_is_initialised(Paddr pa) {
+  return meta_unit_state(meta_unit_of(pa)) == MetaUnitState::Ready;
+}
+
 std::expected<MetaSlot*, MetaSlotError> meta_slot_checked(Paddr pa) {
   if (!g_meta_region.initialized) return std::unexpected(MetaSlotError::NotInitialized);
   if (!is_page_aligned(pa)) return std::unexpected(MetaSlotError::NotAligned);
   if (pa >= g_meta_region.covered.end) return std::unexpected(MetaSlotError::OutOfRange);
   if (!g_meta_region.plan.slot_is_backed(pa)) return std::unexpected(MetaSlotError::InHole);
+  if (!slot_is_initialised(pa)) return std::unexpected(MetaSlotError::Uninitialised);
   return frame_to_meta(pa);
 }
 

@@ -13,7 +13,8 @@
 // Frames the early allocator hands out after step 5 are not marked: retire it first.
 //
 // The globals are written once, single-threaded, before other CPUs start; afterwards they
-// are read-only, so readers need no lock.
+// are read-only, so readers need no lock. The exception is each unit's state
+// (mm/meta/meta_units.h): with deferred init, units become Ready one by one after boot.
 #pragma once
 
 #include <cstddef>
@@ -39,14 +40,28 @@ struct MetaRegion {
   bool initialized = false;
   PhysRange covered;                  // frames with slots: [0, slot_count × 4 KiB)
   std::uint64_t slot_count = 0;
-  std::uint64_t slots_initialized = 0;  // backed slots written by init_meta_region
+  std::uint64_t slots_initialized = 0;  // backed slots written by init_meta_region itself
+  std::uint64_t slots_backed = 0;       // every backed slot, once all units are Ready
   MetaPlan plan;
 };
 
 struct MetaInitStats {
-  std::uint64_t slots_initialized = 0;  // every backed slot below slot_count, once
+  std::uint64_t slots_initialized = 0;  // every backed slot written, once
   std::uint64_t unused = 0;             // free frames (usable, not reserved)
   std::uint64_t in_use = 0;             // boot frames: reserved, early-allocated, non-usable
+
+  MetaInitStats& operator+=(const MetaInitStats& other) {
+    slots_initialized += other.slots_initialized;
+    unused += other.unused;
+    in_use += other.in_use;
+    return *this;
+  }
+};
+
+struct MetaInitOptions {
+  // Write units (mm/meta/meta_units.h) in address order until at least this much usable
+  // RAM is written; leave the rest Pending for init_meta_unit_slots. The default writes all.
+  std::uint64_t eager_usable_bytes = ~std::uint64_t{0};
 };
 
 enum class MetaInitError : std::uint8_t {
@@ -66,9 +81,19 @@ inline void format_value(fmt::Sink& sink, const fmt::Spec& spec, MetaInitError e
 // (usable frames; where reservations overlap, the last in the list wins) or the map's
 // type (non-usable frames and holes). Requires every plan.backed stretch to be writable at
 // hal::g_meta_base + offset. Runs at memory bandwidth: one 64-byte pattern store per slot,
-// no atomics. Then copies map, plan and reservations into the globals below.
+// no atomics. Copies map, plan and reservations into the globals below first: deferred
+// units are written from those later. With options.eager_usable_bytes, only the first
+// units are written (their stats are returned) and made Ready; the others stay Pending.
 std::expected<MetaInitStats, MetaInitError> init_meta_region(
-    const MemoryMap& map, const MetaPlan& plan, std::span<const Reservation> reservations);
+    const MemoryMap& map, const MetaPlan& plan, std::span<const Reservation> reservations,
+    MetaInitOptions options = {});
+
+// Writes the backed slots of `unit`, which the caller took (take_pending_meta_unit), as
+// init_meta_region would, except that free frames become TAILs rather than UNUSED: they
+// are the caller's, for the allocator to take as blocks (mm/meta/deferred_init.h), and
+// never claimable by from_unused in between. Returns what it wrote. Safe to run on many
+// CPUs at once for different units: it reads only the globals written before sharing.
+MetaInitStats init_meta_unit_slots(std::uint64_t unit);
 
 const MemoryMap& memory_map();                      // empty before init_meta_region
 const MetaRegion& meta_region();                    // .initialized false before it
@@ -76,12 +101,16 @@ std::span<const Reservation> boot_reservations();   // as passed to init_meta_re
 
 // True iff the region is initialized and `pa`'s frame has a backed slot.
 bool slot_is_backed(Paddr pa);
+// True iff the unit holding `pa` (< meta_region().covered.end) is Ready: its slots are
+// written. Acquire: a caller that sees true sees the writes.
+bool slot_is_initialised(Paddr pa);
 
 enum class MetaSlotError : std::uint8_t {
   NotInitialized,  // init_meta_region has not run
   NotAligned,      // pa is not a frame address
   OutOfRange,      // pa ≥ meta_region().covered.end: no slot exists
   InHole,          // the slot lies in an unbacked part of the region (reading it would fault)
+  Uninitialised,   // deferred init has not written the slot yet (its unit is not Ready)
 };
 const char* meta_slot_error_name(MetaSlotError error);
 

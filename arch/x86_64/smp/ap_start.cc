@@ -9,6 +9,7 @@
 #include "arch/x86_64/memory_types.h"
 #include "arch/x86_64/paging/pat.h"
 #include "arch/x86_64/smp/ap_stacks.h"
+#include "arch/x86_64/smp/idle_work.h"
 #include "arch/x86_64/smp/percpu.h"
 #include "arch/x86_64/tsc.h"
 #include "mm/allocator/frame_allocator.h"
@@ -119,9 +120,14 @@ extern "C" [[noreturn]] void ap_entry(std::uint64_t token) {
   apic::init_this_cpu();
   percpu(s.index).apic_id = apic::this_apic_id();
   g_ready_token.store(token, std::memory_order_release);
-  // The idle loop: IPIs (cross-CPU calls, shootdowns) arrive here. sti takes effect after
-  // the next instruction, so no interrupt slips in between it and hlt.
-  for (;;) asm volatile("sti; hlt; cli" ::: "memory");
+  // The idle loop: IPIs (cross-CPU calls, shootdowns) arrive here. Posted idle work is
+  // checked with IF=0 and sti takes effect after the next instruction, so a post (whose
+  // wake-up IPI stays pending until then) cannot slip in between the check and hlt.
+  std::uint64_t seen_work = 0;
+  for (;;) {
+    run_idle_work(seen_work);
+    asm volatile("sti; hlt; cli" ::: "memory");
+  }
 }
 
 const char* ap_start_error_name(ApStartError error) {
