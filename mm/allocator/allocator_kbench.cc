@@ -29,8 +29,21 @@ bool have_order(kbench::State& state, unsigned order) {
   return true;
 }
 
-// alloc_block + drop: the allocator plus claiming and releasing every frame's slot.
-// Not zeroed: this measures the allocator, not memset.
+// alloc_frame + drop of a 4 KiB, 2 MiB and 1 GiB frame (levels 1, 2, 3): the call users
+// make for one frame (order 0 is this CPU's cache, no shared lock). Not zeroed.
+KBENCH_ARGS(alloc_frame_level, {1, 2, 3}) {
+  const auto level = static_cast<mm::PagingLevel>(state.range(0));
+  if (!have_order(state, level == 1 ? 0 : level == 2 ? 9 : 18)) return;
+  for (auto _ : state) {
+    auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false, .level = level});
+    if (!frame) [[unlikely]] return state.error("out of memory");
+    kbench::do_not_optimize(frame);
+  }
+  state.set_items_processed(state.iterations());
+}
+
+// alloc_block + drop (a Segment of 2^order frames): the allocator plus claiming and
+// releasing every frame's slot. Not zeroed: this measures the allocator, not memset.
 KBENCH_ARGS(alloc_free_order, {0, 1, 3, 9, 18}) {
   const auto order = static_cast<unsigned>(state.range(0));
   if (!have_order(state, order)) return;
