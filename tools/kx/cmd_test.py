@@ -2,7 +2,8 @@
 for a short fixed time from the corpus in tests/fuzz/corpus/ (one result per target), then
 the in-kernel suite (`ktest`) on each enabled boot cell of tests/boot/matrix.py, then every
 in-kernel benchmark once (`kbench.smoke`), then the ISO's GRUB menu entries driven through
-the serial terminal (BIOS and UEFI). Ends with the one line `N passed, N failed[, N
+the serial terminal (BIOS and UEFI) and a benchmark report read back off the screen's QR
+codes (UEFI). Ends with the one line `N passed, N failed[, N
 skipped]`; exits non-zero if anything failed."""
 
 import argparse
@@ -19,6 +20,7 @@ import cells
 import cmd_fuzz
 import deps
 import grub_menu
+import screen_qr
 from common import OUT, ROOT, KxError, status
 
 HELP = "run host unit tests, the fuzzers briefly, and the in-kernel tests on the boot matrix"
@@ -232,19 +234,26 @@ def menu_phase(elf: pathlib.Path | None, log_dir: pathlib.Path | None = None) ->
         phase.note = "not run: no kernel"
         return phase
     log_dir = log_dir or OUT / "menu"
-    status(f"[6/6] GRUB menu: {len(grub_menu.CHECKS)} entries chosen on the serial terminal")
+    status(f"[6/6] GRUB menu: {len(grub_menu.CHECKS)} entries chosen on the serial terminal; "
+           f"the benchmark report read off the screen's QR codes")
     start = time.monotonic()
     for check in grub_menu.CHECKS:
         result = grub_menu.run(check, elf, log_dir)
-        print(f"  {check.name}  {'ok' if result.ok else 'FAILED'}  ({result.seconds:.1f} s)",
-              flush=True)
-        if result.ok:
-            phase.passed += 1
-        else:
-            phase.failed += 1
-            phase.failures.append(f"FAIL {check.name}: {result.why} (log {result.log})")
+        record(phase, check.name, result.ok, result.why, result.seconds, result.log)
+    screen = screen_qr.run(elf, log_dir)
+    record(phase, "screen-qr-uefi-kbench", screen.ok, screen.why, screen.seconds, screen.log)
     phase.seconds = time.monotonic() - start
     return phase
+
+
+def record(phase: Phase, name: str, ok: bool, why: str, seconds: float,
+           log: pathlib.Path) -> None:
+    print(f"  {name}  {'ok' if ok else 'FAILED'}  ({seconds:.1f} s)", flush=True)
+    if ok:
+        phase.passed += 1
+    else:
+        phase.failed += 1
+        phase.failures.append(f"FAIL {name}: {why} (log {log})")
 
 
 def report(phases: list[Phase]) -> int:
