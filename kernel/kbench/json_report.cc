@@ -68,6 +68,15 @@ void write_times(JsonWriter& json, std::uint64_t iterations, std::uint64_t time_
   json.field_milli("cycles_per_op", millicycles);
 }
 
+// Google Benchmark's "label" field, which kx reads for `figure=<counter>`.
+void write_figure_label(JsonWriter& json, const InstanceResult& instance) {
+  if (instance.figure == nullptr) return;
+  char label[64];
+  fmt::BufferSink text(label, sizeof(label));
+  fmt::print(text, "figure={}", instance.figure);
+  json.field("label", text.view());
+}
+
 void write_iteration(JsonWriter& json, const InstanceResult& instance, const Repetition& r,
                      std::uint32_t index, std::uint64_t tsc_hz) {
   const Figures f = figures_of(r, tsc_hz);
@@ -80,6 +89,7 @@ void write_iteration(JsonWriter& json, const InstanceResult& instance, const Rep
   for (std::size_t c = 0; c < instance.counter_count && c < kMaxCounters; ++c) {
     json.field(instance.counter_names[c], r.counters[c]);
   }
+  write_figure_label(json, instance);
   json.end_object();
 }
 
@@ -120,6 +130,7 @@ void write_aggregates(JsonWriter& json, const InstanceResult& instance,
     for (std::size_t c = 0; c < instance.counter_count && c < kMaxCounters; ++c) {
       json.field_milli(instance.counter_names[c], pick(a.milli_counters[c], which));
     }
+    write_figure_label(json, instance);
     json.end_object();
   }
 }

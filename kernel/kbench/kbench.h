@@ -129,6 +129,10 @@ class State {
   // "cannot run here" (reported as skipped); error() for "ran and went wrong" (a failure).
   // `reason` must outlive the run (a string literal).
   void skip(const char* reason) { skip_reason_ = reason != nullptr ? reason : "skipped"; }
+  // Names the counter that is this benchmark's figure (reported as the label
+  // "figure=<counter>", which `kx bench` tables, compares and plots instead of the time per
+  // operation). `counter` must outlive the run (a string literal).
+  void set_figure(const char* counter) { figure_ = counter; }
   void error(const char* reason) { error_reason_ = reason != nullptr ? reason : "error"; }
 
   // For the runner.
@@ -139,6 +143,7 @@ class State {
   bool has_items() const { return has_items_; }
   const char* skip_reason() const { return skip_reason_; }
   const char* error_reason() const { return error_reason_; }
+  const char* figure() const { return figure_; }
 
  private:
   // Returns how many iterations to run: 0 once skipped or errored.
@@ -153,6 +158,7 @@ class State {
   std::uint64_t items_ = 0;
   const char* skip_reason_ = nullptr;
   const char* error_reason_ = nullptr;
+  const char* figure_ = nullptr;
   bool started_ = false;
   bool finished_ = false;
   bool timing_ = false;

@@ -44,6 +44,7 @@ struct InstanceResult {
   char message[kMaxMessageLength] = {};  // the skip or failure reason
   const char* counter_names[kMaxCounters] = {};
   std::uint8_t counter_count = 0;
+  const char* figure = nullptr;  // the counter State::set_figure named, if any
   bool has_items = false;
 
   std::string_view name_view() const;

@@ -111,6 +111,7 @@ bool timed_run(const InstanceSpec& instance, std::uint64_t iterations, InstanceR
   repetition.cycles = state.timed_cycles();
   repetition.items = state.items();
   result.has_items = result.has_items || state.has_items();
+  if (state.figure() != nullptr) result.figure = state.figure();
   if (!collect_counters(state, result, repetition)) {
     fail(result, "more than 4 counters (state.counters holds kMaxCounters)");
     return false;

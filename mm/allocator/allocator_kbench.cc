@@ -120,6 +120,7 @@ KBENCH(reinit_per_gib) {
   state.set_items_processed(state.iterations() * usable_mib);  // items/s = MiB/s
   state.counters["usable_MiB"] = usable_mib;
   if (usable_mib != 0 && state.iterations() != 0) {
+    state.set_figure("cycles_per_GiB");
     state.counters["cycles_per_GiB"] =
         state.timed_cycles() / state.iterations() * 1024 / usable_mib;
   }

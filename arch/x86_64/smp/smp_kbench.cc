@@ -114,6 +114,7 @@ KBENCH_ARGS(alloc_frame_round, {1, 0}) {
   state.set_items_processed(state.iterations() * kOpsPerCpu);
   state.counters["cpus"] = alone ? 1 : cpus;
   if (state.iterations() != 0) {
+    state.set_figure("cycles_per_op_per_cpu");
     state.counters["cycles_per_op_per_cpu"] = state.timed_cycles() / (state.iterations() * kOpsPerCpu);
   }
 }
