@@ -187,6 +187,10 @@ ApStartError start_ap(std::uint32_t apic_id, std::atomic<unsigned>& online) {
   }
   if (!wait_for_ready(token, 2 * hz)) {
     g_expected_token.store(0, std::memory_order_release);  // a late arrival stops
+    // And is put back to wait-for-SIPI before the trampoline's data is rewritten for the
+    // next CPU: a late AP still reading it would otherwise take that CPU's token and stack.
+    apic::send_init(apic_id);
+    wait_cycles(hz / 100);
     return ApStartError::NoAnswer;
   }
   online.store(index + 1, std::memory_order_release);
