@@ -15,6 +15,8 @@ keel_setjmp:
 	movq %rdx, 48(%rdi)
 	movq (%rsp), %rdx         // our return address
 	movq %rdx, 56(%rdi)
+	pushfq
+	popq 64(%rdi)
 	xorl %eax, %eax
 	ret
 	.size keel_setjmp, . - keel_setjmp
@@ -35,6 +37,8 @@ keel_longjmp:
 	movq 32(%rdi), %r14
 	movq 40(%rdi), %r15
 	movq 48(%rdi), %rsp
+	pushq 64(%rdi)            // the setjmp caller's frame is live below: no red zone here
+	popfq
 	jmpq *56(%rdi)
 	.size keel_longjmp, . - keel_longjmp
 

@@ -12,6 +12,7 @@ void redirect_trap_to_jump(TrapFrame& frame, const JumpBuffer& buf, int value) {
   frame.r15 = buf.r15;
   frame.rsp = buf.rsp;
   frame.rip = buf.rip;
+  frame.rflags = buf.rflags;
   frame.rax = static_cast<std::uint32_t>(value != 0 ? value : 1);
 }
 

@@ -1,7 +1,8 @@
 // A minimal setjmp/longjmp for kernel code, plus redirecting a trap into a setjmp point.
 //
-// Only callee-saved state is kept (SysV: rbx, rbp, r12-r15, rsp, rip); keel has no FPU/SSE
-// state to preserve. The ktest runner uses it to survive an expected fault:
+// Only callee-saved state is kept (SysV: rbx, rbp, r12-r15, rsp, rip) and RFLAGS, so a
+// jump comes back with interrupts enabled or disabled as they were at keel_setjmp (a panic
+// disables them before its recovery jumps); keel has no FPU/SSE state to preserve. The ktest runner uses it to survive an expected fault:
 //
 //   JumpBuffer buf;
 //   if (keel_setjmp(&buf) == 0) { *bad_pointer = 1; }     // faults
@@ -17,13 +18,14 @@
 namespace arch {
 
 struct JumpBuffer {
-  std::uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
+  std::uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip, rflags;
 };
 // jump.S hard-codes these offsets.
 static_assert(offsetof(JumpBuffer, rbx) == 0);
 static_assert(offsetof(JumpBuffer, r15) == 40);
 static_assert(offsetof(JumpBuffer, rsp) == 48);
 static_assert(offsetof(JumpBuffer, rip) == 56);
+static_assert(offsetof(JumpBuffer, rflags) == 64);
 
 // Rewrites `frame` so that iretq resumes in the keel_setjmp call that filled `buf`, with
 // keel_setjmp returning `value` (0 becomes 1, as with longjmp). The frame of the function

@@ -9,7 +9,6 @@
 #include "kernel/console.h"
 #include "kernel/kbench/iteration_policy.h"
 #include "kernel/recovery.h"
-#include "mm/hal.h"
 
 namespace kbench {
 namespace {
@@ -41,14 +40,10 @@ constexpr kernel::PanicRecovery kPanicRecovery{"kbench", &resume_after_panic};
 int guarded_call(void (*body)(State&), State& state) {
   const arch::ExceptionHook previous_hook = arch::g_exception_hook;
   const kernel::PanicRecovery* const previous_recovery = kernel::g_panic_recovery;
-  // A panic disables interrupts before it is recovered; the run goes on as it came in.
-  const std::uint64_t irq_state = mm::hal::irq_save();
-  mm::hal::irq_restore(irq_state);
   arch::g_exception_hook = &on_exception;
   kernel::g_panic_recovery = &kPanicRecovery;
   const int resumed = keel_setjmp(&g_guard.resume);
   if (resumed == kReturned) body(state);
-  if (resumed == kResumedFromPanic) mm::hal::irq_restore(irq_state);
   arch::g_exception_hook = previous_hook;
   kernel::g_panic_recovery = previous_recovery;
   return resumed;

@@ -259,12 +259,11 @@ Outcome run_case(const TestCase& test, Context& context) {
   g_recovery = outer;
   if (resumed != 0) {
     // The jump skipped the test's destructors: a ScopedCapture of its own would point at a
-    // dead frame (reset it), and the interrupt state it left may be "off" (restore it).
+    // dead frame (reset it). Interrupts are as they were at the setjmp (jump.h).
     if (test.panic_text == nullptr) {
       PanicCapture scratch;
       console::ScopedCapture reset(scratch);
     }
-    mm::hal::irq_restore(irq_state);
     if (finished.hooks_run != 0) context.print_diagnostic("ran {} recovery hook(s)", finished.hooks_run);
   }
   g_nr_hooks = finished.hook_base;  // hooks of a test that returned normally are popped already

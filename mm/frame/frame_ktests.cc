@@ -400,14 +400,10 @@ KTEST(double_free_panic_names_the_frame) {
     console::ScopedCapture capture(report);
     const kernel::PanicRecovery* const outer = kernel::g_panic_recovery;
     kernel::g_panic_recovery = &kDoubleFreeRecovery;
-    // The panic disables interrupts before it is recovered; they come back as they were.
-    const std::uint64_t irq_state = mm::hal::irq_save();
-    mm::hal::irq_restore(irq_state);
     if (keel_setjmp(&g_double_free_resume) == 0) {
       drop_shared_twice(pa);
     } else {
       panicked = true;
-      mm::hal::irq_restore(irq_state);
     }
     kernel::g_panic_recovery = outer;
   }
