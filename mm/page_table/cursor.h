@@ -426,9 +426,10 @@ class CursorMut : public Cursor<C> {
   // first), and the range errors.
   std::expected<std::uint64_t, PtError> unmap(std::uint64_t len) {
     const Vaddr op_last = TRY(this->op_range(len));
-    TRY_VOID(refuse_tracked_huge_edges(op_last));
+    const EdgePlan plan = TRY(plan_edges(op_last));
+    if (plan.cuts_tracked_huge) return std::unexpected(PtError::SplitsTrackedHuge);
     const ReleaseReserveOnReturn release{reserve_};
-    TRY_VOID(reserve_splits(va_, op_last));
+    TRY_VOID(reserve_nodes(plan));
     std::uint64_t unmapped = 0;
     for (;;) {
       const auto found = TRY(next_leaf_within(op_last));
@@ -488,56 +489,75 @@ class CursorMut : public Cursor<C> {
     std::array<std::optional<PtNodeFrame<C>>, MAX_RESERVED> nodes{};
   };
 
-  // Reserves the nodes for the cuts at `first` and after `last` (the leaves there that
-  // extend outside [first, last]); the cursor ends where it started.
-  std::expected<void, PtError> reserve_splits(Vaddr first, Vaddr last) {
-    reserve_ = SplitReserve{};
-    struct Cut {
-      PagingLevel level;  // the leaf split has this level; the new node is one below
-      Vaddr base;
-    };
+  // The splits cutting a range at its ends needs, and whether an end cuts a tracked huge
+  // frame (refused: a mapping holds the whole frame).
+  struct Cut {
+    PagingLevel level;  // the leaf split has this level; the new node is one below
+    Vaddr base;
+  };
+  struct EdgePlan {
+    bool cuts_tracked_huge = false;
     std::array<Cut, MAX_RESERVED> cuts{};
     unsigned nr_cuts = 0;
-    const auto add_cuts = [&](Vaddr probe, Vaddr cut) -> std::expected<void, PtError> {
-      TRY_VOID(this->jump(align_down(probe, PAGE_SIZE)));
-      const PtMapping m = this->mapping_of(this->descend_existing());
-      if (!m.mapped() || m.kind != MappingKind::Untracked || m.level == 1) return {};
-      for (PagingLevel level = m.level; level > 1 && (cut & (page_size_at(level) - 1)) != 0; --level) {
-        const Cut c{level, align_down(cut, page_size_at(level))};
-        bool seen = false;
-        for (unsigned i = 0; i < nr_cuts; ++i) seen |= cuts[i].level == c.level && cuts[i].base == c.base;
-        if (!seen) cuts[nr_cuts++] = c;
+  };
+
+  // Adds to `plan` what cutting leaf `m` at `cut` (a page boundary) needs.
+  static void plan_cut(const PtMapping& m, Vaddr cut, EdgePlan& plan) {
+    if (!m.mapped() || m.level == 1 || (cut & (m.size - 1)) == 0) return;  // no cut here
+    if (m.kind == MappingKind::Tracked) {
+      plan.cuts_tracked_huge = true;
+      return;
+    }
+    for (PagingLevel level = m.level; level > 1 && (cut & (page_size_at(level) - 1)) != 0; --level) {
+      const Cut c{level, align_down(cut, page_size_at(level))};
+      bool seen = false;
+      for (unsigned i = 0; i < plan.nr_cuts; ++i) {
+        seen |= plan.cuts[i].level == c.level && plan.cuts[i].base == c.base;
       }
-      return {};
-    };
+      if (!seen) plan.cuts[plan.nr_cuts++] = c;
+    }
+  }
+
+  // Probes the leaves at both ends of [va_, last] (nothing changes; the cursor ends where it
+  // started). Only the end leaves can extend outside the range.
+  std::expected<EdgePlan, PtError> plan_edges(Vaddr last) {
+    EdgePlan plan;
     const Vaddr from = va_;
-    TRY_VOID(add_cuts(first, first));
-    if (last + 1 != 0) TRY_VOID(add_cuts(last, last + 1));  // a range ending at 2^64 has no cut there
+    plan_cut(this->mapping_of(this->descend_existing()), from, plan);
+    if (last + 1 != 0) {  // a range ending at 2^64 has no cut there
+      TRY_VOID(this->jump(align_down(last, PAGE_SIZE)));
+      plan_cut(this->mapping_of(this->descend_existing()), last + 1, plan);
+    }
     TRY_VOID(this->jump(from));
-    for (unsigned i = 0; i < nr_cuts; ++i) {
-      auto node = alloc_node<C>(cuts[i].level - 1);
-      if (!node) {
-        reserve_ = SplitReserve{};
-        return std::unexpected(PtError::OutOfMemory);
-      }
+    return plan;
+  }
+
+  // Allocates the nodes `plan`'s splits need into reserve_ (empty outside an operation:
+  // ReleaseReserveOnReturn). Error: OutOfMemory.
+  std::expected<void, PtError> reserve_nodes(const EdgePlan& plan) {
+    for (unsigned i = 0; i < plan.nr_cuts; ++i) {
+      auto node = alloc_node<C>(plan.cuts[i].level - 1);
+      if (!node) return std::unexpected(PtError::OutOfMemory);
       reserve_.nodes[i].emplace(std::move(*node));
     }
     return {};
   }
 
-  // For take_next/protect_next: the cuts of the first mapped leaf in [va_, op_last] only.
+  // For take_next/protect_next: the splits of the first mapped leaf in [va_, op_last] only
+  // (a tracked one extending outside is refused by next_leaf_within).
   std::expected<void, PtError> reserve_splits_of_first_leaf(Vaddr op_last) {
     const Vaddr from = va_;
     const auto first = TRY(this->find_next(op_last - va_ + 1));
-    if (!first) {
-      reserve_ = SplitReserve{};
-      return this->jump(from);
+    EdgePlan plan;
+    if (first) {  // find_next left the cursor on that leaf
+      const PtMapping m = this->mapping_of(this->entry());
+      if (m.kind == MappingKind::Untracked) {
+        plan_cut(m, *first, plan);
+        if (m.va + (m.size - 1) > op_last) plan_cut(m, op_last + 1, plan);  // ends past it
+      }
     }
-    TRY_VOID(this->jump(*first));
-    const PtMapping m = this->mapping_of(this->descend_existing());
-    const Vaddr leaf_last = m.va + (m.size - 1);
     TRY_VOID(this->jump(from));
-    return reserve_splits(*first, leaf_last < op_last ? leaf_last : op_last);
+    return reserve_nodes(plan);
   }
 
   // A reserved node of `level`, if the current operation reserved one.
@@ -553,7 +573,6 @@ class CursorMut : public Cursor<C> {
   void undo_map_phys(Vaddr from, std::uint64_t bytes) {
     KASSERT(this->jump(from).has_value());
     if (bytes != 0) {
-      reserve_ = SplitReserve{};
       const auto undone = unmap(bytes);
       KASSERT(undone.has_value() && *undone == bytes);
       KASSERT(this->jump(from).has_value());
@@ -566,29 +585,6 @@ class CursorMut : public Cursor<C> {
     SplitReserve& reserve;
     ~ReleaseReserveOnReturn() { reserve = SplitReserve{}; }
   };
-
-  // SplitsTrackedHuge, before anything changes, if the leaf at either end of [va_, op_last]
-  // is a tracked huge frame extending outside it (only the end leaves can). The cursor
-  // ends where it started.
-  std::expected<void, PtError> refuse_tracked_huge_edges(Vaddr op_last) {
-    const Vaddr from = va_;
-    const Vaddr last_page = align_down(op_last, PAGE_SIZE);
-    bool cuts = cuts_tracked_huge_at(from, from, op_last);
-    if (!cuts && last_page != from) {
-      TRY_VOID(this->jump(last_page));
-      cuts = cuts_tracked_huge_at(last_page, from, op_last);
-    }
-    TRY_VOID(this->jump(from));
-    if (cuts) return std::unexpected(PtError::SplitsTrackedHuge);
-    return {};
-  }
-  // The cursor is at `at`: is the leaf there tracked and not inside [first, last]?
-  bool cuts_tracked_huge_at(Vaddr at, Vaddr first, Vaddr last) {
-    KASSERT(va_ == at);
-    const PtMapping m = this->mapping_of(this->descend_existing());
-    return m.mapped() && m.kind == MappingKind::Tracked &&
-           (m.va < first || m.va + (m.size - 1) > last);
-  }
 
   // The current entry points to a child node: if that node maps nothing (left empty by an
   // unmap, not yet reclaimed), detaches it (freed after the flush) and returns true.
