@@ -7,7 +7,7 @@
 #include "mm/allocator/global.h"
 #include "mm/allocator/per_cpu_cache.h"
 #include "mm/allocator/stats.h"
-#include "mm/frame/assert_fmt.h"
+#include "mm/support/assert_fmt.h"
 #include "mm/frame/frame_dealloc.h"
 #include "mm/frame/meta_bounds.h"
 #include "mm/hal.h"

@@ -25,7 +25,7 @@
 #include "mm/frame/slot_ops.h"
 #include "mm/frame/untyped.h"
 #include "mm/meta/meta_slot.h"
-#include "mm/frame/assert_fmt.h"
+#include "mm/support/assert_fmt.h"
 #include "mm/support/contract.h"
 #include "mm/types.h"
 

@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "mm/frame/assert_fmt.h"
+#include "mm/support/assert_fmt.h"
 #include "mm/frame/frame.h"
 #include "mm/frame/frame_dealloc.h"
 #include "mm/frame/frame_meta.h"

@@ -34,7 +34,7 @@
 #include <cstdint>
 #include <expected>
 
-#include "mm/frame/assert_fmt.h"
+#include "mm/support/assert_fmt.h"
 #include "mm/frame/frame_dealloc.h"
 #include "mm/frame/frame_meta.h"
 #include "mm/frame/get_frame_error.h"

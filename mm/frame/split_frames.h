@@ -35,7 +35,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "mm/frame/assert_fmt.h"
+#include "mm/support/assert_fmt.h"
 #include "mm/frame/frame_dealloc.h"
 #include "mm/frame/frame_meta.h"
 #include "mm/frame/handle_access.h"

@@ -19,7 +19,7 @@
 #include "mm/frame/handle_access.h"
 #include "mm/frame/slot_ops.h"
 #include "mm/frame/untyped.h"
-#include "mm/frame/assert_fmt.h"
+#include "mm/support/assert_fmt.h"
 #include "mm/support/contract.h"
 
 namespace mm {

@@ -14,7 +14,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "mm/frame/assert_fmt.h"
+#include "mm/support/assert_fmt.h"
 #include "mm/hal.h"
 #include "mm/support/thread_annotations.h"
 #include "mm/types.h"

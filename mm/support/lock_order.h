@@ -13,11 +13,8 @@
 #include <array>
 #include <cstdint>
 
-#include <source_location>
-
 #include "mm/hal.h"
-#include "mm/support/contract.h"
-#include "mm/support/format.h"
+#include "mm/support/assert_fmt.h"
 #include "mm/types.h"
 
 namespace keel::lock_order {
@@ -31,16 +28,6 @@ enum class LockClass : std::uint8_t {
 #ifdef KEEL_LOCK_ORDER_CHECKS
 
 namespace detail {
-template <typename... Args>
-[[noreturn, gnu::cold, gnu::noinline]] void violation(std::source_location where, const char* what,
-                                                     const Args&... args) {
-  char buffer[256];
-  fmt::BufferSink sink(buffer, sizeof(buffer) - 1);
-  fmt::print(sink, what, args...);
-  buffer[sink.view().size()] = '\0';
-  contract_violation("lock order", "locks taken in the documented order", buffer, where);
-}
-
 struct alignas(64) HeldLocks {
   std::uint32_t node_levels = 0;  // bit l: a node of level l is held
   bool buddy = false;
@@ -52,19 +39,15 @@ inline HeldLocks& this_cpu() { return g_held[mm::hal::current_cpu()]; }
 // Before taking page-table node `node` of `level`.
 inline void acquiring_node(mm::Paddr node, unsigned level) {
   detail::HeldLocks& held = detail::this_cpu();
-  if (held.buddy) [[unlikely]] {
-    detail::violation(std::source_location::current(),
-                      "CPU {} takes page-table node {:#x} while it holds the buddy lock, which "
-                      "is innermost (mm/allocator/LOCKING.md)",
-                      mm::hal::current_cpu(), node);
-  }
+  KASSERT_FMT(!held.buddy,
+              "lock order: CPU {} takes page-table node {:#x} while it holds the buddy lock, "
+              "which is innermost (mm/allocator/LOCKING.md)",
+              mm::hal::current_cpu(), node);
   const std::uint32_t at_or_below = (2u << level) - 1;  // bits 0..level
-  if ((held.node_levels & at_or_below) != 0) [[unlikely]] {
-    detail::violation(std::source_location::current(),
-                      "CPU {} takes page-table node {:#x} of level {} while it holds a node of "
-                      "level {}: node locks go top-down (mm/page_table/cursor.h)",
-                      mm::hal::current_cpu(), node, level, __builtin_ctz(held.node_levels));
-  }
+  KASSERT_FMT((held.node_levels & at_or_below) == 0,
+              "lock order: CPU {} takes page-table node {:#x} of level {} while it holds a node "
+              "of level {}: node locks go top-down (mm/page_table/cursor.h)",
+              mm::hal::current_cpu(), node, level, __builtin_ctz(held.node_levels));
   held.node_levels |= 1u << level;
 }
 inline void released_node(unsigned level) { detail::this_cpu().node_levels &= ~(1u << level); }
@@ -72,10 +55,8 @@ inline void released_node(unsigned level) { detail::this_cpu().node_levels &= ~(
 inline void acquiring(LockClass c) {
   if (c != LockClass::Buddy) return;
   detail::HeldLocks& held = detail::this_cpu();
-  if (held.buddy) [[unlikely]] {
-    detail::violation(std::source_location::current(), "CPU {} takes the buddy lock it already holds",
-                      mm::hal::current_cpu());
-  }
+  KASSERT_FMT(!held.buddy, "lock order: CPU {} takes the buddy lock it already holds",
+              mm::hal::current_cpu());
   held.buddy = true;
 }
 inline void released(LockClass c) {
