@@ -42,6 +42,9 @@ bool irqs_enabled();
 inline constexpr unsigned MAX_CPUS = 256;
 unsigned current_cpu();
 unsigned cpu_count();
+// current_cpu() for code that may run before per-CPU data is set up (early boot, crash
+// paths): while only the boot CPU is online it is 0 without asking the hardware.
+inline unsigned current_cpu_even_early() { return cpu_count() == 1 ? 0 : current_cpu(); }
 
 // A cross-CPU call: runs fn(arg) on every online CPU other than the caller, in interrupt
 // context there (so never inside one of that CPU's InterruptGuard sections), and returns

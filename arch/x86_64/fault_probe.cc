@@ -9,12 +9,9 @@
 
 namespace arch {
 namespace {
-// The probe in flight on each CPU. While only the boot CPU is online its slot is used
-// without asking GS, which crash-time reads may run before per-CPU data is set up.
+// The probe in flight on each CPU (crash-time reads may run before per-CPU data exists).
 constinit std::array<JumpBuffer*, mm::hal::MAX_CPUS> g_active_probe{};
-JumpBuffer*& this_cpu_probe() {
-  return g_active_probe[mm::hal::cpu_count() == 1 ? 0 : mm::hal::current_cpu()];
-}
+JumpBuffer*& this_cpu_probe() { return g_active_probe[mm::hal::current_cpu_even_early()]; }
 }  // namespace
 
 bool try_read_u64(std::uint64_t addr, std::uint64_t& out) {

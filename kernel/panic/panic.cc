@@ -22,11 +22,8 @@ constinit unsigned g_this_depth = 0;  // depth of the panic being printed
 constinit std::atomic<int> g_panic_cpu{-1};
 constinit void (*g_stop_other_cpus)() = nullptr;
 
-// This CPU's index, without touching per-CPU data while only the boot CPU runs (a panic
-// may come before that data is set up).
-int this_cpu() {
-  return mm::hal::cpu_count() == 1 ? 0 : static_cast<int>(mm::hal::current_cpu());
-}
+// A panic may come before per-CPU data is set up.
+int this_cpu() { return static_cast<int>(mm::hal::current_cpu_even_early()); }
 
 }  // namespace
 
