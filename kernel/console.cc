@@ -1,5 +1,7 @@
 #include "kernel/console.h"
 
+#include <algorithm>
+
 #include "arch/x86_64/serial.h"
 #include "kernel/fbcon/fb_console.h"
 #include "mm/hal.h"
@@ -51,7 +53,7 @@ void write_to_devices(std::string_view text) {
 void hold(std::string_view text) {
   const std::size_t room = HELD_LOG_BYTES - g_held_size;
   const std::size_t kept = text.size() < room ? text.size() : room;
-  for (std::size_t i = 0; i < kept; ++i) g_held[g_held_size + i] = text[i];
+  std::copy_n(text.data(), kept, g_held + g_held_size);
   g_held_size += kept;
   g_held_dropped += text.size() - kept;
 }

@@ -71,6 +71,10 @@ KEEL_BENCHMARK(BM_AllocFreeOrder0PerCpu)
 void BM_GlibcMallocFree4KPerThread(benchmark::State& state) {
   for (auto _ : state) {
     void* p = std::malloc(4096);
+    if (p == nullptr) {
+      state.SkipWithError("malloc failed");
+      break;
+    }
     benchmark::DoNotOptimize(p);
     std::free(p);
   }

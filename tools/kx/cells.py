@@ -142,7 +142,7 @@ def run_cells(cells: Sequence, elf: pathlib.Path, *, logs: pathlib.Path = LOGS,
     runnable = []
     for cell in cells:
         problem = qemu.kvm_problem() if cell.accel == "kvm" else None
-        cell_elf = checks_elf if getattr(cell, "lock_order_checks", False) else elf
+        cell_elf = checks_elf if cell.lock_order_checks else elf
         if problem:
             results[cell.name] = CellResult(cell, logs / f"{cell.name}.log", skip_reason=problem)
             on_result(results[cell.name])
