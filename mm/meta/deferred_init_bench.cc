@@ -2,11 +2,13 @@
 // its free frames to the live allocator — on 1 and 2 threads acting as CPUs, in one run so
 // their ratio is the speedup. The metadata is touched once first, so the loop measures
 // stores and list pushes, not host page faults. Each iteration includes starting and
-// joining the threads (tens of microseconds against milliseconds of work).
+// joining the threads (tens of microseconds against milliseconds of work). A memset of the
+// same bytes on the same threads, in the same run, is the floor the machine allows.
 #include <benchmark/benchmark.h>
 
 #include <array>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -86,6 +88,28 @@ void BM_DeferredInitPerGiB(benchmark::State& state) {
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_DeferredInitPerGiB)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// The floor: plain stores of the same bytes (64 per 4 KiB frame of kRamGiB GiB), split
+// among the same threads. What this machine's memory bandwidth allows the fill above.
+void BM_Floor_MemsetMetadataPerGiB(benchmark::State& state) {
+  const auto threads = static_cast<unsigned>(state.range(0));
+  constexpr std::uint64_t kBytes = kRamGiB * kGiB / mm::PAGE_SIZE * 64;
+  std::vector<std::byte> metadata(kBytes);  // value-initialised: every page resident
+  mm::testing::HostCpus cpus(threads);
+  std::byte value{1};
+  for (auto _ : state) {
+    cpus.run([&](unsigned cpu) {
+      const std::uint64_t share = kBytes / threads;
+      std::memset(metadata.data() + cpu * share, static_cast<int>(value), share);
+    });
+    value = std::byte{static_cast<unsigned char>(static_cast<unsigned>(value) + 1)};
+    benchmark::DoNotOptimize(metadata.data());
+  }
+  state.counters["s_per_GiB"] = benchmark::Counter(
+      static_cast<double>(kRamGiB) * state.iterations(),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_Floor_MemsetMetadataPerGiB)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
