@@ -16,7 +16,7 @@ const char* boot_path_name(BootPath path) {
   return "unknown boot path";
 }
 
-const char* boot_info_error_name(BootInfoError error) {
+const char* error_name(BootInfoError error) {
   switch (error) {
     case BootInfoError::BadMagic: return "BadMagic";
     case BootInfoError::Misaligned: return "Misaligned";
@@ -34,13 +34,9 @@ const char* boot_info_error_name(BootInfoError error) {
   return "UnknownBootInfoError";
 }
 
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, BootInfoError error) {
-  fmt::format_value(sink, spec, boot_info_error_name(error));
-}
-
 void format_value(fmt::Sink& sink, const fmt::Spec& spec, const BootInfoFailure& failure) {
   // Padding applies to the name only: the location is variable-length detail.
-  fmt::format_value(sink, spec, boot_info_error_name(failure.error));
+  fmt::format_value(sink, spec, error_name(failure.error));
   fmt::print(sink, " at offset {:#x}", failure.offset);
   if (failure.tag_type != BootInfoFailure::NO_TAG) fmt::print(sink, " (tag {})", failure.tag_type);
   if (failure.paddr != 0) fmt::print(sink, " paddr {:#x}", failure.paddr);

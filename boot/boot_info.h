@@ -112,7 +112,7 @@ enum class BootInfoError : std::uint8_t {
   Unreadable,       // PVH: a physical pointer names memory read_phys cannot provide
   BadModule,        // a module's end is before its start, or start + size overflows
 };
-const char* boot_info_error_name(BootInfoError error);
+const char* error_name(BootInfoError error);
 
 // Where a parse failed. Multiboot2: `offset` is the byte offset in the info block of the
 // tag (or header) at fault and `tag_type` its type. PVH: `offset` is the offset inside
@@ -129,7 +129,6 @@ struct BootInfoFailure {
 
 // fmt support: BootInfoError prints its name; BootInfoFailure prints
 // "<name> at offset 0x<offset>[ (tag <n>)][ paddr 0x<paddr>]".
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, BootInfoError error);
 void format_value(fmt::Sink& sink, const fmt::Spec& spec, const BootInfoFailure& failure);
 
 inline constexpr std::uint32_t MULTIBOOT2_BOOTLOADER_MAGIC = 0x36d76289;

@@ -22,10 +22,10 @@ TEST(BootInfo, ErrorNamesAreDistinct) {
       BootInfoError::BadVersion,   BootInfoError::Unreadable,   BootInfoError::BadModule};
   for (const auto a : all) {
     for (const auto b : all) {
-      if (a != b) EXPECT_STRNE(boot_info_error_name(a), boot_info_error_name(b));
+      if (a != b) EXPECT_STRNE(error_name(a), error_name(b));
     }
   }
-  EXPECT_STREQ(boot_info_error_name(static_cast<BootInfoError>(200)), "UnknownBootInfoError");
+  EXPECT_STREQ(error_name(static_cast<BootInfoError>(200)), "UnknownBootInfoError");
 }
 
 TEST(BootInfo, PathNames) {

@@ -41,7 +41,7 @@ BootInfoFailure expect_error(std::span<const std::byte> blob, BootInfoError erro
   const auto parsed = parse(blob, magic);
   EXPECT_FALSE(parsed.result.has_value());
   if (parsed.result.has_value()) return {};
-  EXPECT_EQ(boot_info_error_name(parsed.result.error().error), std::string_view(boot_info_error_name(error)));
+  EXPECT_EQ(error_name(parsed.result.error().error), std::string_view(error_name(error)));
   return parsed.result.error();
 }
 
@@ -50,7 +50,7 @@ std::string name_of(const std::array<char, 64>& name) { return name.data(); }
 TEST(Multiboot2, GrubBiosBlock) {
   const auto blob = testing::grub_bios_blob();
   const auto parsed = parse(blob);
-  ASSERT_TRUE(parsed.result.has_value()) << boot_info_error_name(parsed.result.error().error);
+  ASSERT_TRUE(parsed.result.has_value()) << error_name(parsed.result.error().error);
   const BootInfo& info = *parsed.info;
   EXPECT_EQ(info.path, BootPath::Multiboot2Bios);
   EXPECT_EQ(info.command_line(), "/boot/keel.elf console=ttyS0 ktest");
@@ -94,7 +94,7 @@ TEST(Multiboot2, GrubBiosBlock) {
 TEST(Multiboot2, GrubUefiBlockKeepsTheEfiMap) {
   const auto blob = testing::grub_uefi_blob();
   const auto parsed = parse(blob);
-  ASSERT_TRUE(parsed.result.has_value()) << boot_info_error_name(parsed.result.error().error);
+  ASSERT_TRUE(parsed.result.has_value()) << error_name(parsed.result.error().error);
   const BootInfo& info = *parsed.info;
   EXPECT_EQ(info.path, BootPath::Multiboot2Uefi);
   EXPECT_EQ(info.command_line(), "console=ttyS0 mm.check");

@@ -37,14 +37,14 @@ Parsed parse(const PvhImageBuilder& builder, std::size_t start_info_size = 56,
 BootInfoFailure expect_error(const Parsed& parsed, BootInfoError error) {
   EXPECT_FALSE(parsed.result.has_value());
   if (parsed.result.has_value()) return {};
-  EXPECT_EQ(std::string_view(boot_info_error_name(parsed.result.error().error)),
-            std::string_view(boot_info_error_name(error)));
+  EXPECT_EQ(std::string_view(error_name(parsed.result.error().error)),
+            std::string_view(error_name(error)));
   return parsed.result.error();
 }
 
 TEST(Pvh, FirecrackerLikeStartInfo) {
   const auto parsed = parse(PvhImageBuilder{});
-  ASSERT_TRUE(parsed.result.has_value()) << boot_info_error_name(parsed.result.error().error);
+  ASSERT_TRUE(parsed.result.has_value()) << error_name(parsed.result.error().error);
   const BootInfo& info = *parsed.info;
   EXPECT_EQ(info.path, BootPath::Pvh);
   EXPECT_EQ(std::string_view(info.loader_name.data()), "PVH");

@@ -54,7 +54,7 @@ std::uint64_t* next_table(std::uint64_t& entry, EarlyMapResult& result, std::uin
 
 }  // namespace
 
-const char* early_map_error_name(EarlyMapError error) {
+const char* error_name(EarlyMapError error) {
   switch (error) {
     case EarlyMapError::Misaligned: return "Misaligned";
     case EarlyMapError::AlreadyMapped: return "AlreadyMapped";

@@ -18,7 +18,7 @@ enum class EarlyMapError : std::uint8_t {
   OutOfFrames,     // the frame source returned 0
   TableTooHigh,    // a table frame at or above table_limit (unreachable through the linear map)
 };
-const char* early_map_error_name(EarlyMapError error);
+const char* error_name(EarlyMapError error);
 
 struct EarlyMapResult {
   bool ok = true;

@@ -81,13 +81,13 @@ void reserve(std::uint64_t start, std::uint64_t size, mm::FrameUsage usage, cons
   if (size == 0) return;
   if (auto r = g_reservations.add(start, size, usage); !r) {
     panic("mm init: reserving {} [{:#x}, +{:#x}) failed: {}", what, start, size,
-          mm::reservation_error_name(r.error()));
+          error_name(r.error()));
   }
 }
 
 void reserve_boot_occupants(const boot::BootInfo& info) {
   if (auto r = mm::reserve_low_memory(g_reservations); !r) {
-    panic("mm init: reserving low memory failed: {}", mm::reservation_error_name(r.error()));
+    panic("mm init: reserving low memory failed: {}", error_name(r.error()));
   }
   const auto kernel_start = reinterpret_cast<std::uint64_t>(__kernel_phys_start);
   const auto kernel_end = reinterpret_cast<std::uint64_t>(__kernel_phys_end);
@@ -123,7 +123,7 @@ void early_map_or_panic(std::uint64_t va, std::uint64_t pa, std::uint64_t size, 
       arch::early_map(va, pa, size, use_1g, early.reach, &early_table_frame, &early);
   if (!result.ok) {
     panic("mm init: mapping {} at {:#x} failed: {}", what, result.va,
-          arch::early_map_error_name(result.error));
+          error_name(result.error));
   }
 }
 
@@ -151,7 +151,7 @@ void back_meta_region(const mm::MetaPlan& plan, const mm::MemoryMap& map, EarlyC
     panic("mm init: not enough RAM for the frame metadata: it needs {} for {} frames, {} of "
           "{} usable RAM placed before no free 2 MiB-aligned 2 MiB was left ({})",
           fmt::HumanBytes{f.needed_bytes}, plan.slot_count, fmt::HumanBytes{f.backed_bytes},
-          fmt::HumanBytes{map.usable_bytes()}, mm::early_alloc_error_name(f.error));
+          fmt::HumanBytes{map.usable_bytes()}, error_name(f.error));
   }
   for (std::size_t i = 0; i < *pieces; ++i) {
     const auto& piece = g_backing[i];

@@ -53,12 +53,12 @@ struct AllocatorInitSummary {
 enum class AllocInitError : std::uint8_t {
   TooManyRanges,  // more than MAX_USABLE_RANGES disjoint ranges
 };
-inline void format_value(fmt::Sink& sink, const fmt::Spec& spec, AllocInitError e) {
+constexpr const char* error_name(AllocInitError e) {
   switch (e) {
     case AllocInitError::TooManyRanges:
-      return fmt::format_value(sink, spec, "TooManyRanges (more usable ranges than the allocator's table holds)");
+      return "TooManyRanges (more usable ranges than the allocator's table holds)";
   }
-  fmt::format_value(sink, spec, "AllocInitError(?)");
+  return "AllocInitError(?)";
 }
 
 // Resets the allocator and takes every UNUSED frame inside `usable`, clipped to the

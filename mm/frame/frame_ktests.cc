@@ -50,10 +50,10 @@ struct CountsDrops {
 mm::UntypedMeta untyped(Paddr) { return {}; }
 
 template <typename T>
-std::string_view error_name(const std::expected<T, mm::GetFrameError>& r) {
-  return r ? "ok" : mm::get_frame_error_name(r.error());
+std::string_view result_error_name(const std::expected<T, mm::GetFrameError>& r) {
+  return r ? "ok" : error_name(r.error());
 }
-std::string_view name(mm::GetFrameError e) { return mm::get_frame_error_name(e); }
+std::string_view name(mm::GetFrameError e) { return error_name(e); }
 
 std::uint64_t count_of(Paddr pa) {
   return mm::frame_to_meta(pa)->ref_count.load(std::memory_order_relaxed);
@@ -78,10 +78,10 @@ bool contains(std::string_view haystack, std::string_view needle) {
 KTEST(not_aligned) {
   const Paddr pa = take_raw_frames(1);
   KASSERT_TRUE(pa != 0);
-  KEXPECT_EQ(error_name(mm::UniqueFrame<Tagged>::from_unused(pa + 1, {})), name(mm::GetFrameError::NotAligned));
-  KEXPECT_EQ(error_name(mm::Frame<Tagged>::from_unused(pa + 0x800, {})), name(mm::GetFrameError::NotAligned));
-  KEXPECT_EQ(error_name(mm::AnyFrame::from_in_use(pa + 8)), name(mm::GetFrameError::NotAligned));
-  KEXPECT_EQ(error_name(mm::Segment<Tagged>::from_unused({pa + 1, pa + PAGE_SIZE},
+  KEXPECT_EQ(result_error_name(mm::UniqueFrame<Tagged>::from_unused(pa + 1, {})), name(mm::GetFrameError::NotAligned));
+  KEXPECT_EQ(result_error_name(mm::Frame<Tagged>::from_unused(pa + 0x800, {})), name(mm::GetFrameError::NotAligned));
+  KEXPECT_EQ(result_error_name(mm::AnyFrame::from_in_use(pa + 8)), name(mm::GetFrameError::NotAligned));
+  KEXPECT_EQ(result_error_name(mm::Segment<Tagged>::from_unused({pa + 1, pa + PAGE_SIZE},
                                                          [](Paddr) { return Tagged{}; })),
              name(mm::GetFrameError::NotAligned));
   KEXPECT_EQ(count_of(pa), mm::REF_COUNT_UNUSED);  // nothing changed
@@ -90,14 +90,14 @@ KTEST(not_aligned) {
 
 KTEST(out_of_bound) {
   for (const Paddr pa : {mm::g_max_paddr, mm::g_max_paddr + PAGE_SIZE, mm::MAX_PADDR}) {
-    KEXPECT_EQ(error_name(mm::UniqueFrame<Tagged>::from_unused(pa, {})), name(mm::GetFrameError::OutOfBound));
-    KEXPECT_EQ(error_name(mm::AnyFrame::from_in_use(pa)), name(mm::GetFrameError::OutOfBound));
+    KEXPECT_EQ(result_error_name(mm::UniqueFrame<Tagged>::from_unused(pa, {})), name(mm::GetFrameError::OutOfBound));
+    KEXPECT_EQ(result_error_name(mm::AnyFrame::from_in_use(pa)), name(mm::GetFrameError::OutOfBound));
   }
   // An unbacked stretch of the metadata region (a hole in RAM) has no slot either.
   const mm::MetaRegion& region = mm::meta_region();
   for (Paddr pa = 0; pa < region.covered.end; pa += mm::META_CHUNK_PHYS_SPAN) {
     if (region.plan.slot_is_backed(pa)) continue;
-    KEXPECT_EQ(error_name(mm::UniqueFrame<Tagged>::from_unused(pa, {})), name(mm::GetFrameError::OutOfBound));
+    KEXPECT_EQ(result_error_name(mm::UniqueFrame<Tagged>::from_unused(pa, {})), name(mm::GetFrameError::OutOfBound));
     break;
   }
 }
@@ -105,8 +105,8 @@ KTEST(out_of_bound) {
 KTEST(unused) {
   const Paddr pa = take_raw_frames(1);
   KASSERT_TRUE(pa != 0);
-  KEXPECT_EQ(error_name(mm::AnyFrame::from_in_use(pa)), name(mm::GetFrameError::Unused));
-  KEXPECT_EQ(error_name(mm::Frame<Tagged>::from_in_use(pa)), name(mm::GetFrameError::Unused));
+  KEXPECT_EQ(result_error_name(mm::AnyFrame::from_in_use(pa)), name(mm::GetFrameError::Unused));
+  KEXPECT_EQ(result_error_name(mm::Frame<Tagged>::from_in_use(pa)), name(mm::GetFrameError::Unused));
   KEXPECT_EQ(count_of(pa), mm::REF_COUNT_UNUSED);
   mm::return_frames_to_allocator(pa, 1);
 }
@@ -116,14 +116,14 @@ KTEST(in_use) {
   KASSERT_TRUE(unique.has_value());
   mm::Frame<Tagged> shared = std::move(*unique).into_shared();
   const Paddr pa = shared.paddr();
-  KEXPECT_EQ(error_name(mm::UniqueFrame<Tagged>::from_unused(pa, {})), name(mm::GetFrameError::InUse));
-  KEXPECT_EQ(error_name(mm::Frame<Other>::from_unused(pa, {})), name(mm::GetFrameError::InUse));
+  KEXPECT_EQ(result_error_name(mm::UniqueFrame<Tagged>::from_unused(pa, {})), name(mm::GetFrameError::InUse));
+  KEXPECT_EQ(result_error_name(mm::Frame<Other>::from_unused(pa, {})), name(mm::GetFrameError::InUse));
   // A handle of the wrong type: refused, and the reference taken to look is given back.
-  KEXPECT_EQ(error_name(mm::Frame<Other>::from_in_use(pa)), name(mm::GetFrameError::InUse));
+  KEXPECT_EQ(result_error_name(mm::Frame<Other>::from_in_use(pa)), name(mm::GetFrameError::InUse));
   KEXPECT_EQ(shared.reference_count(), 1u);
   // Boot frames are in use forever.
   const Paddr image = mm::align_down(reinterpret_cast<Paddr>(__kernel_phys_start), PAGE_SIZE);
-  KEXPECT_EQ(error_name(mm::UniqueFrame<Tagged>::from_unused(image, {})), name(mm::GetFrameError::InUse));
+  KEXPECT_EQ(result_error_name(mm::UniqueFrame<Tagged>::from_unused(image, {})), name(mm::GetFrameError::InUse));
   KEXPECT_EQ(count_of(image), 1u);
 }
 
@@ -145,8 +145,8 @@ KTEST(no_claim_of_any_foreign_frame_succeeds) {
     const std::uint64_t word = mm::frame_to_meta(pa)->block.load(std::memory_order_relaxed);
     const bool huge_tail = count == mm::REF_COUNT_TAIL && mm::slot::covering_head(pa) == huge->paddr();
     const std::string_view expected = name(huge_tail ? mm::GetFrameError::Tail : mm::GetFrameError::Free);
-    const bool refused = error_name(mm::UniqueFrame<Tagged>::from_unused(pa, {})) == expected &&
-                         error_name(mm::AnyFrame::from_in_use(pa)) == expected;
+    const bool refused = result_error_name(mm::UniqueFrame<Tagged>::from_unused(pa, {})) == expected &&
+                         result_error_name(mm::AnyFrame::from_in_use(pa)) == expected;
     const bool unchanged = count_of(pa) == count &&
                            mm::frame_to_meta(pa)->block.load(std::memory_order_relaxed) == word;
     if ((!refused || !unchanged) && wrong++ < 4) {
@@ -171,8 +171,8 @@ KTEST(free_frames_belong_to_the_allocator) {
   }  // back into this CPU's cache: FREE, marked "cpu cache"
   KEXPECT_EQ(count_of(pa), mm::REF_COUNT_FREE);
   KEXPECT_NE(mm::frame_to_meta(pa)->block.load(std::memory_order_relaxed), 0u);
-  KEXPECT_EQ(error_name(mm::UniqueFrame<Tagged>::from_unused(pa, {})), name(mm::GetFrameError::Free));
-  KEXPECT_EQ(error_name(mm::Frame<Tagged>::from_in_use(pa)), name(mm::GetFrameError::Free));
+  KEXPECT_EQ(result_error_name(mm::UniqueFrame<Tagged>::from_unused(pa, {})), name(mm::GetFrameError::Free));
+  KEXPECT_EQ(result_error_name(mm::Frame<Tagged>::from_in_use(pa)), name(mm::GetFrameError::Free));
   KEXPECT_EQ(count_of(pa), mm::REF_COUNT_FREE);
   const auto invariants = mm::check_allocator_invariants();
   if (!invariants) ktest_ctx.print_diagnostic("{}", invariants.error());
@@ -183,8 +183,8 @@ KTEST(unique) {
   auto unique = mm::alloc_frame(Tagged{});
   KASSERT_TRUE(unique.has_value());
   const Paddr pa = unique->paddr();
-  KEXPECT_EQ(error_name(mm::AnyFrame::from_in_use(pa)), name(mm::GetFrameError::Unique));
-  KEXPECT_EQ(error_name(mm::UniqueFrame<Tagged>::from_unused(pa, {})), name(mm::GetFrameError::Unique));
+  KEXPECT_EQ(result_error_name(mm::AnyFrame::from_in_use(pa)), name(mm::GetFrameError::Unique));
+  KEXPECT_EQ(result_error_name(mm::UniqueFrame<Tagged>::from_unused(pa, {})), name(mm::GetFrameError::Unique));
   KEXPECT_EQ(count_of(pa), mm::REF_COUNT_UNIQUE);
 }
 
@@ -197,8 +197,8 @@ KTEST(busy) {
   const auto in_use = mm::AnyFrame::from_in_use(unique->paddr());
   const auto unused = mm::UniqueFrame<Tagged>::from_unused(unique->paddr(), {});
   const std::uint64_t after = slot.ref_count.exchange(saved, std::memory_order_relaxed);
-  KEXPECT_EQ(error_name(in_use), name(mm::GetFrameError::Busy));
-  KEXPECT_EQ(error_name(unused), name(mm::GetFrameError::Busy));
+  KEXPECT_EQ(result_error_name(in_use), name(mm::GetFrameError::Busy));
+  KEXPECT_EQ(result_error_name(unused), name(mm::GetFrameError::Busy));
   KEXPECT_EQ(after, 0u);  // the failed attempts left the count alone
 }
 
@@ -357,7 +357,7 @@ KTEST(segment_from_unused_rolls_back) {
   auto blocker = mm::UniqueFrame<Tagged>::from_unused(pa + 2 * PAGE_SIZE, {});
   KASSERT_TRUE(blocker.has_value());
   auto seg = mm::Segment<Tagged>::from_unused({pa, pa + 3 * PAGE_SIZE}, [](Paddr) { return Tagged{}; });
-  KEXPECT_EQ(error_name(seg), name(mm::GetFrameError::Unique));
+  KEXPECT_EQ(result_error_name(seg), name(mm::GetFrameError::Unique));
   KEXPECT_EQ(count_of(pa), mm::REF_COUNT_UNUSED);
   KEXPECT_EQ(count_of(pa + PAGE_SIZE), mm::REF_COUNT_UNUSED);
   KEXPECT_TRUE(mm::frame_to_meta(pa)->vtable == nullptr);

@@ -91,12 +91,12 @@ std::string print(GetFrameError e) {
 }
 
 TEST(GetFrameErrorTest, EveryErrorHasAPrintableName) {
-  EXPECT_STREQ(get_frame_error_name(GetFrameError::Unused), "Unused");
-  EXPECT_STREQ(get_frame_error_name(GetFrameError::InUse), "InUse");
-  EXPECT_STREQ(get_frame_error_name(GetFrameError::Busy), "Busy");
-  EXPECT_STREQ(get_frame_error_name(GetFrameError::Unique), "Unique");
-  EXPECT_STREQ(get_frame_error_name(GetFrameError::OutOfBound), "OutOfBound");
-  EXPECT_STREQ(get_frame_error_name(GetFrameError::NotAligned), "NotAligned");
+  EXPECT_STREQ(error_name(GetFrameError::Unused), "Unused");
+  EXPECT_STREQ(error_name(GetFrameError::InUse), "InUse");
+  EXPECT_STREQ(error_name(GetFrameError::Busy), "Busy");
+  EXPECT_STREQ(error_name(GetFrameError::Unique), "Unique");
+  EXPECT_STREQ(error_name(GetFrameError::OutOfBound), "OutOfBound");
+  EXPECT_STREQ(error_name(GetFrameError::NotAligned), "NotAligned");
   EXPECT_EQ(print(GetFrameError::Busy), "[Busy]");
   EXPECT_EQ(print(GetFrameError::OutOfBound), "[OutOfBound]");
 }

@@ -19,7 +19,7 @@ enum class GetFrameError : std::uint8_t {
   SlotUninitialised,  // deferred metadata init has not written the frame's slot yet
 };
 
-constexpr const char* get_frame_error_name(GetFrameError e) {
+constexpr const char* error_name(GetFrameError e) {
   switch (e) {
     case GetFrameError::Unused: return "Unused";
     case GetFrameError::InUse: return "InUse";
@@ -34,8 +34,5 @@ constexpr const char* get_frame_error_name(GetFrameError e) {
   return "GetFrameError(?)";
 }
 
-inline void format_value(fmt::Sink& sink, const fmt::Spec& spec, GetFrameError e) {
-  fmt::format_value(sink, spec, get_frame_error_name(e));
-}
 
 }  // namespace mm

@@ -36,6 +36,14 @@ enum class SegmentRangeError : std::uint8_t {
   Reversed,    // end < start (includes start + len that wrapped past 2^64)
   OutOfRange,  // end > nbytes()
 };
+constexpr const char* error_name(SegmentRangeError e) {
+  switch (e) {
+    case SegmentRangeError::NotAligned: return "NotAligned";
+    case SegmentRangeError::Reversed: return "Reversed";
+    case SegmentRangeError::OutOfRange: return "OutOfRange";
+  }
+  return "SegmentRangeError(?)";
+}
 
 template <AnyFrameMeta M>
 class Segment {

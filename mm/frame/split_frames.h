@@ -57,7 +57,7 @@ enum class FrameMergeError : std::uint8_t {
   NotAdjacent,    // part i is not at the first part's paddr + i·size (a gap, or out of order)
 };
 
-constexpr const char* frame_merge_error_name(FrameMergeError e) {
+constexpr const char* error_name(FrameMergeError e) {
   switch (e) {
     case FrameMergeError::WrongCount: return "WrongCount";
     case FrameMergeError::EmptyPart: return "EmptyPart";
@@ -69,9 +69,6 @@ constexpr const char* frame_merge_error_name(FrameMergeError e) {
   return "FrameMergeError(?)";
 }
 
-inline void format_value(fmt::Sink& sink, const fmt::Spec& spec, FrameMergeError e) {
-  fmt::format_value(sink, spec, frame_merge_error_name(e));
-}
 
 template <AnyFrameMeta M>
 class SplitFrames {

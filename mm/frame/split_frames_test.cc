@@ -90,12 +90,12 @@ class SplitFramesHugeTest : public SplitFramesTest {
 };
 
 TEST(FrameMergeErrorTest, EveryErrorHasAPrintableName) {
-  EXPECT_STREQ(frame_merge_error_name(FrameMergeError::WrongCount), "WrongCount");
-  EXPECT_STREQ(frame_merge_error_name(FrameMergeError::EmptyPart), "EmptyPart");
-  EXPECT_STREQ(frame_merge_error_name(FrameMergeError::MaxLevel), "MaxLevel");
-  EXPECT_STREQ(frame_merge_error_name(FrameMergeError::Misaligned), "Misaligned");
-  EXPECT_STREQ(frame_merge_error_name(FrameMergeError::LevelMismatch), "LevelMismatch");
-  EXPECT_STREQ(frame_merge_error_name(FrameMergeError::NotAdjacent), "NotAdjacent");
+  EXPECT_STREQ(error_name(FrameMergeError::WrongCount), "WrongCount");
+  EXPECT_STREQ(error_name(FrameMergeError::EmptyPart), "EmptyPart");
+  EXPECT_STREQ(error_name(FrameMergeError::MaxLevel), "MaxLevel");
+  EXPECT_STREQ(error_name(FrameMergeError::Misaligned), "Misaligned");
+  EXPECT_STREQ(error_name(FrameMergeError::LevelMismatch), "LevelMismatch");
+  EXPECT_STREQ(error_name(FrameMergeError::NotAdjacent), "NotAdjacent");
   fmt::FixedString<64> s;
   fmt::print(s, "[{}]", FrameMergeError::NotAdjacent);
   EXPECT_EQ(std::string(s.view()), "[NotAdjacent]");
@@ -180,7 +180,7 @@ TEST_F(SplitFramesTest, Merges512PiecesBackIntoOne2MiBFrame) {
   expect_invariants();
 
   auto merged = SplitFrames<PieceMeta>::merge(std::span(parts), HugeMeta{42});
-  ASSERT_TRUE(merged.has_value()) << frame_merge_error_name(merged.error());
+  ASSERT_TRUE(merged.has_value()) << error_name(merged.error());
   EXPECT_EQ(PieceMeta::drops, 512);  // every part's metadata dropped, in address order
   EXPECT_EQ(PieceMeta::dropped.front(), base);
   EXPECT_EQ(PieceMeta::dropped.back(), base + 511 * PAGE_SIZE);
@@ -266,7 +266,7 @@ TEST_F(SplitFramesTest, EveryMergeErrorLeavesEveryPartIntact) {
     const int drops = PieceMeta::drops;
     auto merged = SplitFrames<PieceMeta>::merge(std::span(attempt), HugeMeta{});
     ASSERT_FALSE(merged.has_value());
-    EXPECT_EQ(merged.error(), want) << frame_merge_error_name(merged.error());
+    EXPECT_EQ(merged.error(), want) << error_name(merged.error());
     expect_parts_intact(attempt, at);
     EXPECT_EQ(PieceMeta::drops, drops);
     EXPECT_EQ(HugeMeta::drops, 1);  // only the split's; the refused meta never lived in a slot
@@ -368,7 +368,7 @@ TEST_F(SplitFramesHugeTest, Splits1GiBInto512TwoMiBFramesAndMergesThemBack) {
 
   // The 2 MiB pieces cannot merge past 1 GiB, but they do merge back into it.
   auto merged = SplitFrames<PieceMeta>::merge(std::span(parts), HugeMeta{9});
-  ASSERT_TRUE(merged.has_value()) << frame_merge_error_name(merged.error());
+  ASSERT_TRUE(merged.has_value()) << error_name(merged.error());
   EXPECT_EQ(PieceMeta::drops, 512);
   EXPECT_EQ(merged->paddr(), base);
   EXPECT_EQ(merged->level(), 3);

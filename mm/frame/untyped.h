@@ -20,6 +20,12 @@ namespace mm {
 enum class FrameAccessError : std::uint8_t {
   OutOfBounds,  // [offset, offset + len) is not inside the frame(s)
 };
+constexpr const char* error_name(FrameAccessError e) {
+  switch (e) {
+    case FrameAccessError::OutOfBounds: return "OutOfBounds";
+  }
+  return "FrameAccessError(?)";
+}
 
 class UntypedBytes {
  public:

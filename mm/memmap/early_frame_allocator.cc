@@ -5,7 +5,7 @@
 
 namespace mm {
 
-const char* early_alloc_error_name(EarlyAllocError error) {
+const char* error_name(EarlyAllocError error) {
   switch (error) {
     case EarlyAllocError::OutOfMemory: return "OutOfMemory";
     case EarlyAllocError::ReservationsFull: return "ReservationsFull";

@@ -27,7 +27,7 @@ enum class EarlyAllocError : std::uint8_t {
   BadRequest,        // zero frames, size overflow, alignment not a power of two ≥ 4 KiB,
                      // or a purpose other than EarlyPageTable / MetaRegion / EarlyAlloc
 };
-const char* early_alloc_error_name(EarlyAllocError error);
+const char* error_name(EarlyAllocError error);
 
 class EarlyFrameAllocator {
  public:

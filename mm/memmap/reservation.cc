@@ -2,7 +2,7 @@
 
 namespace mm {
 
-const char* reservation_error_name(ReservationError error) {
+const char* error_name(ReservationError error) {
   switch (error) {
     case ReservationError::Full: return "Full";
     case ReservationError::Wraps: return "Wraps";

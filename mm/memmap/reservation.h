@@ -33,7 +33,7 @@ enum class ReservationError : std::uint8_t {
   Full,   // more than ReservationList::kCapacity ranges
   Wraps,  // start + size exceeds 2^64
 };
-const char* reservation_error_name(ReservationError error);
+const char* error_name(ReservationError error);
 
 class ReservationList {
  public:

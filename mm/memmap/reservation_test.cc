@@ -57,7 +57,7 @@ TEST(ReservationList, FullIsAnError) {
     ASSERT_TRUE(list.add(i * 0x2000, 0x1000, FrameUsage::Module));
   }
   EXPECT_EQ(list.add(0x10000000, 0x1000, FrameUsage::Module).error(), ReservationError::Full);
-  EXPECT_STREQ(reservation_error_name(ReservationError::Full), "Full");
+  EXPECT_STREQ(error_name(ReservationError::Full), "Full");
 }
 
 TEST(ReservationList, LowMemoryPolicyReservesFirstMiB) {

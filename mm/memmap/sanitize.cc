@@ -195,7 +195,7 @@ Paddr physical_limit(const SanitizeOptions& options) {
   return Paddr{1} << bits;
 }
 
-const char* memory_map_error_name(MemoryMapErrorCode code) {
+const char* error_name(MemoryMapErrorCode code) {
   switch (code) {
     case MemoryMapErrorCode::TooManyEntries: return "TooManyEntries";
     case MemoryMapErrorCode::NoUsableMemory: return "NoUsableMemory";
@@ -205,7 +205,7 @@ const char* memory_map_error_name(MemoryMapErrorCode code) {
 }
 
 void format_value(fmt::Sink& sink, const fmt::Spec&, const MemoryMapError& error) {
-  fmt::print(sink, "{}: ", memory_map_error_name(error.code));
+  fmt::print(sink, "{}: ", error_name(error.code));
   switch (error.code) {
     case MemoryMapErrorCode::TooManyEntries:
       fmt::print(sink, "more than {} firmware entries", MAX_FIRMWARE_REGIONS);

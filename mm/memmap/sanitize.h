@@ -53,7 +53,7 @@ enum class MemoryMapErrorCode : std::uint8_t {
   NoUsableMemory,  // nothing usable left after sanitizing (entry_index = kNoEntry)
   MapFull,         // more than MAX_MAP_REGIONS output ranges (cannot happen for valid input)
 };
-const char* memory_map_error_name(MemoryMapErrorCode code);
+const char* error_name(MemoryMapErrorCode code);
 
 struct MemoryMapError {
   MemoryMapErrorCode code;

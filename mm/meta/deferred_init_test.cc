@@ -66,7 +66,7 @@ class DeferredInitTest : public ::testing::Test {
     poison_backed_slots();
     const auto eager = init_meta_region(*map_, plan_, reservations_.list(),
                                         {.eager_usable_bytes = GiB});
-    ASSERT_TRUE(eager.has_value()) << meta_init_error_name(eager.error());
+    ASSERT_TRUE(eager.has_value()) << error_name(eager.error());
     eager_ = *eager;
     g_max_paddr = meta_region().slot_count * PAGE_SIZE;
     g_slot_is_backed = &slot_is_backed;
@@ -161,7 +161,7 @@ TEST_F(DeferredInitTest, ClaimOfAnUninitialisedFrameIsAnErrorUntilItsUnitIsWritt
   const auto claim = UniqueFrame<UntypedMeta>::from_unused(pending, UntypedMeta{});
   ASSERT_FALSE(claim.has_value());
   EXPECT_TRUE(claim.error() == GetFrameError::Free || claim.error() == GetFrameError::Tail)
-      << get_frame_error_name(claim.error());
+      << error_name(claim.error());
   EXPECT_TRUE(meta_slot_checked(pending).has_value());
   expect_complete_and_consistent();
 }

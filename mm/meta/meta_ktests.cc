@@ -37,7 +37,7 @@ namespace {
 using mm::Paddr;
 
 std::string_view slot_result_name(const std::expected<mm::MetaSlot*, mm::MetaSlotError>& r) {
-  return r ? "ok" : mm::meta_slot_error_name(r.error());
+  return r ? "ok" : error_name(r.error());
 }
 
 std::uint64_t load_count(const mm::MetaSlot& slot) {
@@ -140,7 +140,7 @@ KTEST(frame_and_slot_round_trip) {
 KTEST(checked_lookup_rejects_misaligned) {
   for (const Paddr pa : {Paddr{1}, Paddr{0x800}, Paddr{mm::PAGE_SIZE + 8}, ~Paddr{0}}) {
     const auto slot = mm::meta_slot_checked(pa);
-    KEXPECT_EQ(slot_result_name(slot), std::string_view(mm::meta_slot_error_name(mm::MetaSlotError::NotAligned)));
+    KEXPECT_EQ(slot_result_name(slot), std::string_view(error_name(mm::MetaSlotError::NotAligned)));
   }
 }
 
@@ -149,7 +149,7 @@ KTEST(checked_lookup_rejects_out_of_range) {
   for (const Paddr pa : {end, end + mm::PAGE_SIZE, mm::MAX_PADDR,
                          mm::align_down(~Paddr{0}, mm::PAGE_SIZE)}) {
     const auto slot = mm::meta_slot_checked(pa);
-    KEXPECT_EQ(slot_result_name(slot), std::string_view(mm::meta_slot_error_name(mm::MetaSlotError::OutOfRange)));
+    KEXPECT_EQ(slot_result_name(slot), std::string_view(error_name(mm::MetaSlotError::OutOfRange)));
     KEXPECT_FALSE(mm::has_slot(pa));
   }
 }
@@ -163,7 +163,7 @@ KTEST(checked_lookup_rejects_unbacked_hole) {
     if (region.plan.slot_is_backed(pa)) continue;
     ++holes;
     const auto slot = mm::meta_slot_checked(pa);
-    KEXPECT_EQ(slot_result_name(slot), std::string_view(mm::meta_slot_error_name(mm::MetaSlotError::InHole)));
+    KEXPECT_EQ(slot_result_name(slot), std::string_view(error_name(mm::MetaSlotError::InHole)));
     KEXPECT_FALSE(mm::has_slot(pa));
     KEXPECT_FALSE(mm::slot_is_backed(pa));
   }

@@ -19,7 +19,7 @@ void add_backed(MetaPlan& plan, MetaChunkRange chunk) {
 
 }  // namespace
 
-const char* meta_plan_error_name(MetaPlanError error) {
+const char* error_name(MetaPlanError error) {
   switch (error) {
     case MetaPlanError::NoUsableMemory: return "NoUsableMemory";
   }

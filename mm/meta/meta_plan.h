@@ -57,10 +57,7 @@ struct MetaPlan {
 enum class MetaPlanError : std::uint8_t {
   NoUsableMemory,  // the map has no usable range (sanitize_memory_map rejects such maps)
 };
-const char* meta_plan_error_name(MetaPlanError error);
-inline void format_value(fmt::Sink& sink, const fmt::Spec& spec, MetaPlanError e) {
-  fmt::format_value(sink, spec, meta_plan_error_name(e));
-}
+const char* error_name(MetaPlanError error);
 
 std::expected<MetaPlan, MetaPlanError> plan_meta_region(const MemoryMap& map);
 

@@ -139,7 +139,7 @@ MetaInitStats write_slots(std::uint64_t first, std::uint64_t end, const SlotImag
 
 }  // namespace
 
-const char* meta_init_error_name(MetaInitError error) {
+const char* error_name(MetaInitError error) {
   switch (error) {
     case MetaInitError::MetaBaseUnset: return "MetaBaseUnset";
     case MetaInitError::MapNotSanitized: return "MapNotSanitized";
@@ -149,7 +149,7 @@ const char* meta_init_error_name(MetaInitError error) {
   return "invalid";
 }
 
-const char* meta_slot_error_name(MetaSlotError error) {
+const char* error_name(MetaSlotError error) {
   switch (error) {
     case MetaSlotError::NotInitialized: return "NotInitialized";
     case MetaSlotError::NotAligned: return "NotAligned";
@@ -230,7 +230,7 @@ std::expected<MetaSlot*, MetaSlotError> meta_slot_checked(Paddr pa) {
 
 MetaSlot& meta_slot(Paddr pa) {
   const auto slot = meta_slot_checked(pa);
-  KASSERT_MSG(slot.has_value(), meta_slot_error_name(slot.error()));
+  KASSERT_MSG(slot.has_value(), error_name(slot.error()));
   return **slot;
 }
 

@@ -70,10 +70,7 @@ enum class MetaInitError : std::uint8_t {
   PlanMismatch,      // `plan` is not plan_meta_region(map)
   TooManyReservations,  // more than ReservationList::kCapacity
 };
-const char* meta_init_error_name(MetaInitError error);
-inline void format_value(fmt::Sink& sink, const fmt::Spec& spec, MetaInitError e) {
-  fmt::format_value(sink, spec, meta_init_error_name(e));
-}
+const char* error_name(MetaInitError error);
 
 // Writes every backed slot of frames [0, plan.slot_count): usable frames no reservation
 // covers become unused (ref_count REF_COUNT_UNUSED, block 0, vtable nullptr); all others
@@ -112,7 +109,7 @@ enum class MetaSlotError : std::uint8_t {
   InHole,          // the slot lies in an unbacked part of the region (reading it would fault)
   Uninitialised,   // deferred init has not written the slot yet (its unit is not Ready)
 };
-const char* meta_slot_error_name(MetaSlotError error);
+const char* error_name(MetaSlotError error);
 
 // The slot of frame `pa`, or why there is none. Use this wherever pa is not known to be
 // usable RAM; frame_to_meta() does no checks.

@@ -44,7 +44,7 @@ class MetaRegionTest : public ::testing::Test {
     page_table_ = *early.allocate(4, FrameUsage::EarlyPageTable);
     memory_ = std::make_unique<testing::SimMemory>(plan_.covered().end);
     auto stats = init_meta_region(*map_, plan_, reservations_.list());
-    ASSERT_TRUE(stats.has_value()) << meta_init_error_name(stats.error());
+    ASSERT_TRUE(stats.has_value()) << error_name(stats.error());
     stats_ = *stats;
   }
   void TearDown() override {

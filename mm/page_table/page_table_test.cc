@@ -181,7 +181,7 @@ class PhysBitsScope {
 };
 
 TEST_F(PageTableTest, PhysOutOfRangeHasAName) {
-  EXPECT_STREQ(pt_error_name(PtError::PhysOutOfRange), "PhysOutOfRange");
+  EXPECT_STREQ(error_name(PtError::PhysOutOfRange), "PhysOutOfRange");
 }
 
 TEST_F(PageTableTest, MapPhysAtOrAboveThePteLimitIsRefusedNotMasked) {
@@ -1111,7 +1111,7 @@ TYPED_TEST(TrackedHugeTest, MapsOverANodeTheCursorLeftEmpty) {
         ASSERT_TRUE(taken.has_value() && taken->has_value());
         ASSERT_TRUE(cursor->jump(va).has_value());
         const auto mapped = cursor->map(f, RW);
-        ASSERT_TRUE(mapped.has_value()) << pt_error_name(mapped.error());
+        ASSERT_TRUE(mapped.has_value()) << error_name(mapped.error());
         EXPECT_EQ(cursor->va(), va + size);
         ASSERT_TRUE(cursor->jump(small_va).has_value());
         EXPECT_EQ(cursor->query().size, size);

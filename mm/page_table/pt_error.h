@@ -29,7 +29,7 @@ enum class PtError : std::uint8_t {
                       // map/map_phys/protect asked for one
 };
 
-constexpr const char* pt_error_name(PtError e) {
+constexpr const char* error_name(PtError e) {
   switch (e) {
     case PtError::EmptyRange: return "EmptyRange";
     case PtError::NotAligned: return "NotAligned";
@@ -45,8 +45,5 @@ constexpr const char* pt_error_name(PtError e) {
   return "PtError(?)";
 }
 
-inline void format_value(fmt::Sink& sink, const fmt::Spec& spec, PtError e) {
-  fmt::format_value(sink, spec, pt_error_name(e));
-}
 
 }  // namespace mm::pt

@@ -67,12 +67,24 @@ void format_value(Sink& sink, const Spec& spec, T* v) {
   if (hex.type == '\0') hex.type = 'x';
   format_unsigned(sink, hex, reinterpret_cast<std::uintptr_t>(v), false);
 }
-// An enum has no printer here: each one that is printed declares
-// `format_value(fmt::Sink&, const fmt::Spec&, E)` next to it (found by argument-dependent
-// lookup), printing its name. Printing one without that does not compile, instead of
-// printing a number nobody can read ("planning the metadata failed: 0").
+// Error enums name their values once: `const char* error_name(E)` next to the enum (found
+// by argument-dependent lookup), a switch over every enumerator without a default, so a new
+// enumerator without a name is a -Wswitch error. fmt prints an error by that name, and
+// tests and reports use the same function.
 template <typename E>
-  requires std::is_enum_v<E>
+concept NamedError = std::is_enum_v<E> && requires(E e) {
+  { error_name(e) } -> std::convertible_to<const char*>;
+};
+template <NamedError E>
+void format_value(Sink& sink, const Spec& spec, E e) {
+  format_value(sink, spec, error_name(e));
+}
+// Any other enum has no printer here: one that is printed declares
+// `format_value(fmt::Sink&, const fmt::Spec&, E)` next to it, printing its name. Printing
+// one without that does not compile, instead of printing a number nobody can read
+// ("planning the metadata failed: 0").
+template <typename E>
+  requires(std::is_enum_v<E> && !NamedError<E>)
 void format_value(Sink& sink, const Spec& spec, E v) = delete;
 
 namespace detail {

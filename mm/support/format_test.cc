@@ -38,6 +38,27 @@ TEST(Format, HumanBytes) {
   EXPECT_EQ(format("{}", fmt::HumanBytes{(3ull << 30) + (512ull << 20)}), "3.5 GiB");
 }
 
+enum class SampleError : std::uint8_t { First, Second };
+constexpr const char* error_name(SampleError e) {
+  switch (e) {
+    case SampleError::First: return "First";
+    case SampleError::Second: return "Second (with why)";
+  }
+  return "SampleError(?)";
+}
+enum class UnnamedEnum : std::uint8_t { Zero };
+template <typename T>
+concept Formattable = requires(fmt::Sink& sink, T value) { fmt::format_value(sink, fmt::Spec{}, value); };
+
+TEST(Format, ErrorEnumsPrintTheirNames) {
+  EXPECT_EQ(format("{} / {:>8}", SampleError::Second, SampleError::First),
+            "Second (with why) /    First");
+  static_assert(fmt::NamedError<SampleError>);
+  // An enum without a printer does not format at all (no silent integer).
+  static_assert(!fmt::NamedError<UnnamedEnum>);
+  static_assert(Formattable<SampleError> && !Formattable<UnnamedEnum>);
+}
+
 TEST(Format, BufferSinkTruncates) {
   char buf[4];
   fmt::BufferSink sink(buf, sizeof(buf));

@@ -96,7 +96,7 @@ int report_map(const ParsedMap& parsed, const ReportOptions& options, std::ostre
   }
   const auto plan = mm::plan_meta_region(*map);
   if (!plan) {  // cannot happen after a successful sanitize; keep the tool honest anyway
-    err << "memmap: " << options.source_name << ": " << mm::meta_plan_error_name(plan.error()) << "\n";
+    err << "memmap: " << options.source_name << ": " << error_name(plan.error()) << "\n";
     return kExitBadMap;
   }
   if (options.json) {

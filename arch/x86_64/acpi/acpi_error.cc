@@ -6,7 +6,7 @@
 
 namespace arch::acpi {
 
-const char* acpi_error_name(AcpiError error) {
+const char* error_name(AcpiError error) {
   switch (error) {
     case AcpiError::NoRsdp: return "NoRsdp";
     case AcpiError::RsdpUnreadable: return "RsdpUnreadable";
@@ -28,10 +28,6 @@ const char* acpi_error_name(AcpiError error) {
   return "UnknownAcpiError";
 }
 
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, AcpiError error) {
-  fmt::format_value(sink, spec, acpi_error_name(error));
-}
-
 void format_value(fmt::Sink& sink, const fmt::Spec& spec, const Signature& signature) {
   char text[4];
   for (int i = 0; i < 4; ++i) {
@@ -42,7 +38,7 @@ void format_value(fmt::Sink& sink, const fmt::Spec& spec, const Signature& signa
 }
 
 void format_value(fmt::Sink& sink, const fmt::Spec& spec, const AcpiFailure& failure) {
-  fmt::format_value(sink, spec, acpi_error_name(failure.error));
+  fmt::format_value(sink, spec, error_name(failure.error));
   const bool has_signature = failure.signature != std::array<char, 4>{};
   if (!has_signature && failure.paddr == 0) return;
   sink.write(" (");

@@ -30,7 +30,7 @@ enum class AcpiError : std::uint8_t {
   NoS5,                     // no \_S5_ package in the DSDT (or any SSDT)
   BadS5Package,             // an _S5_ name whose package is truncated or malformed
 };
-const char* acpi_error_name(AcpiError error);
+const char* error_name(AcpiError error);
 
 // `signature` is the table at fault ("RSD " for the RSDP, all zero when unknown); `paddr`
 // its physical address (0 when unknown).
@@ -40,7 +40,6 @@ struct AcpiFailure {
   std::uint64_t paddr = 0;
 };
 
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, AcpiError error);
 void format_value(fmt::Sink& sink, const fmt::Spec& spec, const AcpiFailure& failure);
 
 // Prints a 4-character signature, with '?' for bytes that are not printable ASCII.

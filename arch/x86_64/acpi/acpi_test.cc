@@ -178,7 +178,7 @@ std::string summary_of(const AcpiTables& t) {
   return std::string(out.view());
 }
 
-std::string name_of(AcpiError e) { return acpi_error_name(e); }
+std::string name_of(AcpiError e) { return error_name(e); }
 
 // ---- Discovery ------------------------------------------------------------------------
 

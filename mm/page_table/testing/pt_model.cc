@@ -122,7 +122,7 @@ class Model {
   CursorMut<C> cursor_for(ByteReader& in, Vaddr va, std::uint64_t len) {
     const bool wide = in.below(4) == 0;
     auto cursor = wide ? pt_->cursor_mut(window_, WINDOW_GIBS * GiB1) : pt_->cursor_mut(va, len);
-    if (!cursor) die(step_, std::string("cursor_mut refused: ") + pt_error_name(cursor.error()));
+    if (!cursor) die(step_, std::string("cursor_mut refused: ") + error_name(cursor.error()));
     if (wide && !cursor->jump(va)) die(step_, "jump refused");
     return std::move(*cursor);
   }
@@ -130,7 +130,7 @@ class Model {
   // A cursor over the whole window, jumped to va.
   CursorMut<C> cursor_for_wide(Vaddr va) {
     auto cursor = pt_->cursor_mut(window_, WINDOW_GIBS * GiB1);
-    if (!cursor) die(step_, std::string("cursor_mut refused: ") + pt_error_name(cursor.error()));
+    if (!cursor) die(step_, std::string("cursor_mut refused: ") + error_name(cursor.error()));
     if (!cursor->jump(va)) die(step_, "jump refused");
     return std::move(*cursor);
   }
@@ -204,7 +204,7 @@ class Model {
       ++report.refused_ops;
       return;
     }
-    if (!result) die(step_, std::string("map_phys failed: ") + pt_error_name(result.error()));
+    if (!result) die(step_, std::string("map_phys failed: ") + error_name(result.error()));
     model_.emplace(va, Interval{len, pa, prop, std::nullopt});
     ++report.ok_ops;
   }
@@ -236,13 +236,13 @@ class Model {
     if (expected) {
       if (result || result.error() != *expected) {
         die(step_, std::string("map of a ") + hex(size) + " frame at " + hex(va) + " not refused as " +
-                       pt_error_name(*expected) + ": " + (result ? "mapped" : pt_error_name(result.error())));
+                       error_name(*expected) + ": " + (result ? "mapped" : error_name(result.error())));
       }
       if (shared.reference_count() != 1) die(step_, "a refused map changed the frame's count");
       ++report.refused_ops;
       return;
     }
-    if (!result) die(step_, std::string("map failed: ") + pt_error_name(result.error()) + " at " + hex(va));
+    if (!result) die(step_, std::string("map failed: ") + error_name(result.error()) + " at " + hex(va));
     if (cursor.va() != va + size && !cursor.done()) die(step_, "map did not move the cursor past the frame");
     if (shared.reference_count() != 2) die(step_, "mapping did not add exactly one reference");
     model_.emplace(va, Interval{size, shared.paddr(), prop, std::move(shared)});
@@ -262,7 +262,7 @@ class Model {
       if (!frame) return;
       UFrame shared = std::move(*frame).into_shared();
       const PageProperty prop{PageFlags::RW, CachePolicy::Writeback, false, true};
-      if (auto r = cursor.map(shared, prop); !r) die(step_, std::string("batch map failed: ") + pt_error_name(r.error()));
+      if (auto r = cursor.map(shared, prop); !r) die(step_, std::string("batch map failed: ") + error_name(r.error()));
       model_.emplace(va + i * KiB4, Interval{KiB4, shared.paddr(), prop, std::move(shared)});
     }
     ++report.ok_ops;
@@ -302,7 +302,7 @@ class Model {
                             PtModelReport& report) {
     if (result || result.error() != PtError::SplitsTrackedHuge) {
       die(step_, std::string(op) + " cutting a tracked huge frame at " + hex(va) + " not refused: " +
-                     (result ? "done" : pt_error_name(result.error())));
+                     (result ? "done" : error_name(result.error())));
     }
     ++report.split_refusals;
     ++report.refused_ops;
@@ -320,7 +320,7 @@ class Model {
     auto cursor = cursor_for(in, va, len);
     auto taken = cursor.take_next(len);
     if (cuts_first_tracked_huge(va, len)) return expect_split_refusal(status(taken), "take_next", va, report);
-    if (!taken) die(step_, std::string("take_next failed: ") + pt_error_name(taken.error()));
+    if (!taken) die(step_, std::string("take_next failed: ") + error_name(taken.error()));
     if (!*taken) {
       if (first_overlap(va, len) != model_.end()) die(step_, "take_next found nothing where the model has a mapping at " + hex(va));
       return;
@@ -353,7 +353,7 @@ class Model {
       if (cuts(it, va, len)) return expect_split_refusal(status(bytes), "unmap", va, report);
       if (it->second.tracked_huge()) ++huge_inside;
     }
-    if (!bytes) die(step_, std::string("unmap failed: ") + pt_error_name(bytes.error()));
+    if (!bytes) die(step_, std::string("unmap failed: ") + error_name(bytes.error()));
     report.tracked_huge_removed += huge_inside;
     const std::uint64_t expected = erase_range(va, len);
     if (*bytes != expected) die(step_, "unmap removed " + hex(*bytes) + " bytes, model " + hex(expected));
@@ -369,7 +369,7 @@ class Model {
     const auto before = model_next(va, len);
     auto done = cursor.protect_next(len, [&](PageProperty& prop) { prop.flags = flags; });
     if (cuts_first_tracked_huge(va, len)) return expect_split_refusal(status(done), "protect_next", va, report);
-    if (!done) die(step_, std::string("protect_next failed: ") + pt_error_name(done.error()));
+    if (!done) die(step_, std::string("protect_next failed: ") + error_name(done.error()));
     if (!*done) {
       if (before) die(step_, "protect_next found nothing where the model has a mapping");
       return;
