@@ -36,7 +36,8 @@ class ScreenLines final : public LineSink {
 
 }  // namespace
 
-std::size_t keep_table(const ReportContext& context, const ResultStore& store, std::uint64_t tsc_hz) {
+std::size_t keep_table(const ReportContext& context, const ResultStore& store,
+                       std::uint64_t tsc_hz) {
   const auto instances = store.instances();
   g_row_count = instances.size() < kMaxKeptRows ? instances.size() : kMaxKeptRows;
   std::uint32_t repetitions = 0;

@@ -18,7 +18,8 @@ inline constexpr std::size_t kMaxKeptRows = 192;
 // Replaces what was kept before; returns how many rows beyond kMaxKeptRows were left out.
 // Figures count TSC cycles: the kernel cannot tell that QEMU's icount made them
 // instructions (kx marks such reports on the host).
-std::size_t keep_table(const ReportContext& context, const ResultStore& store, std::uint64_t tsc_hz);
+std::size_t keep_table(const ReportContext& context, const ResultStore& store,
+                       std::uint64_t tsc_hz);
 
 // Pages the kept table takes on `screen`: 0 when nothing was kept or the screen has no
 // text cells.
