@@ -5,6 +5,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tsc.h"
 #include "kernel/console.h"
+#include "kernel/kbench/kept_table.h"
 #include "lib/qr/qr.h"
 #include "lib/qr/report_chunks.h"
 #include "mm/support/contract.h"
@@ -37,7 +38,7 @@ struct Layout {
 // phone reads 2 px modules off a sharp panel; below that the pixels blur together).
 Layout plan(std::uint32_t width, std::uint32_t height) {
   Layout layout;
-  if (height <= kHeaderPixels) return layout;
+  if (g_report_length == 0 || height <= kHeaderPixels) return layout;  // table alone
   const std::uint32_t area = height - kHeaderPixels < width ? height - kHeaderPixels : width;
   for (std::uint32_t scale : {4u, 3u, 2u}) {
     const std::uint32_t modules = area / scale;
@@ -108,11 +109,16 @@ void draw_page(fbcon::FramebufferConsole& screen, void* context) {
 
 struct Geometry {
   std::uint32_t width = 0, height = 0;
+  std::size_t table_pages = 0;
 };
 
 void read_geometry(fbcon::FramebufferConsole& screen, void* context) {
   auto& geometry = *static_cast<Geometry*>(context);
-  geometry = {screen.pixel_width(), screen.pixel_height()};
+  geometry = {screen.pixel_width(), screen.pixel_height(), kept_table_pages(screen)};
+}
+
+void draw_table_page(fbcon::FramebufferConsole& screen, void* context) {
+  draw_kept_table_page(screen, *static_cast<const std::size_t*>(context));
 }
 
 Geometry screen_geometry() {
@@ -133,6 +139,10 @@ void wait_seconds(std::uint64_t seconds) {
 
 bool keep_report_for_screen(const ReportContext& context, const ResultStore& store,
                             std::uint64_t tsc_hz) {
+  g_tsc_hz = tsc_hz;
+  if (const std::size_t left_out = keep_table(context, store, tsc_hz); left_out != 0) {
+    console::print("kbench: the screen's table leaves out the last {} result(s)\n", left_out);
+  }
   fmt::BufferSink copy(g_report, kReportCapacity);
   const bool ok = write_json_report(copy, context, store);
   if (!ok || copy.truncated()) {
@@ -142,28 +152,35 @@ bool keep_report_for_screen(const ReportContext& context, const ResultStore& sto
     return false;
   }
   g_report_length = copy.view().size();
-  g_tsc_hz = tsc_hz;
   return true;
 }
 
 bool screen_report_ready() {
-  if (g_report_length == 0) return false;
   const Geometry geometry = screen_geometry();
-  return plan(geometry.width, geometry.height).codes != 0;
+  return geometry.table_pages != 0 || plan(geometry.width, geometry.height).codes != 0;
 }
 
+// The table's pages first (what a person reads), then the QR codes (for the machine).
 void show_report_forever() {
   KREQUIRES(screen_report_ready());
   const Geometry geometry = screen_geometry();
   const Layout layout = plan(geometry.width, geometry.height);
   const std::uint32_t crc = qr::crc32({g_report, g_report_length});
-  console::print("kbench: showing the JSON report as {} QR code(s) (version <= {}, {} px "
-                 "modules) on {} page(s)\n",
-                 layout.codes, layout.version, layout.scale, layout.pages);
-  for (std::size_t page = 0;; page = (page + 1) % layout.pages) {
-    PageDraw draw{&layout, page, crc};
-    console::with_framebuffer(draw_page, &draw);
-    if (layout.pages == 1) arch::halt_forever();
+  console::print("kbench: showing the results table on {} page(s)\n", geometry.table_pages);
+  if (layout.codes != 0) {
+    console::print("kbench: showing the JSON report as {} QR code(s) (version <= {}, {} px "
+                   "modules) on {} page(s)\n",
+                   layout.codes, layout.version, layout.scale, layout.pages);
+  }
+  const std::size_t pages = geometry.table_pages + layout.pages;
+  for (std::size_t page = 0;; page = (page + 1) % pages) {
+    if (page < geometry.table_pages) {
+      console::with_framebuffer(draw_table_page, &page);
+    } else {
+      PageDraw draw{&layout, page - geometry.table_pages, crc};
+      console::with_framebuffer(draw_page, &draw);
+    }
+    if (pages == 1) arch::halt_forever();
     wait_seconds(kPageSeconds);
   }
 }

@@ -1,7 +1,8 @@
-// The kbench JSON report for a box without a serial port: after the run keel keeps a copy
-// of the report and, once it halts, shows it on the framebuffer as pages of QR codes
-// (lib/qr: numbered pieces "keel-bench i/n LENGTH CRC" that `./kx bench --from-qr`
-// puts back together), each page for kPageSeconds, round and round.
+// The kbench results for a box without a serial port: after the run keel keeps the
+// results table (screen_table) and a copy of the JSON report and, once it halts, shows
+// them on the framebuffer: the table's pages first, then the report as pages of QR codes
+// (lib/qr: numbered pieces "keel-bench i/n LENGTH CRC" that `./kx bench --from-qr` puts
+// back together), each page for kPageSeconds, round and round.
 #pragma once
 
 #include <cstdint>
@@ -13,14 +14,16 @@ namespace kbench {
 
 inline constexpr std::uint64_t kPageSeconds = 10;
 
-// Copies the report for the screen. False (said on the console) when it does not fit.
+// Keeps the table's rows and a copy of the report for the screen. False (said on the
+// console) when the report does not fit: then the screen shows the table alone.
 bool keep_report_for_screen(const ReportContext& context, const ResultStore& store,
                             std::uint64_t tsc_hz);
 
-// A report was kept and there is a framebuffer with pixels to draw it on.
+// Results were kept and there is a framebuffer to show them on (the table needs text
+// cells, the QR codes pixels).
 bool screen_report_ready();
 
-// Shows the kept report forever (one page: drawn once, then the CPU halts).
+// Shows the kept results forever (one page: drawn once, then the CPU halts).
 // Requires screen_report_ready().
 [[noreturn]] void show_report_forever();
 

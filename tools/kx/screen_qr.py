@@ -1,8 +1,9 @@
 """The benchmark report off a serial-less box, end to end: boot the UEFI ISO with a short
 kbench run on a QEMU without its exit device (so keel, as on a real box, halts and shows
-the JSON report as QR codes on the framebuffer), take screenshots through QEMU's monitor
-(`screendump`), decode them with zbarimg, reassemble the pieces (bench_qr) and require the
-same report that keel sent on COM2."""
+the results table and then the JSON report as QR codes on the framebuffer), take
+screenshots through QEMU's monitor (`screendump`), decode them with zbarimg, reassemble the
+pieces (bench_qr) and require the same report that keel sent on COM2, and a screenshot of
+the results table (text, no QR code) among them."""
 
 import dataclasses
 import pathlib
@@ -18,6 +19,8 @@ KERNEL_ARGS = ("kbench", "kbench.filter=mm/allocator/alloc_frame_level/1",
                "kbench.repetitions=1", "kbench.min_time_ms=1")
 SHOWING = "kbench: showing the JSON report as"
 TIMEOUT = 240.0  # seconds: OVMF under TCG, the run, and a few screenshots
+# The framebuffer console's light grey text (kernel/fbcon); the QR codes stand on white.
+TEXT_GREY = 0xc0
 
 
 @dataclasses.dataclass
@@ -41,6 +44,16 @@ def without_exit_device(cmd: list[str]) -> list[str]:
             continue
         out.append(arg)
     return out
+
+
+def results_table_page(ppm: bytes) -> bool:
+    """A screendump (binary PPM) of a page of kbench's results table: grey text on black,
+    without the white of the QR pages (nor a blank screen)."""
+    parts = ppm.split(maxsplit=4)  # P6, width, height, maxval, pixels
+    if len(parts) != 5 or parts[0] != b"P6" or parts[3] != b"255":
+        return False
+    pixels = parts[4]
+    return bytes([TEXT_GREY]) in pixels and b"\xff" not in pixels
 
 
 def _monitor(sock_path: pathlib.Path, command: str) -> None:
@@ -88,12 +101,14 @@ def _capture(proc, com1: pathlib.Path, com2: pathlib.Path, sock: pathlib.Path,
         return False, f"no report on COM2 to compare with: {e}"
     texts: list[tuple[str, str]] = []
     last_problem = "no screenshot decoded"
+    table_seen = False  # keel shows the table's pages first, each for 10 s
     shot = 0
     while time.monotonic() < deadline:
         shot += 1
         path = tmp / f"screen-{shot}.ppm"
         _monitor(sock, f"screendump {path}")
         if path.exists():
+            table_seen = table_seen or results_table_page(path.read_bytes())
             try:
                 texts += [(f"{path.name} (code {i + 1})", t)
                           for i, t in enumerate(bench_qr.zbar_texts(path))]
@@ -103,6 +118,8 @@ def _capture(proc, com1: pathlib.Path, com2: pathlib.Path, sock: pathlib.Path,
             else:
                 if report != expected:
                     return False, "the report read off the screen differs from COM2's"
+                if not table_seen:
+                    return False, "no screenshot showed the results table before the QR codes"
                 return True, f"ok ({shot} screenshot(s))"
         time.sleep(2.0)
     return False, f"the QR codes never made the whole report: {last_problem}"

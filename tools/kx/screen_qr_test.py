@@ -20,6 +20,14 @@ class ScreenQrTest(unittest.TestCase):
         self.assertNotIn("poweroff", screen_qr.KERNEL_ARGS)  # it must halt and show the codes
         self.assertTrue(any(a.startswith("kbench.filter=") for a in screen_qr.KERNEL_ARGS))
 
+    def test_a_table_page_is_grey_text_without_white(self):
+        def ppm(*pixels: int) -> bytes:
+            return b"P6\n2 2\n255\n" + bytes(v for p in pixels for v in (p, p, p))
+        self.assertTrue(screen_qr.results_table_page(ppm(0, 0xc0, 0, 0)))
+        self.assertFalse(screen_qr.results_table_page(ppm(0, 0, 0, 0)))  # blank
+        self.assertFalse(screen_qr.results_table_page(ppm(0, 0xc0, 0xff, 0)))  # a QR page
+        self.assertFalse(screen_qr.results_table_page(b"P5\n2 2\n255\n\xc0\0\0\0"))
+
 
 if __name__ == "__main__":
     unittest.main()
