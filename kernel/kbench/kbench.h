@@ -27,6 +27,8 @@
 // cycles (and of its items and counters), with the counter `cpus`. An error or skip on
 // any CPU ends it like on one; a fault or panic on an AP is final (only the boot CPU's
 // stack can be resumed, kernel/recovery.h).
+// Under QEMU's --icount the vCPUs take turns in long slices: a CPU's timed loop mostly runs
+// alone, and now and then spans another CPU's whole loop (README, "Instruction counts").
 //
 // `kbench` on the kernel command line runs them (see options.h for the other keys); each
 // runs enough iterations for min_time, repeated N times, and is reported as a console

@@ -67,7 +67,8 @@ KBENCH(shootdown_all) {
 // Order-0 alloc_frame + drop, served by this CPU's own cache: on this CPU alone, and on
 // every online CPU at once (the figure stays per operation of one CPU). With perfect
 // per-CPU caches the two are equal; under TCG they measure QEMU, and under icount the
-// every-CPU figure counts every vCPU's instructions (the vCPUs take turns).
+// vCPUs take turns in long slices, so the every-CPU loops mostly run one after another
+// (kbench.h).
 KBENCH(alloc_frame_round) {
   for (auto _ : state) {
     auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false});
