@@ -18,6 +18,17 @@
 //     state.counters["frames"] = frames_used;
 //   }
 //   KBENCH_RANGE(memset, 1, 64, 8) { ... }      // arguments 1, 8, 64
+//   KBENCH_ARGS_EVERY_CPU(alloc_order, {0, 9})   // ".../alloc_order/0/cpus:all", ...
+//
+// An _EVERY_CPU variant (Google Benchmark's ->Threads(N) with N = every online CPU) runs
+// an already defined body on the boot CPU and on each AP at once, each with its own State
+// and the same iteration count (grown on the boot CPU alone), the timed loops starting
+// together. It is reported as one CPU's figure: the mean over CPUs of each one's timed
+// cycles (and of its items and counters), with the counter `cpus`. An error or skip on
+// any CPU ends it like on one; a fault or panic on an AP is final (only the boot CPU's
+// stack can be resumed, kernel/recovery.h).
+// Under QEMU's --icount the vCPUs take turns in long slices: a CPU's timed loop mostly runs
+// alone, and now and then spans another CPU's whole loop (README, "Instruction counts").
 //
 // `kbench` on the kernel command line runs them (see options.h for the other keys); each
 // runs enough iterations for min_time, repeated N times, and is reported as a console
@@ -25,6 +36,7 @@
 // state.error() fails; the run goes on.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -54,6 +66,17 @@ class Counters {
   std::size_t count_ = 0;
   bool overflowed_ = false;
   std::uint64_t scratch_ = 0;
+};
+
+// Where the CPUs of an every-CPU run meet before timing: each CPU's timed loop starts once
+// every CPU has reached its loop or returned without one, so the loops overlap instead of
+// one CPU's setup (a cache drain, say) running beside another's timed loop.
+struct StartGate {
+  std::atomic<unsigned> arrived{0};
+  unsigned expected = 0;
+
+  void arrive() { arrived.fetch_add(1, std::memory_order_acq_rel); }
+  void arrive_and_wait();
 };
 
 class State {
@@ -144,6 +167,14 @@ class State {
   const char* skip_reason() const { return skip_reason_; }
   const char* error_reason() const { return error_reason_; }
   const char* figure() const { return figure_; }
+  // Every-CPU runs: the loop's start waits at `gate` (once). The runner releases the gate
+  // for a body that returned without reaching its loop, so the other CPUs are not stuck.
+  void set_start_gate(StartGate* gate) { gate_ = gate; }
+  void release_start_gate() {
+    if (gate_ == nullptr) return;
+    gate_->arrive();
+    gate_ = nullptr;
+  }
 
  private:
   // Returns how many iterations to run: 0 once skipped or errored.
@@ -159,6 +190,7 @@ class State {
   const char* skip_reason_ = nullptr;
   const char* error_reason_ = nullptr;
   const char* figure_ = nullptr;
+  StartGate* gate_ = nullptr;
   bool started_ = false;
   bool finished_ = false;
   bool timing_ = false;
@@ -185,6 +217,8 @@ struct Benchmark {
   ArgSpec args;
   const char* file;
   unsigned line;
+  // Runs on every online CPU at once (KBENCH_*_EVERY_CPU); named "<...>/cpus:all".
+  bool every_cpu = false;
 };
 
 }  // namespace kbench
@@ -214,3 +248,31 @@ struct Benchmark {
                                          sizeof(KBENCH_CONCAT(kbench_args_, name)) /         \
                                              sizeof(std::int64_t),                           \
                                          0, 0, 0}))
+
+// Every-CPU variants of a family defined above in the same file (the same body):
+// KBENCH_EVERY_CPU(name) for a KBENCH, KBENCH_ARGS_EVERY_CPU(name, {...}) for a KBENCH_ARGS
+// or KBENCH_RANGE (any of its arguments, or others). Skipped with one CPU online.
+#define KBENCH_EVERY_CPU(name)                                                                \
+  [[gnu::used, gnu::section(".kbench." KBENCH_SUITE)]] static constexpr ::kbench::Benchmark  \
+      KBENCH_CONCAT(kbench_every_cpu_case_, name){KBENCH_SUITE,                               \
+                                                  #name,                                      \
+                                                  &KBENCH_CONCAT(kbench_body_, name),         \
+                                                  ::kbench::ArgSpec{},                        \
+                                                  __FILE__,                                   \
+                                                  __LINE__,                                   \
+                                                  true}
+#define KBENCH_ARGS_EVERY_CPU(name, ...)                                                      \
+  static constexpr std::int64_t KBENCH_CONCAT(kbench_every_cpu_args_, name)[] = __VA_ARGS__; \
+  [[gnu::used, gnu::section(".kbench." KBENCH_SUITE)]] static constexpr ::kbench::Benchmark  \
+      KBENCH_CONCAT(kbench_every_cpu_case_, name){                                            \
+          KBENCH_SUITE,                                                                       \
+          #name,                                                                              \
+          &KBENCH_CONCAT(kbench_body_, name),                                                 \
+          ::kbench::ArgSpec{::kbench::ArgKind::List,                                          \
+                            KBENCH_CONCAT(kbench_every_cpu_args_, name),                      \
+                            sizeof(KBENCH_CONCAT(kbench_every_cpu_args_, name)) /             \
+                                sizeof(std::int64_t),                                         \
+                            0, 0, 0},                                                         \
+          __FILE__,                                                                           \
+          __LINE__,                                                                           \
+          true}

@@ -23,7 +23,8 @@ struct InstanceSpec {
 void format_instance_name(fmt::Sink& sink, const InstanceSpec& instance);
 
 // Runs the instance's repetitions with CPU-exception and panic recovery and records them in
-// `store`. min_cycles is the auto-scaling target (options.iterations == 0). Returns the
+// `store`; an every-CPU benchmark (Benchmark::every_cpu) runs on every online CPU at once,
+// recorded as the mean over CPUs, or skipped with one CPU online. min_cycles is the auto-scaling target (options.iterations == 0). Returns the
 // record, or nullptr if the store was full (the benchmark then does not run).
 const InstanceResult* run_instance(const InstanceSpec& instance, const Options& options,
                                    std::uint64_t min_cycles, ResultStore& store);

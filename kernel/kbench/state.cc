@@ -1,5 +1,6 @@
 #include <string_view>
 
+#include "arch/x86_64/cpu.h"
 #include "kernel/kbench/kbench.h"
 
 namespace kbench {
@@ -18,8 +19,17 @@ std::uint64_t& Counters::operator[](const char* name) {
   return values_[count_++];
 }
 
+void StartGate::arrive_and_wait() {
+  arrive();
+  while (arrived.load(std::memory_order_acquire) < expected) arch::pause();
+}
+
 std::uint64_t State::start_loop() {
   started_ = true;
+  if (gate_ != nullptr) {
+    gate_->arrive_and_wait();
+    gate_ = nullptr;
+  }
   if (skip_reason_ != nullptr || error_reason_ != nullptr) return 0;
   timing_ = true;
   timer_start_ = arch::rdtsc_ordered();

@@ -1,9 +1,13 @@
 // Benchmarks of the buddy allocator (suite mm/allocator): a block per order through the
-// handle API and through the raw allocator entry points, segments of N frames, and a
-// re-initialization of the allocator over all usable RAM (cycles per GiB).
+// handle API and through the raw allocator entry points, segments of N frames, batches that
+// make the per-CPU cache refill and drain, and a re-initialization of the allocator over
+// all usable RAM (cycles per GiB). The calls users make also run on every online CPU at
+// once (".../cpus:all"): the per-CPU caches and the shared buddy lock under load.
 #define KBENCH_SUITE "mm/allocator"
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <utility>
 
 #include "kernel/kbench/kbench.h"
 #include "mm/allocator/frame_allocator.h"
@@ -41,6 +45,8 @@ KBENCH_ARGS(alloc_frame_level, {1, 2, 3}) {
   }
   state.set_items_processed(state.iterations());
 }
+// Order 0 is served by each CPU's own cache; 2 MiB frames come from the shared buddy lists.
+KBENCH_ARGS_EVERY_CPU(alloc_frame_level, {1, 2});
 
 // alloc_block + drop (a Segment of 2^order frames): the allocator plus claiming and
 // releasing every frame's slot. Not zeroed: this measures the allocator, not memset.
@@ -55,6 +61,28 @@ KBENCH_ARGS(alloc_free_order, {0, 1, 3, 9, 18}) {
   state.set_items_processed(state.iterations());
   state.counters["frames"] = mm::order_frames(order);
 }
+KBENCH_ARGS_EVERY_CPU(alloc_free_order, {0, 3, 9});
+
+// Order-0 alloc_frame of CACHE_CAPACITY + CACHE_BATCH frames, then their drops: more than
+// a cache holds either way, so from the second iteration on each one refills the cache
+// from the buddy lists once (CACHE_BATCH blocks under the lock) and drains it once. The
+// figure is per iteration (items: frames).
+KBENCH(refill_drain_batch) {
+  constexpr std::size_t kFrames = mm::CACHE_CAPACITY + mm::CACHE_BATCH;
+  if (!have_order(state, 0)) return;
+  std::array<std::optional<mm::UniqueFrame<mm::UntypedMeta>>, kFrames> frames;
+  for (auto _ : state) {
+    for (auto& slot : frames) {
+      auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false});
+      if (!frame) [[unlikely]] return state.error("out of memory");
+      slot.emplace(std::move(*frame));
+    }
+    for (auto& slot : frames) slot.reset();
+  }
+  state.set_items_processed(state.iterations() * kFrames);
+  state.counters["frames"] = kFrames;
+}
+KBENCH_EVERY_CPU(refill_drain_batch);
 
 // The allocator alone: take a block of frame indices, give it back (no handles).
 KBENCH_ARGS(raw_take_return_order, {0, 1, 3, 9, 18}) {

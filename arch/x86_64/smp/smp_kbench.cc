@@ -1,15 +1,11 @@
 // Cross-CPU costs (suite arch/smp): one cross-CPU call round trip to every other CPU, TLB
 // shootdowns of 1 to 32 pages and of everything against the same flushes done on this CPU
-// only, and alloc_frame + drop on every CPU at once against this CPU alone. Skipped on one
-// CPU (`./kx bench --smp N` gives more).
+// only, and alloc_frame + drop on every CPU at once against this CPU alone. What needs other
+// CPUs is skipped on one (`./kx bench --smp N` gives more).
 #define KBENCH_SUITE "arch/smp"
 #include <array>
 #include <cstdint>
 
-#include <atomic>
-
-#include "arch/x86_64/cpu.h"
-#include "arch/x86_64/smp/idle_work.h"
 #include "kernel/kbench/kbench.h"
 #include "mm/allocator/frame_allocator.h"
 #include "mm/hal.h"
@@ -68,55 +64,19 @@ KBENCH(shootdown_all) {
 
 // ---- The per-CPU frame caches under load from every CPU -------------------------------
 
-constexpr unsigned kOpsPerCpu = 256;
-
-// One round: every CPU does kOpsPerCpu order-0 alloc_frame + drop, served by its own cache.
-struct Round {
-  std::atomic<bool> go{false};
-  std::atomic<unsigned> done{0};
-  std::atomic<unsigned> failures{0};
-};
-constinit Round g_round;
-
-void alloc_free_ops() {
-  for (unsigned i = 0; i < kOpsPerCpu; ++i) {
+// Order-0 alloc_frame + drop, served by this CPU's own cache: on this CPU alone, and on
+// every online CPU at once (the figure stays per operation of one CPU). With perfect
+// per-CPU caches the two are equal; under TCG they measure QEMU, and under icount the
+// vCPUs take turns in long slices, so the every-CPU loops mostly run one after another
+// (kbench.h).
+KBENCH(alloc_frame_round) {
+  for (auto _ : state) {
     auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false});
-    if (!frame) [[unlikely]] g_round.failures.fetch_add(1, std::memory_order_relaxed);
+    if (!frame) [[unlikely]] return state.error("an allocation failed");
     kbench::do_not_optimize(frame);
   }
+  state.set_items_processed(state.iterations());
 }
-
-// Posted to the idle APs: wait for the start, run the round, report.
-void ap_round() {
-  while (!g_round.go.load(std::memory_order_acquire)) arch::pause();
-  alloc_free_ops();
-  g_round.done.fetch_add(1, std::memory_order_release);
-}
-
-// Arg 1: this CPU alone; arg 0: every online CPU at once (the figure is per operation of
-// one CPU: a round's time over kOpsPerCpu). With perfect per-CPU caches the two are equal;
-// under TCG they measure QEMU (and icount counts every CPU's instructions).
-KBENCH_ARGS(alloc_frame_round, {1, 0}) {
-  const unsigned cpus = mm::hal::cpu_count();
-  const bool alone = state.range(0) == 1;
-  if (!alone && cpus == 1) return state.skip("one CPU online");
-  for (auto _ : state) {
-    g_round.go.store(false, std::memory_order_relaxed);
-    g_round.done.store(0, std::memory_order_relaxed);
-    if (!alone) arch::smp::post_to_idle_aps(&ap_round);
-    g_round.go.store(true, std::memory_order_release);
-    alloc_free_ops();
-    if (!alone) {
-      while (g_round.done.load(std::memory_order_acquire) != cpus - 1) arch::pause();
-    }
-  }
-  if (g_round.failures.exchange(0) != 0) return state.error("an allocation failed");
-  state.set_items_processed(state.iterations() * kOpsPerCpu);
-  state.counters["cpus"] = alone ? 1 : cpus;
-  if (state.iterations() != 0) {
-    state.set_figure("cycles_per_op_per_cpu");
-    state.counters["cycles_per_op_per_cpu"] = state.timed_cycles() / (state.iterations() * kOpsPerCpu);
-  }
-}
+KBENCH_EVERY_CPU(alloc_frame_round);
 
 }  // namespace
