@@ -62,10 +62,11 @@ constinit std::uint64_t g_next_token = 0;
 
 // The start attempt in progress, as the exception handler of the CPU being started sees
 // it. The boot CPU moves None -> Starting before the INIT and back to None when it is done
-// with the CPU; in between, the started CPU moves it to Up (it is past every step that
-// could fault) or Faulted (its handler filled g_attempt_fault), and the boot CPU to Abandoned
-// when its wait timed out. Only the first move out of Starting succeeds (compare-exchange),
-// so the boot CPU and the AP agree on how the attempt ended.
+// with the CPU; in between, the started CPU moves it to Up (its bring-up is done: from
+// then on a fault on it panics as on any online CPU) or Faulted (its handler filled
+// g_attempt_fault), and the boot CPU to Abandoned when its wait timed out. Only the first
+// move out of Starting succeeds (compare-exchange), so the boot CPU and the AP agree on
+// how the attempt ended.
 enum class Attempt : std::uint8_t { None, Starting, Up, Faulted, Abandoned };
 constinit std::atomic<Attempt> g_attempt{Attempt::None};
 // The stacks handed to the CPU being started, [lo, hi): a trap whose frame lies there is
