@@ -1,6 +1,8 @@
 #include "kernel/main.h"
 
 #include <array>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "arch/x86_64/acpi/acpi.h"
@@ -23,9 +25,9 @@ namespace kernel {
 namespace {
 
 // Keys keel understands; anything else on the command line is warned about, not fatal.
-constexpr std::array<std::string_view, 11> kKnownKeys = {
+constexpr std::array<std::string_view, 12> kKnownKeys = {
     "ktest", "ktest.filter", "kbench", "kbench.", "console", "mm.check", "poweroff", "reboot",
-    "no1gb", "smp", "quiet"};
+    "no1gb", "smp", "smp.fault_ap", "quiet"};
 
 // Ends the boot as the command line asks: `poweroff` (ACPI S5), `reboot`, or else a halt
 // that says so on every console. `after` names what just finished, for the messages.
@@ -96,7 +98,18 @@ void kernel_main(const boot::BootInfo& info) {
   if (smp && *smp != "off") console::print("cmdline: smp={} is not `off`; ignored\n", *smp);
   // Posted before the APs start, so each takes deferred metadata units as it comes online.
   arch::smp::post_to_idle_aps(&init_deferred_memory_on_this_cpu);
-  arch::smp::init(smp && *smp == "off", out);
+  // Tests only: the AP with this APIC ID faults on purpose while it starts (and is skipped).
+  std::optional<std::uint32_t> fault_ap;
+  if (cmdline.has("smp.fault_ap")) {
+    const auto id = cmdline.find_u64("smp.fault_ap");
+    if (id && *id <= UINT32_MAX) {
+      fault_ap = static_cast<std::uint32_t>(*id);
+    } else {
+      console::print("cmdline: smp.fault_ap={} is not an APIC ID; ignored\n",
+                     *cmdline.find("smp.fault_ap"));
+    }
+  }
+  arch::smp::init(smp && *smp == "off", fault_ap, out);
 
   boot_phases().mark(BootPhase::Ready);
   console::release_held_log();

@@ -104,6 +104,7 @@ void set_interrupt_handler(std::uint8_t vector, InterruptHandler handler) {
 extern "C" void x86_exception_dispatch(arch::TrapFrame* frame) {
   using namespace arch;
   TrapFrame& f = *frame;
+  if (const BringUpTrapHook hook = g_bring_up_trap_hook; hook != nullptr) hook(f);
   if (fault_probe_recover(f)) return;
   // The NMI of another CPU's final panic (keel::set_stop_other_cpus): stop here, silently.
   if (f.vector == VECTOR_NMI && keel::another_cpu_is_panicking()) halt_forever();

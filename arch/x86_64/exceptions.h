@@ -1,10 +1,11 @@
 // Exception and interrupt dispatch: where every IDT vector lands (via exception_entry.S).
 //
-// Order: (1) a fault inside arch::try_read_u64 is absorbed; (2) a vector >= 32 with a
+// Order: (0) g_bring_up_trap_hook sees it first (a CPU still being started may claim
+// it); (1) a fault inside arch::try_read_u64 is absorbed; (2) a vector >= 32 with a
 // registered interrupt handler (local APIC: IPIs, spurious, error) goes to it; (3)
 // g_exception_hook (the ktest runner's) may claim the trap; (4) other vectors >= 32 are
-// logged as unexpected and ignored; (5) everything else is fatal: a full register/decoded report and a backtrace,
-// then panic.
+// logged as unexpected and ignored; (5) everything else is fatal: a full
+// register/decoded report and a backtrace, then panic.
 #pragma once
 
 #include "arch/x86_64/exception_info.h"  // exception_name() and VECTOR_* for users
@@ -17,6 +18,13 @@ namespace arch {
 // safe (e.g. with redirect_trap_to_jump); the dispatcher then returns through iretq.
 using ExceptionHook = bool (*)(TrapFrame& frame);
 inline constinit ExceptionHook g_exception_hook = nullptr;
+
+// Called first for every trap, before anything that reads per-CPU data (the fault probe
+// and the panic path do): a CPU still being started has none yet. Returns when the trap
+// is not its concern (then dispatch goes on as below); does not return when it claims it.
+// Set once, before the first AP is started, by the code that starts them.
+using BringUpTrapHook = void (*)(const TrapFrame& frame);
+inline constinit BringUpTrapHook g_bring_up_trap_hook = nullptr;
 
 // An interrupt handler (vector 32..255). Runs on the interrupted stack with IF=0; it
 // signals end-of-interrupt itself where the source needs one (local_apic.h).

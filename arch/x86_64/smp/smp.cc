@@ -22,6 +22,7 @@ namespace {
 
 constinit std::atomic<unsigned> g_online{1};
 constinit CpuCensus g_census;
+constinit std::optional<std::uint32_t> g_fault_ap;
 
 // The one cross-CPU call in flight. Written by the lock holder before its IPIs; read by
 // the targets in their handler (the IPI orders the writes before the reads: the sender's
@@ -85,7 +86,10 @@ std::uint32_t apic_id_of(unsigned index) {
 
 const CpuCensus& census() { return g_census; }
 
-void init(bool smp_off, fmt::Sink& sink) {
+std::optional<std::uint32_t> injected_fault_apic_id() { return g_fault_ap; }
+
+void init(bool smp_off, std::optional<std::uint32_t> fault_ap, fmt::Sink& sink) {
+  g_fault_ap = fault_ap;
   const apic::Mode mode = apic::init_this_cpu();
   if (mode != apic::Mode::None) {
     percpu(0).apic_id = apic::this_apic_id();
@@ -127,7 +131,7 @@ void init(bool smp_off, fmt::Sink& sink) {
     } else {
       fmt::print(sink, "; starting the others\n");
       keel::set_stop_other_cpus(&stop_other_cpus);
-      g_census.skipped = start_aps(*madt, g_online, sink);
+      g_census.skipped = start_aps(*madt, g_online, sink, fault_ap);
     }
   }
   fmt::print(sink, "smp: {} CPU(s) online, {} skipped\n", online_count(), g_census.skipped);

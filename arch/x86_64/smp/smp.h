@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 namespace fmt {
 class Sink;
@@ -18,8 +19,11 @@ void init_boot_cpu_early();
 // After ACPI and mm init: enables the boot CPU's local APIC, reads the MADT, brings the
 // other CPUs online unless `smp_off` (or there is no MADT or no APIC), then enables
 // interrupts on the boot CPU. Logs one "smp:" line saying how many CPUs are online and
-// which were skipped and why.
-void init(bool smp_off, fmt::Sink& sink);
+// which were skipped and why. `fault_ap` (smp.fault_ap on the command line, for tests):
+// the CPU with that APIC ID faults on purpose during its start, and is skipped.
+void init(bool smp_off, std::optional<std::uint32_t> fault_ap, fmt::Sink& sink);
+// init's `fault_ap`, for the tests that check what became of that CPU.
+std::optional<std::uint32_t> injected_fault_apic_id();
 
 // How many CPUs are online (>= 1); only grows. Acquire: a CPU counted here has finished
 // its own init (per-CPU data, APIC, IDT) and answers IPIs.

@@ -2,7 +2,9 @@
 // machine. Tests that need a second CPU are skipped, with the reason, on one CPU.
 #define KTEST_SUITE "arch.x86_64.smp"
 #include <atomic>
+#include <string_view>
 
+#include "arch/x86_64/acpi/acpi.h"
 #include "arch/x86_64/apic/local_apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/exceptions.h"
@@ -11,7 +13,9 @@
 #include "arch/x86_64/smp/ap_start.h"
 #include "arch/x86_64/smp/percpu.h"
 #include "arch/x86_64/smp/smp.h"
+#include "arch/x86_64/tsc.h"
 #include "kernel/ktest/ktest.h"
+#include "kernel/panic/symbols.h"
 #include "mm/hal.h"
 
 namespace {
@@ -134,6 +138,69 @@ KTEST(starting_an_online_cpu_again_is_refused) {
   KEXPECT_TRUE(arch::smp::start_ap(arch::smp::apic_id_of(target), online) ==
                arch::smp::ApStartError::AlreadyOnline);
   KEXPECT_EQ(online.load(), mm::hal::cpu_count());
+}
+
+// With smp.fault_ap=<id> on the command line, that CPU reads the guard page below its own
+// stack during bring-up (before it has per-CPU data): it must be the one CPU skipped, with
+// the #PF its handler recorded, and every other CPU of the MADT must be online.
+KTEST(a_cpu_that_faults_during_bring_up_is_skipped_with_its_fault) {
+  const std::optional<std::uint32_t> target = arch::smp::injected_fault_apic_id();
+  if (!target) {
+    ktest_ctx.skip("no smp.fault_ap on the command line: no CPU was made to fault");
+    return;
+  }
+  const auto skipped = arch::smp::skipped_cpus();
+  KEXPECT_EQ(skipped.size(), 1u);
+  if (skipped.size() != 1) return;
+  const arch::smp::SkippedCpu& cpu = skipped[0];
+  KEXPECT_EQ(cpu.apic_id, *target);
+  KEXPECT_TRUE(cpu.error == arch::smp::ApStartError::FaultedDuringStart);
+  KEXPECT_EQ(cpu.fault.apic_id, *target);  // recorded on the CPU that faulted
+  KEXPECT_EQ(cpu.fault.vector, arch::VECTOR_PAGE_FAULT);
+  KEXPECT_EQ(cpu.fault.error_code, 0u);  // a read of a not-present page, in kernel mode
+  KEXPECT_NE(cpu.fault.cr2, 0u);
+  const auto symbol = keel::symbolize(cpu.fault.rip);
+  KASSERT_TRUE(symbol.has_value());
+  KEXPECT_EQ(std::string_view(symbol->name), std::string_view("ap_entry"));
+  KEXPECT_EQ(mm::hal::cpu_count(), arch::smp::census().listed - 1);
+  for (unsigned index = 0; index < mm::hal::cpu_count(); ++index) {
+    KEXPECT_NE(arch::smp::apic_id_of(index), *target);
+  }
+  ktest_ctx.print_diagnostic("APIC ID {}: #PF at RIP {:#x} ({}+{:#x}), CR2 {:#x}", cpu.apic_id,
+                             cpu.fault.rip, symbol->name, symbol->offset, cpu.fault.cr2);
+}
+
+// An APIC ID the MADT does not list answers nothing: start_ap gives up after its bound
+// (INIT, 10 ms, SIPI, 200 us, SIPI, 2 s, INIT, 10 ms) with NoAnswer and counts nothing.
+KTEST(starting_an_absent_cpu_gives_up_within_the_bound) {
+  if (arch::apic::mode() == arch::apic::Mode::None) {
+    ktest_ctx.skip("no local APIC");
+    return;
+  }
+  const auto& madt = arch::acpi::madt();
+  if (!madt || !*madt) {
+    ktest_ctx.skip("no usable MADT: no list to pick an absent APIC ID from");
+    return;
+  }
+  std::uint32_t absent = 200;
+  while ((*madt)->has_apic_id(absent)) ++absent;
+  const std::uint64_t hz = arch::calibrate_tsc().hz;
+  if (hz == 0) {
+    ktest_ctx.skip("TSC frequency unknown: the bound cannot be checked");
+    return;
+  }
+  ktest_ctx.keeps_frames("the stacks handed to a CPU that did not answer stay mapped: it may "
+                        "still arrive late and run on them");
+  std::atomic<unsigned> online{mm::hal::cpu_count()};
+  const std::uint64_t start = arch::rdtsc_ordered();
+  const arch::smp::ApStartError error = arch::smp::start_ap(absent, online);
+  const std::uint64_t ms = (arch::rdtsc_ordered() - start) * 1000 / hz;
+  KEXPECT_TRUE(error == arch::smp::ApStartError::NoAnswer);
+  KEXPECT_EQ(online.load(), mm::hal::cpu_count());
+  KEXPECT_GE(ms, 2000u);  // it did wait the 2 s a slow CPU gets
+  KEXPECT_LT(ms, 3000u);
+  ktest_ctx.print_diagnostic("APIC ID {}: {} after {} ms", absent,
+                             arch::smp::ap_start_error_name(error), ms);
 }
 
 // Every AP's four stacks lie each above an unmapped guard page: the guard faults, the
