@@ -213,7 +213,7 @@ extern "C" [[noreturn]] void ap_entry(std::uint64_t token) {
   }
 }
 
-const char* ap_start_error_name(ApStartError error) {
+const char* error_name(ApStartError error) {
   switch (error) {
     case ApStartError::AlreadyOnline: return "already online";
     case ApStartError::NoIndexLeft: return "MAX_CPUS CPUs already online";
@@ -221,7 +221,7 @@ const char* ap_start_error_name(ApStartError error) {
     case ApStartError::NoAnswer: return "did not answer INIT-SIPI-SIPI in time";
     case ApStartError::FaultedDuringStart: return "faulted during bring-up";
   }
-  return "?";
+  return "ApStartError(?)";
 }
 
 void print_ap_fault(fmt::Sink& sink, const ApFault& fault) {
@@ -325,7 +325,7 @@ unsigned start_aps(const acpi::Madt& madt, std::atomic<unsigned>& online, fmt::S
     if (error == ApStartError::FaultedDuringStart) {
       print_ap_fault(sink, fault);
     } else {
-      sink.write(ap_start_error_name(error));
+      sink.write(error_name(error));
     }
     sink.write("\n");
     if (g_skipped_count < mm::hal::MAX_CPUS) {

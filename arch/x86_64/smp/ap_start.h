@@ -23,7 +23,7 @@ enum class ApStartError : std::uint8_t {
   NoAnswer,       // it did not reach ap_entry within the time limit (TSC-bounded)
   FaultedDuringStart,  // it took an exception in ap_entry before it was up (an ApFault)
 };
-const char* ap_start_error_name(ApStartError error);
+const char* error_name(ApStartError error);
 
 // What a CPU that faulted during bring-up recorded about it, in its own exception
 // handler, before halting for good.
