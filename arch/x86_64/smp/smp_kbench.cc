@@ -1,5 +1,6 @@
 // Cross-CPU costs (suite arch/smp): one cross-CPU call round trip to every other CPU, TLB
-// shootdowns of 1 to 32 pages and of everything against the same flushes done on this CPU
+// shootdowns of 1 to 32 pages and of everything (also as an unmap's batch of 1, 32 and 64
+// pages) against the same flushes done on this CPU
 // only, and alloc_frame + drop on every CPU at once against this CPU alone. What needs other
 // CPUs is skipped on one (`./kx bench --smp N` gives more).
 #define KBENCH_SUITE "arch/smp"
@@ -51,6 +52,20 @@ KBENCH_ARGS(local_flush_pages, {1, 8, 32}) {
   for (auto _ : state) {
     for (unsigned i = 0; i < n; ++i) mm::hal::tlb_flush_page(pages[i]);
   }
+}
+
+// The flush an unmap owes, through its TlbBatch, for 1, 32 (the last page-by-page batch)
+// and 64 pages (past the ceiling: one full flush on every CPU).
+KBENCH_ARGS(unmap_batch_flush_pages, {1, 32, 64}) {
+  const unsigned cpus = mm::hal::cpu_count();
+  if (cpus == 1) return state.skip("one CPU online");
+  const auto n = static_cast<unsigned>(state.range(0));
+  for (auto _ : state) {
+    mm::pt::TlbBatch batch(/*global_flush=*/true);
+    for (unsigned i = 0; i < n; ++i) batch.add_page(mm::layout::KTEST_VA_BASE + i * 0x1000);
+    batch.flush();
+  }
+  state.counters["cpus"] = cpus;
 }
 
 // Past the ceiling a batch becomes one full flush (global entries too, as kernel mappings
