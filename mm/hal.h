@@ -14,8 +14,6 @@ namespace mm::hal {
 
 // Base of the physical-to-virtual window (the kernel's linear map). Set once at init.
 inline constinit std::uintptr_t g_linear_base = 0;
-// Base of the frame metadata region (slot of frame 0). Set once at init.
-inline constinit std::uintptr_t g_meta_base = 0;
 
 inline void* phys_to_virt(Paddr pa) { return reinterpret_cast<void*>(g_linear_base + pa); }
 

@@ -18,7 +18,6 @@
 #include "mm/allocator/frame_allocator.h"
 #include "mm/allocator/invariants.h"
 #include "mm/allocator/stats.h"
-#include "mm/frame/meta_bounds.h"
 #include "mm/hal.h"
 #include "mm/kspace/kernel_space.h"
 #include "mm/layout.h"
@@ -279,17 +278,14 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
   if (reach > kEarlyLinearLimit) early = {.sources = {.high = &high, .low = &low}, .reach = reach};
   back_meta_region(plan, g_sanitized, early);
 
-  mm::hal::g_meta_base = mm::layout::FRAME_METADATA_BASE;
   const std::uint64_t meta_start = arch::rdtsc();
-  const auto stats = expect_ok(mm::init_meta_region(g_sanitized, plan, g_reservations.list(),
+  const auto stats = expect_ok(mm::init_meta_region(g_sanitized, plan, mm::layout::FRAME_METADATA_BASE,
+                                                    g_reservations.list(),
                                                     {.eager_usable_bytes = kEagerUsableBytes}),
                                "initializing the frame metadata");
   g_report.meta_init_cycles = arch::rdtsc() - meta_start;
   g_report.meta_slots = stats.slots_initialized;
   g_report.usable_bytes = g_sanitized.usable_bytes();
-  mm::g_max_paddr = mm::meta_region().slot_count * mm::PAGE_SIZE;
-  mm::g_slot_is_backed = &mm::slot_is_backed;
-  mm::g_slot_is_initialised = &mm::slot_is_initialised;
   boot_phases().mark(BootPhase::MetaRegion);
 
   mm::print_memory_map(out, g_sanitized);

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "mm/frame/meta_bounds.h"
+#include "mm/meta/meta_geometry.h"
 
 namespace mm {
 namespace {

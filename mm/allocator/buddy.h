@@ -43,7 +43,7 @@ class BuddyAllocator {
 
   // Takes every run of UNUSED frames in the usable ranges. Returns the frames taken; work
   // is one slot read and write per frame plus O(blocks × MAX_ORDER).
-  // Blocks whose slots are not written yet (mm/frame/meta_bounds.h, slot_is_written) are
+  // Blocks whose slots are not written yet (mm/meta/meta_geometry.h, slot_is_written) are
   // skipped: deferred metadata init adds them later (add_free_run_to_allocator).
   std::uint64_t adopt_unused_frames() TA_EXCL(lock_);
 

@@ -7,9 +7,9 @@
 #include "mm/allocator/global.h"
 #include "mm/allocator/per_cpu_cache.h"
 #include "mm/allocator/stats.h"
+#include "mm/meta/meta_geometry.h"
 #include "mm/support/assert_fmt.h"
 #include "mm/frame/frame_dealloc.h"
-#include "mm/frame/meta_bounds.h"
 #include "mm/hal.h"
 #include "mm/support/try.h"
 
@@ -130,7 +130,7 @@ using allocator_detail::g_buddy;
 std::expected<AllocatorInitSummary, AllocInitError> init_frame_allocator(
     std::span<const PhysRange> usable) {
   for (unsigned cpu = 0; cpu < hal::MAX_CPUS; ++cpu) cpu_cache(cpu).clear();
-  if (!g_buddy.reset(usable, g_max_paddr)) return std::unexpected(AllocInitError::TooManyRanges);
+  if (!g_buddy.reset(usable, meta_geometry().covered_end)) return std::unexpected(AllocInitError::TooManyRanges);
   const std::uint64_t taken = g_buddy.adopt_unused_frames();
   return AllocatorInitSummary{.usable_frames = g_buddy.usable().total_frames(),
                               .free_frames = taken,

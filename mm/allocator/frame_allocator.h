@@ -62,7 +62,7 @@ constexpr const char* error_name(AllocInitError e) {
 }
 
 // Resets the allocator and takes every UNUSED frame inside `usable`, clipped to the
-// metadata region [0, g_max_paddr). Frames in use (boot allocations) are skipped.
+// metadata region [0, meta_geometry().covered_end). Frames in use (boot allocations) are skipped.
 // Requires: interrupts may be on; no other CPU uses the allocator meanwhile.
 std::expected<AllocatorInitSummary, AllocInitError> init_frame_allocator(
     std::span<const PhysRange> usable);

@@ -3,8 +3,8 @@
 #include "mm/allocator/buddy.h"
 #include "mm/allocator/global.h"
 #include "mm/allocator/per_cpu_cache.h"
-#include "mm/frame/meta_bounds.h"
 #include "mm/hal.h"
+#include "mm/meta/meta_geometry.h"
 #include "mm/support/try.h"
 
 namespace mm {

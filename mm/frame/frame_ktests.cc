@@ -17,10 +17,10 @@
 #include "mm/frame/frame.h"
 #include "mm/frame/frame_meta.h"
 #include "mm/frame/get_frame_error.h"
-#include "mm/frame/meta_bounds.h"
 #include "mm/frame/segment.h"
 #include "mm/frame/slot_ops.h"
 #include "mm/frame/unique_frame.h"
+#include "mm/meta/meta_geometry.h"
 #include "mm/meta/meta_region.h"
 #include "mm/meta/meta_slot.h"
 
@@ -89,7 +89,8 @@ KTEST(not_aligned) {
 }
 
 KTEST(out_of_bound) {
-  for (const Paddr pa : {mm::g_max_paddr, mm::g_max_paddr + PAGE_SIZE, mm::MAX_PADDR}) {
+  const Paddr end = mm::meta_geometry().covered_end;
+  for (const Paddr pa : {end, end + PAGE_SIZE, mm::MAX_PADDR}) {
     KEXPECT_EQ(result_error_name(mm::UniqueFrame<Tagged>::from_unused(pa, {})), name(mm::GetFrameError::OutOfBound));
     KEXPECT_EQ(result_error_name(mm::AnyFrame::from_in_use(pa)), name(mm::GetFrameError::OutOfBound));
   }
@@ -138,7 +139,7 @@ KTEST(no_claim_of_any_foreign_frame_succeeds) {
   { auto cached = mm::alloc_frame(Tagged{}, {.zeroed = false}); }  // into this CPU's cache
   const std::uint64_t free_before = mm::allocator_stats().total_free_frames;
   std::uint64_t swept = 0, tails = 0, wrong = 0;
-  for (Paddr pa = 0; pa < mm::g_max_paddr; pa += PAGE_SIZE) {
+  for (Paddr pa = 0; pa < mm::meta_geometry().covered_end; pa += PAGE_SIZE) {
     if (!mm::has_slot(pa)) continue;
     const std::uint64_t count = count_of(pa);
     if (count != mm::REF_COUNT_FREE && count != mm::REF_COUNT_TAIL) continue;

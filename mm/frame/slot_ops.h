@@ -38,7 +38,7 @@
 #include "mm/frame/frame_dealloc.h"
 #include "mm/frame/frame_meta.h"
 #include "mm/frame/get_frame_error.h"
-#include "mm/frame/meta_bounds.h"
+#include "mm/meta/meta_geometry.h"
 #include "mm/meta/meta_slot.h"
 #include "mm/support/format.h"
 #include "mm/types.h"

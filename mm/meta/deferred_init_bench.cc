@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "mm/allocator/frame_allocator.h"
-#include "mm/frame/meta_bounds.h"
 #include "mm/memmap/firmware_region.h"
 #include "mm/memmap/map_warnings.h"
 #include "mm/memmap/memory_map.h"
@@ -59,12 +58,10 @@ void BM_DeferredInitPerGiB(benchmark::State& state) {
   // Every unit deferred, none adopted at init: the threads do all of the work.
   auto start_over = [&] {
     mm::reset_meta_region_for_testing();
-    if (!mm::init_meta_region(*map, *plan, reservations.list(), {.eager_usable_bytes = 0})) {
+    if (!mm::init_meta_region(*map, *plan, memory.slots_base(), reservations.list(),
+                              {.eager_usable_bytes = 0})) {
       std::abort();
     }
-    mm::g_max_paddr = mm::meta_region().slot_count * mm::PAGE_SIZE;
-    mm::g_slot_is_backed = &mm::slot_is_backed;
-    mm::g_slot_is_initialised = &mm::slot_is_initialised;
     if (!mm::init_frame_allocator(usable)) std::abort();
   };
   start_over();

@@ -18,9 +18,9 @@
 #include "mm/allocator/invariants.h"
 #include "mm/allocator/stats.h"
 #include "mm/frame/frame.h"
-#include "mm/frame/meta_bounds.h"
 #include "mm/frame/unique_frame.h"
 #include "mm/memmap/sanitize.h"
+#include "mm/meta/meta_geometry.h"
 #include "mm/meta/meta_invariants.h"
 #include "mm/meta/meta_region.h"
 #include "mm/meta/meta_units.h"
@@ -64,13 +64,10 @@ class DeferredInitTest : public ::testing::Test {
     plan_ = *plan_meta_region(*map_);
     memory_ = std::make_unique<testing::SimMemory>(plan_.covered().end);
     poison_backed_slots();
-    const auto eager = init_meta_region(*map_, plan_, reservations_.list(),
+    const auto eager = init_meta_region(*map_, plan_, memory_->slots_base(), reservations_.list(),
                                         {.eager_usable_bytes = GiB});
     ASSERT_TRUE(eager.has_value()) << error_name(eager.error());
     eager_ = *eager;
-    g_max_paddr = meta_region().slot_count * PAGE_SIZE;
-    g_slot_is_backed = &slot_is_backed;
-    g_slot_is_initialised = &slot_is_initialised;
     std::vector<PhysRange> usable;
     for (const MemoryRegion& region : map_->regions()) {
       if (region.type == RegionType::Usable) usable.push_back(region.range);
@@ -81,9 +78,6 @@ class DeferredInitTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    g_slot_is_initialised = nullptr;
-    g_slot_is_backed = nullptr;
-    g_max_paddr = 0;
     reset_meta_region_for_testing();
     memory_.reset();
   }

@@ -42,10 +42,10 @@ void BM_MetaInitPerGiB(benchmark::State& state) {
   mm::ReservationList reservations;
   (void)mm::reserve_low_memory(reservations);
   // Touch the simulated metadata once so the loop measures stores, not host page faults.
-  if (!mm::init_meta_region(*map, *plan, reservations.list())) std::abort();
+  if (!mm::init_meta_region(*map, *plan, memory.slots_base(), reservations.list())) std::abort();
   for (auto _ : state) {
     mm::reset_meta_region_for_testing();
-    auto stats = mm::init_meta_region(*map, *plan, reservations.list());
+    auto stats = mm::init_meta_region(*map, *plan, memory.slots_base(), reservations.list());
     benchmark::DoNotOptimize(stats);
   }
   state.counters["s_per_GiB"] = benchmark::Counter(

@@ -18,11 +18,11 @@
 #include "kernel/mm_init/mm_init.h"
 #include "mm/allocator/frame_allocator.h"
 #include "mm/allocator/stats.h"
-#include "mm/frame/meta_bounds.h"
 #include "mm/hal.h"
 #include "mm/memmap/frame_usage.h"
 #include "mm/memmap/reservation.h"
 #include "mm/meta/boot_frame_meta.h"
+#include "mm/meta/meta_geometry.h"
 #include "mm/meta/meta_invariants.h"
 #include "mm/meta/meta_plan.h"
 #include "mm/meta/meta_region.h"
@@ -81,10 +81,10 @@ std::uint64_t next_random(std::uint64_t& state) {
 KTEST(region_is_initialized) {
   const mm::MetaRegion& region = mm::meta_region();
   KASSERT_TRUE(region.initialized);
-  KEXPECT_NE(mm::hal::g_meta_base, 0u);
+  KEXPECT_EQ(mm::meta_geometry().slots_base, mm::layout::FRAME_METADATA_BASE);
   KEXPECT_EQ(region.slot_count, region.plan.slot_count);
   KEXPECT_EQ(region.covered.end, region.slot_count * mm::PAGE_SIZE);
-  KEXPECT_EQ(mm::g_max_paddr, region.covered.end);
+  KEXPECT_EQ(mm::meta_geometry().covered_end, region.covered.end);
   KEXPECT_EQ(mm::memory_map().max_usable_end(), region.covered.end);
   KEXPECT_EQ(region.plan.region_bytes, region.plan.backed_bytes + region.plan.saved_bytes);
   KEXPECT_EQ(kernel::memory_init_report().meta_slots, region.slots_initialized);

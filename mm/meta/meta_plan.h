@@ -27,7 +27,8 @@ inline constexpr std::uint64_t META_CHUNK_PHYS_SPAN =
     META_CHUNK_SIZE / sizeof(MetaSlot) * PAGE_SIZE;
 
 // A backed stretch of the metadata region: [offset, offset + length) from its base
-// (hal::g_meta_base / layout::FRAME_METADATA_BASE). Both are multiples of META_CHUNK_SIZE.
+// (MetaGeometry::slots_base; layout::FRAME_METADATA_BASE in the kernel). Both are
+// multiples of META_CHUNK_SIZE.
 struct MetaChunkRange {
   std::uint64_t offset = 0;
   std::uint64_t length = 0;

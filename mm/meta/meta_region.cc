@@ -8,6 +8,7 @@
 #include "mm/hal.h"
 #include "mm/memmap/bounded_array.h"
 #include "mm/meta/boot_frame_meta.h"
+#include "mm/meta/meta_geometry.h"
 #include "mm/meta/meta_units.h"
 #include "mm/support/contract.h"
 
@@ -54,8 +55,7 @@ SlotImage boot_frame_image(FrameUsage usage) {
 void fill_slots(std::uint64_t first, std::uint64_t end, const SlotImage& image) {
   static_assert(sizeof(SlotImage) == 64);
   if (end <= first) return;
-  hal::stream_fill_64(reinterpret_cast<void*>(hal::g_meta_base + first * sizeof(MetaSlot)),
-                      end - first, &image);
+  hal::stream_fill_64(frame_to_meta(first * PAGE_SIZE), end - first, &image);
 }
 
 void fill_range(PhysRange range, const SlotImage& image) {
@@ -80,8 +80,9 @@ bool same_plan(const MetaPlan& a, const MetaPlan& b) {
 }
 
 std::expected<void, MetaInitError> validate(const MemoryMap& map, const MetaPlan& plan,
+                                            std::uintptr_t slots_base,
                                             std::span<const Reservation> reservations) {
-  if (hal::g_meta_base == 0 || !is_page_aligned(hal::g_meta_base)) {
+  if (slots_base == 0 || !is_page_aligned(slots_base)) {
     return std::unexpected(MetaInitError::MetaBaseUnset);
   }
   for (const MemoryRegion& region : map.regions()) {
@@ -161,9 +162,9 @@ const char* error_name(MetaSlotError error) {
 }
 
 std::expected<MetaInitStats, MetaInitError> init_meta_region(
-    const MemoryMap& map, const MetaPlan& plan, std::span<const Reservation> reservations,
-    MetaInitOptions options) {
-  if (auto valid = validate(map, plan, reservations); !valid) {
+    const MemoryMap& map, const MetaPlan& plan, std::uintptr_t slots_base,
+    std::span<const Reservation> reservations, MetaInitOptions options) {
+  if (auto valid = validate(map, plan, slots_base, reservations); !valid) {
     return std::unexpected(valid.error());
   }
   g_meta_region.initialized = false;
@@ -174,6 +175,10 @@ std::expected<MetaInitStats, MetaInitError> init_meta_region(
   g_meta_region.slot_count = plan.slot_count;
   g_meta_region.covered = plan.covered();
   reset_meta_units(plan.slot_count);
+  install_meta_geometry({.slots_base = slots_base,
+                         .covered_end = plan.covered().end,
+                         .slot_is_backed = &slot_is_backed,
+                         .slot_is_initialised = &slot_is_initialised});
 
   // Units in address order until enough usable RAM is written; the rest stay Pending.
   MetaInitStats stats;
@@ -201,6 +206,7 @@ MetaInitStats init_meta_unit_slots(std::uint64_t unit) {
 }
 
 void reset_meta_region_for_testing() {
+  uninstall_meta_geometry();
   reset_meta_units(0);
   g_memory_map.clear();
   g_reservations.clear();

@@ -7,9 +7,10 @@
 //   3. plan_meta_region(map)                      → MetaPlan
 //   4. back and map every plan.backed stretch at layout::FRAME_METADATA_BASE + offset with
 //      frames from EarlyFrameAllocator(map, reservations) (purpose MetaRegion), page
-//      tables likewise (EarlyPageTable); set hal::g_meta_base
-//   5. init_meta_region(map, plan, reservations.list())
-// After step 5 memory_map(), meta_region() and boot_reservations() describe the machine.
+//      tables likewise (EarlyPageTable)
+//   5. init_meta_region(map, plan, layout::FRAME_METADATA_BASE, reservations.list())
+// After step 5 memory_map(), meta_region() and boot_reservations() describe the machine,
+// and meta_geometry() (mm/meta/meta_geometry.h) is this region's.
 // Frames the early allocator hands out after step 5 are not marked: retire it first.
 //
 // The globals are written once, single-threaded, before other CPUs start; afterwards they
@@ -65,7 +66,7 @@ struct MetaInitOptions {
 };
 
 enum class MetaInitError : std::uint8_t {
-  MetaBaseUnset,     // hal::g_meta_base is 0 or not page aligned
+  MetaBaseUnset,     // slots_base is 0 or not page aligned
   MapNotSanitized,   // a region is not page aligned, or the map has no usable memory
   PlanMismatch,      // `plan` is not plan_meta_region(map)
   TooManyReservations,  // more than ReservationList::kCapacity
@@ -77,13 +78,15 @@ const char* error_name(MetaInitError error);
 // become boot frames (ref_count 1, BootFrameMeta) labeled with the reservation's usage
 // (usable frames; where reservations overlap, the last in the list wins) or the map's
 // type (non-usable frames and holes). Requires every plan.backed stretch to be writable at
-// hal::g_meta_base + offset. Runs at memory bandwidth: one 64-byte pattern store per slot,
+// slots_base + offset. Runs at memory bandwidth: one 64-byte pattern store per slot,
 // no atomics. Copies map, plan and reservations into the globals below first: deferred
-// units are written from those later. With options.eager_usable_bytes, only the first
-// units are written (their stats are returned) and made Ready; the others stay Pending.
+// units are written from those later. Installs the region's geometry (slots_base, the
+// plan's covered range, slot_is_backed and slot_is_initialised below) before writing a
+// slot; on error nothing changes. With options.eager_usable_bytes, only the first units
+// are written (their stats are returned) and made Ready; the others stay Pending.
 std::expected<MetaInitStats, MetaInitError> init_meta_region(
-    const MemoryMap& map, const MetaPlan& plan, std::span<const Reservation> reservations,
-    MetaInitOptions options = {});
+    const MemoryMap& map, const MetaPlan& plan, std::uintptr_t slots_base,
+    std::span<const Reservation> reservations, MetaInitOptions options = {});
 
 // Writes the backed slots of `unit`, which the caller took (take_pending_meta_unit), as
 // init_meta_region would, except that free frames become TAILs rather than UNUSED: they
@@ -115,8 +118,8 @@ const char* error_name(MetaSlotError error);
 // usable RAM; frame_to_meta() does no checks.
 std::expected<MetaSlot*, MetaSlotError> meta_slot_checked(Paddr pa);
 
-// Forgets the region (memory_map() empty, meta_region() uninitialized). For host tests
-// whose simulated memory goes away; the kernel never calls it.
+// Forgets the region (memory_map() empty, meta_region() uninitialized, no geometry
+// installed). For host tests whose simulated memory goes away; the kernel never calls it.
 void reset_meta_region_for_testing();
 
 // The slot of frame `pa`; a contract violation (panic, naming the reason) if there is none.

@@ -43,7 +43,7 @@ class MetaRegionTest : public ::testing::Test {
                                     META_CHUNK_SIZE);
     page_table_ = *early.allocate(4, FrameUsage::EarlyPageTable);
     memory_ = std::make_unique<testing::SimMemory>(plan_.covered().end);
-    auto stats = init_meta_region(*map_, plan_, reservations_.list());
+    auto stats = init_meta_region(*map_, plan_, memory_->slots_base(), reservations_.list());
     ASSERT_TRUE(stats.has_value()) << error_name(stats.error());
     stats_ = *stats;
   }
@@ -252,11 +252,11 @@ TEST_F(MetaRegionTest, InitRejectsMismatchedPlanAndUnsetBase) {
   boot(testing::kSeabiosPc512m);
   MetaPlan other = *plan_meta_region(*map_);
   other.slot_count += 1;
-  EXPECT_EQ(init_meta_region(*map_, other, reservations_.list()).error(), MetaInitError::PlanMismatch);
-  const std::uintptr_t base = hal::g_meta_base;
-  hal::g_meta_base = 0;
-  EXPECT_EQ(init_meta_region(*map_, plan_, reservations_.list()).error(), MetaInitError::MetaBaseUnset);
-  hal::g_meta_base = base;
+  EXPECT_EQ(init_meta_region(*map_, other, memory_->slots_base(), reservations_.list()).error(),
+            MetaInitError::PlanMismatch);
+  EXPECT_EQ(init_meta_region(*map_, plan_, 0, reservations_.list()).error(), MetaInitError::MetaBaseUnset);
+  EXPECT_EQ(init_meta_region(*map_, plan_, memory_->slots_base() + 64, reservations_.list()).error(),
+            MetaInitError::MetaBaseUnset);
   EXPECT_TRUE(check_meta_invariants().has_value());
 }
 
@@ -294,7 +294,7 @@ TEST_F(MetaRegionTest, InitRateIsReported) {
   const FirmwareRegion firmware[] = {{0x0, 4 * GiB, 1, FirmwareMapKind::E820}};
   boot(firmware);
   const auto start = std::chrono::steady_clock::now();
-  const auto stats = init_meta_region(*map_, plan_, reservations_.list());  // pages now resident
+  const auto stats = init_meta_region(*map_, plan_, memory_->slots_base(), reservations_.list());  // pages now resident
   const auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(stats.has_value());
   EXPECT_EQ(stats->slots_initialized, 4 * GiB / PAGE_SIZE);

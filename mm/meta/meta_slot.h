@@ -21,8 +21,8 @@
 #include <new>
 #include <type_traits>
 
-#include "mm/hal.h"
 #include "mm/layout.h"
+#include "mm/meta/meta_geometry.h"
 #include "mm/types.h"
 
 namespace mm {
@@ -67,11 +67,14 @@ static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 
 constexpr std::uint64_t frame_to_index(Paddr pa) { return pa / PAGE_SIZE; }
 
+// No bounds check: callers know `pa` has a slot (has_slot, or meta_slot_checked in mm/meta).
 inline MetaSlot* frame_to_meta(Paddr pa) {
-  return reinterpret_cast<MetaSlot*>(hal::g_meta_base + frame_to_index(pa) * sizeof(MetaSlot));
+  return reinterpret_cast<MetaSlot*>(meta_geometry().slots_base +
+                                     frame_to_index(pa) * sizeof(MetaSlot));
 }
 inline Paddr meta_to_frame(const MetaSlot* slot) {
-  return (reinterpret_cast<std::uintptr_t>(slot) - hal::g_meta_base) / sizeof(MetaSlot) * PAGE_SIZE;
+  return (reinterpret_cast<std::uintptr_t>(slot) - meta_geometry().slots_base) /
+         sizeof(MetaSlot) * PAGE_SIZE;
 }
 
 }  // namespace mm

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "mm/hal.h"
+#include "mm/meta/meta_geometry.h"
 #include "mm/meta/meta_slot.h"
 
 namespace mm::testing {
@@ -35,7 +36,7 @@ SimMemory::SimMemory(std::uint64_t phys_end) : phys_end_(align_up(phys_end, PAGE
   meta_bytes_ = phys_end_ / PAGE_SIZE * sizeof(MetaSlot);
   meta_ = map_lazy(meta_bytes_ == 0 ? PAGE_SIZE : meta_bytes_);
   hal::g_linear_base = reinterpret_cast<std::uintptr_t>(ram_);
-  hal::g_meta_base = reinterpret_cast<std::uintptr_t>(meta_);
+  install_meta_geometry({.slots_base = slots_base(), .covered_end = phys_end_});
   hal_stats() = HalStats{};
 }
 
@@ -43,7 +44,7 @@ SimMemory::~SimMemory() {
   munmap(ram_, phys_end_);
   munmap(meta_, meta_bytes_ == 0 ? PAGE_SIZE : meta_bytes_);
   hal::g_linear_base = 0;
-  hal::g_meta_base = 0;
+  uninstall_meta_geometry();
   g_live = false;
 }
 

@@ -1,6 +1,9 @@
 // Simulated physical memory for host tests: a lazily backed mmap() stands in for RAM
 // (the linear window) and another for the frame metadata region. Constructing one points
-// mm::hal's windows at it; only one may exist at a time.
+// the linear window at it and installs a metadata geometry in which every frame below
+// phys_end has a written slot (install_meta_geometry, as the kernel's init_meta_region
+// does for its region; a test that runs init_meta_region over it installs the region's
+// instead, with slots_base()). Only one may exist at a time.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +23,8 @@ class SimMemory {
 
   std::uint64_t phys_end() const { return phys_end_; }
   std::byte* ram() const { return ram_; }
+  // Where the simulated slot array starts: the slots_base to hand to init_meta_region.
+  std::uintptr_t slots_base() const { return reinterpret_cast<std::uintptr_t>(meta_); }
 
  private:
   std::uint64_t phys_end_;

@@ -328,10 +328,11 @@ std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
       return {};
     }
     case 11: {  // from_in_use / from_unused on an arbitrary frame: must agree with the model
-      const Paddr pa = static_cast<Paddr>(arg) * PAGE_SIZE % (g_max_paddr + 2 * PAGE_SIZE);
+      const Paddr end = meta_geometry().covered_end;
+      const Paddr pa = static_cast<Paddr>(arg) * PAGE_SIZE % (end + 2 * PAGE_SIZE);
       auto it = refs_.find(pa / PAGE_SIZE);
       auto frame = Frame<ModelMeta>::from_in_use(pa);
-      if (pa >= g_max_paddr) {
+      if (pa >= end) {
         if (frame || frame.error() != GetFrameError::OutOfBound) return describe("from_in_use past the end", pa);
         return {};
       }

@@ -4,7 +4,6 @@
 #include <cstdlib>
 
 #include "mm/frame/frame_meta.h"
-#include "mm/frame/meta_bounds.h"
 
 namespace mm::testing {
 
@@ -20,7 +19,6 @@ void SimFrames::mark_reserved(Paddr pa) {
 SimFrames::SimFrames(std::uint64_t phys_end, std::span<const PhysRange> usable,
                      std::span<const Paddr> boot_frames)
     : memory_(phys_end) {
-  g_max_paddr = memory_.phys_end();
   for (Paddr pa = 0; pa < memory_.phys_end(); pa += PAGE_SIZE) mark_reserved(pa);
   for (const PhysRange& range : usable) {
     for (Paddr pa = align_up(range.start, PAGE_SIZE); pa + PAGE_SIZE <= range.end && pa < phys_end;
@@ -42,7 +40,6 @@ SimFrames::SimFrames(std::uint64_t phys_end, std::span<const PhysRange> usable,
 SimFrames::~SimFrames() {
   // Leave the allocator empty so nothing points into the unmapped simulation.
   (void)init_frame_allocator({});
-  g_max_paddr = 0;
 }
 
 }  // namespace mm::testing

@@ -1,9 +1,10 @@
 // SimFrames: a host-test world of frames, independent of mm/meta's region init.
 //
-// Simulates physical memory [0, phys_end) (mm::testing::SimMemory), sets g_max_paddr, marks
-// the slots of `usable` frames UNUSED and every other frame in use (count 1, ReservedMeta),
-// then marks `boot_frames` in use too (boot allocations inside usable RAM), then
-// (re-)initializes the global frame allocator over `usable`. One at a time.
+// Simulates physical memory [0, phys_end) (mm::testing::SimMemory, whose metadata
+// geometry gives every frame in it a slot), marks the slots of `usable` frames UNUSED and
+// every other frame in use (count 1, ReservedMeta), then marks `boot_frames` in use too
+// (boot allocations inside usable RAM), then (re-)initializes the global frame allocator
+// over `usable`. One at a time.
 #pragma once
 
 #include <cstdint>
