@@ -6,6 +6,7 @@
 #include "kernel/fbcon/fb_console.h"
 #include "mm/hal.h"
 #include "mm/layout.h"
+#include "mm/linear_map.h"
 #include "mm/support/spinlock.h"
 
 namespace console {
@@ -108,7 +109,7 @@ void init_framebuffer(const boot::Framebuffer& framebuffer) {
           framebuffer.paddr);
     return;
   }
-  void* base = mm::hal::phys_to_virt(framebuffer.paddr);
+  void* base = mm::phys_to_virt(framebuffer.paddr);
   if (g_framebuffer.init(framebuffer, base)) g_framebuffer_ready = true;
 }
 

@@ -20,6 +20,7 @@
 #include "mm/hal.h"
 #include "mm/kspace/kernel_space.h"
 #include "mm/layout.h"
+#include "mm/linear_map.h"
 
 namespace {
 
@@ -33,7 +34,7 @@ constinit boot::BootInfo g_boot_info;
 
 // The readable prefix of [paddr, paddr + size): the boot tables map only the low 4 GiB.
 std::span<const std::byte> read_early_phys(std::uint64_t paddr, std::uint64_t size) {
-  return {static_cast<const std::byte*>(mm::hal::phys_to_virt(paddr)),
+  return {static_cast<const std::byte*>(mm::phys_to_virt(paddr)),
           static_cast<std::size_t>(mm::kspace::linear_map_readable(paddr, size))};
 }
 
@@ -73,7 +74,7 @@ extern "C" [[noreturn]] void kernel_entry(std::uint32_t path, std::uint32_t magi
                                           std::uint64_t info_paddr) {
   kernel::boot_phases().mark(kernel::BootPhase::LongMode);
   arch::ensure_write_back_default();
-  mm::hal::g_linear_base = mm::layout::LINEAR_MAP_BASE;
+  mm::install_linear_map(mm::layout::LINEAR_MAP_BASE);
   console::init_serial();
   arch::init_gdt_and_tss();
   arch::smp::init_boot_cpu_early();  // GS base: after the GDT, before current_cpu()

@@ -2,8 +2,8 @@
 //
 // mm/ contains no inline assembly and no arch headers. The kernel implements these
 // functions in arch/x86_64/mm_hal.cc; host tests implement them over simulated physical
-// memory in mm/testing/. The two address windows are runtime values so the same code runs
-// against the kernel's fixed virtual ranges and against host mmap()ed memory.
+// memory in mm/testing/. Where physical memory and the frame metadata appear in virtual
+// memory is not hardware: mm/linear_map.h and mm/meta/meta_geometry.h own those.
 #pragma once
 
 #include <cstdint>
@@ -11,11 +11,6 @@
 #include "mm/types.h"
 
 namespace mm::hal {
-
-// Base of the physical-to-virtual window (the kernel's linear map). Set once at init.
-inline constinit std::uintptr_t g_linear_base = 0;
-
-inline void* phys_to_virt(Paddr pa) { return reinterpret_cast<void*>(g_linear_base + pa); }
 
 // TLB maintenance for the current CPU's active address space.
 void tlb_flush_page(Vaddr va);

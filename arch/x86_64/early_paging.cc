@@ -5,6 +5,7 @@
 #include "arch/x86_64/cpu.h"
 #include "mm/hal.h"
 #include "mm/layout.h"
+#include "mm/linear_map.h"
 
 extern "C" std::uint64_t boot_pml4[512];  // boot/entry.S (identity-mapped, physical = address)
 
@@ -22,7 +23,7 @@ constexpr std::uint64_t k2M = 2ull << 20;
 constexpr std::uint64_t k1G = 1ull << 30;
 
 std::uint64_t* table_at(std::uint64_t paddr) {
-  return static_cast<std::uint64_t*>(mm::hal::phys_to_virt(paddr));
+  return static_cast<std::uint64_t*>(mm::phys_to_virt(paddr));
 }
 
 unsigned index_of(std::uint64_t va, unsigned level) { return (va >> (12 + 9 * (level - 1))) & 511; }

@@ -4,6 +4,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "mm/hal.h"
+#include "mm/linear_map.h"
 #include "mm/support/contract.h"
 
 // boot/entry.S: the early page tables. boot_pt_kernel holds the 2048 4 KiB PTEs that map
@@ -77,7 +78,7 @@ bool unmap_in_boot_page_tables(std::uint64_t va) {
   const std::uint64_t index = (va - KERNEL_IMAGE_VMA) / kPageSize;
   if (va < KERNEL_IMAGE_VMA || index >= BOOT_PT_KERNEL_ENTRIES) return false;
   auto* ptes = static_cast<volatile std::uint64_t*>(
-      mm::hal::phys_to_virt(reinterpret_cast<std::uint64_t>(boot_pt_kernel)));
+      mm::phys_to_virt(reinterpret_cast<std::uint64_t>(boot_pt_kernel)));
   ptes[index] = 0;
   invlpg(va);
   return true;

@@ -20,6 +20,7 @@
 #include "mm/hal.h"
 #include "mm/kspace/kernel_space.h"
 #include "mm/layout.h"
+#include "mm/linear_map.h"
 #include "mm/page_table/pt_error.h"
 #include "mm/memmap/reservation.h"
 #include "mm/meta/meta_invariants.h"
@@ -47,7 +48,7 @@ std::uint64_t pattern(std::uint64_t block, std::uint64_t page) {
 }
 std::uint64_t* page_word(Paddr pa, std::uint64_t block) {
   // Vary the word's offset so neighbouring blocks do not all hit one cache set.
-  return static_cast<std::uint64_t*>(mm::hal::phys_to_virt(pa)) + block % (PAGE_SIZE / 8);
+  return static_cast<std::uint64_t*>(mm::phys_to_virt(pa)) + block % (PAGE_SIZE / 8);
 }
 
 struct Block {
@@ -117,7 +118,7 @@ KTEST(alloc_frame_zeroes) {
   auto again = mm::alloc_frame(mm::UntypedMeta{});
   KASSERT_TRUE(again.has_value());
   if (again->paddr() != first) ktest_ctx.print_diagnostic("got a different frame back");
-  const auto* bytes = static_cast<const std::uint8_t*>(mm::hal::phys_to_virt(again->paddr()));
+  const auto* bytes = static_cast<const std::uint8_t*>(mm::phys_to_virt(again->paddr()));
   unsigned nonzero = 0;
   for (std::size_t i = 0; i < PAGE_SIZE; ++i) nonzero += bytes[i] != 0;
   KEXPECT_EQ(nonzero, 0u);

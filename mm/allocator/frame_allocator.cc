@@ -7,6 +7,7 @@
 #include "mm/allocator/global.h"
 #include "mm/allocator/per_cpu_cache.h"
 #include "mm/allocator/stats.h"
+#include "mm/linear_map.h"
 #include "mm/meta/meta_geometry.h"
 #include "mm/support/assert_fmt.h"
 #include "mm/frame/frame_dealloc.h"
@@ -112,7 +113,7 @@ std::expected<std::uint64_t, AllocError> take_run(std::uint64_t nframes,
 }
 
 void zero_frames(std::uint64_t first, std::uint64_t nframes) {
-  std::memset(hal::phys_to_virt(first * PAGE_SIZE), 0, nframes * PAGE_SIZE);
+  std::memset(phys_to_virt(first * PAGE_SIZE), 0, nframes * PAGE_SIZE);
 }
 
 std::expected<Paddr, AllocError> take_frames(std::uint64_t nframes, std::uint64_t align_frames,

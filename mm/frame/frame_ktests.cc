@@ -20,6 +20,7 @@
 #include "mm/frame/segment.h"
 #include "mm/frame/slot_ops.h"
 #include "mm/frame/unique_frame.h"
+#include "mm/linear_map.h"
 #include "mm/meta/meta_geometry.h"
 #include "mm/meta/meta_region.h"
 #include "mm/meta/meta_slot.h"
@@ -287,7 +288,7 @@ KTEST(untyped_bytes_are_bounds_checked) {
   KEXPECT_TRUE(bytes.read_bytes(PAGE_SIZE - 4, out).has_value());
   KEXPECT_EQ(static_cast<unsigned>(out[3]), 4u);
   // The same bytes through the linear map.
-  KEXPECT_EQ(static_cast<const std::uint8_t*>(mm::hal::phys_to_virt(frame->paddr()))[PAGE_SIZE - 1], 4u);
+  KEXPECT_EQ(static_cast<const std::uint8_t*>(mm::phys_to_virt(frame->paddr()))[PAGE_SIZE - 1], 4u);
   KEXPECT_FALSE(bytes.write_bytes(PAGE_SIZE - 3, in).has_value());
   KEXPECT_FALSE(bytes.read_bytes(~std::uint64_t{0}, out).has_value());
   KEXPECT_FALSE(bytes.fill(1, ~std::uint64_t{0}, std::byte{0}).has_value());

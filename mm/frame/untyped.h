@@ -1,5 +1,5 @@
 // UntypedBytes: bounds-checked byte access to untyped frames (AnyUFrameMeta), through the
-// linear map (mm::hal::phys_to_virt). Typed frames host C++ objects and have no such view.
+// linear map (mm::phys_to_virt). Typed frames host C++ objects and have no such view.
 //
 // The view does not own the memory: take it from a live handle (frame.bytes()) and do not
 // keep it past that handle. Untyped memory may be shared with devices or other CPUs, so
@@ -13,6 +13,7 @@
 #include <span>
 
 #include "mm/hal.h"
+#include "mm/linear_map.h"
 #include "mm/types.h"
 
 namespace mm {
@@ -64,7 +65,7 @@ class UntypedBytes {
     return offset <= nbytes_ && len <= nbytes_ - offset;
   }
   std::byte* at(std::uint64_t offset) const {
-    return static_cast<std::byte*>(hal::phys_to_virt(pa_)) + offset;
+    return static_cast<std::byte*>(phys_to_virt(pa_)) + offset;
   }
 
   Paddr pa_;

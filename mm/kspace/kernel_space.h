@@ -6,7 +6,7 @@
 //
 // The boot page tables (boot/entry.S, in the image's .boot.bss) are retired by the switch:
 // nothing to free. After it, the identity map is gone: physical addresses are reached only
-// through the linear map (mm::hal::phys_to_virt).
+// through the linear map (mm::phys_to_virt).
 #pragma once
 
 #include <expected>
@@ -15,6 +15,7 @@
 #include "mm/kspace/kspace_builder.h"
 #include "mm/kspace/kspace_error.h"
 #include "mm/kspace/kspace_spec.h"
+#include "mm/linear_map.h"
 #include "mm/page_table/page_table.h"
 #include "mm/page_table/paging_options.h"
 #include "mm/page_table/pt_config.h"

@@ -9,6 +9,7 @@
 #include "kernel/mm_init/mm_init.h"
 #include "mm/allocator/frame_allocator.h"
 #include "mm/hal.h"
+#include "mm/linear_map.h"
 #include "mm/meta/meta_plan.h"
 #include "mm/meta/meta_slot.h"
 
@@ -51,7 +52,7 @@ KBENCH(slot_stream_fill_chunk) {
   if (!scratch) return state.skip("not enough memory");
   alignas(64) std::uint64_t image[8] = {};
   image[5] = mm::REF_COUNT_UNUSED;  // ref_count, as for a free frame
-  auto* const dst = static_cast<std::byte*>(mm::hal::phys_to_virt(scratch->paddr()));
+  auto* const dst = static_cast<std::byte*>(mm::phys_to_virt(scratch->paddr()));
   constexpr std::uint64_t kSlots = mm::META_CHUNK_SIZE / sizeof(mm::MetaSlot);
   static_assert(sizeof(mm::MetaSlot) == 64);
   for (auto _ : state) {

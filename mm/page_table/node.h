@@ -17,6 +17,7 @@
 #include "mm/frame/frame.h"
 #include "mm/frame/slot_ops.h"
 #include "mm/hal.h"
+#include "mm/linear_map.h"
 #include "mm/page_table/node_lock.h"
 #include "mm/support/lock_order.h"
 #include "mm/page_table/paging_consts.h"
@@ -107,7 +108,7 @@ class NodeRef {
       else --meta().nr_children;
     }
   }
-  Raw* entries() const { return static_cast<Raw*>(hal::phys_to_virt(pa_)); }
+  Raw* entries() const { return static_cast<Raw*>(phys_to_virt(pa_)); }
 
  private:
   static constexpr Paddr INVALID = ~Paddr{0};

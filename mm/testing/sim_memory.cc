@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "mm/hal.h"
+#include "mm/linear_map.h"
 #include "mm/meta/meta_geometry.h"
 #include "mm/meta/meta_slot.h"
 
@@ -35,7 +35,7 @@ SimMemory::SimMemory(std::uint64_t phys_end) : phys_end_(align_up(phys_end, PAGE
   ram_ = map_lazy(phys_end_);
   meta_bytes_ = phys_end_ / PAGE_SIZE * sizeof(MetaSlot);
   meta_ = map_lazy(meta_bytes_ == 0 ? PAGE_SIZE : meta_bytes_);
-  hal::g_linear_base = reinterpret_cast<std::uintptr_t>(ram_);
+  install_linear_map(reinterpret_cast<std::uintptr_t>(ram_));
   install_meta_geometry({.slots_base = slots_base(), .covered_end = phys_end_});
   hal_stats() = HalStats{};
 }
@@ -43,7 +43,7 @@ SimMemory::SimMemory(std::uint64_t phys_end) : phys_end_(align_up(phys_end, PAGE
 SimMemory::~SimMemory() {
   munmap(ram_, phys_end_);
   munmap(meta_, meta_bytes_ == 0 ? PAGE_SIZE : meta_bytes_);
-  hal::g_linear_base = 0;
+  uninstall_linear_map();
   uninstall_meta_geometry();
   g_live = false;
 }

@@ -4,6 +4,7 @@
 
 #include "mm/hal.h"
 #include "mm/kspace/kernel_space.h"
+#include "mm/linear_map.h"
 #include "mm/support/format.h"
 
 namespace arch::acpi {
@@ -26,7 +27,7 @@ constinit std::optional<std::expected<Madt, AcpiFailure>> g_madt;
 // Only what the linear map covers right now: firmware pointers may name anything.
 std::span<const std::byte> read_phys(std::uint64_t paddr, std::uint64_t size) {
   const std::uint64_t readable = mm::kspace::linear_map_readable(paddr, size);
-  return {static_cast<const std::byte*>(mm::hal::phys_to_virt(paddr)),
+  return {static_cast<const std::byte*>(mm::phys_to_virt(paddr)),
           static_cast<std::size_t>(readable)};
 }
 

@@ -3,6 +3,7 @@
 #include "arch/x86_64/cpu.h"
 #include "mm/hal.h"
 #include "mm/kspace/kernel_space.h"
+#include "mm/linear_map.h"
 
 namespace arch::acpi {
 namespace {
@@ -22,7 +23,7 @@ bool valid_width(unsigned bits, bool allow_64) {
 
 template <typename T>
 volatile T* mmio(std::uint64_t paddr) {
-  return static_cast<volatile T*>(mm::hal::phys_to_virt(paddr));
+  return static_cast<volatile T*>(mm::phys_to_virt(paddr));
 }
 
 // Selects the dword holding `reg` in PCI configuration space; returns the data port for

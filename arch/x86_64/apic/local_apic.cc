@@ -6,6 +6,7 @@
 #include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/exceptions.h"
 #include "mm/hal.h"
+#include "mm/linear_map.h"
 
 namespace arch::apic {
 namespace {
@@ -49,7 +50,7 @@ constinit std::atomic<std::uint64_t> g_errors{0};
 constinit std::atomic<std::uint64_t> g_spurious{0};
 
 volatile std::uint32_t* xapic_register(std::uint32_t offset) {
-  return static_cast<volatile std::uint32_t*>(mm::hal::phys_to_virt(xapic_mmio_paddr() + offset));
+  return static_cast<volatile std::uint32_t*>(mm::phys_to_virt(xapic_mmio_paddr() + offset));
 }
 
 std::uint32_t read_register(std::uint32_t offset) {

@@ -16,6 +16,7 @@
 #include "mm/kspace/kernel_space.h"
 #include "arch/x86_64/paging/paging_options.h"
 #include "mm/layout.h"
+#include "mm/linear_map.h"
 #include "mm/page_table/node.h"
 #include "mm/page_table/wx_check.h"
 
@@ -71,7 +72,7 @@ KTEST(map_write_read_back_through_linear_map) {
   KASSERT_TRUE(map_at(kVa, frame));
   auto* mapped = reinterpret_cast<volatile std::uint64_t*>(kVa);
   mapped[5] = 0x1234'5678'9abc'def0;
-  auto* linear = static_cast<volatile std::uint64_t*>(mm::hal::phys_to_virt(frame.paddr()));
+  auto* linear = static_cast<volatile std::uint64_t*>(mm::phys_to_virt(frame.paddr()));
   KEXPECT_EQ(std::uint64_t{linear[5]}, 0x1234'5678'9abc'def0ull);
   linear[6] = 42;
   KEXPECT_EQ(std::uint64_t{mapped[6]}, 42u);
@@ -162,7 +163,7 @@ KTEST(later_writable_executable_mapping_is_refused) {
 KTEST(linear_map_cannot_be_made_executable) {
   require_kernel_space();
   mm::UFrame frame = new_frame();
-  const Vaddr linear = reinterpret_cast<Vaddr>(mm::hal::phys_to_virt(frame.paddr()));
+  const Vaddr linear = reinterpret_cast<Vaddr>(mm::phys_to_virt(frame.paddr()));
   mm::kspace::with_kernel_page_table([&](auto& table) {
     auto cursor = table.cursor_mut(linear, PAGE_SIZE);
     KASSERT_TRUE(cursor.has_value());

@@ -17,6 +17,7 @@
 #include "kernel/panic/symbols.h"
 #include "mm/allocator/frame_allocator.h"
 #include "mm/hal.h"
+#include "mm/linear_map.h"
 #include "mm/support/format.h"
 
 extern "C" const std::byte ap_trampoline_start[];
@@ -108,7 +109,7 @@ void on_trap_during_bring_up(const TrapFrame& frame) {
 inline void write_cr0(std::uint64_t v) { asm volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
 
 std::uint64_t* table_at(std::uint64_t paddr) {
-  return static_cast<std::uint64_t*>(mm::hal::phys_to_virt(paddr));
+  return static_cast<std::uint64_t*>(mm::phys_to_virt(paddr));
 }
 
 // The trampoline's page table shares the kernel's half: its top-level entries, copied.
@@ -121,7 +122,7 @@ void copy_kernel_half_to_trampoline_table() {
 // Copies the trampoline and builds its page table from the live kernel root.
 void prepare_trampoline() {
   const auto size = static_cast<std::size_t>(ap_trampoline_end - ap_trampoline_start);
-  std::memcpy(mm::hal::phys_to_virt(AP_TRAMPOLINE_PADDR), ap_trampoline_start, size);
+  std::memcpy(mm::phys_to_virt(AP_TRAMPOLINE_PADDR), ap_trampoline_start, size);
   for (std::uint64_t i = 0; i < AP_PAGE_TABLE_PAGES; ++i) {
     std::memset(table_at(AP_PAGE_TABLE_PADDR + i * kPage), 0, kPage);
   }
@@ -268,7 +269,7 @@ ApStartError start_ap(std::uint32_t apic_id, std::atomic<unsigned>& online, ApFa
       .token = token,
   };
   const auto data_offset = static_cast<std::size_t>(ap_trampoline_data - ap_trampoline_start);
-  std::memcpy(static_cast<std::byte*>(mm::hal::phys_to_virt(AP_TRAMPOLINE_PADDR)) + data_offset,
+  std::memcpy(static_cast<std::byte*>(mm::phys_to_virt(AP_TRAMPOLINE_PADDR)) + data_offset,
               &data, sizeof(data));
   g_expected_token.store(token, std::memory_order_release);
   // Set on the first start, when the boot CPU is the only one reading it.

@@ -18,6 +18,7 @@
 #include "mm/hal.h"
 #include "mm/kspace/kernel_space.h"
 #include "mm/layout.h"
+#include "mm/linear_map.h"
 
 namespace {
 
@@ -186,7 +187,7 @@ KTEST(unmap_on_one_cpu_faults_on_every_other) {
   {
     auto frame = mm::alloc_frame(mm::UntypedMeta{});
     KASSERT_TRUE(frame.has_value());
-    *static_cast<volatile std::uint64_t*>(mm::hal::phys_to_virt(frame->paddr())) = before.expected;
+    *static_cast<volatile std::uint64_t*>(mm::phys_to_virt(frame->paddr())) = before.expected;
     const mm::UFrame shared = std::move(*frame).into_shared();
     const bool mapped = mm::kspace::with_kernel_page_table([&](auto& table) {
       auto cursor = table.cursor_mut(va, PAGE_SIZE);

@@ -1,6 +1,7 @@
 #include "mm/page_table/testing/soft_mmu.h"
 
 #include "mm/hal.h"
+#include "mm/linear_map.h"
 #include "mm/page_table/paging_consts.h"
 #include "mm/page_table/pte_x86_64.h"
 
@@ -12,7 +13,7 @@ std::optional<Translation> soft_translate(Paddr root, PagingLevel nr_levels, Vad
   Translation t{.writable = true, .executable = true, .user = true};
   Paddr table = root;
   for (PagingLevel level = nr_levels; level >= 1; --level) {
-    const auto* entries = static_cast<const std::uint64_t*>(hal::phys_to_virt(table));
+    const auto* entries = static_cast<const std::uint64_t*>(phys_to_virt(table));
     const std::uint64_t e = entries[index_at(va, level)];
     if (!Pte::is_present(e)) return std::nullopt;
     t.writable = t.writable && (e & Pte::WRITABLE) != 0;

@@ -1,11 +1,12 @@
 // A software x86-64 MMU for host tests: walks the tables a PageTable built (through
-// mm::hal::phys_to_virt, i.e. over simulated physical memory) the way the CPU would, and
+// mm::phys_to_virt, i.e. over simulated physical memory) the way the CPU would, and
 // answers what an access to a virtual address would do.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 
+#include "mm/linear_map.h"
 #include "mm/page_table/page_property.h"
 #include "mm/types.h"
 
