@@ -19,10 +19,10 @@
 
 #include "mm/memmap/firmware_region.h"
 
-namespace fmt {
+namespace keel::fmt {
 class Sink;
 struct Spec;
-}  // namespace fmt
+}  // namespace keel::fmt
 
 namespace boot {
 
@@ -129,7 +129,7 @@ struct BootInfoFailure {
 
 // fmt support: BootInfoError prints its name; BootInfoFailure prints
 // "<name> at offset 0x<offset>[ (tag <n>)][ paddr 0x<paddr>]".
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, const BootInfoFailure& failure);
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const BootInfoFailure& failure);
 
 inline constexpr std::uint32_t MULTIBOOT2_BOOTLOADER_MAGIC = 0x36d76289;
 inline constexpr std::uint32_t PVH_START_MAGIC = 0x336ec578;

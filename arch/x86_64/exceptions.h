@@ -10,7 +10,7 @@
 
 #include "arch/x86_64/exception_info.h"  // exception_name() and VECTOR_* for users
 #include "arch/x86_64/trap_frame.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace arch {
 
@@ -34,7 +34,7 @@ void set_interrupt_handler(std::uint8_t vector, InterruptHandler handler);
 
 // The fatal report: vector and name, decoded error code, RIP (symbolized), control
 // registers, RFLAGS, segments and all GPRs, then a backtrace from the frame's RBP chain.
-void print_exception_report(fmt::Sink& sink, const TrapFrame& frame);
+void print_exception_report(keel::fmt::Sink& sink, const TrapFrame& frame);
 
 }  // namespace arch
 

@@ -13,7 +13,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/jump.h"
 #include "kernel/ktest/ktest.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 // boot/entry.S: [guard (unmapped), bottom .. top) is the boot stack the tests run on.
 extern "C" const std::byte boot_stack_guard[];
@@ -54,7 +54,7 @@ bool contains(std::string_view haystack, std::string_view needle) {
 struct OverflowCatch {
   arch::JumpBuffer resume;
   arch::ExceptionHook runner_hook;
-  fmt::Sink* report;
+  keel::fmt::Sink* report;
   bool armed;
   std::uint64_t vector, fault_rsp, cr2, handler_frame;
 };
@@ -76,7 +76,7 @@ bool catch_double_fault(arch::TrapFrame& frame) {
 }
 
 // Overflows the stack with catch_double_fault() armed; returns whether it was caught.
-[[gnu::noinline]] bool catch_overflow(fmt::Sink& report) {
+[[gnu::noinline]] bool catch_overflow(keel::fmt::Sink& report) {
   g_catch = OverflowCatch{};
   g_catch.runner_hook = arch::g_exception_hook;
   g_catch.report = &report;
@@ -100,7 +100,7 @@ KTEST(stack_overflow_report_runs_on_ist1_and_names_the_overflow) {
   const arch::StackRange ist1 = arch::ist_stack(arch::IST_DOUBLE_FAULT);
   // Twice: the second #DF reuses the same IST1 stack and must work just as well.
   for (int round = 1; round <= 2; ++round) {
-    fmt::FixedString<4096> report;
+    keel::fmt::FixedString<4096> report;
     KASSERT_TRUE(catch_overflow(report));
     KEXPECT_EQ(g_catch.vector, arch::VECTOR_DOUBLE_FAULT);
     KEXPECT_TRUE(in_range(g_catch.cr2, address_of(boot_stack_guard), address_of(boot_stack_bottom)));

@@ -89,10 +89,10 @@ void fail(InstanceResult& result, std::string_view message) {
 bool judge(const State& state, int resumed, InstanceResult& result,
            std::optional<unsigned> cpu = std::nullopt) {
   char text[kMaxMessageLength];
-  fmt::BufferSink message(text, sizeof(text));
-  if (cpu) fmt::print(message, "CPU {}: ", *cpu);
+  keel::fmt::BufferSink message(text, sizeof(text));
+  if (cpu) keel::fmt::print(message, "CPU {}: ", *cpu);
   if (resumed == kResumedFromFault) {
-    fmt::print(message, "CPU exception {} ({}) at rip {:#x}", g_guard.fault_vector,
+    keel::fmt::print(message, "CPU exception {} ({}) at rip {:#x}", g_guard.fault_vector,
                arch::exception_name(g_guard.fault_vector), g_guard.fault_rip);
     fail(result, message.view());
     return false;
@@ -229,16 +229,16 @@ bool every_cpu_run(const InstanceSpec& instance, std::uint64_t iterations, unsig
 
 }  // namespace
 
-void format_instance_name(fmt::Sink& sink, const InstanceSpec& instance) {
-  fmt::print(sink, "{}/{}", instance.benchmark->suite, instance.benchmark->name);
-  if (instance.has_arg) fmt::print(sink, "/{}", instance.arg);
+void format_instance_name(keel::fmt::Sink& sink, const InstanceSpec& instance) {
+  keel::fmt::print(sink, "{}/{}", instance.benchmark->suite, instance.benchmark->name);
+  if (instance.has_arg) keel::fmt::print(sink, "/{}", instance.arg);
   if (instance.benchmark->every_cpu) sink.write("/cpus:all");
 }
 
 const InstanceResult* run_instance(const InstanceSpec& instance, const Options& options,
                                    std::uint64_t min_cycles, ResultStore& store) {
   char name[kMaxNameLength];
-  fmt::BufferSink name_text(name, sizeof(name));
+  keel::fmt::BufferSink name_text(name, sizeof(name));
   format_instance_name(name_text, instance);
   InstanceResult* result =
       store.add_instance(name_text.view(), instance.family_index,

@@ -17,7 +17,7 @@
 #include "mm/hal.h"
 #include "mm/kspace/kernel_space.h"
 #include "mm/page_table/node.h"
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 
 extern "C" const ktest::TestCase __ktests_start[];
 extern "C" const ktest::TestCase __ktests_end[];
@@ -87,7 +87,7 @@ void resume_after_panic() {
 }
 
 // Keeps the panic message: what follows "\nKERNEL PANIC: " (the first panic only).
-class PanicCapture final : public fmt::Sink {
+class PanicCapture final : public keel::fmt::Sink {
  public:
   void write(std::string_view text) override {
     constexpr std::string_view kStart = "\nKERNEL PANIC";
@@ -157,7 +157,7 @@ std::uint64_t free_frames_now() {
 }
 constexpr kernel::PanicRecovery kPanicRecovery{"ktest", &resume_after_panic};
 
-class DiagnosticSink final : public fmt::Sink {
+class DiagnosticSink final : public keel::fmt::Sink {
  public:
   void write(std::string_view text) override { console::sink().write(text); }
 };
@@ -169,8 +169,8 @@ bool selected(const TestCase& test, std::string_view filter) {
   if (filter.empty()) return true;
   // Match "suite.name" without building a string: try the pattern against both parts.
   char full[160];
-  fmt::BufferSink buffer(full, sizeof(full));
-  fmt::print(buffer, "{}.{}", test.suite, test.name);
+  keel::fmt::BufferSink buffer(full, sizeof(full));
+  keel::fmt::print(buffer, "{}.{}", test.suite, test.name);
   return glob_match(filter, buffer.view());
 }
 
@@ -305,7 +305,7 @@ void pop_recovery_hook(void* arg) {
   --g_nr_hooks;
 }
 
-fmt::Sink& diagnostic_sink() { return g_diagnostics; }
+keel::fmt::Sink& diagnostic_sink() { return g_diagnostics; }
 
 void Context::fail(std::source_location where, const char* check) {
   ++failures_;

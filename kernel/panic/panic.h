@@ -16,14 +16,14 @@
 #include <cstdint>
 #include <string_view>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace keel {
 
 namespace panic_detail {
 // Disables interrupts and enters the panic state; returns the console sink with
 // "\nKERNEL PANIC: " already written. Does not return at nesting depth >= 3.
-fmt::Sink& begin();
+keel::fmt::Sink& begin();
 // Ends the message: prints a backtrace from `rbp` (skipped for a nested panic), then
 // hands over to the ktest runner if it expects the panic, or halts.
 [[noreturn]] void finish_with_backtrace(std::uint64_t rbp);
@@ -49,8 +49,8 @@ void set_stop_other_cpus(void (*stop)());
 
 template <typename... Args>
 [[noreturn, gnu::noinline, gnu::cold]] void panic(std::string_view format, const Args&... args) {
-  fmt::Sink& sink = keel::panic_detail::begin();
-  fmt::print(sink, format, args...);
+  keel::fmt::Sink& sink = keel::panic_detail::begin();
+  keel::fmt::print(sink, format, args...);
   sink.write("\n");
   keel::panic_detail::finish_with_backtrace(
       reinterpret_cast<std::uint64_t>(__builtin_frame_address(0)));

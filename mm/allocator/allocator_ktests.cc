@@ -164,8 +164,8 @@ KTEST(oom_names_request_and_free) {
   KEXPECT_EQ(e.align_frames, 1u);
   KEXPECT_EQ(e.free_frames, mm::allocator_stats().total_free_frames);
   KEXPECT_EQ(e.largest_free_frames, mm::allocator_stats().largest_free_frames());
-  fmt::FixedString<256> text;
-  fmt::print(text, "{}", e);
+  keel::fmt::FixedString<256> text;
+  keel::fmt::print(text, "{}", e);
   ktest_ctx.print_diagnostic("{}", text.view());
   KEXPECT_TRUE(contains(text.view(), "out of memory: asked for"));
   KEXPECT_EQ(free_frames(), stats.total_free_frames);
@@ -224,13 +224,13 @@ KTEST(allocate_everything_in_mixed_orders) {
     ++count;
   }
   ktest_ctx.print_diagnostic("{} blocks, {} frames ({}) taken of {} free", count, taken,
-                             fmt::HumanBytes{taken * PAGE_SIZE}, start_free);
+                             keel::fmt::HumanBytes{taken * PAGE_SIZE}, start_free);
   KEXPECT_LT(count, kMaxBlocks);
   KEXPECT_EQ(taken, start_free);  // everything
   if (last_oom) {
     // Order 0 failing means nothing at all is left, and the error says so.
-    fmt::FixedString<256> text;
-    fmt::print(text, "{}", *last_oom);
+    keel::fmt::FixedString<256> text;
+    keel::fmt::print(text, "{}", *last_oom);
     ktest_ctx.print_diagnostic("final {}", text.view());
     KEXPECT_EQ(last_oom->requested_frames, 1u);
     KEXPECT_EQ(last_oom->free_frames, 0u);
@@ -317,7 +317,7 @@ void map_huge_blocks_and_read_back(ktest::Context& ktest_ctx, Table& table, std:
     }
   }
   ktest_ctx.print_diagnostic("{} mapped tracked and read back ({} 1 GiB frames not mappable here)",
-                             fmt::HumanBytes{mapped_bytes}, skipped_1g);
+                             keel::fmt::HumanBytes{mapped_bytes}, skipped_1g);
   KEXPECT_EQ(corrupt, 0u);
   auto cursor = table.cursor_mut(base, span);
   KASSERT_TRUE(cursor.has_value());

@@ -22,8 +22,8 @@ constexpr std::uint64_t MiB = 1 << 20;
 
 template <typename T>
 std::string text(const T& v) {
-  fmt::FixedString<2048> s;
-  fmt::print(s, "{}", v);
+  keel::fmt::FixedString<2048> s;
+  keel::fmt::print(s, "{}", v);
   return std::string(s.view());
 }
 
@@ -218,7 +218,7 @@ TEST_F(AllocatorTest, AllocFramesContiguousOrNot) {
 
 TEST_F(AllocatorTest, PrintStatsListsEveryNonEmptyOrder) {
   auto frame = alloc_frame(UntypedMeta{}).value();
-  fmt::FixedString<4096> out;
+  keel::fmt::FixedString<4096> out;
   print_stats(out);
   const std::string s(out.view());
   EXPECT_NE(s.find("frame allocator: 3839 of 3840 frames free"), std::string::npos) << s;

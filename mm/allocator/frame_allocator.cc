@@ -7,11 +7,11 @@
 #include "mm/allocator/global.h"
 #include "mm/allocator/per_cpu_cache.h"
 #include "mm/allocator/stats.h"
-#include "mm/support/assert_fmt.h"
+#include "lib/contract/assert_fmt.h"
 #include "mm/frame/frame_dealloc.h"
 #include "mm/frame/meta_bounds.h"
 #include "mm/hal.h"
-#include "mm/support/try.h"
+#include "lib/expected/try.h"
 
 namespace mm {
 namespace allocator_detail {
@@ -156,7 +156,7 @@ void drain_every_cpu_cache() {
 namespace {
 
 [[noreturn, gnu::cold]] void report_reserved_free(const MetaSlot& slot) {
-  keel::contract_violation_fmt("assertion", "word & RETURNS_TO_ALLOCATOR",
+  keel::contract::violation_fmt("assertion", "word & RETURNS_TO_ALLOCATOR",
                                std::source_location::current(),
                                "freeing reserved frame {:#x}: it did not come from the allocator",
                                meta_to_frame(&slot));

@@ -31,9 +31,9 @@
 #include "mm/frame/handle_access.h"
 #include "mm/frame/segment.h"
 #include "mm/frame/unique_frame.h"
-#include "mm/support/contract.h"
-#include "mm/support/format.h"
-#include "mm/support/try.h"
+#include "lib/contract/contract.h"
+#include "lib/fmt/format.h"
+#include "lib/expected/try.h"
 #include "mm/types.h"
 
 namespace mm {

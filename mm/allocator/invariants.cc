@@ -5,7 +5,7 @@
 #include "mm/allocator/per_cpu_cache.h"
 #include "mm/frame/meta_bounds.h"
 #include "mm/hal.h"
-#include "mm/support/try.h"
+#include "lib/expected/try.h"
 
 namespace mm {
 namespace {
@@ -128,8 +128,8 @@ const char* invariant_kind_name(Kind kind) {
   return "?";
 }
 
-void format_value(fmt::Sink& sink, const fmt::Spec&, const AllocatorInvariantViolation& v) {
-  fmt::print(sink, "allocator invariant violated: {} at frame {:#x} (order {}, found {:#x})",
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const AllocatorInvariantViolation& v) {
+  keel::fmt::print(sink, "allocator invariant violated: {} at frame {:#x} (order {}, found {:#x})",
              invariant_kind_name(v.kind), v.paddr, v.order, v.detail);
 }
 

@@ -25,8 +25,8 @@
 #include "mm/frame/slot_ops.h"
 #include "mm/frame/untyped.h"
 #include "mm/meta/meta_slot.h"
-#include "mm/support/assert_fmt.h"
-#include "mm/support/contract.h"
+#include "lib/contract/assert_fmt.h"
+#include "lib/contract/contract.h"
 #include "mm/types.h"
 
 namespace mm {

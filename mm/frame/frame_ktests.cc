@@ -394,7 +394,7 @@ KTEST(double_free_panic_names_the_frame) {
   auto unique = mm::alloc_frame(Tagged{});
   KASSERT_TRUE(unique.has_value());
   const Paddr pa = std::move(*unique).into_shared().into_raw();
-  fmt::FixedString<1024> report;
+  keel::fmt::FixedString<1024> report;
   volatile bool panicked = false;
   {
     console::ScopedCapture capture(report);
@@ -410,8 +410,8 @@ KTEST(double_free_panic_names_the_frame) {
   KASSERT_TRUE(panicked);
   // The refused second free changed nothing: the frame is still the allocator's.
   KEXPECT_EQ(count_of(pa), mm::REF_COUNT_FREE);
-  fmt::FixedString<64> expected;
-  fmt::print(expected, "double free of frame {:#x}", pa);
+  keel::fmt::FixedString<64> expected;
+  keel::fmt::print(expected, "double free of frame {:#x}", pa);
   KEXPECT_TRUE(contains(report.view(), expected.view()));
   if (!contains(report.view(), expected.view())) ktest_ctx.print_diagnostic("wanted \"{}\"", expected.view());
   const auto invariants = mm::check_allocator_invariants();

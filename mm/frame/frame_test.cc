@@ -75,8 +75,8 @@ class FrameTest : public ::testing::Test {
   static void expect_invariants() {
     auto ok = check_allocator_invariants();
     EXPECT_TRUE(ok.has_value()) << [&] {
-      fmt::FixedString<256> s;
-      fmt::print(s, "{}", ok.error());
+      keel::fmt::FixedString<256> s;
+      keel::fmt::print(s, "{}", ok.error());
       return std::string(s.view());
     }();
   }
@@ -85,8 +85,8 @@ class FrameTest : public ::testing::Test {
 };
 
 std::string print(GetFrameError e) {
-  fmt::FixedString<64> s;
-  fmt::print(s, "[{}]", e);
+  keel::fmt::FixedString<64> s;
+  keel::fmt::print(s, "[{}]", e);
   return std::string(s.view());
 }
 

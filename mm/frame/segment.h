@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "mm/support/assert_fmt.h"
+#include "lib/contract/assert_fmt.h"
 #include "mm/frame/frame.h"
 #include "mm/frame/frame_dealloc.h"
 #include "mm/frame/frame_meta.h"
@@ -20,7 +20,7 @@
 #include "mm/frame/handle_access.h"
 #include "mm/frame/slot_ops.h"
 #include "mm/frame/untyped.h"
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 #include "mm/types.h"
 
 namespace mm {

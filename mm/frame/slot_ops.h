@@ -34,13 +34,13 @@
 #include <cstdint>
 #include <expected>
 
-#include "mm/support/assert_fmt.h"
+#include "lib/contract/assert_fmt.h"
 #include "mm/frame/frame_dealloc.h"
 #include "mm/frame/frame_meta.h"
 #include "mm/frame/get_frame_error.h"
 #include "mm/frame/meta_bounds.h"
 #include "mm/meta/meta_slot.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 #include "mm/types.h"
 
 namespace mm::slot {
@@ -99,7 +99,7 @@ struct StateOf {
   const MetaSlot& slot;
   std::uint64_t count;  // the ref_count value the caller observed
 };
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, StateOf state);
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, StateOf state);
 
 // Why a frame whose ref_count was `count` cannot be claimed (from_unused or from_in_use).
 GetFrameError error_for(const MetaSlot& slot, std::uint64_t count);

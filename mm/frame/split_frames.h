@@ -35,14 +35,14 @@
 #include <type_traits>
 #include <utility>
 
-#include "mm/support/assert_fmt.h"
+#include "lib/contract/assert_fmt.h"
 #include "mm/frame/frame_dealloc.h"
 #include "mm/frame/frame_meta.h"
 #include "mm/frame/handle_access.h"
 #include "mm/frame/slot_ops.h"
 #include "mm/frame/unique_frame.h"
-#include "mm/support/contract.h"
-#include "mm/support/format.h"
+#include "lib/contract/contract.h"
+#include "lib/fmt/format.h"
 #include "mm/types.h"
 
 namespace mm {

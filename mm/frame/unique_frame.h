@@ -19,8 +19,8 @@
 #include "mm/frame/handle_access.h"
 #include "mm/frame/slot_ops.h"
 #include "mm/frame/untyped.h"
-#include "mm/support/assert_fmt.h"
-#include "mm/support/contract.h"
+#include "lib/contract/assert_fmt.h"
+#include "lib/contract/contract.h"
 
 namespace mm {
 

@@ -6,7 +6,7 @@
 
 #include "mm/hal.h"
 #include "mm/layout.h"
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 
 namespace mm::kspace {
 namespace {

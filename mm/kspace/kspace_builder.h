@@ -210,10 +210,10 @@ std::expected<KspaceStats, KspaceError> build_kernel_space(pt::PageTable<C>& tab
   return stats;
 }
 
-inline void format_value(fmt::Sink& sink, const fmt::Spec&, const KspaceStats& s) {
-  fmt::print(sink, "linear map {}, extra {}, metadata {}, image {}", fmt::HumanBytes{s.linear_bytes},
-             fmt::HumanBytes{s.extra_bytes}, fmt::HumanBytes{s.meta_bytes},
-             fmt::HumanBytes{s.image_bytes});
+inline void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const KspaceStats& s) {
+  keel::fmt::print(sink, "linear map {}, extra {}, metadata {}, image {}", keel::fmt::HumanBytes{s.linear_bytes},
+             keel::fmt::HumanBytes{s.extra_bytes}, keel::fmt::HumanBytes{s.meta_bytes},
+             keel::fmt::HumanBytes{s.image_bytes});
 }
 
 }  // namespace mm::kspace

@@ -4,7 +4,7 @@
 #include <array>
 
 #include "mm/memmap/firmware_types.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace mm {
 
@@ -204,17 +204,17 @@ const char* error_name(MemoryMapErrorCode code) {
   return "invalid";
 }
 
-void format_value(fmt::Sink& sink, const fmt::Spec&, const MemoryMapError& error) {
-  fmt::print(sink, "{}: ", error_name(error.code));
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const MemoryMapError& error) {
+  keel::fmt::print(sink, "{}: ", error_name(error.code));
   switch (error.code) {
     case MemoryMapErrorCode::TooManyEntries:
-      fmt::print(sink, "more than {} firmware entries", MAX_FIRMWARE_REGIONS);
+      keel::fmt::print(sink, "more than {} firmware entries", MAX_FIRMWARE_REGIONS);
       break;
     case MemoryMapErrorCode::NoUsableMemory:
       sink.write("no usable memory left after sanitizing");
       break;
     case MemoryMapErrorCode::MapFull:
-      fmt::print(sink, "more than {} sanitized ranges", MAX_MAP_REGIONS);
+      keel::fmt::print(sink, "more than {} sanitized ranges", MAX_MAP_REGIONS);
       break;
   }
 }

@@ -17,7 +17,7 @@
 #include "mm/memmap/memory_map.h"
 #include "mm/meta/meta_slot.h"
 #include "mm/types.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace mm {
 

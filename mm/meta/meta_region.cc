@@ -9,7 +9,7 @@
 #include "mm/memmap/bounded_array.h"
 #include "mm/meta/boot_frame_meta.h"
 #include "mm/meta/meta_units.h"
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 
 namespace mm {
 namespace {

@@ -27,12 +27,12 @@
 #include "mm/meta/meta_plan.h"
 #include "mm/meta/meta_slot.h"
 #include "mm/types.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
-namespace fmt {
+namespace keel::fmt {
 class Sink;
 struct Spec;
-}  // namespace fmt
+}  // namespace keel::fmt
 
 namespace mm {
 

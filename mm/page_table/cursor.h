@@ -41,8 +41,8 @@
 #include "mm/page_table/pt_error.h"
 #include "mm/page_table/range_check.h"
 #include "mm/page_table/tlb_batch.h"
-#include "mm/support/contract.h"
-#include "mm/support/try.h"
+#include "lib/contract/contract.h"
+#include "lib/expected/try.h"
 
 namespace mm::pt {
 
@@ -83,7 +83,6 @@ class Cursor {
   Vaddr va() const { return va_; }
   // The cursor moved past the last byte of its range.
   bool done() const { return done_; }
-  Vaddr range_start() const { return start_; }
   Vaddr range_last() const { return last_; }
 
   // Moves to `va`. Errors: NotAligned, OutOfRange (outside the cursor's range).

@@ -11,9 +11,9 @@
 #include "arch/x86_64/acpi/madt.h"
 #include "boot/boot_info.h"
 
-namespace fmt {
+namespace keel::fmt {
 class Sink;
-}  // namespace fmt
+}  // namespace keel::fmt
 
 namespace arch::acpi {
 
@@ -21,7 +21,7 @@ namespace arch::acpi {
 // calls power_off()/reboot(). Prints the one-line summary (plus warning lines for any
 // problem) to `sink`. The RSDP is scanned for in the EBDA and 0xE0000-0xFFFFF only when
 // the loader gave none.
-void init(const boot::BootInfo& info, fmt::Sink& sink);
+void init(const boot::BootInfo& info, keel::fmt::Sink& sink);
 
 // What init() found; nullptr before init() or when no usable RSDP/root table exists.
 const AcpiTables* tables();

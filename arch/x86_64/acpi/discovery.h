@@ -15,9 +15,9 @@
 #include "arch/x86_64/acpi/s5_scan.h"
 #include "arch/x86_64/acpi/table.h"
 
-namespace fmt {
+namespace keel::fmt {
 class Sink;
-}  // namespace fmt
+}  // namespace keel::fmt
 
 namespace arch::acpi {
 
@@ -61,6 +61,6 @@ std::expected<AcpiTables, AcpiFailure> discover(PhysReader read, std::uint64_t r
 
 // One line: "acpi: ACPI 2.0+ (RSDP rev 2 at 0xf5a40), OEM BOCHS, XSDT at 0x7ffe2000: FACP
 // APIC HPET WAET DSDT; S5 SLP_TYP 0/0". Problems follow on their own "acpi: warning:" lines.
-void print_summary(fmt::Sink& sink, const AcpiTables& tables);
+void print_summary(keel::fmt::Sink& sink, const AcpiTables& tables);
 
 }  // namespace arch::acpi
