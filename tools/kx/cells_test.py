@@ -8,6 +8,7 @@ from unittest import mock
 import cells
 import ktap
 import qemu
+import qemu_session
 
 FAKE_QEMU = str(pathlib.Path(__file__).parent / "testdata" / "fake_qemu.py")
 
@@ -37,7 +38,7 @@ class RunCellsTest(unittest.TestCase):
         self.assertEqual(r.problems, [])
         self.assertEqual((r.passed, r.failed), (1, 0))
         self.assertLess(time.monotonic() - start, 30)  # stopped on the message, not the timeout
-        self.assertEqual(qemu._live, set())
+        self.assertEqual(qemu_session._running, set())
 
     def test_expected_halt_fails_when_the_kernel_boots_instead(self):
         [r] = self.run_cells(scenario("pass", expect_halt="lacks the NX bit"))
