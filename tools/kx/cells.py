@@ -26,10 +26,6 @@ def load_matrix(path: pathlib.Path = MATRIX) -> tuple:
     return module.CELLS
 
 
-def boot_of(cell) -> qemu.Boot:
-    return qemu.Boot(cell.firmware, cell.machine, cell.accel, cell.mem, cell.cpu, cell.smp)
-
-
 @dataclasses.dataclass
 class CellResult:
     cell: object
@@ -81,7 +77,7 @@ def kernel_args(cell) -> list[str]:
 
 def run_cell(cell, image: pathlib.Path, logs: pathlib.Path, qemu_binary: str) -> CellResult:
     log = logs / f"{cell.name}.log"
-    with qemu_session.boot(boot_of(cell), image=image, kernel_args=kernel_args(cell), serial=log,
+    with qemu_session.boot(cell.boot, image=image, kernel_args=kernel_args(cell), serial=log,
                            bench=logs / f"{cell.name}.bench.json",
                            output=logs / f"{cell.name}.qemu.txt",
                            qemu_binary=qemu_binary) as session:
@@ -111,7 +107,7 @@ def run_cells(cells: Sequence, elf: pathlib.Path, *, logs: pathlib.Path = LOGS,
     results: dict[str, CellResult] = {}
     runnable = []
     for cell in cells:
-        problem = qemu.kvm_problem() if cell.accel == "kvm" else None
+        problem = qemu.kvm_problem() if cell.boot.accel == "kvm" else None
         cell_elf = checks_elf if cell.lock_order_checks else elf
         if problem:
             results[cell.name] = CellResult(cell, logs / f"{cell.name}.log", skip_reason=problem)
@@ -123,7 +119,7 @@ def run_cells(cells: Sequence, elf: pathlib.Path, *, logs: pathlib.Path = LOGS,
             on_result(results[cell.name])
         else:
             # ISOs first and serially: cells with the same command line share one.
-            runnable.append((cell, qemu.image_for(boot_of(cell), cell_elf, kernel_args(cell))))
+            runnable.append((cell, qemu.image_for(cell.boot, cell_elf, kernel_args(cell))))
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
     try:
         futures = [pool.submit(run_cell, cell, image, logs, qemu_binary)
