@@ -59,7 +59,7 @@ class SerialLog:
         return self.path.read_text(errors="replace") if self.path.exists() else ""
 
 
-_running: set["Session"] = set()
+_running: set["Session"] = set()  # for stop_all()
 _running_lock = threading.Lock()
 
 
@@ -94,7 +94,8 @@ class Session:
                 self.proc = subprocess.Popen(self.cmd, stdin=stdin, stdout=com1, stderr=out,
                                              start_new_session=not self.interactive)
             except OSError as e:
-                hint = " (Debian package qemu-system-x86)" if isinstance(e, FileNotFoundError) else ""
+                missing = isinstance(e, FileNotFoundError)
+                hint = " (Debian package qemu-system-x86)" if missing else ""
                 raise KxError(f"cannot start QEMU ({self.cmd[0]}): {e.strerror}{hint}") from None
         self.started = time.monotonic()
         with _running_lock:
@@ -170,9 +171,10 @@ class Session:
                 on_line(line)
                 if found(line):
                     return line
-            if exited:
+            if exited:  # QEMU wrote its last: an unfinished line is finished
                 last = self.serial.tail if self.serial else ""
                 if last:
+                    self.serial.tail = ""
                     on_line(last)
                 return last if last and found(last) else None
             if self.serial and self.serial.tail and found(self.serial.tail):
@@ -214,8 +216,6 @@ class Session:
                 self._reap(None)
         if self.proc.stdin:
             self.proc.stdin.close()
-        with _running_lock:
-            _running.discard(self)
 
     def _reap(self, timeout: float | None) -> bool:
         """Whether QEMU has ended, waiting up to `timeout` seconds for it (None: forever)."""
@@ -225,6 +225,8 @@ class Session:
             except subprocess.TimeoutExpired:
                 return False
             self._ended = time.monotonic()
+            with _running_lock:
+                _running.discard(self)
         return True
 
     def _signal(self, sig: int) -> None:

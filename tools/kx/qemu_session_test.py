@@ -1,5 +1,6 @@
 import pathlib
 import re
+import signal
 import tempfile
 import time
 import unittest
@@ -51,6 +52,7 @@ class SessionTest(unittest.TestCase):
         lines = []
         with self.boot("say=one", "say=two", "part=no_newline", "exit=35") as session:
             self.assertEqual(session.wait(timeout=20, on_line=lines.append), qemu.TESTS_FAILED)
+            session.wait(timeout=20, on_line=lines.append)  # nothing more to follow
         self.assertEqual(lines, ["one", "two", "no newline"])
         self.assertEqual(session.status, 35)
         self.assertTrue(session.exited)
@@ -160,6 +162,15 @@ class SessionTest(unittest.TestCase):
             qemu_session.stop_all()
             self.assertTrue(gone(pid))
             self.assertFalse(first.exited)
+
+
+class InteractiveTest(unittest.TestCase):
+    def test_an_interactive_run_has_no_log_to_follow(self):
+        session = qemu_session.Session(["sh", "-c", "sleep 0.3; exit 33"], serial=None,
+                                       output=None)
+        self.assertEqual(session.wait(timeout=20), qemu.TESTS_PASSED)
+        # Ctrl-C is QEMU's only while kx waits for it.
+        self.assertIs(signal.getsignal(signal.SIGINT), signal.default_int_handler)
 
 
 class SerialLogTest(unittest.TestCase):
