@@ -115,9 +115,10 @@ class SessionTest(unittest.TestCase):
     def test_wall_time_ends_when_qemu_exits(self):
         with self.boot("sleep=0.5", "exit=0") as session:
             session.wait(timeout=20)
-            time.sleep(1)  # not counted
-        self.assertGreaterEqual(session.seconds, 0.5)
-        self.assertLess(session.seconds, 1.4)
+            at_exit = session.seconds
+            time.sleep(0.5)  # not counted
+        self.assertGreaterEqual(at_exit, 0.5)
+        self.assertEqual(session.seconds, at_exit)
         self.assertEqual(session.describe_end(), "guest powered off or reset")
 
     def test_qemu_refusing_to_start_says_why(self):
@@ -166,11 +167,12 @@ class SessionTest(unittest.TestCase):
 
 class InteractiveTest(unittest.TestCase):
     def test_an_interactive_run_has_no_log_to_follow(self):
+        ours = signal.getsignal(signal.SIGINT)
         session = qemu_session.Session(["sh", "-c", "sleep 0.3; exit 33"], serial=None,
                                        output=None)
         self.assertEqual(session.wait(timeout=20), qemu.TESTS_PASSED)
         # Ctrl-C is QEMU's only while kx waits for it.
-        self.assertIs(signal.getsignal(signal.SIGINT), signal.default_int_handler)
+        self.assertIs(signal.getsignal(signal.SIGINT), ours)
 
 
 class SerialLogTest(unittest.TestCase):
