@@ -31,7 +31,8 @@ def cell_name(boot: Boot, lock_order_checks: bool = False) -> str:
     """[kvm-]<firmware>-<machine>[-<cpu>]-<mem>[-smpN][-lockorder]: every failure line
     starts with the cell's name, so the name carries everything that tells cells apart.
     The CPU is left out only for the accelerator's default (`max` under TCG, `host` under
-    KVM); matrix_test.py checks every cell against this rule."""
+    KVM). A cell that differs from another only by its kernel arguments adds a suffix
+    saying what they test. matrix_test.py checks every cell against this rule."""
     parts = ["kvm"] if boot.accel == "kvm" else []
     parts += [boot.firmware, boot.machine or DEFAULT_MACHINE[boot.firmware]]
     parts += ([boot.cpu] if boot.cpu else []) + [boot.mem]
@@ -152,7 +153,6 @@ CELLS = (
     # An AP that faults during bring-up is skipped, not fatal: smp.fault_ap=1 makes the
     # second CPU fault; the smp suite must pass on the other two, and its
     # a_cpu_that_faults_during_bring_up_is_skipped_with_its_fault checks what was recorded.
-    # 256M only so the name differs from the plain smp3 cell.
-    Cell("pvh-microvm-256M-smp3", "pvh", "microvm", mem="256M", smp=3,
+    Cell("pvh-microvm-512M-smp3-ap-fault", Boot("pvh", "microvm", smp=3),
          kernel_args=("smp.fault_ap=1", "ktest.filter=arch.x86_64.smp*")),
 )
