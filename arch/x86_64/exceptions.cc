@@ -5,7 +5,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/exception_info.h"
-#include "arch/x86_64/fault_probe.h"
+#include "arch/x86_64/guarded_call.h"
 #include "arch/x86_64/pic.h"
 #include "kernel/console.h"
 #include "kernel/panic/backtrace.h"
@@ -105,7 +105,6 @@ extern "C" void x86_exception_dispatch(arch::TrapFrame* frame) {
   using namespace arch;
   TrapFrame& f = *frame;
   if (const BringUpTrapHook hook = g_bring_up_trap_hook; hook != nullptr) hook(f);
-  if (fault_probe_recover(f)) return;
   // The NMI of another CPU's final panic (keel::set_stop_other_cpus): stop here, silently.
   if (f.vector == VECTOR_NMI && keel::another_cpu_is_panicking()) halt_forever();
   if (f.vector >= NUM_EXCEPTION_VECTORS && f.vector < 256) {
@@ -115,7 +114,7 @@ extern "C" void x86_exception_dispatch(arch::TrapFrame* frame) {
       return;
     }
   }
-  if (const ExceptionHook hook = g_exception_hook; hook != nullptr && hook(f)) return;
+  if (guard_claim_trap(f)) return;
   if (f.vector >= NUM_EXCEPTION_VECTORS) {
     if (!keel::panic_in_progress()) handle_unexpected_interrupt(f);
     return;

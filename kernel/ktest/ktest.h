@@ -149,7 +149,8 @@ struct RunSummary {
 };
 
 // Runs the tests whose "suite.name" matches `filter` (a glob with * and ?; empty = all).
-// A panic inside a test is caught through kernel/recovery.h and judged like a fault.
+// A fault or panic inside a test is caught by a guarded call (arch/x86_64/guarded_call.h)
+// and judged against the test's expectation.
 RunSummary run_all(std::string_view filter);
 
 // Runs one test with recovery and the isolation checks and judges it (prints diagnostics,

@@ -4,10 +4,10 @@
 #include <source_location>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/guarded_call.h"
 #include "arch/x86_64/qemu_exit.h"
 #include "kernel/console.h"
 #include "kernel/panic/backtrace.h"
-#include "kernel/recovery.h"
 #include "mm/hal.h"
 #include "lib/contract/contract.h"
 
@@ -73,15 +73,16 @@ keel::fmt::Sink& begin() {
 }
 
 [[noreturn]] void finish() {
-  // A test or benchmark runner (kernel/recovery.h) resumes after the panic it caught.
-  // Runners run on the boot CPU (kernel/recovery.h); a panic on any other CPU is final.
-  if (const kernel::PanicRecovery* recovery = kernel::g_panic_recovery;
-      g_this_depth == 1 && recovery != nullptr && this_cpu() == 0) {
-    keel::fmt::print(console::sink(), "(panic caught by the {} runner)\n", recovery->runner);
+  // A guarded call on this CPU that claims panics (arch/x86_64/guarded_call.h: the ktest
+  // and kbench runners, tests checking a panic) resumes after the report. Guards are
+  // per-CPU, so a panic on a CPU with none (an AP running a runner's cross-CPU call) is
+  // final.
+  if (const char* guard = arch::guard_for_panic(); g_this_depth == 1 && guard != nullptr) {
+    keel::fmt::print(console::sink(), "(panic caught by the {} guard)\n", guard);
     g_this_depth = 0;
     g_panic_depth.store(0, std::memory_order_release);
     g_panic_cpu.store(-1, std::memory_order_release);
-    recovery->resume();
+    arch::guard_resume_panic();
   }
   if (g_stop_other_cpus != nullptr && mm::hal::cpu_count() > 1) {
     keel::fmt::print(console::sink(), "Stopping the other {} CPU(s).\n", mm::hal::cpu_count() - 1);

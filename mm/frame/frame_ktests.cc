@@ -7,10 +7,9 @@
 #include <string_view>
 #include <utility>
 
-#include "arch/x86_64/jump.h"
+#include "arch/x86_64/guarded_call.h"
 #include "kernel/console.h"
 #include "kernel/ktest/ktest.h"
-#include "kernel/recovery.h"
 #include "mm/allocator/frame_allocator.h"
 #include "mm/allocator/invariants.h"
 #include "mm/allocator/stats.h"
@@ -377,13 +376,13 @@ KTEST_EXPECT_PANIC_WITH(double_free_of_unique_frame_panics, "double free of fram
   drop_unique_twice(std::move(*frame).into_raw());
 }
 
-// The shared path, run under this test's own panic recovery so the report can be checked:
-// it must name the frame. The failed release has already decremented the free frame's
-// count (UNUSED - 1 = UNIQUE); the test restores it.
-constinit arch::JumpBuffer g_double_free_resume{};
-void resume_after_double_free() { keel_longjmp(&g_double_free_resume, 1); }
-constexpr kernel::PanicRecovery kDoubleFreeRecovery{"mm.frame double-free test",
-                                                    &resume_after_double_free};
+// The shared path, run under this test's own guard (panics only: a fault still goes to
+// the runner) so the report can be checked: it must name the frame.
+constexpr arch::GuardOptions kDoubleFreeGuard{
+    .name = "mm.frame double-free test",
+    .exceptions = 0,
+    .panics = true,
+};
 
 [[gnu::noinline]] void drop_shared_twice(Paddr pa) {
   mm::Frame<Tagged> first = mm::Frame<Tagged>::from_raw(pa);
@@ -395,19 +394,12 @@ KTEST(double_free_panic_names_the_frame) {
   KASSERT_TRUE(unique.has_value());
   const Paddr pa = std::move(*unique).into_shared().into_raw();
   keel::fmt::FixedString<1024> report;
-  volatile bool panicked = false;
+  arch::GuardedOutcome ended;
   {
     console::ScopedCapture capture(report);
-    const kernel::PanicRecovery* const outer = kernel::g_panic_recovery;
-    kernel::g_panic_recovery = &kDoubleFreeRecovery;
-    if (keel_setjmp(&g_double_free_resume) == 0) {
-      drop_shared_twice(pa);
-    } else {
-      panicked = true;
-    }
-    kernel::g_panic_recovery = outer;
+    ended = arch::guarded_call(kDoubleFreeGuard, [pa] { drop_shared_twice(pa); });
   }
-  KASSERT_TRUE(panicked);
+  KASSERT_TRUE(ended.panicked());
   // The refused second free changed nothing: the frame is still the allocator's.
   KEXPECT_EQ(count_of(pa), mm::REF_COUNT_FREE);
   keel::fmt::FixedString<64> expected;
