@@ -73,11 +73,12 @@ concept Printable = requires(fmt::Sink& sink, const fmt::Spec& spec, const T& v)
   format_value(sink, spec, v);
 };
 
-// Prints what fmt can print; an enum without a printer (std::byte) as its number; else a
-// placeholder, so any comparable value can be checked.
+// Prints what fmt can print (and string literals, which arrive as char arrays); an enum
+// without a printer (std::byte) as its number; else a placeholder, so any comparable value
+// can be checked.
 template <typename T>
 void print_value(fmt::Sink& sink, const T& v) {
-  if constexpr (Printable<T> || std::is_array_v<T>) {
+  if constexpr (Printable<T> || std::is_same_v<std::remove_cv_t<std::remove_extent_t<T>>, char>) {
     fmt::print(sink, "{}", v);
   } else if constexpr (std::is_enum_v<T>) {
     fmt::print(sink, "{}", static_cast<std::underlying_type_t<T>>(v));
