@@ -129,5 +129,28 @@ TEST_F(AllocatorSharedTest, OomNamesRequestAndFree) {
   EXPECT_EQ(free_frames(), stats.total_free_frames);
 }
 
+TEST_F(AllocatorSharedTest, BlocksAreAlignedToTheirSize) {
+  for (unsigned order : {0u, 1u, 3u, 4u, 9u, 11u}) {
+    auto block = alloc_block<UntypedMeta>(order, untyped, {.zeroed = false}).value();
+    EXPECT_EQ(block.nframes(), order_frames(order));
+    EXPECT_EQ(block.paddr() % (order_frames(order) * PAGE_SIZE), 0u) << order;
+  }
+  expect_allocator_invariants();
+}
+
+TEST_F(AllocatorSharedTest, SegmentsHonourAlignmentAndReturnTheirTail) {
+  const std::uint64_t before = allocator_stats().total_free_frames;
+  {
+    auto seg = alloc_segment<UntypedMeta>(5, untyped, 16).value();
+    EXPECT_EQ(seg.nframes(), 5u);
+    EXPECT_EQ(seg.paddr() % (16 * PAGE_SIZE), 0u);
+    EXPECT_EQ(allocator_stats().total_free_frames, before - 5);  // 8-block tail went back
+    expect_allocator_invariants();
+  }
+  EXPECT_EQ(allocator_stats().total_free_frames, before);
+  drain_cpu_cache();
+  expect_allocator_invariants();
+}
+
 }  // namespace
 }  // namespace mm
