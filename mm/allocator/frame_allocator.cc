@@ -97,7 +97,7 @@ std::optional<std::uint64_t> take_block_slow(unsigned order) {
   return take_block_local(order);
 }
 
-std::expected<std::uint64_t, AllocError> take_run(std::uint64_t nframes,
+[[nodiscard]] std::expected<std::uint64_t, AllocError> take_run(std::uint64_t nframes,
                                                   std::uint64_t align_frames) {
   KREQUIRES(nframes >= 1 && std::has_single_bit(align_frames));
   const std::uint64_t block_frames = nframes > align_frames ? nframes : align_frames;
@@ -115,7 +115,7 @@ void zero_frames(std::uint64_t first, std::uint64_t nframes) {
   std::memset(hal::phys_to_virt(first * PAGE_SIZE), 0, nframes * PAGE_SIZE);
 }
 
-std::expected<Paddr, AllocError> take_frames(std::uint64_t nframes, std::uint64_t align_frames,
+[[nodiscard]] std::expected<Paddr, AllocError> take_frames(std::uint64_t nframes, std::uint64_t align_frames,
                                              bool zeroed) {
   const std::uint64_t first = TRY(take_run(nframes, align_frames));
   if (zeroed) zero_frames(first, nframes);
@@ -127,7 +127,7 @@ std::expected<Paddr, AllocError> take_frames(std::uint64_t nframes, std::uint64_
 
 using allocator_detail::g_buddy;
 
-std::expected<AllocatorInitSummary, AllocInitError> init_frame_allocator(
+[[nodiscard]] std::expected<AllocatorInitSummary, AllocInitError> init_frame_allocator(
     std::span<const PhysRange> usable) {
   for (unsigned cpu = 0; cpu < hal::MAX_CPUS; ++cpu) cpu_cache(cpu).clear();
   if (!g_buddy.reset(usable, g_max_paddr)) return std::unexpected(AllocInitError::TooManyRanges);

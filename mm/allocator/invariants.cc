@@ -19,7 +19,7 @@ std::unexpected<Violation> violation(Kind kind, std::uint64_t index, unsigned or
 }
 
 // Every frame of the block but its head is a TAIL.
-std::expected<void, Violation> check_tails(std::uint64_t head, unsigned order) {
+[[nodiscard]] std::expected<void, Violation> check_tails(std::uint64_t head, unsigned order) {
   for (std::uint64_t i = head + 1; i < head + order_frames(order); ++i) {
     const std::uint64_t count = slot_at(i).ref_count.load(std::memory_order_relaxed);
     if (count != REF_COUNT_TAIL) return violation(Kind::FrameNotTail, i, order, count);
@@ -28,7 +28,7 @@ std::expected<void, Violation> check_tails(std::uint64_t head, unsigned order) {
 }
 
 // The checks every free block passes, listed or cached.
-std::expected<void, Violation> check_block(const UsableRanges& usable, std::uint64_t head,
+[[nodiscard]] std::expected<void, Violation> check_block(const UsableRanges& usable, std::uint64_t head,
                                            unsigned order, slot::FreeWhere where) {
   const std::uint64_t frames = order_frames(order);
   if ((head & (frames - 1)) != 0) return violation(Kind::Misaligned, head, order, head);
@@ -41,7 +41,7 @@ std::expected<void, Violation> check_block(const UsableRanges& usable, std::uint
   return check_tails(head, order);
 }
 
-std::expected<std::uint64_t, Violation> check_lists(const BuddyState& state,
+[[nodiscard]] std::expected<std::uint64_t, Violation> check_lists(const BuddyState& state,
                                                     const UsableRanges& usable) {
   std::uint64_t listed = 0;
   const std::uint64_t slot_count = meta_slot_count();
@@ -66,7 +66,7 @@ std::expected<std::uint64_t, Violation> check_lists(const BuddyState& state,
   return listed;
 }
 
-std::expected<std::uint64_t, Violation> check_caches(const UsableRanges& usable) {
+[[nodiscard]] std::expected<std::uint64_t, Violation> check_caches(const UsableRanges& usable) {
   std::uint64_t cached = 0;
   std::expected<void, Violation> result;
   for (unsigned cpu = 0; cpu < hal::cpu_count() && result; ++cpu) {
@@ -81,7 +81,7 @@ std::expected<std::uint64_t, Violation> check_caches(const UsableRanges& usable)
 }
 
 // Walks every usable frame block by block; returns the free frames it found.
-std::expected<std::uint64_t, Violation> walk_ownership(const UsableRanges& usable) {
+[[nodiscard]] std::expected<std::uint64_t, Violation> walk_ownership(const UsableRanges& usable) {
   std::uint64_t free = 0;
   for (const FrameSpan& span : usable.spans()) {
     std::uint64_t i = span.first;
@@ -133,7 +133,7 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const Allocator
              invariant_kind_name(v.kind), v.paddr, v.order, v.detail);
 }
 
-std::expected<void, AllocatorInvariantViolation> check_allocator_invariants() {
+[[nodiscard]] std::expected<void, AllocatorInvariantViolation> check_allocator_invariants() {
   BuddyAllocator& buddy = allocator_detail::global_buddy();
   const UsableRanges& usable = buddy.usable();
   return buddy.inspect([&](const BuddyState& state) -> std::expected<void, Violation> {

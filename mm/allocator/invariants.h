@@ -50,6 +50,6 @@ struct AllocatorInvariantViolation {
 const char* invariant_kind_name(AllocatorInvariantViolation::Kind kind);
 void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const AllocatorInvariantViolation& v);
 
-std::expected<void, AllocatorInvariantViolation> check_allocator_invariants();
+[[nodiscard]] std::expected<void, AllocatorInvariantViolation> check_allocator_invariants();
 
 }  // namespace mm

@@ -72,7 +72,7 @@ GetFrameError error_for(const MetaSlot& slot, std::uint64_t count) {
   }
 }
 
-std::expected<MetaSlot*, GetFrameError> get_from_in_use(Paddr pa) {
+[[nodiscard]] std::expected<MetaSlot*, GetFrameError> get_from_in_use(Paddr pa) {
   auto found = lookup(pa);
   if (!found) return std::unexpected(found.error());
   MetaSlot& slot = **found;

@@ -106,7 +106,7 @@ class SplitFrames {
   // On success the parts are left empty; on error nothing changed (`meta` is destroyed
   // without its drop hook: it never lived in a slot).
   template <AnyFrameMeta M1>
-  static std::expected<UniqueFrame<M1>, FrameMergeError> merge(std::span<UniqueFrame<M>> parts,
+  [[nodiscard]] static std::expected<UniqueFrame<M1>, FrameMergeError> merge(std::span<UniqueFrame<M>> parts,
                                                                M1 meta) {
     if (parts.size() != PIECES) return std::unexpected(FrameMergeError::WrongCount);
     MetaSlot* const first = HandleAccess::slot(parts[0]);

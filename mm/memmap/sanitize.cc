@@ -17,7 +17,7 @@ class MapSanitizer {
   MapSanitizer(const SanitizeOptions& options, MemoryMap& out, MapWarnings& warnings)
       : limit_(physical_limit(options)), out_(out), warnings_(warnings) {}
 
-  std::expected<void, MemoryMapError> run(std::span<const FirmwareRegion> entries) {
+  [[nodiscard]] std::expected<void, MemoryMapError> run(std::span<const FirmwareRegion> entries) {
     out_.clear();
     if (entries.size() > MAX_FIRMWARE_REGIONS) {
       return fail({MemoryMapErrorCode::TooManyEntries,
@@ -133,7 +133,7 @@ class MapSanitizer {
 
   static Paddr address_of(std::uint64_t event) { return align_down(event, PAGE_SIZE); }
 
-  std::expected<void, MemoryMapError> sweep() {
+  [[nodiscard]] std::expected<void, MemoryMapError> sweep() {
     std::array<std::uint32_t, kRegionTypeCount> active{};  // open entries per type
     std::uint32_t open = 0;
     std::size_t i = 0;
@@ -219,7 +219,7 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const MemoryMap
   }
 }
 
-std::expected<void, MemoryMapError> sanitize_memory_map(std::span<const FirmwareRegion> entries,
+[[nodiscard]] std::expected<void, MemoryMapError> sanitize_memory_map(std::span<const FirmwareRegion> entries,
                                                         const SanitizeOptions& options,
                                                         MemoryMap& out, MapWarnings& warnings) {
   return MapSanitizer(options, out, warnings).run(entries);

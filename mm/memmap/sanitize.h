@@ -68,7 +68,7 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const Memo
 
 // Writes the sanitized map to `out` (cleared first; left empty on error) and appends
 // warnings to `warnings`.
-std::expected<void, MemoryMapError> sanitize_memory_map(std::span<const FirmwareRegion> entries,
+[[nodiscard]] std::expected<void, MemoryMapError> sanitize_memory_map(std::span<const FirmwareRegion> entries,
                                                         const SanitizeOptions& options,
                                                         MemoryMap& out, MapWarnings& warnings);
 

@@ -94,7 +94,7 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const MetaInvar
              meta_invariant_kind_name(v.what), describe(v.what), v.observed);
 }
 
-std::expected<void, MetaInvariantViolation> check_meta_invariants() {
+[[nodiscard]] std::expected<void, MetaInvariantViolation> check_meta_invariants() {
   const MetaRegion& region = meta_region();
   if (!region.initialized) return violation(0, MetaInvariantKind::NotInitialized);
   const MemoryMap& map = memory_map();

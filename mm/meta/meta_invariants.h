@@ -44,6 +44,6 @@ struct MetaInvariantViolation {
 // "frame 0x1234000: UnusedWithVtable: unused frame has metadata attached (observed 0x...)"
 void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const MetaInvariantViolation& v);
 
-std::expected<void, MetaInvariantViolation> check_meta_invariants();
+[[nodiscard]] std::expected<void, MetaInvariantViolation> check_meta_invariants();
 
 }  // namespace mm

@@ -79,7 +79,7 @@ bool same_plan(const MetaPlan& a, const MetaPlan& b) {
   return std::equal(a.backed.begin(), a.backed.end(), b.backed.begin());
 }
 
-std::expected<void, MetaInitError> validate(const MemoryMap& map, const MetaPlan& plan,
+[[nodiscard]] std::expected<void, MetaInitError> validate(const MemoryMap& map, const MetaPlan& plan,
                                             std::span<const Reservation> reservations) {
   if (hal::g_meta_base == 0 || !is_page_aligned(hal::g_meta_base)) {
     return std::unexpected(MetaInitError::MetaBaseUnset);
@@ -160,7 +160,7 @@ const char* error_name(MetaSlotError error) {
   return "invalid";
 }
 
-std::expected<MetaInitStats, MetaInitError> init_meta_region(
+[[nodiscard]] std::expected<MetaInitStats, MetaInitError> init_meta_region(
     const MemoryMap& map, const MetaPlan& plan, std::span<const Reservation> reservations,
     MetaInitOptions options) {
   if (auto valid = validate(map, plan, reservations); !valid) {
@@ -219,7 +219,7 @@ bool slot_is_initialised(Paddr pa) {
   return meta_unit_state(meta_unit_of(pa)) == MetaUnitState::Ready;
 }
 
-std::expected<MetaSlot*, MetaSlotError> meta_slot_checked(Paddr pa) {
+[[nodiscard]] std::expected<MetaSlot*, MetaSlotError> meta_slot_checked(Paddr pa) {
   if (!g_meta_region.initialized) return std::unexpected(MetaSlotError::NotInitialized);
   if (!is_page_aligned(pa)) return std::unexpected(MetaSlotError::NotAligned);
   if (pa >= g_meta_region.covered.end) return std::unexpected(MetaSlotError::OutOfRange);

@@ -81,7 +81,7 @@ const char* error_name(MetaInitError error);
 // no atomics. Copies map, plan and reservations into the globals below first: deferred
 // units are written from those later. With options.eager_usable_bytes, only the first
 // units are written (their stats are returned) and made Ready; the others stay Pending.
-std::expected<MetaInitStats, MetaInitError> init_meta_region(
+[[nodiscard]] std::expected<MetaInitStats, MetaInitError> init_meta_region(
     const MemoryMap& map, const MetaPlan& plan, std::span<const Reservation> reservations,
     MetaInitOptions options = {});
 
@@ -113,7 +113,7 @@ const char* error_name(MetaSlotError error);
 
 // The slot of frame `pa`, or why there is none. Use this wherever pa is not known to be
 // usable RAM; frame_to_meta() does no checks.
-std::expected<MetaSlot*, MetaSlotError> meta_slot_checked(Paddr pa);
+[[nodiscard]] std::expected<MetaSlot*, MetaSlotError> meta_slot_checked(Paddr pa);
 
 // Forgets the region (memory_map() empty, meta_region() uninitialized). For host tests
 // whose simulated memory goes away; the kernel never calls it.

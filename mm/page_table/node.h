@@ -54,7 +54,7 @@ using PtNodeFrame = Frame<PageTablePageMeta<C>>;
 // A fresh empty node of `level` (zeroed frame from the buddy allocator), count 1.
 // Asterinas OSTD's Frame<PageTablePageMeta<C>>::alloc(level). Requires 1 ≤ level ≤ NR_LEVELS.
 template <PageTableConfig C>
-std::expected<PtNodeFrame<C>, AllocError> alloc_node(PagingLevel level) {
+[[nodiscard]] std::expected<PtNodeFrame<C>, AllocError> alloc_node(PagingLevel level) {
   KREQUIRES(level >= 1 && level <= C::NR_LEVELS);
   auto frame = TRY(alloc_frame(PageTablePageMeta<C>(level)));
   g_live_pt_nodes.fetch_add(1, std::memory_order_relaxed);

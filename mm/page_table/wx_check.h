@@ -22,7 +22,7 @@ inline void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const Wx
 
 // Error: the lowest writable and executable leaf. Requires: no concurrent modification.
 template <PageTableConfig C>
-std::expected<void, WxViolation> check_wx(const PageTable<C>& pt) {
+[[nodiscard]] std::expected<void, WxViolation> check_wx(const PageTable<C>& pt) {
   using Pte = typename C::Pte;
   WxViolation found{};
   bool bad = false;

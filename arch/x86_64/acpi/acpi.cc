@@ -84,7 +84,7 @@ void init(const boot::BootInfo& info, keel::fmt::Sink& sink) {
   print_summary(sink, g_tables);
 }
 
-std::expected<Table, AcpiFailure> read_table_in_kernel(std::uint64_t paddr,
+[[nodiscard]] std::expected<Table, AcpiFailure> read_table_in_kernel(std::uint64_t paddr,
                                                        std::string_view expected_signature) {
   return read_table(&read_phys, paddr, expected_signature);
 }

@@ -34,7 +34,7 @@ std::optional<AcpiFailure> init_failure();
 const std::optional<std::expected<Madt, AcpiFailure>>& madt();
 
 // Reads and validates the table at `paddr` through the linear map (see read_table).
-std::expected<Table, AcpiFailure> read_table_in_kernel(std::uint64_t paddr,
+[[nodiscard]] std::expected<Table, AcpiFailure> read_table_in_kernel(std::uint64_t paddr,
                                                        std::string_view expected_signature);
 
 // The BIOS way of finding the RSDP: the first KiB of the EBDA, then 0xE0000-0xFFFFF.

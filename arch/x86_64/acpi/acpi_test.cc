@@ -474,7 +474,7 @@ TEST_F(AcpiTest, ScanFindsOnlyAlignedRsdpsWithValidChecksums) {
 
 // ---- AML _S5_ scan --------------------------------------------------------------------
 
-std::expected<SleepType, AcpiError> scan(std::initializer_list<int> aml) {
+[[nodiscard]] std::expected<SleepType, AcpiError> scan(std::initializer_list<int> aml) {
   const Bytes bytes = aml_bytes(aml);
   return find_s5_sleep_type(bytes);
 }

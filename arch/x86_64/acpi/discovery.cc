@@ -20,7 +20,7 @@ struct RootTable {
 };
 
 // The XSDT when the RSDP names one and it is valid, else the RSDT.
-std::expected<RootTable, AcpiFailure> read_root_table(PhysReader read, const Rsdp& rsdp,
+[[nodiscard]] std::expected<RootTable, AcpiFailure> read_root_table(PhysReader read, const Rsdp& rsdp,
                                                       AcpiTables& out) {
   if (rsdp.xsdt_paddr != 0) {
     auto xsdt = read_table(read, rsdp.xsdt_paddr, "XSDT");
@@ -104,7 +104,7 @@ bool AcpiTables::has_table(std::string_view signature) const {
   return false;
 }
 
-std::expected<AcpiTables, AcpiFailure> discover(PhysReader read, std::uint64_t rsdp_paddr,
+[[nodiscard]] std::expected<AcpiTables, AcpiFailure> discover(PhysReader read, std::uint64_t rsdp_paddr,
                                                 std::uint8_t revision_hint) {
   AcpiTables out;
   auto rsdp = read_rsdp(read, rsdp_paddr, revision_hint);

@@ -56,7 +56,7 @@ struct AcpiTables {
 // Validates everything reachable from the RSDP at `rsdp_paddr` (see read_rsdp for
 // `revision_hint`). Fails only if the RSDP or both root tables are unusable; a bad FADT,
 // DSDT or _S5_ is recorded in `fadt` / `s5` and the rest is still reported.
-std::expected<AcpiTables, AcpiFailure> discover(PhysReader read, std::uint64_t rsdp_paddr,
+[[nodiscard]] std::expected<AcpiTables, AcpiFailure> discover(PhysReader read, std::uint64_t rsdp_paddr,
                                                 std::uint8_t revision_hint);
 
 // One line: "acpi: ACPI 2.0+ (RSDP rev 2 at 0xf5a40), OEM BOCHS, XSDT at 0x7ffe2000: FACP
