@@ -19,17 +19,17 @@ constinit keel::sync::SpinLock g_lock;
 constinit bool g_use_serial = true;
 constinit bool g_use_framebuffer = true;
 
-constinit bool g_serial_loss_reported = false;
+constinit bool g_serial_loss_reported TA_GUARDED(g_lock) = false;
 
-// The quiet boot's held log (hold_log): written under g_lock, like the devices.
-constinit bool g_holding = false;
-constinit char g_held[HELD_LOG_BYTES] = {};
-constinit std::size_t g_held_size = 0;
-constinit std::size_t g_held_dropped = 0;
+// The quiet boot's held log (hold_log).
+constinit bool g_holding TA_GUARDED(g_lock) = false;
+constinit char g_held[HELD_LOG_BYTES] TA_GUARDED(g_lock) = {};
+constinit std::size_t g_held_size TA_GUARDED(g_lock) = 0;
+constinit std::size_t g_held_dropped TA_GUARDED(g_lock) = 0;
 
 // Said on the screen once, when COM1 is given up after transmit timeouts: a serial log
 // that just stops would otherwise look like a hang.
-void report_serial_loss() {
+void report_serial_loss() TA_REQ(g_lock) {
   if (g_serial_loss_reported || !g_serial.driver().stopped_after_timeouts()) return;
   g_serial_loss_reported = true;
   if (!g_framebuffer_ready) return;
@@ -39,8 +39,8 @@ void report_serial_loss() {
              arch::MAX_CONSECUTIVE_TIMEOUTS, g_serial.dropped());
 }
 
-// To the consoles in use; the caller holds g_lock.
-void write_to_devices(std::string_view text) {
+// To the consoles in use.
+void write_to_devices(std::string_view text) TA_REQ(g_lock) {
   if (g_use_serial) g_serial.write(text);
   // The screen takes over if serial was the only console and died.
   const bool framebuffer_needed = g_use_framebuffer || (g_use_serial && !g_serial.present());
@@ -50,7 +50,7 @@ void write_to_devices(std::string_view text) {
   }
 }
 
-void hold(std::string_view text) {
+void hold(std::string_view text) TA_REQ(g_lock) {
   const std::size_t room = HELD_LOG_BYTES - g_held_size;
   const std::size_t kept = text.size() < room ? text.size() : room;
   std::copy_n(text.data(), kept, g_held + g_held_size);
@@ -58,8 +58,8 @@ void hold(std::string_view text) {
   g_held_dropped += text.size() - kept;
 }
 
-// Writes the held log out and stops holding; the caller holds g_lock (or is the panic).
-void release_held_locked() {
+// Writes the held log out and stops holding.
+void release_held_locked() TA_REQ(g_lock) {
   if (!g_holding) return;
   g_holding = false;
   write_to_devices({g_held, g_held_size});
@@ -180,8 +180,9 @@ keel::fmt::Sink& sink() { return g_sink; }
 ScopedCapture::ScopedCapture(keel::fmt::Sink& capture) { g_capture = &capture; }
 ScopedCapture::~ScopedCapture() { g_capture = nullptr; }
 
-void force_unlock_for_panic() TA_NO_THREAD_SAFETY_ANALYSIS {
-  if (g_lock.is_locked()) g_lock.unlock_irqrestore(0);
+void force_unlock_for_panic() {
+  g_lock.unlock_abandoned();
+  keel::sync::SpinLockGuard guard(g_lock);
   release_held_locked();  // the report follows the log that led to it
 }
 

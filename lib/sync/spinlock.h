@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "lib/contract/contract.h"
 #include "lib/sync/irq.h"
 #include "lib/sync/thread_annotations.h"
 
@@ -41,6 +42,20 @@ class TA_CAP("spinlock") BasicSpinLock {
     irq_restore(state);
   }
   bool is_locked() const { return locked_.load(std::memory_order_relaxed); }
+
+  // For code that reads what the lock guards on its holder's behalf, by a protocol the
+  // analysis cannot follow (a cross-CPU call's target while the caller waits with the lock
+  // held): checks that the lock is held, and lets the analysis treat it as held here.
+  void assert_held() const TA_ASSERT_CAP(this) { KASSERT(is_locked()); }
+
+  // Frees the lock if a holder that will never unlock it has it: a recovery abandoned the
+  // holder's frame (a guarded call's jump), or a panic took its CPU over. The holder's
+  // saved interrupt state went with its frame, so interrupts stay as they are.
+  void unlock_abandoned() {
+    if (!is_locked()) return;
+    Order::released();
+    locked_.store(false, std::memory_order_release);
+  }
 
  private:
   std::atomic<bool> locked_{false};

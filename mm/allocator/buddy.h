@@ -66,8 +66,8 @@ class BuddyAllocator {
   // For the ktest runner after it longjmped out of a test (kernel/ktest): whether the lock
   // is held, and dropping it when the holder's frame is gone. Nothing else may use these.
   bool lock_held_for_recovery() const { return lock_.is_locked(); }
-  void force_unlock_for_recovery() TA_NO_THREAD_SAFETY_ANALYSIS {
-    if (lock_.is_locked()) lock_.unlock_irqrestore(0);
+  void force_unlock_for_recovery() {
+    lock_.unlock_abandoned();
     lock_order::forget_this_cpus_locks();
   }
 

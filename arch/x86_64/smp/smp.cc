@@ -36,6 +36,9 @@ class TA_CAP("call lock") CallLock {
     }
   }
   void unlock() TA_REL() { locked_.store(false, std::memory_order_release); }
+  // A target reads the request on the holder's behalf: the holder keeps the lock until
+  // every target has run (g_call_pending reaches 0).
+  void assert_held() const TA_ASSERT_CAP(this) { KASSERT(locked_.load(std::memory_order_relaxed)); }
 
  private:
   std::atomic<bool> locked_{false};
@@ -53,7 +56,8 @@ constinit std::atomic<unsigned> g_call_pending{0};
 // Reads g_call without the lock: the holder published it before sending this IPI and
 // keeps it unchanged until g_call_pending reaches 0, which this handler's decrement is
 // part of.
-void on_call_function(TrapFrame&) TA_NO_THREAD_SAFETY_ANALYSIS {
+void on_call_function(TrapFrame&) {
+  g_call_lock.assert_held();
   const CallRequest call = g_call;
   call.fn(call.arg);
   g_call_pending.fetch_sub(1, std::memory_order_release);
