@@ -3,7 +3,7 @@
 
 #include <string_view>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace boot {
 
@@ -34,12 +34,12 @@ const char* error_name(BootInfoError error) {
   return "UnknownBootInfoError";
 }
 
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, const BootInfoFailure& failure) {
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const BootInfoFailure& failure) {
   // Padding applies to the name only: the location is variable-length detail.
-  fmt::format_value(sink, spec, error_name(failure.error));
-  fmt::print(sink, " at offset {:#x}", failure.offset);
-  if (failure.tag_type != BootInfoFailure::NO_TAG) fmt::print(sink, " (tag {})", failure.tag_type);
-  if (failure.paddr != 0) fmt::print(sink, " paddr {:#x}", failure.paddr);
+  keel::fmt::format_value(sink, spec, error_name(failure.error));
+  keel::fmt::print(sink, " at offset {:#x}", failure.offset);
+  if (failure.tag_type != BootInfoFailure::NO_TAG) keel::fmt::print(sink, " (tag {})", failure.tag_type);
+  if (failure.paddr != 0) keel::fmt::print(sink, " paddr {:#x}", failure.paddr);
 }
 
 std::string_view BootInfo::command_line() const {

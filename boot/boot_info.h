@@ -19,10 +19,10 @@
 
 #include "mm/memmap/firmware_region.h"
 
-namespace fmt {
+namespace keel::fmt {
 class Sink;
 struct Spec;
-}  // namespace fmt
+}  // namespace keel::fmt
 
 namespace boot {
 
@@ -129,7 +129,7 @@ struct BootInfoFailure {
 
 // fmt support: BootInfoError prints its name; BootInfoFailure prints
 // "<name> at offset 0x<offset>[ (tag <n>)][ paddr 0x<paddr>]".
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, const BootInfoFailure& failure);
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const BootInfoFailure& failure);
 
 inline constexpr std::uint32_t MULTIBOOT2_BOOTLOADER_MAGIC = 0x36d76289;
 inline constexpr std::uint32_t PVH_START_MAGIC = 0x336ec578;
@@ -145,7 +145,7 @@ inline constexpr std::uint32_t PVH_START_MAGIC = 0x336ec578;
 // no entries) is NoMemoryMap. Tags 11/12/17 mean path = Multiboot2Uefi. The ACPI 2.0 RSDP
 // (tag 15) wins over tag 14 in any order. A repeated tag replaces the earlier one;
 // modules accumulate. Unknown tags are skipped.
-std::expected<void, BootInfoFailure> parse_multiboot2(std::uint32_t magic,
+[[nodiscard]] std::expected<void, BootInfoFailure> parse_multiboot2(std::uint32_t magic,
                                                       std::span<const std::byte> block,
                                                       std::uint64_t block_paddr, BootInfo& out);
 
@@ -156,7 +156,7 @@ std::expected<void, BootInfoFailure> parse_multiboot2(std::uint32_t magic,
 // is Unreadable; a C string only needs to be readable up to its NUL (the command line must
 // end within MAX_CMDLINE bytes, else UnterminatedString).
 using PhysReader = std::span<const std::byte> (*)(std::uint64_t paddr, std::uint64_t size);
-std::expected<void, BootInfoFailure> parse_pvh(std::span<const std::byte> start_info,
+[[nodiscard]] std::expected<void, BootInfoFailure> parse_pvh(std::span<const std::byte> start_info,
                                                std::uint64_t start_info_paddr,
                                                PhysReader read_phys, BootInfo& out);
 

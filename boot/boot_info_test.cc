@@ -4,15 +4,15 @@
 
 #include <string>
 
-#include "mm/support/format.h"
-#include "mm/support/string_sink.h"
+#include "lib/fmt/format.h"
+#include "lib/fmt/string_sink.h"
 
 namespace boot {
 namespace {
 
-using mm::testing::StringSink;
+using keel::fmt::StringSink;
 
-using mm::testing::format;
+using keel::fmt::format;
 
 TEST(BootInfo, ErrorNamesAreDistinct) {
   const BootInfoError all[] = {

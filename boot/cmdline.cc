@@ -3,7 +3,7 @@
 
 #include <limits>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace boot {
 namespace {
@@ -95,10 +95,10 @@ std::optional<std::uint64_t> Cmdline::find_u64(std::string_view key) const {
   return parse_u64(*value);
 }
 
-void Cmdline::warn_unknown(std::span<const std::string_view> known, fmt::Sink& sink) const {
+void Cmdline::warn_unknown(std::span<const std::string_view> known, keel::fmt::Sink& sink) const {
   for (const CmdlineWord& word : words()) {
     if (!is_known(word.key, known)) {
-      fmt::print(sink, "cmdline: unknown key '{}' (ignored)\n", word.key);
+      keel::fmt::print(sink, "cmdline: unknown key '{}' (ignored)\n", word.key);
     }
   }
 }

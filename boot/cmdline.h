@@ -18,9 +18,9 @@
 #include <span>
 #include <string_view>
 
-namespace fmt {
+namespace keel::fmt {
 class Sink;
-}  // namespace fmt
+}  // namespace keel::fmt
 
 namespace boot {
 
@@ -46,7 +46,7 @@ class Cmdline {
   // Prints "cmdline: unknown key '<key>' (ignored)\n" for every word whose key is not
   // in `known`. An entry ending in '.' is a prefix ("kbench." covers "kbench.filter");
   // any other entry must match the key exactly.
-  void warn_unknown(std::span<const std::string_view> known, fmt::Sink& sink) const;
+  void warn_unknown(std::span<const std::string_view> known, keel::fmt::Sink& sink) const;
 
   std::span<const CmdlineWord> words() const { return {words_.data(), count_}; }
   bool truncated() const { return truncated_; }

@@ -5,13 +5,13 @@
 #include <string>
 #include <vector>
 
-#include "mm/support/format.h"
-#include "mm/support/string_sink.h"
+#include "lib/fmt/format.h"
+#include "lib/fmt/string_sink.h"
 
 namespace boot {
 namespace {
 
-using mm::testing::StringSink;
+using keel::fmt::StringSink;
 
 TEST(Cmdline, KeyValueAndBareWords) {
   const auto cmdline = Cmdline::parse("console=ttyS0  ktest\tkbench.repetitions=20 mm.check=");

@@ -10,7 +10,7 @@
 #include "boot/fuzz/boot_blobs.h"
 #include "mm/memmap/memory_map.h"
 #include "mm/memmap/sanitize.h"
-#include "mm/support/string_sink.h"
+#include "lib/fmt/string_sink.h"
 
 namespace boot {
 namespace {
@@ -260,9 +260,9 @@ std::vector<std::string> sanitize_warnings(const BootInfo& info) {
   auto map = std::make_unique<mm::MemoryMap>();
   mm::MapWarnings warnings;
   const auto result = mm::sanitize_memory_map(info.regions(), {}, *map, warnings);
-  EXPECT_TRUE(result.has_value()) << mm::testing::to_text(result.error());
+  EXPECT_TRUE(result.has_value()) << keel::fmt::to_text(result.error());
   std::vector<std::string> out;
-  for (const mm::MapWarning& w : warnings.list()) out.push_back(mm::testing::to_text(w));
+  for (const mm::MapWarning& w : warnings.list()) out.push_back(keel::fmt::to_text(w));
   return out;
 }
 

@@ -10,7 +10,7 @@
 #include "boot/pvh_start_info.h"
 #include "mm/memmap/memory_map.h"
 #include "mm/memmap/sanitize.h"
-#include "mm/support/string_sink.h"
+#include "lib/fmt/string_sink.h"
 
 namespace boot {
 namespace {
@@ -141,11 +141,11 @@ TEST(Pvh, WrappingMemmapEntryIsPassedOnAndWarnedAboutNotFatal) {
   auto map = std::make_unique<mm::MemoryMap>();
   mm::MapWarnings warnings;
   const auto result = mm::sanitize_memory_map(info.regions(), {.phys_addr_bits = 40}, *map, warnings);
-  ASSERT_TRUE(result.has_value()) << mm::testing::to_text(result.error());
+  ASSERT_TRUE(result.has_value()) << keel::fmt::to_text(result.error());
   EXPECT_EQ(map->usable_bytes(), 0x1ff00000u + 0x9f000u);  // the wrapping usable entry is gone
   std::vector<std::string> text;
   for (const mm::MapWarning& w : warnings.list()) {
-    if (w.kind == mm::MapWarningKind::RunsPast2To64) text.push_back(mm::testing::to_text(w));
+    if (w.kind == mm::MapWarningKind::RunsPast2To64) text.push_back(keel::fmt::to_text(w));
   }
   EXPECT_EQ(text, (std::vector<std::string>{
                       "entry 4 usable [0x100000000, 2^64 + 0xffff0000): runs past 2^64; usable RAM "

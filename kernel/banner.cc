@@ -32,43 +32,43 @@ const char* firmware_type_name(const mm::FirmwareRegion& region) {
 
 }  // namespace
 
-void print_banner(fmt::Sink& sink, const boot::BootInfo& info) {
+void print_banner(keel::fmt::Sink& sink, const boot::BootInfo& info) {
   const auto& cpu = arch::detect_cpu_features();
-  fmt::print(sink, "\nkeel: booting\n");
-  fmt::print(sink, "  cpu:      {} {} (family {:#x} model {:#x} stepping {})\n", cpu.vendor,
+  keel::fmt::print(sink, "\nkeel: booting\n");
+  keel::fmt::print(sink, "  cpu:      {} {} (family {:#x} model {:#x} stepping {})\n", cpu.vendor,
              cpu.model, cpu.family, cpu.model_id, cpu.stepping);
-  if (cpu.hypervisor) fmt::print(sink, "  hypervisor: {}\n", cpu.hypervisor_vendor);
-  fmt::print(sink, "  boot:     {} via {}\n", boot::boot_path_name(info.path),
+  if (cpu.hypervisor) keel::fmt::print(sink, "  hypervisor: {}\n", cpu.hypervisor_vendor);
+  keel::fmt::print(sink, "  boot:     {} via {}\n", boot::boot_path_name(info.path),
              info.loader_name.data());
-  fmt::print(sink, "  cmdline:  \"{}\"\n", info.command_line());
-  fmt::print(sink, "  bootinfo: [{:#x}, +{:#x})\n", info.info_paddr, info.info_size);
-  fmt::print(sink, "  consoles: serial {}, framebuffer {}", console::serial_present() ? "yes" : "no",
+  keel::fmt::print(sink, "  cmdline:  \"{}\"\n", info.command_line());
+  keel::fmt::print(sink, "  bootinfo: [{:#x}, +{:#x})\n", info.info_paddr, info.info_size);
+  keel::fmt::print(sink, "  consoles: serial {}, framebuffer {}", console::serial_present() ? "yes" : "no",
              console::framebuffer_present() ? "yes" : "no");
   if (info.framebuffer.present()) {
-    fmt::print(sink, " ({}x{}x{} at {:#x})", info.framebuffer.width, info.framebuffer.height,
+    keel::fmt::print(sink, " ({}x{}x{} at {:#x})", info.framebuffer.width, info.framebuffer.height,
                info.framebuffer.bpp, info.framebuffer.paddr);
   }
-  fmt::print(sink, "\n");
+  keel::fmt::print(sink, "\n");
   console::describe_consoles(sink);
   if (info.acpi_rsdp_paddr != 0) {
-    fmt::print(sink, "  acpi:     RSDP at {:#x} (revision {})\n", info.acpi_rsdp_paddr,
+    keel::fmt::print(sink, "  acpi:     RSDP at {:#x} (revision {})\n", info.acpi_rsdp_paddr,
                info.acpi_rsdp_revision);
   }
   arch::print_cpu_features(sink);
   arch::print_memory_types(sink);
 }
 
-void print_raw_memory_map(fmt::Sink& sink, const boot::BootInfo& info) {
+void print_raw_memory_map(keel::fmt::Sink& sink, const boot::BootInfo& info) {
   const bool efi = !info.regions().empty() && info.regions()[0].kind == mm::FirmwareMapKind::Efi;
-  fmt::print(sink, "memory map from the firmware ({} entries, {}):\n", info.regions().size(),
+  keel::fmt::print(sink, "memory map from the firmware ({} entries, {}):\n", info.regions().size(),
              efi ? "EFI" : "e820");
   for (const auto& region : info.regions()) {
     const std::uint64_t last = region.length == 0 ? region.base : region.base + region.length - 1;
-    fmt::print(sink, "  [mem {:#018x}-{:#018x}] {:>10} {} ({})\n", region.base, last,
-               fmt::HumanBytes{region.length}, firmware_type_name(region), region.type);
+    keel::fmt::print(sink, "  [mem {:#018x}-{:#018x}] {:>10} {} ({})\n", region.base, last,
+               keel::fmt::HumanBytes{region.length}, firmware_type_name(region), region.type);
   }
   if (info.memory_map_truncated) {
-    fmt::print(sink, "  (more entries than keel keeps: {}; the rest were dropped)\n",
+    keel::fmt::print(sink, "  (more entries than keel keeps: {}; the rest were dropped)\n",
                boot::MAX_MEMORY_REGIONS);
   }
 }

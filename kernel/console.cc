@@ -6,8 +6,8 @@
 #include "kernel/fbcon/fb_console.h"
 #include "mm/hal.h"
 #include "mm/layout.h"
+#include "lib/sync/spinlock.h"
 #include "mm/linear_map.h"
-#include "mm/support/spinlock.h"
 
 namespace console {
 namespace {
@@ -15,33 +15,33 @@ namespace {
 constinit arch::Uart16550 g_serial;
 constinit fbcon::FramebufferConsole g_framebuffer;
 constinit bool g_framebuffer_ready = false;
-constinit fmt::Sink* g_capture = nullptr;
-constinit keel::SpinLock g_lock;
+constinit keel::fmt::Sink* g_capture = nullptr;
+constinit keel::sync::SpinLock g_lock;
 constinit bool g_use_serial = true;
 constinit bool g_use_framebuffer = true;
 
-constinit bool g_serial_loss_reported = false;
+constinit bool g_serial_loss_reported TA_GUARDED(g_lock) = false;
 
-// The quiet boot's held log (hold_log): written under g_lock, like the devices.
-constinit bool g_holding = false;
-constinit char g_held[HELD_LOG_BYTES] = {};
-constinit std::size_t g_held_size = 0;
-constinit std::size_t g_held_dropped = 0;
+// The quiet boot's held log (hold_log).
+constinit bool g_holding TA_GUARDED(g_lock) = false;
+constinit char g_held[HELD_LOG_BYTES] TA_GUARDED(g_lock) = {};
+constinit std::size_t g_held_size TA_GUARDED(g_lock) = 0;
+constinit std::size_t g_held_dropped TA_GUARDED(g_lock) = 0;
 
 // Said on the screen once, when COM1 is given up after transmit timeouts: a serial log
 // that just stops would otherwise look like a hang.
-void report_serial_loss() {
+void report_serial_loss() TA_REQ(g_lock) {
   if (g_serial_loss_reported || !g_serial.driver().stopped_after_timeouts()) return;
   g_serial_loss_reported = true;
   if (!g_framebuffer_ready) return;
-  fmt::print(g_framebuffer,
+  keel::fmt::print(g_framebuffer,
              "\nconsole: COM1 stopped: its transmitter did not drain for {} writes in a row "
              "({} characters dropped); the log continues here only\n",
              arch::MAX_CONSECUTIVE_TIMEOUTS, g_serial.dropped());
 }
 
-// To the consoles in use; the caller holds g_lock.
-void write_to_devices(std::string_view text) {
+// To the consoles in use.
+void write_to_devices(std::string_view text) TA_REQ(g_lock) {
   if (g_use_serial) g_serial.write(text);
   // The screen takes over if serial was the only console and died.
   const bool framebuffer_needed = g_use_framebuffer || (g_use_serial && !g_serial.present());
@@ -51,7 +51,7 @@ void write_to_devices(std::string_view text) {
   }
 }
 
-void hold(std::string_view text) {
+void hold(std::string_view text) TA_REQ(g_lock) {
   const std::size_t room = HELD_LOG_BYTES - g_held_size;
   const std::size_t kept = text.size() < room ? text.size() : room;
   std::copy_n(text.data(), kept, g_held + g_held_size);
@@ -59,24 +59,24 @@ void hold(std::string_view text) {
   g_held_dropped += text.size() - kept;
 }
 
-// Writes the held log out and stops holding; the caller holds g_lock (or is the panic).
-void release_held_locked() {
+// Writes the held log out and stops holding.
+void release_held_locked() TA_REQ(g_lock) {
   if (!g_holding) return;
   g_holding = false;
   write_to_devices({g_held, g_held_size});
   if (g_held_dropped != 0) {
-    fmt::FixedString<96> note;
-    fmt::print(note, "console: {} bytes of the quiet boot's log did not fit and were dropped\n",
+    keel::fmt::FixedString<96> note;
+    keel::fmt::print(note, "console: {} bytes of the quiet boot's log did not fit and were dropped\n",
                g_held_dropped);
     write_to_devices(note.view());
   }
   g_held_size = g_held_dropped = 0;
 }
 
-class ConsoleSink final : public fmt::Sink {
+class ConsoleSink final : public keel::fmt::Sink {
  public:
   void write(std::string_view text) override {
-    keel::SpinLockGuard guard(g_lock);
+    keel::sync::SpinLockGuard guard(g_lock);
     if (g_holding) {
       hold(text);
     } else {
@@ -134,33 +134,33 @@ bool select(std::string_view which) {
   return true;
 }
 
-void describe_consoles(fmt::Sink& sink) {
+void describe_consoles(keel::fmt::Sink& sink) {
   const arch::Uart16550Driver& uart = g_serial.driver();
   const arch::UartProbeResult probe = uart.probe_result();
-  fmt::print(sink, "  serial:   {} at {:#x}, {} baud 8N1: {}", com_name(g_serial.port()),
+  keel::fmt::print(sink, "  serial:   {} at {:#x}, {} baud 8N1: {}", com_name(g_serial.port()),
              g_serial.port(), uart.baud(), arch::uart_probe_result_name(probe));
   if (probe == arch::UartProbeResult::EchoWrong) {
-    fmt::print(sink, " ({:#x}, not {:#x})", uart.wrong_echo_byte(), arch::LOOPBACK_TEST_BYTE);
+    keel::fmt::print(sink, " ({:#x}, not {:#x})", uart.wrong_echo_byte(), arch::LOOPBACK_TEST_BYTE);
   }
   if (probe == arch::UartProbeResult::EchoMissing || probe == arch::UartProbeResult::EchoWrong) {
-    fmt::print(sink, " within {} character times", arch::ECHO_WAIT_CHARACTERS);
+    keel::fmt::print(sink, " within {} character times", arch::ECHO_WAIT_CHARACTERS);
   }
   if (uart.forced()) {
-    fmt::print(sink, "; used because console=serial forces it");
+    keel::fmt::print(sink, "; used because console=serial forces it");
   } else if (uart.stopped_after_timeouts()) {
-    fmt::print(sink, "; given up: the transmitter did not drain");
+    keel::fmt::print(sink, "; given up: the transmitter did not drain");
   } else if (probe == arch::UartProbeResult::EchoMissing ||
              probe == arch::UartProbeResult::EchoWrong) {
-    fmt::print(sink, "; used anyway, unverified (given up only if writes time out)");
+    keel::fmt::print(sink, "; used anyway, unverified (given up only if writes time out)");
   } else if (!uart.in_use()) {
-    fmt::print(sink, "; not used (console=serial would force it)");
+    keel::fmt::print(sink, "; not used (console=serial would force it)");
   }
-  fmt::print(sink, "\n");
+  keel::fmt::print(sink, "\n");
   if (g_serial.clock().rate_assumed() && probe != arch::UartProbeResult::NoScratch) {
-    fmt::print(sink, "            (its waits assume a 10 GHz TSC, as CPUID gives no TSC rate: "
+    keel::fmt::print(sink, "            (its waits assume a 10 GHz TSC, as CPUID gives no TSC rate: "
                      "long here, never short)\n");
   }
-  fmt::print(sink, "  log to:   {}{}{}\n", g_use_serial && g_serial.present() ? "serial" : "",
+  keel::fmt::print(sink, "  log to:   {}{}{}\n", g_use_serial && g_serial.present() ? "serial" : "",
              g_use_serial && g_serial.present() && g_use_framebuffer && g_framebuffer_ready
                  ? " and "
                  : "",
@@ -172,38 +172,39 @@ arch::UartProbeResult serial_probe_result() { return g_serial.probe_result(); }
 bool framebuffer_present() { return g_framebuffer_ready; }
 
 void with_framebuffer(void (*draw)(fbcon::FramebufferConsole&, void*), void* context) {
-  keel::SpinLockGuard guard(g_lock);
+  keel::sync::SpinLockGuard guard(g_lock);
   if (g_framebuffer_ready) draw(g_framebuffer, context);
 }
 
-fmt::Sink& sink() { return g_sink; }
+keel::fmt::Sink& sink() { return g_sink; }
 
-ScopedCapture::ScopedCapture(fmt::Sink& capture) { g_capture = &capture; }
+ScopedCapture::ScopedCapture(keel::fmt::Sink& capture) { g_capture = &capture; }
 ScopedCapture::~ScopedCapture() { g_capture = nullptr; }
 
-void force_unlock_for_panic() TA_NO_THREAD_SAFETY_ANALYSIS {
-  if (g_lock.is_locked()) g_lock.unlock_irqrestore(0);
+void force_unlock_for_panic() {
+  g_lock.unlock_abandoned();
+  keel::sync::SpinLockGuard guard(g_lock);
   release_held_locked();  // the report follows the log that led to it
 }
 
 void hold_log() {
-  keel::SpinLockGuard guard(g_lock);
+  keel::sync::SpinLockGuard guard(g_lock);
   g_holding = true;
 }
 
 void release_held_log() {
-  keel::SpinLockGuard guard(g_lock);
+  keel::sync::SpinLockGuard guard(g_lock);
   release_held_locked();
 }
 
 void drop_held_log() {
-  keel::SpinLockGuard guard(g_lock);
+  keel::sync::SpinLockGuard guard(g_lock);
   g_holding = false;
   g_held_size = g_held_dropped = 0;
 }
 
 std::size_t held_log_bytes() {
-  keel::SpinLockGuard guard(g_lock);
+  keel::sync::SpinLockGuard guard(g_lock);
   return g_holding ? g_held_size + g_held_dropped : 0;
 }
 

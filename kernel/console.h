@@ -9,7 +9,7 @@
 #include "arch/x86_64/serial_16550.h"
 #include "boot/boot_info.h"
 #include "kernel/fbcon/fb_console.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace console {
 
@@ -32,25 +32,25 @@ bool framebuffer_present();
 
 // Banner lines: what the serial probe found (and why a port is or is not used), the
 // framebuffer, and which consoles get the log.
-void describe_consoles(fmt::Sink& sink);
+void describe_consoles(keel::fmt::Sink& sink);
 
 // Runs `draw` on the framebuffer console under the console lock (nothing when there is
 // no framebuffer console), for pictures besides text: kbench's QR codes.
 void with_framebuffer(void (*draw)(fbcon::FramebufferConsole&, void*), void* context);
 
 // Writes to every console. Serialized by a spinlock with interrupts off.
-fmt::Sink& sink();
+keel::fmt::Sink& sink();
 
 template <typename... Args>
 void print(std::string_view format, const Args&... args) {
-  fmt::print(sink(), format, args...);
+  keel::fmt::print(sink(), format, args...);
 }
 
 // While alive, console output is also copied into `capture` (tests check what a report
 // printed). Not nestable.
 class ScopedCapture {
  public:
-  explicit ScopedCapture(fmt::Sink& capture);
+  explicit ScopedCapture(keel::fmt::Sink& capture);
   ~ScopedCapture();
   ScopedCapture(const ScopedCapture&) = delete;
   ScopedCapture& operator=(const ScopedCapture&) = delete;

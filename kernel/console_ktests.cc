@@ -7,7 +7,7 @@
 
 namespace {
 
-class CountingSink final : public fmt::Sink {
+class CountingSink final : public keel::fmt::Sink {
  public:
   void write(std::string_view text) override { bytes += text.size(); }
   std::size_t bytes = 0;

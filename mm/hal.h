@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "lib/sync/irq.h"
 #include "mm/types.h"
 
 namespace mm::hal {
@@ -24,10 +25,11 @@ void tlb_flush_all_nonglobal();
 void tlb_flush_pages_everywhere(const Vaddr* pages, unsigned count);
 void tlb_flush_all_everywhere(bool include_global);
 
-// Interrupt state: save-and-disable, and restore what was saved.
-std::uint64_t irq_save();
-void irq_restore(std::uint64_t state);
-bool irqs_enabled();
+// Interrupt state: save-and-disable, and restore what was saved (lib/sync/irq.h, which
+// spinlocks use too).
+using keel::sync::irq_restore;
+using keel::sync::irq_save;
+using keel::sync::irqs_enabled;
 
 // CPUs are numbered densely from 0 (the boot CPU) in the order they came online:
 // current_cpu() < cpu_count() <= MAX_CPUS. cpu_count() only grows, and a CPU's index
@@ -61,7 +63,7 @@ void stream_fill_64(void* dst, std::uint64_t count, const void* pattern);
 unsigned phys_addr_bits();
 
 // Spin-wait hint (PAUSE on x86-64).
-void cpu_relax();
+using keel::sync::cpu_relax;
 
 // Load `root` as the active page table (CR3 on x86-64).
 void activate_page_table(Paddr root);

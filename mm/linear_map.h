@@ -9,7 +9,7 @@
 
 #include <cstdint>
 
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 #include "mm/types.h"
 
 namespace mm {

@@ -4,6 +4,8 @@
   and for the host (with ASan+UBSan), from the same sources.
 - keel_kernel_library / keel_kernel_binary: kernel-only; a host build skips them.
 - keel_host_test / keel_host_binary / keel_fuzzer: host-only; a kernel build skips them.
+- keel_shared_test: one gtest-shaped test source (lib/test/test.h), a host gtest and a
+  kernel library of ktests.
 """
 
 _WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wthread-safety", "-Wno-unused-parameter"]
@@ -70,6 +72,24 @@ def keel_host_test(name, copts = [], linkopts = [], deps = [], gtest = True, **k
         deps = deps,
         target_compatible_with = _host_only_constraint(),
         **kwargs
+    )
+
+def keel_shared_test(name, srcs, deps = [], host_deps = [], kernel_deps = [], **kwargs):
+    """Tests written once against lib/test/test.h, run in both places: `name` is a host gtest
+    (ASan+UBSan, like every keel_host_test) and `name + "_ktests"` the same sources as
+    ktests, a kernel library to link into keel.elf (kernel/BUILD's KERNEL_DEPS or a ktest
+    library there). host_deps / kernel_deps: what only one side needs (the host's simulated
+    memory, the kernel's live allocator)."""
+    keel_host_test(
+        name = name,
+        srcs = srcs,
+        deps = ["//lib/test"] + deps + host_deps,
+        **kwargs
+    )
+    keel_kernel_library(
+        name = name + "_ktests",
+        srcs = srcs,
+        deps = ["//lib/test", "//kernel:ktest"] + deps + kernel_deps,
     )
 
 def keel_host_binary(name, copts = [], linkopts = [], sanitize = True, **kwargs):

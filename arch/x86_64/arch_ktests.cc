@@ -172,7 +172,7 @@ KTEST(page_fault_report_is_decoded) {
   frame.cs = 0x08;
   frame.ss = 0x10;
   static char text[4096];
-  fmt::BufferSink sink(text, sizeof(text));
+  keel::fmt::BufferSink sink(text, sizeof(text));
   arch::print_exception_report(sink, frame);
   const std::string_view out = sink.view();
   KEXPECT_TRUE(contains(out, "#PF Page Fault (vector 14) in kernel mode"));

@@ -104,27 +104,27 @@ bool running_under_qemu_or_kvm() {
          std::memcmp(f.hypervisor_vendor, "KVMKVMKVM\0\0\0", 12) == 0;
 }
 
-void print_cpu_features(fmt::Sink& s) {
+void print_cpu_features(keel::fmt::Sink& s) {
   const CpuFeatures& f = detect_cpu_features();
-  fmt::print(s, "cpu: {} family {:#x} model {:#x} stepping {} \"{}\"\n", f.vendor, f.family,
+  keel::fmt::print(s, "cpu: {} family {:#x} model {:#x} stepping {} \"{}\"\n", f.vendor, f.family,
              f.model_id, f.stepping, f.model);
   if (f.hypervisor) {
-    fmt::print(s, "cpu: hypervisor: yes (\"{}\"{})\n", f.hypervisor_vendor,
+    keel::fmt::print(s, "cpu: hypervisor: yes (\"{}\"{})\n", f.hypervisor_vendor,
                running_under_qemu_or_kvm() ? ", QEMU/KVM: isa-debug-exit enabled" : "");
   } else {
-    fmt::print(s, "cpu: hypervisor: no (bare metal)\n");
+    keel::fmt::print(s, "cpu: hypervisor: no (bare metal)\n");
   }
-  fmt::print(s, "cpu: long mode: {}, PAE: {}, global pages: {}, PCID: {}\n", yes_no(f.long_mode),
+  keel::fmt::print(s, "cpu: long mode: {}, PAE: {}, global pages: {}, PCID: {}\n", yes_no(f.long_mode),
              yes_no(f.pae), yes_no(f.global_pages), yes_no(f.pcid));
-  fmt::print(s, "cpu: 1 GiB pages: {}{}\n", yes_no(f.pages_1g),
+  keel::fmt::print(s, "cpu: 1 GiB pages: {}{}\n", yes_no(f.pages_1g),
              f.pages_1g ? "" : " (linear map falls back to 2 MiB pages)");
-  fmt::print(s, "cpu: LA57 (5-level paging): {}{}\n", yes_no(f.la57),
+  keel::fmt::print(s, "cpu: LA57 (5-level paging): {}{}\n", yes_no(f.la57),
              f.la57 ? " (keel runs with 5-level page tables)" : " (4-level page tables)");
-  fmt::print(s, "cpu: NX: {}{}\n", yes_no(f.nx), f.nx ? "" : " (WARNING: data pages executable)");
-  fmt::print(s, "cpu: invariant TSC: {}{}\n", yes_no(f.invariant_tsc),
+  keel::fmt::print(s, "cpu: NX: {}{}\n", yes_no(f.nx), f.nx ? "" : " (WARNING: data pages executable)");
+  keel::fmt::print(s, "cpu: invariant TSC: {}{}\n", yes_no(f.invariant_tsc),
              f.invariant_tsc ? "" : " (TSC rate may change with P-states)");
-  fmt::print(s, "cpu: x2APIC: {}, TSC deadline: {}\n", yes_no(f.x2apic), yes_no(f.tsc_deadline));
-  fmt::print(s, "cpu: physical address bits: {}, virtual address bits: {}\n", f.phys_addr_bits,
+  keel::fmt::print(s, "cpu: x2APIC: {}, TSC deadline: {}\n", yes_no(f.x2apic), yes_no(f.tsc_deadline));
+  keel::fmt::print(s, "cpu: physical address bits: {}, virtual address bits: {}\n", f.phys_addr_bits,
              f.virt_addr_bits);
 }
 

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace arch {
 
@@ -27,6 +27,6 @@ const CpuFeatures& detect_cpu_features();
 bool running_under_qemu_or_kvm();
 
 // One line per feature keel makes a decision on.
-void print_cpu_features(fmt::Sink& sink);
+void print_cpu_features(keel::fmt::Sink& sink);
 
 }  // namespace arch

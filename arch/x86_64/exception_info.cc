@@ -46,7 +46,7 @@ constexpr ExceptionDesc kExceptions[NUM_EXCEPTION_VECTORS] = {
 // Writes ", " between the parts of a decoded list.
 class ListWriter {
  public:
-  explicit ListWriter(fmt::Sink& sink) : sink_(sink) {}
+  explicit ListWriter(keel::fmt::Sink& sink) : sink_(sink) {}
   void add(std::string_view item) {
     if (!first_) sink_.write(", ");
     sink_.write(item);
@@ -54,7 +54,7 @@ class ListWriter {
   }
 
  private:
-  fmt::Sink& sink_;
+  keel::fmt::Sink& sink_;
   bool first_ = true;
 };
 
@@ -81,7 +81,7 @@ bool exception_has_selector_error(std::uint64_t vector) {
   return vector == 10 || vector == 11 || vector == 12 || vector == 13;
 }
 
-void format_page_fault_error(fmt::Sink& sink, std::uint64_t e) {
+void format_page_fault_error(keel::fmt::Sink& sink, std::uint64_t e) {
   ListWriter list(sink);
   list.add((e & PF_PRESENT) != 0 ? "protection violation" : "not-present page");
   list.add((e & PF_INSTRUCTION) != 0 ? "instruction fetch"
@@ -94,22 +94,22 @@ void format_page_fault_error(fmt::Sink& sink, std::uint64_t e) {
   if ((e & PF_SGX) != 0) list.add("SGX");
 }
 
-void format_selector_error(fmt::Sink& sink, std::uint64_t e) {
+void format_selector_error(keel::fmt::Sink& sink, std::uint64_t e) {
   if (e == 0) {
     sink.write("0 (not selector-related)");
     return;
   }
   const std::uint64_t index = (e >> 3) & 0x1fff;
   if ((e & 2) != 0) {
-    fmt::print(sink, "IDT vector {}", index);
+    keel::fmt::print(sink, "IDT vector {}", index);
   } else {
-    fmt::print(sink, "selector {:#x} ({} index {})", e & 0xfff8, (e & 4) != 0 ? "LDT" : "GDT",
+    keel::fmt::print(sink, "selector {:#x} ({} index {})", e & 0xfff8, (e & 4) != 0 ? "LDT" : "GDT",
                index);
   }
   if ((e & 1) != 0) sink.write(", external event");
 }
 
-void format_rflags(fmt::Sink& sink, std::uint64_t f) {
+void format_rflags(keel::fmt::Sink& sink, std::uint64_t f) {
   struct Flag {
     unsigned bit;
     const char* name;
@@ -127,7 +127,7 @@ void format_rflags(fmt::Sink& sink, std::uint64_t f) {
     first = false;
   }
   const std::uint64_t iopl = (f >> 12) & 3;
-  if (iopl != 0) fmt::print(sink, "{}IOPL={}", first ? "" : " ", iopl);
+  if (iopl != 0) keel::fmt::print(sink, "{}IOPL={}", first ? "" : " ", iopl);
   sink.write("]");
 }
 

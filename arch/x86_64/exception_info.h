@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace arch {
 
@@ -47,11 +47,11 @@ inline constexpr std::uint64_t PF_SHADOW_STACK = 1u << 6;
 inline constexpr std::uint64_t PF_SGX = 1u << 15;
 
 // "protection violation, write, kernel mode" / "not-present page, instruction fetch, ...".
-void format_page_fault_error(fmt::Sink& sink, std::uint64_t error_code);
+void format_page_fault_error(keel::fmt::Sink& sink, std::uint64_t error_code);
 // "selector 0x28 (GDT index 5)", "IDT vector 13", "LDT index 2"; ", external event" when
 // EXT is set; "0 (not selector-related)" for a zero code.
-void format_selector_error(fmt::Sink& sink, std::uint64_t error_code);
+void format_selector_error(keel::fmt::Sink& sink, std::uint64_t error_code);
 // "[IF ZF]": the names of the set arithmetic/control flags, plus "IOPL=n" when non-zero.
-void format_rflags(fmt::Sink& sink, std::uint64_t rflags);
+void format_rflags(keel::fmt::Sink& sink, std::uint64_t rflags);
 
 }  // namespace arch

@@ -12,7 +12,7 @@ namespace {
 template <typename F>
 std::string render(F&& f) {
   char buffer[512];
-  fmt::BufferSink sink(buffer, sizeof(buffer));
+  keel::fmt::BufferSink sink(buffer, sizeof(buffer));
   f(sink);
   return std::string(sink.view());
 }
@@ -42,39 +42,39 @@ TEST(ExceptionInfo, ErrorCodeVectorsMatchTheSdm) {
 }
 
 TEST(ExceptionInfo, PageFaultDecoding) {
-  EXPECT_EQ(render([](fmt::Sink& s) { format_page_fault_error(s, 0); }),
+  EXPECT_EQ(render([](keel::fmt::Sink& s) { format_page_fault_error(s, 0); }),
             "not-present page, read, kernel mode");
-  EXPECT_EQ(render([](fmt::Sink& s) { format_page_fault_error(s, PF_WRITE); }),
+  EXPECT_EQ(render([](keel::fmt::Sink& s) { format_page_fault_error(s, PF_WRITE); }),
             "not-present page, write, kernel mode");
-  EXPECT_EQ(render([](fmt::Sink& s) { format_page_fault_error(s, PF_PRESENT | PF_WRITE | PF_USER); }),
+  EXPECT_EQ(render([](keel::fmt::Sink& s) { format_page_fault_error(s, PF_PRESENT | PF_WRITE | PF_USER); }),
             "protection violation, write, user mode");
-  EXPECT_EQ(render([](fmt::Sink& s) { format_page_fault_error(s, PF_PRESENT | PF_INSTRUCTION); }),
+  EXPECT_EQ(render([](keel::fmt::Sink& s) { format_page_fault_error(s, PF_PRESENT | PF_INSTRUCTION); }),
             "protection violation, instruction fetch, kernel mode");
-  EXPECT_EQ(render([](fmt::Sink& s) { format_page_fault_error(s, PF_PRESENT | PF_RESERVED); }),
+  EXPECT_EQ(render([](keel::fmt::Sink& s) { format_page_fault_error(s, PF_PRESENT | PF_RESERVED); }),
             "protection violation, read, kernel mode, reserved bit set in a paging entry");
-  EXPECT_EQ(render([](fmt::Sink& s) {
+  EXPECT_EQ(render([](keel::fmt::Sink& s) {
               format_page_fault_error(s, PF_PROTECTION_KEY | PF_SHADOW_STACK | PF_SGX);
             }),
             "not-present page, read, kernel mode, protection key, shadow stack, SGX");
 }
 
 TEST(ExceptionInfo, SelectorErrorDecoding) {
-  EXPECT_EQ(render([](fmt::Sink& s) { format_selector_error(s, 0); }), "0 (not selector-related)");
-  EXPECT_EQ(render([](fmt::Sink& s) { format_selector_error(s, 0x28); }),
+  EXPECT_EQ(render([](keel::fmt::Sink& s) { format_selector_error(s, 0); }), "0 (not selector-related)");
+  EXPECT_EQ(render([](keel::fmt::Sink& s) { format_selector_error(s, 0x28); }),
             "selector 0x28 (GDT index 5)");
-  EXPECT_EQ(render([](fmt::Sink& s) { format_selector_error(s, 0x14); }),
+  EXPECT_EQ(render([](keel::fmt::Sink& s) { format_selector_error(s, 0x14); }),
             "selector 0x10 (LDT index 2)");
-  EXPECT_EQ(render([](fmt::Sink& s) { format_selector_error(s, (13 << 3) | 2); }), "IDT vector 13");
-  EXPECT_EQ(render([](fmt::Sink& s) { format_selector_error(s, (32 << 3) | 2 | 1); }),
+  EXPECT_EQ(render([](keel::fmt::Sink& s) { format_selector_error(s, (13 << 3) | 2); }), "IDT vector 13");
+  EXPECT_EQ(render([](keel::fmt::Sink& s) { format_selector_error(s, (32 << 3) | 2 | 1); }),
             "IDT vector 32, external event");
   EXPECT_TRUE(exception_has_selector_error(13));
   EXPECT_FALSE(exception_has_selector_error(14));
 }
 
 TEST(ExceptionInfo, RflagsDecoding) {
-  EXPECT_EQ(render([](fmt::Sink& s) { format_rflags(s, 0x2); }), "[]");
-  EXPECT_EQ(render([](fmt::Sink& s) { format_rflags(s, 0x246); }), "[PF ZF IF]");
-  EXPECT_EQ(render([](fmt::Sink& s) { format_rflags(s, 0x10283 | (3u << 12)); }),
+  EXPECT_EQ(render([](keel::fmt::Sink& s) { format_rflags(s, 0x2); }), "[]");
+  EXPECT_EQ(render([](keel::fmt::Sink& s) { format_rflags(s, 0x246); }), "[PF ZF IF]");
+  EXPECT_EQ(render([](keel::fmt::Sink& s) { format_rflags(s, 0x10283 | (3u << 12)); }),
             "[CF SF IF RF IOPL=3]");
 }
 

@@ -5,13 +5,13 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/exception_info.h"
-#include "arch/x86_64/fault_probe.h"
+#include "arch/x86_64/guarded_call.h"
 #include "arch/x86_64/pic.h"
 #include "kernel/console.h"
 #include "kernel/panic/backtrace.h"
 #include "kernel/panic/panic.h"
 #include "kernel/panic/symbols.h"
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 
 namespace arch {
 namespace {
@@ -20,44 +20,44 @@ namespace {
 constinit std::uint32_t g_unexpected_irqs[256] = {};
 constexpr std::uint32_t UNEXPECTED_IRQ_LOG_LIMIT = 4;
 
-void print_reg_row(fmt::Sink& s, const char* n1, std::uint64_t v1, const char* n2,
+void print_reg_row(keel::fmt::Sink& s, const char* n1, std::uint64_t v1, const char* n2,
                    std::uint64_t v2, const char* n3, std::uint64_t v3) {
-  fmt::print(s, "  {:>3} {:#018x}  {:>3} {:#018x}  {:>3} {:#018x}\n", n1, v1, n2, v2, n3, v3);
+  keel::fmt::print(s, "  {:>3} {:#018x}  {:>3} {:#018x}  {:>3} {:#018x}\n", n1, v1, n2, v2, n3, v3);
 }
 
 void handle_unexpected_interrupt(const TrapFrame& f) {
   const std::uint32_t count = ++g_unexpected_irqs[f.vector & 0xff];
   if (count > UNEXPECTED_IRQ_LOG_LIMIT) return;
-  fmt::Sink& s = console::sink();
-  fmt::print(s, "warning: unexpected interrupt vector {} ({:#x}){} at ", f.vector, f.vector,
+  keel::fmt::Sink& s = console::sink();
+  keel::fmt::print(s, "warning: unexpected interrupt vector {} ({:#x}){} at ", f.vector, f.vector,
              is_legacy_pic_spurious_vector(f.vector) ? ", a spurious 8259 IRQ" : "");
   keel::print_address(s, f.rip, false);
-  fmt::print(s, " (occurrence {}{})\n", count,
+  keel::fmt::print(s, " (occurrence {}{})\n", count,
              count == UNEXPECTED_IRQ_LOG_LIMIT ? ", no longer logged" : "");
 }
 
 }  // namespace
 
-void print_exception_report(fmt::Sink& s, const TrapFrame& f) {
+void print_exception_report(keel::fmt::Sink& s, const TrapFrame& f) {
   const bool user = (f.cs & 3) != 0;
-  fmt::print(s, "{} {} (vector {}) in {} mode\n", exception_mnemonic(f.vector),
+  keel::fmt::print(s, "{} {} (vector {}) in {} mode\n", exception_mnemonic(f.vector),
              exception_name(f.vector), f.vector, user ? "user" : "kernel");
 
   if (f.vector == VECTOR_PAGE_FAULT) {
-    fmt::print(s, "  error code {:#x}: ", f.error_code);
+    keel::fmt::print(s, "  error code {:#x}: ", f.error_code);
     format_page_fault_error(s, f.error_code);
     const std::uint64_t cr2 = read_cr2();
-    fmt::print(s, "\n  faulting address (CR2) {:#018x}{}\n", cr2,
+    keel::fmt::print(s, "\n  faulting address (CR2) {:#018x}{}\n", cr2,
                cr2 < 0x1000 ? "  (null pointer dereference?)" : "");
   } else if (exception_has_selector_error(f.vector)) {
-    fmt::print(s, "  error code {:#x}: ", f.error_code);
+    keel::fmt::print(s, "  error code {:#x}: ", f.error_code);
     format_selector_error(s, f.error_code);
     if (f.vector == VECTOR_GENERAL_PROTECTION && f.error_code == 0) {
       s.write(" -- e.g. a non-canonical address, privileged instruction or bad MSR");
     }
     s.write("\n");
   } else if (exception_has_error_code(f.vector)) {
-    fmt::print(s, "  error code {:#x}\n", f.error_code);
+    keel::fmt::print(s, "  error code {:#x}\n", f.error_code);
   }
 
   // #DF after a #PF just below the stack pointer: the classic kernel stack overflow (the
@@ -65,15 +65,15 @@ void print_exception_report(fmt::Sink& s, const TrapFrame& f) {
   const std::uint64_t cr2_now = read_cr2();
   if ((f.vector == VECTOR_DOUBLE_FAULT || f.vector == VECTOR_PAGE_FAULT) && cr2_now < f.rsp + 64 &&
       cr2_now + 64 * 1024 > f.rsp) {
-    fmt::print(s, "  CR2 {:#x} is just below RSP: kernel stack overflow?\n", cr2_now);
+    keel::fmt::print(s, "  CR2 {:#x} is just below RSP: kernel stack overflow?\n", cr2_now);
   }
 
   s.write("  RIP ");
   keel::print_address(s, f.rip, false);
-  fmt::print(s, "\n  RSP {:#018x}  RFLAGS {:#x} ", f.rsp, f.rflags);
+  keel::fmt::print(s, "\n  RSP {:#018x}  RFLAGS {:#x} ", f.rsp, f.rflags);
   format_rflags(s, f.rflags);
-  fmt::print(s, "  CS {:#x}  SS {:#x}\n", f.cs, f.ss);
-  fmt::print(s, "  CR0 {:#018x}  CR2 {:#018x}\n  CR3 {:#018x}  CR4 {:#018x}\n", read_cr0(),
+  keel::fmt::print(s, "  CS {:#x}  SS {:#x}\n", f.cs, f.ss);
+  keel::fmt::print(s, "  CR0 {:#018x}  CR2 {:#018x}\n  CR3 {:#018x}  CR4 {:#018x}\n", read_cr0(),
              read_cr2(), read_cr3(), read_cr4());
   print_reg_row(s, "RAX", f.rax, "RBX", f.rbx, "RCX", f.rcx);
   print_reg_row(s, "RDX", f.rdx, "RSI", f.rsi, "RDI", f.rdi);
@@ -105,7 +105,6 @@ extern "C" void x86_exception_dispatch(arch::TrapFrame* frame) {
   using namespace arch;
   TrapFrame& f = *frame;
   if (const BringUpTrapHook hook = g_bring_up_trap_hook; hook != nullptr) hook(f);
-  if (fault_probe_recover(f)) return;
   // The NMI of another CPU's final panic (keel::set_stop_other_cpus): stop here, silently.
   if (f.vector == VECTOR_NMI && keel::another_cpu_is_panicking()) halt_forever();
   if (f.vector >= NUM_EXCEPTION_VECTORS && f.vector < 256) {
@@ -115,17 +114,17 @@ extern "C" void x86_exception_dispatch(arch::TrapFrame* frame) {
       return;
     }
   }
-  if (const ExceptionHook hook = g_exception_hook; hook != nullptr && hook(f)) return;
+  if (guard_claim_trap(f)) return;
   if (f.vector >= NUM_EXCEPTION_VECTORS) {
     if (!keel::panic_in_progress()) handle_unexpected_interrupt(f);
     return;
   }
 
   const bool nested = keel::panic_in_progress();
-  fmt::Sink& s = keel::panic_detail::begin();
+  keel::fmt::Sink& s = keel::panic_detail::begin();
   if (nested) {
     // Keep it to one line: the full report is what may have faulted.
-    fmt::print(s, "{} {} at rip {:#x} error {:#x} cr2 {:#x}\n", exception_mnemonic(f.vector),
+    keel::fmt::print(s, "{} {} at rip {:#x} error {:#x} cr2 {:#x}\n", exception_mnemonic(f.vector),
                exception_name(f.vector), f.rip, f.error_code, read_cr2());
     keel::panic_detail::finish();
   }

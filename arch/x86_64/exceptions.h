@@ -1,23 +1,18 @@
 // Exception and interrupt dispatch: where every IDT vector lands (via exception_entry.S).
 //
 // Order: (0) g_bring_up_trap_hook sees it first (a CPU still being started may claim
-// it); (1) a fault inside arch::try_read_u64 is absorbed; (2) a vector >= 32 with a
-// registered interrupt handler (local APIC: IPIs, spurious, error) goes to it; (3)
-// g_exception_hook (the ktest runner's) may claim the trap; (4) other vectors >= 32 are
-// logged as unexpected and ignored; (5) everything else is fatal: a full
-// register/decoded report and a backtrace, then panic.
+// it); (1) a vector >= 32 with a registered interrupt handler (local APIC: IPIs, spurious,
+// error) goes to it; (2) a guarded call on this CPU (guarded_call.h: the runners, the fault
+// probe) may claim the trap; (3) other vectors >= 32 are logged as unexpected and ignored;
+// (4) everything else is fatal: a full register/decoded report and a backtrace, then
+// panic. (The NMI of another CPU's final panic halts this one before (1).)
 #pragma once
 
 #include "arch/x86_64/exception_info.h"  // exception_name() and VECTOR_* for users
 #include "arch/x86_64/trap_frame.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace arch {
-
-// Returns true if it expected this trap and has rewritten `frame` to resume somewhere
-// safe (e.g. with redirect_trap_to_jump); the dispatcher then returns through iretq.
-using ExceptionHook = bool (*)(TrapFrame& frame);
-inline constinit ExceptionHook g_exception_hook = nullptr;
 
 // Called first for every trap, before anything that reads per-CPU data (the fault probe
 // and the panic path do): a CPU still being started has none yet. Returns when the trap
@@ -34,7 +29,7 @@ void set_interrupt_handler(std::uint8_t vector, InterruptHandler handler);
 
 // The fatal report: vector and name, decoded error code, RIP (symbolized), control
 // registers, RFLAGS, segments and all GPRs, then a backtrace from the frame's RBP chain.
-void print_exception_report(fmt::Sink& sink, const TrapFrame& frame);
+void print_exception_report(keel::fmt::Sink& sink, const TrapFrame& frame);
 
 }  // namespace arch
 

@@ -4,8 +4,8 @@
 
 #include "arch/x86_64/cpu.h"
 #include "mm/hal.h"
+#include "lib/contract/contract.h"
 #include "mm/linear_map.h"
-#include "mm/support/contract.h"
 
 // boot/entry.S: the early page tables. boot_pt_kernel holds the 2048 4 KiB PTEs that map
 // physical 0..8 MiB at the kernel image base; both symbols are physical addresses.

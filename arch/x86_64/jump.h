@@ -2,12 +2,9 @@
 //
 // Only callee-saved state is kept (SysV: rbx, rbp, r12-r15, rsp, rip) and RFLAGS, so a
 // jump comes back with interrupts enabled or disabled as they were at keel_setjmp (a panic
-// disables them before its recovery jumps); keel has no FPU/SSE state to preserve. The ktest runner uses it to survive an expected fault:
-//
-//   JumpBuffer buf;
-//   if (keel_setjmp(&buf) == 0) { *bad_pointer = 1; }     // faults
-//   else { /* resumed here by the exception hook */ }
-//   ...hook: redirect_trap_to_jump(frame, buf, 1); return true;
+// disables them before its recovery jumps); keel has no FPU/SSE state to preserve.
+// Recovery from a fault or panic is built on these in one place, guarded_call.h; use that
+// rather than pairing a setjmp with a hook by hand.
 #pragma once
 
 #include <cstddef>

@@ -36,13 +36,13 @@ bool ensure_write_back_default() {
   return true;
 }
 
-void print_memory_types(fmt::Sink& sink) {
+void print_memory_types(keel::fmt::Sink& sink) {
   if (!has_mtrr()) {
-    fmt::print(sink, "cpu: MTRRs: not present\n");
+    keel::fmt::print(sink, "cpu: MTRRs: not present\n");
     return;
   }
   const std::uint64_t def_type = rdmsr(kMsrMtrrDefType);
-  fmt::print(sink, "cpu: MTRRs: default type {}, {}{}; PAT {:#018x}\n", def_type & 0xff,
+  keel::fmt::print(sink, "cpu: MTRRs: default type {}, {}{}; PAT {:#018x}\n", def_type & 0xff,
              def_type & kMtrrEnable ? "enabled" : "disabled",
              g_changed ? " (enabled by keel: no firmware set them up)" : "", rdmsr(kMsrPat));
 }

@@ -3,7 +3,7 @@
 // are left disabled, which makes all of RAM uncacheable on a real CPU or under KVM.
 #pragma once
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace arch {
 
@@ -12,6 +12,6 @@ namespace arch {
 // Returns true if it changed anything.
 bool ensure_write_back_default();
 
-void print_memory_types(fmt::Sink& sink);
+void print_memory_types(keel::fmt::Sink& sink);
 
 }  // namespace arch

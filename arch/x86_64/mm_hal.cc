@@ -24,6 +24,10 @@ void tlb_flush_all() {
 // A CR3 write flushes non-global entries (for the current PCID, once PCIDs are in use).
 void tlb_flush_all_nonglobal() { arch::write_cr3(arch::read_cr3()); }
 
+}  // namespace mm::hal
+
+namespace keel::sync {
+
 std::uint64_t irq_save() {
   std::uint64_t flags;
   asm volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
@@ -35,6 +39,12 @@ void irq_restore(std::uint64_t state) {
 }
 
 bool irqs_enabled() { return (arch::read_rflags() & arch::RFLAGS_IF) != 0; }
+
+void cpu_relax() { arch::pause(); }
+
+}  // namespace keel::sync
+
+namespace mm::hal {
 
 unsigned current_cpu() { return arch::smp::this_cpu_index(); }
 unsigned cpu_count() { return arch::smp::online_count(); }
@@ -81,8 +91,6 @@ unsigned phys_addr_bits() {
   const unsigned bits = arch::detect_cpu_features().phys_addr_bits;
   return bits != 0 ? bits : 36;
 }
-
-void cpu_relax() { arch::pause(); }
 
 void stream_fill_64(void* dst, std::uint64_t count, const void* pattern) {
   // MOVNTI streams from general-purpose registers: no SSE state is touched, so it is fine

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "arch/x86_64/serial_16550.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace arch {
 
@@ -52,7 +52,7 @@ class TscUartClock final : public UartClock {
 
 // One COM port: the driver with its registers and clock. Not copyable (the driver holds
 // references to its neighbours).
-class Uart16550 final : public fmt::Sink {
+class Uart16550 final : public keel::fmt::Sink {
  public:
   constexpr Uart16550() : driver_(registers_, clock_) {}
   Uart16550(const Uart16550&) = delete;

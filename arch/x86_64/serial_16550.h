@@ -3,7 +3,7 @@
 // simulated ports (an echo that comes late, one that never comes, a transmitter that never
 // drains) with a fake clock. arch/x86_64/serial.h binds it to port I/O and the TSC.
 //
-// Policy (issue 13: a console must not go silent by mistake):
+// Policy (a console must not go silent by mistake):
 //   - Nothing keeps a value in the scratch register: no UART here (a floating ISA bus
 //     reads 0xff). Not used unless forced.
 //   - The scratch register answers and the loopback echo comes back within
@@ -25,7 +25,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace arch {
 
@@ -112,7 +112,7 @@ enum class UartProbeResult : std::uint8_t {
 // "verified by loopback echo", "no loopback echo", ... for the boot banner.
 const char* uart_probe_result_name(UartProbeResult result);
 
-class Uart16550Driver final : public fmt::Sink {
+class Uart16550Driver final : public keel::fmt::Sink {
  public:
   constexpr Uart16550Driver(UartRegisters& registers, UartClock& clock)
       : registers_(registers), clock_(clock) {}

@@ -177,8 +177,8 @@ TEST(Uart16550Probe, WorkingUartIsVerified) {
   EXPECT_EQ(rig.uart.mcr, MCR_NORMAL);
 }
 
-// The bug issue 13 describes: the echo was awaited for 1000 port reads, which on an
-// emulator with cheap port reads is far less than the character time the echo needs.
+// The echo is awaited for a time, not for a count of port reads: on an emulator with
+// cheap port reads, 1000 reads are far less than the character time the echo needs.
 TEST(Uart16550Probe, EchoIsAwaitedForTimeNotForACountOfReads) {
   Rig rig(fast_port());
   const std::uint64_t reads_per_character = rig.uart.character_ns() / 10;

@@ -76,7 +76,7 @@ KTEST(serial_clock_rate_is_not_below_the_calibrated_tsc) {
 // The banner's serial line names what the probe found.
 KTEST(console_description_names_the_probe_result) {
   char text[1024];
-  fmt::BufferSink sink(text, sizeof(text));
+  keel::fmt::BufferSink sink(text, sizeof(text));
   console::describe_consoles(sink);
   const std::string_view described = sink.view();
   KEXPECT_TRUE(described.find(arch::uart_probe_result_name(console::serial_probe_result())) !=

@@ -11,9 +11,9 @@
 #include "arch/x86_64/exceptions.h"
 #include "arch/x86_64/fault_probe.h"
 #include "arch/x86_64/gdt.h"
-#include "arch/x86_64/jump.h"
+#include "arch/x86_64/guarded_call.h"
 #include "kernel/ktest/ktest.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 // boot/entry.S: [guard (unmapped), bottom .. top) is the boot stack the tests run on.
 extern "C" const std::byte boot_stack_guard[];
@@ -49,45 +49,31 @@ bool contains(std::string_view haystack, std::string_view needle) {
 }
 
 // The runner only says whether the expected vector arrived; to look at the report and at
-// where the handler ran, this one-shot hook catches the #DF itself and resumes in
-// catch_overflow(). Anything else goes straight to the runner's hook (a test failure).
+// where the handler ran, this test guards the overflow itself, claiming only the #DF.
+// Anything else goes on to the runner's guard (a test failure).
 struct OverflowCatch {
-  arch::JumpBuffer resume;
-  arch::ExceptionHook runner_hook;
-  fmt::Sink* report;
-  bool armed;
-  std::uint64_t vector, fault_rsp, cr2, handler_frame;
+  keel::fmt::Sink* report;
+  std::uint64_t fault_rsp, handler_frame;
 };
-constinit OverflowCatch g_catch{};
 
-bool catch_double_fault(arch::TrapFrame& frame) {
-  arch::g_exception_hook = g_catch.runner_hook;
-  if (!g_catch.armed || frame.vector != arch::VECTOR_DOUBLE_FAULT) {
-    return g_catch.runner_hook != nullptr && g_catch.runner_hook(frame);
-  }
-  g_catch.armed = false;
-  g_catch.vector = frame.vector;
-  g_catch.fault_rsp = frame.rsp;
-  g_catch.cr2 = arch::read_cr2();
-  g_catch.handler_frame = address_of(__builtin_frame_address(0));
-  arch::print_exception_report(*g_catch.report, frame);
-  arch::redirect_trap_to_jump(frame, g_catch.resume, 1);
-  return true;
+// Runs in the #DF handler, on its stack.
+void on_double_fault(void* arg, const arch::TrapFrame* frame) {
+  OverflowCatch& c = *static_cast<OverflowCatch*>(arg);
+  c.fault_rsp = frame->rsp;
+  c.handler_frame = address_of(__builtin_frame_address(0));
+  arch::print_exception_report(*c.report, *frame);
 }
 
-// Overflows the stack with catch_double_fault() armed; returns whether it was caught.
-[[gnu::noinline]] bool catch_overflow(fmt::Sink& report) {
-  g_catch = OverflowCatch{};
-  g_catch.runner_hook = arch::g_exception_hook;
-  g_catch.report = &report;
-  g_catch.armed = true;
-  arch::g_exception_hook = &catch_double_fault;
-  if (keel_setjmp(&g_catch.resume) == 0) {
-    overflow_the_stack(0);
-    arch::g_exception_hook = g_catch.runner_hook;
-    return false;
-  }
-  return true;
+// Overflows the stack under a guard that claims only a #DF.
+[[gnu::noinline]] arch::GuardedOutcome catch_overflow(OverflowCatch& c) {
+  const arch::GuardOptions options{
+      .name = "stack overflow ktest",
+      .exceptions = arch::exception_bit(arch::VECTOR_DOUBLE_FAULT),
+      .panics = false,
+      .on_catch = &on_double_fault,
+      .arg = &c,
+  };
+  return arch::guarded_call(options, [] { overflow_the_stack(0); });
 }
 
 KTEST_EXPECT_FAULT(boot_stack_overflow_is_double_fault, arch::VECTOR_DOUBLE_FAULT) {
@@ -100,19 +86,21 @@ KTEST(stack_overflow_report_runs_on_ist1_and_names_the_overflow) {
   const arch::StackRange ist1 = arch::ist_stack(arch::IST_DOUBLE_FAULT);
   // Twice: the second #DF reuses the same IST1 stack and must work just as well.
   for (int round = 1; round <= 2; ++round) {
-    fmt::FixedString<4096> report;
-    KASSERT_TRUE(catch_overflow(report));
-    KEXPECT_EQ(g_catch.vector, arch::VECTOR_DOUBLE_FAULT);
-    KEXPECT_TRUE(in_range(g_catch.cr2, address_of(boot_stack_guard), address_of(boot_stack_bottom)));
-    KEXPECT_TRUE(in_range(g_catch.fault_rsp, address_of(boot_stack_guard), address_of(boot_stack_bottom) + 64));
-    KEXPECT_TRUE(in_range(g_catch.handler_frame, ist1.lo, ist1.hi));
+    keel::fmt::FixedString<4096> report;
+    OverflowCatch c{.report = &report, .fault_rsp = 0, .handler_frame = 0};
+    const arch::GuardedOutcome ended = catch_overflow(c);
+    KASSERT_TRUE(ended.faulted());
+    KEXPECT_EQ(ended.fault.vector, arch::VECTOR_DOUBLE_FAULT);
+    KEXPECT_TRUE(in_range(ended.fault.cr2, address_of(boot_stack_guard), address_of(boot_stack_bottom)));
+    KEXPECT_TRUE(in_range(c.fault_rsp, address_of(boot_stack_guard), address_of(boot_stack_bottom) + 64));
+    KEXPECT_TRUE(in_range(c.handler_frame, ist1.lo, ist1.hi));
     const std::string_view text = report.view();
     KEXPECT_TRUE(contains(text, "#DF Double Fault (vector 8) in kernel mode"));
     KEXPECT_TRUE(contains(text, "kernel stack overflow?"));
     KEXPECT_TRUE(contains(text, "Backtrace:"));
     if (round == 1) {
       ktest_ctx.print_diagnostic("#DF handled on IST1 (frame {:#x}), CR2 {:#x} in the guard page {:#x}",
-                                 g_catch.handler_frame, g_catch.cr2, address_of(boot_stack_guard));
+                                 c.handler_frame, ended.fault.cr2, address_of(boot_stack_guard));
     }
   }
 }

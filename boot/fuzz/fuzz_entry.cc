@@ -11,7 +11,7 @@
 #include "boot/boot_info.h"
 #include "boot/cmdline.h"
 #include "boot/fuzz/boot_blobs.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace boot::testing {
 namespace {
@@ -61,14 +61,14 @@ void check_invariants(const BootInfo& info, std::uint64_t info_paddr, std::size_
   require(cmdline.words().size() <= MAX_CMDLINE_WORDS);
 }
 
-struct NullSink final : fmt::Sink {
+struct NullSink final : keel::fmt::Sink {
   void write(std::string_view) override {}
 };
 
 void format_failure(const BootInfoFailure& failure) {
   char buffer[128];
-  fmt::BufferSink sink(buffer, sizeof(buffer));
-  fmt::print(sink, "{}", failure);
+  keel::fmt::BufferSink sink(buffer, sizeof(buffer));
+  keel::fmt::print(sink, "{}", failure);
   require(!sink.view().empty());
 }
 

@@ -17,11 +17,11 @@
 #include <string_view>
 
 #include "boot/boot_info.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace fbcon {
 
-class FramebufferConsole final : public fmt::Sink {
+class FramebufferConsole final : public keel::fmt::Sink {
  public:
   constexpr FramebufferConsole() = default;
 

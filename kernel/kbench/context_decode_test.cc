@@ -60,8 +60,8 @@ TEST(DecodeAmdLegacyCaches, SkipsAbsentCachesAndRespectsCapacity) {
 }
 
 std::string iso(const DateTime& d) {
-  fmt::FixedString<64> out;
-  fmt::print(out, "{}", d);
+  keel::fmt::FixedString<64> out;
+  keel::fmt::print(out, "{}", d);
   return std::string(out.view());
 }
 

@@ -36,12 +36,12 @@ std::optional<DateTime> decode_rtc(const RtcRegisters& r) {
                   *minutes, *seconds};
 }
 
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, const DateTime& d) {
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const DateTime& d) {
   char text[32];
-  fmt::BufferSink out(text, sizeof(text));
-  fmt::print(out, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00", d.year, d.month, d.day, d.hour,
+  keel::fmt::BufferSink out(text, sizeof(text));
+  keel::fmt::print(out, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00", d.year, d.month, d.day, d.hour,
              d.minute, d.second);
-  fmt::write_padded(sink, spec, out.view(), false);
+  keel::fmt::write_padded(sink, spec, out.view(), false);
 }
 
 }  // namespace kbench

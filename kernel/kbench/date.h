@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace kbench {
 
@@ -29,6 +29,6 @@ inline constexpr DateTime kUnixEpoch{1970, 1, 1, 0, 0, 0};
 std::optional<DateTime> decode_rtc(const RtcRegisters& registers);
 
 // "YYYY-MM-DDTHH:MM:SS+00:00".
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, const DateTime& date);
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const DateTime& date);
 
 }  // namespace kbench

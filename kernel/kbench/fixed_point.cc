@@ -53,12 +53,12 @@ std::uint64_t isqrt_u128(u128 n) {
   return static_cast<std::uint64_t>(root);
 }
 
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, Milli value) {
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, Milli value) {
   char text[32];
-  fmt::BufferSink out(text, sizeof(text));
+  keel::fmt::BufferSink out(text, sizeof(text));
   const std::uint64_t fraction = value.thousandths % 1000;
-  fmt::print(out, "{}.{:03}", value.thousandths / 1000, fraction);
-  fmt::write_padded(sink, spec, out.view(), true);
+  keel::fmt::print(out, "{}.{:03}", value.thousandths / 1000, fraction);
+  keel::fmt::write_padded(sink, spec, out.view(), true);
 }
 
 }  // namespace kbench

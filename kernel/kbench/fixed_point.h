@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace kbench {
 
@@ -30,6 +30,6 @@ std::uint64_t isqrt_u128(u128 n);
 struct Milli {
   std::uint64_t thousandths;
 };
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, Milli value);
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, Milli value);
 
 }  // namespace kbench

@@ -12,8 +12,8 @@ namespace {
 constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
 
 std::string text_of(Milli value, std::string_view format = "{}") {
-  fmt::FixedString<64> out;
-  fmt::print(out, format, value);
+  keel::fmt::FixedString<64> out;
+  keel::fmt::print(out, format, value);
   return std::string(out.view());
 }
 

@@ -10,8 +10,8 @@ void write_context(JsonWriter& json, const ReportContext& c) {
   json.key("context");
   json.begin_object();
   char date[40];
-  fmt::BufferSink date_text(date, sizeof(date));
-  fmt::print(date_text, "{}", c.date);
+  keel::fmt::BufferSink date_text(date, sizeof(date));
+  keel::fmt::print(date_text, "{}", c.date);
   json.field("date", date_text.view());
   json.field("host_name", "keel");
   json.field("executable", "keel.elf");
@@ -49,8 +49,8 @@ void write_identity(JsonWriter& json, const InstanceResult& instance, std::strin
                     bool aggregate) {
   json.key("name");
   char name[kMaxNameLength + 16];
-  fmt::BufferSink name_text(name, sizeof(name));
-  fmt::print(name_text, "{}{}", instance.name_view(), suffix);
+  keel::fmt::BufferSink name_text(name, sizeof(name));
+  keel::fmt::print(name_text, "{}{}", instance.name_view(), suffix);
   json.string(name_text.view());
   json.field("family_index", std::uint64_t{instance.family_index});
   json.field("per_family_instance_index", std::uint64_t{instance.per_family_instance_index});
@@ -72,8 +72,8 @@ void write_times(JsonWriter& json, std::uint64_t iterations, std::uint64_t time_
 void write_figure_label(JsonWriter& json, const InstanceResult& instance) {
   if (instance.figure == nullptr) return;
   char label[64];
-  fmt::BufferSink text(label, sizeof(label));
-  fmt::print(text, "figure={}", instance.figure);
+  keel::fmt::BufferSink text(label, sizeof(label));
+  keel::fmt::print(text, "figure={}", instance.figure);
   json.field("label", text.view());
 }
 
@@ -115,8 +115,8 @@ void write_aggregates(JsonWriter& json, const InstanceResult& instance,
   const InstanceAggregates a = aggregate(repetitions, tsc_hz);
   for (const Aggregate which : kAggregates) {
     char suffix[16];
-    fmt::BufferSink suffix_text(suffix, sizeof(suffix));
-    fmt::print(suffix_text, "_{}", aggregate_name(which));
+    keel::fmt::BufferSink suffix_text(suffix, sizeof(suffix));
+    keel::fmt::print(suffix_text, "_{}", aggregate_name(which));
     json.begin_object();
     write_identity(json, instance, suffix_text.view(), true);
     json.field("threads", std::uint64_t{1});
@@ -137,7 +137,7 @@ void write_aggregates(JsonWriter& json, const InstanceResult& instance,
 
 }  // namespace
 
-bool write_json_report(fmt::Sink& sink, const ReportContext& context, const ResultStore& results) {
+bool write_json_report(keel::fmt::Sink& sink, const ReportContext& context, const ResultStore& results) {
   JsonWriter json(sink);
   json.begin_object();
   write_context(json, context);

@@ -9,7 +9,7 @@
 #include "kernel/kbench/cpu_caches.h"
 #include "kernel/kbench/date.h"
 #include "kernel/kbench/results.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace kbench {
 
@@ -32,6 +32,6 @@ struct ReportContext {
 };
 
 // Writes the whole document; false if the writer saw malformed structure (a bug).
-bool write_json_report(fmt::Sink& sink, const ReportContext& context, const ResultStore& results);
+bool write_json_report(keel::fmt::Sink& sink, const ReportContext& context, const ResultStore& results);
 
 }  // namespace kbench

@@ -5,7 +5,7 @@
 
 namespace {
 
-class StdoutSink final : public fmt::Sink {
+class StdoutSink final : public keel::fmt::Sink {
  public:
   void write(std::string_view text) override { std::fwrite(text.data(), 1, text.size(), stdout); }
 };

@@ -4,7 +4,7 @@
 
 namespace kbench {
 
-void write_json_escaped(fmt::Sink& sink, std::string_view text) {
+void write_json_escaped(keel::fmt::Sink& sink, std::string_view text) {
   std::size_t plain_start = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
@@ -106,15 +106,15 @@ void JsonWriter::string(std::string_view value) {
 }
 
 void JsonWriter::unsigned_integer(std::uint64_t value) {
-  if (before_value()) fmt::print(sink_, "{}", value);
+  if (before_value()) keel::fmt::print(sink_, "{}", value);
 }
 
 void JsonWriter::signed_integer(std::int64_t value) {
-  if (before_value()) fmt::print(sink_, "{}", value);
+  if (before_value()) keel::fmt::print(sink_, "{}", value);
 }
 
 void JsonWriter::milli(std::uint64_t thousandths) {
-  if (before_value()) fmt::print(sink_, "{}", Milli{thousandths});
+  if (before_value()) keel::fmt::print(sink_, "{}", Milli{thousandths});
 }
 
 void JsonWriter::boolean(bool value) {

@@ -1,4 +1,4 @@
-// A streaming JSON writer onto an fmt::Sink: no allocation, no tree. Pretty-printed with
+// A streaming JSON writer onto an keel::fmt::Sink: no allocation, no tree. Pretty-printed with
 // two-space indentation, like Google Benchmark's own JSON output.
 //
 //   JsonWriter json(sink);
@@ -14,19 +14,19 @@
 #include <cstdint>
 #include <string_view>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace kbench {
 
 // Writes `text` as a JSON string body (no quotes): '"', '\\' and control characters
 // escaped; other bytes pass through (the caller supplies UTF-8).
-void write_json_escaped(fmt::Sink& sink, std::string_view text);
+void write_json_escaped(keel::fmt::Sink& sink, std::string_view text);
 
 class JsonWriter {
  public:
   static constexpr unsigned kMaxDepth = 16;
 
-  explicit JsonWriter(fmt::Sink& sink) : sink_(sink) {}
+  explicit JsonWriter(keel::fmt::Sink& sink) : sink_(sink) {}
 
   void begin_object() { open('{'); }
   void end_object() { close('}'); }
@@ -61,7 +61,7 @@ class JsonWriter {
   bool before_value();
   void newline_and_indent();
 
-  fmt::Sink& sink_;
+  keel::fmt::Sink& sink_;
   char stack_[kMaxDepth] = {};  // '{' or '[' per open container
   bool has_items_[kMaxDepth] = {};
   unsigned depth_ = 0;

@@ -1,5 +1,5 @@
 #include "kernel/kbench/json_writer.h"
-#include "mm/support/string_sink.h"
+#include "lib/fmt/string_sink.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 namespace kbench {
 namespace {
 
-using mm::testing::StringSink;
+using keel::fmt::StringSink;
 
 std::string escaped(std::string_view text) {
   StringSink sink;

@@ -25,8 +25,8 @@
 // and the same iteration count (grown on the boot CPU alone), the timed loops starting
 // together. It is reported as one CPU's figure: the mean over CPUs of each one's timed
 // cycles (and of its items and counters), with the counter `cpus`. An error or skip on
-// any CPU ends it like on one; a fault or panic on an AP is final (only the boot CPU's
-// stack can be resumed, kernel/recovery.h).
+// any CPU ends it like on one; a fault or panic on an AP is final (the runner's guard is
+// the boot CPU's, and guards are per-CPU: arch/x86_64/guarded_call.h).
 // Under QEMU's --icount the vCPUs take turns in long slices: a CPU's timed loop mostly runs
 // alone, and now and then spans another CPU's whole loop (README, "Instruction counts").
 //

@@ -167,7 +167,7 @@ KTEST(json_report_of_a_run_is_well_formed) {
   run_body([](kbench::State& state) { for (auto _ : state) kbench::clobber_memory(); }, options,
            store);
   static char text[8192];
-  fmt::BufferSink json(text, sizeof(text));
+  keel::fmt::BufferSink json(text, sizeof(text));
   KEXPECT_TRUE(kbench::write_json_report(json, kbench::ReportContext{}, store));
   KEXPECT_FALSE(json.truncated());
   KEXPECT_NE(json.view().find("\"run_type\": \"aggregate\""), std::string_view::npos);
@@ -261,8 +261,8 @@ KTEST(every_cpu_run_fails_when_an_operation_fails_on_an_ap) {
       options, store, 0, /*every_cpu=*/true);
   KEXPECT_EQ(result.outcome, Outcome::Failed);
   char expected[kbench::kMaxMessageLength];
-  fmt::BufferSink text(expected, sizeof(expected));
-  fmt::print(text, "CPU {}: deliberate failure on an AP", mm::hal::cpu_count() - 1);
+  keel::fmt::BufferSink text(expected, sizeof(expected));
+  keel::fmt::print(text, "CPU {}: deliberate failure on an AP", mm::hal::cpu_count() - 1);
   KEXPECT_EQ(result.message_view(), text.view());
   KEXPECT_EQ(store.repetitions_of(result).size(), 0u);
 }

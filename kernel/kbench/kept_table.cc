@@ -47,7 +47,7 @@ std::size_t keep_table(const ReportContext& context, const ResultStore& store,
     g_views[i] = g_rows[i].view();
     if (recorded.size() > repetitions) repetitions = static_cast<std::uint32_t>(recorded.size());
   }
-  fmt::BufferSink summary(g_summary, sizeof(g_summary));
+  keel::fmt::BufferSink summary(g_summary, sizeof(g_summary));
   format_screen_summary(summary, context, repetitions);
   g_summary_length = summary.view().size();
   g_kept = true;

@@ -8,12 +8,12 @@
 #include "kernel/kbench/options.h"
 #include "kernel/kbench/results.h"
 #include "kernel/kbench/table.h"
-#include "mm/support/string_sink.h"
+#include "lib/fmt/string_sink.h"
 
 namespace kbench {
 namespace {
 
-using mm::testing::StringSink;
+using keel::fmt::StringSink;
 
 Repetition rep(std::uint64_t iterations, std::uint64_t cycles) {
   Repetition r;

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace kbench {
 
@@ -20,8 +20,8 @@ enum class Outcome : std::uint8_t {
   Skipped,  // state.skip(): Google Benchmark's SkipWithMessage
   Failed,   // state.error(), a CPU exception or a panic: SkipWithError
 };
-inline void format_value(fmt::Sink& sink, const fmt::Spec& spec, Outcome o) {
-  fmt::format_value(sink, spec, o == Outcome::Ok ? "Ok" : o == Outcome::Skipped ? "Skipped" : "Failed");
+inline void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, Outcome o) {
+  keel::fmt::format_value(sink, spec, o == Outcome::Ok ? "Ok" : o == Outcome::Skipped ? "Skipped" : "Failed");
 }
 
 // One repetition's raw measurement.

@@ -35,9 +35,9 @@ constexpr std::uint64_t kNominalHz = 1'000'000'000;  // uncalibrated: pretend 1 
 std::span<const Benchmark> registered() { return {__kbench_start, __kbench_end}; }
 
 // Counts the bytes passing through, for the "written to COM2" line.
-class CountingSink final : public fmt::Sink {
+class CountingSink final : public keel::fmt::Sink {
  public:
-  explicit CountingSink(fmt::Sink& inner) : inner_(inner) {}
+  explicit CountingSink(keel::fmt::Sink& inner) : inner_(inner) {}
   void write(std::string_view text) override {
     bytes_ += text.size();
     inner_.write(text);
@@ -45,7 +45,7 @@ class CountingSink final : public fmt::Sink {
   std::uint64_t bytes() const { return bytes_; }
 
  private:
-  fmt::Sink& inner_;
+  keel::fmt::Sink& inner_;
   std::uint64_t bytes_ = 0;
 };
 
@@ -67,7 +67,7 @@ void for_each_selected(std::string_view filter, std::uint32_t first_family, Visi
     for (std::size_t i = 0; i < (has_args ? arg_count : 1); ++i) {
       InstanceSpec spec{&benchmark, has_args ? args[i] : 0, has_args, family_index, in_family};
       char name[kMaxNameLength];
-      fmt::BufferSink name_text(name, sizeof(name));
+      keel::fmt::BufferSink name_text(name, sizeof(name));
       format_instance_name(name_text, spec);
       if (!selected(filter, name_text.view())) continue;
       visit(spec, name_text.view());
@@ -154,8 +154,8 @@ RunSummary run(const boot::Cmdline& cmdline, const boot::BootInfo& info) {
   std::size_t selected_phases = 0;
   char phase_name[kMaxNameLength];
   const auto name_phase = [&](const BootPhaseSample& sample) {
-    fmt::BufferSink text(phase_name, sizeof(phase_name));
-    fmt::print(text, "{}/{}", kBootPhaseFamily, sample.phase);
+    keel::fmt::BufferSink text(phase_name, sizeof(phase_name));
+    keel::fmt::print(text, "{}/{}", kBootPhaseFamily, sample.phase);
     return text.view();
   };
   for (std::size_t i = 0; i < phase_count; ++i) {

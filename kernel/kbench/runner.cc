@@ -1,5 +1,5 @@
 // Runs benchmark instances with recovery: a benchmark that faults or panics is recorded as
-// failed and the run goes on (the same setjmp approach as the ktest runner).
+// failed and the run goes on (a guarded call, like the ktest runner's).
 #include "kernel/kbench/runner.h"
 
 #include <atomic>
@@ -8,54 +8,34 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/exceptions.h"
-#include "arch/x86_64/jump.h"
+#include "arch/x86_64/guarded_call.h"
 #include "arch/x86_64/smp/idle_work.h"
 #include "arch/x86_64/smp/percpu.h"
 #include "kernel/console.h"
 #include "kernel/kbench/iteration_policy.h"
-#include "kernel/recovery.h"
 #include "mm/hal.h"
 
 namespace kbench {
 namespace {
 
-struct Guard {
-  arch::JumpBuffer resume{};
-  std::uint64_t fault_vector = 0;
-  std::uint64_t fault_rip = 0;
-};
-constinit Guard g_guard;
-
-constexpr int kReturned = 0;
-constexpr int kResumedFromFault = 1;
-constexpr int kResumedFromPanic = 2;
-
-bool on_exception(arch::TrapFrame& frame) {
-  // The jump buffer is on the boot CPU's stack: an AP running an every-CPU benchmark that
-  // faults cannot resume there, so its fault takes the ordinary (final) path.
-  if (arch::smp::this_cpu_index() != 0) return false;
-  g_guard.fault_vector = frame.vector;
-  g_guard.fault_rip = frame.rip;
-  arch::print_exception_report(console::sink(), frame);  // so the failure can be debugged
-  arch::redirect_trap_to_jump(frame, g_guard.resume, kResumedFromFault);
-  return true;
+void print_fault_report(void*, const arch::TrapFrame* frame) {
+  // So the failure can be debugged (a panic has printed its own report).
+  if (frame != nullptr) arch::print_exception_report(console::sink(), *frame);
 }
 
-void resume_after_panic() { keel_longjmp(&g_guard.resume, kResumedFromPanic); }
-constexpr kernel::PanicRecovery kPanicRecovery{"kbench", &resume_after_panic};
+// Any fault, unexpected interrupt or panic in a body fails the benchmark. The guard is the
+// boot CPU's: an AP running an every-CPU benchmark has none, so its fault or panic takes
+// the ordinary (final) path.
+constexpr arch::GuardOptions kGuard{
+    .name = "kbench runner",
+    .exceptions = arch::kEveryException,
+    .unexpected_interrupts = true,
+    .panics = true,
+    .on_catch = &print_fault_report,
+};
 
-// Calls the body with kbench's exception hook and panic recovery installed, restoring
-// whatever was installed before (a ktest may be running the harness).
-int guarded_call(void (*body)(State&), State& state) {
-  const arch::ExceptionHook previous_hook = arch::g_exception_hook;
-  const kernel::PanicRecovery* const previous_recovery = kernel::g_panic_recovery;
-  arch::g_exception_hook = &on_exception;
-  kernel::g_panic_recovery = &kPanicRecovery;
-  const int resumed = keel_setjmp(&g_guard.resume);
-  if (resumed == kReturned) body(state);
-  arch::g_exception_hook = previous_hook;
-  kernel::g_panic_recovery = previous_recovery;
-  return resumed;
+arch::GuardedOutcome run_body(void (*body)(State&), State& state) {
+  return arch::guarded_call(kGuard, [&] { body(state); });
 }
 
 // Copies the State's counters into the record, by name (the first repetition defines the
@@ -86,18 +66,18 @@ void fail(InstanceResult& result, std::string_view message) {
 
 // How a body's run ended, judged the same on every CPU: false (with the record marked) if
 // it did not complete. `cpu` names the CPU in the message of an every-CPU run.
-bool judge(const State& state, int resumed, InstanceResult& result,
+bool judge(const State& state, const arch::GuardedOutcome& ended, InstanceResult& result,
            std::optional<unsigned> cpu = std::nullopt) {
   char text[kMaxMessageLength];
-  fmt::BufferSink message(text, sizeof(text));
-  if (cpu) fmt::print(message, "CPU {}: ", *cpu);
-  if (resumed == kResumedFromFault) {
-    fmt::print(message, "CPU exception {} ({}) at rip {:#x}", g_guard.fault_vector,
-               arch::exception_name(g_guard.fault_vector), g_guard.fault_rip);
+  keel::fmt::BufferSink message(text, sizeof(text));
+  if (cpu) keel::fmt::print(message, "CPU {}: ", *cpu);
+  if (ended.faulted()) {
+    keel::fmt::print(message, "CPU exception {} ({}) at rip {:#x}", ended.fault.vector,
+               arch::exception_name(ended.fault.vector), ended.fault.rip);
     fail(result, message.view());
     return false;
   }
-  if (resumed == kResumedFromPanic) {
+  if (ended.panicked()) {
     message.write("panic (report above)");
     fail(result, message.view());
     return false;
@@ -144,8 +124,8 @@ bool record(const State& state, const Counters& counters, std::uint64_t iteratio
 bool timed_run(const InstanceSpec& instance, std::uint64_t iterations, InstanceResult& result,
                Repetition& repetition) {
   State state(iterations, instance.arg);
-  const int resumed = guarded_call(instance.benchmark->body, state);
-  if (!judge(state, resumed, result)) return false;
+  const arch::GuardedOutcome ended = run_body(instance.benchmark->body, state);
+  if (!judge(state, ended, result)) return false;
   return record(state, state.counters, iterations, state.timed_cycles(), state.items(), result,
                 repetition);
 }
@@ -164,7 +144,7 @@ struct EveryCpuRun {
 };
 constinit EveryCpuRun g_every_cpu;
 
-// Posted to the idle APs. A fault or panic here is final (see on_exception); an error or
+// Posted to the idle APs. A fault or panic here is final (see kGuard); an error or
 // skip is judged by the boot CPU from this CPU's State.
 void run_on_this_ap() {
   EveryCpuRun& run = g_every_cpu;
@@ -195,7 +175,7 @@ bool every_cpu_run(const InstanceSpec& instance, std::uint64_t iterations, unsig
   State& boot = run.states[0].emplace(iterations, instance.arg);
   boot.set_start_gate(&run.gate);
   arch::smp::post_to_idle_aps(&run_on_this_ap);
-  const int resumed = guarded_call(instance.benchmark->body, boot);
+  const arch::GuardedOutcome ended = run_body(instance.benchmark->body, boot);
   boot.release_start_gate();
   while (run.done.load(std::memory_order_acquire) != cpus - 1) arch::pause();
 
@@ -203,7 +183,8 @@ bool every_cpu_run(const InstanceSpec& instance, std::uint64_t iterations, unsig
   // skip while another's allocation failed): the first failure is what gets reported.
   bool completed = true;
   for (unsigned cpu = 0; cpu < cpus; ++cpu) {
-    completed = judge(*run.states[cpu], cpu == 0 ? resumed : kReturned, result, cpu) && completed;
+    completed = judge(*run.states[cpu], cpu == 0 ? ended : arch::GuardedOutcome{}, result, cpu) &&
+                completed;
     if (result.outcome == Outcome::Failed) return false;
   }
   if (!completed) return false;
@@ -229,16 +210,16 @@ bool every_cpu_run(const InstanceSpec& instance, std::uint64_t iterations, unsig
 
 }  // namespace
 
-void format_instance_name(fmt::Sink& sink, const InstanceSpec& instance) {
-  fmt::print(sink, "{}/{}", instance.benchmark->suite, instance.benchmark->name);
-  if (instance.has_arg) fmt::print(sink, "/{}", instance.arg);
+void format_instance_name(keel::fmt::Sink& sink, const InstanceSpec& instance) {
+  keel::fmt::print(sink, "{}/{}", instance.benchmark->suite, instance.benchmark->name);
+  if (instance.has_arg) keel::fmt::print(sink, "/{}", instance.arg);
   if (instance.benchmark->every_cpu) sink.write("/cpus:all");
 }
 
 const InstanceResult* run_instance(const InstanceSpec& instance, const Options& options,
                                    std::uint64_t min_cycles, ResultStore& store) {
   char name[kMaxNameLength];
-  fmt::BufferSink name_text(name, sizeof(name));
+  keel::fmt::BufferSink name_text(name, sizeof(name));
   format_instance_name(name_text, instance);
   InstanceResult* result =
       store.add_instance(name_text.view(), instance.family_index,

@@ -6,7 +6,7 @@
 #include "kernel/kbench/kbench.h"
 #include "kernel/kbench/options.h"
 #include "kernel/kbench/results.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace kbench {
 
@@ -20,7 +20,7 @@ struct InstanceSpec {
 };
 
 // "<suite>/<name>" or "<suite>/<name>/<arg>".
-void format_instance_name(fmt::Sink& sink, const InstanceSpec& instance);
+void format_instance_name(keel::fmt::Sink& sink, const InstanceSpec& instance);
 
 // Runs the instance's repetitions with CPU-exception and panic recovery and records them in
 // `store`; an every-CPU benchmark (Benchmark::every_cpu) runs on every online CPU at once,

@@ -8,7 +8,7 @@
 #include "kernel/kbench/kept_table.h"
 #include "lib/qr/qr.h"
 #include "lib/qr/report_chunks.h"
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 
 namespace kbench {
 namespace {
@@ -75,7 +75,7 @@ void draw_page(fbcon::FramebufferConsole& screen, void* context) {
   const std::size_t first = page * layout->per_page;
   std::size_t last = first + layout->per_page;
   if (last > layout->codes) last = layout->codes;
-  fmt::print(screen, "kbench report ({} bytes, crc {:08x}): QR codes {}-{} of {}, page {}/{}. "
+  keel::fmt::print(screen, "kbench report ({} bytes, crc {:08x}): QR codes {}-{} of {}, page {}/{}. "
              "Scan every code, then: ./kx bench --from-qr FILES\n",
              g_report_length, crc, first + 1, last, layout->codes, page + 1, layout->pages);
   const std::string_view report(g_report, g_report_length);
@@ -86,7 +86,7 @@ void draw_page(fbcon::FramebufferConsole& screen, void* context) {
                               .boost_ecc = false};
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(g_piece);
     if (auto encoded = qr::encode({bytes, length}, options, g_code); !encoded) {
-      fmt::print(screen, "code {}: {}\n", i + 1, qr::error_name(encoded.error()));
+      keel::fmt::print(screen, "code {}: {}\n", i + 1, qr::error_name(encoded.error()));
       continue;
     }
     const std::size_t slot = i - first;
@@ -143,7 +143,7 @@ bool keep_report_for_screen(const ReportContext& context, const ResultStore& sto
   if (const std::size_t left_out = keep_table(context, store, tsc_hz); left_out != 0) {
     console::print("kbench: the screen's table leaves out the last {} result(s)\n", left_out);
   }
-  fmt::BufferSink copy(g_report, kReportCapacity);
+  keel::fmt::BufferSink copy(g_report, kReportCapacity);
   const bool ok = write_json_report(copy, context, store);
   if (!ok || copy.truncated()) {
     console::print("kbench: the JSON report {} for the screen's QR codes\n",

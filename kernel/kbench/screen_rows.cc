@@ -37,13 +37,13 @@ ScreenRow KeptRow::view() const {
                    .iterations = iterations, .outcome = outcome, .message = view_of(message)};
 }
 
-void format_counter_unit(fmt::Sink& sink, std::string_view counter, std::string_view counted) {
+void format_counter_unit(keel::fmt::Sink& sink, std::string_view counter, std::string_view counted) {
   const std::size_t per = counter.find("_per_");
   std::string_view what = counter.substr(0, per);
   if (what == "cycles") what = counted;
-  if (per == std::string_view::npos) return fmt::print(sink, "{}", what);
+  if (per == std::string_view::npos) return keel::fmt::print(sink, "{}", what);
   const std::string_view of = counter.substr(per + 5);
-  fmt::print(sink, "{}/{}", what, of == "second" ? "s" : of);
+  keel::fmt::print(sink, "{}/{}", what, of == "second" ? "s" : of);
 }
 
 void keep_row(const InstanceResult& instance, std::span<const Repetition> repetitions,
@@ -62,28 +62,28 @@ void keep_row(const InstanceResult& instance, std::span<const Repetition> repeti
   }
   row.iterations = repetitions[0].iterations;
   const InstanceAggregates a = aggregate(repetitions, tsc_hz);
-  fmt::BufferSink value(row.value, sizeof(row.value) - 1);
-  fmt::BufferSink unit(row.unit, sizeof(row.unit) - 1);
+  keel::fmt::BufferSink value(row.value, sizeof(row.value) - 1);
+  keel::fmt::BufferSink unit(row.unit, sizeof(row.unit) - 1);
   if (const std::size_t c = figure_counter(instance); c != kMaxCounters) {
     // Counters are integers: their median has decimals only between two middle values.
     const std::uint64_t milli = a.milli_counters[c].median;
     if (milli % 1000 == 0) {
-      fmt::print(value, "{}", milli / 1000);
+      keel::fmt::print(value, "{}", milli / 1000);
     } else {
-      fmt::print(value, "{}", Milli{milli});
+      keel::fmt::print(value, "{}", Milli{milli});
     }
     format_counter_unit(unit, view_of(instance.figure), counted);
   } else {
-    fmt::print(value, "{}", Milli{a.millicycles.median});
-    fmt::print(unit, "{}/op", counted);
+    keel::fmt::print(value, "{}", Milli{a.millicycles.median});
+    keel::fmt::print(unit, "{}/op", counted);
   }
 }
 
-void format_screen_summary(fmt::Sink& sink, const ReportContext& context,
+void format_screen_summary(keel::fmt::Sink& sink, const ReportContext& context,
                            std::uint32_t repetitions) {
-  fmt::print(sink, "{}, {}, {} CPU(s), {} MiB, {}", context.date, context.cpu_model,
+  keel::fmt::print(sink, "{}, {}, {} CPU(s), {} MiB, {}", context.date, context.cpu_model,
              context.num_cpus, context.memory_bytes >> 20, context.accelerator);
-  if (repetitions > 1) fmt::print(sink, ", medians of {} runs", repetitions);
+  if (repetitions > 1) keel::fmt::print(sink, ", medians of {} runs", repetitions);
 }
 
 }  // namespace kbench

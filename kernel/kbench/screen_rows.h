@@ -9,7 +9,7 @@
 #include "kernel/kbench/json_report.h"
 #include "kernel/kbench/results.h"
 #include "kernel/kbench/screen_table.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace kbench {
 
@@ -32,11 +32,11 @@ void keep_row(const InstanceResult& instance, std::span<const Repetition> repeti
 
 // A counter's unit from its name, as kx reads it: "cycles_per_GiB" is cycles/GiB, a bare
 // name counts itself. A counter of cycles counts `counted`.
-void format_counter_unit(fmt::Sink& sink, std::string_view counter, std::string_view counted);
+void format_counter_unit(keel::fmt::Sink& sink, std::string_view counter, std::string_view counted);
 
 // The header line's machine summary: date, CPU model, CPUs, memory, accelerator, and how
 // many repetitions the figures are medians of.
-void format_screen_summary(fmt::Sink& sink, const ReportContext& context,
+void format_screen_summary(keel::fmt::Sink& sink, const ReportContext& context,
                            std::uint32_t repetitions);
 
 }  // namespace kbench

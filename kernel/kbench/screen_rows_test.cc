@@ -6,12 +6,12 @@
 
 #include <string>
 
-#include "mm/support/string_sink.h"
+#include "lib/fmt/string_sink.h"
 
 namespace kbench {
 namespace {
 
-using mm::testing::StringSink;
+using keel::fmt::StringSink;
 
 Repetition rep(std::uint64_t iterations, std::uint64_t cycles, std::uint64_t counter = 0) {
   Repetition r;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace kbench {
 namespace {
@@ -20,7 +20,7 @@ constexpr std::size_t kMinName = 16;
 constexpr std::size_t kMinUnit = 6;  // "cycles" still says what is counted
 
 // One line of text, cut at the screen's edge whatever is written to it.
-class Line final : public fmt::Sink {
+class Line final : public keel::fmt::Sink {
  public:
   explicit Line(std::size_t width) : width_(std::min<std::size_t>(width, kMaxTableColumns)) {}
 
@@ -109,7 +109,7 @@ void emit_row(const ScreenRow& row, const Columns& c, std::size_t width, LineSin
   line.left(elide_middle(row.name, std::min(c.name, sizeof(elided)), elided), c.name);
   line.pad_to(c.name + kGap);
   if (row.outcome != Outcome::Ok) {
-    fmt::print(line, "{}: {}", row.outcome == Outcome::Skipped ? "SKIPPED" : "FAILED",
+    keel::fmt::print(line, "{}: {}", row.outcome == Outcome::Skipped ? "SKIPPED" : "FAILED",
                row.message);
     out.line(line.text());
     return;
@@ -118,8 +118,8 @@ void emit_row(const ScreenRow& row, const Columns& c, std::size_t width, LineSin
   line.write(" ");
   line.left(row.unit, c.unit);
   if (c.iterations != 0) {
-    fmt::FixedString<24> iterations;
-    fmt::print(iterations, "{}", row.iterations);
+    keel::fmt::FixedString<24> iterations;
+    keel::fmt::print(iterations, "{}", row.iterations);
     line.pad_to(c.name + kGap + c.value + 1 + c.unit + kGap);
     line.right(iterations.view(), c.iterations);
   }
@@ -132,11 +132,11 @@ void emit_fallback(std::span<const ScreenRow> rows, ScreenSize screen, LineSink&
   std::size_t counts[3] = {};
   for (const ScreenRow& row : rows) ++counts[static_cast<std::size_t>(row.outcome)];
   Line lines[3] = {Line(screen.columns), Line(screen.columns), Line(screen.columns)};
-  fmt::print(lines[0], "keel kbench: {} results", rows.size());
-  fmt::print(lines[1], "{} ok, {} failed, {} skipped", counts[0],
+  keel::fmt::print(lines[0], "keel kbench: {} results", rows.size());
+  keel::fmt::print(lines[1], "{} ok, {} failed, {} skipped", counts[0],
              counts[static_cast<std::size_t>(Outcome::Failed)],
              counts[static_cast<std::size_t>(Outcome::Skipped)]);
-  fmt::print(lines[2], "screen {}x{} too small for the table", screen.columns, screen.rows);
+  keel::fmt::print(lines[2], "screen {}x{} too small for the table", screen.columns, screen.rows);
   for (std::size_t i = 0; i < 3 && i < screen.rows; ++i) out.line(lines[i].text());
 }
 
@@ -173,7 +173,7 @@ void layout_table_page(std::span<const ScreenRow> rows, std::string_view summary
   const Columns c = plan_columns(rows, width);
 
   Line header(width);
-  fmt::print(header, "keel kbench results, page {}/{} - {}", page + 1, pages, summary);
+  keel::fmt::print(header, "keel kbench results, page {}/{} - {}", page + 1, pages, summary);
   out.line(header.text());
   Line headings(width);
   headings.left(kNameHeading, c.name + kGap);

@@ -11,40 +11,40 @@ constexpr std::string_view kRule =
     "----------------------------------------------------------------------------------------"
     "------------------\n";
 
-void print_row(fmt::Sink& sink, std::string_view name, std::string_view suffix,
+void print_row(keel::fmt::Sink& sink, std::string_view name, std::string_view suffix,
                std::uint64_t time_ps, std::uint64_t millicycles, std::uint64_t iterations) {
   char full[kMaxNameLength + 16];
-  fmt::BufferSink full_name(full, sizeof(full));
-  fmt::print(full_name, "{}{}", name, suffix);
-  fmt::print(sink, "{:<44} {:>14} ns {:>14} {:>12}", full_name.view(), Milli{time_ps},
+  keel::fmt::BufferSink full_name(full, sizeof(full));
+  keel::fmt::print(full_name, "{}{}", name, suffix);
+  keel::fmt::print(sink, "{:<44} {:>14} ns {:>14} {:>12}", full_name.view(), Milli{time_ps},
              Milli{millicycles}, iterations);
 }
 
 }  // namespace
 
-void print_table_header(fmt::Sink& sink) {
+void print_table_header(keel::fmt::Sink& sink) {
   sink.write(kRule);
-  fmt::print(sink, "{:<44} {:>17} {:>14} {:>12} {}\n", "Benchmark", "Time", "Cycles/op",
+  keel::fmt::print(sink, "{:<44} {:>17} {:>14} {:>12} {}\n", "Benchmark", "Time", "Cycles/op",
              "Iterations", "UserCounters...");
   sink.write(kRule);
 }
 
-void print_instance_rows(fmt::Sink& sink, const InstanceResult& instance,
+void print_instance_rows(keel::fmt::Sink& sink, const InstanceResult& instance,
                          std::span<const Repetition> repetitions, std::uint64_t tsc_hz) {
   for (const Repetition& r : repetitions) {
     const Figures f = figures_of(r, tsc_hz);
     print_row(sink, instance.name_view(), "", f.time_ps_per_op, f.millicycles_per_op,
               r.iterations);
     if (instance.has_items) {
-      fmt::print(sink, " items_per_second={}", Milli{f.milli_items_per_second});
+      keel::fmt::print(sink, " items_per_second={}", Milli{f.milli_items_per_second});
     }
     for (std::size_t c = 0; c < instance.counter_count && c < kMaxCounters; ++c) {
-      fmt::print(sink, " {}={}", instance.counter_names[c], r.counters[c]);
+      keel::fmt::print(sink, " {}={}", instance.counter_names[c], r.counters[c]);
     }
     sink.write("\n");
   }
   if (instance.outcome != Outcome::Ok) {
-    fmt::print(sink, "{:<44} {}: {}\n", instance.name_view(),
+    keel::fmt::print(sink, "{:<44} {}: {}\n", instance.name_view(),
                instance.outcome == Outcome::Skipped ? "SKIPPED" : "ERROR OCCURRED",
                instance.message_view());
     return;
@@ -53,8 +53,8 @@ void print_instance_rows(fmt::Sink& sink, const InstanceResult& instance,
   const InstanceAggregates a = aggregate(repetitions, tsc_hz);
   for (const Aggregate which : kAggregates) {
     char suffix[16];
-    fmt::BufferSink suffix_text(suffix, sizeof(suffix));
-    fmt::print(suffix_text, "_{}", aggregate_name(which));
+    keel::fmt::BufferSink suffix_text(suffix, sizeof(suffix));
+    keel::fmt::print(suffix_text, "_{}", aggregate_name(which));
     print_row(sink, instance.name_view(), suffix_text.view(), pick(a.time_ps, which),
               pick(a.millicycles, which), repetitions.size());
     sink.write("\n");

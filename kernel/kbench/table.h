@@ -9,15 +9,15 @@
 #include <span>
 
 #include "kernel/kbench/results.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace kbench {
 
-void print_table_header(fmt::Sink& sink);
+void print_table_header(keel::fmt::Sink& sink);
 
 // Every recorded repetition, then the aggregates (more than one repetition), or the
 // skip/failure line.
-void print_instance_rows(fmt::Sink& sink, const InstanceResult& instance,
+void print_instance_rows(keel::fmt::Sink& sink, const InstanceResult& instance,
                          std::span<const Repetition> repetitions, std::uint64_t tsc_hz);
 
 }  // namespace kbench

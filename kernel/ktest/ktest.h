@@ -35,7 +35,7 @@
 #include <string_view>
 #include <utility>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace ktest {
 
@@ -101,13 +101,13 @@ struct TestCase {
 };
 
 // Diagnostics go to the console with KTAP's nested-suite indentation.
-fmt::Sink& diagnostic_sink();
+keel::fmt::Sink& diagnostic_sink();
 
 template <typename... Args>
 void Context::print_diagnostic(std::string_view format, const Args&... args) {
-  fmt::print(diagnostic_sink(), "    # ");
-  fmt::print(diagnostic_sink(), format, args...);
-  fmt::print(diagnostic_sink(), "\n");
+  keel::fmt::print(diagnostic_sink(), "    # ");
+  keel::fmt::print(diagnostic_sink(), format, args...);
+  keel::fmt::print(diagnostic_sink(), "\n");
 }
 
 template <typename... Args>
@@ -115,8 +115,8 @@ void Context::runner_fail(std::string_view format, const Args&... args) {
   ++failures_;
   print_diagnostic(format, args...);
   if (note_size_ == 0) {
-    fmt::BufferSink note(note_, sizeof(note_));
-    fmt::print(note, format, args...);
+    keel::fmt::BufferSink note(note_, sizeof(note_));
+    keel::fmt::print(note, format, args...);
     note_size_ = note.view().size();
   }
 }
@@ -149,7 +149,8 @@ struct RunSummary {
 };
 
 // Runs the tests whose "suite.name" matches `filter` (a glob with * and ?; empty = all).
-// A panic inside a test is caught through kernel/recovery.h and judged like a fault.
+// A fault or panic inside a test is caught by a guarded call (arch/x86_64/guarded_call.h)
+// and judged against the test's expectation.
 RunSummary run_all(std::string_view filter);
 
 // Runs one test with recovery and the isolation checks and judges it (prints diagnostics,

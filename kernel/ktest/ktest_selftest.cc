@@ -20,7 +20,7 @@
 #include "mm/frame/frame.h"
 #include "mm/kspace/kernel_space.h"
 #include "mm/layout.h"
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 
 namespace {
 

@@ -7,17 +7,16 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/exceptions.h"
-#include "arch/x86_64/jump.h"
+#include "arch/x86_64/guarded_call.h"
 #include "kernel/console.h"
 #include "kernel/ktest/glob.h"
 #include "kernel/ktest/ktest.h"
-#include "kernel/recovery.h"
 #include "mm/allocator/frame_allocator.h"
 #include "mm/allocator/stats.h"
 #include "mm/hal.h"
 #include "mm/kspace/kernel_space.h"
 #include "mm/page_table/node.h"
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 
 extern "C" const ktest::TestCase __ktests_start[];
 extern "C" const ktest::TestCase __ktests_end[];
@@ -25,23 +24,13 @@ extern "C" const ktest::TestCase __ktests_end[];
 namespace ktest {
 namespace {
 
-// What the running test is allowed to do, and where to resume if it faults or panics.
-// A nested run_case (a selftest running a scratch test) saves and restores it.
+// The running test, for its guard's on_catch. One per run_case (a selftest running a
+// scratch test nests them), in run_case's frame.
 struct Recovery {
   const TestCase* test = nullptr;
-  arch::JumpBuffer resume{};
-  bool faulted = false;
-  bool panicked = false;
-  std::uint64_t fault_vector = 0;
-  std::uint64_t fault_rip = 0;
-  std::uint64_t fault_address = 0;  // CR2 for a page fault, else rip
-  unsigned hook_base = 0;           // this test's recovery hooks are above it
+  unsigned hook_base = 0;  // this test's recovery hooks are above it
   unsigned hooks_run = 0;
 };
-constinit Recovery g_recovery;
-
-constexpr int kResumedFromFault = 1;
-constexpr int kResumedFromPanic = 2;
 
 // Recovery hooks (ktest::OnRecovery), a stack shared by nested runs.
 struct Hook {
@@ -54,40 +43,32 @@ constinit unsigned g_nr_hooks = 0;
 
 // Runs the current test's hooks, newest first, each popped before it runs (a hook that
 // panics is not run again). Called before the longjmp: the test's frames still exist.
-void run_recovery_hooks() {
-  while (g_nr_hooks > g_recovery.hook_base) {
+void run_recovery_hooks(Recovery& recovery) {
+  while (g_nr_hooks > recovery.hook_base) {
     const Hook hook = g_hooks[--g_nr_hooks];
-    ++g_recovery.hooks_run;
+    ++recovery.hooks_run;
     hook.fn(hook.arg);
   }
 }
 
-bool on_exception(arch::TrapFrame& frame) {
-  if (g_recovery.test == nullptr) return false;
-  g_recovery.faulted = true;
-  g_recovery.fault_vector = frame.vector;
-  g_recovery.fault_rip = frame.rip;
-  g_recovery.fault_address = frame.vector == arch::VECTOR_PAGE_FAULT ? arch::read_cr2() : frame.rip;
-  const bool expected = g_recovery.test->expect == Expect::Fault &&
-                        frame.vector == g_recovery.test->fault_vector;
-  if (!expected) {
+// The test's guard caught a fault (`frame`) or a panic (nullptr; its report is printed).
+void on_catch(void* arg, const arch::TrapFrame* frame) {
+  Recovery& recovery = *static_cast<Recovery*>(arg);
+  if (frame != nullptr && !(recovery.test->expect == Expect::Fault &&
+                            frame->vector == recovery.test->fault_vector)) {
     // An unexpected fault fails the test; print the whole report so it can be debugged.
-    arch::print_exception_report(console::sink(), frame);
+    arch::print_exception_report(console::sink(), *frame);
   }
-  run_recovery_hooks();
-  arch::redirect_trap_to_jump(frame, g_recovery.resume, kResumedFromFault);
-  return true;
+  run_recovery_hooks(recovery);
 }
 
-// The panic path calls this (through kernel::g_panic_recovery) after printing its report.
-void resume_after_panic() {
-  g_recovery.panicked = true;
-  run_recovery_hooks();
-  keel_longjmp(&g_recovery.resume, kResumedFromPanic);
+// Where a fault "happened" for expect_fault_address: CR2 for a page fault, else RIP.
+std::uint64_t fault_address(const arch::FaultInfo& fault) {
+  return fault.vector == arch::VECTOR_PAGE_FAULT ? fault.cr2 : fault.rip;
 }
 
 // Keeps the panic message: what follows "\nKERNEL PANIC: " (the first panic only).
-class PanicCapture final : public fmt::Sink {
+class PanicCapture final : public keel::fmt::Sink {
  public:
   void write(std::string_view text) override {
     constexpr std::string_view kStart = "\nKERNEL PANIC";
@@ -155,9 +136,8 @@ std::uint64_t free_frames_now() {
   mm::drain_every_cpu_cache();
   return mm::allocator_stats().total_free_frames;
 }
-constexpr kernel::PanicRecovery kPanicRecovery{"ktest", &resume_after_panic};
 
-class DiagnosticSink final : public fmt::Sink {
+class DiagnosticSink final : public keel::fmt::Sink {
  public:
   void write(std::string_view text) override { console::sink().write(text); }
 };
@@ -169,54 +149,53 @@ bool selected(const TestCase& test, std::string_view filter) {
   if (filter.empty()) return true;
   // Match "suite.name" without building a string: try the pattern against both parts.
   char full[160];
-  fmt::BufferSink buffer(full, sizeof(full));
-  fmt::print(buffer, "{}.{}", test.suite, test.name);
+  keel::fmt::BufferSink buffer(full, sizeof(full));
+  keel::fmt::print(buffer, "{}.{}", test.suite, test.name);
   return glob_match(filter, buffer.view());
 }
 
 // The verdict on how the test ended (its expectation), before the isolation checks.
-Outcome judge(const TestCase& test, Context& context, const Recovery& r, int resumed,
+Outcome judge(const TestCase& test, Context& context, const arch::GuardedOutcome& ended,
               const PanicCapture& capture) {
+  const arch::FaultInfo& fault = ended.fault;
   switch (test.expect) {
     case Expect::Pass:
-      if (resumed == kResumedFromFault) {
-        context.print_diagnostic("unexpected CPU exception {} ({}) at rip {:#x}",
-                                 r.fault_vector,
-                                 arch::exception_name(r.fault_vector), r.fault_rip);
+      if (ended.faulted()) {
+        context.print_diagnostic("unexpected CPU exception {} ({}) at rip {:#x}", fault.vector,
+                                 arch::exception_name(fault.vector), fault.rip);
         return Outcome::Fail;
       }
-      if (resumed == kResumedFromPanic) {
+      if (ended.panicked()) {
         context.print_diagnostic("unexpected panic (report above)");
         return Outcome::Fail;
       }
       break;
     case Expect::Fault:
-      if (resumed != kResumedFromFault) {
+      if (!ended.faulted()) {
         context.runner_fail("expected CPU exception {} ({}) did not happen", test.fault_vector,
                             arch::exception_name(test.fault_vector));
         return Outcome::Fail;
       }
-      if (r.fault_vector != test.fault_vector) {
+      if (fault.vector != test.fault_vector) {
         context.runner_fail("expected exception {} but got {} ({})", test.fault_vector,
-                            r.fault_vector, arch::exception_name(r.fault_vector));
+                            fault.vector, arch::exception_name(fault.vector));
         return Outcome::Fail;
       }
       if (context.has_expected_fault_address() &&
-          r.fault_address != context.expected_fault_address()) {
+          fault_address(fault) != context.expected_fault_address()) {
         context.runner_fail("expected the {} at address {:#x} but it was at {:#x} (rip {:#x})",
-                            arch::exception_name(r.fault_vector),
-                            context.expected_fault_address(), r.fault_address,
-                            r.fault_rip);
+                            arch::exception_name(fault.vector),
+                            context.expected_fault_address(), fault_address(fault), fault.rip);
         return Outcome::Fail;
       }
       context.print_diagnostic("got the expected {} at rip {:#x} (address {:#x})",
-                               arch::exception_name(r.fault_vector), r.fault_rip,
-                               r.fault_address);
+                               arch::exception_name(fault.vector), fault.rip,
+                               fault_address(fault));
       break;
     case Expect::Panic:
-      if (resumed != kResumedFromPanic) {
+      if (!ended.panicked()) {
         context.runner_fail("expected a panic, but the test {}",
-                            resumed == kResumedFromFault ? "faulted" : "returned normally");
+                            ended.faulted() ? "faulted" : "returned normally");
         return Outcome::Fail;
       }
       if (test.panic_text != nullptr && capture.message().find(test.panic_text) == std::string_view::npos) {
@@ -232,43 +211,41 @@ Outcome judge(const TestCase& test, Context& context, const Recovery& r, int res
 }  // namespace
 
 Outcome run_case(const TestCase& test, Context& context) {
-  const Recovery outer = g_recovery;  // a nested run restores the outer test's recovery
   const std::uint64_t free_before = free_frames_now();
   const std::uint64_t irq_state = mm::hal::irq_save();
   mm::hal::irq_restore(irq_state);
 
   PanicCapture capture;
-  g_recovery = Recovery{};
-  g_recovery.test = &test;
-  g_recovery.hook_base = g_nr_hooks;
-  const kernel::PanicRecovery* const previous_recovery = kernel::g_panic_recovery;
-  kernel::g_panic_recovery = &kPanicRecovery;  // any panic inside a test is recovered and judged
-  int resumed = 0;
+  Recovery recovery{.test = &test, .hook_base = g_nr_hooks};
+  // Any fault, unexpected interrupt or panic inside a test is caught and judged.
+  const arch::GuardOptions guard{
+      .name = "ktest runner",
+      .exceptions = arch::kEveryException,
+      .unexpected_interrupts = true,
+      .panics = true,
+      .on_catch = &on_catch,
+      .arg = &recovery,
+  };
+  arch::GuardedOutcome ended;
   {
     // Only a test that names its panic message has its output captured (captures do not
     // nest, and a test may capture the console itself).
     std::optional<console::ScopedCapture> capturing;
     if (test.panic_text != nullptr) capturing.emplace(capture);
-    resumed = keel_setjmp(&g_recovery.resume);
-    if (resumed == 0) {
-      test.body(context);
-    }
+    ended = arch::guarded_call(guard, [&] { test.body(context); });
   }
-  kernel::g_panic_recovery = previous_recovery;
-  const Recovery finished = g_recovery;
-  g_recovery = outer;
-  if (resumed != 0) {
+  if (!ended.returned()) {
     // The jump skipped the test's destructors: a ScopedCapture of its own would point at a
-    // dead frame (reset it). Interrupts are as they were at the setjmp (jump.h).
+    // dead frame (reset it). Interrupts are as they were before the call (guarded_call.h).
     if (test.panic_text == nullptr) {
       PanicCapture scratch;
       console::ScopedCapture reset(scratch);
     }
-    if (finished.hooks_run != 0) context.print_diagnostic("ran {} recovery hook(s)", finished.hooks_run);
+    if (recovery.hooks_run != 0) context.print_diagnostic("ran {} recovery hook(s)", recovery.hooks_run);
   }
-  g_nr_hooks = finished.hook_base;  // hooks of a test that returned normally are popped already
+  g_nr_hooks = recovery.hook_base;  // hooks of a test that returned normally are popped already
 
-  const Outcome outcome = judge(test, context, finished, resumed, capture);
+  const Outcome outcome = judge(test, context, ended, capture);
   check_locks(context);
   // Interrupts left disabled would make every later test run without IPIs (with other CPUs
   // online, cursors and cross-CPU calls refuse to).
@@ -305,7 +282,7 @@ void pop_recovery_hook(void* arg) {
   --g_nr_hooks;
 }
 
-fmt::Sink& diagnostic_sink() { return g_diagnostics; }
+keel::fmt::Sink& diagnostic_sink() { return g_diagnostics; }
 
 void Context::fail(std::source_location where, const char* check) {
   ++failures_;
@@ -314,9 +291,6 @@ void Context::fail(std::source_location where, const char* check) {
 
 RunSummary run_all(std::string_view filter) {
   const std::span<const TestCase> tests(__ktests_start, __ktests_end);
-  auto previous_hook = arch::g_exception_hook;
-  arch::g_exception_hook = &on_exception;
-
   // Tests are grouped by suite: the linker sorts the .ktests.<suite> sections by name.
   unsigned suites = 0;
   for (std::size_t i = 0; i < tests.size();) {
@@ -378,7 +352,6 @@ RunSummary run_all(std::string_view filter) {
     i = end;
   }
   console::print("# Totals: pass:{} fail:{} skip:{}\n", total.passed, total.failed, total.skipped);
-  arch::g_exception_hook = previous_hook;
   return total;
 }
 

@@ -144,13 +144,13 @@ void back_meta_region(const mm::MetaPlan& plan, const mm::MemoryMap& map, EarlyC
     if (f.kind == mm::MetaBackingFailure::Kind::TooManyPieces) {
       panic("mm init: the frame metadata ({} for {} frames) needs more than {} physically "
             "contiguous pieces ({} placed): free RAM is too fragmented",
-            fmt::HumanBytes{f.needed_bytes}, plan.slot_count, f.pieces,
-            fmt::HumanBytes{f.backed_bytes});
+            keel::fmt::HumanBytes{f.needed_bytes}, plan.slot_count, f.pieces,
+            keel::fmt::HumanBytes{f.backed_bytes});
     }
     panic("mm init: not enough RAM for the frame metadata: it needs {} for {} frames, {} of "
           "{} usable RAM placed before no free 2 MiB-aligned 2 MiB was left ({})",
-          fmt::HumanBytes{f.needed_bytes}, plan.slot_count, fmt::HumanBytes{f.backed_bytes},
-          fmt::HumanBytes{map.usable_bytes()}, error_name(f.error));
+          keel::fmt::HumanBytes{f.needed_bytes}, plan.slot_count, keel::fmt::HumanBytes{f.backed_bytes},
+          keel::fmt::HumanBytes{map.usable_bytes()}, error_name(f.error));
   }
   for (std::size_t i = 0; i < *pieces; ++i) {
     const auto& piece = g_backing[i];
@@ -245,7 +245,7 @@ void init_kernel_address_space(const boot::BootInfo& info, bool allow_1g_pages) 
       "building the kernel address space");
   g_report.kspace_cycles = arch::rdtsc() - start;
   boot_phases().mark(BootPhase::PageTables);
-  fmt::print(console::sink(), "mm: kernel page table active, {}-level ({} cycles): {}\n",
+  keel::fmt::print(console::sink(), "mm: kernel page table active, {}-level ({} cycles): {}\n",
              levels, g_report.kspace_cycles, stats);
 }
 
@@ -292,15 +292,15 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
   mm::print_memory_summary(out, g_sanitized, plan);
   const auto hz = arch::tsc_frequency_if_known().hz;
   const std::uint64_t slot_gib_milli = stats.slots_initialized * mm::PAGE_SIZE / (kGiB / 1000);
-  fmt::print(out, "mm: {} slots initialized ({} unused, {} in use) in {} cycles", stats.slots_initialized,
+  keel::fmt::print(out, "mm: {} slots initialized ({} unused, {} in use) in {} cycles", stats.slots_initialized,
              stats.unused, stats.in_use, g_report.meta_init_cycles);
   if (hz != 0 && slot_gib_milli != 0) {
     const std::uint64_t us = cycles_to_us(g_report.meta_init_cycles, hz);
-    fmt::print(out, " = {} us, {} us per GiB of RAM covered", us, us * 1000 / slot_gib_milli);
+    keel::fmt::print(out, " = {} us, {} us per GiB of RAM covered", us, us * 1000 / slot_gib_milli);
   }
   g_deferred_units = mm::meta_units_unfinished();
-  fmt::print(out, "; {} of {} units of {} deferred\n", g_deferred_units,
-             mm::meta_unit_count(), fmt::HumanBytes{mm::meta_unit_frames() * mm::PAGE_SIZE});
+  keel::fmt::print(out, "; {} of {} units of {} deferred\n", g_deferred_units,
+             mm::meta_unit_count(), keel::fmt::HumanBytes{mm::meta_unit_frames() * mm::PAGE_SIZE});
 
   // The buddy allocator takes every unused frame inside the usable regions.
   std::array<mm::PhysRange, mm::MAX_MAP_REGIONS> usable{};
@@ -314,7 +314,7 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
       "initializing the frame allocator");
   g_report.allocator_init_cycles = arch::rdtsc() - alloc_start;
   boot_phases().mark(BootPhase::Allocator);
-  fmt::print(out, "mm: allocator: {} of {} usable frames free in {} ranges ({} cycles)\n",
+  keel::fmt::print(out, "mm: allocator: {} of {} usable frames free in {} ranges ({} cycles)\n",
              summary.free_frames, summary.usable_frames, summary.ranges,
              g_report.allocator_init_cycles);
   mm::print_stats(out);
@@ -329,12 +329,12 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
 
 void init_deferred_memory_on_this_cpu() { (void)mm::run_pending_meta_units(); }
 
-void finish_deferred_memory_init(fmt::Sink& sink) {
+void finish_deferred_memory_init(keel::fmt::Sink& sink) {
   if (mm::meta_units_unfinished() == 0) return;
   const std::uint64_t start = arch::rdtsc();
   const mm::DeferredInitProgress here = mm::finish_pending_meta_units();
   const std::uint64_t cycles = arch::rdtsc() - start;
-  fmt::print(sink, "mm: deferred metadata done: {} of {} unit(s) ({} free frames) written by "
+  keel::fmt::print(sink, "mm: deferred metadata done: {} of {} unit(s) ({} free frames) written by "
              "the boot CPU, the rest by other CPUs; {} cycles after ready\n", here.units,
              g_deferred_units, here.frames_added, cycles);
   mm::print_stats(sink);
@@ -347,19 +347,19 @@ const boot::BootInfo& boot_info() {
   return *g_boot_info;
 }
 
-bool check_memory_invariants(fmt::Sink& sink) {
+bool check_memory_invariants(keel::fmt::Sink& sink) {
   bool ok = true;
   if (auto meta = mm::check_meta_invariants(); !meta) {
-    fmt::print(sink, "mm.check: metadata: {}\n", meta.error());
+    keel::fmt::print(sink, "mm.check: metadata: {}\n", meta.error());
     ok = false;
   } else {
-    fmt::print(sink, "mm.check: metadata invariants hold\n");
+    keel::fmt::print(sink, "mm.check: metadata invariants hold\n");
   }
   if (auto alloc = mm::check_allocator_invariants(); !alloc) {
-    fmt::print(sink, "mm.check: allocator: {}\n", alloc.error());
+    keel::fmt::print(sink, "mm.check: allocator: {}\n", alloc.error());
     ok = false;
   } else {
-    fmt::print(sink, "mm.check: allocator invariants hold\n");
+    keel::fmt::print(sink, "mm.check: allocator invariants hold\n");
   }
   return ok;
 }

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "boot/boot_info.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace kernel {
 
@@ -28,7 +28,7 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
 // needs all of RAM (ktest, kbench): it takes what is left, waits for the other CPUs'
 // units and says how it went. With one CPU (smp=off) the boot CPU does it all there.
 void init_deferred_memory_on_this_cpu();
-void finish_deferred_memory_init(fmt::Sink& sink);
+void finish_deferred_memory_init(keel::fmt::Sink& sink);
 
 // What init_memory measured, and the BootInfo it was given (for ktests and kbenchs).
 // Valid after init_memory.
@@ -36,6 +36,6 @@ const MemoryInitReport& memory_init_report();
 const boot::BootInfo& boot_info();
 
 // The `mm.check` walks: metadata and allocator invariants. Prints the outcome.
-bool check_memory_invariants(fmt::Sink& sink);
+bool check_memory_invariants(keel::fmt::Sink& sink);
 
 }  // namespace kernel

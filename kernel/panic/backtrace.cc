@@ -7,7 +7,7 @@
 
 namespace keel {
 
-void print_backtrace(fmt::Sink& sink, std::uint64_t rbp, std::uint64_t pc) {
+void print_backtrace(keel::fmt::Sink& sink, std::uint64_t rbp, std::uint64_t pc) {
   // Stacks live in the higher half (kernel image .bss, KSTACKS, IST stacks in .bss);
   // code lives in the kernel image.
   const FrameWalkBounds bounds{
@@ -22,7 +22,7 @@ void print_backtrace(fmt::Sink& sink, std::uint64_t rbp, std::uint64_t pc) {
   sink.write("Backtrace:\n");
   unsigned index = 0;
   if (pc != 0) {
-    fmt::print(sink, "  #{:<2} ", index++);
+    keel::fmt::print(sink, "  #{:<2} ", index++);
     print_address(sink, pc, false);
     sink.write("\n");
   }
@@ -30,17 +30,17 @@ void print_backtrace(fmt::Sink& sink, std::uint64_t rbp, std::uint64_t pc) {
     // Deep recursion (the usual stack overflow) would fill the report with one line.
     std::size_t repeats = 0;
     while (i + repeats + 1 < n && frames[i + repeats + 1] == frames[i]) ++repeats;
-    fmt::print(sink, "  #{:<2} ", index);
+    keel::fmt::print(sink, "  #{:<2} ", index);
     print_address(sink, frames[i], true);
     sink.write("\n");
     if (repeats > 0) {
-      fmt::print(sink, "  ... #{} repeated {} more times (recursion?)\n", index, repeats);
+      keel::fmt::print(sink, "  ... #{} repeated {} more times (recursion?)\n", index, repeats);
     }
     index += static_cast<unsigned>(repeats + 1);
     i += repeats;
   }
   if (n == MAX_BACKTRACE_FRAMES - (pc != 0 ? 1 : 0)) {
-    fmt::print(sink, "  ... (stopped after {} frames)\n", MAX_BACKTRACE_FRAMES);
+    keel::fmt::print(sink, "  ... (stopped after {} frames)\n", MAX_BACKTRACE_FRAMES);
   }
   if (index == 0) sink.write("  (no frames: bad or unavailable frame pointer)\n");
   if (kernel_symbol_table().count == 0) sink.write("  (no symbol table linked in)\n");

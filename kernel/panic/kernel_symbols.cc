@@ -25,11 +25,11 @@ std::optional<SymbolInfo> symbolize(std::uint64_t addr) {
   return lookup_symbol(kernel_symbol_table(), addr);
 }
 
-void print_address(fmt::Sink& sink, std::uint64_t addr, bool return_address) {
-  fmt::print(sink, "{:#018x}", addr);
+void print_address(keel::fmt::Sink& sink, std::uint64_t addr, bool return_address) {
+  keel::fmt::print(sink, "{:#018x}", addr);
   const std::uint64_t probe = return_address && addr != 0 ? addr - 1 : addr;
   if (const auto sym = symbolize(probe)) {
-    fmt::print(sink, " <{}+{:#x}>", sym->name, sym->offset + (addr - probe));
+    keel::fmt::print(sink, " <{}+{:#x}>", sym->name, sym->offset + (addr - probe));
   }
 }
 

@@ -4,12 +4,12 @@
 #include <source_location>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/guarded_call.h"
 #include "arch/x86_64/qemu_exit.h"
 #include "kernel/console.h"
 #include "kernel/panic/backtrace.h"
-#include "kernel/recovery.h"
 #include "mm/hal.h"
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 
 namespace keel {
 namespace {
@@ -43,7 +43,7 @@ bool panic_in_progress() { return g_panic_depth.load(std::memory_order_relaxed) 
 
 namespace panic_detail {
 
-fmt::Sink& begin() {
+keel::fmt::Sink& begin() {
   arch::cli();
   const int me = this_cpu();
   for (int owner = -1; !g_panic_cpu.compare_exchange_strong(owner, me, std::memory_order_acq_rel);
@@ -57,11 +57,11 @@ fmt::Sink& begin() {
   // The panic may have hit while this CPU held the console lock (e.g. a fault inside a
   // console driver); waiting for it would hang with nothing printed.
   console::force_unlock_for_panic();
-  fmt::Sink& sink = console::sink();
+  keel::fmt::Sink& sink = console::sink();
   // One write, so a capturing sink sees the whole prefix at once.
-  fmt::FixedString<64> prefix;
-  fmt::print(prefix, "\nKERNEL PANIC{}", depth == 1 ? "" : " (nested, during panic)");
-  if (mm::hal::cpu_count() > 1) fmt::print(prefix, " on CPU {}", me);
+  keel::fmt::FixedString<64> prefix;
+  keel::fmt::print(prefix, "\nKERNEL PANIC{}", depth == 1 ? "" : " (nested, during panic)");
+  if (mm::hal::cpu_count() > 1) keel::fmt::print(prefix, " on CPU {}", me);
   prefix.write(": ");
   sink.write(prefix.view());
   return sink;
@@ -73,18 +73,19 @@ fmt::Sink& begin() {
 }
 
 [[noreturn]] void finish() {
-  // A test or benchmark runner (kernel/recovery.h) resumes after the panic it caught.
-  // Runners run on the boot CPU (kernel/recovery.h); a panic on any other CPU is final.
-  if (const kernel::PanicRecovery* recovery = kernel::g_panic_recovery;
-      g_this_depth == 1 && recovery != nullptr && this_cpu() == 0) {
-    fmt::print(console::sink(), "(panic caught by the {} runner)\n", recovery->runner);
+  // A guarded call on this CPU that claims panics (arch/x86_64/guarded_call.h: the ktest
+  // and kbench runners, tests checking a panic) resumes after the report. Guards are
+  // per-CPU, so a panic on a CPU with none (an AP running a runner's cross-CPU call) is
+  // final.
+  if (const char* guard = arch::guard_for_panic(); g_this_depth == 1 && guard != nullptr) {
+    keel::fmt::print(console::sink(), "(panic caught by the {} guard)\n", guard);
     g_this_depth = 0;
     g_panic_depth.store(0, std::memory_order_release);
     g_panic_cpu.store(-1, std::memory_order_release);
-    recovery->resume();
+    arch::guard_resume_panic();
   }
   if (g_stop_other_cpus != nullptr && mm::hal::cpu_count() > 1) {
-    fmt::print(console::sink(), "Stopping the other {} CPU(s).\n", mm::hal::cpu_count() - 1);
+    keel::fmt::print(console::sink(), "Stopping the other {} CPU(s).\n", mm::hal::cpu_count() - 1);
     g_stop_other_cpus();
   }
   console::sink().write(g_this_depth == 1 ? "System halted.\n" : "Halting.\n");
@@ -93,13 +94,13 @@ fmt::Sink& begin() {
 
 }  // namespace panic_detail
 
-// mm/support/contract.h: KASSERT, KREQUIRES and KENSURES land here in the kernel.
-[[noreturn]] void contract_violation(const char* kind, const char* condition, const char* detail,
-                                     std::source_location where) {
-  fmt::Sink& sink = panic_detail::begin();
-  fmt::print(sink, "contract violation ({}): {} at {}:{} in {}\n", kind, condition,
+// lib/contract/contract.h: KASSERT and KREQUIRES land here in the kernel.
+[[noreturn]] void contract::violation(const char* kind, const char* condition,
+                                      const char* detail, std::source_location where) {
+  keel::fmt::Sink& sink = panic_detail::begin();
+  keel::fmt::print(sink, "contract violation ({}): {} at {}:{} in {}\n", kind, condition,
              where.file_name(), where.line(), where.function_name());
-  if (detail != nullptr) fmt::print(sink, "  detail: {}\n", detail);
+  if (detail != nullptr) keel::fmt::print(sink, "  detail: {}\n", detail);
   panic_detail::finish_with_backtrace(reinterpret_cast<std::uint64_t>(__builtin_frame_address(0)));
 }
 

@@ -6,8 +6,9 @@
 // with several CPUs online) and a symbolized backtrace to
 // every console, then ends a QEMU run with QEMU_EXIT_PANIC (exit status 37) or halts the
 // CPU forever. A panic while panicking prints one short line and halts; a third level
-// halts silently (the console itself may be what is broken). Inside a ktest that expects
-// a panic, the report is printed and control returns to the ktest runner instead.
+// halts silently (the console itself may be what is broken). Inside a guarded call that
+// claims panics on this CPU (arch/x86_64/guarded_call.h: a ktest, a benchmark), the report
+// is printed and control returns to that guard instead.
 //
 // panic() lives in the global namespace (like the C library's abort()), so every file can
 // call it unqualified; keel::panic names the same function.
@@ -16,16 +17,16 @@
 #include <cstdint>
 #include <string_view>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace keel {
 
 namespace panic_detail {
 // Disables interrupts and enters the panic state; returns the console sink with
 // "\nKERNEL PANIC: " already written. Does not return at nesting depth >= 3.
-fmt::Sink& begin();
+keel::fmt::Sink& begin();
 // Ends the message: prints a backtrace from `rbp` (skipped for a nested panic), then
-// hands over to the ktest runner if it expects the panic, or halts.
+// hands over to a guarded call on this CPU that claims panics, or halts.
 [[noreturn]] void finish_with_backtrace(std::uint64_t rbp);
 // Same, without a backtrace (the caller printed one).
 [[noreturn]] void finish();
@@ -49,8 +50,8 @@ void set_stop_other_cpus(void (*stop)());
 
 template <typename... Args>
 [[noreturn, gnu::noinline, gnu::cold]] void panic(std::string_view format, const Args&... args) {
-  fmt::Sink& sink = keel::panic_detail::begin();
-  fmt::print(sink, format, args...);
+  keel::fmt::Sink& sink = keel::panic_detail::begin();
+  keel::fmt::print(sink, format, args...);
   sink.write("\n");
   keel::panic_detail::finish_with_backtrace(
       reinterpret_cast<std::uint64_t>(__builtin_frame_address(0)));

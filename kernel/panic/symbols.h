@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace keel {
 
@@ -43,6 +43,6 @@ std::optional<SymbolInfo> symbolize(std::uint64_t addr);
 // Prints "0xffffffff80012345 <keel::foo(int)+0x1c>" (or just the address). For a return
 // address pass `return_address = true`: the lookup uses addr-1 so a call at the very end
 // of a function (to a [[noreturn]] callee) is attributed to the caller, not its neighbour.
-void print_address(fmt::Sink& sink, std::uint64_t addr, bool return_address = false);
+void print_address(keel::fmt::Sink& sink, std::uint64_t addr, bool return_address = false);
 
 }  // namespace keel

@@ -343,7 +343,7 @@ long Code::penalty() const {
   return score;
 }
 
-std::expected<void, Error> encode(std::span<const std::uint8_t> bytes, const Options& options,
+[[nodiscard]] std::expected<void, Error> encode(std::span<const std::uint8_t> bytes, const Options& options,
                                   Code& out) {
   if (options.min_version < kMinVersion || options.max_version > kMaxVersion ||
       options.min_version > options.max_version) {

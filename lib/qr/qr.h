@@ -83,7 +83,7 @@ class Code {
 
 // Encodes `bytes` in byte mode into `out` with the smallest version in
 // [min_version, max_version] that holds them at min_ecc. On error `out` is unspecified.
-std::expected<void, Error> encode(std::span<const std::uint8_t> bytes, const Options& options,
+[[nodiscard]] std::expected<void, Error> encode(std::span<const std::uint8_t> bytes, const Options& options,
                                   Code& out);
 
 }  // namespace qr

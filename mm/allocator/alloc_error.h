@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 #include "mm/types.h"
 
 namespace mm {
@@ -16,12 +16,12 @@ struct AllocError {
   std::uint64_t largest_free_frames = 0;   // the largest free block in the lists
 };
 
-inline void format_value(fmt::Sink& sink, const fmt::Spec&, const AllocError& e) {
-  fmt::print(sink,
+inline void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const AllocError& e) {
+  keel::fmt::print(sink,
              "out of memory: asked for {} frame(s) ({}) aligned to {} frame(s); free: {} "
              "frame(s) ({}), largest free block {} frame(s)",
-             e.requested_frames, fmt::HumanBytes{e.requested_frames * PAGE_SIZE}, e.align_frames,
-             e.free_frames, fmt::HumanBytes{e.free_frames * PAGE_SIZE}, e.largest_free_frames);
+             e.requested_frames, keel::fmt::HumanBytes{e.requested_frames * PAGE_SIZE}, e.align_frames,
+             e.free_frames, keel::fmt::HumanBytes{e.free_frames * PAGE_SIZE}, e.largest_free_frames);
 }
 
 }  // namespace mm

@@ -1,6 +1,9 @@
-// In-kernel tests of the buddy allocator over all of the machine's RAM: allocate everything
-// in mixed orders, check the blocks are disjoint, inside usable unreserved RAM and hold
-// their patterns, free everything and get back to the start; out of memory as a value.
+// Kernel-only tests of the buddy allocator over all of the machine's RAM: allocate
+// everything in mixed orders, check the blocks are disjoint, inside usable unreserved RAM
+// (the real firmware map) and hold their patterns, free everything and get back to the
+// start; every frame as 1 GiB / 2 MiB / 4 KiB frames, the huge ones mapped in the live
+// kernel page table. The tests that need only a world of frames are shared with the host:
+// allocator_shared_test.cc (suite mm.allocator.AllocatorSharedTest here).
 //
 // Kept fast under TCG even with 6 GiB: large orders first, one u64 written per 4 KiB page.
 #define KTEST_SUITE "mm.allocator"
@@ -8,7 +11,6 @@
 #include <array>
 #include <cstdint>
 #include <optional>
-#include <string_view>
 
 #include "kernel/ktest/ktest.h"
 #include "mm/allocator/frame_allocator.h"
@@ -38,10 +40,6 @@ std::uint64_t free_frames() {
   return mm::allocator_stats().total_free_frames;
 }
 
-bool contains(std::string_view haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string_view::npos;
-}
-
 // The page pattern: distinct per block and per page, never 0 (fresh or zeroed memory).
 std::uint64_t pattern(std::uint64_t block, std::uint64_t page) {
   return (block + 1) * 0x9e3779b97f4a7c15 ^ (page << 1 | 1);
@@ -61,116 +59,6 @@ struct Block {
 // under ~6000 blocks; past 3/4 of this the test only takes the largest free order.
 constexpr std::size_t kMaxBlocks = 32768;
 constinit std::array<Block, kMaxBlocks> g_blocks{};
-
-KTEST(invariants_hold) {
-  EXPECT_ALLOCATOR_INVARIANTS();
-  mm::drain_cpu_cache();
-  EXPECT_ALLOCATOR_INVARIANTS();  // fully coalesced once the cache is drained
-}
-
-KTEST(stats_add_up) {
-  const mm::AllocatorStats s = mm::allocator_stats();
-  std::uint64_t listed = 0;
-  for (unsigned o = 0; o < mm::NR_ORDERS; ++o) listed += s.free_blocks[o] * mm::order_frames(o);
-  KEXPECT_EQ(listed, s.listed_frames);
-  KEXPECT_EQ(s.listed_frames + s.cached_frames, s.total_free_frames);
-  KEXPECT_LE(s.total_free_frames, s.usable_frames);
-  KEXPECT_GT(s.total_free_frames, 0u);
-  ktest_ctx.print_diagnostic("{}", s);
-}
-
-// Allocating and freeing a block of each order gives the same free lists back (the split
-// halves coalesce again).
-KTEST(alloc_free_restores_the_lists) {
-  for (const unsigned order : {0u, 1u, 3u, 9u, 18u}) {
-    mm::drain_cpu_cache();
-    const mm::AllocatorStats before = mm::allocator_stats();
-    if (before.largest_free_order < static_cast<int>(order)) continue;
-    {
-      auto block = mm::alloc_block<mm::UntypedMeta>(order, untyped, {.zeroed = false});
-      KASSERT_TRUE(block.has_value());
-      KEXPECT_EQ(block->nframes(), mm::order_frames(order));
-      KEXPECT_EQ(block->paddr() % (mm::order_frames(order) * PAGE_SIZE), 0u);
-    }
-    mm::drain_cpu_cache();
-    KEXPECT_TRUE(mm::allocator_stats() == before);
-  }
-}
-
-KTEST(small_frees_go_to_this_cpus_cache) {
-  mm::drain_cpu_cache();
-  { auto frame = mm::alloc_frame(mm::UntypedMeta{}); }
-  KEXPECT_GT(mm::allocator_stats().cached_frames, 0u);
-  mm::drain_cpu_cache();
-  KEXPECT_EQ(mm::allocator_stats().cached_frames, 0u);
-}
-
-KTEST(alloc_frame_zeroes) {
-  Paddr first = 0;
-  {
-    auto frame = mm::alloc_frame(mm::UntypedMeta{});
-    KASSERT_TRUE(frame.has_value());
-    frame->bytes().zero();
-    KEXPECT_TRUE(frame->bytes().fill(0, PAGE_SIZE, std::byte{0xa5}).has_value());
-    first = frame->paddr();
-  }
-  // The per-CPU cache is LIFO: the same frame normally comes straight back.
-  auto again = mm::alloc_frame(mm::UntypedMeta{});
-  KASSERT_TRUE(again.has_value());
-  if (again->paddr() != first) ktest_ctx.print_diagnostic("got a different frame back");
-  const auto* bytes = static_cast<const std::uint8_t*>(mm::phys_to_virt(again->paddr()));
-  unsigned nonzero = 0;
-  for (std::size_t i = 0; i < PAGE_SIZE; ++i) nonzero += bytes[i] != 0;
-  KEXPECT_EQ(nonzero, 0u);
-}
-
-KTEST(aligned_segment_returns_its_tail) {
-  const std::uint64_t before = free_frames();
-  {
-    auto seg = mm::alloc_segment<mm::UntypedMeta>(3, untyped, /*align_frames=*/8, {.zeroed = false});
-    KASSERT_TRUE(seg.has_value());
-    KEXPECT_EQ(seg->paddr() % (8 * PAGE_SIZE), 0u);
-    KEXPECT_EQ(seg->nframes(), 3u);
-    KEXPECT_EQ(free_frames(), before - 3);  // the block's 5 spare frames went back
-  }
-  KEXPECT_EQ(free_frames(), before);
-}
-
-KTEST(alloc_frames_contiguous_and_scattered) {
-  const std::uint64_t before = free_frames();
-  {
-    std::optional<mm::Frame<mm::UntypedMeta>> frames[16];
-    KASSERT_TRUE(mm::alloc_frames<mm::UntypedMeta>(frames, untyped, {.zeroed = false}).has_value());
-    for (std::size_t i = 1; i < 16; ++i) {
-      KEXPECT_EQ(frames[i]->paddr(), frames[0]->paddr() + i * PAGE_SIZE);
-      KEXPECT_EQ(frames[i]->reference_count(), 1u);
-    }
-    std::optional<mm::Frame<mm::UntypedMeta>> scattered[16];
-    KASSERT_TRUE(mm::alloc_frames<mm::UntypedMeta>(scattered, untyped,
-                                                   {.zeroed = false, .contiguous = false})
-                     .has_value());
-    for (const auto& f : scattered) KEXPECT_TRUE(f.has_value());
-  }
-  KEXPECT_EQ(free_frames(), before);
-}
-
-// Out of memory is a value naming the request and what is free.
-KTEST(oom_names_request_and_free) {
-  const mm::AllocatorStats stats = mm::allocator_stats();
-  const std::uint64_t too_many = stats.usable_frames + 1;
-  auto seg = mm::alloc_segment<mm::UntypedMeta>(too_many, untyped, 1, {.zeroed = false});
-  KASSERT_TRUE(!seg.has_value());
-  const mm::AllocError& e = seg.error();
-  KEXPECT_EQ(e.requested_frames, too_many);
-  KEXPECT_EQ(e.align_frames, 1u);
-  KEXPECT_EQ(e.free_frames, mm::allocator_stats().total_free_frames);
-  KEXPECT_EQ(e.largest_free_frames, mm::allocator_stats().largest_free_frames());
-  fmt::FixedString<256> text;
-  fmt::print(text, "{}", e);
-  ktest_ctx.print_diagnostic("{}", text.view());
-  KEXPECT_TRUE(contains(text.view(), "out of memory: asked for"));
-  KEXPECT_EQ(free_frames(), stats.total_free_frames);
-}
 
 // Whether [start, end) lies inside one usable map region and touches no boot reservation.
 bool in_free_ram(const Block& b) {
@@ -225,13 +113,13 @@ KTEST(allocate_everything_in_mixed_orders) {
     ++count;
   }
   ktest_ctx.print_diagnostic("{} blocks, {} frames ({}) taken of {} free", count, taken,
-                             fmt::HumanBytes{taken * PAGE_SIZE}, start_free);
+                             keel::fmt::HumanBytes{taken * PAGE_SIZE}, start_free);
   KEXPECT_LT(count, kMaxBlocks);
   KEXPECT_EQ(taken, start_free);  // everything
   if (last_oom) {
     // Order 0 failing means nothing at all is left, and the error says so.
-    fmt::FixedString<256> text;
-    fmt::print(text, "{}", *last_oom);
+    keel::fmt::FixedString<256> text;
+    keel::fmt::print(text, "{}", *last_oom);
     ktest_ctx.print_diagnostic("final {}", text.view());
     KEXPECT_EQ(last_oom->requested_frames, 1u);
     KEXPECT_EQ(last_oom->free_frames, 0u);
@@ -318,7 +206,7 @@ void map_huge_blocks_and_read_back(ktest::Context& ktest_ctx, Table& table, std:
     }
   }
   ktest_ctx.print_diagnostic("{} mapped tracked and read back ({} 1 GiB frames not mappable here)",
-                             fmt::HumanBytes{mapped_bytes}, skipped_1g);
+                             keel::fmt::HumanBytes{mapped_bytes}, skipped_1g);
   KEXPECT_EQ(corrupt, 0u);
   auto cursor = table.cursor_mut(base, span);
   KASSERT_TRUE(cursor.has_value());

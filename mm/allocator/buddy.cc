@@ -17,14 +17,14 @@ std::uint64_t max_block_end(std::uint64_t index) {
 }  // namespace
 
 bool BuddyAllocator::reset(std::span<const PhysRange> usable, Paddr limit) {
-  keel::SpinLockGuard guard(lock_);
+  keel::sync::SpinLockGuard guard(lock_);
   for (FreeList& list : state_.lists) list.clear();
   state_.free_frames = 0;
   return usable_.assign(usable, limit);
 }
 
 std::uint64_t BuddyAllocator::adopt_unused_frames() {
-  keel::SpinLockGuard guard(lock_);
+  keel::sync::SpinLockGuard guard(lock_);
   std::uint64_t taken = 0;
   for (const FrameSpan& span : usable_.spans()) {
     std::uint64_t index = span.first;
@@ -53,12 +53,12 @@ std::uint64_t BuddyAllocator::adopt_unused_frames() {
 }
 
 std::optional<std::uint64_t> BuddyAllocator::alloc_block(unsigned order) {
-  keel::SpinLockGuard guard(lock_);
+  keel::sync::SpinLockGuard guard(lock_);
   return alloc_block_locked(order);
 }
 
 std::size_t BuddyAllocator::alloc_blocks(unsigned order, std::span<std::uint64_t> out) {
-  keel::SpinLockGuard guard(lock_);
+  keel::sync::SpinLockGuard guard(lock_);
   std::size_t n = 0;
   for (; n < out.size(); ++n) {
     const auto block = alloc_block_locked(order);
@@ -69,12 +69,12 @@ std::size_t BuddyAllocator::alloc_blocks(unsigned order, std::span<std::uint64_t
 }
 
 void BuddyAllocator::free_blocks(unsigned order, std::span<const std::uint64_t> heads) {
-  keel::SpinLockGuard guard(lock_);
+  keel::sync::SpinLockGuard guard(lock_);
   for (const std::uint64_t head : heads) free_block_locked(head, order);
 }
 
 void BuddyAllocator::free_range(std::uint64_t first, std::uint64_t n) {
-  keel::SpinLockGuard guard(lock_);
+  keel::sync::SpinLockGuard guard(lock_);
   free_range_locked(first, n);
 }
 

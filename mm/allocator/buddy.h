@@ -20,8 +20,9 @@
 #include "mm/allocator/free_list.h"
 #include "mm/allocator/order.h"
 #include "mm/allocator/usable_ranges.h"
-#include "mm/support/spinlock.h"
-#include "mm/support/thread_annotations.h"
+#include "lib/sync/spinlock.h"
+#include "mm/support/lock_order.h"
+#include "lib/sync/thread_annotations.h"
 #include "mm/types.h"
 
 namespace mm {
@@ -65,15 +66,15 @@ class BuddyAllocator {
   // For the ktest runner after it longjmped out of a test (kernel/ktest): whether the lock
   // is held, and dropping it when the holder's frame is gone. Nothing else may use these.
   bool lock_held_for_recovery() const { return lock_.is_locked(); }
-  void force_unlock_for_recovery() TA_NO_THREAD_SAFETY_ANALYSIS {
-    if (lock_.is_locked()) lock_.unlock_irqrestore(0);
-    keel::lock_order::forget_this_cpus_locks();
+  void force_unlock_for_recovery() {
+    lock_.unlock_abandoned();
+    lock_order::forget_this_cpus_locks();
   }
 
   // Runs fn(const BuddyState&) under the lock (stats, invariant checks).
   template <typename Fn>
   decltype(auto) inspect(Fn&& fn) const TA_EXCL(lock_) {
-    keel::SpinLockGuard guard(lock_);
+    keel::sync::SpinLockGuard guard(lock_);
     return fn(static_cast<const BuddyState&>(state_));
   }
 
@@ -82,7 +83,7 @@ class BuddyAllocator {
   void free_block_locked(std::uint64_t index, unsigned order) TA_REQ(lock_);
   void free_range_locked(std::uint64_t first, std::uint64_t n) TA_REQ(lock_);
 
-  mutable keel::SpinLock lock_{keel::lock_order::LockClass::Buddy};
+  mutable keel::sync::BasicSpinLock<lock_order::BuddyLockOrder> lock_;
   BuddyState state_ TA_GUARDED(lock_);
   UsableRanges usable_;  // written by reset() only, before the allocator is shared
 };

@@ -7,12 +7,12 @@
 #include "mm/allocator/global.h"
 #include "mm/allocator/per_cpu_cache.h"
 #include "mm/allocator/stats.h"
+#include "lib/contract/assert_fmt.h"
 #include "mm/linear_map.h"
 #include "mm/meta/meta_geometry.h"
-#include "mm/support/assert_fmt.h"
 #include "mm/frame/frame_dealloc.h"
 #include "mm/hal.h"
-#include "mm/support/try.h"
+#include "lib/expected/try.h"
 
 namespace mm {
 namespace allocator_detail {
@@ -98,7 +98,7 @@ std::optional<std::uint64_t> take_block_slow(unsigned order) {
   return take_block_local(order);
 }
 
-std::expected<std::uint64_t, AllocError> take_run(std::uint64_t nframes,
+[[nodiscard]] std::expected<std::uint64_t, AllocError> take_run(std::uint64_t nframes,
                                                   std::uint64_t align_frames) {
   KREQUIRES(nframes >= 1 && std::has_single_bit(align_frames));
   const std::uint64_t block_frames = nframes > align_frames ? nframes : align_frames;
@@ -116,7 +116,7 @@ void zero_frames(std::uint64_t first, std::uint64_t nframes) {
   std::memset(phys_to_virt(first * PAGE_SIZE), 0, nframes * PAGE_SIZE);
 }
 
-std::expected<Paddr, AllocError> take_frames(std::uint64_t nframes, std::uint64_t align_frames,
+[[nodiscard]] std::expected<Paddr, AllocError> take_frames(std::uint64_t nframes, std::uint64_t align_frames,
                                              bool zeroed) {
   const std::uint64_t first = TRY(take_run(nframes, align_frames));
   if (zeroed) zero_frames(first, nframes);
@@ -128,7 +128,7 @@ std::expected<Paddr, AllocError> take_frames(std::uint64_t nframes, std::uint64_
 
 using allocator_detail::g_buddy;
 
-std::expected<AllocatorInitSummary, AllocInitError> init_frame_allocator(
+[[nodiscard]] std::expected<AllocatorInitSummary, AllocInitError> init_frame_allocator(
     std::span<const PhysRange> usable) {
   for (unsigned cpu = 0; cpu < hal::MAX_CPUS; ++cpu) cpu_cache(cpu).clear();
   if (!g_buddy.reset(usable, meta_geometry().covered_end)) return std::unexpected(AllocInitError::TooManyRanges);
@@ -157,7 +157,7 @@ void drain_every_cpu_cache() {
 namespace {
 
 [[noreturn, gnu::cold]] void report_reserved_free(const MetaSlot& slot) {
-  keel::contract_violation_fmt("assertion", "word & RETURNS_TO_ALLOCATOR",
+  keel::contract::violation_fmt("assertion", "word & RETURNS_TO_ALLOCATOR",
                                std::source_location::current(),
                                "freeing reserved frame {:#x}: it did not come from the allocator",
                                meta_to_frame(&slot));

@@ -31,9 +31,9 @@
 #include "mm/frame/handle_access.h"
 #include "mm/frame/segment.h"
 #include "mm/frame/unique_frame.h"
-#include "mm/support/contract.h"
-#include "mm/support/format.h"
-#include "mm/support/try.h"
+#include "lib/contract/contract.h"
+#include "lib/fmt/format.h"
+#include "lib/expected/try.h"
 #include "mm/types.h"
 
 namespace mm {
@@ -64,7 +64,7 @@ constexpr const char* error_name(AllocInitError e) {
 // Resets the allocator and takes every UNUSED frame inside `usable`, clipped to the
 // metadata region [0, meta_geometry().covered_end). Frames in use (boot allocations) are skipped.
 // Requires: interrupts may be on; no other CPU uses the allocator meanwhile.
-std::expected<AllocatorInitSummary, AllocInitError> init_frame_allocator(
+[[nodiscard]] std::expected<AllocatorInitSummary, AllocInitError> init_frame_allocator(
     std::span<const PhysRange> usable);
 
 // Gives the current CPU's cached blocks back to the global lists (they coalesce there).
@@ -105,7 +105,7 @@ std::optional<std::uint64_t> take_block_slow(unsigned order);
 // A run of `nframes` frames starting at a multiple of `align_frames` (a power of two),
 // owned by the caller like a block (first frame FREE, the others TAILs); the rest of the
 // block it was cut from is given back.
-std::expected<std::uint64_t, AllocError> take_run(std::uint64_t nframes, std::uint64_t align_frames);
+[[nodiscard]] std::expected<std::uint64_t, AllocError> take_run(std::uint64_t nframes, std::uint64_t align_frames);
 
 AllocError out_of_memory(std::uint64_t nframes, std::uint64_t align_frames);
 
@@ -114,7 +114,7 @@ void zero_frames(std::uint64_t first, std::uint64_t nframes);
 // The raw path, for the allocator's own tests and benchmarks: `nframes` UNUSED frames
 // (claimable by from_unused, as Asterinas OSTD's allocator hands them out), zeroed if
 // asked; give them back with return_frames_to_allocator.
-std::expected<Paddr, AllocError> take_frames(std::uint64_t nframes, std::uint64_t align_frames,
+[[nodiscard]] std::expected<Paddr, AllocError> take_frames(std::uint64_t nframes, std::uint64_t align_frames,
                                              bool zeroed);
 
 // The allocator's side of HandleAccess: wraps frames it has just claimed for the caller.
@@ -136,7 +136,7 @@ void return_frames_to_allocator(Paddr pa, std::uint64_t nframes);
 // metadata. Requires: 1 ≤ options.level ≤ MAX_FRAME_LEVEL. O(1) for every level (plus the
 // zeroing, if asked).
 template <AnyFrameMeta M>
-[[gnu::always_inline]] inline std::expected<UniqueFrame<M>, AllocError> alloc_frame(
+[[nodiscard, gnu::always_inline]] inline std::expected<UniqueFrame<M>, AllocError> alloc_frame(
     M meta, FrameAllocOptions options = {}) {
   KREQUIRES(slot::is_frame_level(options.level));
   const unsigned order = slot::level_order(options.level);
@@ -152,7 +152,7 @@ template <AnyFrameMeta M>
 // of two) frames, frame i's metadata metadata_fn(paddr of i).
 template <AnyFrameMeta M, typename MetaFn>
   requires std::is_invocable_r_v<M, MetaFn&, Paddr>
-std::expected<Segment<M>, AllocError> alloc_segment(std::uint64_t nframes, MetaFn&& metadata_fn,
+[[nodiscard]] std::expected<Segment<M>, AllocError> alloc_segment(std::uint64_t nframes, MetaFn&& metadata_fn,
                                                     std::uint64_t align_frames = 1,
                                                     FrameAllocOptions options = {}) {
   const std::uint64_t first = TRY(allocator_detail::take_run(nframes, align_frames));
@@ -167,7 +167,7 @@ std::expected<Segment<M>, AllocError> alloc_segment(std::uint64_t nframes, MetaF
 // A block of 2^order 4 KiB frames aligned to its size.
 template <AnyFrameMeta M, typename MetaFn>
   requires std::is_invocable_r_v<M, MetaFn&, Paddr>
-std::expected<Segment<M>, AllocError> alloc_block(unsigned order, MetaFn&& metadata_fn,
+[[nodiscard]] std::expected<Segment<M>, AllocError> alloc_block(unsigned order, MetaFn&& metadata_fn,
                                                   FrameAllocOptions options = {}) {
   KREQUIRES(order <= MAX_ORDER);
   return alloc_segment<M>(order_frames(order), metadata_fn, order_frames(order), options);
@@ -177,7 +177,7 @@ std::expected<Segment<M>, AllocError> alloc_block(unsigned order, MetaFn&& metad
 // options.contiguous, otherwise any frames. All or nothing: on error `out` is left empty.
 template <AnyFrameMeta M, typename MetaFn>
   requires std::is_invocable_r_v<M, MetaFn&, Paddr>
-std::expected<void, AllocError> alloc_frames(std::span<std::optional<Frame<M>>> out,
+[[nodiscard]] std::expected<void, AllocError> alloc_frames(std::span<std::optional<Frame<M>>> out,
                                              MetaFn&& metadata_fn,
                                              FrameAllocOptions options = {}) {
   if (out.empty()) return {};

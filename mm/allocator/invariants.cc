@@ -4,8 +4,8 @@
 #include "mm/allocator/global.h"
 #include "mm/allocator/per_cpu_cache.h"
 #include "mm/hal.h"
+#include "lib/expected/try.h"
 #include "mm/meta/meta_geometry.h"
-#include "mm/support/try.h"
 
 namespace mm {
 namespace {
@@ -19,7 +19,7 @@ std::unexpected<Violation> violation(Kind kind, std::uint64_t index, unsigned or
 }
 
 // Every frame of the block but its head is a TAIL.
-std::expected<void, Violation> check_tails(std::uint64_t head, unsigned order) {
+[[nodiscard]] std::expected<void, Violation> check_tails(std::uint64_t head, unsigned order) {
   for (std::uint64_t i = head + 1; i < head + order_frames(order); ++i) {
     const std::uint64_t count = slot_at(i).ref_count.load(std::memory_order_relaxed);
     if (count != REF_COUNT_TAIL) return violation(Kind::FrameNotTail, i, order, count);
@@ -28,7 +28,7 @@ std::expected<void, Violation> check_tails(std::uint64_t head, unsigned order) {
 }
 
 // The checks every free block passes, listed or cached.
-std::expected<void, Violation> check_block(const UsableRanges& usable, std::uint64_t head,
+[[nodiscard]] std::expected<void, Violation> check_block(const UsableRanges& usable, std::uint64_t head,
                                            unsigned order, slot::FreeWhere where) {
   const std::uint64_t frames = order_frames(order);
   if ((head & (frames - 1)) != 0) return violation(Kind::Misaligned, head, order, head);
@@ -41,7 +41,7 @@ std::expected<void, Violation> check_block(const UsableRanges& usable, std::uint
   return check_tails(head, order);
 }
 
-std::expected<std::uint64_t, Violation> check_lists(const BuddyState& state,
+[[nodiscard]] std::expected<std::uint64_t, Violation> check_lists(const BuddyState& state,
                                                     const UsableRanges& usable) {
   std::uint64_t listed = 0;
   const std::uint64_t slot_count = meta_slot_count();
@@ -66,7 +66,7 @@ std::expected<std::uint64_t, Violation> check_lists(const BuddyState& state,
   return listed;
 }
 
-std::expected<std::uint64_t, Violation> check_caches(const UsableRanges& usable) {
+[[nodiscard]] std::expected<std::uint64_t, Violation> check_caches(const UsableRanges& usable) {
   std::uint64_t cached = 0;
   std::expected<void, Violation> result;
   for (unsigned cpu = 0; cpu < hal::cpu_count() && result; ++cpu) {
@@ -81,7 +81,7 @@ std::expected<std::uint64_t, Violation> check_caches(const UsableRanges& usable)
 }
 
 // Walks every usable frame block by block; returns the free frames it found.
-std::expected<std::uint64_t, Violation> walk_ownership(const UsableRanges& usable) {
+[[nodiscard]] std::expected<std::uint64_t, Violation> walk_ownership(const UsableRanges& usable) {
   std::uint64_t free = 0;
   for (const FrameSpan& span : usable.spans()) {
     std::uint64_t i = span.first;
@@ -128,12 +128,12 @@ const char* invariant_kind_name(Kind kind) {
   return "?";
 }
 
-void format_value(fmt::Sink& sink, const fmt::Spec&, const AllocatorInvariantViolation& v) {
-  fmt::print(sink, "allocator invariant violated: {} at frame {:#x} (order {}, found {:#x})",
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const AllocatorInvariantViolation& v) {
+  keel::fmt::print(sink, "allocator invariant violated: {} at frame {:#x} (order {}, found {:#x})",
              invariant_kind_name(v.kind), v.paddr, v.order, v.detail);
 }
 
-std::expected<void, AllocatorInvariantViolation> check_allocator_invariants() {
+[[nodiscard]] std::expected<void, AllocatorInvariantViolation> check_allocator_invariants() {
   BuddyAllocator& buddy = allocator_detail::global_buddy();
   const UsableRanges& usable = buddy.usable();
   return buddy.inspect([&](const BuddyState& state) -> std::expected<void, Violation> {

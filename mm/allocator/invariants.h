@@ -23,7 +23,7 @@
 #include <cstdint>
 #include <expected>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 #include "mm/types.h"
 
 namespace mm {
@@ -48,8 +48,8 @@ struct AllocatorInvariantViolation {
 };
 
 const char* invariant_kind_name(AllocatorInvariantViolation::Kind kind);
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, const AllocatorInvariantViolation& v);
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const AllocatorInvariantViolation& v);
 
-std::expected<void, AllocatorInvariantViolation> check_allocator_invariants();
+[[nodiscard]] std::expected<void, AllocatorInvariantViolation> check_allocator_invariants();
 
 }  // namespace mm

@@ -41,8 +41,8 @@ SlotSnapshot snapshot(Paddr pa) {
 }
 
 std::string text(const AllocatorInvariantViolation& v) {
-  fmt::FixedString<256> s;
-  fmt::print(s, "{}", v);
+  keel::fmt::FixedString<256> s;
+  keel::fmt::print(s, "{}", v);
   return std::string(s.view());
 }
 
@@ -202,8 +202,8 @@ TEST_F(OwnershipDeathTest, RawFreeOfAFrameTheAllocatorHoldsPanics) {
 
 TEST_F(OwnershipDeathTest, RawFreeOfAHugeTailPanicsNamingTheHead) {
   const Paddr head = huge_unique_->paddr();
-  fmt::FixedString<128> expected;
-  fmt::print(expected, "a tail of the live block at {:#x}", head);
+  keel::fmt::FixedString<128> expected;
+  keel::fmt::print(expected, "a tail of the live block at {:#x}", head);
   EXPECT_DEATH(return_frames_to_allocator(head + 3 * PAGE_SIZE, 1), std::string(expected.view()));
 }
 

@@ -22,8 +22,8 @@
 #include "mm/allocator/buddy.h"
 #include "mm/allocator/order.h"
 #include "mm/hal.h"
-#include "mm/support/contract.h"
-#include "mm/support/thread_annotations.h"
+#include "lib/contract/contract.h"
+#include "lib/sync/thread_annotations.h"
 
 namespace mm {
 

@@ -37,8 +37,8 @@ struct TagMeta {
 };
 
 std::string text(const AllocatorInvariantViolation& v) {
-  fmt::FixedString<512> s;
-  fmt::print(s, "{}", v);
+  keel::fmt::FixedString<512> s;
+  keel::fmt::print(s, "{}", v);
   return std::string(s.view());
 }
 

@@ -29,20 +29,20 @@ void force_unlock_buddy_after_recovery() {
   allocator_detail::global_buddy().force_unlock_for_recovery();
 }
 
-void format_value(fmt::Sink& sink, const fmt::Spec&, const AllocatorStats& s) {
-  fmt::print(sink, "frame allocator: {} of {} frames free ({} of {}); {} in per-CPU caches\n",
-             s.total_free_frames, s.usable_frames, fmt::HumanBytes{s.total_free_frames * PAGE_SIZE},
-             fmt::HumanBytes{s.usable_frames * PAGE_SIZE}, s.cached_frames);
-  fmt::print(sink, "  largest free block: order {} ({})\n", s.largest_free_order,
-             fmt::HumanBytes{s.largest_free_frames() * PAGE_SIZE});
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const AllocatorStats& s) {
+  keel::fmt::print(sink, "frame allocator: {} of {} frames free ({} of {}); {} in per-CPU caches\n",
+             s.total_free_frames, s.usable_frames, keel::fmt::HumanBytes{s.total_free_frames * PAGE_SIZE},
+             keel::fmt::HumanBytes{s.usable_frames * PAGE_SIZE}, s.cached_frames);
+  keel::fmt::print(sink, "  largest free block: order {} ({})\n", s.largest_free_order,
+             keel::fmt::HumanBytes{s.largest_free_frames() * PAGE_SIZE});
   for (unsigned o = 0; o < NR_ORDERS; ++o) {
     const std::uint64_t cached = o <= CACHED_MAX_ORDER ? s.cached_blocks[o] : 0;
     if (s.free_blocks[o] == 0 && cached == 0) continue;
-    fmt::print(sink, "  order {:>2} ({:>8}): {:>8} free blocks, {:>4} cached\n", o,
-               fmt::HumanBytes{order_frames(o) * PAGE_SIZE}, s.free_blocks[o], cached);
+    keel::fmt::print(sink, "  order {:>2} ({:>8}): {:>8} free blocks, {:>4} cached\n", o,
+               keel::fmt::HumanBytes{order_frames(o) * PAGE_SIZE}, s.free_blocks[o], cached);
   }
 }
 
-void print_stats(fmt::Sink& sink) { fmt::print(sink, "{}", allocator_stats()); }
+void print_stats(keel::fmt::Sink& sink) { keel::fmt::print(sink, "{}", allocator_stats()); }
 
 }  // namespace mm

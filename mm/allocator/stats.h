@@ -6,7 +6,7 @@
 
 #include "mm/allocator/order.h"
 #include "mm/allocator/per_cpu_cache.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace mm {
 
@@ -35,7 +35,7 @@ AllocatorStats allocator_stats();
 bool buddy_lock_held();
 void force_unlock_buddy_after_recovery();
 
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, const AllocatorStats& stats);
-void print_stats(fmt::Sink& sink);
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const AllocatorStats& stats);
+void print_stats(keel::fmt::Sink& sink);
 
 }  // namespace mm

@@ -25,8 +25,8 @@
 #include "mm/frame/slot_ops.h"
 #include "mm/frame/untyped.h"
 #include "mm/meta/meta_slot.h"
-#include "mm/support/assert_fmt.h"
-#include "mm/support/contract.h"
+#include "lib/contract/assert_fmt.h"
+#include "lib/contract/contract.h"
 #include "mm/types.h"
 
 namespace mm {
@@ -40,7 +40,7 @@ class Frame {
   // with `meta` as its metadata. Errors: NotAligned, OutOfBound, and for a frame that is
   // not unused the state it is in (Free, Tail, InUse, Unique, Busy). On error nothing
   // changes.
-  static std::expected<Frame, GetFrameError> from_unused(Paddr pa, M meta)
+  [[nodiscard]] static std::expected<Frame, GetFrameError> from_unused(Paddr pa, M meta)
     requires AnyFrameMeta<M>
   {
     auto slot = slot::get_from_unused(pa, std::move(meta), /*as_unique=*/false);
@@ -51,7 +51,7 @@ class Frame {
   // Adds a reference to an in-use (shared) frame; `pa` must be its head. Errors:
   // NotAligned, OutOfBound, Unused, Free, Tail (inside a huge frame), Unique, Busy; for
   // typed M, InUse when the frame's metadata is not an M.
-  static std::expected<Frame, GetFrameError> from_in_use(Paddr pa) {
+  [[nodiscard]] static std::expected<Frame, GetFrameError> from_in_use(Paddr pa) {
     auto slot = slot::get_from_in_use(pa);
     if (!slot) return std::unexpected(slot.error());
     // The type is checked before a handle exists: a mismatch gives the reference back
@@ -105,7 +105,7 @@ class Frame {
   // is a T; for T = DynUMeta, untyped), otherwise this handle back, untouched.
   template <FrameMetaParam T>
     requires DynFrameMeta<M> && (!std::same_as<T, M>)
-  std::expected<Frame<T>, Frame> downcast() && {
+  [[nodiscard]] std::expected<Frame<T>, Frame> downcast() && {
     if (!slot::admits<T>(checked_slot())) return std::unexpected(std::move(*this));
     return HandleAccess::adopt<Frame<T>>(std::exchange(slot_, nullptr));
   }

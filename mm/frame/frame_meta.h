@@ -13,7 +13,7 @@
 //   true`. Only their bytes are readable and writable (mm/frame/untyped.h); a typed frame
 //   hosts C++ objects and exposes no raw byte access.
 // - DynMeta: the "any metadata" marker for type-erased handles (Frame<DynMeta> = AnyFrame);
-//   DynUMeta: "any untyped metadata" (Frame<DynUMeta> = UFrame, the seeds' UFrame).
+//   DynUMeta: "any untyped metadata" (Frame<DynUMeta> = UFrame, as Asterinas OSTD's UFrame).
 #pragma once
 
 #include <array>

@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-#include "mm/support/assert_fmt.h"
+#include "lib/contract/assert_fmt.h"
 #include "mm/frame/frame_meta.h"
 #include "mm/frame/handle_access.h"
 #include "mm/frame/slot_ops.h"

@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "mm/support/assert_fmt.h"
+#include "lib/contract/assert_fmt.h"
 #include "mm/frame/frame.h"
 #include "mm/frame/frame_dealloc.h"
 #include "mm/frame/frame_meta.h"
@@ -20,7 +20,7 @@
 #include "mm/frame/handle_access.h"
 #include "mm/frame/slot_ops.h"
 #include "mm/frame/untyped.h"
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 #include "mm/types.h"
 
 namespace mm {
@@ -61,7 +61,7 @@ class Segment {
   // then could not give back. On failure the busy frames go back to UNUSED untouched.
   template <typename MetaFn>
     requires std::is_invocable_r_v<M, MetaFn&, Paddr>
-  static std::expected<Segment, GetFrameError> from_unused(PhysRange range, MetaFn&& metadata_fn) {
+  [[nodiscard]] static std::expected<Segment, GetFrameError> from_unused(PhysRange range, MetaFn&& metadata_fn) {
     if (!is_page_aligned(range.start) || !is_page_aligned(range.end))
       return std::unexpected(GetFrameError::NotAligned);
     KREQUIRES(range.start <= range.end);
@@ -143,7 +143,7 @@ class Segment {
   // A new segment over [start, end) of this one (+1 on each frame in it). All checks are
   // made on offsets before any address arithmetic, so nothing can wrap (the overflow the
   // vostd verification found in Asterinas's slice: self.start + range.end unchecked).
-  std::expected<Segment, SegmentRangeError> try_slice(ByteRange r) const {
+  [[nodiscard]] std::expected<Segment, SegmentRangeError> try_slice(ByteRange r) const {
     if (!is_page_aligned(r.start) || !is_page_aligned(r.end))
       return std::unexpected(SegmentRangeError::NotAligned);
     if (r.end < r.start) return std::unexpected(SegmentRangeError::Reversed);

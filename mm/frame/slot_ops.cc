@@ -27,33 +27,33 @@ Paddr covering_head(Paddr pa) {
   return pa;
 }
 
-void format_value(fmt::Sink& sink, const fmt::Spec&, StateOf state) {
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, StateOf state) {
   const std::uint64_t count = state.count;
   const std::uint64_t word = state.slot.block.load(std::memory_order_relaxed);
   switch (count) {
-    case REF_COUNT_UNUSED: fmt::print(sink, "unused"); return;
-    case REF_COUNT_UNIQUE: fmt::print(sink, "unique (order {})", block_order(word)); return;
+    case REF_COUNT_UNUSED: keel::fmt::print(sink, "unused"); return;
+    case REF_COUNT_UNIQUE: keel::fmt::print(sink, "unique (order {})", block_order(word)); return;
     case REF_COUNT_FREE:
-      fmt::print(sink, "free ({}, order {})", where_name(free_where(word)), block_order(word));
+      keel::fmt::print(sink, "free ({}, order {})", where_name(free_where(word)), block_order(word));
       return;
     case REF_COUNT_TAIL: {
       const Paddr pa = meta_to_frame(&state.slot);
       const Paddr head = covering_head(pa);
       if (head == pa) {
-        fmt::print(sink, "a tail of no block");
+        keel::fmt::print(sink, "a tail of no block");
         return;
       }
       const MetaSlot& head_slot = *frame_to_meta(head);
       const std::uint64_t head_count = head_slot.ref_count.load(std::memory_order_relaxed);
-      fmt::print(sink, "a tail of the {} block at {:#x} ({})",
+      keel::fmt::print(sink, "a tail of the {} block at {:#x} ({})",
                  head_count == REF_COUNT_FREE ? "free" : "live", head,
                  StateOf{head_slot, head_count});
       return;
     }
-    case 0: fmt::print(sink, "busy"); return;
+    case 0: keel::fmt::print(sink, "busy"); return;
     default:
-      if (count <= REF_COUNT_MAX) fmt::print(sink, "shared (count {})", count);
-      else fmt::print(sink, "corrupt (count {:#x})", count);
+      if (count <= REF_COUNT_MAX) keel::fmt::print(sink, "shared (count {})", count);
+      else keel::fmt::print(sink, "corrupt (count {:#x})", count);
   }
 }
 
@@ -72,7 +72,7 @@ GetFrameError error_for(const MetaSlot& slot, std::uint64_t count) {
   }
 }
 
-std::expected<MetaSlot*, GetFrameError> get_from_in_use(Paddr pa) {
+[[nodiscard]] std::expected<MetaSlot*, GetFrameError> get_from_in_use(Paddr pa) {
   auto found = lookup(pa);
   if (!found) return std::unexpected(found.error());
   MetaSlot& slot = **found;
@@ -92,7 +92,7 @@ void report_bad_increment(const MetaSlot& slot, std::uint64_t previous) {
   const Paddr pa = meta_to_frame(&slot);
   KASSERT_FMT(previous != REF_COUNT_MAX, "frame {:#x}: reference count overflow (at {:#x})", pa,
               previous);
-  keel::contract_violation_fmt("assertion", "previous - 1 < REF_COUNT_MAX - 1",
+  keel::contract::violation_fmt("assertion", "previous - 1 < REF_COUNT_MAX - 1",
                                std::source_location::current(),
                                "frame {:#x}: new reference to a frame that is not shared (it "
                                "was {})",
@@ -100,7 +100,7 @@ void report_bad_increment(const MetaSlot& slot, std::uint64_t previous) {
 }
 
 void report_bad_release(const MetaSlot& slot, std::uint64_t count) {
-  keel::contract_violation_fmt("assertion", "count - 1 < REF_COUNT_MAX",
+  keel::contract::violation_fmt("assertion", "count - 1 < REF_COUNT_MAX",
                                std::source_location::current(),
                                "double free of frame {:#x}: released a reference it does not "
                                "hold (the frame is {})",
@@ -108,7 +108,7 @@ void report_bad_release(const MetaSlot& slot, std::uint64_t count) {
 }
 
 void report_bad_unique_release(const MetaSlot& slot, std::uint64_t count) {
-  keel::contract_violation_fmt("assertion", "count == REF_COUNT_UNIQUE",
+  keel::contract::violation_fmt("assertion", "count == REF_COUNT_UNIQUE",
                                std::source_location::current(),
                                "double free of frame {:#x}: UniqueFrame released but the frame "
                                "is {}",

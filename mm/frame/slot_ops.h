@@ -34,13 +34,13 @@
 #include <cstdint>
 #include <expected>
 
-#include "mm/support/assert_fmt.h"
+#include "lib/contract/assert_fmt.h"
 #include "mm/frame/frame_dealloc.h"
 #include "mm/frame/frame_meta.h"
 #include "mm/frame/get_frame_error.h"
 #include "mm/meta/meta_geometry.h"
 #include "mm/meta/meta_slot.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 #include "mm/types.h"
 
 namespace mm::slot {
@@ -77,7 +77,7 @@ static_assert(level_order(MAX_FRAME_LEVEL) == MAX_BLOCK_ORDER);
 // The slot of `pa`, if `pa` is page-aligned (else NotAligned), has a slot (else
 // OutOfBound) and that slot has been written (else SlotUninitialised: deferred metadata
 // init has not reached its unit; its bytes mean nothing yet and must not be read).
-inline std::expected<MetaSlot*, GetFrameError> lookup(Paddr pa) {
+[[nodiscard]] inline std::expected<MetaSlot*, GetFrameError> lookup(Paddr pa) {
   if (!is_page_aligned(pa)) return std::unexpected(GetFrameError::NotAligned);
   if (!has_slot(pa)) return std::unexpected(GetFrameError::OutOfBound);
   if (!slot_is_written(pa)) [[unlikely]] return std::unexpected(GetFrameError::SlotUninitialised);
@@ -99,7 +99,7 @@ struct StateOf {
   const MetaSlot& slot;
   std::uint64_t count;  // the ref_count value the caller observed
 };
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, StateOf state);
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, StateOf state);
 
 // Why a frame whose ref_count was `count` cannot be claimed (from_unused or from_in_use).
 GetFrameError error_for(const MetaSlot& slot, std::uint64_t count);
@@ -108,7 +108,7 @@ GetFrameError error_for(const MetaSlot& slot, std::uint64_t count);
 
 // UNUSED → 0. Ensures on success: the caller alone may write the slot's metadata.
 // On failure nothing changed; the error names the state it found.
-inline std::expected<void, GetFrameError> claim_unused(MetaSlot& slot) {
+[[nodiscard]] inline std::expected<void, GetFrameError> claim_unused(MetaSlot& slot) {
   std::uint64_t expected = REF_COUNT_UNUSED;
   // Acquire pairs with make_unused's release: the metadata teardown of the frame's
   // previous owner happens-before our writes.
@@ -127,7 +127,7 @@ inline void publish(MetaSlot& slot, std::uint64_t count) {
 // Asterinas OSTD's get_from_unused: claim, write metadata, publish UNIQUE or 1. A 4 KiB
 // frame (order 0).
 template <AnyFrameMeta M>
-std::expected<MetaSlot*, GetFrameError> get_from_unused(Paddr pa, M&& meta, bool as_unique) {
+[[nodiscard]] std::expected<MetaSlot*, GetFrameError> get_from_unused(Paddr pa, M&& meta, bool as_unique) {
   auto found = lookup(pa);
   if (!found) return std::unexpected(found.error());
   MetaSlot& slot = **found;
@@ -149,7 +149,7 @@ void claim_owned(MetaSlot& slot, M&& meta, unsigned order, bool as_unique) {
 }
 
 // Adds a reference to a shared (in-use) frame: the state's error otherwise.
-std::expected<MetaSlot*, GetFrameError> get_from_in_use(Paddr pa);
+[[nodiscard]] std::expected<MetaSlot*, GetFrameError> get_from_in_use(Paddr pa);
 
 // ---- References ----
 

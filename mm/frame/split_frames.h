@@ -35,14 +35,14 @@
 #include <type_traits>
 #include <utility>
 
-#include "mm/support/assert_fmt.h"
+#include "lib/contract/assert_fmt.h"
 #include "mm/frame/frame_dealloc.h"
 #include "mm/frame/frame_meta.h"
 #include "mm/frame/handle_access.h"
 #include "mm/frame/slot_ops.h"
 #include "mm/frame/unique_frame.h"
-#include "mm/support/contract.h"
-#include "mm/support/format.h"
+#include "lib/contract/contract.h"
+#include "lib/fmt/format.h"
 #include "mm/types.h"
 
 namespace mm {
@@ -106,7 +106,7 @@ class SplitFrames {
   // On success the parts are left empty; on error nothing changed (`meta` is destroyed
   // without its drop hook: it never lived in a slot).
   template <AnyFrameMeta M1>
-  static std::expected<UniqueFrame<M1>, FrameMergeError> merge(std::span<UniqueFrame<M>> parts,
+  [[nodiscard]] static std::expected<UniqueFrame<M1>, FrameMergeError> merge(std::span<UniqueFrame<M>> parts,
                                                                M1 meta) {
     if (parts.size() != PIECES) return std::unexpected(FrameMergeError::WrongCount);
     MetaSlot* const first = HandleAccess::slot(parts[0]);

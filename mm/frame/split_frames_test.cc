@@ -57,8 +57,8 @@ std::uint64_t free_frames() { return allocator_stats().total_free_frames; }
 void expect_invariants() {
   auto ok = check_allocator_invariants();
   EXPECT_TRUE(ok.has_value()) << [&] {
-    fmt::FixedString<256> s;
-    fmt::print(s, "{}", ok.error());
+    keel::fmt::FixedString<256> s;
+    keel::fmt::print(s, "{}", ok.error());
     return std::string(s.view());
   }();
 }
@@ -96,8 +96,8 @@ TEST(FrameMergeErrorTest, EveryErrorHasAPrintableName) {
   EXPECT_STREQ(error_name(FrameMergeError::Misaligned), "Misaligned");
   EXPECT_STREQ(error_name(FrameMergeError::LevelMismatch), "LevelMismatch");
   EXPECT_STREQ(error_name(FrameMergeError::NotAdjacent), "NotAdjacent");
-  fmt::FixedString<64> s;
-  fmt::print(s, "[{}]", FrameMergeError::NotAdjacent);
+  keel::fmt::FixedString<64> s;
+  keel::fmt::print(s, "[{}]", FrameMergeError::NotAdjacent);
   EXPECT_EQ(std::string(s.view()), "[NotAdjacent]");
 }
 

@@ -19,8 +19,8 @@
 #include "mm/frame/handle_access.h"
 #include "mm/frame/slot_ops.h"
 #include "mm/frame/untyped.h"
-#include "mm/support/assert_fmt.h"
-#include "mm/support/contract.h"
+#include "lib/contract/assert_fmt.h"
+#include "lib/contract/contract.h"
 
 namespace mm {
 
@@ -33,7 +33,7 @@ class UniqueFrame {
   // Errors: NotAligned, OutOfBound, and for a frame that is not unused the state it is in:
   // Free (the allocator's), Tail (inside a huge frame), InUse, Unique, Busy. On error
   // nothing changes.
-  static std::expected<UniqueFrame, GetFrameError> from_unused(Paddr pa, M meta) {
+  [[nodiscard]] static std::expected<UniqueFrame, GetFrameError> from_unused(Paddr pa, M meta) {
     auto slot = slot::get_from_unused(pa, std::move(meta), /*as_unique=*/true);
     if (!slot) return std::unexpected(slot.error());
     return UniqueFrame(*slot);
@@ -41,7 +41,7 @@ class UniqueFrame {
 
   // Tries to become the unique owner of a shared frame: succeeds only if `frame` is the
   // only reference (count exactly 1, CAS 1 → UNIQUE); otherwise gives `frame` back.
-  static std::expected<UniqueFrame, Frame<M>> try_from_shared(Frame<M>&& frame) {
+  [[nodiscard]] static std::expected<UniqueFrame, Frame<M>> try_from_shared(Frame<M>&& frame) {
     MetaSlot* slot = HandleAccess::slot(frame);
     KREQUIRES(slot != nullptr);
     std::uint64_t expected = 1;

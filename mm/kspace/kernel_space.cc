@@ -6,7 +6,7 @@
 
 #include "mm/hal.h"
 #include "mm/layout.h"
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 
 namespace mm::kspace {
 namespace {
@@ -24,7 +24,7 @@ constinit bool g_ready = false;
 constinit PagingLevel g_levels = 0;
 
 template <typename Table>
-std::expected<KspaceStats, KspaceError> build_and_activate(const KernelSpaceSpec& spec,
+[[nodiscard]] std::expected<KspaceStats, KspaceError> build_and_activate(const KernelSpaceSpec& spec,
                                                            pt::PagingOptions options) {
   auto table = Table::create(options);
   if (!table) return std::unexpected(KspaceError{KspaceStep::Root, table.error(), 0});
@@ -47,7 +47,7 @@ Table& live_table(PagingLevel levels) {
 
 }  // namespace
 
-std::expected<KspaceStats, KspaceError> init_kernel_space(const KernelSpaceSpec& spec,
+[[nodiscard]] std::expected<KspaceStats, KspaceError> init_kernel_space(const KernelSpaceSpec& spec,
                                                           pt::PagingOptions options,
                                                           PagingLevel levels) {
   KREQUIRES(!g_ready);

@@ -31,7 +31,7 @@ using KernelPageTable5 = pt::PageTable<pt::KernelPtConfig<5>>;
 // it (mm::hal::activate_page_table). Once, on the boot CPU, after the frame allocator is
 // up. On error nothing is activated (the partial table is dropped) and the boot tables
 // stay live.
-std::expected<KspaceStats, KspaceError> init_kernel_space(const KernelSpaceSpec& spec,
+[[nodiscard]] std::expected<KspaceStats, KspaceError> init_kernel_space(const KernelSpaceSpec& spec,
                                                           pt::PagingOptions options,
                                                           PagingLevel levels = 4);
 

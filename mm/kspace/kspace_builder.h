@@ -39,7 +39,7 @@ inline constexpr pt::PageProperty LINEAR_PROP{pt::PageFlags::RW, pt::CachePolicy
 namespace detail {
 
 template <pt::PageTableConfig C>
-std::expected<void, KspaceError> map_phys_at(pt::PageTable<C>& table, KspaceStep step, Vaddr va,
+[[nodiscard]] std::expected<void, KspaceError> map_phys_at(pt::PageTable<C>& table, KspaceStep step, Vaddr va,
                                              PhysRange range, const pt::PageProperty& prop) {
   auto cursor = table.cursor_mut(va, range.size());
   if (!cursor) return std::unexpected(KspaceError{step, cursor.error(), va});
@@ -87,7 +87,7 @@ auto for_each_merged_ram(std::span<const PhysRange> ram, Fn&& fn) -> decltype(fn
 
 // Maps the parts of `range` (linear map) that nothing maps yet.
 template <pt::PageTableConfig C>
-std::expected<std::uint64_t, KspaceError> map_linear_gaps(pt::PageTable<C>& table, PhysRange range,
+[[nodiscard]] std::expected<std::uint64_t, KspaceError> map_linear_gaps(pt::PageTable<C>& table, PhysRange range,
                                                           const pt::PageProperty& prop) {
   const Vaddr start = layout::LINEAR_MAP_BASE + range.start;
   const Vaddr end = layout::LINEAR_MAP_BASE + range.end;
@@ -119,7 +119,7 @@ std::expected<std::uint64_t, KspaceError> map_linear_gaps(pt::PageTable<C>& tabl
 
 // Maps [start, end) of the image with `prop`, leaving the (sorted) guard pages out.
 template <pt::PageTableConfig C>
-std::expected<std::uint64_t, KspaceError> map_image_section(pt::PageTable<C>& table, Vaddr start,
+[[nodiscard]] std::expected<std::uint64_t, KspaceError> map_image_section(pt::PageTable<C>& table, Vaddr start,
                                                             Vaddr end, const pt::PageProperty& prop,
                                                             std::span<const Vaddr> guards,
                                                             Vaddr vma_offset) {
@@ -148,7 +148,7 @@ std::expected<std::uint64_t, KspaceError> map_image_section(pt::PageTable<C>& ta
 // Builds the kernel page table described by `spec` into `table` (a fresh, empty one).
 // Errors: the failing step and address; on error `table` holds what was mapped so far.
 template <pt::PageTableConfig C>
-std::expected<KspaceStats, KspaceError> build_kernel_space(pt::PageTable<C>& table,
+[[nodiscard]] std::expected<KspaceStats, KspaceError> build_kernel_space(pt::PageTable<C>& table,
                                                            const KernelSpaceSpec& spec) {
   KspaceStats stats;
   TRY_VOID(detail::for_each_merged_ram(spec.ram, [&](PhysRange ram) -> std::expected<void, KspaceError> {
@@ -210,10 +210,10 @@ std::expected<KspaceStats, KspaceError> build_kernel_space(pt::PageTable<C>& tab
   return stats;
 }
 
-inline void format_value(fmt::Sink& sink, const fmt::Spec&, const KspaceStats& s) {
-  fmt::print(sink, "linear map {}, extra {}, metadata {}, image {}", fmt::HumanBytes{s.linear_bytes},
-             fmt::HumanBytes{s.extra_bytes}, fmt::HumanBytes{s.meta_bytes},
-             fmt::HumanBytes{s.image_bytes});
+inline void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const KspaceStats& s) {
+  keel::fmt::print(sink, "linear map {}, extra {}, metadata {}, image {}", keel::fmt::HumanBytes{s.linear_bytes},
+             keel::fmt::HumanBytes{s.extra_bytes}, keel::fmt::HumanBytes{s.meta_bytes},
+             keel::fmt::HumanBytes{s.image_bytes});
 }
 
 }  // namespace mm::kspace

@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "mm/page_table/pt_error.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 #include "mm/types.h"
 
 namespace mm::kspace {
@@ -38,11 +38,11 @@ constexpr const char* kspace_step_name(KspaceStep s) {
   return "?";
 }
 
-inline void format_value(fmt::Sink& sink, const fmt::Spec&, const KspaceError& e) {
+inline void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const KspaceError& e) {
   if (e.step == KspaceStep::WxCheck) {
-    fmt::print(sink, "writable and executable mapping at {:#x}", e.va);
+    keel::fmt::print(sink, "writable and executable mapping at {:#x}", e.va);
   } else {
-    fmt::print(sink, "{} at {:#x}: {}", kspace_step_name(e.step), e.va, e.error);
+    keel::fmt::print(sink, "{} at {:#x}: {}", kspace_step_name(e.step), e.va, e.error);
   }
 }
 

@@ -33,7 +33,7 @@ std::optional<Paddr> EarlyFrameAllocator::find_in(PhysRange usable, Paddr from, 
   }
 }
 
-std::expected<Paddr, EarlyAllocError> EarlyFrameAllocator::allocate(std::uint64_t frames,
+[[nodiscard]] std::expected<Paddr, EarlyAllocError> EarlyFrameAllocator::allocate(std::uint64_t frames,
                                                                     FrameUsage purpose,
                                                                     std::uint64_t align) {
   const bool purpose_ok = purpose == FrameUsage::EarlyPageTable ||

@@ -38,7 +38,7 @@ class EarlyFrameAllocator {
       : map_(map), reservations_(reservations), window_(window), cursor_(window.start) {}
 
   // Returns the physical address of `frames` contiguous frames aligned to `align`.
-  std::expected<Paddr, EarlyAllocError> allocate(std::uint64_t frames, FrameUsage purpose,
+  [[nodiscard]] std::expected<Paddr, EarlyAllocError> allocate(std::uint64_t frames, FrameUsage purpose,
                                                  std::uint64_t align = PAGE_SIZE);
 
   std::uint64_t frames_allocated() const { return frames_allocated_; }

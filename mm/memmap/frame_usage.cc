@@ -1,7 +1,7 @@
 #include "mm/memmap/frame_usage.h"
 
-#include "mm/support/contract.h"
-#include "mm/support/format.h"
+#include "lib/contract/contract.h"
+#include "lib/fmt/format.h"
 
 namespace mm {
 
@@ -39,8 +39,8 @@ FrameUsage frame_usage_for(RegionType type) {
   return FrameUsage::FirmwareReserved;
 }
 
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, FrameUsage usage) {
-  fmt::write_padded(sink, spec, frame_usage_name(usage), false);
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, FrameUsage usage) {
+  keel::fmt::write_padded(sink, spec, frame_usage_name(usage), false);
 }
 
 }  // namespace mm

@@ -7,10 +7,10 @@
 
 #include "mm/memmap/region_type.h"
 
-namespace fmt {
+namespace keel::fmt {
 class Sink;
 struct Spec;
-}  // namespace fmt
+}  // namespace keel::fmt
 
 namespace mm {
 
@@ -42,6 +42,6 @@ constexpr bool is_valid_frame_usage(std::uint8_t raw) { return raw < kFrameUsage
 // The usage recorded for frames of a non-usable map type. Requires type != Usable.
 FrameUsage frame_usage_for(RegionType type);
 
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, FrameUsage usage);
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, FrameUsage usage);
 
 }  // namespace mm

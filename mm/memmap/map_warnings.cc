@@ -1,27 +1,27 @@
 #include "mm/memmap/map_warnings.h"
 
 #include "mm/memmap/firmware_types.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace mm {
 namespace {
 
-void print_range(fmt::Sink& sink, PhysRange range) {
-  fmt::print(sink, "[{:#x}, {:#x})", range.start, range.end);
+void print_range(keel::fmt::Sink& sink, PhysRange range) {
+  keel::fmt::print(sink, "[{:#x}, {:#x})", range.start, range.end);
 }
 
 // The end of a range that passes 2^64 cannot be held in 64 bits: print it as 2^64 plus the
 // part past the top, or say that the firmware's length itself did not fit.
-void print_past_top(fmt::Sink& sink, const MapWarning& w) {
+void print_past_top(keel::fmt::Sink& sink, const MapWarning& w) {
   if (w.length_saturated) {
-    fmt::print(sink, "[{:#x}, past 2^64): length does not fit 64 bits", w.original.start);
+    keel::fmt::print(sink, "[{:#x}, past 2^64): length does not fit 64 bits", w.original.start);
   } else {
-    fmt::print(sink, "[{:#x}, 2^64 + {:#x}): runs past 2^64", w.original.start, w.original.end);
+    keel::fmt::print(sink, "[{:#x}, 2^64 + {:#x}): runs past 2^64", w.original.start, w.original.end);
   }
   if (w.type == RegionType::Usable) {
     sink.write("; usable RAM with a broken length is not trusted, ignored");
   } else if (w.adjusted.empty()) {
-    fmt::print(sink, "; starts above the physical address limit {:#x}, ignored", w.limit);
+    keel::fmt::print(sink, "; starts above the physical address limit {:#x}, ignored", w.limit);
   } else {
     sink.write("; kept up to the physical address limit as ");
     print_range(sink, w.adjusted);
@@ -44,14 +44,14 @@ const char* map_warning_kind_name(MapWarningKind kind) {
   return "invalid";
 }
 
-void format_value(fmt::Sink& sink, const fmt::Spec&, const MapWarning& w) {
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const MapWarning& w) {
   if (w.kind == MapWarningKind::Overlap) {
     sink.write("overlapping entries over ");
     print_range(sink, w.original);
-    fmt::print(sink, ": kept the most restrictive type, {}", w.type);
+    keel::fmt::print(sink, ": kept the most restrictive type, {}", w.type);
     return;
   }
-  fmt::print(sink, "entry {} {} ", w.entry_index, w.type);
+  keel::fmt::print(sink, "entry {} {} ", w.entry_index, w.type);
   if (w.kind == MapWarningKind::RunsPast2To64) {
     print_past_top(sink, w);
     return;
@@ -62,10 +62,10 @@ void format_value(fmt::Sink& sink, const fmt::Spec&, const MapWarning& w) {
       sink.write(": zero length, ignored");
       break;
     case MapWarningKind::AbovePhysLimit:
-      fmt::print(sink, ": above the physical address limit {:#x}, ignored", w.limit);
+      keel::fmt::print(sink, ": above the physical address limit {:#x}, ignored", w.limit);
       break;
     case MapWarningKind::TrimmedToPhysLimit:
-      fmt::print(sink, ": crosses the physical address limit {:#x}, trimmed to ", w.limit);
+      keel::fmt::print(sink, ": crosses the physical address limit {:#x}, trimmed to ", w.limit);
       print_range(sink, w.adjusted);
       break;
     case MapWarningKind::UsableNotAligned:
@@ -76,7 +76,7 @@ void format_value(fmt::Sink& sink, const fmt::Spec&, const MapWarning& w) {
       sink.write(": holds no whole page, ignored");
       break;
     case MapWarningKind::UnknownType:
-      fmt::print(sink, ": unknown {} type {}, treated as reserved",
+      keel::fmt::print(sink, ": unknown {} type {}, treated as reserved",
                  w.firmware_kind == FirmwareMapKind::Efi ? "EFI" : "e820", w.firmware_type);
       break;
     case MapWarningKind::Overlap:
@@ -85,9 +85,9 @@ void format_value(fmt::Sink& sink, const fmt::Spec&, const MapWarning& w) {
   }
 }
 
-void MapWarnings::print(fmt::Sink& sink, const char* prefix) const {
-  for (const MapWarning& warning : list_) fmt::print(sink, "{}{}\n", prefix, warning);
-  if (dropped_ != 0) fmt::print(sink, "{}{} more warnings not shown\n", prefix, dropped_);
+void MapWarnings::print(keel::fmt::Sink& sink, const char* prefix) const {
+  for (const MapWarning& warning : list_) keel::fmt::print(sink, "{}{}\n", prefix, warning);
+  if (dropped_ != 0) keel::fmt::print(sink, "{}{} more warnings not shown\n", prefix, dropped_);
 }
 
 }  // namespace mm

@@ -11,10 +11,10 @@
 #include "mm/memmap/region_type.h"
 #include "mm/types.h"
 
-namespace fmt {
+namespace keel::fmt {
 class Sink;
 struct Spec;
-}  // namespace fmt
+}  // namespace keel::fmt
 
 namespace mm {
 
@@ -48,7 +48,7 @@ struct MapWarning {
 
 // One line of text, no newline: "entry 3 usable [0x0, 0x9fc00): not page aligned, trimmed
 // to [0x0, 0x9f000)".
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, const MapWarning& warning);
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const MapWarning& warning);
 
 class MapWarnings {
  public:
@@ -68,7 +68,7 @@ class MapWarnings {
   }
 
   // Each warning on its own line with `prefix`, then "N more warnings not shown" if any.
-  void print(fmt::Sink& sink, const char* prefix) const;
+  void print(keel::fmt::Sink& sink, const char* prefix) const;
 
  private:
   BoundedArray<MapWarning, kCapacity> list_;

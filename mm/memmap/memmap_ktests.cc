@@ -171,8 +171,8 @@ KTEST(usable_total_matches_firmware_map) {
   const std::uint64_t firmware = usable_bytes_from_firmware(info.regions());
   const std::uint64_t keel = mm::memory_map().usable_bytes();
   ktest_ctx.print_diagnostic("firmware map ({} entries): {} usable; keel: {}",
-                             info.memory_map_count, fmt::HumanBytes{firmware},
-                             fmt::HumanBytes{keel});
+                             info.memory_map_count, keel::fmt::HumanBytes{firmware},
+                             keel::fmt::HumanBytes{keel});
   KEXPECT_EQ(keel, firmware);
   KEXPECT_EQ(kernel::memory_init_report().usable_bytes, keel);
 }

@@ -1,6 +1,6 @@
 #include "mm/memmap/memory_map.h"
 
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 
 namespace mm {
 

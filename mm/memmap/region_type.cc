@@ -1,6 +1,6 @@
 #include "mm/memmap/region_type.h"
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace mm {
 
@@ -16,8 +16,8 @@ std::string_view region_type_name(RegionType type) {
   return "invalid";
 }
 
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, RegionType type) {
-  fmt::write_padded(sink, spec, region_type_name(type), false);
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, RegionType type) {
+  keel::fmt::write_padded(sink, spec, region_type_name(type), false);
 }
 
 }  // namespace mm

@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <string_view>
 
-namespace fmt {
+namespace keel::fmt {
 class Sink;
 struct Spec;
-}  // namespace fmt
+}  // namespace keel::fmt
 
 namespace mm {
 
@@ -36,6 +36,6 @@ constexpr bool is_more_restrictive(RegionType a, RegionType b) {
 // "reserved", "nvs", "unusable".
 std::string_view region_type_name(RegionType type);
 
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, RegionType type);
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, RegionType type);
 
 }  // namespace mm

@@ -10,7 +10,7 @@ const char* error_name(ReservationError error) {
   return "invalid";
 }
 
-std::expected<void, ReservationError> ReservationList::add(Paddr start, std::uint64_t size,
+[[nodiscard]] std::expected<void, ReservationError> ReservationList::add(Paddr start, std::uint64_t size,
                                                            FrameUsage usage) {
   if (size == 0) return {};
   std::uint64_t end = 0;
@@ -36,7 +36,7 @@ bool ReservationList::overlaps(PhysRange range) const {
   return false;
 }
 
-std::expected<void, ReservationError> reserve_low_memory(ReservationList& list) {
+[[nodiscard]] std::expected<void, ReservationError> reserve_low_memory(ReservationList& list) {
   return list.add(0, LOW_MEMORY_END, FrameUsage::LowMemory);
 }
 

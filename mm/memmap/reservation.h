@@ -47,8 +47,8 @@ class ReservationList {
   // MAX_PADDR (nothing above it is ever allocated). size 0 reserves nothing. Ranges may
   // overlap; where they do, the one added last labels the frames. Extends the last entry
   // instead of adding one when contiguous with it and of the same usage.
-  std::expected<void, ReservationError> add(Paddr start, std::uint64_t size, FrameUsage usage);
-  std::expected<void, ReservationError> add(PhysRange range, FrameUsage usage) {
+  [[nodiscard]] std::expected<void, ReservationError> add(Paddr start, std::uint64_t size, FrameUsage usage);
+  [[nodiscard]] std::expected<void, ReservationError> add(PhysRange range, FrameUsage usage) {
     return add(range.start, range.empty() ? 0 : range.size(), usage);
   }
 
@@ -62,6 +62,6 @@ class ReservationList {
 };
 
 // Reserves [0, LOW_MEMORY_END) as FrameUsage::LowMemory (see the policy above).
-std::expected<void, ReservationError> reserve_low_memory(ReservationList& list);
+[[nodiscard]] std::expected<void, ReservationError> reserve_low_memory(ReservationList& list);
 
 }  // namespace mm

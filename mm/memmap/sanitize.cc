@@ -4,7 +4,7 @@
 #include <array>
 
 #include "mm/memmap/firmware_types.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace mm {
 
@@ -17,7 +17,7 @@ class MapSanitizer {
   MapSanitizer(const SanitizeOptions& options, MemoryMap& out, MapWarnings& warnings)
       : limit_(physical_limit(options)), out_(out), warnings_(warnings) {}
 
-  std::expected<void, MemoryMapError> run(std::span<const FirmwareRegion> entries) {
+  [[nodiscard]] std::expected<void, MemoryMapError> run(std::span<const FirmwareRegion> entries) {
     out_.clear();
     if (entries.size() > MAX_FIRMWARE_REGIONS) {
       return fail({MemoryMapErrorCode::TooManyEntries,
@@ -133,7 +133,7 @@ class MapSanitizer {
 
   static Paddr address_of(std::uint64_t event) { return align_down(event, PAGE_SIZE); }
 
-  std::expected<void, MemoryMapError> sweep() {
+  [[nodiscard]] std::expected<void, MemoryMapError> sweep() {
     std::array<std::uint32_t, kRegionTypeCount> active{};  // open entries per type
     std::uint32_t open = 0;
     std::size_t i = 0;
@@ -204,22 +204,22 @@ const char* error_name(MemoryMapErrorCode code) {
   return "invalid";
 }
 
-void format_value(fmt::Sink& sink, const fmt::Spec&, const MemoryMapError& error) {
-  fmt::print(sink, "{}: ", error_name(error.code));
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const MemoryMapError& error) {
+  keel::fmt::print(sink, "{}: ", error_name(error.code));
   switch (error.code) {
     case MemoryMapErrorCode::TooManyEntries:
-      fmt::print(sink, "more than {} firmware entries", MAX_FIRMWARE_REGIONS);
+      keel::fmt::print(sink, "more than {} firmware entries", MAX_FIRMWARE_REGIONS);
       break;
     case MemoryMapErrorCode::NoUsableMemory:
       sink.write("no usable memory left after sanitizing");
       break;
     case MemoryMapErrorCode::MapFull:
-      fmt::print(sink, "more than {} sanitized ranges", MAX_MAP_REGIONS);
+      keel::fmt::print(sink, "more than {} sanitized ranges", MAX_MAP_REGIONS);
       break;
   }
 }
 
-std::expected<void, MemoryMapError> sanitize_memory_map(std::span<const FirmwareRegion> entries,
+[[nodiscard]] std::expected<void, MemoryMapError> sanitize_memory_map(std::span<const FirmwareRegion> entries,
                                                         const SanitizeOptions& options,
                                                         MemoryMap& out, MapWarnings& warnings) {
   return MapSanitizer(options, out, warnings).run(entries);

@@ -32,10 +32,10 @@
 #include "mm/memmap/memory_map.h"
 #include "mm/types.h"
 
-namespace fmt {
+namespace keel::fmt {
 class Sink;
 struct Spec;
-}  // namespace fmt
+}  // namespace keel::fmt
 
 namespace mm {
 
@@ -64,11 +64,11 @@ struct MemoryMapError {
   }
 };
 // "NoUsableMemory: no usable memory left after sanitizing"
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, const MemoryMapError& error);
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const MemoryMapError& error);
 
 // Writes the sanitized map to `out` (cleared first; left empty on error) and appends
 // warnings to `warnings`.
-std::expected<void, MemoryMapError> sanitize_memory_map(std::span<const FirmwareRegion> entries,
+[[nodiscard]] std::expected<void, MemoryMapError> sanitize_memory_map(std::span<const FirmwareRegion> entries,
                                                         const SanitizeOptions& options,
                                                         MemoryMap& out, MapWarnings& warnings);
 

@@ -13,7 +13,7 @@
 #include "mm/memmap/memory_map.h"
 #include "mm/memmap/sanitize.h"
 #include "mm/memmap/testing/sanitize_properties.h"
-#include "mm/support/string_sink.h"
+#include "lib/fmt/string_sink.h"
 #include "tests/fuzz/corpus_replay.h"
 
 namespace mm::testing {
@@ -80,7 +80,7 @@ TEST(SanitizeFuzzCorpus, PropertiesHoldOnGeneratedInputs) {
       ++failures;
       std::string entries;
       for (const FirmwareRegion& e : input.entries) {
-        entries += "\n  base " + to_text(e.base) + " length " + to_text(e.length) + " type " +
+        entries += "\n  base " + keel::fmt::to_text(e.base) + " length " + keel::fmt::to_text(e.length) + " type " +
                    std::to_string(e.type) + (e.kind == FirmwareMapKind::Efi ? " EFI" : " e820") +
                    (e.length_saturated ? " saturated" : "");
       }

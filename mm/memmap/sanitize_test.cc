@@ -8,12 +8,12 @@
 
 #include "mm/memmap/firmware_types.h"
 #include "mm/memmap/testing/real_maps.h"
-#include "mm/support/string_sink.h"
+#include "lib/fmt/string_sink.h"
 
 namespace mm {
 namespace {
 
-using testing::to_text;
+using keel::fmt::to_text;
 constexpr auto E820 = FirmwareMapKind::E820;
 constexpr auto EFI = FirmwareMapKind::Efi;
 constexpr auto U = RegionType::Usable;
@@ -413,7 +413,7 @@ TEST(SanitizeQuirks, WarningListIsBounded) {
   ASSERT_TRUE(sanitize_memory_map(entries, {}, *map, warnings).has_value());
   EXPECT_EQ(warnings.size(), MapWarnings::kCapacity);
   EXPECT_EQ(warnings.dropped(), 40 - MapWarnings::kCapacity);
-  testing::StringSink sink;
+  keel::fmt::StringSink sink;
   warnings.print(sink, "memmap: ");
   EXPECT_NE(sink.str().find("memmap: entry 31 reserved [0x1f000, 0x1f000): zero length, ignored\n"
                             "memmap: 8 more warnings not shown\n"),

@@ -2,13 +2,13 @@
 
 #include <new>
 
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 
 namespace mm {
 namespace {
 
 [[noreturn]] void drop_boot_frame_meta(MetaSlot&) {
-  keel::contract_violation("assertion", "boot frames are never released",
+  keel::contract::violation("assertion", "boot frames are never released",
                            "a BootFrameMeta slot reached its drop hook",
                            std::source_location::current());
 }

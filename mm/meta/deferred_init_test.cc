@@ -41,14 +41,14 @@ constexpr FirmwareRegion kFirmware[] = {
 };
 
 std::string text(const AllocatorInvariantViolation& v) {
-  fmt::FixedString<512> s;
-  fmt::print(s, "{}", v);
+  keel::fmt::FixedString<512> s;
+  keel::fmt::print(s, "{}", v);
   return std::string(s.view());
 }
 
 std::string text(const MetaInvariantViolation& v) {
-  fmt::FixedString<512> s;
-  fmt::print(s, "{}", v);
+  keel::fmt::FixedString<512> s;
+  keel::fmt::print(s, "{}", v);
   return std::string(s.view());
 }
 

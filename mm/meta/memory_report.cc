@@ -1,14 +1,14 @@
 #include "mm/meta/memory_report.h"
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace mm {
 
-void print_memory_map(fmt::Sink& sink, const MemoryMap& map) {
-  fmt::print(sink, "  {:<18}  {:<18}  {:>10}  {}\n", "base", "end", "size", "type");
+void print_memory_map(keel::fmt::Sink& sink, const MemoryMap& map) {
+  keel::fmt::print(sink, "  {:<18}  {:<18}  {:>10}  {}\n", "base", "end", "size", "type");
   for (const MemoryRegion& region : map.regions()) {
-    fmt::print(sink, "  {:#018x}  {:#018x}  {:>10}  {}\n", region.range.start, region.range.end,
-               fmt::HumanBytes{region.range.size()}, region.type);
+    keel::fmt::print(sink, "  {:#018x}  {:#018x}  {:>10}  {}\n", region.range.start, region.range.end,
+               keel::fmt::HumanBytes{region.range.size()}, region.type);
   }
 }
 
@@ -18,21 +18,21 @@ std::uint64_t meta_overhead_basis_points(const MemoryMap& map, const MetaPlan& p
   return usable == 0 ? 0 : plan.backed_bytes * 10000 / usable;
 }
 
-void print_memory_summary(fmt::Sink& sink, const MemoryMap& map, const MetaPlan& plan) {
-  fmt::print(sink, "usable {} ({:#x} bytes), highest usable address {:#x}\n",
-             fmt::HumanBytes{map.usable_bytes()}, map.usable_bytes(), map.max_usable_end());
-  fmt::print(sink, "not usable: reserved {}, acpi {}, nvs {}, unusable {}, persistent {}\n",
-             fmt::HumanBytes{map.bytes_of(RegionType::Reserved)},
-             fmt::HumanBytes{map.bytes_of(RegionType::AcpiReclaimable)},
-             fmt::HumanBytes{map.bytes_of(RegionType::AcpiNvs)},
-             fmt::HumanBytes{map.bytes_of(RegionType::Unusable)},
-             fmt::HumanBytes{map.bytes_of(RegionType::Persistent)});
+void print_memory_summary(keel::fmt::Sink& sink, const MemoryMap& map, const MetaPlan& plan) {
+  keel::fmt::print(sink, "usable {} ({:#x} bytes), highest usable address {:#x}\n",
+             keel::fmt::HumanBytes{map.usable_bytes()}, map.usable_bytes(), map.max_usable_end());
+  keel::fmt::print(sink, "not usable: reserved {}, acpi {}, nvs {}, unusable {}, persistent {}\n",
+             keel::fmt::HumanBytes{map.bytes_of(RegionType::Reserved)},
+             keel::fmt::HumanBytes{map.bytes_of(RegionType::AcpiReclaimable)},
+             keel::fmt::HumanBytes{map.bytes_of(RegionType::AcpiNvs)},
+             keel::fmt::HumanBytes{map.bytes_of(RegionType::Unusable)},
+             keel::fmt::HumanBytes{map.bytes_of(RegionType::Persistent)});
   const std::uint64_t bp = meta_overhead_basis_points(map, plan);
-  fmt::print(sink,
+  keel::fmt::print(sink,
              "metadata: {} slots, {} backed in {} stretches, {} saved by sparse backing, "
              "overhead {}.{:02}% of usable\n",
-             plan.slot_count, fmt::HumanBytes{plan.backed_bytes}, plan.backed.size(),
-             fmt::HumanBytes{plan.saved_bytes}, bp / 100, bp % 100);
+             plan.slot_count, keel::fmt::HumanBytes{plan.backed_bytes}, plan.backed.size(),
+             keel::fmt::HumanBytes{plan.saved_bytes}, bp / 100, bp % 100);
 }
 
 }  // namespace mm

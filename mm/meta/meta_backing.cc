@@ -4,7 +4,7 @@
 
 namespace mm {
 
-std::expected<Paddr, EarlyAllocError> EarlyFrameSources::allocate(std::uint64_t frames,
+[[nodiscard]] std::expected<Paddr, EarlyAllocError> EarlyFrameSources::allocate(std::uint64_t frames,
                                                                   FrameUsage purpose,
                                                                   std::uint64_t align) {
   if (high != nullptr) {
@@ -18,7 +18,7 @@ namespace {
 
 // The longest 2 MiB-aligned run of at most `length` bytes `from` can give, halving the
 // request down to one chunk: a piece that does not fit becomes more, smaller pieces.
-std::expected<PhysRange, EarlyAllocError> allocate_piece(EarlyFrameAllocator* from,
+[[nodiscard]] std::expected<PhysRange, EarlyAllocError> allocate_piece(EarlyFrameAllocator* from,
                                                          std::uint64_t length) {
   if (from == nullptr) return std::unexpected(EarlyAllocError::OutOfMemory);
   for (;;) {
@@ -31,7 +31,7 @@ std::expected<PhysRange, EarlyAllocError> allocate_piece(EarlyFrameAllocator* fr
 
 }  // namespace
 
-std::expected<std::size_t, MetaBackingFailure> choose_meta_backing(
+[[nodiscard]] std::expected<std::size_t, MetaBackingFailure> choose_meta_backing(
     const MetaPlan& plan, EarlyFrameSources& sources, std::span<MetaBackingPiece> out) {
   std::size_t count = 0;
   std::uint64_t backed = 0;

@@ -29,7 +29,7 @@ struct EarlyFrameSources {
   EarlyFrameAllocator* high = nullptr;
   EarlyFrameAllocator* low = nullptr;
 
-  std::expected<Paddr, EarlyAllocError> allocate(std::uint64_t frames, FrameUsage purpose,
+  [[nodiscard]] std::expected<Paddr, EarlyAllocError> allocate(std::uint64_t frames, FrameUsage purpose,
                                                  std::uint64_t align = PAGE_SIZE);
 };
 
@@ -56,7 +56,7 @@ struct MetaBackingFailure {
 // exactly plan.backed; contiguous pieces (in the region and physically) are merged. Returns
 // how many. On failure the frames already taken stay recorded as MetaRegion (boot is over
 // then: the caller panics).
-std::expected<std::size_t, MetaBackingFailure> choose_meta_backing(
+[[nodiscard]] std::expected<std::size_t, MetaBackingFailure> choose_meta_backing(
     const MetaPlan& plan, EarlyFrameSources& sources, std::span<MetaBackingPiece> out);
 
 }  // namespace mm

@@ -13,7 +13,7 @@
 #include <limits>
 
 #include "mm/layout.h"
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 #include "mm/types.h"
 
 namespace mm {

@@ -7,7 +7,7 @@
 #include "mm/meta/boot_frame_meta.h"
 #include "mm/meta/meta_region.h"
 #include "mm/meta/meta_units.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace mm {
 namespace {
@@ -89,12 +89,12 @@ const char* describe(MetaInvariantKind kind) {
 
 }  // namespace
 
-void format_value(fmt::Sink& sink, const fmt::Spec&, const MetaInvariantViolation& v) {
-  fmt::print(sink, "frame {:#x}: {}: {} (observed {:#x})", v.frame,
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const MetaInvariantViolation& v) {
+  keel::fmt::print(sink, "frame {:#x}: {}: {} (observed {:#x})", v.frame,
              meta_invariant_kind_name(v.what), describe(v.what), v.observed);
 }
 
-std::expected<void, MetaInvariantViolation> check_meta_invariants() {
+[[nodiscard]] std::expected<void, MetaInvariantViolation> check_meta_invariants() {
   const MetaRegion& region = meta_region();
   if (!region.initialized) return violation(0, MetaInvariantKind::NotInitialized);
   const MemoryMap& map = memory_map();

@@ -16,10 +16,10 @@
 
 #include "mm/types.h"
 
-namespace fmt {
+namespace keel::fmt {
 class Sink;
 struct Spec;
-}  // namespace fmt
+}  // namespace keel::fmt
 
 namespace mm {
 
@@ -42,8 +42,8 @@ struct MetaInvariantViolation {
   std::uint64_t observed = 0;
 };
 // "frame 0x1234000: UnusedWithVtable: unused frame has metadata attached (observed 0x...)"
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, const MetaInvariantViolation& v);
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const MetaInvariantViolation& v);
 
-std::expected<void, MetaInvariantViolation> check_meta_invariants();
+[[nodiscard]] std::expected<void, MetaInvariantViolation> check_meta_invariants();
 
 }  // namespace mm

@@ -108,7 +108,7 @@ KTEST(every_backed_slot_is_readable) {
     }
   });
   ktest_ctx.print_diagnostic("{} backed slots read ({} of slot space backed)", read,
-                             fmt::HumanBytes{plan.backed_bytes});
+                             keel::fmt::HumanBytes{plan.backed_bytes});
   KEXPECT_EQ(read, plan.backed_slot_count());
   KEXPECT_EQ(read, mm::meta_region().slots_backed);
   KEXPECT_EQ(undefined, 0u);
@@ -195,7 +195,7 @@ KTEST(every_deferred_unit_is_initialised) {
   });
   KEXPECT_EQ(refused, 0u);
   ktest_ctx.print_diagnostic("{} unit(s) of {}", mm::meta_unit_count(),
-                             fmt::HumanBytes{mm::meta_unit_frames() * mm::PAGE_SIZE});
+                             keel::fmt::HumanBytes{mm::meta_unit_frames() * mm::PAGE_SIZE});
 }
 
 KTEST(invariants_hold) {

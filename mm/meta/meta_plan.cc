@@ -51,7 +51,7 @@ std::uint64_t MetaPlan::backed_slot_count() const {
   return count;
 }
 
-std::expected<MetaPlan, MetaPlanError> plan_meta_region(const MemoryMap& map) {
+[[nodiscard]] std::expected<MetaPlan, MetaPlanError> plan_meta_region(const MemoryMap& map) {
   const Paddr usable_end = map.max_usable_end();
   if (usable_end == 0) return std::unexpected(MetaPlanError::NoUsableMemory);
   MetaPlan plan;

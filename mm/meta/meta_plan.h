@@ -17,7 +17,7 @@
 #include "mm/memmap/memory_map.h"
 #include "mm/meta/meta_slot.h"
 #include "mm/types.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace mm {
 
@@ -60,7 +60,7 @@ enum class MetaPlanError : std::uint8_t {
 };
 const char* error_name(MetaPlanError error);
 
-std::expected<MetaPlan, MetaPlanError> plan_meta_region(const MemoryMap& map);
+[[nodiscard]] std::expected<MetaPlan, MetaPlanError> plan_meta_region(const MemoryMap& map);
 
 // Calls fn(std::uint64_t first_frame, std::uint64_t end_frame) for the frame indexes whose
 // slots are backed, stretch by stretch, clipped to slot_count.

@@ -10,7 +10,7 @@
 #include "mm/meta/boot_frame_meta.h"
 #include "mm/meta/meta_geometry.h"
 #include "mm/meta/meta_units.h"
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 
 namespace mm {
 namespace {
@@ -79,7 +79,7 @@ bool same_plan(const MetaPlan& a, const MetaPlan& b) {
   return std::equal(a.backed.begin(), a.backed.end(), b.backed.begin());
 }
 
-std::expected<void, MetaInitError> validate(const MemoryMap& map, const MetaPlan& plan,
+[[nodiscard]] std::expected<void, MetaInitError> validate(const MemoryMap& map, const MetaPlan& plan,
                                             std::uintptr_t slots_base,
                                             std::span<const Reservation> reservations) {
   if (slots_base == 0 || !is_page_aligned(slots_base)) {
@@ -161,7 +161,7 @@ const char* error_name(MetaSlotError error) {
   return "invalid";
 }
 
-std::expected<MetaInitStats, MetaInitError> init_meta_region(
+[[nodiscard]] std::expected<MetaInitStats, MetaInitError> init_meta_region(
     const MemoryMap& map, const MetaPlan& plan, std::uintptr_t slots_base,
     std::span<const Reservation> reservations, MetaInitOptions options) {
   if (auto valid = validate(map, plan, slots_base, reservations); !valid) {
@@ -225,7 +225,7 @@ bool slot_is_initialised(Paddr pa) {
   return meta_unit_state(meta_unit_of(pa)) == MetaUnitState::Ready;
 }
 
-std::expected<MetaSlot*, MetaSlotError> meta_slot_checked(Paddr pa) {
+[[nodiscard]] std::expected<MetaSlot*, MetaSlotError> meta_slot_checked(Paddr pa) {
   if (!g_meta_region.initialized) return std::unexpected(MetaSlotError::NotInitialized);
   if (!is_page_aligned(pa)) return std::unexpected(MetaSlotError::NotAligned);
   if (pa >= g_meta_region.covered.end) return std::unexpected(MetaSlotError::OutOfRange);

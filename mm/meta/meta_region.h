@@ -28,12 +28,12 @@
 #include "mm/meta/meta_plan.h"
 #include "mm/meta/meta_slot.h"
 #include "mm/types.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
-namespace fmt {
+namespace keel::fmt {
 class Sink;
 struct Spec;
-}  // namespace fmt
+}  // namespace keel::fmt
 
 namespace mm {
 
@@ -84,7 +84,7 @@ const char* error_name(MetaInitError error);
 // plan's covered range, slot_is_backed and slot_is_initialised below) before writing a
 // slot; on error nothing changes. With options.eager_usable_bytes, only the first units
 // are written (their stats are returned) and made Ready; the others stay Pending.
-std::expected<MetaInitStats, MetaInitError> init_meta_region(
+[[nodiscard]] std::expected<MetaInitStats, MetaInitError> init_meta_region(
     const MemoryMap& map, const MetaPlan& plan, std::uintptr_t slots_base,
     std::span<const Reservation> reservations, MetaInitOptions options = {});
 
@@ -116,7 +116,7 @@ const char* error_name(MetaSlotError error);
 
 // The slot of frame `pa`, or why there is none. Use this wherever pa is not known to be
 // usable RAM; frame_to_meta() does no checks.
-std::expected<MetaSlot*, MetaSlotError> meta_slot_checked(Paddr pa);
+[[nodiscard]] std::expected<MetaSlot*, MetaSlotError> meta_slot_checked(Paddr pa);
 
 // Forgets the region (memory_map() empty, meta_region() uninitialized, no geometry
 // installed). For host tests whose simulated memory goes away; the kernel never calls it.

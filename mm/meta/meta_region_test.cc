@@ -13,7 +13,7 @@
 #include "mm/memmap/free_ranges.h"
 #include "mm/memmap/sanitize.h"
 #include "mm/memmap/testing/real_maps.h"
-#include "mm/support/string_sink.h"
+#include "lib/fmt/string_sink.h"
 #include "mm/meta/boot_frame_meta.h"
 #include "mm/meta/memory_report.h"
 #include "mm/meta/meta_invariants.h"
@@ -22,7 +22,7 @@
 namespace mm {
 namespace {
 
-using testing::to_text;
+using keel::fmt::to_text;
 constexpr std::uint64_t MiB = 1ull << 20;
 constexpr std::uint64_t GiB = 1ull << 30;
 
@@ -269,7 +269,7 @@ TEST_F(MetaRegionTest, NotInitializedBeforeInit) {
 
 TEST_F(MetaRegionTest, ReportPrintsTableAndSummary) {
   boot(testing::kSeabiosPc512m);
-  testing::StringSink sink;
+  keel::fmt::StringSink sink;
   print_memory_map(sink, memory_map());
   print_memory_summary(sink, memory_map(), meta_region().plan);
   EXPECT_EQ(sink.str(),

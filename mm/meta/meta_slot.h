@@ -7,7 +7,7 @@
 //   REF_COUNT_TAIL     not the head of a block: owned by whoever owns the block whose head
 //                      covers it (a free block, or a live 2 MiB / 1 GiB frame)
 //   REF_COUNT_UNUSED   handed out raw by the allocator, or not yet adopted by it at boot:
-//                      claimable by from_unused (the seeds' UNUSED)
+//                      claimable by from_unused (Asterinas OSTD's UNUSED)
 //   0                  busy: its owner is writing or dropping the metadata
 //   REF_COUNT_UNIQUE   a live frame owned by exactly one UniqueFrame
 //   1..REF_COUNT_MAX   a live frame shared by handles plus page-table mappings

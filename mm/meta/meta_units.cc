@@ -3,7 +3,7 @@
 #include <atomic>
 #include <bit>
 
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 
 namespace mm {
 namespace {

@@ -41,8 +41,8 @@
 #include "mm/page_table/pt_error.h"
 #include "mm/page_table/range_check.h"
 #include "mm/page_table/tlb_batch.h"
-#include "mm/support/contract.h"
-#include "mm/support/try.h"
+#include "lib/contract/contract.h"
+#include "lib/expected/try.h"
 
 namespace mm::pt {
 
@@ -83,11 +83,10 @@ class Cursor {
   Vaddr va() const { return va_; }
   // The cursor moved past the last byte of its range.
   bool done() const { return done_; }
-  Vaddr range_start() const { return start_; }
   Vaddr range_last() const { return last_; }
 
   // Moves to `va`. Errors: NotAligned, OutOfRange (outside the cursor's range).
-  std::expected<void, PtError> jump(Vaddr va) {
+  [[nodiscard]] std::expected<void, PtError> jump(Vaddr va) {
     TRY_VOID(check_range_within(va, PAGE_SIZE, start_, last_));
     va_ = va;
     done_ = false;
@@ -107,7 +106,7 @@ class Cursor {
   // be inside a larger mapping: the address is va() itself then); nullopt, with the cursor
   // at va() + len, if nothing is mapped there. Errors: EmptyRange, NotAligned, OutOfRange
   // (the range leaves the cursor's, or the cursor is done()).
-  std::expected<std::optional<Vaddr>, PtError> find_next(std::uint64_t len) {
+  [[nodiscard]] std::expected<std::optional<Vaddr>, PtError> find_next(std::uint64_t len) {
     const Vaddr op_last = TRY(op_range(len));
     for (;;) {
       const Raw e = descend_existing();
@@ -122,7 +121,7 @@ class Cursor {
   }
 
  protected:
-  std::expected<Vaddr, PtError> op_range(std::uint64_t len) const {
+  [[nodiscard]] std::expected<Vaddr, PtError> op_range(std::uint64_t len) const {
     if (done_) return std::unexpected(PtError::OutOfRange);
     TRY_VOID(check_range_within(va_, len, va_, last_));
     return mm::pt::range_last(va_, len);
@@ -304,7 +303,7 @@ class CursorMut : public Cursor<C> {
   // Nothing changes on error.
   template <FrameMetaParam M>
     requires AnyUFrameMeta<M> || std::same_as<M, DynUMeta>
-  std::expected<void, PtError> map(const Frame<M>& frame, const PageProperty& prop) {
+  [[nodiscard]] std::expected<void, PtError> map(const Frame<M>& frame, const PageProperty& prop) {
     // -- config policy (pt_config.h: W^X), before anything changes --
     TRY_VOID(check_leaf_property<C>(prop));
     // --
@@ -338,7 +337,7 @@ class CursorMut : public Cursor<C> {
   // 2^min(CPU's physical address width, PTE limit)), OutOfRange, AlreadyMapped,
   // OutOfMemory. On any error nothing is mapped and the cursor is where it was (the pages
   // mapped before a node allocation failed are unmapped again).
-  std::expected<void, PtError> map_phys(PhysRange range, const PageProperty& prop) {
+  [[nodiscard]] std::expected<void, PtError> map_phys(PhysRange range, const PageProperty& prop) {
     // -- config policy (pt_config.h: W^X), before anything changes --
     TRY_VOID(check_leaf_property<C>(prop));
     // --
@@ -404,7 +403,7 @@ class CursorMut : public Cursor<C> {
   // before it returns. Errors: EmptyRange, NotAligned, OutOfRange, OutOfMemory (the nodes
   // a split needs, reserved before anything changes), SplitsTrackedHuge (a tracked huge
   // frame extends outside the range); on error nothing changed.
-  std::expected<std::optional<TakenItem>, PtError> take_next(std::uint64_t len) {
+  [[nodiscard]] std::expected<std::optional<TakenItem>, PtError> take_next(std::uint64_t len) {
     const Vaddr op_last = TRY(this->op_range(len));
     const ReleaseReserveOnReturn release{reserve_};
     TRY_VOID(reserve_splits_of_first_leaf(op_last));
@@ -424,7 +423,7 @@ class CursorMut : public Cursor<C> {
   // destruction). Errors, before anything changes: SplitsTrackedHuge (a tracked huge frame
   // extends outside the range), OutOfMemory (for the nodes the edge splits need, reserved
   // first), and the range errors.
-  std::expected<std::uint64_t, PtError> unmap(std::uint64_t len) {
+  [[nodiscard]] std::expected<std::uint64_t, PtError> unmap(std::uint64_t len) {
     const Vaddr op_last = TRY(this->op_range(len));
     const EdgePlan plan = TRY(plan_edges(op_last));
     if (plan.cuts_tracked_huge) return std::unexpected(PtError::SplitsTrackedHuge);
@@ -454,7 +453,7 @@ class CursorMut : public Cursor<C> {
   // errors, WritableExecutable, SplitsTrackedHuge, OutOfMemory for the split's nodes,
   // reserved first) nothing changed.
   template <typename Op>
-  std::expected<std::optional<VaRange>, PtError> protect_next(std::uint64_t len, Op&& op) {
+  [[nodiscard]] std::expected<std::optional<VaRange>, PtError> protect_next(std::uint64_t len, Op&& op) {
     // -- config policy (pt_config.h: W^X), before any split or write --
     if constexpr (config_forbids_wx<C>) TRY_VOID(check_protect_property<C>(*this, len, op));
     // --
@@ -520,7 +519,7 @@ class CursorMut : public Cursor<C> {
 
   // Probes the leaves at both ends of [va_, last] (nothing changes; the cursor ends where it
   // started). Only the end leaves can extend outside the range.
-  std::expected<EdgePlan, PtError> plan_edges(Vaddr last) {
+  [[nodiscard]] std::expected<EdgePlan, PtError> plan_edges(Vaddr last) {
     EdgePlan plan;
     const Vaddr from = va_;
     plan_cut(this->mapping_of(this->descend_existing()), from, plan);
@@ -534,7 +533,7 @@ class CursorMut : public Cursor<C> {
 
   // Allocates the nodes `plan`'s splits need into reserve_ (empty outside an operation:
   // ReleaseReserveOnReturn). Error: OutOfMemory.
-  std::expected<void, PtError> reserve_nodes(const EdgePlan& plan) {
+  [[nodiscard]] std::expected<void, PtError> reserve_nodes(const EdgePlan& plan) {
     for (unsigned i = 0; i < plan.nr_cuts; ++i) {
       auto node = alloc_node<C>(plan.cuts[i].level - 1);
       if (!node) return std::unexpected(PtError::OutOfMemory);
@@ -545,7 +544,7 @@ class CursorMut : public Cursor<C> {
 
   // For take_next/protect_next: the splits of the first mapped leaf in [va_, op_last] only
   // (a tracked one extending outside is refused by next_leaf_within).
-  std::expected<void, PtError> reserve_splits_of_first_leaf(Vaddr op_last) {
+  [[nodiscard]] std::expected<void, PtError> reserve_splits_of_first_leaf(Vaddr op_last) {
     const Vaddr from = va_;
     const auto first = TRY(this->find_next(op_last - va_ + 1));
     EdgePlan plan;
@@ -597,7 +596,7 @@ class CursorMut : public Cursor<C> {
 
   // Goes down to level `target` at va_, creating missing nodes. Errors: AlreadyMapped (a
   // leaf above `target` covers va_), OutOfMemory.
-  std::expected<void, PtError> descend_creating(PagingLevel target) {
+  [[nodiscard]] std::expected<void, PtError> descend_creating(PagingLevel target) {
     while (level_ > target) {
       const Raw e = this->entry();
       if (!Pte::is_present(e)) {
@@ -626,7 +625,7 @@ class CursorMut : public Cursor<C> {
 
   // Moves to the first leaf in [va_, op_last] and splits it until it lies inside; returns
   // it with the cursor on its entry, or nullopt with the cursor past op_last.
-  std::expected<std::optional<PtMapping>, PtError> next_leaf_within(Vaddr op_last) {
+  [[nodiscard]] std::expected<std::optional<PtMapping>, PtError> next_leaf_within(Vaddr op_last) {
     for (;;) {
       const Raw e = this->descend_existing();
       const PtMapping m = this->mapping_of(e);
@@ -647,7 +646,7 @@ class CursorMut : public Cursor<C> {
 
   // Replaces the huge untracked leaf at the cursor by a node of 512 smaller leaves with
   // the same property, and enters it.
-  std::expected<void, PtError> split_current_leaf() {
+  [[nodiscard]] std::expected<void, PtError> split_current_leaf() {
     KASSERT(level_ > 1);
     const Raw e = this->entry();
     KASSERT(Pte::is_leaf(e, level_) && !Pte::is_tracked(e));

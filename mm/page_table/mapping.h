@@ -6,7 +6,7 @@
 
 #include "mm/frame/frame.h"
 #include "mm/page_table/page_property.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 #include "mm/types.h"
 
 namespace mm::pt {
@@ -43,12 +43,12 @@ struct VaRange {
   friend bool operator==(const VaRange&, const VaRange&) = default;
 };
 
-inline void format_value(fmt::Sink& sink, const fmt::Spec&, const PtMapping& m) {
+inline void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const PtMapping& m) {
   if (!m.mapped()) {
-    fmt::print(sink, "[{:#x}, +{:#x}) unmapped", m.va, m.size);
+    keel::fmt::print(sink, "[{:#x}, +{:#x}) unmapped", m.va, m.size);
     return;
   }
-  fmt::print(sink, "[{:#x}, +{:#x}) -> {:#x} {} {}", m.va, m.size, m.pa, m.prop,
+  keel::fmt::print(sink, "[{:#x}, +{:#x}) -> {:#x} {} {}", m.va, m.size, m.pa, m.prop,
              m.kind == MappingKind::Tracked ? "tracked" : "untracked");
 }
 

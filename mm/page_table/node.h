@@ -22,7 +22,7 @@
 #include "mm/support/lock_order.h"
 #include "mm/page_table/paging_consts.h"
 #include "mm/page_table/pt_config.h"
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 
 namespace mm::pt {
 
@@ -53,9 +53,9 @@ template <PageTableConfig C>
 using PtNodeFrame = Frame<PageTablePageMeta<C>>;
 
 // A fresh empty node of `level` (zeroed frame from the buddy allocator), count 1.
-// The seeds' Frame<PageTablePageMeta<C>>::alloc(level). Requires 1 ≤ level ≤ NR_LEVELS.
+// Asterinas OSTD's Frame<PageTablePageMeta<C>>::alloc(level). Requires 1 ≤ level ≤ NR_LEVELS.
 template <PageTableConfig C>
-std::expected<PtNodeFrame<C>, AllocError> alloc_node(PagingLevel level) {
+[[nodiscard]] std::expected<PtNodeFrame<C>, AllocError> alloc_node(PagingLevel level) {
   KREQUIRES(level >= 1 && level <= C::NR_LEVELS);
   auto frame = TRY(alloc_frame(PageTablePageMeta<C>(level)));
   g_live_pt_nodes.fetch_add(1, std::memory_order_relaxed);
@@ -85,12 +85,12 @@ class NodeRef {
   void acquire() const TA_NO_THREAD_SAFETY_ANALYSIS {
     // A node this CPU holds already: the lock's own panic names that exact mistake.
     if (lock().owner_cpu() != static_cast<int>(hal::current_cpu())) {
-      keel::lock_order::acquiring_node(pa_, level());
+      lock_order::acquiring_node(pa_, level());
     }
     lock().lock(pa_);
   }
   void release() const TA_NO_THREAD_SAFETY_ANALYSIS {
-    keel::lock_order::released_node(level());
+    lock_order::released_node(level());
     lock().unlock();
   }
 

@@ -14,9 +14,9 @@
 #include <atomic>
 #include <cstdint>
 
-#include "mm/support/assert_fmt.h"
+#include "lib/contract/assert_fmt.h"
 #include "mm/hal.h"
-#include "mm/support/thread_annotations.h"
+#include "lib/sync/thread_annotations.h"
 #include "mm/types.h"
 
 namespace mm::pt {
@@ -24,7 +24,7 @@ namespace mm::pt {
 // The panic for a lock its own CPU already holds; `node` names the page-table node.
 [[noreturn, gnu::cold, gnu::noinline]] inline void report_node_lock_self_deadlock(Paddr node,
                                                                                    unsigned cpu) {
-  keel::contract_violation_fmt(
+  keel::contract::violation_fmt(
       "assertion", "node lock not held by this CPU", std::source_location::current(),
       "page-table node {:#x}: lock acquired twice by CPU {}: deadlock (the CPU already holds "
       "it, e.g. two cursors over overlapping ranges of one table)",

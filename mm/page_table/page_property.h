@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace mm::pt {
 
@@ -55,8 +55,8 @@ constexpr const char* cache_policy_name(CachePolicy c) {
   return "?";
 }
 
-inline void format_value(fmt::Sink& sink, const fmt::Spec&, const PageProperty& p) {
-  fmt::print(sink, "{}{}{} {}{}{}", has(p.flags, PageFlags::R) ? 'r' : '-', p.writable() ? 'w' : '-',
+inline void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const PageProperty& p) {
+  keel::fmt::print(sink, "{}{}{} {}{}{}", has(p.flags, PageFlags::R) ? 'r' : '-', p.writable() ? 'w' : '-',
              p.executable() ? 'x' : '-', cache_policy_name(p.cache), p.user ? " user" : "",
              p.global ? " global" : "");
 }

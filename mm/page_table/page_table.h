@@ -28,7 +28,7 @@ class PageTable {
   using Config = C;
 
   // An empty table (one zeroed root node). Errors: OutOfMemory.
-  static std::expected<PageTable, PtError> create(PagingOptions options) {
+  [[nodiscard]] static std::expected<PageTable, PtError> create(PagingOptions options) {
     auto root = alloc_node<C>(C::NR_LEVELS);
     if (!root) return std::unexpected(PtError::OutOfMemory);
     return PageTable(std::move(*root), options);
@@ -52,13 +52,13 @@ class PageTable {
 
   // A read cursor over [va, va + len). Errors: EmptyRange, NotAligned, OutOfRange (outside
   // C's range; overflow-safe: a range ending at 2^64 is fine, one wrapping past it is not).
-  std::expected<Cursor<C>, PtError> cursor(Vaddr va, std::uint64_t len) const {
+  [[nodiscard]] std::expected<Cursor<C>, PtError> cursor(Vaddr va, std::uint64_t len) const {
     TRY_VOID(check_config_range<C>(va, len));
     return std::expected<Cursor<C>, PtError>(std::in_place, CursorKey<C>(), root_paddr(),
                                              options_, va, range_last(va, len));
   }
   // A mutating cursor over [va, va + len); errors as cursor().
-  std::expected<CursorMut<C>, PtError> cursor_mut(Vaddr va, std::uint64_t len) {
+  [[nodiscard]] std::expected<CursorMut<C>, PtError> cursor_mut(Vaddr va, std::uint64_t len) {
     TRY_VOID(check_config_range<C>(va, len));
     return std::expected<CursorMut<C>, PtError>(std::in_place, CursorKey<C>(), root_paddr(),
                                                 options_, va, range_last(va, len));

@@ -77,7 +77,7 @@ inline constexpr bool config_forbids_wx = requires { requires C::FORBID_WX; };
 
 // Whether a leaf with `prop` may exist in a table of config C. Error: WritableExecutable.
 template <PageTableConfig C>
-constexpr std::expected<void, PtError> check_leaf_property(const PageProperty& prop) {
+[[nodiscard]] constexpr std::expected<void, PtError> check_leaf_property(const PageProperty& prop) {
   if constexpr (config_forbids_wx<C>) {
     if (prop.writable() && prop.executable()) return std::unexpected(PtError::WritableExecutable);
   }
@@ -90,7 +90,7 @@ constexpr std::expected<void, PtError> check_leaf_property(const PageProperty& p
 // so the check sees exactly what protect_next would write. `op` must not depend on how
 // often it is called. Errors: as find_next, WritableExecutable.
 template <PageTableConfig C, typename CursorT, typename Op>
-std::expected<void, PtError> check_protect_property(CursorT& cursor, std::uint64_t len, Op& op) {
+[[nodiscard]] std::expected<void, PtError> check_protect_property(CursorT& cursor, std::uint64_t len, Op& op) {
   const Vaddr from = cursor.va();
   const auto found = cursor.find_next(len);
   if (!found) return std::unexpected(found.error());

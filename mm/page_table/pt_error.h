@@ -9,7 +9,7 @@
 
 #include <cstdint>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace mm::pt {
 

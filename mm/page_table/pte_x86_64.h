@@ -1,7 +1,7 @@
 // The x86-64 page-table entry format (4- and 5-level paging), as a portable policy.
 //
-// Decision (issue 5): the entry format lives here, in mm/, as plain bit arithmetic (no asm,
-// no arch headers): the format is data, and keeping it portable lets host tests walk the
+// The entry format lives here, in mm/, as plain bit arithmetic (no asm, no arch headers):
+// the format is data, and keeping it portable lets host tests walk the
 // exact tables the kernel loads. Page tables take it through their config's `Pte` type;
 // only CPU-dependent choices live in arch/x86_64/paging/ (1 GiB page support, LA57, and
 // programming IA32_PAT so that PAT index 4 is write-combining, which this encoding assumes).

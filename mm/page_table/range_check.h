@@ -14,7 +14,7 @@
 namespace mm::pt {
 
 // [va, va + len) lies inside [start, last]. Errors: EmptyRange, NotAligned, OutOfRange.
-constexpr std::expected<void, PtError> check_range_within(Vaddr va, std::uint64_t len,
+[[nodiscard]] constexpr std::expected<void, PtError> check_range_within(Vaddr va, std::uint64_t len,
                                                            Vaddr start, Vaddr last) {
   if (len == 0) return std::unexpected(PtError::EmptyRange);
   if (!is_page_aligned(va) || !is_page_aligned(len)) return std::unexpected(PtError::NotAligned);
@@ -25,7 +25,7 @@ constexpr std::expected<void, PtError> check_range_within(Vaddr va, std::uint64_
 
 // [va, va + len) lies inside config C's virtual range.
 template <PageTableConfig C>
-constexpr std::expected<void, PtError> check_config_range(Vaddr va, std::uint64_t len) {
+[[nodiscard]] constexpr std::expected<void, PtError> check_config_range(Vaddr va, std::uint64_t len) {
   return check_range_within(va, len, config_va_start<C>, config_va_last<C>);
 }
 
@@ -34,7 +34,7 @@ constexpr Vaddr range_last(Vaddr va, std::uint64_t len) { return va + (len - 1);
 
 // The physical range [range.start, range.end) (non-empty) lies below 2^bits.
 // Errors: PhysOutOfRange.
-constexpr std::expected<void, PtError> check_phys_below(PhysRange range, unsigned bits) {
+[[nodiscard]] constexpr std::expected<void, PtError> check_phys_below(PhysRange range, unsigned bits) {
   if (bits < 64 && range.end > (Paddr{1} << bits)) return std::unexpected(PtError::PhysOutOfRange);
   return {};
 }
@@ -49,7 +49,7 @@ unsigned config_phys_bits() {
 
 // A non-empty physical range may be mapped by config C's leaves on this CPU.
 template <PageTableConfig C>
-std::expected<void, PtError> check_config_phys(PhysRange range) {
+[[nodiscard]] std::expected<void, PtError> check_config_phys(PhysRange range) {
   return check_phys_below(range, config_phys_bits<C>());
 }
 

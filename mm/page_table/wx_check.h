@@ -7,7 +7,7 @@
 
 #include "mm/page_table/leaf_walk.h"
 #include "mm/page_table/page_table.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace mm::pt {
 
@@ -16,13 +16,13 @@ struct WxViolation {
   PagingLevel level = 0;
 };
 
-inline void format_value(fmt::Sink& sink, const fmt::Spec&, const WxViolation& v) {
-  fmt::print(sink, "W+X mapping at {:#x} (level {} leaf)", v.va, v.level);
+inline void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const WxViolation& v) {
+  keel::fmt::print(sink, "W+X mapping at {:#x} (level {} leaf)", v.va, v.level);
 }
 
 // Error: the lowest writable and executable leaf. Requires: no concurrent modification.
 template <PageTableConfig C>
-std::expected<void, WxViolation> check_wx(const PageTable<C>& pt) {
+[[nodiscard]] std::expected<void, WxViolation> check_wx(const PageTable<C>& pt) {
   using Pte = typename C::Pte;
   WxViolation found{};
   bool bad = false;

@@ -14,16 +14,10 @@
 #include <cstdint>
 
 #include "mm/hal.h"
-#include "mm/support/assert_fmt.h"
+#include "lib/contract/assert_fmt.h"
 #include "mm/types.h"
 
-namespace keel::lock_order {
-
-enum class LockClass : std::uint8_t {
-  Unchecked,      // not part of mm's order (the console's lock)
-  PageTableNode,  // mm/page_table: a node's lock, ordered by level within a walk
-  Buddy,          // mm/allocator: the buddy lock, innermost
-};
+namespace mm::lock_order {
 
 #ifdef KEEL_LOCK_ORDER_CHECKS
 
@@ -52,16 +46,13 @@ inline void acquiring_node(mm::Paddr node, unsigned level) {
 }
 inline void released_node(unsigned level) { detail::this_cpu().node_levels &= ~(1u << level); }
 
-inline void acquiring(LockClass c) {
-  if (c != LockClass::Buddy) return;
+inline void acquiring_buddy() {
   detail::HeldLocks& held = detail::this_cpu();
   KASSERT_FMT(!held.buddy, "lock order: CPU {} takes the buddy lock it already holds",
               mm::hal::current_cpu());
   held.buddy = true;
 }
-inline void released(LockClass c) {
-  if (c == LockClass::Buddy) detail::this_cpu().buddy = false;
-}
+inline void released_buddy() { detail::this_cpu().buddy = false; }
 
 // After a runner longjmped out of code that held locks and released them itself
 // (kernel/ktest): this CPU holds nothing now.
@@ -71,10 +62,16 @@ inline void forget_this_cpus_locks() { detail::this_cpu() = {}; }
 
 inline void acquiring_node(mm::Paddr, unsigned) {}
 inline void released_node(unsigned) {}
-inline void acquiring(LockClass) {}
-inline void released(LockClass) {}
+inline void acquiring_buddy() {}
+inline void released_buddy() {}
 inline void forget_this_cpus_locks() {}
 
 #endif
 
-}  // namespace keel::lock_order
+// The buddy lock's Order policy (keel::sync::BasicSpinLock).
+struct BuddyLockOrder {
+  static void acquiring() { acquiring_buddy(); }
+  static void released() { released_buddy(); }
+};
+
+}  // namespace mm::lock_order

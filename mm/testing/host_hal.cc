@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "mm/hal.h"
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 #include "mm/testing/host_cpus.h"
 #include "mm/testing/sim_memory.h"
 
@@ -87,6 +87,14 @@ void tlb_flush_all_nonglobal() { ++testing::hal_stats().tlb_full_flushes; }
 
 using testing::t_cpu;
 
+}  // namespace mm::hal
+
+// Interrupts of the simulated CPU this thread runs as (lib/sync/irq.h).
+namespace keel::sync {
+
+namespace testing = mm::testing;
+using testing::t_cpu;
+
 std::uint64_t irq_save() {
   if (t_cpu.cpu < 0) {
     auto& stats = testing::hal_stats();
@@ -113,6 +121,12 @@ void irq_restore(std::uint64_t state) {
 bool irqs_enabled() {
   return t_cpu.cpu < 0 ? testing::hal_stats().irqs_enabled : t_cpu.irqs_enabled;
 }
+
+void cpu_relax() {}
+
+}  // namespace keel::sync
+
+namespace mm::hal {
 
 unsigned current_cpu() { return t_cpu.cpu < 0 ? 0 : static_cast<unsigned>(t_cpu.cpu); }
 unsigned cpu_count() { return testing::g_cpu_count.load(std::memory_order_acquire); }
@@ -150,7 +164,6 @@ void tlb_flush_all_everywhere(bool include_global) {
   if (cpu_count() > 1) run_on_other_cpus(&count_remote_round, nullptr);
 }
 unsigned phys_addr_bits() { return testing::hal_stats().phys_addr_bits; }
-void cpu_relax() {}
 
 void stream_fill_64(void* dst, std::uint64_t count, const void* pattern) {
   auto* out = static_cast<std::uint64_t*>(dst);
@@ -169,10 +182,10 @@ void activate_page_table(Paddr root) {
 
 }  // namespace mm::hal
 
-namespace keel {
+namespace keel::contract {
 
-void contract_violation(const char* kind, const char* condition, const char* detail,
-                        std::source_location where) {
+void violation(const char* kind, const char* condition, const char* detail,
+               std::source_location where) {
   std::fprintf(stderr, "contract violation (%s): %s%s%s\n  at %s:%u in %s\n", kind, condition,
                detail != nullptr ? ": " : "", detail != nullptr ? detail : "", where.file_name(),
                static_cast<unsigned>(where.line()), where.function_name());
@@ -180,4 +193,4 @@ void contract_violation(const char* kind, const char* condition, const char* det
   std::abort();
 }
 
-}  // namespace keel
+}  // namespace keel::contract

@@ -6,16 +6,16 @@ are reported as `<cell name>: <suite>/<case>`.
 
 import dataclasses
 
+# tools/kx/qemu.py: cells.py loads this file from kx, where it is importable.
+from qemu import DEFAULT_MACHINE, Boot
+
 
 @dataclasses.dataclass(frozen=True)
 class Cell:
     name: str
-    firmware: str  # bios | uefi | pvh
-    machine: str  # QEMU -M: pc | q35 | microvm
-    mem: str = "512M"
-    cpu: str | None = None  # QEMU -cpu; None: max under TCG, host under KVM
-    accel: str = "tcg"  # kvm cells are skipped (visibly) where /dev/kvm is unusable
-    smp: int = 1
+    # What QEMU boots: firmware, machine, memory, CPU model, accelerator, CPUs. KVM cells
+    # are skipped (visibly) where /dev/kvm is unusable.
+    boot: Boot
     kernel_args: tuple[str, ...] = ()  # appended after `ktest`
     timeout: int = 120  # seconds for the whole boot + suite
     enabled: bool = True
@@ -27,16 +27,17 @@ class Cell:
     lock_order_checks: bool = False
 
 
-def cell_name(firmware: str, machine: str, mem: str, cpu: str | None = None,
-              accel: str = "tcg", smp: int = 1, lock_order_checks: bool = False) -> str:
-    """[kvm-]<firmware>-<machine>[-<cpu>]-<mem>: every failure line starts with the cell's
-    name, so the name carries everything that tells cells apart. The CPU is left out only
-    for the accelerator's default (`max` under TCG, `host` under KVM); matrix_test.py checks
-    every cell against this rule."""
-    parts = ["kvm"] if accel == "kvm" else []
-    parts += [firmware, machine] + ([cpu] if cpu else []) + [mem]
-    if smp > 1:
-        parts.append(f"smp{smp}")
+def cell_name(boot: Boot, lock_order_checks: bool = False) -> str:
+    """[kvm-]<firmware>-<machine>[-<cpu>]-<mem>[-smpN][-lockorder]: every failure line
+    starts with the cell's name, so the name carries everything that tells cells apart.
+    The CPU is left out only for the accelerator's default (`max` under TCG, `host` under
+    KVM). A cell that differs from another only by its kernel arguments adds a suffix
+    saying what they test. matrix_test.py checks every cell against this rule."""
+    parts = ["kvm"] if boot.accel == "kvm" else []
+    parts += [boot.firmware, boot.machine or DEFAULT_MACHINE[boot.firmware]]
+    parts += ([boot.cpu] if boot.cpu else []) + [boot.mem]
+    if boot.smp > 1:
+        parts.append(f"smp{boot.smp}")
     if lock_order_checks:
         parts.append("lockorder")
     return "-".join(parts)
@@ -105,53 +106,53 @@ def cell_name(firmware: str, machine: str, mem: str, cpu: str | None = None,
 # Order: bios-pc-512M first (see above), then longest first, so that the two QEMUs at a
 # time finish together instead of one long cell starting last.
 CELLS = (
-    Cell("bios-pc-512M", "bios", "pc"),
-    Cell("kvm-pvh-microvm-512M", "pvh", "microvm", accel="kvm", timeout=300),
-    Cell("pvh-microvm-256G", "pvh", "microvm", mem="256G", kernel_args=("ktest.filter=mm.meta*",),
-         timeout=400),
-    Cell("bios-pc-6G", "bios", "pc", mem="6G"),
-    Cell("bios-q35-6G", "bios", "q35", mem="6G"),
-    Cell("uefi-q35-6G", "uefi", "q35", mem="6G", timeout=300),  # OVMF: slowest firmware
-    Cell("pvh-microvm-6G", "pvh", "microvm", mem="6G"),
-    Cell("pvh-microvm-8G", "pvh", "microvm", mem="8G"),
-    Cell("uefi-q35-1G", "uefi", "q35", mem="1G", timeout=300),
-    Cell("bios-pc-1G", "bios", "pc", mem="1G"),
-    Cell("pvh-microvm-1G", "pvh", "microvm", mem="1G"),
-    Cell("uefi-q35-128M", "uefi", "q35", mem="128M", timeout=300),
-    Cell("bios-pc-128M", "bios", "pc", mem="128M"),
-    Cell("bios-q35-128M", "bios", "q35", mem="128M"),
-    Cell("pvh-microvm-128M", "pvh", "microvm", mem="128M"),
-    Cell("pvh-microvm-512M", "pvh", "microvm"),
-    Cell("pvh-microvm-qemu64-512M", "pvh", "microvm", cpu="qemu64"),
-    Cell("pvh-microvm-Nehalem-512M", "pvh", "microvm", cpu="Nehalem"),
-    Cell("pvh-microvm-Westmere-512M", "pvh", "microvm", cpu="Westmere"),
-    Cell("pvh-microvm-EPYC-512M", "pvh", "microvm", cpu="EPYC"),
-    Cell("bios-pc-qemu64,-nx-512M", "bios", "pc", cpu="qemu64,-nx", timeout=60,
-         expect_halt="keel: halted: this CPU lacks the NX bit"),
-    Cell("pvh-microvm-max,-hypervisor-128M", "pvh", "microvm", cpu="max,-hypervisor", mem="128M",
+    Cell("bios-pc-512M", Boot("bios", "pc")),
+    Cell("kvm-pvh-microvm-512M", Boot("pvh", "microvm", accel="kvm"), timeout=300),
+    Cell("pvh-microvm-256G", Boot("pvh", "microvm", mem="256G"),
+         kernel_args=("ktest.filter=mm.meta*",), timeout=400),
+    Cell("bios-pc-6G", Boot("bios", "pc", mem="6G")),
+    Cell("bios-q35-6G", Boot("bios", "q35", mem="6G")),
+    Cell("uefi-q35-6G", Boot("uefi", "q35", mem="6G"), timeout=300),  # OVMF: slowest firmware
+    Cell("pvh-microvm-6G", Boot("pvh", "microvm", mem="6G")),
+    Cell("pvh-microvm-8G", Boot("pvh", "microvm", mem="8G")),
+    Cell("uefi-q35-1G", Boot("uefi", "q35", mem="1G"), timeout=300),
+    Cell("bios-pc-1G", Boot("bios", "pc", mem="1G")),
+    Cell("pvh-microvm-1G", Boot("pvh", "microvm", mem="1G")),
+    Cell("uefi-q35-128M", Boot("uefi", "q35", mem="128M"), timeout=300),
+    Cell("bios-pc-128M", Boot("bios", "pc", mem="128M")),
+    Cell("bios-q35-128M", Boot("bios", "q35", mem="128M")),
+    Cell("pvh-microvm-128M", Boot("pvh", "microvm", mem="128M")),
+    Cell("pvh-microvm-512M", Boot("pvh", "microvm")),
+    Cell("pvh-microvm-qemu64-512M", Boot("pvh", "microvm", cpu="qemu64")),
+    Cell("pvh-microvm-Nehalem-512M", Boot("pvh", "microvm", cpu="Nehalem")),
+    Cell("pvh-microvm-Westmere-512M", Boot("pvh", "microvm", cpu="Westmere")),
+    Cell("pvh-microvm-EPYC-512M", Boot("pvh", "microvm", cpu="EPYC")),
+    Cell("bios-pc-qemu64,-nx-512M", Boot("bios", "pc", cpu="qemu64,-nx"),
+         timeout=60, expect_halt="keel: halted: this CPU lacks the NX bit"),
+    Cell("pvh-microvm-max,-hypervisor-128M",
+         Boot("pvh", "microvm", cpu="max,-hypervisor", mem="128M"),
          timeout=180, expect_halt="keel: halted after ktest"),
-    Cell("uefi-q35-512M", "uefi", "q35", timeout=300, enabled=False),
+    Cell("uefi-q35-512M", Boot("uefi", "q35"), timeout=300, enabled=False),
     # SMP: the whole suite with APs started through the trampoline on each boot path:
     # 2 CPUs on SeaBIOS+GRUB, OVMF+GRUB and PVH; 4 on each path at 1 GiB (the storm,
     # drain-on-OOM and shootdown ktests of arch.x86_64.smp with three other CPUs); an odd
     # count (3); and a large one (32, xAPIC IDs up to 31) with 256 MiB, so each CPU's
     # cache and stacks are a visible share of memory.
-    Cell("bios-pc-512M-smp2", "bios", "pc", smp=2),
-    Cell("uefi-q35-512M-smp2", "uefi", "q35", smp=2, timeout=300),
-    Cell("pvh-microvm-512M-smp2", "pvh", "microvm", smp=2),
-    Cell("bios-pc-1G-smp4", "bios", "pc", mem="1G", smp=4),
-    Cell("uefi-q35-1G-smp4", "uefi", "q35", mem="1G", smp=4, timeout=300),
-    Cell("pvh-microvm-1G-smp4", "pvh", "microvm", mem="1G", smp=4),
-    Cell("pvh-microvm-512M-smp3", "pvh", "microvm", smp=3),
-    Cell("pvh-microvm-256M-smp32", "pvh", "microvm", mem="256M", smp=32, timeout=300),
+    Cell("bios-pc-512M-smp2", Boot("bios", "pc", smp=2)),
+    Cell("uefi-q35-512M-smp2", Boot("uefi", "q35", smp=2), timeout=300),
+    Cell("pvh-microvm-512M-smp2", Boot("pvh", "microvm", smp=2)),
+    Cell("bios-pc-1G-smp4", Boot("bios", "pc", mem="1G", smp=4)),
+    Cell("uefi-q35-1G-smp4", Boot("uefi", "q35", mem="1G", smp=4), timeout=300),
+    Cell("pvh-microvm-1G-smp4", Boot("pvh", "microvm", mem="1G", smp=4)),
+    Cell("pvh-microvm-512M-smp3", Boot("pvh", "microvm", smp=3)),
+    Cell("pvh-microvm-256M-smp32", Boot("pvh", "microvm", mem="256M", smp=32), timeout=300),
     # The whole suite on 4 CPUs with the lock-order checker compiled in: every lock the
     # kernel takes, in every test, is checked against mm/allocator/LOCKING.md.
-    Cell("pvh-microvm-1G-smp4-lockorder", "pvh", "microvm", mem="1G", smp=4,
+    Cell("pvh-microvm-1G-smp4-lockorder", Boot("pvh", "microvm", mem="1G", smp=4),
          lock_order_checks=True),
     # An AP that faults during bring-up is skipped, not fatal: smp.fault_ap=1 makes the
     # second CPU fault; the smp suite must pass on the other two, and its
     # a_cpu_that_faults_during_bring_up_is_skipped_with_its_fault checks what was recorded.
-    # 256M only so the name differs from the plain smp3 cell.
-    Cell("pvh-microvm-256M-smp3", "pvh", "microvm", mem="256M", smp=3,
+    Cell("pvh-microvm-512M-smp3-ap-fault", Boot("pvh", "microvm", smp=3),
          kernel_args=("smp.fault_ap=1", "ktest.filter=arch.x86_64.smp*")),
 )

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from common import ROOT, KxError, tail
 
 KERNEL_ELF = "//kernel:keel.elf"
-KERNEL_ISO = "//boot:keel_iso"
+KERNEL_ISO = "//:keel_iso"
 
 
 def bazel(args: Sequence[str], *, capture: bool) -> subprocess.CompletedProcess:

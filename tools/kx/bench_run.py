@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 import bench_report
 import qemu
+import qemu_session
 from common import LOGS, KxError
 
 SMOKE_TIMEOUT = 120.0  # seconds: boot + every benchmark once, under TCG
@@ -19,7 +20,7 @@ PROGRESS = re.compile(r"^kbench: \[(\d+)/(\d+)\] (.*?)(?: \.\.\.)?$")
 NOTEWORTHY = re.compile(r"WARNING|UNCALIBRATED|DIFFERS|MALFORMED|ERROR OCCURRED|SKIPPED|"
                         r"result store full|panic|PANIC|EXCEPTION")
 # An older kernel without kbench finishes its boot with this line and halts forever.
-HALTED = "keel: nothing more to do"
+HALTED = re.compile(r"^keel: nothing more to do")
 
 
 def kernel_args(*, filter: str | None = None, repetitions: int | None = None,
@@ -54,7 +55,7 @@ class BootResult:
     qemu_log: pathlib.Path
     seconds: float
     halted: bool = False  # the kernel said it had nothing to do (no kbench support)
-    timeout: float = 0.0
+    end: str = ""  # how QEMU ended, in words (qemu_session.Session.describe_end)
 
     def read(self, path: pathlib.Path) -> str:
         return path.read_text(errors="replace") if path.exists() else ""
@@ -64,49 +65,17 @@ def boot(boot: qemu.Boot, elf: pathlib.Path, args: Sequence[str], *, timeout: fl
          logs: pathlib.Path = LOGS, name: str = "bench",
          on_line: Callable[[str], None] = lambda line: None,
          qemu_binary: str = qemu.QEMU) -> BootResult:
-    """Boots keel with `args`, calling on_line for each COM1 line as it arrives."""
+    """Boots keel with `args`, calling on_line for each COM1 line as it arrives, until QEMU
+    exits, the kernel halts, or the timeout."""
     logs.mkdir(parents=True, exist_ok=True)
     com1, com2 = logs / f"{name}.com1.log", logs / f"{name}.com2.log"
     qemu_log = logs / f"{name}.qemu.txt"
-    for stale in (com1, com2, qemu_log):
-        stale.unlink(missing_ok=True)
     image = qemu.image_for(boot, elf, args)
-    start = time.monotonic()
-    with qemu.ovmf_vars(boot) as vars_copy, open(qemu_log, "w") as output:
-        cmd = qemu.command(boot, image=image, kernel_args=args, serial=f"file:{com1}",
-                           bench=com2, ovmf_vars=vars_copy, qemu=qemu_binary)
-        proc = qemu.start(cmd, output=output)
-        try:
-            status, halted = _follow(proc, com1, start + timeout, on_line)
-        finally:
-            qemu.stop(proc)
-    return BootResult(status, com1, com2, qemu_log, time.monotonic() - start, halted, timeout)
-
-
-def _follow(proc, com1: pathlib.Path, deadline: float,
-            on_line: Callable[[str], None]) -> tuple[int | None, bool]:
-    """Tails COM1 until QEMU exits, the kernel halts, or the deadline."""
-    pending, offset = "", 0
-    while True:
-        exited = proc.poll() is not None  # before reading: the last bytes are then in the file
-        if com1.exists():
-            with open(com1, "rb") as f:
-                f.seek(offset)
-                data = f.read()
-            offset += len(data)
-            pending += data.decode(errors="replace")
-            *lines, pending = pending.replace("\r", "").split("\n")
-            for line in lines:
-                on_line(line)
-                if line.startswith(HALTED):
-                    return None, True
-        if exited:
-            if pending:
-                on_line(pending)
-            return proc.returncode, False
-        if time.monotonic() > deadline:
-            return None, False
-        time.sleep(0.1)
+    with qemu_session.boot(boot, image=image, kernel_args=args, serial=com1, bench=com2,
+                           output=qemu_log, qemu_binary=qemu_binary) as session:
+        halted = session.wait_for(HALTED, timeout=timeout, on_line=on_line) is not None
+    return BootResult(session.status, com1, com2, qemu_log, session.seconds, halted,
+                      session.describe_end())
 
 
 def collect(result: BootResult) -> dict:
@@ -130,9 +99,7 @@ def collect(result: BootResult) -> dict:
 def describe_end(result: BootResult) -> str:
     if result.halted:
         return "the kernel halted with nothing to do"
-    if result.status is None:
-        return f"timed out after {result.timeout:g} s"
-    return qemu.describe_exit(result.status)
+    return result.end
 
 
 # ---- kx test: the smoke run ------------------------------------------------------------

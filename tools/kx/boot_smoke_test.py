@@ -30,7 +30,7 @@ class BootSmokeTest(unittest.TestCase):
         # models exercise keel, not kx.
         matrix, seen = [], set()
         for cell in cells.load_matrix():
-            key = (cell.firmware, cell.machine, cell.accel)
+            key = (cell.boot.firmware, cell.boot.machine, cell.boot.accel)
             if cell.enabled and key not in seen:
                 seen.add(key)
                 matrix.append(cell)

@@ -7,11 +7,11 @@ import importlib.util
 import os
 import pathlib
 import sys
-import time
 from collections.abc import Callable, Sequence
 
 import ktap
 import qemu
+import qemu_session
 from common import LOGS, ROOT, tail
 
 MATRIX = ROOT / "tests" / "boot" / "matrix.py"
@@ -24,10 +24,6 @@ def load_matrix(path: pathlib.Path = MATRIX) -> tuple:
     sys.modules[spec.name] = module  # dataclasses look their module up while decorating
     spec.loader.exec_module(module)
     return module.CELLS
-
-
-def boot_of(cell) -> qemu.Boot:
-    return qemu.Boot(cell.firmware, cell.machine, cell.accel, cell.mem, cell.cpu, cell.smp)
 
 
 @dataclasses.dataclass
@@ -75,60 +71,30 @@ def verdict(status: int | None, report: ktap.Report, timeout: float) -> list[str
     return problems
 
 
-def wait_for_message(proc, log: pathlib.Path, message: str, timeout: float) -> bool:
-    """Polls the serial log until `message` appears (then stops QEMU), QEMU exits, or the
-    timeout passes. A halted kernel never exits by itself, so waiting for QEMU would only
-    ever end at the timeout."""
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            if log.exists() and message in log.read_text(errors="replace"):
-                return True
-            if proc.poll() is not None:
-                return log.exists() and message in log.read_text(errors="replace")
-            time.sleep(0.1)
-        return False
-    finally:
-        qemu.stop(proc)
-
-
-def run_halt_cell(cell, image: pathlib.Path, logs: pathlib.Path, qemu_binary: str) -> CellResult:
-    log = logs / f"{cell.name}.log"
-    qemu_log = logs / f"{cell.name}.qemu.txt"
-    for stale in (log, qemu_log):
-        stale.unlink(missing_ok=True)
-    boot = boot_of(cell)
-    start = time.monotonic()
-    with qemu.ovmf_vars(boot) as vars_copy, open(qemu_log, "w") as output:
-        cmd = qemu.command(boot, image=image, kernel_args=["ktest", *cell.kernel_args],
-                           serial=f"file:{log}", bench=logs / f"{cell.name}.bench.json",
-                           ovmf_vars=vars_copy, qemu=qemu_binary)
-        seen = wait_for_message(qemu.start(cmd, output=output), log, cell.expect_halt,
-                                cell.timeout)
-    problems = [] if seen else [f"expected keel to halt with '{cell.expect_halt}'; it did not"]
-    return CellResult(cell, log, time.monotonic() - start, None, problems,
-                      qemu_output=qemu_log.read_text(), halted_as_expected=seen)
+def kernel_args(cell) -> list[str]:
+    return ["ktest", *cell.kernel_args]
 
 
 def run_cell(cell, image: pathlib.Path, logs: pathlib.Path, qemu_binary: str) -> CellResult:
-    if getattr(cell, "expect_halt", None):
-        return run_halt_cell(cell, image, logs, qemu_binary)
     log = logs / f"{cell.name}.log"
-    bench = logs / f"{cell.name}.bench.json"
-    qemu_log = logs / f"{cell.name}.qemu.txt"
-    for stale in (log, bench, qemu_log):  # a QEMU that fails to start must not leave old logs
-        stale.unlink(missing_ok=True)
-    boot = boot_of(cell)
-    start = time.monotonic()
-    with qemu.ovmf_vars(boot) as vars_copy, open(qemu_log, "w") as output:
-        cmd = qemu.command(boot, image=image, kernel_args=["ktest", *cell.kernel_args],
-                           serial=f"file:{log}", bench=bench, ovmf_vars=vars_copy,
-                           qemu=qemu_binary)
-        status = qemu.run(cmd, timeout=cell.timeout, output=output)
-    seconds = time.monotonic() - start
-    report = ktap.parse(log.read_text(errors="replace") if log.exists() else "")
-    problems = verdict(status, report, cell.timeout)
-    return CellResult(cell, log, seconds, report, problems, qemu_output=qemu_log.read_text())
+    with qemu_session.boot(cell.boot, image=image, kernel_args=kernel_args(cell), serial=log,
+                           bench=logs / f"{cell.name}.bench.json",
+                           output=logs / f"{cell.name}.qemu.txt",
+                           qemu_binary=qemu_binary) as session:
+        if cell.expect_halt:
+            # A halted kernel never exits by itself: waiting for QEMU would only ever end
+            # at the timeout.
+            halted = session.wait_for(cell.expect_halt, timeout=cell.timeout) is not None
+            report = None
+            problems = [] if halted else [f"expected keel to halt with '{cell.expect_halt}'; "
+                                          f"it did not"]
+        else:
+            halted = False
+            status = session.wait(timeout=cell.timeout)
+            report = ktap.parse(session.serial.text())
+            problems = verdict(status, report, cell.timeout)
+    return CellResult(cell, log, session.seconds, report, problems,
+                      qemu_output=session.qemu_said(), halted_as_expected=halted)
 
 
 def run_cells(cells: Sequence, elf: pathlib.Path, *, logs: pathlib.Path = LOGS,
@@ -141,7 +107,7 @@ def run_cells(cells: Sequence, elf: pathlib.Path, *, logs: pathlib.Path = LOGS,
     results: dict[str, CellResult] = {}
     runnable = []
     for cell in cells:
-        problem = qemu.kvm_problem() if cell.accel == "kvm" else None
+        problem = qemu.kvm_problem() if cell.boot.accel == "kvm" else None
         cell_elf = checks_elf if cell.lock_order_checks else elf
         if problem:
             results[cell.name] = CellResult(cell, logs / f"{cell.name}.log", skip_reason=problem)
@@ -153,8 +119,7 @@ def run_cells(cells: Sequence, elf: pathlib.Path, *, logs: pathlib.Path = LOGS,
             on_result(results[cell.name])
         else:
             # ISOs first and serially: cells with the same command line share one.
-            kernel_args = ["ktest", *cell.kernel_args]
-            runnable.append((cell, qemu.image_for(boot_of(cell), cell_elf, kernel_args)))
+            runnable.append((cell, qemu.image_for(cell.boot, cell_elf, kernel_args(cell))))
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
     try:
         futures = [pool.submit(run_cell, cell, image, logs, qemu_binary)
@@ -164,7 +129,7 @@ def run_cells(cells: Sequence, elf: pathlib.Path, *, logs: pathlib.Path = LOGS,
             results[result.cell.name] = result
             on_result(result)
     except BaseException:
-        qemu.stop_all()
+        qemu_session.stop_all()
         raise
     finally:
         pool.shutdown(cancel_futures=True)

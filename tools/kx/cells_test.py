@@ -8,12 +8,14 @@ from unittest import mock
 import cells
 import ktap
 import qemu
+import qemu_session
 
 FAKE_QEMU = str(pathlib.Path(__file__).parent / "testdata" / "fake_qemu.py")
 
 
 # The matrix's PVH cell, so the tests use the real Cell type.
-PVH = next(c for c in cells.load_matrix() if c.firmware == "pvh" and c.accel == "tcg")
+PVH = next(c for c in cells.load_matrix()
+           if c.boot.firmware == "pvh" and c.boot.accel == "tcg")
 
 
 def scenario(name: str, **kw):
@@ -37,7 +39,7 @@ class RunCellsTest(unittest.TestCase):
         self.assertEqual(r.problems, [])
         self.assertEqual((r.passed, r.failed), (1, 0))
         self.assertLess(time.monotonic() - start, 30)  # stopped on the message, not the timeout
-        self.assertEqual(qemu._live, set())
+        self.assertEqual(qemu_session._running, set())
 
     def test_expected_halt_fails_when_the_kernel_boots_instead(self):
         [r] = self.run_cells(scenario("pass", expect_halt="lacks the NX bit"))
@@ -93,8 +95,9 @@ class RunCellsTest(unittest.TestCase):
         self.assertEqual(sorted(seen), sorted(f"pvh-{n}" for n in names))
 
     def test_kvm_cell_skips_visibly_without_kvm(self):
+        kvm = dataclasses.replace(PVH.boot, accel="kvm")
         with mock.patch.object(qemu, "kvm_problem", return_value="/dev/kvm is not usable (x)"):
-            [r] = self.run_cells(scenario("pass", accel="kvm"))
+            [r] = self.run_cells(scenario("pass", boot=kvm))
         self.assertEqual(r.skip_reason, "/dev/kvm is not usable (x)")
         self.assertEqual((r.passed, r.failed, r.skipped), (0, 0, 1))
 
@@ -118,7 +121,44 @@ class MatrixTest(unittest.TestCase):
     def test_loads_the_matrix(self):
         matrix = cells.load_matrix()
         self.assertIn("bios-pc-512M", [c.name for c in matrix])
-        self.assertEqual(cells.boot_of(matrix[0]), qemu.Boot("bios", "pc"))
+        self.assertEqual(matrix[0].boot, qemu.Boot("bios", "pc"))
+
+    # What a few cells start, spelled out: one per firmware, the big guest's memory backend
+    # and its kernel arguments, KVM, and multi-threaded TCG.
+    PINNED = {
+        "bios-pc-512M":
+            "-M pc -accel tcg -cpu max -m 512M -smp 1 {common} -cdrom /o/keel.iso",
+        "uefi-q35-6G":
+            "-M q35 -accel tcg -cpu max -m 6G -smp 1 {common} "
+            "-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd "
+            "-drive if=pflash,format=raw,file=/o/vars -cdrom /o/keel.iso",
+        "pvh-microvm-256G":
+            "-object memory-backend-ram,id=m0,size=256G,reserve=off -M microvm,memory-backend=m0 "
+            "-accel tcg -cpu max -m 256G -smp 1 {common} -kernel /o/keel.elf "
+            "-append ktest ktest.filter=mm.meta*",
+        "kvm-pvh-microvm-512M":
+            "-M microvm -accel kvm -cpu host -m 512M -smp 1 {common} -kernel /o/keel.elf "
+            "-append ktest",
+        "pvh-microvm-1G-smp4-lockorder":
+            "-M microvm -accel tcg,thread=multi -cpu max -m 1G -smp 4 {common} "
+            "-kernel /o/keel.elf -append ktest",
+    }
+    COMMON = ("-no-reboot -nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04 "
+              "-serial file:/o/cell.log -chardev file,id=bench,path=/o/cell.bench.json "
+              "-device isa-serial,chardev=bench,index=1 -display none")
+
+    def test_pinned_command_lines(self):
+        matrix = {c.name: c for c in cells.load_matrix()}
+        for name, expected in self.PINNED.items():
+            cell = matrix[name]
+            with self.subTest(name):
+                cmd = qemu.command(
+                    cell.boot, image=pathlib.Path("/o/keel.iso" if cell.boot.uses_iso
+                                                  else "/o/keel.elf"),
+                    kernel_args=cells.kernel_args(cell), serial="file:/o/cell.log",
+                    bench=pathlib.Path("/o/cell.bench.json"),
+                    ovmf_vars=pathlib.Path("/o/vars") if cell.boot.firmware == "uefi" else None)
+                self.assertEqual(" ".join(cmd[1:]), expected.format(common=self.COMMON))
 
 
 if __name__ == "__main__":

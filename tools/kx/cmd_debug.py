@@ -1,7 +1,6 @@
 """`kx debug`: boot keel stopped at the first instruction, with gdb attached."""
 
 import argparse
-import pathlib
 import shutil
 import signal
 import socket
@@ -12,6 +11,7 @@ import bazel
 import cmd_run
 import deps
 import qemu
+import qemu_session
 from common import LOGS, KxError, status
 
 HELP = "boot keel halted under QEMU's gdb stub (:1234) and attach gdb"
@@ -35,24 +35,19 @@ def main(args: argparse.Namespace) -> int:
         raise KxError(f"port {GDB_PORT} is in use (another `kx debug` or gdb stub running?)")
     LOGS.mkdir(parents=True, exist_ok=True)
     serial_log = LOGS / "debug.log"
-    with qemu.ovmf_vars(boot) as vars_copy, open(LOGS / "debug.qemu.txt", "w") as output:
-        # gdb owns the terminal, so COM1 goes to a file.
-        cmd = qemu.command(boot, image=image, kernel_args=args.kernel_args,
-                           serial=f"file:{serial_log}", bench=LOGS / "debug.bench.json",
-                           ovmf_vars=vars_copy, display=args.display, gdb=True)
-        proc = qemu.start(cmd, output=output)
+    # gdb owns the terminal, so COM1 goes to a file.
+    with qemu_session.boot(boot, image=image, kernel_args=args.kernel_args, serial=serial_log,
+                           bench=LOGS / "debug.bench.json", output=LOGS / "debug.qemu.txt",
+                           display=args.display, gdb=True) as session:
+        _wait_for_stub(session)
+        status(f"QEMU waits on :{GDB_PORT}; serial console: tail -f {serial_log}")
+        # Symbols from the ELF as linked (higher half), whatever the boot path loaded.
+        gdb_cmd = [gdb, "-q", "-ex", f"symbol-file {elf}", "-ex", f"target remote :{GDB_PORT}"]
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to gdb
         try:
-            _wait_for_stub(proc, LOGS / "debug.qemu.txt")
-            status(f"QEMU waits on :{GDB_PORT}; serial console: tail -f {serial_log}")
-            # Symbols from the ELF as linked (higher half), whatever the boot path loaded.
-            gdb_cmd = [gdb, "-q", "-ex", f"symbol-file {elf}", "-ex", f"target remote :{GDB_PORT}"]
-            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to gdb
-            try:
-                return subprocess.run(gdb_cmd, check=False).returncode
-            finally:
-                signal.signal(signal.SIGINT, previous)
+            return subprocess.run(gdb_cmd, check=False).returncode
         finally:
-            qemu.stop(proc)
+            signal.signal(signal.SIGINT, previous)
 
 
 def _port_open() -> bool:
@@ -63,12 +58,12 @@ def _port_open() -> bool:
         return False
 
 
-def _wait_for_stub(proc: subprocess.Popen, qemu_log: pathlib.Path) -> None:
+def _wait_for_stub(session: qemu_session.Session) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise KxError(f"QEMU exited (status {proc.returncode}) before gdb could attach:\n"
-                          f"{qemu_log.read_text()}")
+        if session.exited:
+            raise KxError(f"QEMU exited (status {session.status}) before gdb could attach:\n"
+                          f"{session.qemu_said(40)}")
         if _port_open():
             return
         time.sleep(0.1)

@@ -1,11 +1,11 @@
-"""`kx iso`: build the release ISO (//boot:keel_iso) and print its path."""
+"""`kx iso`: build the release ISO (//:keel_iso) and print its path."""
 
 import argparse
 
 import bazel
 import deps
 
-HELP = "build //boot:keel_iso and print its path"
+HELP = "build //:keel_iso and print its path"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,5 +15,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     deps.ensure(deps.KERNEL_BUILD + deps.ISO)
     bazel.build([bazel.KERNEL_ISO], config="kernel")
-    print(bazel.bin_dir("kernel") / "boot" / "keel.iso")
+    print(bazel.bin_dir("kernel") / "keel.iso")
     return 0

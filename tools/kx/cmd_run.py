@@ -6,6 +6,7 @@ import re
 import bazel
 import deps
 import qemu
+import qemu_session
 from common import LOGS, KxError, status
 
 HELP = "build keel and boot it in QEMU (serial console on this terminal)"
@@ -50,19 +51,10 @@ def main(args: argparse.Namespace) -> int:
     elf = bazel.build_kernel()
     image = qemu.image_for(boot, elf, args.kernel_args)
     LOGS.mkdir(parents=True, exist_ok=True)
-    with qemu.ovmf_vars(boot) as vars_copy:
-        cmd = qemu.command(boot, image=image, kernel_args=args.kernel_args, serial="stdio",
-                           bench=LOGS / "run.bench.json", ovmf_vars=vars_copy,
-                           display=args.display)
-        status(f"booting {boot.firmware} under {boot.accel.upper()} "
-               f"({' '.join(args.kernel_args) or 'no kernel arguments'}); Ctrl-C stops QEMU")
-        exit_status = qemu.run(cmd, timeout=args.timeout, interactive=True)
-    return report_exit(exit_status, args.timeout)
-
-
-def report_exit(exit_status: int | None, timeout: float | None) -> int:
-    if exit_status is None:
-        status(f"timed out after {timeout:g} s")
-        return 1
-    status(qemu.describe_exit(exit_status))
-    return 0 if exit_status in (qemu.TESTS_PASSED, qemu.POWEROFF) else 1
+    status(f"booting {boot.firmware} under {boot.accel.upper()} "
+           f"({' '.join(args.kernel_args) or 'no kernel arguments'}); Ctrl-C stops QEMU")
+    with qemu_session.boot(boot, image=image, kernel_args=args.kernel_args, serial=None,
+                           bench=LOGS / "run.bench.json", display=args.display) as session:
+        session.wait(timeout=args.timeout)
+    status(session.describe_end())
+    return 0 if session.status in (qemu.TESTS_PASSED, qemu.POWEROFF) else 1

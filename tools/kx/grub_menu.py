@@ -6,15 +6,13 @@ benchmark smoke run cover what the runs themselves do."""
 
 import dataclasses
 import pathlib
-import queue
 import re
-import subprocess
 import tempfile
-import threading
 import time
 
 import iso
 import qemu
+import qemu_session
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,60 +49,32 @@ def run(check: MenuCheck, elf: pathlib.Path, log_dir: pathlib.Path,
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{check.name}.log"
     boot = qemu.Boot(check.firmware)
-    with qemu.ovmf_vars(boot) as vars_copy, tempfile.TemporaryDirectory() as tmp:
-        cmd = qemu.command(boot, image=image, kernel_args=[], serial="stdio",
-                           bench=pathlib.Path(tmp, "com2.txt"), ovmf_vars=vars_copy)
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        with qemu._live_lock:
-            qemu._live.add(proc)
-        try:
-            ok, why = _drive(proc, check, log, deadline=start + timeout)
-        finally:
-            qemu.stop(proc)
+    # The menu is on the serial terminal: COM1 takes the hotkey and goes to the log.
+    with tempfile.TemporaryDirectory() as tmp, qemu_session.boot(
+            boot, image=image, kernel_args=[], serial=log, bench=pathlib.Path(tmp, "com2.txt"),
+            output=log_dir / f"{check.name}.qemu.txt", keyboard=True) as session:
+        ok, why = _drive(session, check, deadline=start + timeout)
     return MenuResult(check, ok, why, time.monotonic() - start, log)
 
 
-def _drive(proc: subprocess.Popen, check: MenuCheck, log: pathlib.Path,
-           deadline: float) -> tuple[bool, str]:
-    chunks: queue.Queue[bytes | None] = queue.Queue()
+def _drive(session: qemu_session.Session, check: MenuCheck, deadline: float) -> tuple[bool, str]:
+    def left() -> float:
+        return deadline - time.monotonic()
 
-    def reader() -> None:
-        while data := proc.stdout.read1(4096):
-            chunks.put(data)
-        chunks.put(None)
+    def ended() -> str:
+        return f" ({session.describe_end()})" if session.exited else ""
 
-    threading.Thread(target=reader, daemon=True).start()
-    text = ""
-    pressed_at = None  # offset in `text` where the key was pressed
-    banner = f'cmdline:  "{check.cmdline}"'
-    started = re.compile(check.started, re.MULTILINE)
-    with log.open("w") as out:
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                data = chunks.get(timeout=min(left, 1.0))
-            except queue.Empty:
-                continue
-            if data is None:
-                return False, f"QEMU exited (status {proc.wait()}) before the entry's run started"
-            piece = data.decode(errors="replace").replace("\r", "")
-            out.write(piece)
-            out.flush()
-            text += piece
-            if pressed_at is None and MENU_SHOWN in text:
-                proc.stdin.write(check.hotkey.encode())
-                proc.stdin.flush()
-                pressed_at = len(text)
-            if pressed_at is not None:
-                after = text[pressed_at:]
-                shown = re.search(r'cmdline:  "(.*)"\n', after)
-                if shown and shown[1] != check.cmdline:
-                    return False, (f"hotkey '{check.hotkey}' pressed, but keel booted with "
-                                   f'cmdline "{shown[1]}", not "{check.cmdline}"')
-                if banner in after and started.search(after[after.index(banner):]):
-                    return True, "ok"
-    if pressed_at is None:
-        return False, f"no GRUB menu ('{MENU_SHOWN}') on the serial terminal"
-    if banner not in text[pressed_at:]:
-        return False, f"hotkey '{check.hotkey}' pressed, but keel did not show {banner}"
-    return False, f"keel started with {banner} but no line matched /{check.started}/"
+    if session.wait_for(MENU_SHOWN, timeout=left()) is None:
+        return False, f"no GRUB menu ('{MENU_SHOWN}') on the serial terminal{ended()}"
+    session.type(check.hotkey)
+    banner = session.wait_for(re.compile(r'cmdline:  "(.*)"'), timeout=left())
+    if banner is None:
+        return False, (f"hotkey '{check.hotkey}' pressed, but keel did not show "
+                       f'cmdline:  "{check.cmdline}"{ended()}')
+    if (shown := re.search(r'cmdline:  "(.*)"', banner)[1]) != check.cmdline:
+        return False, (f"hotkey '{check.hotkey}' pressed, but keel booted with "
+                       f'cmdline "{shown}", not "{check.cmdline}"')
+    if session.wait_for(re.compile(check.started), timeout=left()) is None:
+        return False, (f'keel started with cmdline:  "{check.cmdline}" but no line matched '
+                       f"/{check.started}/{ended()}")
+    return True, "ok"

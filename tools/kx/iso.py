@@ -24,7 +24,7 @@ def grub_quote(arg: str) -> str:
     return "'" + arg.replace("'", "'\\''") + "'"
 
 
-# The ISO's boot menu is boot/grub.cfg (the one //boot:keel_iso ships). kx's ISOs boot its
+# The ISO's boot menu is boot/grub.cfg (the one //:keel_iso ships). kx's ISOs boot its
 # first entry at once (timeout 0) with the kernel arguments appended to that entry's bare
 # kernel line: one menu to maintain, not two. build(menu=True) keeps the menu as shipped.
 GRUB_CFG_TEMPLATE = pathlib.Path(__file__).resolve().parents[2] / "boot" / "grub.cfg"

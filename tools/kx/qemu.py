@@ -10,12 +10,8 @@ import dataclasses
 import os
 import pathlib
 import shutil
-import signal
-import subprocess
 import tempfile
-import threading
 from collections.abc import Iterator, Sequence
-from typing import IO
 
 import iso
 from common import KxError
@@ -55,10 +51,6 @@ def mem_bytes(mem: str) -> int:
         return int(mem[:-1]) * units[suffix] if suffix in units else int(mem)
     except ValueError:
         raise KxError(f"bad memory size '{mem}' (expected e.g. 512M, 6G, 256G)") from None
-
-
-_live: set[subprocess.Popen] = set()
-_live_lock = threading.Lock()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,9 +102,11 @@ def describe_exit(status: int) -> str:
 
 def command(boot: Boot, *, image: pathlib.Path, kernel_args: Sequence[str], serial: str,
             bench: pathlib.Path, ovmf_vars: pathlib.Path | None = None,
-            display: bool = False, gdb: bool = False, qemu: str = QEMU) -> list[str]:
+            display: bool = False, gdb: bool = False, exit_device: bool = True,
+            qemu: str = QEMU) -> list[str]:
     """The QEMU argv. `image` is the ISO (bios/uefi, command line baked in) or keel.elf (pvh);
-    `serial` is COM1's backend (`stdio`, `file:PATH`); `bench` receives COM2."""
+    `serial` is COM1's backend (`stdio`, `file:PATH`); `bench` receives COM2. Without the
+    exit device keel cannot end QEMU: it halts as on a real box."""
     machine = boot.machine or DEFAULT_MACHINE[boot.firmware]
     cpu = boot.cpu or ("host" if boot.accel == "kvm" else "max")
     if mem_bytes(boot.mem) >= UNRESERVED_MEM_FROM:
@@ -136,7 +130,7 @@ def command(boot: Boot, *, image: pathlib.Path, kernel_args: Sequence[str], seri
         "-no-reboot",
         # No NIC: keel has no driver, and firmware would otherwise try PXE before the CD.
         "-nic", "none",
-        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        *(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] if exit_device else []),
         "-serial", serial,
         # COM2 as an explicit device: microvm only creates one ISA serial port on its own.
         "-chardev", f"file,id=bench,path={_escape(bench)}",
@@ -179,69 +173,3 @@ def kvm_problem() -> str | None:
         return f"/dev/kvm is not usable ({e.strerror})"
     os.close(fd)
     return None
-
-
-def start(cmd: Sequence[str], *, output: IO[str] | None = None,
-          interactive: bool = False) -> subprocess.Popen:
-    """Starts QEMU. Interactive runs share the terminal (Ctrl-C reaches QEMU); the others get
-    their own session, so that neither Ctrl-C nor a timeout kill leaves part of QEMU behind."""
-    proc = subprocess.Popen(
-        cmd,
-        stdin=None if interactive else subprocess.DEVNULL,
-        stdout=output, stderr=subprocess.STDOUT if output else None,
-        start_new_session=not interactive)
-    with _live_lock:
-        _live.add(proc)
-    return proc
-
-
-def wait(proc: subprocess.Popen, *, timeout: float | None, interactive: bool = False) -> int | None:
-    """QEMU's exit status, or None if it was stopped at `timeout` seconds."""
-    # kx outlives a Ctrl-C meant for QEMU, to report how QEMU ended.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if interactive else None
-    try:
-        return proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return None
-    finally:
-        if interactive:
-            signal.signal(signal.SIGINT, previous)
-        stop(proc, interactive=interactive)
-
-
-def run(cmd: Sequence[str], *, timeout: float | None, output: IO[str] | None = None,
-        interactive: bool = False) -> int | None:
-    return wait(start(cmd, output=output, interactive=interactive),
-                timeout=timeout, interactive=interactive)
-
-
-def stop_all() -> None:
-    """Stops every QEMU still running (kx interrupted while boot cells run in threads)."""
-    with _live_lock:
-        procs = list(_live)
-    for proc in procs:
-        stop(proc)
-
-
-def stop(proc: subprocess.Popen, *, interactive: bool = False) -> None:
-    """Ends QEMU if it still runs. SIGTERM first: QEMU then restores the terminal it put in
-    raw mode for -serial stdio."""
-    if proc.poll() is None:
-        _signal(proc, signal.SIGTERM, interactive)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            _signal(proc, signal.SIGKILL, interactive)
-            proc.wait()
-    with _live_lock:
-        _live.discard(proc)
-
-
-def _signal(proc: subprocess.Popen, sig: int, interactive: bool) -> None:
-    try:
-        if interactive:
-            proc.send_signal(sig)
-        else:  # the leader of its own process group
-            os.killpg(proc.pid, sig)
-    except ProcessLookupError:  # already gone: stop_all() and the waiting thread can race
-        pass

@@ -7,13 +7,13 @@ the results table (text, no QR code) among them."""
 
 import dataclasses
 import pathlib
-import socket
 import tempfile
 import time
 
 import bench_qr
 import bench_report
 import qemu
+import qemu_session
 
 KERNEL_ARGS = ("kbench", "kbench.filter=mm/allocator/alloc_frame_level/1",
                "kbench.repetitions=1", "kbench.min_time_ms=1")
@@ -31,21 +31,6 @@ class ScreenResult:
     log: pathlib.Path
 
 
-def without_exit_device(cmd: list[str]) -> list[str]:
-    """The QEMU command line minus isa-debug-exit: keel then ends as on a real box."""
-    out: list[str] = []
-    skip = False
-    for i, arg in enumerate(cmd):
-        if skip:
-            skip = False
-            continue
-        if arg == "-device" and i + 1 < len(cmd) and cmd[i + 1].startswith("isa-debug-exit"):
-            skip = True
-            continue
-        out.append(arg)
-    return out
-
-
 def results_table_page(ppm: bytes) -> bool:
     """A screendump (binary PPM) of a page of kbench's results table: grey text on black,
     without the white of the QR pages (nor a blank screen)."""
@@ -56,45 +41,27 @@ def results_table_page(ppm: bytes) -> bool:
     return bytes([TEXT_GREY]) in pixels and b"\xff" not in pixels
 
 
-def _monitor(sock_path: pathlib.Path, command: str) -> None:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(5)
-        s.connect(str(sock_path))
-        s.sendall(command.encode() + b"\n")
-        time.sleep(0.3)  # let QEMU act before the monitor connection closes
-
-
 def run(elf: pathlib.Path, log_dir: pathlib.Path, timeout: float = TIMEOUT) -> ScreenResult:
     start = time.monotonic()
     log_dir.mkdir(parents=True, exist_ok=True)
     com1 = log_dir / "screen-qr.com1.log"
     com2 = log_dir / "screen-qr.com2.log"
-    for stale in (com1, com2):
-        stale.unlink(missing_ok=True)
     boot = qemu.Boot("uefi")
     image = qemu.image_for(boot, elf, list(KERNEL_ARGS))
-    with qemu.ovmf_vars(boot) as vars_copy, tempfile.TemporaryDirectory() as tmp:
-        sock = pathlib.Path(tmp, "monitor.sock")
-        cmd = without_exit_device(qemu.command(boot, image=image, kernel_args=list(KERNEL_ARGS),
-                                               serial=f"file:{com1}", bench=com2,
-                                               ovmf_vars=vars_copy))
-        cmd += ["-monitor", f"unix:{sock},server,nowait"]
-        proc = qemu.start(cmd)
-        try:
-            ok, why = _capture(proc, com1, com2, sock, pathlib.Path(tmp), start + timeout)
-        finally:
-            qemu.stop(proc)
+    # Without the exit device keel ends as on a real box: it halts showing the QR codes.
+    with qemu_session.boot(boot, image=image, kernel_args=list(KERNEL_ARGS), serial=com1,
+                           bench=com2, output=log_dir / "screen-qr.qemu.txt", exit_device=False,
+                           monitor=True) as session, tempfile.TemporaryDirectory() as tmp:
+        ok, why = _capture(session, com2, pathlib.Path(tmp), start + timeout)
     return ScreenResult(ok, why, time.monotonic() - start, com1)
 
 
-def _capture(proc, com1: pathlib.Path, com2: pathlib.Path, sock: pathlib.Path,
-             tmp: pathlib.Path, deadline: float) -> tuple[bool, str]:
-    while SHOWING not in (com1.read_text(errors="replace") if com1.exists() else ""):
-        if proc.poll() is not None:
-            return False, f"QEMU exited (status {proc.returncode}) before keel showed the report"
-        if time.monotonic() > deadline:
-            return False, f"keel never said '{SHOWING}'"
-        time.sleep(0.5)
+def _capture(session: qemu_session.Session, com2: pathlib.Path, tmp: pathlib.Path,
+             deadline: float) -> tuple[bool, str]:
+    if session.wait_for(SHOWING, timeout=deadline - time.monotonic()) is None:
+        if session.exited:
+            return False, f"QEMU ended before keel showed the report: {session.describe_end()}"
+        return False, f"keel never said '{SHOWING}'"
     try:
         expected = bench_report.extract(com2.read_text(errors="replace"), str(com2))
     except bench_report.ReportError as e:
@@ -106,7 +73,7 @@ def _capture(proc, com1: pathlib.Path, com2: pathlib.Path, sock: pathlib.Path,
     while time.monotonic() < deadline:
         shot += 1
         path = tmp / f"screen-{shot}.ppm"
-        _monitor(sock, f"screendump {path}")
+        session.monitor(f"screendump {path}")
         if path.exists():
             table_seen = table_seen or results_table_page(path.read_bytes())
             try:

@@ -8,13 +8,6 @@ import screen_qr  # noqa: E402
 
 
 class ScreenQrTest(unittest.TestCase):
-    def test_only_the_exit_device_goes(self):
-        cmd = ["qemu", "-m", "512M", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-               "-device", "isa-serial,chardev=bench,index=1", "-no-reboot"]
-        self.assertEqual(screen_qr.without_exit_device(cmd),
-                         ["qemu", "-m", "512M", "-device", "isa-serial,chardev=bench,index=1",
-                          "-no-reboot"])
-
     def test_the_run_is_short_and_ends_on_the_screen(self):
         self.assertIn("kbench", screen_qr.KERNEL_ARGS)
         self.assertNotIn("poweroff", screen_qr.KERNEL_ARGS)  # it must halt and show the codes

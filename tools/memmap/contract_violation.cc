@@ -4,16 +4,16 @@
 #include <cstdlib>
 #include <source_location>
 
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 
-namespace keel {
+namespace keel::contract {
 
-void contract_violation(const char* kind, const char* condition, const char* detail,
-                        std::source_location where) {
+void violation(const char* kind, const char* condition, const char* detail,
+               std::source_location where) {
   std::fprintf(stderr, "memmap: internal error: contract violation (%s): %s%s%s\n  at %s:%u\n",
                kind, condition, detail != nullptr ? ": " : "", detail != nullptr ? detail : "",
                where.file_name(), static_cast<unsigned>(where.line()));
   std::abort();
 }
 
-}  // namespace keel
+}  // namespace keel::contract

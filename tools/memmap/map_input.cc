@@ -157,7 +157,7 @@ FirmwareRegion make_region(std::uint64_t base, unsigned __int128 end, bool end_i
 }
 
 // "A-B" inside "[mem A-B]" or "range=[A-B)". Only EFI lines print ends past 2^64.
-std::expected<std::pair<std::uint64_t, unsigned __int128>, std::string> parse_range(
+[[nodiscard]] std::expected<std::pair<std::uint64_t, unsigned __int128>, std::string> parse_range(
     std::string_view range, bool end_may_pass_2_to_64) {
   const std::size_t dash = range.find('-');
   if (dash == std::string_view::npos) return std::unexpected("missing '-' in range");
@@ -189,7 +189,7 @@ std::string_view skip_size_column(std::string_view rest) {
 
 // After "WHO: ": "[mem 0x..-0x..] type" (end inclusive) or "000.. - 000.. (type)" (older
 // kernels; end exclusive; an unknown number is printed "type N" without parentheses).
-std::expected<FirmwareRegion, std::string> parse_e820_entry(std::string_view rest) {
+[[nodiscard]] std::expected<FirmwareRegion, std::string> parse_e820_entry(std::string_view rest) {
   rest = trim(rest);
   if (rest.starts_with("[mem ")) {
     const std::size_t close = rest.find(']');
@@ -225,7 +225,7 @@ std::expected<FirmwareRegion, std::string> parse_e820_entry(std::string_view res
 // After "memNN:": "[Conventional|   |...|UC] range=[0x..-0x..] (NMB)" (end inclusive;
 // "(invalid)" when its end runs past 2^64) or "type=7, attr=0xf, range=[0x..-0x..) (NMB)"
 // (older kernels; end exclusive).
-std::expected<FirmwareRegion, std::string> parse_efi_entry(std::string_view rest) {
+[[nodiscard]] std::expected<FirmwareRegion, std::string> parse_efi_entry(std::string_view rest) {
   rest = trim(rest);
   std::optional<std::uint32_t> type;
   if (rest.starts_with("type=")) {
@@ -341,7 +341,7 @@ class JsonReader {
  public:
   explicit JsonReader(std::string_view text) : text_(text) {}
 
-  std::expected<Json, InputError> document() {
+  [[nodiscard]] std::expected<Json, InputError> document() {
     auto value = parse_value(0);
     if (!value) return value;
     skip_space();
@@ -377,7 +377,7 @@ class JsonReader {
     return false;
   }
 
-  std::expected<Json, InputError> parse_value(int depth) {
+  [[nodiscard]] std::expected<Json, InputError> parse_value(int depth) {
     if (depth > 64) return fail("JSON nested too deeply");
     skip_space();
     if (pos_ >= text_.size()) return fail("unexpected end of JSON");
@@ -438,7 +438,7 @@ class JsonReader {
     return value;
   }
 
-  std::expected<std::string, InputError> parse_string() {
+  [[nodiscard]] std::expected<std::string, InputError> parse_string() {
     if (pos_ >= text_.size() || text_[pos_] != '"') return fail("expected a string");
     ++pos_;
     std::string out;
@@ -517,7 +517,7 @@ std::string describe(const InputErrors& errors) {
   return out;
 }
 
-std::expected<ParsedMap, InputErrors> parse_dmesg(std::string_view text) {
+[[nodiscard]] std::expected<ParsedMap, InputErrors> parse_dmesg(std::string_view text) {
   ParsedMap e820;
   ParsedMap efi;
   InputErrors errors;
@@ -569,7 +569,7 @@ std::expected<ParsedMap, InputErrors> parse_dmesg(std::string_view text) {
   return e820;
 }
 
-std::expected<ParsedMap, InputErrors> parse_json_map(std::string_view text) {
+[[nodiscard]] std::expected<ParsedMap, InputErrors> parse_json_map(std::string_view text) {
   auto doc = JsonReader(text).document();
   if (!doc) return std::unexpected(InputErrors{doc.error()});
   const Json* entries = doc->kind == Json::Kind::Object ? doc->get("entries") : nullptr;
@@ -611,7 +611,7 @@ std::expected<ParsedMap, InputErrors> parse_json_map(std::string_view text) {
   return out;
 }
 
-std::expected<ParsedMap, InputErrors> parse_map_text(std::string_view text) {
+[[nodiscard]] std::expected<ParsedMap, InputErrors> parse_map_text(std::string_view text) {
   const std::size_t first = text.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && text[first] == '{') return parse_json_map(text);
   return parse_dmesg(text);

@@ -60,9 +60,9 @@ using InputErrors = std::vector<InputError>;
 std::string describe(const InputError& error);
 std::string describe(const InputErrors& errors);
 
-std::expected<ParsedMap, InputErrors> parse_dmesg(std::string_view text);
-std::expected<ParsedMap, InputErrors> parse_json_map(std::string_view text);
+[[nodiscard]] std::expected<ParsedMap, InputErrors> parse_dmesg(std::string_view text);
+[[nodiscard]] std::expected<ParsedMap, InputErrors> parse_json_map(std::string_view text);
 // JSON if the first non-blank character is '{', otherwise dmesg.
-std::expected<ParsedMap, InputErrors> parse_map_text(std::string_view text);
+[[nodiscard]] std::expected<ParsedMap, InputErrors> parse_map_text(std::string_view text);
 
 }  // namespace keel::memmap_tool

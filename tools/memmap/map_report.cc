@@ -4,7 +4,7 @@
 
 #include "mm/memmap/memory_map.h"
 #include "mm/memmap/sanitize.h"
-#include "mm/support/string_sink.h"
+#include "lib/fmt/string_sink.h"
 #include "mm/meta/memory_report.h"
 #include "mm/meta/meta_plan.h"
 
@@ -25,51 +25,51 @@ void print_json(std::ostream& out, const mm::MemoryMap& map, const mm::MetaPlan&
 }
 
 // Each warning on its own line, naming the source line of its entry when there is one.
-void print_warnings(fmt::Sink& sink, const ParsedMap& parsed, const mm::MapWarnings& warnings,
+void print_warnings(keel::fmt::Sink& sink, const ParsedMap& parsed, const mm::MapWarnings& warnings,
                     const char* prefix) {
   for (const mm::MapWarning& warning : warnings.list()) {
     sink.write(prefix);
     if (warning.entry_index < parsed.entry_lines.size()) {
-      fmt::print(sink, "line {}: ", parsed.entry_lines[warning.entry_index]);
+      keel::fmt::print(sink, "line {}: ", parsed.entry_lines[warning.entry_index]);
     }
-    fmt::print(sink, "{}\n", warning);
+    keel::fmt::print(sink, "{}\n", warning);
   }
-  if (warnings.dropped() != 0) fmt::print(sink, "{}{} more warnings not shown\n", prefix, warnings.dropped());
+  if (warnings.dropped() != 0) keel::fmt::print(sink, "{}{} more warnings not shown\n", prefix, warnings.dropped());
 }
 
 void print_text(std::ostream& out, const ParsedMap& parsed, const mm::MapWarnings& warnings,
                 const mm::MemoryMap& map, const mm::MetaPlan& plan) {
-  mm::testing::StringSink sink;
+  keel::fmt::StringSink sink;
   std::size_t efi = 0;
   for (const auto& e : parsed.entries) efi += e.kind == mm::FirmwareMapKind::Efi ? 1 : 0;
-  fmt::print(sink, "firmware map: {} entries ({}", parsed.entries.size(),
+  keel::fmt::print(sink, "firmware map: {} entries ({}", parsed.entries.size(),
              efi == 0 ? "e820" : (efi == parsed.entries.size() ? "EFI" : "e820 and EFI"));
-  if (!parsed.source.empty()) fmt::print(sink, ", from {}", parsed.source);
+  if (!parsed.source.empty()) keel::fmt::print(sink, ", from {}", parsed.source);
   sink.write(")\n");
   if (parsed.ignored_efi_entries != 0) {
-    fmt::print(sink, "  ({} efi: lines ignored: the e820 map is the one the OS used)\n",
+    keel::fmt::print(sink, "  ({} efi: lines ignored: the e820 map is the one the OS used)\n",
                parsed.ignored_efi_entries);
   }
   for (const IgnoredTable& table : parsed.ignored_tables) {
-    fmt::print(sink, "  ({} {}: lines ignored: a later table, not the firmware's)\n", table.entries,
+    keel::fmt::print(sink, "  ({} {}: lines ignored: a later table, not the firmware's)\n", table.entries,
                table.source);
   }
   if (warnings.empty()) {
     sink.write("warnings: none\n");
   } else {
-    fmt::print(sink, "warnings: {}\n", warnings.size() + warnings.dropped());
+    keel::fmt::print(sink, "warnings: {}\n", warnings.size() + warnings.dropped());
     print_warnings(sink, parsed, warnings, "  ");
   }
   sink.write("sanitized map:\n");
   mm::print_memory_map(sink, map);
   mm::print_memory_summary(sink, map, plan);
-  fmt::print(sink, "metadata plan: slots for [0x0, {:#x}), region {} of which backed:\n",
-             plan.covered().end, fmt::HumanBytes{plan.region_bytes});
+  keel::fmt::print(sink, "metadata plan: slots for [0x0, {:#x}), region {} of which backed:\n",
+             plan.covered().end, keel::fmt::HumanBytes{plan.region_bytes});
   for (const mm::MetaChunkRange& chunk : plan.backed) {
     const std::uint64_t first_frame = chunk.offset / sizeof(mm::MetaSlot) * mm::PAGE_SIZE;
     const std::uint64_t end_frame = (chunk.offset + chunk.length) / sizeof(mm::MetaSlot) * mm::PAGE_SIZE;
-    fmt::print(sink, "  +{:#x}..+{:#x} ({:>9}) slots of frames [{:#x}, {:#x})\n", chunk.offset,
-               chunk.offset + chunk.length, fmt::HumanBytes{chunk.length}, first_frame,
+    keel::fmt::print(sink, "  +{:#x}..+{:#x} ({:>9}) slots of frames [{:#x}, {:#x})\n", chunk.offset,
+               chunk.offset + chunk.length, keel::fmt::HumanBytes{chunk.length}, first_frame,
                end_frame < plan.covered().end ? end_frame : plan.covered().end);
   }
   out << sink.str();
@@ -84,14 +84,14 @@ int report_map(const ParsedMap& parsed, const ReportOptions& options, std::ostre
   const auto result = mm::sanitize_memory_map(parsed.entries, {options.phys_addr_bits}, *map, warnings);
   if (!result) {
     // The warnings say what was dropped on the way to an empty map.
-    mm::testing::StringSink sink;
+    keel::fmt::StringSink sink;
     print_warnings(sink, parsed, warnings, "memmap: warning: ");
     err << sink.str() << "memmap: " << options.source_name << ": ";
     const std::uint32_t index = result.error().entry_index;
     if (index != mm::kNoEntry && index < parsed.entry_lines.size()) {
       err << "line " << parsed.entry_lines[index] << ": ";
     }
-    err << mm::testing::to_text(result.error()) << "\n";
+    err << keel::fmt::to_text(result.error()) << "\n";
     return kExitBadMap;
   }
   const auto plan = mm::plan_meta_region(*map);
@@ -100,7 +100,7 @@ int report_map(const ParsedMap& parsed, const ReportOptions& options, std::ostre
     return kExitBadMap;
   }
   if (options.json) {
-    mm::testing::StringSink sink;
+    keel::fmt::StringSink sink;
     print_warnings(sink, parsed, warnings, "memmap: warning: ");
     err << sink.str();
     print_json(out, *map, *plan);

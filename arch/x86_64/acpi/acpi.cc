@@ -4,8 +4,8 @@
 
 #include "mm/hal.h"
 #include "mm/kspace/kernel_space.h"
+#include "lib/fmt/format.h"
 #include "mm/linear_map.h"
-#include "mm/support/format.h"
 
 namespace arch::acpi {
 namespace {
@@ -47,7 +47,7 @@ std::optional<Rsdp> find_rsdp_in_bios_areas() {
   return scan_for_rsdp(&read_phys, kBiosAreaBase, kBiosAreaSize);
 }
 
-void init(const boot::BootInfo& info, fmt::Sink& sink) {
+void init(const boot::BootInfo& info, keel::fmt::Sink& sink) {
   std::uint64_t rsdp_paddr = info.acpi_rsdp_paddr;
   std::uint8_t revision = info.acpi_rsdp_revision;
   static_assert(boot::ACPI_RSDP_REVISION_UNKNOWN == kRsdpRevisionUnknown);
@@ -55,19 +55,19 @@ void init(const boot::BootInfo& info, fmt::Sink& sink) {
     const auto found = find_rsdp_in_bios_areas();
     if (!found) {
       g_failure = AcpiFailure{AcpiError::NoRsdp};
-      fmt::print(sink, "acpi: none: the loader passed no RSDP and no valid \"RSD PTR \" is in "
+      keel::fmt::print(sink, "acpi: none: the loader passed no RSDP and no valid \"RSD PTR \" is in "
                        "the EBDA or 0xE0000-0xFFFFF; no ACPI power-off or reset register\n");
       return;
     }
     rsdp_paddr = found->paddr;
     revision = kRsdpRevisionUnknown;
-    fmt::print(sink, "acpi: the loader passed no RSDP; found one at {:#x} in the BIOS area\n",
+    keel::fmt::print(sink, "acpi: the loader passed no RSDP; found one at {:#x} in the BIOS area\n",
                rsdp_paddr);
   }
   auto tables = discover(&read_phys, rsdp_paddr, revision);
   if (!tables) {
     g_failure = tables.error();
-    fmt::print(sink, "acpi: unusable: {}; no ACPI power-off or reset register\n", tables.error());
+    keel::fmt::print(sink, "acpi: unusable: {}; no ACPI power-off or reset register\n", tables.error());
     return;
   }
   g_tables = *tables;
@@ -85,7 +85,7 @@ void init(const boot::BootInfo& info, fmt::Sink& sink) {
   print_summary(sink, g_tables);
 }
 
-std::expected<Table, AcpiFailure> read_table_in_kernel(std::uint64_t paddr,
+[[nodiscard]] std::expected<Table, AcpiFailure> read_table_in_kernel(std::uint64_t paddr,
                                                        std::string_view expected_signature) {
   return read_table(&read_phys, paddr, expected_signature);
 }

@@ -11,9 +11,9 @@
 #include "arch/x86_64/acpi/madt.h"
 #include "boot/boot_info.h"
 
-namespace fmt {
+namespace keel::fmt {
 class Sink;
-}  // namespace fmt
+}  // namespace keel::fmt
 
 namespace arch::acpi {
 
@@ -21,7 +21,7 @@ namespace arch::acpi {
 // calls power_off()/reboot(). Prints the one-line summary (plus warning lines for any
 // problem) to `sink`. The RSDP is scanned for in the EBDA and 0xE0000-0xFFFFF only when
 // the loader gave none.
-void init(const boot::BootInfo& info, fmt::Sink& sink);
+void init(const boot::BootInfo& info, keel::fmt::Sink& sink);
 
 // What init() found; nullptr before init() or when no usable RSDP/root table exists.
 const AcpiTables* tables();
@@ -34,7 +34,7 @@ std::optional<AcpiFailure> init_failure();
 const std::optional<std::expected<Madt, AcpiFailure>>& madt();
 
 // Reads and validates the table at `paddr` through the linear map (see read_table).
-std::expected<Table, AcpiFailure> read_table_in_kernel(std::uint64_t paddr,
+[[nodiscard]] std::expected<Table, AcpiFailure> read_table_in_kernel(std::uint64_t paddr,
                                                        std::string_view expected_signature);
 
 // The BIOS way of finding the RSDP: the first KiB of the EBDA, then 0xE0000-0xFFFFF.

@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace arch::acpi {
 
@@ -28,22 +28,22 @@ const char* error_name(AcpiError error) {
   return "UnknownAcpiError";
 }
 
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, const Signature& signature) {
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const Signature& signature) {
   char text[4];
   for (int i = 0; i < 4; ++i) {
     const char c = signature.chars[i];
     text[i] = (c >= 0x20 && c < 0x7f) ? c : '?';
   }
-  fmt::format_value(sink, spec, std::string_view(text, 4));
+  keel::fmt::format_value(sink, spec, std::string_view(text, 4));
 }
 
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, const AcpiFailure& failure) {
-  fmt::format_value(sink, spec, error_name(failure.error));
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const AcpiFailure& failure) {
+  keel::fmt::format_value(sink, spec, error_name(failure.error));
   const bool has_signature = failure.signature != std::array<char, 4>{};
   if (!has_signature && failure.paddr == 0) return;
   sink.write(" (");
-  if (has_signature) fmt::print(sink, "{}", Signature{failure.signature});
-  if (failure.paddr != 0) fmt::print(sink, "{}at {:#x}", has_signature ? " " : "", failure.paddr);
+  if (has_signature) keel::fmt::print(sink, "{}", Signature{failure.signature});
+  if (failure.paddr != 0) keel::fmt::print(sink, "{}at {:#x}", has_signature ? " " : "", failure.paddr);
   sink.write(")");
 }
 

@@ -5,10 +5,10 @@
 #include <array>
 #include <cstdint>
 
-namespace fmt {
+namespace keel::fmt {
 class Sink;
 struct Spec;
-}  // namespace fmt
+}  // namespace keel::fmt
 
 namespace arch::acpi {
 
@@ -40,12 +40,12 @@ struct AcpiFailure {
   std::uint64_t paddr = 0;
 };
 
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, const AcpiFailure& failure);
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const AcpiFailure& failure);
 
 // Prints a 4-character signature, with '?' for bytes that are not printable ASCII.
 struct Signature {
   std::array<char, 4> chars;
 };
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, const Signature& signature);
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const Signature& signature);
 
 }  // namespace arch::acpi

@@ -13,7 +13,7 @@
 #include "arch/x86_64/acpi/rsdp.h"
 #include "arch/x86_64/acpi/s5_scan.h"
 #include "arch/x86_64/acpi/table.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace arch::acpi {
 namespace {
@@ -173,7 +173,7 @@ class AcpiTest : public ::testing::Test {
 };
 
 std::string summary_of(const AcpiTables& t) {
-  fmt::FixedString<1024> out;
+  keel::fmt::FixedString<1024> out;
   print_summary(out, t);
   return std::string(out.view());
 }
@@ -349,8 +349,8 @@ TEST_F(AcpiTest, TableLengthChecks) {
   const auto wrong = read_table(&read_sim, kApic, "FACP");
   ASSERT_FALSE(wrong.has_value());
   EXPECT_EQ(wrong.error().error, AcpiError::WrongSignature);
-  fmt::FixedString<128> text;
-  fmt::print(text, "{}", wrong.error());
+  keel::fmt::FixedString<128> text;
+  keel::fmt::print(text, "{}", wrong.error());
   EXPECT_EQ(text.view(), "WrongSignature (APIC at 0x7ffe5000)");
 
   memory()[kApic].resize(kTableHeaderSize - 1);
@@ -474,7 +474,7 @@ TEST_F(AcpiTest, ScanFindsOnlyAlignedRsdpsWithValidChecksums) {
 
 // ---- AML _S5_ scan --------------------------------------------------------------------
 
-std::expected<SleepType, AcpiError> scan(std::initializer_list<int> aml) {
+[[nodiscard]] std::expected<SleepType, AcpiError> scan(std::initializer_list<int> aml) {
   const Bytes bytes = aml_bytes(aml);
   return find_s5_sleep_type(bytes);
 }

@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace arch::acpi {
 namespace {
@@ -20,7 +20,7 @@ struct RootTable {
 };
 
 // The XSDT when the RSDP names one and it is valid, else the RSDT.
-std::expected<RootTable, AcpiFailure> read_root_table(PhysReader read, const Rsdp& rsdp,
+[[nodiscard]] std::expected<RootTable, AcpiFailure> read_root_table(PhysReader read, const Rsdp& rsdp,
                                                       AcpiTables& out) {
   if (rsdp.xsdt_paddr != 0) {
     auto xsdt = read_table(read, rsdp.xsdt_paddr, "XSDT");
@@ -104,7 +104,7 @@ bool AcpiTables::has_table(std::string_view signature) const {
   return false;
 }
 
-std::expected<AcpiTables, AcpiFailure> discover(PhysReader read, std::uint64_t rsdp_paddr,
+[[nodiscard]] std::expected<AcpiTables, AcpiFailure> discover(PhysReader read, std::uint64_t rsdp_paddr,
                                                 std::uint8_t revision_hint) {
   AcpiTables out;
   auto rsdp = read_rsdp(read, rsdp_paddr, revision_hint);
@@ -140,28 +140,28 @@ std::expected<AcpiTables, AcpiFailure> discover(PhysReader read, std::uint64_t r
   return out;
 }
 
-void print_summary(fmt::Sink& sink, const AcpiTables& t) {
+void print_summary(keel::fmt::Sink& sink, const AcpiTables& t) {
   const OemIdText oem = printable_oem_id(t.rsdp.oem_id);
-  fmt::print(sink, "acpi: ACPI {} (RSDP rev {} at {:#x}), OEM \"{}\", {} at {:#x}:",
+  keel::fmt::print(sink, "acpi: ACPI {} (RSDP rev {} at {:#x}), OEM \"{}\", {} at {:#x}:",
              t.via_xsdt ? "2.0+" : "1.0", t.rsdp.revision, t.rsdp.paddr,
              std::string_view(oem.text, oem.length), t.via_xsdt ? "XSDT" : "RSDT", t.root_paddr);
-  for (std::size_t i = 0; i < t.table_count; ++i) fmt::print(sink, " {}", Signature{t.tables[i].signature});
-  if (t.tables_not_listed != 0) fmt::print(sink, " (+{} more)", t.tables_not_listed);
+  for (std::size_t i = 0; i < t.table_count; ++i) keel::fmt::print(sink, " {}", Signature{t.tables[i].signature});
+  if (t.tables_not_listed != 0) keel::fmt::print(sink, " (+{} more)", t.tables_not_listed);
   if (t.s5) {
-    fmt::print(sink, "; S5 SLP_TYP {}/{}", t.s5->a, t.s5->b);
+    keel::fmt::print(sink, "; S5 SLP_TYP {}/{}", t.s5->a, t.s5->b);
   } else {
-    fmt::print(sink, "; S5 unknown");
+    keel::fmt::print(sink, "; S5 unknown");
   }
   if (t.fadt) {
     const Fadt& f = *t.fadt;
     if (f.hardware_reduced) {
-      fmt::print(sink, "; hardware-reduced, SLEEP_CONTROL {}", f.sleep_control);
+      keel::fmt::print(sink, "; hardware-reduced, SLEEP_CONTROL {}", f.sleep_control);
     } else {
-      fmt::print(sink, "; PM1a_CNT {}", f.pm1a_control);
-      if (f.pm1b_control.present()) fmt::print(sink, " PM1b_CNT {}", f.pm1b_control);
+      keel::fmt::print(sink, "; PM1a_CNT {}", f.pm1a_control);
+      if (f.pm1b_control.present()) keel::fmt::print(sink, " PM1b_CNT {}", f.pm1b_control);
     }
     if (f.reset_supported) {
-      fmt::print(sink, "; reset {} <- {:#x}", f.reset_register, f.reset_value);
+      keel::fmt::print(sink, "; reset {} <- {:#x}", f.reset_register, f.reset_value);
     } else {
       sink.write("; no reset register");
     }
@@ -169,14 +169,14 @@ void print_summary(fmt::Sink& sink, const AcpiTables& t) {
   sink.write("\n");
 
   if (t.xsdt_failure) {
-    fmt::print(sink, "acpi: warning: XSDT unusable ({}); using the RSDT\n", *t.xsdt_failure);
+    keel::fmt::print(sink, "acpi: warning: XSDT unusable ({}); using the RSDT\n", *t.xsdt_failure);
   }
   if (t.bad_tables != 0) {
-    fmt::print(sink, "acpi: warning: {} table(s) skipped as invalid; first: {}\n", t.bad_tables,
+    keel::fmt::print(sink, "acpi: warning: {} table(s) skipped as invalid; first: {}\n", t.bad_tables,
                *t.first_bad_table);
   }
-  if (!t.fadt) fmt::print(sink, "acpi: warning: no usable FADT ({}): no ACPI power-off or reset\n", t.fadt.error());
-  else if (!t.s5) fmt::print(sink, "acpi: warning: no S5 sleep type ({}): no ACPI power-off\n", t.s5.error());
+  if (!t.fadt) keel::fmt::print(sink, "acpi: warning: no usable FADT ({}): no ACPI power-off or reset\n", t.fadt.error());
+  else if (!t.s5) keel::fmt::print(sink, "acpi: warning: no S5 sleep type ({}): no ACPI power-off\n", t.s5.error());
 }
 
 }  // namespace arch::acpi

@@ -15,9 +15,9 @@
 #include "arch/x86_64/acpi/s5_scan.h"
 #include "arch/x86_64/acpi/table.h"
 
-namespace fmt {
+namespace keel::fmt {
 class Sink;
-}  // namespace fmt
+}  // namespace keel::fmt
 
 namespace arch::acpi {
 
@@ -56,11 +56,11 @@ struct AcpiTables {
 // Validates everything reachable from the RSDP at `rsdp_paddr` (see read_rsdp for
 // `revision_hint`). Fails only if the RSDP or both root tables are unusable; a bad FADT,
 // DSDT or _S5_ is recorded in `fadt` / `s5` and the rest is still reported.
-std::expected<AcpiTables, AcpiFailure> discover(PhysReader read, std::uint64_t rsdp_paddr,
+[[nodiscard]] std::expected<AcpiTables, AcpiFailure> discover(PhysReader read, std::uint64_t rsdp_paddr,
                                                 std::uint8_t revision_hint);
 
 // One line: "acpi: ACPI 2.0+ (RSDP rev 2 at 0xf5a40), OEM BOCHS, XSDT at 0x7ffe2000: FACP
 // APIC HPET WAET DSDT; S5 SLP_TYP 0/0". Problems follow on their own "acpi: warning:" lines.
-void print_summary(fmt::Sink& sink, const AcpiTables& tables);
+void print_summary(keel::fmt::Sink& sink, const AcpiTables& tables);
 
 }  // namespace arch::acpi

@@ -45,7 +45,7 @@ GenericAddress pm1_control(std::span<const std::byte> bytes, std::size_t legacy_
 
 }  // namespace
 
-std::expected<Fadt, AcpiFailure> parse_fadt(const Table& facp) {
+[[nodiscard]] std::expected<Fadt, AcpiFailure> parse_fadt(const Table& facp) {
   const auto bytes = facp.bytes;
   if (bytes.size() < kFadtMinLength) {
     return std::unexpected(AcpiFailure{AcpiError::TableTooShort, facp.signature, facp.paddr});

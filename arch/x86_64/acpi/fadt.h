@@ -42,6 +42,6 @@ struct Fadt {
 
 // `facp` is a validated table with signature "FACP". Fields beyond its length read as 0,
 // as ACPI specifies for older, shorter revisions.
-std::expected<Fadt, AcpiFailure> parse_fadt(const Table& facp);
+[[nodiscard]] std::expected<Fadt, AcpiFailure> parse_fadt(const Table& facp);
 
 }  // namespace arch::acpi

@@ -1,7 +1,7 @@
 #include "arch/x86_64/acpi/generic_address.h"
 
 #include "arch/x86_64/acpi/table.h"
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
 namespace arch::acpi {
 
@@ -19,21 +19,21 @@ std::optional<GenericAddress> read_generic_address(std::span<const std::byte> by
   return GenericAddress{*b(0), *b(1), *b(2), *b(3), *address};
 }
 
-void format_value(fmt::Sink& sink, const fmt::Spec&, const GenericAddress& gas) {
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const GenericAddress& gas) {
   if (!gas.present()) {
     sink.write("none");
     return;
   }
   switch (gas.space()) {
-    case AddressSpace::SystemMemory: fmt::print(sink, "mem {:#x}", gas.address); break;
-    case AddressSpace::SystemIo: fmt::print(sink, "io {:#x}", gas.address); break;
+    case AddressSpace::SystemMemory: keel::fmt::print(sink, "mem {:#x}", gas.address); break;
+    case AddressSpace::SystemIo: keel::fmt::print(sink, "io {:#x}", gas.address); break;
     case AddressSpace::PciConfig:
-      fmt::print(sink, "pci 0:{:x}.{:x}+{:#x}", (gas.address >> 32) & 0xffff,
+      keel::fmt::print(sink, "pci 0:{:x}.{:x}+{:#x}", (gas.address >> 32) & 0xffff,
                  (gas.address >> 16) & 0xffff, gas.address & 0xffff);
       break;
-    default: fmt::print(sink, "space{} {:#x}", gas.space_id, gas.address); break;
+    default: keel::fmt::print(sink, "space{} {:#x}", gas.space_id, gas.address); break;
   }
-  fmt::print(sink, "/{}", gas.width_bits());
+  keel::fmt::print(sink, "/{}", gas.width_bits());
 }
 
 }  // namespace arch::acpi

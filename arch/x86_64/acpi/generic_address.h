@@ -6,10 +6,10 @@
 #include <optional>
 #include <span>
 
-namespace fmt {
+namespace keel::fmt {
 class Sink;
 struct Spec;
-}  // namespace fmt
+}  // namespace keel::fmt
 
 namespace arch::acpi {
 
@@ -39,6 +39,6 @@ std::optional<GenericAddress> read_generic_address(std::span<const std::byte> by
                                                    std::size_t offset);
 
 // "io 0x604/16", "mem 0xfea00000/8", "pci 0:1.0+0x60/8"; "none" when absent.
-void format_value(fmt::Sink& sink, const fmt::Spec& spec, const GenericAddress& gas);
+void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const GenericAddress& gas);
 
 }  // namespace arch::acpi

@@ -38,7 +38,7 @@ bool Madt::has_apic_id(std::uint32_t apic_id) const {
   return false;
 }
 
-std::expected<Madt, AcpiFailure> parse_madt(const Table& apic) {
+[[nodiscard]] std::expected<Madt, AcpiFailure> parse_madt(const Table& apic) {
   const auto bytes = apic.bytes;
   if (bytes.size() < kMadtFixedLength) {
     return std::unexpected(AcpiFailure{AcpiError::TableTooShort, apic.signature, apic.paddr});

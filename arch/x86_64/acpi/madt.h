@@ -52,6 +52,6 @@ struct Madt {
 
 // `apic` is a validated table with signature "APIC". Fails only if it is shorter than the
 // fixed part; bad entries are recorded in the result.
-std::expected<Madt, AcpiFailure> parse_madt(const Table& apic);
+[[nodiscard]] std::expected<Madt, AcpiFailure> parse_madt(const Table& apic);
 
 }  // namespace arch::acpi

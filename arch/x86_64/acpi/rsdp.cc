@@ -15,7 +15,7 @@ constexpr std::size_t kRsdpAlignment = 16;
 
 }  // namespace
 
-std::expected<Rsdp, AcpiFailure> read_rsdp(PhysReader read, std::uint64_t paddr,
+[[nodiscard]] std::expected<Rsdp, AcpiFailure> read_rsdp(PhysReader read, std::uint64_t paddr,
                                            std::uint8_t revision_hint) {
   AcpiFailure failure{AcpiError::RsdpUnreadable, signature_of("RSD "), paddr};
   if (paddr == 0) return std::unexpected(failure);

@@ -30,7 +30,7 @@ struct Rsdp {
 // tag 14: only the 20-byte ACPI 1.0 copy exists, never read past it), 2 (tag 15) or
 // kRsdpRevisionUnknown. The XSDT address is used only when both the hint (if known) and
 // the structure's own revision byte say ACPI 2.0+ and the extended checksum holds.
-std::expected<Rsdp, AcpiFailure> read_rsdp(PhysReader read, std::uint64_t paddr,
+[[nodiscard]] std::expected<Rsdp, AcpiFailure> read_rsdp(PhysReader read, std::uint64_t paddr,
                                            std::uint8_t revision_hint);
 
 // Looks for "RSD PTR " with a valid checksum at 16-byte steps in `area` (which starts at

@@ -68,7 +68,7 @@ std::optional<std::uint32_t> read_integer(Cursor& c) {
   return value;
 }
 
-std::expected<SleepType, AcpiError> decode_package(std::span<const std::byte> aml,
+[[nodiscard]] std::expected<SleepType, AcpiError> decode_package(std::span<const std::byte> aml,
                                                    std::size_t after_name) {
   Cursor c(aml, after_name);
   if (c.next() != kPackageOp) return std::unexpected(AcpiError::BadS5Package);
@@ -106,7 +106,7 @@ std::uint8_t byte_at(std::span<const std::byte> aml, std::size_t i) {
 
 }  // namespace
 
-std::expected<SleepType, AcpiError> find_s5_sleep_type(std::span<const std::byte> aml) {
+[[nodiscard]] std::expected<SleepType, AcpiError> find_s5_sleep_type(std::span<const std::byte> aml) {
   for (std::size_t i = 1; i + 4 <= aml.size(); ++i) {
     if (!name_at(aml, i)) continue;
     // "_S5_" as a reference elsewhere (not a NameOp definition) is skipped.

@@ -23,6 +23,6 @@ struct SleepType {
 // Scans `aml` (a DSDT/SSDT body, after the 36-byte header). NoS5 if there is no
 // NameOp '_S5_' at all; BadS5Package if the first one is followed by something this scan
 // cannot decode (truncated package, unknown data encoding, a value over 7).
-std::expected<SleepType, AcpiError> find_s5_sleep_type(std::span<const std::byte> aml);
+[[nodiscard]] std::expected<SleepType, AcpiError> find_s5_sleep_type(std::span<const std::byte> aml);
 
 }  // namespace arch::acpi

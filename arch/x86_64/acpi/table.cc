@@ -21,7 +21,7 @@ std::array<char, 4> signature_of(std::string_view sig) {
   return out;
 }
 
-std::expected<Table, AcpiFailure> read_table(PhysReader read, std::uint64_t paddr,
+[[nodiscard]] std::expected<Table, AcpiFailure> read_table(PhysReader read, std::uint64_t paddr,
                                              std::string_view expected) {
   AcpiFailure failure{AcpiError::TableUnreadable, signature_of(expected), paddr};
   if (paddr == 0) return std::unexpected(failure);

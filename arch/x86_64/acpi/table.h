@@ -48,7 +48,7 @@ bool checksum_ok(std::span<const std::byte> bytes);
 
 // Reads, length-checks and checksums the table at `paddr`. `expected` ("FACP", ...) must
 // match unless empty.
-std::expected<Table, AcpiFailure> read_table(PhysReader read, std::uint64_t paddr,
+[[nodiscard]] std::expected<Table, AcpiFailure> read_table(PhysReader read, std::uint64_t paddr,
                                              std::string_view expected = {});
 
 std::array<char, 4> signature_of(std::string_view sig);

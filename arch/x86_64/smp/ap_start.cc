@@ -17,8 +17,8 @@
 #include "kernel/panic/symbols.h"
 #include "mm/allocator/frame_allocator.h"
 #include "mm/hal.h"
+#include "lib/fmt/format.h"
 #include "mm/linear_map.h"
-#include "mm/support/format.h"
 
 extern "C" const std::byte ap_trampoline_start[];
 extern "C" const std::byte ap_trampoline_data[];
@@ -225,13 +225,13 @@ const char* error_name(ApStartError error) {
   return "ApStartError(?)";
 }
 
-void print_ap_fault(fmt::Sink& sink, const ApFault& fault) {
-  fmt::print(sink, "{} at RIP ", exception_mnemonic(fault.vector));
+void print_ap_fault(keel::fmt::Sink& sink, const ApFault& fault) {
+  keel::fmt::print(sink, "{} at RIP ", exception_mnemonic(fault.vector));
   keel::print_address(sink, fault.rip, false);
   if (fault.vector == VECTOR_PAGE_FAULT) {
-    fmt::print(sink, " (error {:#x}, CR2 {:#x})", fault.error_code, fault.cr2);
+    keel::fmt::print(sink, " (error {:#x}, CR2 {:#x})", fault.error_code, fault.cr2);
   } else if (exception_has_error_code(fault.vector)) {
-    fmt::print(sink, " (error {:#x})", fault.error_code);
+    keel::fmt::print(sink, " (error {:#x})", fault.error_code);
   }
   sink.write(" during bring-up");
 }
@@ -311,7 +311,7 @@ ApStartError start_ap(std::uint32_t apic_id, std::atomic<unsigned>& online, ApFa
   return AP_STARTED;
 }
 
-unsigned start_aps(const acpi::Madt& madt, std::atomic<unsigned>& online, fmt::Sink& sink,
+unsigned start_aps(const acpi::Madt& madt, std::atomic<unsigned>& online, keel::fmt::Sink& sink,
                    std::optional<std::uint32_t> fault_ap) {
   prepare_trampoline();
   const std::uint32_t self = percpu(0).apic_id;
@@ -322,7 +322,7 @@ unsigned start_aps(const acpi::Madt& madt, std::atomic<unsigned>& online, fmt::S
     ApFault fault{};
     const ApStartError error = start_ap(apic_id, online, &fault, fault_ap == apic_id);
     if (error == AP_STARTED) continue;
-    fmt::print(sink, "smp: CPU with APIC ID {} skipped: ", apic_id);
+    keel::fmt::print(sink, "smp: CPU with APIC ID {} skipped: ", apic_id);
     if (error == ApStartError::FaultedDuringStart) {
       print_ap_fault(sink, fault);
     } else {

@@ -10,9 +10,9 @@
 
 #include "arch/x86_64/acpi/madt.h"
 
-namespace fmt {
+namespace keel::fmt {
 class Sink;
-}  // namespace fmt
+}  // namespace keel::fmt
 
 namespace arch::smp {
 
@@ -36,7 +36,7 @@ struct ApFault {
 };
 // "#PF at RIP 0x... <ap_entry+0x..> (error 0x0, CR2 0x...) during bring-up": the error
 // code where the vector has one, CR2 for #PF only.
-void print_ap_fault(fmt::Sink& sink, const ApFault& fault);
+void print_ap_fault(keel::fmt::Sink& sink, const ApFault& fault);
 
 // Starts the CPU with `apic_id` and waits (bounded by the TSC) until it runs keel's idle
 // loop with its own per-CPU data, GDT/TSS, IDT and local APIC; it then counts in
@@ -62,7 +62,7 @@ struct SkippedCpu {
 // is made to fault during its start (start_ap's inject_fault). Prints one line per CPU
 // that did not start (APIC ID and why) to `sink`, and records it in skipped_cpus();
 // returns how many did not.
-unsigned start_aps(const acpi::Madt& madt, std::atomic<unsigned>& online, fmt::Sink& sink,
+unsigned start_aps(const acpi::Madt& madt, std::atomic<unsigned>& online, keel::fmt::Sink& sink,
                    std::optional<std::uint32_t> fault_ap = std::nullopt);
 // The CPUs start_aps skipped, in MADT order.
 std::span<const SkippedCpu> skipped_cpus();

@@ -1,7 +1,7 @@
 #include "arch/x86_64/smp/percpu.h"
 
 #include "arch/x86_64/cpu.h"
-#include "mm/support/contract.h"
+#include "lib/contract/contract.h"
 
 namespace arch::smp {
 namespace {

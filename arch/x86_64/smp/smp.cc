@@ -13,9 +13,9 @@
 #include "arch/x86_64/smp/percpu.h"
 #include "kernel/panic/panic.h"
 #include "mm/hal.h"
-#include "mm/support/contract.h"
-#include "mm/support/format.h"
-#include "mm/support/thread_annotations.h"
+#include "lib/contract/contract.h"
+#include "lib/fmt/format.h"
+#include "lib/sync/thread_annotations.h"
 
 namespace arch::smp {
 namespace {
@@ -36,6 +36,9 @@ class TA_CAP("call lock") CallLock {
     }
   }
   void unlock() TA_REL() { locked_.store(false, std::memory_order_release); }
+  // A target reads the request on the holder's behalf: the holder keeps the lock until
+  // every target has run (g_call_pending reaches 0).
+  void assert_held() const TA_ASSERT_CAP(this) { KASSERT(locked_.load(std::memory_order_relaxed)); }
 
  private:
   std::atomic<bool> locked_{false};
@@ -53,7 +56,8 @@ constinit std::atomic<unsigned> g_call_pending{0};
 // Reads g_call without the lock: the holder published it before sending this IPI and
 // keeps it unchanged until g_call_pending reaches 0, which this handler's decrement is
 // part of.
-void on_call_function(TrapFrame&) TA_NO_THREAD_SAFETY_ANALYSIS {
+void on_call_function(TrapFrame&) {
+  g_call_lock.assert_held();
   const CallRequest call = g_call;
   call.fn(call.arg);
   g_call_pending.fetch_sub(1, std::memory_order_release);
@@ -88,7 +92,7 @@ const CpuCensus& census() { return g_census; }
 
 std::optional<std::uint32_t> injected_fault_apic_id() { return g_fault_ap; }
 
-void init(bool smp_off, std::optional<std::uint32_t> fault_ap, fmt::Sink& sink) {
+void init(bool smp_off, std::optional<std::uint32_t> fault_ap, keel::fmt::Sink& sink) {
   g_fault_ap = fault_ap;
   const apic::Mode mode = apic::init_this_cpu();
   if (mode != apic::Mode::None) {
@@ -111,30 +115,30 @@ void init(bool smp_off, std::optional<std::uint32_t> fault_ap, fmt::Sink& sink) 
     g_census.not_stored = static_cast<unsigned>(madt->cpus_not_stored);
   }
 
-  fmt::print(sink, "smp: boot CPU APIC ID {} ({}); ", percpu(0).apic_id, mode_name(mode));
+  keel::fmt::print(sink, "smp: boot CPU APIC ID {} ({}); ", percpu(0).apic_id, mode_name(mode));
   if (!have_madt) {
-    fmt::print(sink, "no MADT: running on the boot CPU only\n");
+    keel::fmt::print(sink, "no MADT: running on the boot CPU only\n");
   } else if (!madt) {
-    fmt::print(sink, "MADT unusable ({}): running on the boot CPU only\n", madt.error());
+    keel::fmt::print(sink, "MADT unusable ({}): running on the boot CPU only\n", madt.error());
   } else {
-    fmt::print(sink, "MADT lists {} enabled CPU(s), {} online-capable", madt->cpu_count,
+    keel::fmt::print(sink, "MADT lists {} enabled CPU(s), {} online-capable", madt->cpu_count,
                madt->online_capable);
     if (madt->cpus_not_stored != 0) {
-      fmt::print(sink, ", {} beyond the {} keel runs", madt->cpus_not_stored,
+      keel::fmt::print(sink, ", {} beyond the {} keel runs", madt->cpus_not_stored,
                  mm::hal::MAX_CPUS);
     }
-    if (madt->truncated) fmt::print(sink, ", entries cut at byte {}", madt->truncated_at);
+    if (madt->truncated) keel::fmt::print(sink, ", entries cut at byte {}", madt->truncated_at);
     if (smp_off) {
-      fmt::print(sink, "; smp=off: running on the boot CPU only\n");
+      keel::fmt::print(sink, "; smp=off: running on the boot CPU only\n");
     } else if (mode == apic::Mode::None) {
-      fmt::print(sink, "; no local APIC: running on the boot CPU only\n");
+      keel::fmt::print(sink, "; no local APIC: running on the boot CPU only\n");
     } else {
-      fmt::print(sink, "; starting the others\n");
+      keel::fmt::print(sink, "; starting the others\n");
       keel::set_stop_other_cpus(&stop_other_cpus);
       g_census.skipped = start_aps(*madt, g_online, sink, fault_ap);
     }
   }
-  fmt::print(sink, "smp: {} CPU(s) online, {} skipped\n", online_count(), g_census.skipped);
+  keel::fmt::print(sink, "smp: {} CPU(s) online, {} skipped\n", online_count(), g_census.skipped);
 }
 
 void run_on_others(void (*fn)(void*), void* arg) {

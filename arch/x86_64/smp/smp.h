@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <optional>
 
-namespace fmt {
+namespace keel::fmt {
 class Sink;
-}  // namespace fmt
+}  // namespace keel::fmt
 
 namespace arch::smp {
 
@@ -21,7 +21,7 @@ void init_boot_cpu_early();
 // interrupts on the boot CPU. Logs one "smp:" line saying how many CPUs are online and
 // which were skipped and why. `fault_ap` (smp.fault_ap on the command line, for tests):
 // the CPU with that APIC ID faults on purpose during its start, and is skipped.
-void init(bool smp_off, std::optional<std::uint32_t> fault_ap, fmt::Sink& sink);
+void init(bool smp_off, std::optional<std::uint32_t> fault_ap, keel::fmt::Sink& sink);
 // init's `fault_ap`, for the tests that check what became of that CPU.
 std::optional<std::uint32_t> injected_fault_apic_id();
 

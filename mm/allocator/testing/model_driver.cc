@@ -22,8 +22,8 @@ std::string describe(const char* what, Paddr pa) {
 
 template <typename T>
 std::string to_text(const T& value) {
-  fmt::FixedString<512> out;
-  fmt::print(out, "{}", value);
+  keel::fmt::FixedString<512> out;
+  keel::fmt::print(out, "{}", value);
   return std::string(out.view());
 }
 

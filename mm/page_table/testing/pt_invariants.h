@@ -1,4 +1,5 @@
-// The structural invariants of a page table (the verified anchor's), checked by a full walk:
+// The structural invariants of a page table (those the verified Asterinas page table
+// keeps), checked by a full walk:
 //   - every node's slot holds PageTablePageMeta<C> of the right level, not stray, unlocked;
 //   - nr_children equals the number of present entries;
 //   - every node has exactly one parent entry (reached once; reference count 1);

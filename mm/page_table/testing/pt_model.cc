@@ -308,7 +308,7 @@ class Model {
     ++report.refused_ops;
   }
   template <typename T>
-  static std::expected<void, PtError> status(const std::expected<T, PtError>& r) {
+  [[nodiscard]] static std::expected<void, PtError> status(const std::expected<T, PtError>& r) {
     if (r) return {};
     return std::unexpected(r.error());
   }

@@ -6,34 +6,34 @@
 #include <source_location>
 #include <string_view>
 
-#include "mm/support/contract.h"
-#include "mm/support/format.h"
+#include "lib/contract/contract.h"
+#include "lib/fmt/format.h"
 
-namespace keel {
+namespace keel::contract {
 
 template <typename... Args>
-[[noreturn, gnu::cold, gnu::noinline]] void contract_violation_fmt(
+[[noreturn, gnu::cold, gnu::noinline]] void violation_fmt(
     const char* kind, const char* condition, std::source_location where, std::string_view format,
     const Args&... args) {
   char buffer[256];
-  fmt::BufferSink sink(buffer, sizeof(buffer) - 1);
-  fmt::print(sink, format, args...);
+  keel::fmt::BufferSink sink(buffer, sizeof(buffer) - 1);
+  keel::fmt::print(sink, format, args...);
   buffer[sink.view().size()] = '\0';
-  contract_violation(kind, condition, buffer, where);
+  violation(kind, condition, buffer, where);
 }
 
-}  // namespace keel
+}  // namespace keel::contract
 
 #define KASSERT_FMT(cond, ...)                                                          \
   do {                                                                                  \
     if (!(cond)) [[unlikely]]                                                           \
-      ::keel::contract_violation_fmt("assertion", #cond, std::source_location::current(), \
+      ::keel::contract::violation_fmt("assertion", #cond, std::source_location::current(), \
                                      __VA_ARGS__);                                      \
   } while (0)
 
 #define KREQUIRES_FMT(cond, ...)                                                           \
   do {                                                                                     \
     if (!(cond)) [[unlikely]]                                                              \
-      ::keel::contract_violation_fmt("precondition", #cond, std::source_location::current(), \
+      ::keel::contract::violation_fmt("precondition", #cond, std::source_location::current(), \
                                      __VA_ARGS__);                                         \
   } while (0)

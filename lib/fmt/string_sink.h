@@ -1,14 +1,14 @@
-// fmt::Sink into a std::string, for host tests and host tools (not the kernel: it allocates).
+// keel::fmt::Sink into a std::string, for host tests and host tools (not the kernel: it allocates).
 #pragma once
 
 #include <string>
 #include <string_view>
 
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
-namespace mm::testing {
+namespace keel::fmt {
 
-class StringSink final : public fmt::Sink {
+class StringSink final : public keel::fmt::Sink {
  public:
   void write(std::string_view text) override { text_.append(text); }
   const std::string& str() const { return text_; }
@@ -17,19 +17,19 @@ class StringSink final : public fmt::Sink {
   std::string text_;
 };
 
-// fmt::print into a std::string.
+// keel::fmt::print into a std::string.
 template <typename... Args>
 std::string format(std::string_view format_string, const Args&... args) {
   StringSink sink;
-  fmt::print(sink, format_string, args...);
+  keel::fmt::print(sink, format_string, args...);
   return sink.str();
 }
 
 template <typename T>
 std::string to_text(const T& value) {
   StringSink sink;
-  fmt::print(sink, "{}", value);
+  keel::fmt::print(sink, "{}", value);
   return sink.str();
 }
 
-}  // namespace mm::testing
+}  // namespace keel::fmt

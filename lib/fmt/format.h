@@ -1,10 +1,10 @@
 // A small type-safe formatter: std::format is not freestanding in libc++ 19.
 //
-//   fmt::print(sink, "frame {:#x} order {} ({:>8})\n", paddr, order, name);
+//   keel::fmt::print(sink, "frame {:#x} order {} ({:>8})\n", paddr, order, name);
 //
 // Replacement fields: {} and {:[<|>][#][0][width][x|X|d|b|s]}. Arguments: integers, bool,
 // char, const char*, std::string_view, pointers (hex), and any type with a
-// `format_value(fmt::Sink&, const fmt::Spec&, const T&)` found by ADL. Malformed fields print
+// `format_value(keel::fmt::Sink&, const keel::fmt::Spec&, const T&)` found by ADL. Malformed fields print
 // as "{?}", never read past the format string.
 #pragma once
 
@@ -14,7 +14,7 @@
 #include <string_view>
 #include <type_traits>
 
-namespace fmt {
+namespace keel::fmt {
 
 class Sink {
  public:
@@ -80,7 +80,7 @@ void format_value(Sink& sink, const Spec& spec, E e) {
   format_value(sink, spec, error_name(e));
 }
 // Any other enum has no printer here: one that is printed declares
-// `format_value(fmt::Sink&, const fmt::Spec&, E)` next to it, printing its name. Printing
+// `format_value(keel::fmt::Sink&, const keel::fmt::Spec&, E)` next to it, printing its name. Printing
 // one without that does not compile, instead of printing a number nobody can read
 // ("planning the metadata failed: 0").
 template <typename E>
@@ -156,4 +156,4 @@ struct HumanBytes {
 };
 void format_value(Sink& sink, const Spec& spec, HumanBytes v);
 
-}  // namespace fmt
+}  // namespace keel::fmt

@@ -1,6 +1,6 @@
-#include "mm/support/format.h"
+#include "lib/fmt/format.h"
 
-namespace fmt {
+namespace keel::fmt {
 namespace {
 
 // Parses the part of a replacement field after ':'; returns false if malformed.
@@ -168,4 +168,4 @@ void vprint(Sink& sink, std::string_view format, const ErasedArg* args, std::siz
 }
 
 }  // namespace detail
-}  // namespace fmt
+}  // namespace keel::fmt

@@ -1,5 +1,5 @@
-#include "mm/support/format.h"
-#include "mm/support/string_sink.h"
+#include "lib/fmt/format.h"
+#include "lib/fmt/string_sink.h"
 
 #include <gtest/gtest.h>
 
@@ -7,9 +7,9 @@
 
 namespace {
 
-using mm::testing::StringSink;
+using keel::fmt::StringSink;
 
-using mm::testing::format;
+using keel::fmt::format;
 
 TEST(Format, Integers) {
   EXPECT_EQ(format("{} {} {}", 0, -42, 18446744073709551615ull), "0 -42 18446744073709551615");
@@ -32,10 +32,10 @@ TEST(Format, MalformedFieldsDoNotReadPastTheFormat) {
 }
 
 TEST(Format, HumanBytes) {
-  EXPECT_EQ(format("{}", fmt::HumanBytes{17}), "17 B");
-  EXPECT_EQ(format("{}", fmt::HumanBytes{4096}), "4 KiB");
-  EXPECT_EQ(format("{}", fmt::HumanBytes{512ull << 20}), "512 MiB");
-  EXPECT_EQ(format("{}", fmt::HumanBytes{(3ull << 30) + (512ull << 20)}), "3.5 GiB");
+  EXPECT_EQ(format("{}", keel::fmt::HumanBytes{17}), "17 B");
+  EXPECT_EQ(format("{}", keel::fmt::HumanBytes{4096}), "4 KiB");
+  EXPECT_EQ(format("{}", keel::fmt::HumanBytes{512ull << 20}), "512 MiB");
+  EXPECT_EQ(format("{}", keel::fmt::HumanBytes{(3ull << 30) + (512ull << 20)}), "3.5 GiB");
 }
 
 enum class SampleError : std::uint8_t { First, Second };
@@ -48,21 +48,21 @@ constexpr const char* error_name(SampleError e) {
 }
 enum class UnnamedEnum : std::uint8_t { Zero };
 template <typename T>
-concept Formattable = requires(fmt::Sink& sink, T value) { fmt::format_value(sink, fmt::Spec{}, value); };
+concept Formattable = requires(keel::fmt::Sink& sink, T value) { keel::fmt::format_value(sink, keel::fmt::Spec{}, value); };
 
 TEST(Format, ErrorEnumsPrintTheirNames) {
   EXPECT_EQ(format("{} / {:>8}", SampleError::Second, SampleError::First),
             "Second (with why) /    First");
-  static_assert(fmt::NamedError<SampleError>);
+  static_assert(keel::fmt::NamedError<SampleError>);
   // An enum without a printer does not format at all (no silent integer).
-  static_assert(!fmt::NamedError<UnnamedEnum>);
+  static_assert(!keel::fmt::NamedError<UnnamedEnum>);
   static_assert(Formattable<SampleError> && !Formattable<UnnamedEnum>);
 }
 
 TEST(Format, BufferSinkTruncates) {
   char buf[4];
-  fmt::BufferSink sink(buf, sizeof(buf));
-  fmt::print(sink, "{}", 123456);
+  keel::fmt::BufferSink sink(buf, sizeof(buf));
+  keel::fmt::print(sink, "{}", 123456);
   EXPECT_EQ(sink.view(), "1234");
   EXPECT_TRUE(sink.truncated());
 }
