@@ -22,6 +22,7 @@
 #include "mm/hal.h"
 #include "mm/meta/meta_slot.h"
 #include "mm/testing/frame_world.h"
+#include "mm/frame/testing/test_metas.h"
 
 namespace mm {
 namespace {
@@ -51,23 +52,9 @@ std::string_view result_error_name(const std::expected<T, GetFrameError>& r) {
 }
 std::string_view name(GetFrameError e) { return error_name(e); }
 
-// Typed metadata whose drop hook counts calls and records the address.
-struct CountingMeta {
-  int value = 0;
-  static inline int drops = 0;
-  static inline Paddr last_dropped = 0;
-  void on_drop(Paddr pa) {
-    ++drops;
-    last_dropped = pa;
-  }
-};
-struct OtherMeta {
-  std::uint64_t a = 0, b = 0;
-};
-struct PageMeta {
-  static constexpr bool untyped_frame = true;
-  std::uint32_t tag = 0;
-};
+using testing::CountingMeta;
+using testing::OtherMeta;
+using testing::PageMeta;
 
 class FrameSharedTest : public testing::FrameWorldTest {
  protected:

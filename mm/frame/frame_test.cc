@@ -15,6 +15,7 @@
 #include "mm/allocator/testing/sim_frames.h"
 #include "mm/frame/frame.h"
 #include "mm/frame/unique_frame.h"
+#include "mm/frame/testing/test_metas.h"
 
 namespace mm {
 namespace {
@@ -25,23 +26,9 @@ using testing::slot_of;
 constexpr std::uint64_t kMemory = 8 << 20;
 constexpr Paddr kUsableStart = 1 << 20;
 
-// Typed metadata whose drop hook counts calls and records the address.
-struct CountingMeta {
-  int value = 0;
-  static inline int drops = 0;
-  static inline Paddr last_dropped = 0;
-  void on_drop(Paddr pa) {
-    ++drops;
-    last_dropped = pa;
-  }
-};
-struct OtherMeta {
-  std::uint64_t a = 0, b = 0;
-};
-struct PageMeta {
-  static constexpr bool untyped_frame = true;
-  std::uint32_t tag = 0;
-};
+using testing::CountingMeta;
+using testing::OtherMeta;
+using testing::PageMeta;
 
 static_assert(AnyFrameMeta<CountingMeta> && !AnyUFrameMeta<CountingMeta>);
 static_assert(AnyUFrameMeta<PageMeta> && AnyUFrameMeta<UntypedMeta>);
