@@ -17,12 +17,8 @@
 #include <span>
 #include <string_view>
 
+#include "lib/fmt/format_fwd.h"
 #include "mm/memmap/firmware_region.h"
-
-namespace keel::fmt {
-class Sink;
-struct Spec;
-}  // namespace keel::fmt
 
 namespace boot {
 

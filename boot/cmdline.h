@@ -18,9 +18,7 @@
 #include <span>
 #include <string_view>
 
-namespace keel::fmt {
-class Sink;
-}  // namespace keel::fmt
+#include "lib/fmt/format_fwd.h"
 
 namespace boot {
 

@@ -5,12 +5,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "lib/fmt/format_fwd.h"
 #include "mm/memmap/region_type.h"
-
-namespace keel::fmt {
-class Sink;
-struct Spec;
-}  // namespace keel::fmt
 
 namespace mm {
 

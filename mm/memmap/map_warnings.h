@@ -6,15 +6,11 @@
 #include <cstdint>
 #include <span>
 
+#include "lib/fmt/format_fwd.h"
 #include "mm/memmap/bounded_array.h"
 #include "mm/memmap/firmware_region.h"
 #include "mm/memmap/region_type.h"
 #include "mm/types.h"
-
-namespace keel::fmt {
-class Sink;
-struct Spec;
-}  // namespace keel::fmt
 
 namespace mm {
 

@@ -4,10 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace keel::fmt {
-class Sink;
-struct Spec;
-}  // namespace keel::fmt
+#include "lib/fmt/format_fwd.h"
 
 namespace mm {
 

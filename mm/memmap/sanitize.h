@@ -27,15 +27,11 @@
 #include <expected>
 #include <span>
 
+#include "lib/fmt/format_fwd.h"
 #include "mm/memmap/firmware_region.h"
 #include "mm/memmap/map_warnings.h"
 #include "mm/memmap/memory_map.h"
 #include "mm/types.h"
-
-namespace keel::fmt {
-class Sink;
-struct Spec;
-}  // namespace keel::fmt
 
 namespace mm {
 

@@ -4,12 +4,9 @@
 
 #include <cstdint>
 
+#include "lib/fmt/format_fwd.h"
 #include "mm/memmap/memory_map.h"
 #include "mm/meta/meta_plan.h"
-
-namespace keel::fmt {
-class Sink;
-}  // namespace keel::fmt
 
 namespace mm {
 

@@ -14,12 +14,8 @@
 #include <cstdint>
 #include <expected>
 
+#include "lib/fmt/format_fwd.h"
 #include "mm/types.h"
-
-namespace keel::fmt {
-class Sink;
-struct Spec;
-}  // namespace keel::fmt
 
 namespace mm {
 

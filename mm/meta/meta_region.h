@@ -23,17 +23,13 @@
 #include <expected>
 #include <span>
 
+#include "lib/fmt/format_fwd.h"
 #include "mm/memmap/memory_map.h"
 #include "mm/memmap/reservation.h"
 #include "mm/meta/meta_plan.h"
 #include "mm/meta/meta_slot.h"
 #include "mm/types.h"
 #include "lib/fmt/format.h"
-
-namespace keel::fmt {
-class Sink;
-struct Spec;
-}  // namespace keel::fmt
 
 namespace mm {
 

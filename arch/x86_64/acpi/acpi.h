@@ -10,10 +10,7 @@
 #include "arch/x86_64/acpi/discovery.h"
 #include "arch/x86_64/acpi/madt.h"
 #include "boot/boot_info.h"
-
-namespace keel::fmt {
-class Sink;
-}  // namespace keel::fmt
+#include "lib/fmt/format_fwd.h"
 
 namespace arch::acpi {
 

@@ -5,10 +5,7 @@
 #include <array>
 #include <cstdint>
 
-namespace keel::fmt {
-class Sink;
-struct Spec;
-}  // namespace keel::fmt
+#include "lib/fmt/format_fwd.h"
 
 namespace arch::acpi {
 

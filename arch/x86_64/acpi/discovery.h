@@ -14,10 +14,7 @@
 #include "arch/x86_64/acpi/rsdp.h"
 #include "arch/x86_64/acpi/s5_scan.h"
 #include "arch/x86_64/acpi/table.h"
-
-namespace keel::fmt {
-class Sink;
-}  // namespace keel::fmt
+#include "lib/fmt/format_fwd.h"
 
 namespace arch::acpi {
 

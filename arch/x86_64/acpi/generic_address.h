@@ -6,10 +6,7 @@
 #include <optional>
 #include <span>
 
-namespace keel::fmt {
-class Sink;
-struct Spec;
-}  // namespace keel::fmt
+#include "lib/fmt/format_fwd.h"
 
 namespace arch::acpi {
 

@@ -9,10 +9,7 @@
 #include <span>
 
 #include "arch/x86_64/acpi/madt.h"
-
-namespace keel::fmt {
-class Sink;
-}  // namespace keel::fmt
+#include "lib/fmt/format_fwd.h"
 
 namespace arch::smp {
 

@@ -6,9 +6,7 @@
 #include <cstdint>
 #include <optional>
 
-namespace keel::fmt {
-class Sink;
-}  // namespace keel::fmt
+#include "lib/fmt/format_fwd.h"
 
 namespace arch::smp {
 
