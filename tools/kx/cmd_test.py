@@ -88,7 +88,7 @@ def host_phase() -> Phase:
     return phase
 
 
-# ---- Fuzzing (issue 13): every libFuzzer target briefly, from the tree's corpus ----------
+# ---- Fuzzing: every libFuzzer target briefly, from the tree's corpus ----------
 
 def fuzz_phase(seconds: int = FUZZ_SECONDS) -> Phase:
     """Builds the fuzzers as `./kx fuzz` does (coverage over the code under test) and runs
@@ -203,7 +203,7 @@ def boot_phase(elf: pathlib.Path | None, checks_elf: pathlib.Path | None = None)
     return phase
 
 
-# ---- Benchmark smoke run (issue 6): every in-kernel benchmark once, each one test ------
+# ---- Benchmark smoke run: every in-kernel benchmark once, each one test ------
 
 def bench_phase(elf: pathlib.Path | None) -> Phase:
     """`kbench.smoke` on PVH under TCG: fails on a failed benchmark, a missing or invalid
