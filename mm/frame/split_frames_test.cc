@@ -15,6 +15,7 @@
 #include "mm/allocator/stats.h"
 #include "mm/allocator/testing/sim_frames.h"
 #include "mm/frame/unique_frame.h"
+#include "mm/frame/testing/test_metas.h"
 
 namespace mm {
 namespace {
@@ -26,16 +27,8 @@ constexpr std::uint64_t MiB = 1 << 20;
 constexpr std::uint64_t GiB = 1024 * MiB;
 constexpr Paddr kUsableStart = MiB;
 
-// The huge frame's metadata: its hook counts drops.
-struct HugeMeta {
-  int tag = 0;
-  static inline int drops = 0;
-  static inline Paddr last_dropped = 0;
-  void on_drop(Paddr pa) {
-    ++drops;
-    last_dropped = pa;
-  }
-};
+// The huge frame's metadata: its hook counts drops and records the address.
+using HugeMeta = testing::CountingMeta;
 // A piece's metadata remembers where meta_fn was asked for it; its hook counts drops.
 struct PieceMeta {
   Paddr made_for = 0;
@@ -187,7 +180,7 @@ TEST_F(SplitFramesTest, Merges512PiecesBackIntoOne2MiBFrame) {
   EXPECT_EQ(merged->paddr(), base);
   EXPECT_EQ(merged->level(), 2);
   EXPECT_EQ(merged->size(), 2 * MiB);
-  EXPECT_EQ(merged->meta().tag, 42);
+  EXPECT_EQ(merged->meta().value, 42);
   EXPECT_EQ(slot_of(base).ref_count.load(), REF_COUNT_UNIQUE);
   for (std::size_t i = 1; i < 512; ++i) EXPECT_EQ(slot_of(base + i * PAGE_SIZE).ref_count.load(), REF_COUNT_TAIL);
   // A former piece head is now a tail of the live 2 MiB frame.
