@@ -15,10 +15,10 @@
 namespace boot {
 namespace {
 
-using testing::AlignedCopy;
-using testing::GRUB_INFO_PADDR;
-using testing::Multiboot2Builder;
-using testing::store_u32;
+using fuzz::AlignedCopy;
+using fuzz::GRUB_INFO_PADDR;
+using fuzz::Multiboot2Builder;
+using fuzz::store_u32;
 
 constexpr std::uint32_t MAGIC = MULTIBOOT2_BOOTLOADER_MAGIC;
 
@@ -48,7 +48,7 @@ BootInfoFailure expect_error(std::span<const std::byte> blob, BootInfoError erro
 std::string name_of(const std::array<char, 64>& name) { return name.data(); }
 
 TEST(Multiboot2, GrubBiosBlock) {
-  const auto blob = testing::grub_bios_blob();
+  const auto blob = fuzz::grub_bios_blob();
   const auto parsed = parse(blob);
   ASSERT_TRUE(parsed.result.has_value()) << error_name(parsed.result.error().error);
   const BootInfo& info = *parsed.info;
@@ -92,7 +92,7 @@ TEST(Multiboot2, GrubBiosBlock) {
 }
 
 TEST(Multiboot2, GrubUefiBlockKeepsTheEfiMap) {
-  const auto blob = testing::grub_uefi_blob();
+  const auto blob = fuzz::grub_uefi_blob();
   const auto parsed = parse(blob);
   ASSERT_TRUE(parsed.result.has_value()) << error_name(parsed.result.error().error);
   const BootInfo& info = *parsed.info;
@@ -112,7 +112,7 @@ TEST(Multiboot2, GrubUefiBlockKeepsTheEfiMap) {
   EXPECT_EQ(info.acpi_rsdp_revision, 2);
   const std::uint64_t rsdp_offset = info.acpi_rsdp_paddr - GRUB_INFO_PADDR;
   ASSERT_LT(rsdp_offset, blob.size());
-  EXPECT_EQ(testing::load_u32(blob, rsdp_offset - 8), 15u);  // the tag header before it
+  EXPECT_EQ(fuzz::load_u32(blob, rsdp_offset - 8), 15u);  // the tag header before it
 }
 
 TEST(Multiboot2, NewRsdpWinsWhateverTheOrder) {
@@ -126,7 +126,7 @@ TEST(Multiboot2, NewRsdpWinsWhateverTheOrder) {
   const auto parsed = parse(blob);
   ASSERT_TRUE(parsed.result.has_value());
   EXPECT_EQ(parsed.info->acpi_rsdp_revision, 2);
-  EXPECT_EQ(testing::load_u32(blob, parsed.info->acpi_rsdp_paddr - GRUB_INFO_PADDR - 8), 15u);
+  EXPECT_EQ(fuzz::load_u32(blob, parsed.info->acpi_rsdp_paddr - GRUB_INFO_PADDR - 8), 15u);
 }
 
 TEST(Multiboot2, EfiSystemTableAloneMeansUefi) {
@@ -204,13 +204,13 @@ TEST(Multiboot2, LongStringsAreTruncatedWithTheFlag) {
 TEST(Multiboot2, TooManyRegionsAreTruncated) {
   Multiboot2Builder builder;
   std::vector<std::byte> payload;
-  testing::store_u32(payload, 0, 24);
-  testing::store_u32(payload, 4, 0);
+  fuzz::store_u32(payload, 0, 24);
+  fuzz::store_u32(payload, 4, 0);
   for (std::size_t i = 0; i < MAX_MEMORY_REGIONS + 10; ++i) {
-    testing::store_u64(payload, 8 + i * 24, i * 0x2000);
-    testing::store_u64(payload, 16 + i * 24, 0x1000);
-    testing::store_u32(payload, 24 + i * 24, 1);
-    testing::store_u32(payload, 28 + i * 24, 0);
+    fuzz::store_u64(payload, 8 + i * 24, i * 0x2000);
+    fuzz::store_u64(payload, 16 + i * 24, 0x1000);
+    fuzz::store_u32(payload, 24 + i * 24, 1);
+    fuzz::store_u32(payload, 28 + i * 24, 0);
   }
   const auto parsed = parse(builder.tag(6, payload).end().finish());
   ASSERT_TRUE(parsed.result.has_value());
@@ -308,7 +308,7 @@ TEST(Multiboot2, UnknownTagsAreSkipped) {
 }
 
 TEST(Multiboot2, SpanLongerThanTotalSizeIsFine) {
-  auto blob = testing::grub_bios_blob();
+  auto blob = fuzz::grub_bios_blob();
   const std::size_t total = blob.size();
   blob.resize(total + 64, std::byte{0xee});
   const auto parsed = parse(blob);
@@ -319,12 +319,12 @@ TEST(Multiboot2, SpanLongerThanTotalSizeIsFine) {
 // ---- Malformed blocks: each must fail with its exact error -----------------------------
 
 TEST(Multiboot2Malformed, BadMagic) {
-  const auto failure = expect_error(testing::grub_bios_blob(), BootInfoError::BadMagic, 0x2badb002);
+  const auto failure = expect_error(fuzz::grub_bios_blob(), BootInfoError::BadMagic, 0x2badb002);
   EXPECT_EQ(failure.offset, 0u);
 }
 
 TEST(Multiboot2Malformed, Misaligned) {
-  const auto blob = testing::grub_bios_blob();
+  const auto blob = fuzz::grub_bios_blob();
   std::vector<std::byte> shifted(blob.size() + 8);
   std::memcpy(shifted.data() + 4, blob.data(), blob.size());
   BootInfo info;
@@ -341,19 +341,19 @@ TEST(Multiboot2Malformed, Misaligned) {
 }
 
 TEST(Multiboot2Malformed, SpanShorterThanHeader) {
-  const auto blob = testing::grub_bios_blob();
+  const auto blob = fuzz::grub_bios_blob();
   expect_error(std::span(blob).first(4), BootInfoError::TooSmall);
   expect_error({}, BootInfoError::TooSmall);
 }
 
 TEST(Multiboot2Malformed, TotalSizeLargerThanSpan) {
-  auto blob = testing::grub_bios_blob();
+  auto blob = fuzz::grub_bios_blob();
   store_u32(blob, 0, static_cast<std::uint32_t>(blob.size() + 8));
   expect_error(blob, BootInfoError::TruncatedTag);
 }
 
 TEST(Multiboot2Malformed, TotalSizeBelowHeader) {
-  auto blob = testing::grub_bios_blob();
+  auto blob = fuzz::grub_bios_blob();
   store_u32(blob, 0, 7);
   expect_error(blob, BootInfoError::TooSmall);
   store_u32(blob, 0, 0);
@@ -361,7 +361,7 @@ TEST(Multiboot2Malformed, TotalSizeBelowHeader) {
 }
 
 TEST(Multiboot2Malformed, TotalSizeWithoutRoomForEndTag) {
-  auto blob = testing::grub_bios_blob();
+  auto blob = fuzz::grub_bios_blob();
   store_u32(blob, 0, 12);
   expect_error(blob, BootInfoError::MissingEnd);
 }
@@ -478,7 +478,7 @@ TEST(Multiboot2Malformed, FailureResetsPreviousContents) {
   BootInfo info;
   info.memory_map_count = 3;
   info.cmdline[0] = 'z';
-  const AlignedCopy copy(testing::grub_bios_blob());
+  const AlignedCopy copy(fuzz::grub_bios_blob());
   ASSERT_FALSE(parse_multiboot2(0, copy.span(), GRUB_INFO_PADDR, info).has_value());
   EXPECT_EQ(info.memory_map_count, 0u);
   EXPECT_EQ(info.command_line(), "");

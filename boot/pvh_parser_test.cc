@@ -15,10 +15,10 @@
 namespace boot {
 namespace {
 
-using testing::PvhImageBuilder;
-using testing::ScopedPhysImage;
-using testing::sim_read_phys;
-using testing::SIM_PHYS_BASE;
+using fuzz::PvhImageBuilder;
+using fuzz::ScopedPhysImage;
+using fuzz::sim_read_phys;
+using fuzz::SIM_PHYS_BASE;
 
 struct Parsed {
   std::unique_ptr<BootInfo> info = std::make_unique<BootInfo>();
@@ -187,7 +187,7 @@ TEST(PvhMalformed, EmptyMemmap) {
 TEST(PvhMalformed, MemmapPointerUnreadable) {
   PvhImageBuilder builder;
   auto image = builder.build();
-  testing::store_u64(image, 40, 0x7fff'0000);  // far outside the simulated memory
+  fuzz::store_u64(image, 40, 0x7fff'0000);  // far outside the simulated memory
   const ScopedPhysImage phys(image);
   BootInfo info;
   const auto result = parse_pvh(phys.start_info(), SIM_PHYS_BASE, sim_read_phys, info);
@@ -200,7 +200,7 @@ TEST(PvhMalformed, MemmapPointerUnreadable) {
 TEST(PvhMalformed, MemmapRunsOffTheEndOfMemory) {
   PvhImageBuilder builder;
   auto image = builder.build();
-  testing::store_u32(image, 48, 1000);  // 24000 bytes from +0x100 in a 4 KiB image
+  fuzz::store_u32(image, 48, 1000);  // 24000 bytes from +0x100 in a 4 KiB image
   const ScopedPhysImage phys(image);
   BootInfo info;
   const auto result = parse_pvh(phys.start_info(), SIM_PHYS_BASE, sim_read_phys, info);
@@ -230,7 +230,7 @@ TEST(PvhMalformed, CmdlineRunsIntoUnreadableMemory) {
 TEST(PvhMalformed, CmdlinePointerUnreadable) {
   PvhImageBuilder builder;
   auto image = builder.build();
-  testing::store_u64(image, 24, 0x10);
+  fuzz::store_u64(image, 24, 0x10);
   const ScopedPhysImage phys(image);
   BootInfo info;
   const auto result = parse_pvh(phys.start_info(), SIM_PHYS_BASE, sim_read_phys, info);
@@ -241,7 +241,7 @@ TEST(PvhMalformed, CmdlinePointerUnreadable) {
 TEST(PvhMalformed, ModuleListUnreadableOrMissing) {
   PvhImageBuilder builder;
   auto image = builder.build();
-  testing::store_u64(image, 16, 0);  // nr_modules = 1 but no list
+  fuzz::store_u64(image, 16, 0);  // nr_modules = 1 but no list
   {
     const ScopedPhysImage phys(image);
     BootInfo info;
@@ -249,7 +249,7 @@ TEST(PvhMalformed, ModuleListUnreadableOrMissing) {
     ASSERT_FALSE(result.has_value());
     EXPECT_EQ(result.error().error, BootInfoError::Unreadable);
   }
-  testing::store_u64(image, 16, 0x1'0000'0000);
+  fuzz::store_u64(image, 16, 0x1'0000'0000);
   const ScopedPhysImage phys(image);
   BootInfo info;
   const auto result = parse_pvh(phys.start_info(), SIM_PHYS_BASE, sim_read_phys, info);

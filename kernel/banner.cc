@@ -42,14 +42,14 @@ void print_banner(keel::fmt::Sink& sink, const boot::BootInfo& info) {
              info.loader_name.data());
   keel::fmt::print(sink, "  cmdline:  \"{}\"\n", info.command_line());
   keel::fmt::print(sink, "  bootinfo: [{:#x}, +{:#x})\n", info.info_paddr, info.info_size);
-  keel::fmt::print(sink, "  consoles: serial {}, framebuffer {}", console::serial_present() ? "yes" : "no",
-             console::framebuffer_present() ? "yes" : "no");
+  keel::fmt::print(sink, "  consoles: serial {}, framebuffer {}", kernel::serial_console_present() ? "yes" : "no",
+             kernel::framebuffer_console_present() ? "yes" : "no");
   if (info.framebuffer.present()) {
     keel::fmt::print(sink, " ({}x{}x{} at {:#x})", info.framebuffer.width, info.framebuffer.height,
                info.framebuffer.bpp, info.framebuffer.paddr);
   }
   keel::fmt::print(sink, "\n");
-  console::describe_consoles(sink);
+  kernel::describe_consoles(sink);
   if (info.acpi_rsdp_paddr != 0) {
     keel::fmt::print(sink, "  acpi:     RSDP at {:#x} (revision {})\n", info.acpi_rsdp_paddr,
                info.acpi_rsdp_revision);

@@ -9,11 +9,11 @@
 #include "lib/sync/spinlock.h"
 #include "mm/linear_map.h"
 
-namespace console {
+namespace kernel {
 namespace {
 
 constinit arch::Uart16550 g_serial;
-constinit fbcon::FramebufferConsole g_framebuffer;
+constinit kernel::fbcon::FramebufferConsole g_framebuffer;
 constinit bool g_framebuffer_ready = false;
 constinit keel::fmt::Sink* g_capture = nullptr;
 constinit keel::sync::SpinLock g_lock;
@@ -99,13 +99,13 @@ const char* com_name(std::uint16_t port) {
 
 }  // namespace
 
-void init_serial() { g_serial.init(arch::COM1); }
+void init_serial_console() { g_serial.init(arch::COM1); }
 
-void init_framebuffer(const boot::Framebuffer& framebuffer) {
+void init_framebuffer_console(const boot::Framebuffer& framebuffer) {
   if (!framebuffer.present()) return;
   const std::uint64_t bytes = std::uint64_t{framebuffer.pitch} * framebuffer.height;
   if (framebuffer.paddr + bytes > mm::layout::BOOT_LINEAR_MAP_LIMIT) {
-    print("console: framebuffer at {:#x} is above 4 GiB; not used until the kernel map exists\n",
+    console_print("console: framebuffer at {:#x} is above 4 GiB; not used until the kernel map exists\n",
           framebuffer.paddr);
     return;
   }
@@ -113,7 +113,7 @@ void init_framebuffer(const boot::Framebuffer& framebuffer) {
   if (g_framebuffer.init(framebuffer, base)) g_framebuffer_ready = true;
 }
 
-bool select(std::string_view which) {
+bool select_console(std::string_view which) {
   if (which == "serial") {
     g_serial.force();
     g_use_serial = true;
@@ -167,21 +167,21 @@ void describe_consoles(keel::fmt::Sink& sink) {
              g_use_framebuffer && g_framebuffer_ready ? "framebuffer" : "");
 }
 
-bool serial_present() { return g_serial.present(); }
+bool serial_console_present() { return g_serial.present(); }
 arch::UartProbeResult serial_probe_result() { return g_serial.probe_result(); }
-bool framebuffer_present() { return g_framebuffer_ready; }
+bool framebuffer_console_present() { return g_framebuffer_ready; }
 
-void with_framebuffer(void (*draw)(fbcon::FramebufferConsole&, void*), void* context) {
+void with_framebuffer_console(void (*draw)(kernel::fbcon::FramebufferConsole&, void*), void* context) {
   keel::sync::SpinLockGuard guard(g_lock);
   if (g_framebuffer_ready) draw(g_framebuffer, context);
 }
 
-keel::fmt::Sink& sink() { return g_sink; }
+keel::fmt::Sink& console_sink() { return g_sink; }
 
-ScopedCapture::ScopedCapture(keel::fmt::Sink& capture) { g_capture = &capture; }
-ScopedCapture::~ScopedCapture() { g_capture = nullptr; }
+ScopedConsoleCapture::ScopedConsoleCapture(keel::fmt::Sink& capture) { g_capture = &capture; }
+ScopedConsoleCapture::~ScopedConsoleCapture() { g_capture = nullptr; }
 
-void force_unlock_for_panic() {
+void force_unlock_console_for_panic() {
   g_lock.unlock_abandoned();
   keel::sync::SpinLockGuard guard(g_lock);
   release_held_locked();  // the report follows the log that led to it
@@ -208,4 +208,4 @@ std::size_t held_log_bytes() {
   return g_holding ? g_held_size + g_held_dropped : 0;
 }
 
-}  // namespace console
+}  // namespace kernel

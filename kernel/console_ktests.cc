@@ -5,6 +5,7 @@
 #include "kernel/ktest/ktest.h"
 #include "kernel/panic/panic.h"
 
+namespace kernel {
 namespace {
 
 class CountingSink final : public keel::fmt::Sink {
@@ -14,39 +15,41 @@ class CountingSink final : public keel::fmt::Sink {
 };
 
 KTEST(held_output_is_kept_until_released) {
-  KEXPECT_EQ(console::held_log_bytes(), 0u);
+  KEXPECT_EQ(kernel::held_log_bytes(), 0u);
   CountingSink seen;
   {
-    console::ScopedCapture capture(seen);
-    console::hold_log();
-    console::print("{}\n", "held line (printed when the test releases the log)");
-    const std::size_t held = console::held_log_bytes();
-    console::release_held_log();
+    kernel::ScopedConsoleCapture capture(seen);
+    kernel::hold_log();
+    kernel::console_print("{}\n", "held line (printed when the test releases the log)");
+    const std::size_t held = kernel::held_log_bytes();
+    kernel::release_held_log();
     KEXPECT_EQ(held, seen.bytes);
     KEXPECT_GT(held, 0u);
   }
-  KEXPECT_EQ(console::held_log_bytes(), 0u);
+  KEXPECT_EQ(kernel::held_log_bytes(), 0u);
 }
 
 KTEST(overflow_is_counted_not_kept) {
-  console::hold_log();
+  kernel::hold_log();
   constexpr std::string_view kLine = "0123456789abcdef0123456789abcdef0123456789abcdef012345678\n";
   std::size_t written = 0;
-  while (written <= console::HELD_LOG_BYTES) {
-    console::print("{}", kLine);
+  while (written <= kernel::HELD_LOG_BYTES) {
+    kernel::console_print("{}", kLine);
     written += kLine.size();
   }
-  KEXPECT_EQ(console::held_log_bytes(), written);
-  console::drop_held_log();  // not 32 KiB of test pattern in the log
-  KEXPECT_EQ(console::held_log_bytes(), 0u);
+  KEXPECT_EQ(kernel::held_log_bytes(), written);
+  kernel::drop_held_log();  // not 32 KiB of test pattern in the log
+  KEXPECT_EQ(kernel::held_log_bytes(), 0u);
 }
 
 KTEST_EXPECT_PANIC_WITH(panic_releases_the_held_log, "panic while the log is held") {
-  console::hold_log();
-  console::print("this line precedes the report\n");
-  panic("panic while the log is held");
+  kernel::hold_log();
+  kernel::console_print("this line precedes the report\n");
+  ::panic("panic while the log is held");
 }
 
-KTEST(after_a_panic_nothing_is_held) { KEXPECT_EQ(console::held_log_bytes(), 0u); }
+KTEST(after_a_panic_nothing_is_held) { KEXPECT_EQ(kernel::held_log_bytes(), 0u); }
 
 }  // namespace
+
+}  // namespace kernel

@@ -22,6 +22,7 @@
 #include "mm/layout.h"
 #include "mm/linear_map.h"
 
+namespace kernel {
 namespace {
 
 constexpr std::uint32_t kBootPathMultiboot2 = 1;
@@ -39,17 +40,17 @@ std::span<const std::byte> read_early_phys(std::uint64_t paddr, std::uint64_t si
 }
 
 [[noreturn]] void boot_info_failure(const char* what, const boot::BootInfoFailure& failure) {
-  panic("{}: {} — the boot loader handed over a malformed information block", what, failure);
+  ::panic("{}: {} — the boot loader handed over a malformed information block", what, failure);
 }
 
 void parse_boot_info(std::uint32_t path, std::uint32_t magic, std::uint64_t info_paddr) {
   if (path == kBootPathMultiboot2) {
     const auto header = read_early_phys(info_paddr, 8);
-    if (header.size() < 8) panic("multiboot2 info block at {:#x} is not below 4 GiB", info_paddr);
+    if (header.size() < 8) ::panic("multiboot2 info block at {:#x} is not below 4 GiB", info_paddr);
     std::uint32_t total_size = 0;
     __builtin_memcpy(&total_size, header.data(), sizeof(total_size));
     if (total_size > kMaxMultiboot2Size) {
-      panic("multiboot2 info block claims {} bytes (limit {}): garbled", total_size,
+      ::panic("multiboot2 info block claims {} bytes (limit {}): garbled", total_size,
             kMaxMultiboot2Size);
     }
     const auto block = read_early_phys(info_paddr, total_size < 8 ? 8 : total_size);
@@ -58,13 +59,13 @@ void parse_boot_info(std::uint32_t path, std::uint32_t magic, std::uint64_t info
     }
   } else if (path == kBootPathPvh) {
     const auto start_info = read_early_phys(info_paddr, 64);
-    if (start_info.size() < 64) panic("PVH start_info at {:#x} is not below 4 GiB", info_paddr);
+    if (start_info.size() < 64) ::panic("PVH start_info at {:#x} is not below 4 GiB", info_paddr);
     if (auto result = boot::parse_pvh(start_info, info_paddr, &read_early_phys, g_boot_info);
         !result) {
       boot_info_failure("PVH", result.error());
     }
   } else {
-    panic("unknown boot path {} from the entry code", path);
+    ::panic("unknown boot path {} from the entry code", path);
   }
 }
 
@@ -75,11 +76,13 @@ extern "C" [[noreturn]] void kernel_entry(std::uint32_t path, std::uint32_t magi
   kernel::boot_phases().mark(kernel::BootPhase::LongMode);
   arch::ensure_write_back_default();
   mm::install_linear_map(mm::layout::LINEAR_MAP_BASE);
-  console::init_serial();
+  kernel::init_serial_console();
   arch::init_gdt_and_tss();
   arch::smp::init_boot_cpu_early();  // GS base: after the GDT, before current_cpu()
   arch::init_idt();
   parse_boot_info(path, magic, info_paddr);
-  console::init_framebuffer(g_boot_info.framebuffer);
+  kernel::init_framebuffer_console(g_boot_info.framebuffer);
   kernel::kernel_main(g_boot_info);
 }
+
+}  // namespace kernel

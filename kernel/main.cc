@@ -34,20 +34,20 @@ constexpr std::array<std::string_view, 12> kKnownKeys = {
 [[noreturn]] void end_as_asked(const boot::Cmdline& cmdline, std::string_view after) {
   const bool power_off = cmdline.has("poweroff"), reboot = cmdline.has("reboot");
   if (power_off && reboot) {
-    console::print("keel: both poweroff and reboot on the command line; powering off\n");
+    kernel::console_print("keel: both poweroff and reboot on the command line; powering off\n");
   }
   if (power_off) {
-    console::print("keel: {} done; powering off (poweroff on the command line)\n", after);
+    kernel::console_print("keel: {} done; powering off (poweroff on the command line)\n", after);
     arch::power_off();  // says why and halts if ACPI cannot do it
   }
   if (reboot) {
-    console::print("keel: {} done; rebooting (reboot on the command line)\n", after);
+    kernel::console_print("keel: {} done; rebooting (reboot on the command line)\n", after);
     arch::reboot();
   }
-  console::print("keel: halted after {}: no poweroff or reboot on the command line; "
+  kernel::console_print("keel: halted after {}: no poweroff or reboot on the command line; "
                  "switch the machine off or reset it\n", after);
   // A box without serial still gets the benchmark report out: as QR codes on the screen.
-  if (kbench::screen_report_ready()) kbench::show_report_forever();
+  if (kernel::kbench::screen_report_ready()) kernel::kbench::show_report_forever();
   arch::halt_forever();
 }
 
@@ -58,17 +58,17 @@ constexpr std::array<std::string_view, 12> kKnownKeys = {
 [[noreturn]] void finish_run(const boot::Cmdline& cmdline, std::string_view what, bool ok) {
   arch::qemu_debug_exit(ok ? arch::QEMU_EXIT_TESTS_PASSED : arch::QEMU_EXIT_TESTS_FAILED);
   if (arch::running_under_qemu_or_kvm()) {
-    console::print("{}: QEMU/KVM did not exit on isa-debug-exit (port {:#x}): the device is "
+    kernel::console_print("{}: QEMU/KVM did not exit on isa-debug-exit (port {:#x}): the device is "
                    "not attached\n", what, arch::QEMU_DEBUG_EXIT_PORT);
   } else {
-    console::print("{}: not running under QEMU/KVM, so there is no isa-debug-exit device to "
+    kernel::console_print("{}: not running under QEMU/KVM, so there is no isa-debug-exit device to "
                    "end the run with its result ({})\n", what, ok ? "passed" : "FAILED");
   }
   end_as_asked(cmdline, what);
 }
 
-[[noreturn]] void finish_tests(const boot::Cmdline& cmdline, const ktest::RunSummary& summary) {
-  console::print("ktest: {} passed, {} failed, {} skipped\n", summary.passed, summary.failed,
+[[noreturn]] void finish_tests(const boot::Cmdline& cmdline, const kernel::ktest::RunSummary& summary) {
+  kernel::console_print("ktest: {} passed, {} failed, {} skipped\n", summary.passed, summary.failed,
                  summary.skipped);
   finish_run(cmdline, "ktest", summary.failed == 0);
 }
@@ -76,28 +76,28 @@ constexpr std::array<std::string_view, 12> kKnownKeys = {
 }  // namespace
 
 void kernel_main(const boot::BootInfo& info) {
-  auto& out = console::sink();
+  auto& out = kernel::console_sink();
   const auto cmdline = boot::Cmdline::parse(info.command_line());
   // console= before the banner, so the banner goes where the user asked and its console
   // lines describe the choice in effect.
   const auto console_choice = cmdline.find("console");
-  const bool console_choice_known = !console_choice || console::select(*console_choice);
+  const bool console_choice_known = !console_choice || kernel::select_console(*console_choice);
   // Quiet: the log to `ready` is kept in memory and written out at `ready` (or a panic).
-  if (cmdline.has("quiet")) console::hold_log();
+  if (cmdline.has("quiet")) kernel::hold_log();
   print_banner(out, info);
   if (!console_choice_known) {
-    console::print("cmdline: console={} is not serial, fb or both; keeping both\n",
+    kernel::console_print("cmdline: console={} is not serial, fb or both; keeping both\n",
                    *console_choice);
   }
   cmdline.warn_unknown(kKnownKeys, out);
   print_raw_memory_map(out, info);
   arch::acpi::init(info, out);  // before mm: the loader's RSDP copy lives in its info block
-  init_memory(info, cmdline.has("mm.check"), !cmdline.has("no1gb"));
+  mm_init::init_memory(info, cmdline.has("mm.check"), !cmdline.has("no1gb"));
   // After mm: the xAPIC page is mapped by then, and AP stacks come from the allocator.
   const auto smp = cmdline.find("smp");
-  if (smp && *smp != "off") console::print("cmdline: smp={} is not `off`; ignored\n", *smp);
+  if (smp && *smp != "off") kernel::console_print("cmdline: smp={} is not `off`; ignored\n", *smp);
   // Posted before the APs start, so each takes deferred metadata units as it comes online.
-  arch::smp::post_to_idle_aps(&init_deferred_memory_on_this_cpu);
+  arch::smp::post_to_idle_aps(&mm_init::init_deferred_memory_on_this_cpu);
   // Tests only: the AP with this APIC ID faults on purpose while it starts (and is skipped).
   std::optional<std::uint32_t> fault_ap;
   if (cmdline.has("smp.fault_ap")) {
@@ -105,27 +105,27 @@ void kernel_main(const boot::BootInfo& info) {
     if (id && *id <= UINT32_MAX) {
       fault_ap = static_cast<std::uint32_t>(*id);
     } else {
-      console::print("cmdline: smp.fault_ap={} is not an APIC ID; ignored\n",
+      kernel::console_print("cmdline: smp.fault_ap={} is not an APIC ID; ignored\n",
                      *cmdline.find("smp.fault_ap"));
     }
   }
   arch::smp::init(smp && *smp == "off", fault_ap, out);
 
   boot_phases().mark(BootPhase::Ready);
-  console::release_held_log();
-  console::print("keel: ready\n");
+  kernel::release_held_log();
+  kernel::console_print("keel: ready\n");
   // Tests and benchmarks see all of RAM: the boot CPU joins the APs on what is left.
-  finish_deferred_memory_init(out);
+  mm_init::finish_deferred_memory_init(out);
 
   if (cmdline.has("ktest")) {
-    finish_tests(cmdline, ktest::run_all(cmdline.find("ktest.filter").value_or("")));
+    finish_tests(cmdline, kernel::ktest::run_all(cmdline.find("ktest.filter").value_or("")));
   }
-  if (kbench::requested(cmdline)) {
-    const auto result = kbench::run(cmdline, info);
+  if (kernel::kbench::requested(cmdline)) {
+    const auto result = kernel::kbench::run(cmdline, info);
     finish_run(cmdline, "kbench", result.failed == 0);
   }
   if (cmdline.has("poweroff") || cmdline.has("reboot")) end_as_asked(cmdline, "boot");
-  console::print("keel: nothing more to do; halted (use ktest or kbench on the command line)\n");
+  kernel::console_print("keel: nothing more to do; halted (use ktest or kbench on the command line)\n");
   arch::halt_forever();
 }
 

@@ -180,17 +180,17 @@ KTEST(page_fault_report_is_decoded) {
   KEXPECT_TRUE(contains(out, "CR2"));
   KEXPECT_TRUE(contains(out, "R15"));
   KEXPECT_TRUE(contains(out, "Backtrace:"));
-  if (keel::kernel_symbol_table().count != 0) {
+  if (kernel::panic::kernel_symbol_table().count != 0) {
     KEXPECT_TRUE(contains(out, "<arch::print_exception_report("));
   }
 }
 
 KTEST(symbolize_finds_this_function) {
-  if (keel::kernel_symbol_table().count == 0) {
+  if (kernel::panic::kernel_symbol_table().count == 0) {
     ktest_ctx.skip("no symbol table linked in");
     return;
   }
-  const auto sym = keel::symbolize(reinterpret_cast<std::uint64_t>(&arch::detect_cpu_features) + 1);
+  const auto sym = kernel::panic::symbolize(reinterpret_cast<std::uint64_t>(&arch::detect_cpu_features) + 1);
   KASSERT_TRUE(sym.has_value());
   KEXPECT_TRUE(contains(sym->name, "arch::detect_cpu_features"));
   KEXPECT_EQ(sym->offset, 1u);

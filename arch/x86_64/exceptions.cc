@@ -28,10 +28,10 @@ void print_reg_row(keel::fmt::Sink& s, const char* n1, std::uint64_t v1, const c
 void handle_unexpected_interrupt(const TrapFrame& f) {
   const std::uint32_t count = ++g_unexpected_irqs[f.vector & 0xff];
   if (count > UNEXPECTED_IRQ_LOG_LIMIT) return;
-  keel::fmt::Sink& s = console::sink();
+  keel::fmt::Sink& s = kernel::console_sink();
   keel::fmt::print(s, "warning: unexpected interrupt vector {} ({:#x}){} at ", f.vector, f.vector,
              is_legacy_pic_spurious_vector(f.vector) ? ", a spurious 8259 IRQ" : "");
-  keel::print_address(s, f.rip, false);
+  kernel::panic::print_address(s, f.rip, false);
   keel::fmt::print(s, " (occurrence {}{})\n", count,
              count == UNEXPECTED_IRQ_LOG_LIMIT ? ", no longer logged" : "");
 }
@@ -69,7 +69,7 @@ void print_exception_report(keel::fmt::Sink& s, const TrapFrame& f) {
   }
 
   s.write("  RIP ");
-  keel::print_address(s, f.rip, false);
+  kernel::panic::print_address(s, f.rip, false);
   keel::fmt::print(s, "\n  RSP {:#018x}  RFLAGS {:#x} ", f.rsp, f.rflags);
   format_rflags(s, f.rflags);
   keel::fmt::print(s, "  CS {:#x}  SS {:#x}\n", f.cs, f.ss);
@@ -80,7 +80,7 @@ void print_exception_report(keel::fmt::Sink& s, const TrapFrame& f) {
   print_reg_row(s, "RBP", f.rbp, "R8", f.r8, "R9", f.r9);
   print_reg_row(s, "R10", f.r10, "R11", f.r11, "R12", f.r12);
   print_reg_row(s, "R13", f.r13, "R14", f.r14, "R15", f.r15);
-  keel::print_backtrace(s, f.rbp, f.rip);
+  kernel::panic::print_backtrace(s, f.rbp, f.rip);
 }
 
 }  // namespace arch
@@ -105,8 +105,8 @@ extern "C" void x86_exception_dispatch(arch::TrapFrame* frame) {
   using namespace arch;
   TrapFrame& f = *frame;
   if (const BringUpTrapHook hook = g_bring_up_trap_hook; hook != nullptr) hook(f);
-  // The NMI of another CPU's final panic (keel::set_stop_other_cpus): stop here, silently.
-  if (f.vector == VECTOR_NMI && keel::another_cpu_is_panicking()) halt_forever();
+  // The NMI of another CPU's final panic (kernel::panic::set_stop_other_cpus): stop here, silently.
+  if (f.vector == VECTOR_NMI && kernel::panic::another_cpu_is_panicking()) halt_forever();
   if (f.vector >= NUM_EXCEPTION_VECTORS && f.vector < 256) {
     if (const InterruptHandler handler =
             g_interrupt_handlers[f.vector].load(std::memory_order_acquire)) {
@@ -116,19 +116,19 @@ extern "C" void x86_exception_dispatch(arch::TrapFrame* frame) {
   }
   if (guard_claim_trap(f)) return;
   if (f.vector >= NUM_EXCEPTION_VECTORS) {
-    if (!keel::panic_in_progress()) handle_unexpected_interrupt(f);
+    if (!kernel::panic::panic_in_progress()) handle_unexpected_interrupt(f);
     return;
   }
 
-  const bool nested = keel::panic_in_progress();
-  keel::fmt::Sink& s = keel::panic_detail::begin();
+  const bool nested = kernel::panic::panic_in_progress();
+  keel::fmt::Sink& s = kernel::panic::detail::begin();
   if (nested) {
     // Keep it to one line: the full report is what may have faulted.
     keel::fmt::print(s, "{} {} at rip {:#x} error {:#x} cr2 {:#x}\n", exception_mnemonic(f.vector),
                exception_name(f.vector), f.rip, f.error_code, read_cr2());
-    keel::panic_detail::finish();
+    kernel::panic::detail::finish();
   }
   s.write("unhandled exception\n");
   print_exception_report(s, f);
-  keel::panic_detail::finish();
+  kernel::panic::detail::finish();
 }

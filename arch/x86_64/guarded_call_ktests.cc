@@ -101,7 +101,7 @@ KTEST(on_catch_gets_the_frame_of_a_fault_and_none_for_a_panic) {
   seen = Seen{};
   GuardedOutcome ended;
   {
-    console::ScopedCapture capture(report);
+    kernel::ScopedConsoleCapture capture(report);
     ended = arch::guarded_call(options, [] { panic("guarded_call ktest: on_catch panic"); });
   }
   KEXPECT_TRUE(ended.panicked());
@@ -116,7 +116,7 @@ KTEST(panic_is_reported_and_names_the_guard) {
   keel::fmt::FixedString<2048> report;
   GuardedOutcome ended;
   {
-    console::ScopedCapture capture(report);
+    kernel::ScopedConsoleCapture capture(report);
     ended = arch::guarded_call(kCatchAll, [] { panic("guarded_call ktest: panic number {}", 7); });
   }
   KASSERT_TRUE(ended.panicked());
@@ -127,7 +127,7 @@ KTEST(panic_is_reported_and_names_the_guard) {
   // The panic state was left: another panic is caught the same way, not taken as nested.
   keel::fmt::FixedString<2048> second;
   {
-    console::ScopedCapture capture(second);
+    kernel::ScopedConsoleCapture capture(second);
     ended = arch::guarded_call(kCatchAll, [] { panic("guarded_call ktest: second panic"); });
   }
   KEXPECT_TRUE(ended.panicked());
@@ -153,7 +153,7 @@ KTEST(a_trap_the_inner_guard_does_not_claim_goes_to_the_outer) {
   keel::fmt::FixedString<2048> report;
   GuardedOutcome panicked;
   {
-    console::ScopedCapture capture(report);
+    kernel::ScopedConsoleCapture capture(report);
     panicked = arch::guarded_call(kPanicsOnly, [] {
       (void)arch::guarded_call(kPageFaultsOnly, [] { panic("guarded_call ktest: past the inner"); });
     });
@@ -200,7 +200,7 @@ KTEST(interrupt_flag_is_as_before_the_call) {
 
   keel::fmt::FixedString<2048> report;
   {
-    console::ScopedCapture capture(report);
+    kernel::ScopedConsoleCapture capture(report);
     // The panic path disables interrupts itself.
     KEXPECT_TRUE(arch::guarded_call(kCatchAll, [] { panic("guarded_call ktest: irq"); }).panicked());
   }

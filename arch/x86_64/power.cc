@@ -37,7 +37,7 @@ void enter_acpi_mode(const acpi::Fadt& fadt) {
   const auto control = acpi::read_register(fadt.pm1a_control);
   if (!control || (*control & PM1_SCI_EN) != 0) return;
   if (fadt.smi_command == 0 || fadt.acpi_enable == 0 || fadt.smi_command > 0xffff) return;
-  console::print("power: enabling ACPI mode (SMI_CMD {:#x} <- {:#x})\n", fadt.smi_command,
+  kernel::console_print("power: enabling ACPI mode (SMI_CMD {:#x} <- {:#x})\n", fadt.smi_command,
                  fadt.acpi_enable);
   outb(static_cast<std::uint16_t>(fadt.smi_command), fadt.acpi_enable);
   for (unsigned ms = 0; ms < 1000; ++ms) {
@@ -45,7 +45,7 @@ void enter_acpi_mode(const acpi::Fadt& fadt) {
     if (now && (*now & PM1_SCI_EN) != 0) return;
     wait_about_ms(1);
   }
-  console::print("power: warning: SCI_EN still clear after 1 s; trying S5 anyway\n");
+  kernel::console_print("power: warning: SCI_EN still clear after 1 s; trying S5 anyway\n");
 }
 
 bool write_pm1_sleep(const GenericAddress& reg, std::uint8_t sleep_type) {
@@ -61,65 +61,65 @@ void try_acpi_s5() {
   const acpi::AcpiTables* tables = acpi::tables();
   if (tables == nullptr) {
     const auto why = acpi::init_failure();
-    if (why) console::print("power: no ACPI ({}); cannot power off\n", *why);
-    else console::print("power: ACPI was not initialized (arch::acpi::init); cannot power off\n");
+    if (why) kernel::console_print("power: no ACPI ({}); cannot power off\n", *why);
+    else kernel::console_print("power: ACPI was not initialized (arch::acpi::init); cannot power off\n");
     return;
   }
   if (!tables->fadt) {
-    console::print("power: no usable FADT ({}); cannot power off\n", tables->fadt.error());
+    kernel::console_print("power: no usable FADT ({}); cannot power off\n", tables->fadt.error());
     return;
   }
   if (!tables->s5) {
-    console::print("power: no \\_S5_ sleep type ({}); cannot power off\n", tables->s5.error());
+    kernel::console_print("power: no \\_S5_ sleep type ({}); cannot power off\n", tables->s5.error());
     return;
   }
   const acpi::Fadt& fadt = *tables->fadt;
   const acpi::SleepType s5 = *tables->s5;
 
   if (fadt.hardware_reduced && fadt.sleep_control.present()) {
-    console::print("power: ACPI S5: SLP_TYP {} to SLEEP_CONTROL {}\n", s5.a, fadt.sleep_control);
+    kernel::console_print("power: ACPI S5: SLP_TYP {} to SLEEP_CONTROL {}\n", s5.a, fadt.sleep_control);
     const std::uint64_t value = (std::uint64_t{s5.a} << SLEEP_CONTROL_SLP_TYP_SHIFT) | SLEEP_CONTROL_SLP_EN;
     if (!acpi::write_register(fadt.sleep_control, value)) {
-      console::print("power: cannot access SLEEP_CONTROL {}\n", fadt.sleep_control);
+      kernel::console_print("power: cannot access SLEEP_CONTROL {}\n", fadt.sleep_control);
       return;
     }
   } else if (fadt.pm1a_control.present()) {
     enter_acpi_mode(fadt);
-    console::print("power: ACPI S5: SLP_TYPa {} to PM1a_CNT {}", s5.a, fadt.pm1a_control);
+    kernel::console_print("power: ACPI S5: SLP_TYPa {} to PM1a_CNT {}", s5.a, fadt.pm1a_control);
     if (fadt.pm1b_control.present()) {
-      console::print(", SLP_TYPb {} to PM1b_CNT {}", s5.b, fadt.pm1b_control);
+      kernel::console_print(", SLP_TYPb {} to PM1b_CNT {}", s5.b, fadt.pm1b_control);
     }
-    console::print("\n");
+    kernel::console_print("\n");
     if (!write_pm1_sleep(fadt.pm1a_control, s5.a)) {
-      console::print("power: cannot access PM1a_CNT {}\n", fadt.pm1a_control);
+      kernel::console_print("power: cannot access PM1a_CNT {}\n", fadt.pm1a_control);
       return;
     }
     if (fadt.pm1b_control.present()) write_pm1_sleep(fadt.pm1b_control, s5.b);
   } else {
-    console::print("power: the FADT has neither PM1a_CNT nor SLEEP_CONTROL; cannot power off\n");
+    kernel::console_print("power: the FADT has neither PM1a_CNT nor SLEEP_CONTROL; cannot power off\n");
     return;
   }
   wait_about_ms(1000);
-  console::print("power: the machine is still running 1 s after the S5 request\n");
+  kernel::console_print("power: the machine is still running 1 s after the S5 request\n");
 }
 
 void try_acpi_reset() {
   const acpi::AcpiTables* tables = acpi::tables();
   if (tables == nullptr || !tables->fadt || !tables->fadt->reset_supported) {
-    console::print("reboot: no ACPI reset register\n");
+    kernel::console_print("reboot: no ACPI reset register\n");
     return;
   }
   const acpi::Fadt& fadt = *tables->fadt;
-  console::print("reboot: ACPI reset register {} <- {:#x}\n", fadt.reset_register, fadt.reset_value);
+  kernel::console_print("reboot: ACPI reset register {} <- {:#x}\n", fadt.reset_register, fadt.reset_value);
   if (!acpi::write_register(fadt.reset_register, fadt.reset_value)) {
-    console::print("reboot: cannot access the reset register {}\n", fadt.reset_register);
+    kernel::console_print("reboot: cannot access the reset register {}\n", fadt.reset_register);
     return;
   }
   wait_about_ms(500);
 }
 
 void try_keyboard_controller_reset() {
-  console::print("reboot: 8042 keyboard controller reset (port {:#x} <- {:#x})\n",
+  kernel::console_print("reboot: 8042 keyboard controller reset (port {:#x} <- {:#x})\n",
                  KBC_STATUS_COMMAND, KBC_PULSE_RESET_LINE);
   // Wait (bounded) for the controller to accept a command; a missing 8042 reads 0xff.
   for (unsigned i = 0; i < 100000 && (inb(KBC_STATUS_COMMAND) & KBC_INPUT_BUFFER_FULL) != 0; ++i) {
@@ -130,7 +130,7 @@ void try_keyboard_controller_reset() {
 }
 
 [[noreturn]] void triple_fault() {
-  console::print("reboot: forcing a triple fault (empty IDT, int3)\n");
+  kernel::console_print("reboot: forcing a triple fault (empty IDT, int3)\n");
   struct [[gnu::packed]] {
     std::uint16_t limit;
     std::uint64_t base;
@@ -143,15 +143,15 @@ void try_keyboard_controller_reset() {
 
 void power_off() {
   cli();
-  console::print("power: powering off\n");
+  kernel::console_print("power: powering off\n");
   try_acpi_s5();
-  console::print("power: ACPI power-off failed; halted (it is safe to switch the machine off)\n");
+  kernel::console_print("power: ACPI power-off failed; halted (it is safe to switch the machine off)\n");
   halt_forever();
 }
 
 void reboot() {
   cli();
-  console::print("reboot: rebooting\n");
+  kernel::console_print("reboot: rebooting\n");
   try_acpi_reset();
   try_keyboard_controller_reset();
   triple_fault();

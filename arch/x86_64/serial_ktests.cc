@@ -37,11 +37,11 @@ KTEST(console_com1_is_verified_under_qemu) {
     ktest_ctx.skip("a real box's COM1 may legitimately lack a loopback");
     return;
   }
-  if (console::serial_probe_result() == arch::UartProbeResult::NoScratch) {
+  if (kernel::serial_probe_result() == arch::UartProbeResult::NoScratch) {
     ktest_ctx.skip("this QEMU has no COM1");
     return;
   }
-  KEXPECT_EQ(as_number(console::serial_probe_result()),
+  KEXPECT_EQ(as_number(kernel::serial_probe_result()),
              as_number(arch::UartProbeResult::Verified));
 }
 
@@ -77,9 +77,9 @@ KTEST(serial_clock_rate_is_not_below_the_calibrated_tsc) {
 KTEST(console_description_names_the_probe_result) {
   char text[1024];
   keel::fmt::BufferSink sink(text, sizeof(text));
-  console::describe_consoles(sink);
+  kernel::describe_consoles(sink);
   const std::string_view described = sink.view();
-  KEXPECT_TRUE(described.find(arch::uart_probe_result_name(console::serial_probe_result())) !=
+  KEXPECT_TRUE(described.find(arch::uart_probe_result_name(kernel::serial_probe_result())) !=
                std::string_view::npos);
   KEXPECT_TRUE(described.find("log to:") != std::string_view::npos);
 }

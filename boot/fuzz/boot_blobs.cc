@@ -4,7 +4,7 @@
 #include <cstring>
 #include <new>
 
-namespace boot::testing {
+namespace boot::fuzz {
 
 void store_u32(std::vector<std::byte>& bytes, std::size_t offset, std::uint32_t value) {
   if (bytes.size() < offset + 4) bytes.resize(offset + 4);
@@ -277,4 +277,4 @@ std::vector<std::byte> PvhImageBuilder::build() const {
   return image;
 }
 
-}  // namespace boot::testing
+}  // namespace boot::fuzz

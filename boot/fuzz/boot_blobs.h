@@ -13,7 +13,7 @@
 
 #include "boot/boot_info.h"
 
-namespace boot::testing {
+namespace boot::fuzz {
 
 struct E820Entry {
   std::uint64_t base, length;
@@ -125,4 +125,4 @@ struct PvhImageBuilder {
   std::vector<std::byte> build() const;
 };
 
-}  // namespace boot::testing
+}  // namespace boot::fuzz

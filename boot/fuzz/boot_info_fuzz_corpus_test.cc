@@ -10,7 +10,7 @@
 #include "boot/fuzz/fuzz_entry.h"
 #include "tests/fuzz/corpus_replay.h"
 
-namespace boot::testing {
+namespace boot::fuzz {
 namespace {
 
 // splitmix64: small, deterministic, good enough to spread mutations.
@@ -82,11 +82,11 @@ TEST(BootInfoFuzzCorpus, SeedsParse) {
 // (its source is linked into this test), so the corpus `./kx test` fuzzes from is also
 // replayed under ASan/UBSan by a plain `bazel test`.
 TEST(BootInfoFuzzCorpus, CheckedInCorpus) {
-  const std::size_t replayed = keel::fuzz::replay_corpus("boot_info_fuzzer");
+  const std::size_t replayed = tests::fuzz::replay_corpus("boot_info_fuzzer");
   EXPECT_GE(replayed, 10u) << "too few inputs in "
-                           << keel::fuzz::corpus_dir("boot_info_fuzzer");
+                           << tests::fuzz::corpus_dir("boot_info_fuzzer");
   std::printf("replayed %zu inputs of %s\n", replayed,
-              keel::fuzz::corpus_dir("boot_info_fuzzer").c_str());
+              tests::fuzz::corpus_dir("boot_info_fuzzer").c_str());
 }
 
 TEST(BootInfoFuzzCorpus, TwentyThousandMutations) {
@@ -111,4 +111,4 @@ TEST(BootInfoFuzzCorpus, TwentyThousandMutations) {
 }
 
 }  // namespace
-}  // namespace boot::testing
+}  // namespace boot::fuzz

@@ -7,6 +7,6 @@
 #include "boot/fuzz/fuzz_entry.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  boot::testing::run_boot_info_fuzz_input({data, size});
+  boot::fuzz::run_boot_info_fuzz_input({data, size});
   return 0;
 }

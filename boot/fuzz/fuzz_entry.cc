@@ -13,7 +13,7 @@
 #include "boot/fuzz/boot_blobs.h"
 #include "lib/fmt/format.h"
 
-namespace boot::testing {
+namespace boot::fuzz {
 namespace {
 
 // Names the broken invariant, then aborts (a crash libFuzzer and gtest both report).
@@ -150,4 +150,4 @@ std::vector<std::vector<std::uint8_t>> boot_info_seed_inputs() {
   return seeds;
 }
 
-}  // namespace boot::testing
+}  // namespace boot::fuzz

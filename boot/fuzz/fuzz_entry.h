@@ -13,7 +13,7 @@
 #include <span>
 #include <vector>
 
-namespace boot::testing {
+namespace boot::fuzz {
 
 enum class FuzzTarget : std::uint8_t { Multiboot2 = 0, Pvh = 1, Cmdline = 2 };
 
@@ -27,4 +27,4 @@ FuzzOutcome run_boot_info_fuzz_input(std::span<const std::uint8_t> input);
 // Valid inputs (GRUB BIOS and UEFI blocks, a PVH image, command lines) with their selector.
 std::vector<std::vector<std::uint8_t>> boot_info_seed_inputs();
 
-}  // namespace boot::testing
+}  // namespace boot::fuzz

@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s <existing output directory>\n", argv[0]);
     return 2;
   }
-  const auto seeds = boot::testing::boot_info_seed_inputs();
+  const auto seeds = boot::fuzz::boot_info_seed_inputs();
   for (std::size_t i = 0; i < seeds.size(); ++i) {
     const std::string path = std::string(argv[1]) + "/seed_" + std::to_string(i);
     std::FILE* file = std::fopen(path.c_str(), "wb");

@@ -4,7 +4,7 @@
 
 #include "kernel/fbcon/font.h"
 
-namespace fbcon {
+namespace kernel::fbcon {
 namespace {
 
 constexpr std::uint8_t FB_TYPE_RGB = 1;
@@ -163,4 +163,4 @@ void FramebufferConsole::write(std::string_view text) {
   for (char c : text) put_char(c);
 }
 
-}  // namespace fbcon
+}  // namespace kernel::fbcon

@@ -19,7 +19,7 @@
 #include "boot/boot_info.h"
 #include "lib/fmt/format.h"
 
-namespace fbcon {
+namespace kernel::fbcon {
 
 class FramebufferConsole final : public keel::fmt::Sink {
  public:
@@ -73,4 +73,4 @@ class FramebufferConsole final : public keel::fmt::Sink {
 std::uint32_t pack_rgb(const boot::Framebuffer& fb, std::uint8_t r, std::uint8_t g,
                        std::uint8_t b);
 
-}  // namespace fbcon
+}  // namespace kernel::fbcon

@@ -7,7 +7,7 @@
 
 #include "kernel/fbcon/font.h"
 
-namespace fbcon {
+namespace kernel::fbcon {
 namespace {
 
 boot::Framebuffer rgb(std::uint32_t width, std::uint32_t height, std::uint8_t bpp,
@@ -195,4 +195,4 @@ TEST(FbConsole, NonAsciiPrintsQuestionMark) {
 }
 
 }  // namespace
-}  // namespace fbcon
+}  // namespace kernel::fbcon

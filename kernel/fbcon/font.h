@@ -7,11 +7,11 @@
 
 #include <cstdint>
 
-namespace fbcon {
+namespace kernel::fbcon {
 
 inline constexpr unsigned FONT_WIDTH = 8;
 inline constexpr unsigned FONT_HEIGHT = 16;
 
 extern const std::uint8_t kFont8x16[128][16];
 
-}  // namespace fbcon
+}  // namespace kernel::fbcon

@@ -1,6 +1,6 @@
 #include "kernel/kbench/aggregates.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 const char* aggregate_name(Aggregate aggregate) {
   switch (aggregate) {
@@ -48,4 +48,4 @@ InstanceAggregates aggregate(std::span<const Repetition> repetitions, std::uint6
   return result;
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -9,7 +9,7 @@
 #include "kernel/kbench/results.h"
 #include "kernel/kbench/stats.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 // Repetitions beyond this are not run (the options clamp to it).
 inline constexpr std::size_t kMaxRepetitions = 100;
@@ -31,4 +31,4 @@ struct InstanceAggregates {
 // Over at most the first kMaxRepetitions repetitions.
 InstanceAggregates aggregate(std::span<const Repetition> repetitions, std::uint64_t tsc_hz);
 
-}  // namespace kbench
+}  // namespace kernel::kbench

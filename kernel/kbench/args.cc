@@ -2,7 +2,7 @@
 
 #include <limits>
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 class Appender {
@@ -47,4 +47,4 @@ std::size_t expand_args(const ArgSpec& spec, std::span<std::int64_t> out) {
   return args.count();
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

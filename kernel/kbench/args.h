@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <span>
 
-namespace kbench {
+namespace kernel::kbench {
 
 inline constexpr std::size_t kMaxArgsPerFamily = 64;
 
@@ -26,4 +26,4 @@ struct ArgSpec {
 // multiplier below 2 give just lo and hi.
 std::size_t expand_args(const ArgSpec& spec, std::span<std::int64_t> out);
 
-}  // namespace kbench
+}  // namespace kernel::kbench

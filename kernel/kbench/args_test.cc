@@ -4,7 +4,7 @@
 
 #include <vector>
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 std::vector<std::int64_t> expand(const ArgSpec& spec, std::size_t capacity = kMaxArgsPerFamily) {
@@ -53,4 +53,4 @@ TEST(ExpandArgs, TruncatesToTheOutputSize) {
 }
 
 }  // namespace
-}  // namespace kbench
+}  // namespace kernel::kbench

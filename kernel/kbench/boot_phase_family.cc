@@ -2,7 +2,7 @@
 
 #include "kernel/boot_phases.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 std::size_t marked_boot_phases(std::span<BootPhaseSample> out) {
   const kernel::BootPhases& phases = kernel::boot_phases();
@@ -18,4 +18,4 @@ std::size_t marked_boot_phases(std::span<BootPhaseSample> out) {
   return count;
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

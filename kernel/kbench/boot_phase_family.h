@@ -8,7 +8,7 @@
 
 #include "kernel/kbench/results.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 struct BootPhaseSample {
   const char* phase;        // "long_mode", "memory_map", ...
@@ -20,4 +20,4 @@ std::size_t marked_boot_phases(std::span<BootPhaseSample> out);
 
 inline constexpr std::string_view kBootPhaseFamily = "boot_phase";
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -4,7 +4,7 @@
 #include "kernel/kbench/cpu_caches.h"
 #include "kernel/kbench/date.h"
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 // EAX/EBX/ECX of a leaf-4 subleaf.
@@ -99,4 +99,4 @@ TEST(DecodeRtc, EpochFallbackIsValidIso) {
 }
 
 }  // namespace
-}  // namespace kbench
+}  // namespace kernel::kbench

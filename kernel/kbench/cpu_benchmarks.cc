@@ -4,13 +4,16 @@
 #include "arch/x86_64/cpu.h"
 #include "kernel/kbench/kbench.h"
 
+namespace kernel::kbench {
 namespace {
 
 KBENCH(cpuid) {
   for (auto _ : state) {
     const arch::CpuidResult r = arch::cpuid(0);
-    kbench::do_not_optimize(r);
+    kernel::kbench::do_not_optimize(r);
   }
 }
 
 }  // namespace
+
+}  // namespace kernel::kbench

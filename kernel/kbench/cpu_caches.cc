@@ -1,6 +1,6 @@
 #include "kernel/kbench/cpu_caches.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 const char* cache_type_name(CacheType type) {
   switch (type) {
@@ -43,4 +43,4 @@ std::size_t decode_amd_legacy_caches(std::uint32_t l1_ecx, std::uint32_t l1_edx,
   return count;
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

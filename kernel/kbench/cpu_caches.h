@@ -8,7 +8,7 @@
 #include <optional>
 #include <span>
 
-namespace kbench {
+namespace kernel::kbench {
 
 enum class CacheType : std::uint8_t { Data = 1, Instruction = 2, Unified = 3 };
 
@@ -34,4 +34,4 @@ std::size_t decode_amd_legacy_caches(std::uint32_t l1_ecx, std::uint32_t l1_edx,
                                      std::uint32_t l2_ecx, std::uint32_t l3_edx,
                                      std::span<CacheInfo> out);
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -1,6 +1,6 @@
 #include "kernel/kbench/date.h"
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 std::optional<std::uint8_t> from_bcd(std::uint8_t v) {
@@ -44,4 +44,4 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const Date
   keel::fmt::write_padded(sink, spec, out.view(), false);
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

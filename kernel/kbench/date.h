@@ -8,7 +8,7 @@
 
 #include "lib/fmt/format.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 // The RTC registers as read (0x00 seconds, 0x02 minutes, 0x04 hours, 0x07 day, 0x08
 // month, 0x09 year, 0x32 century, 0x0B status B).
@@ -31,4 +31,4 @@ std::optional<DateTime> decode_rtc(const RtcRegisters& registers);
 // "YYYY-MM-DDTHH:MM:SS+00:00".
 void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const DateTime& date);
 
-}  // namespace kbench
+}  // namespace kernel::kbench

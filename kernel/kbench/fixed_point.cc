@@ -2,7 +2,7 @@
 
 #include <limits>
 
-namespace kbench {
+namespace kernel::kbench {
 
 std::uint64_t div_u128(u128 n, std::uint64_t d) {
   constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
@@ -61,4 +61,4 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, Milli valu
   keel::fmt::write_padded(sink, spec, out.view(), true);
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

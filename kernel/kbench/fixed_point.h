@@ -7,7 +7,7 @@
 
 #include "lib/fmt/format.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 using u128 = unsigned __int128;
 
@@ -32,4 +32,4 @@ struct Milli {
 };
 void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, Milli value);
 
-}  // namespace kbench
+}  // namespace kernel::kbench

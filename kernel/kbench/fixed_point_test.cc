@@ -6,7 +6,7 @@
 #include <limits>
 #include <random>
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
@@ -80,4 +80,4 @@ TEST(Milli, HonorsWidthAndAlignment) {
 }
 
 }  // namespace
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -2,7 +2,7 @@
 
 #include "kernel/kbench/fixed_point.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 std::uint64_t next_iterations(const Trial& trial, std::uint64_t min_cycles) {
   const std::uint64_t iterations = trial.iterations == 0 ? 1 : trial.iterations;
@@ -19,4 +19,4 @@ std::uint64_t next_iterations(const Trial& trial, std::uint64_t min_cycles) {
   return next < kMaxIterations ? next : kMaxIterations;
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-namespace kbench {
+namespace kernel::kbench {
 
 inline constexpr std::uint64_t kMaxIterations = 1'000'000'000;
 
@@ -25,4 +25,4 @@ constexpr bool trial_is_enough(const Trial& trial, std::uint64_t min_cycles) {
 // Always more than before, never more than kMaxIterations.
 std::uint64_t next_iterations(const Trial& trial, std::uint64_t min_cycles);
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 constexpr std::uint64_t kMin = 10'000'000;  // 10 ms at 1 GHz
@@ -49,4 +49,4 @@ TEST(IterationPolicy, ConvergesInAFewTrials) {
 }
 
 }  // namespace
-}  // namespace kbench
+}  // namespace kernel::kbench

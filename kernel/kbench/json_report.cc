@@ -3,7 +3,7 @@
 #include "kernel/kbench/aggregates.h"
 #include "kernel/kbench/json_writer.h"
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 void write_context(JsonWriter& json, const ReportContext& c) {
@@ -159,4 +159,4 @@ bool write_json_report(keel::fmt::Sink& sink, const ReportContext& context, cons
   return json.ok();
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -11,7 +11,7 @@
 #include "kernel/kbench/results.h"
 #include "lib/fmt/format.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 inline constexpr std::size_t kMaxCaches = 8;
 
@@ -34,4 +34,4 @@ struct ReportContext {
 // Writes the whole document; false if the writer saw malformed structure (a bug).
 bool write_json_report(keel::fmt::Sink& sink, const ReportContext& context, const ResultStore& results);
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -3,6 +3,7 @@
 
 #include "kernel/kbench/json_report.h"
 
+namespace kernel::kbench {
 namespace {
 
 class StdoutSink final : public keel::fmt::Sink {
@@ -11,9 +12,10 @@ class StdoutSink final : public keel::fmt::Sink {
 };
 
 }  // namespace
+}  // namespace kernel::kbench
 
 int main() {
-  using namespace kbench;
+  using namespace kernel::kbench;
   static InstanceResult instances[8];
   static Repetition repetitions[32];
   ResultStore store(instances, repetitions);

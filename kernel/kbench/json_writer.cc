@@ -2,7 +2,7 @@
 
 #include "kernel/kbench/fixed_point.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 void write_json_escaped(keel::fmt::Sink& sink, std::string_view text) {
   std::size_t plain_start = 0;
@@ -121,4 +121,4 @@ void JsonWriter::boolean(bool value) {
   if (before_value()) sink_.write(value ? "true" : "false");
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -16,7 +16,7 @@
 
 #include "lib/fmt/format.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 // Writes `text` as a JSON string body (no quotes): '"', '\\' and control characters
 // escaped; other bytes pass through (the caller supplies UTF-8).
@@ -70,4 +70,4 @@ class JsonWriter {
   bool ok_ = true;
 };
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 using keel::fmt::StringSink;
@@ -92,4 +92,4 @@ TEST(JsonWriter, FlagsMisuse) {
 }
 
 }  // namespace
-}  // namespace kbench
+}  // namespace kernel::kbench

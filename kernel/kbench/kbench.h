@@ -44,7 +44,7 @@
 #include "kernel/kbench/args.h"
 #include "kernel/kbench/results.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 // Named integer counters, reported with each repetition (Google Benchmark's
 // state.counters, but integers and at most kMaxCounters of them).
@@ -221,7 +221,7 @@ struct Benchmark {
   bool every_cpu = false;
 };
 
-}  // namespace kbench
+}  // namespace kernel::kbench
 
 #define KBENCH_CONCAT_INNER(a, b) a##b
 #define KBENCH_CONCAT(a, b) KBENCH_CONCAT_INNER(a, b)
@@ -229,21 +229,21 @@ struct Benchmark {
 // `.kbench.<suite>` sections are sorted by name at link time (boot/linker.ld), so suites run
 // in name order and a suite's benchmarks in source order.
 #define KBENCH_DEFINE(name, arg_spec)                                                          \
-  static void KBENCH_CONCAT(kbench_body_, name)(::kbench::State&);                             \
-  [[gnu::used, gnu::section(".kbench." KBENCH_SUITE)]] static constexpr ::kbench::Benchmark  \
+  static void KBENCH_CONCAT(kbench_body_, name)(::kernel::kbench::State&);                             \
+  [[gnu::used, gnu::section(".kbench." KBENCH_SUITE)]] static constexpr ::kernel::kbench::Benchmark  \
       KBENCH_CONCAT(kbench_case_, name){KBENCH_SUITE, #name,                                   \
                                         &KBENCH_CONCAT(kbench_body_, name), arg_spec,          \
                                         __FILE__,     __LINE__};                               \
-  static void KBENCH_CONCAT(kbench_body_, name)([[maybe_unused]] ::kbench::State & state)
+  static void KBENCH_CONCAT(kbench_body_, name)([[maybe_unused]] ::kernel::kbench::State & state)
 
-#define KBENCH(name) KBENCH_DEFINE(name, (::kbench::ArgSpec{}))
+#define KBENCH(name) KBENCH_DEFINE(name, (::kernel::kbench::ArgSpec{}))
 #define KBENCH_RANGE(name, lo, hi, multiplier)                                             \
-  KBENCH_DEFINE(name, (::kbench::ArgSpec{::kbench::ArgKind::Range, nullptr, 0, (lo), (hi), \
+  KBENCH_DEFINE(name, (::kernel::kbench::ArgSpec{::kernel::kbench::ArgKind::Range, nullptr, 0, (lo), (hi), \
                                          (multiplier)}))
 // KBENCH_ARGS(name, {0, 1, 3, 9, 18}): the braces are one variadic macro argument.
 #define KBENCH_ARGS(name, ...)                                                               \
   static constexpr std::int64_t KBENCH_CONCAT(kbench_args_, name)[] = __VA_ARGS__;          \
-  KBENCH_DEFINE(name, (::kbench::ArgSpec{::kbench::ArgKind::List,                            \
+  KBENCH_DEFINE(name, (::kernel::kbench::ArgSpec{::kernel::kbench::ArgKind::List,                            \
                                          KBENCH_CONCAT(kbench_args_, name),                  \
                                          sizeof(KBENCH_CONCAT(kbench_args_, name)) /         \
                                              sizeof(std::int64_t),                           \
@@ -253,22 +253,22 @@ struct Benchmark {
 // KBENCH_EVERY_CPU(name) for a KBENCH, KBENCH_ARGS_EVERY_CPU(name, {...}) for a KBENCH_ARGS
 // or KBENCH_RANGE (any of its arguments, or others). Skipped with one CPU online.
 #define KBENCH_EVERY_CPU(name)                                                                \
-  [[gnu::used, gnu::section(".kbench." KBENCH_SUITE)]] static constexpr ::kbench::Benchmark  \
+  [[gnu::used, gnu::section(".kbench." KBENCH_SUITE)]] static constexpr ::kernel::kbench::Benchmark  \
       KBENCH_CONCAT(kbench_every_cpu_case_, name){KBENCH_SUITE,                               \
                                                   #name,                                      \
                                                   &KBENCH_CONCAT(kbench_body_, name),         \
-                                                  ::kbench::ArgSpec{},                        \
+                                                  ::kernel::kbench::ArgSpec{},                        \
                                                   __FILE__,                                   \
                                                   __LINE__,                                   \
                                                   true}
 #define KBENCH_ARGS_EVERY_CPU(name, ...)                                                      \
   static constexpr std::int64_t KBENCH_CONCAT(kbench_every_cpu_args_, name)[] = __VA_ARGS__; \
-  [[gnu::used, gnu::section(".kbench." KBENCH_SUITE)]] static constexpr ::kbench::Benchmark  \
+  [[gnu::used, gnu::section(".kbench." KBENCH_SUITE)]] static constexpr ::kernel::kbench::Benchmark  \
       KBENCH_CONCAT(kbench_every_cpu_case_, name){                                            \
           KBENCH_SUITE,                                                                       \
           #name,                                                                              \
           &KBENCH_CONCAT(kbench_body_, name),                                                 \
-          ::kbench::ArgSpec{::kbench::ArgKind::List,                                          \
+          ::kernel::kbench::ArgSpec{::kernel::kbench::ArgKind::List,                                          \
                             KBENCH_CONCAT(kbench_every_cpu_args_, name),                      \
                             sizeof(KBENCH_CONCAT(kbench_every_cpu_args_, name)) /             \
                                 sizeof(std::int64_t),                                         \

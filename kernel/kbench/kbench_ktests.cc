@@ -14,15 +14,16 @@
 #include "kernel/panic/panic.h"
 #include "mm/hal.h"
 
+namespace kernel::kbench {
 namespace {
 
-using kbench::Outcome;
+using kernel::kbench::Outcome;
 
-constinit kbench::InstanceResult g_instances[4];
-constinit kbench::Repetition g_repetitions[8];
+constinit kernel::kbench::InstanceResult g_instances[4];
+constinit kernel::kbench::Repetition g_repetitions[8];
 
-kbench::Options smoke_options() {
-  kbench::Options options;
+kernel::kbench::Options smoke_options() {
+  kernel::kbench::Options options;
   options.iterations = 1;
   options.repetitions = 1;
   options.smoke = true;
@@ -30,24 +31,24 @@ kbench::Options smoke_options() {
 }
 
 // Runs `body` as benchmark "test/<name>" and returns its record (the store is reset).
-const kbench::InstanceResult& run_body(void (*body)(kbench::State&), const kbench::Options& options,
-                                       kbench::ResultStore& store, std::int64_t arg = 0,
+const kernel::kbench::InstanceResult& run_body(void (*body)(kernel::kbench::State&), const kernel::kbench::Options& options,
+                                       kernel::kbench::ResultStore& store, std::int64_t arg = 0,
                                        bool every_cpu = false) {
-  static constinit kbench::Benchmark benchmark{};
-  benchmark = kbench::Benchmark{"test", "body", body, {}, __FILE__, __LINE__, every_cpu};
-  const kbench::InstanceSpec spec{&benchmark, arg, arg != 0, 0, 0};
-  return *kbench::run_instance(spec, options, /*min_cycles=*/100'000, store);
+  static constinit kernel::kbench::Benchmark benchmark{};
+  benchmark = kernel::kbench::Benchmark{"test", "body", body, {}, __FILE__, __LINE__, every_cpu};
+  const kernel::kbench::InstanceSpec spec{&benchmark, arg, arg != 0, 0, 0};
+  return *kernel::kbench::run_instance(spec, options, /*min_cycles=*/100'000, store);
 }
 
 std::uint64_t g_body_calls = 0;
 
 KTEST(smoke_run_records_one_iteration) {
-  kbench::ResultStore store(g_instances, g_repetitions);
+  kernel::kbench::ResultStore store(g_instances, g_repetitions);
   g_body_calls = 0;
   const auto& result = run_body(
-      [](kbench::State& state) {
+      [](kernel::kbench::State& state) {
         ++g_body_calls;
-        for (auto _ : state) kbench::clobber_memory();
+        for (auto _ : state) kernel::kbench::clobber_memory();
         state.set_items_processed(state.iterations());
         state.counters["answer"] = 42;
       },
@@ -64,12 +65,12 @@ KTEST(smoke_run_records_one_iteration) {
 }
 
 KTEST(auto_scaling_reaches_min_time) {
-  kbench::ResultStore store(g_instances, g_repetitions);
-  kbench::Options options;
+  kernel::kbench::ResultStore store(g_instances, g_repetitions);
+  kernel::kbench::Options options;
   options.repetitions = 2;
   const auto& result = run_body(
-      [](kbench::State& state) {
-        while (state.keep_running()) kbench::clobber_memory();
+      [](kernel::kbench::State& state) {
+        while (state.keep_running()) kernel::kbench::clobber_memory();
       },
       options, store);
   KEXPECT_EQ(result.outcome, Outcome::Ok);
@@ -89,18 +90,18 @@ KTEST(auto_scaling_reaches_min_time) {
 // plus the paused cycles fit inside the whole run. Had the paused section been counted,
 // the sum would be about twice the run, since the paused loop dominates it.
 KTEST(paused_time_is_excluded) {
-  kbench::ResultStore store(g_instances, g_repetitions);
-  kbench::Options options = smoke_options();
+  kernel::kbench::ResultStore store(g_instances, g_repetitions);
+  kernel::kbench::Options options = smoke_options();
   options.iterations = 4;
   static constinit std::uint64_t paused_cycles = 0;
   paused_cycles = 0;
   const std::uint64_t run_start = arch::rdtsc_ordered();
   const auto& result = run_body(
-      [](kbench::State& state) {
+      [](kernel::kbench::State& state) {
         for (auto _ : state) {
           state.pause_timing();
           const std::uint64_t start = arch::rdtsc_ordered();
-          for (int i = 0; i < 100'000; ++i) kbench::clobber_memory();  // not timed
+          for (int i = 0; i < 100'000; ++i) kernel::kbench::clobber_memory();  // not timed
           paused_cycles += arch::rdtsc_ordered() - start;
           state.resume_timing();
         }
@@ -113,9 +114,9 @@ KTEST(paused_time_is_excluded) {
 }
 
 KTEST(skip_is_recorded_as_skipped) {
-  kbench::ResultStore store(g_instances, g_repetitions);
+  kernel::kbench::ResultStore store(g_instances, g_repetitions);
   const auto& result = run_body(
-      [](kbench::State& state) {
+      [](kernel::kbench::State& state) {
         state.skip("not on this machine");
         for (auto _ : state) {
         }
@@ -127,11 +128,11 @@ KTEST(skip_is_recorded_as_skipped) {
 }
 
 KTEST(returning_from_inside_the_loop_fails) {
-  kbench::ResultStore store(g_instances, g_repetitions);
-  kbench::Options options = smoke_options();
+  kernel::kbench::ResultStore store(g_instances, g_repetitions);
+  kernel::kbench::Options options = smoke_options();
   options.iterations = 10;
   const auto& result = run_body(
-      [](kbench::State& state) {
+      [](kernel::kbench::State& state) {
         for (auto _ : state) return;
       },
       options, store);
@@ -139,9 +140,9 @@ KTEST(returning_from_inside_the_loop_fails) {
 }
 
 KTEST(faulting_benchmark_fails_and_the_runner_goes_on) {
-  kbench::ResultStore store(g_instances, g_repetitions);
+  kernel::kbench::ResultStore store(g_instances, g_repetitions);
   const auto& result = run_body(
-      [](kbench::State& state) {
+      [](kernel::kbench::State& state) {
         for (auto _ : state) asm volatile("ud2");
       },
       smoke_options(), store);
@@ -150,10 +151,10 @@ KTEST(faulting_benchmark_fails_and_the_runner_goes_on) {
 }
 
 KTEST(panicking_benchmark_fails_and_the_runner_goes_on) {
-  kbench::ResultStore store(g_instances, g_repetitions);
+  kernel::kbench::ResultStore store(g_instances, g_repetitions);
   const auto& result = run_body(
-      [](kbench::State& state) {
-        for (auto _ : state) panic("deliberate panic from a benchmark (expected by a ktest)");
+      [](kernel::kbench::State& state) {
+        for (auto _ : state) ::panic("deliberate panic from a benchmark (expected by a ktest)");
       },
       smoke_options(), store);
   KEXPECT_EQ(result.outcome, Outcome::Failed);
@@ -161,14 +162,14 @@ KTEST(panicking_benchmark_fails_and_the_runner_goes_on) {
 }
 
 KTEST(json_report_of_a_run_is_well_formed) {
-  kbench::ResultStore store(g_instances, g_repetitions);
-  kbench::Options options = smoke_options();
+  kernel::kbench::ResultStore store(g_instances, g_repetitions);
+  kernel::kbench::Options options = smoke_options();
   options.repetitions = 3;
-  run_body([](kbench::State& state) { for (auto _ : state) kbench::clobber_memory(); }, options,
+  run_body([](kernel::kbench::State& state) { for (auto _ : state) kernel::kbench::clobber_memory(); }, options,
            store);
   static char text[8192];
   keel::fmt::BufferSink json(text, sizeof(text));
-  KEXPECT_TRUE(kbench::write_json_report(json, kbench::ReportContext{}, store));
+  KEXPECT_TRUE(kernel::kbench::write_json_report(json, kernel::kbench::ReportContext{}, store));
   KEXPECT_FALSE(json.truncated());
   KEXPECT_NE(json.view().find("\"run_type\": \"aggregate\""), std::string_view::npos);
   KEXPECT_NE(json.view().find("\"name\": \"test/body_median\""), std::string_view::npos);
@@ -191,7 +192,7 @@ void reset_seen() {
   g_reached_loop.store(0);
 }
 
-bool needs_two_cpus(ktest::Context& ktest_ctx) {
+bool needs_two_cpus(kernel::ktest::Context& ktest_ctx) {
   if (mm::hal::cpu_count() > 1) return true;
   ktest_ctx.skip("one CPU online (run with --smp 2 or more)");
   return false;
@@ -202,12 +203,12 @@ bool needs_two_cpus(ktest::Context& ktest_ctx) {
 // before every CPU has reached its loop.
 KTEST(every_cpu_run_records_the_cpu_count_and_the_mean_per_cpu_figure) {
   if (!needs_two_cpus(ktest_ctx)) return;
-  kbench::ResultStore store(g_instances, g_repetitions);
-  kbench::Options options = smoke_options();
+  kernel::kbench::ResultStore store(g_instances, g_repetitions);
+  kernel::kbench::Options options = smoke_options();
   options.iterations = 64;
   reset_seen();
   const auto& result = run_body(
-      [](kbench::State& state) {
+      [](kernel::kbench::State& state) {
         PerCpuSeen& seen = g_seen[mm::hal::current_cpu()];
         seen.ran = true;
         g_reached_loop.fetch_add(1);
@@ -233,7 +234,7 @@ KTEST(every_cpu_run_records_the_cpu_count_and_the_mean_per_cpu_figure) {
     cycle_sum += g_seen[cpu].cycles;
   }
   KASSERT_TRUE(store.repetitions_of(result).size() == 1);
-  const kbench::Repetition& rep = store.repetitions_of(result)[0];
+  const kernel::kbench::Repetition& rep = store.repetitions_of(result)[0];
   KEXPECT_EQ(rep.iterations, 64u);
   KEXPECT_EQ(rep.cycles, cycle_sum / cpus);
   KEXPECT_EQ(rep.items, 64u);
@@ -248,11 +249,11 @@ KTEST(every_cpu_run_records_the_cpu_count_and_the_mean_per_cpu_figure) {
 // (naming the CPU) and leaves no measurement behind.
 KTEST(every_cpu_run_fails_when_an_operation_fails_on_an_ap) {
   if (!needs_two_cpus(ktest_ctx)) return;
-  kbench::ResultStore store(g_instances, g_repetitions);
-  kbench::Options options = smoke_options();
+  kernel::kbench::ResultStore store(g_instances, g_repetitions);
+  kernel::kbench::Options options = smoke_options();
   options.iterations = 16;
   const auto& result = run_body(
-      [](kbench::State& state) {
+      [](kernel::kbench::State& state) {
         const bool last_cpu = mm::hal::current_cpu() == mm::hal::cpu_count() - 1;
         for (auto _ : state) {
           if (last_cpu) return state.error("deliberate failure on an AP");
@@ -260,7 +261,7 @@ KTEST(every_cpu_run_fails_when_an_operation_fails_on_an_ap) {
       },
       options, store, 0, /*every_cpu=*/true);
   KEXPECT_EQ(result.outcome, Outcome::Failed);
-  char expected[kbench::kMaxMessageLength];
+  char expected[kernel::kbench::kMaxMessageLength];
   keel::fmt::BufferSink text(expected, sizeof(expected));
   keel::fmt::print(text, "CPU {}: deliberate failure on an AP", mm::hal::cpu_count() - 1);
   KEXPECT_EQ(result.message_view(), text.view());
@@ -271,11 +272,11 @@ KTEST(every_cpu_run_fails_when_an_operation_fails_on_an_ap) {
 // waiting to start (the run would hang); the failure is still reported.
 KTEST(every_cpu_run_survives_an_ap_failing_before_its_loop) {
   if (!needs_two_cpus(ktest_ctx)) return;
-  kbench::ResultStore store(g_instances, g_repetitions);
+  kernel::kbench::ResultStore store(g_instances, g_repetitions);
   const auto& result = run_body(
-      [](kbench::State& state) {
+      [](kernel::kbench::State& state) {
         if (mm::hal::current_cpu() == 1) return state.error("deliberate failure before the loop");
-        for (auto _ : state) kbench::clobber_memory();
+        for (auto _ : state) kernel::kbench::clobber_memory();
       },
       smoke_options(), store, 0, /*every_cpu=*/true);
   KEXPECT_EQ(result.outcome, Outcome::Failed);
@@ -284,12 +285,12 @@ KTEST(every_cpu_run_survives_an_ap_failing_before_its_loop) {
 
 KTEST(every_cpu_benchmark_is_skipped_on_one_cpu) {
   if (mm::hal::cpu_count() != 1) return ktest_ctx.skip("more than one CPU online");
-  kbench::ResultStore store(g_instances, g_repetitions);
+  kernel::kbench::ResultStore store(g_instances, g_repetitions);
   g_body_calls = 0;
   const auto& result = run_body(
-      [](kbench::State& state) {
+      [](kernel::kbench::State& state) {
         ++g_body_calls;
-        for (auto _ : state) kbench::clobber_memory();
+        for (auto _ : state) kernel::kbench::clobber_memory();
       },
       smoke_options(), store, 0, /*every_cpu=*/true);
   KEXPECT_EQ(result.outcome, Outcome::Skipped);
@@ -298,3 +299,5 @@ KTEST(every_cpu_benchmark_is_skipped_on_one_cpu) {
 }
 
 }  // namespace
+
+}  // namespace kernel::kbench

@@ -3,7 +3,7 @@
 #include "kernel/kbench/screen_rows.h"
 #include "kernel/kbench/screen_table.h"
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 constinit KeptRow g_rows[kMaxKeptRows];
@@ -13,7 +13,7 @@ constinit bool g_kept = false;
 constinit char g_summary[kMaxTableColumns];
 constinit std::size_t g_summary_length = 0;
 
-ScreenSize size_of(const fbcon::FramebufferConsole& screen) {
+ScreenSize size_of(const kernel::fbcon::FramebufferConsole& screen) {
   if (!screen.present()) return {};
   return {screen.columns(), screen.rows()};
 }
@@ -22,7 +22,7 @@ ScreenSize size_of(const fbcon::FramebufferConsole& screen) {
 // would scroll the page's first line away.
 class ScreenLines final : public LineSink {
  public:
-  explicit ScreenLines(fbcon::FramebufferConsole& screen) : screen_(screen) {}
+  explicit ScreenLines(kernel::fbcon::FramebufferConsole& screen) : screen_(screen) {}
   void line(std::string_view text) override {
     if (!first_) screen_.write("\n");
     first_ = false;
@@ -30,7 +30,7 @@ class ScreenLines final : public LineSink {
   }
 
  private:
-  fbcon::FramebufferConsole& screen_;
+  kernel::fbcon::FramebufferConsole& screen_;
   bool first_ = true;
 };
 
@@ -54,15 +54,15 @@ std::size_t keep_table(const ReportContext& context, const ResultStore& store,
   return instances.size() - g_row_count;
 }
 
-std::size_t kept_table_pages(const fbcon::FramebufferConsole& screen) {
+std::size_t kept_table_pages(const kernel::fbcon::FramebufferConsole& screen) {
   return g_kept ? table_page_count(g_row_count, size_of(screen)) : 0;
 }
 
-void draw_kept_table_page(fbcon::FramebufferConsole& screen, std::size_t page) {
+void draw_kept_table_page(kernel::fbcon::FramebufferConsole& screen, std::size_t page) {
   screen.clear();
   ScreenLines out(screen);
   layout_table_page({g_views, g_row_count}, {g_summary, g_summary_length}, size_of(screen), page,
                     out);
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

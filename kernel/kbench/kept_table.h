@@ -10,7 +10,7 @@
 #include "kernel/kbench/json_report.h"
 #include "kernel/kbench/results.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 // As many as the run can record (run.cc's instance storage).
 inline constexpr std::size_t kMaxKeptRows = 192;
@@ -23,10 +23,10 @@ std::size_t keep_table(const ReportContext& context, const ResultStore& store,
 
 // Pages the kept table takes on `screen`: 0 when nothing was kept or the screen has no
 // text cells.
-std::size_t kept_table_pages(const fbcon::FramebufferConsole& screen);
+std::size_t kept_table_pages(const kernel::fbcon::FramebufferConsole& screen);
 
 // Clears the screen and draws page `page` (< kept_table_pages) from its top-left corner,
 // without scrolling.
-void draw_kept_table_page(fbcon::FramebufferConsole& screen, std::size_t page);
+void draw_kept_table_page(kernel::fbcon::FramebufferConsole& screen, std::size_t page);
 
-}  // namespace kbench
+}  // namespace kernel::kbench

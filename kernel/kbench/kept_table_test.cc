@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 // An EGA text screen (character, attribute per cell): its text reads straight back.
@@ -32,7 +32,7 @@ struct TextScreen {
 
   std::uint32_t columns;
   std::vector<std::uint8_t> cells;
-  fbcon::FramebufferConsole console;
+  kernel::fbcon::FramebufferConsole console;
 };
 
 void record(ResultStore& store, std::string_view name, std::uint64_t cycles) {
@@ -75,9 +75,9 @@ TEST(KeptTable, DrawsEachPageFromTheTopWithoutScrolling) {
 }
 
 TEST(KeptTable, NoPagesWithoutAScreen) {
-  fbcon::FramebufferConsole none;
+  kernel::fbcon::FramebufferConsole none;
   EXPECT_EQ(kept_table_pages(none), 0u);
 }
 
 }  // namespace
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -7,7 +7,7 @@
 #include "kernel/kbench/cpu_caches.h"
 #include "mm/memmap/firmware_types.h"
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 constexpr std::uint16_t kCmosIndex = 0x70;
@@ -118,4 +118,4 @@ ReportContext machine_context(const boot::BootInfo& info, const arch::TscFrequen
   return context;
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

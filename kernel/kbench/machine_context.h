@@ -9,7 +9,7 @@
 #include "kernel/kbench/date.h"
 #include "kernel/kbench/json_report.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 ReportContext machine_context(const boot::BootInfo& info, const arch::TscFrequency& tsc);
 
@@ -17,4 +17,4 @@ ReportContext machine_context(const boot::BootInfo& info, const arch::TscFrequen
 // rtc=on) or it reads garbage.
 std::optional<DateTime> read_cmos_date();
 
-}  // namespace kbench
+}  // namespace kernel::kbench

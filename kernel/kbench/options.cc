@@ -3,7 +3,7 @@
 #include "kernel/kbench/aggregates.h"
 #include "kernel/kbench/iteration_policy.h"
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 std::uint64_t clamp(std::uint64_t v, std::uint64_t lo, std::uint64_t hi) {
@@ -34,4 +34,4 @@ Options parse_options(const boot::Cmdline& cmdline) {
   return o;
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -14,7 +14,7 @@
 
 #include "boot/cmdline.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 struct Options {
   std::string_view filter;          // "" = every benchmark
@@ -31,4 +31,4 @@ bool requested(const boot::Cmdline& cmdline);
 // iterations to at most kMaxIterations).
 Options parse_options(const boot::Cmdline& cmdline);
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -10,7 +10,7 @@
 #include "kernel/kbench/table.h"
 #include "lib/fmt/string_sink.h"
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 using keel::fmt::StringSink;
@@ -163,4 +163,4 @@ TEST(Table, PrintsRepetitionsAggregatesAndOutcomes) {
 }
 
 }  // namespace
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -4,7 +4,7 @@
 
 #include "kernel/kbench/fixed_point.h"
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 void copy_truncated(char* out, std::size_t capacity, std::string_view text) {
@@ -66,4 +66,4 @@ Figures figures_of(const Repetition& r, std::uint64_t tsc_hz) {
   };
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -9,7 +9,7 @@
 #include <string_view>
 #include "lib/fmt/format.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 inline constexpr std::size_t kMaxCounters = 4;
 inline constexpr std::size_t kMaxNameLength = 96;
@@ -90,4 +90,4 @@ struct Figures {
 };
 Figures figures_of(const Repetition& repetition, std::uint64_t tsc_hz);
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -1,4 +1,4 @@
-// kbench::run: calibration, selection, the console table, the JSON report.
+// kernel::kbench::run: calibration, selection, the console table, the JSON report.
 #include "kernel/kbench/run.h"
 
 #include <span>
@@ -17,10 +17,10 @@
 #include "kernel/kbench/table.h"
 #include "kernel/ktest/glob.h"
 
-extern "C" const kbench::Benchmark __kbench_start[];
-extern "C" const kbench::Benchmark __kbench_end[];
+extern "C" const kernel::kbench::Benchmark __kbench_start[];
+extern "C" const kernel::kbench::Benchmark __kbench_end[];
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 // ~100 KiB of .bss: room for 192 instances and 1024 repetitions in all.
@@ -50,7 +50,7 @@ class CountingSink final : public keel::fmt::Sink {
 };
 
 bool selected(std::string_view filter, std::string_view name) {
-  return filter.empty() || ktest::glob_match(filter, name);
+  return filter.empty() || kernel::ktest::glob_match(filter, name);
 }
 
 // Calls visit(InstanceSpec) for every selected instance of the registered families, with
@@ -82,17 +82,17 @@ arch::TscFrequency calibrate_and_report() {
   const arch::CpuFeatures& cpu = arch::detect_cpu_features();
   const arch::TscFrequency tsc = arch::calibrate_tsc();
   if (tsc.hz == 0) {
-    console::print("kbench: TSC UNCALIBRATED (no CPUID 0x15, hypervisor leaf or PIT): times "
+    kernel::console_print("kbench: TSC UNCALIBRATED (no CPUID 0x15, hypervisor leaf or PIT): times "
                    "below are cycles, reported as if the TSC ran at 1 GHz\n");
   } else {
-    console::print("kbench: TSC {} MHz by {} ({})\n", Milli{tsc.hz / 1000},
+    kernel::console_print("kbench: TSC {} MHz by {} ({})\n", Milli{tsc.hz / 1000},
                    arch::tsc_source_name(tsc.source), tsc.detail);
     if (tsc.source != arch::TscSource::Pit) {
       // A second opinion costs ~30 ms and catches a hypervisor or model table that lies.
       const arch::TscFrequency pit = arch::tsc_from_pit();
       if (pit.hz != 0) {
         const std::uint64_t diff = pit.hz > tsc.hz ? pit.hz - tsc.hz : tsc.hz - pit.hz;
-        console::print("kbench: TSC cross-check against the PIT: {} MHz{}\n",
+        kernel::console_print("kbench: TSC cross-check against the PIT: {} MHz{}\n",
                        Milli{pit.hz / 1000},
                        diff * 100 > tsc.hz ? " — DIFFERS BY MORE THAN 1%" : " (agrees)");
       }
@@ -100,11 +100,11 @@ arch::TscFrequency calibrate_and_report() {
   }
   constexpr std::uint64_t kCr0CacheDisable = 1ull << 30;
   if ((arch::read_cr0() & kCr0CacheDisable) != 0) {
-    console::print("kbench: WARNING: CPU CACHES ARE DISABLED (CR0.CD set): every access is "
+    kernel::console_print("kbench: WARNING: CPU CACHES ARE DISABLED (CR0.CD set): every access is "
                    "uncached; results are meaningless\n");
   }
   if (!cpu.invariant_tsc) {
-    console::print("kbench: WARNING: NO INVARIANT TSC (CPUID 0x80000007 EDX bit 8 clear): the "
+    kernel::console_print("kbench: WARNING: NO INVARIANT TSC (CPUID 0x80000007 EDX bit 8 clear): the "
                    "TSC rate may change with power states; treat times with suspicion\n");
   }
   return tsc;
@@ -125,22 +125,22 @@ void emit_json(const ReportContext& context, const ResultStore& store) {
     counting.write(kBeginMarker);
     const bool ok = write_json_report(counting, context, store);
     counting.write(kEndMarker);
-    console::print("kbench: JSON report ({} bytes, between marker lines) written to COM2 "
+    kernel::console_print("kbench: JSON report ({} bytes, between marker lines) written to COM2 "
                    "(0x2f8){}\n",
                    counting.bytes(), ok ? "" : " — MALFORMED (harness bug)");
     return;
   }
-  console::sink().write(kBeginMarker);
-  const bool ok = write_json_report(console::sink(), context, store);
-  console::sink().write(kEndMarker);
-  if (!ok) console::print("kbench: the JSON above is malformed (harness bug)\n");
+  kernel::console_sink().write(kBeginMarker);
+  const bool ok = write_json_report(kernel::console_sink(), context, store);
+  kernel::console_sink().write(kEndMarker);
+  if (!ok) kernel::console_print("kbench: the JSON above is malformed (harness bug)\n");
 }
 
 }  // namespace
 
 RunSummary run(const boot::Cmdline& cmdline, const boot::BootInfo& info) {
   const Options options = parse_options(cmdline);
-  console::print("kbench: {} repetition(s) per benchmark, {}{}{}\n", options.repetitions,
+  kernel::console_print("kbench: {} repetition(s) per benchmark, {}{}{}\n", options.repetitions,
                  options.iterations != 0 ? "fixed iterations " : "min time ms ",
                  options.iterations != 0 ? options.iterations : options.min_time_ms,
                  options.smoke ? " (smoke mode)" : "");
@@ -164,41 +164,41 @@ RunSummary run(const boot::Cmdline& cmdline, const boot::BootInfo& info) {
   phase_count = selected_phases;
   unsigned total = static_cast<unsigned>(phase_count);
   for_each_selected(options.filter, 0, [&](const InstanceSpec&, std::string_view) { ++total; });
-  if (!options.filter.empty()) console::print("kbench: filter '{}'\n", options.filter);
-  console::print("kbench: {} benchmark(s) selected\n", total);
+  if (!options.filter.empty()) kernel::console_print("kbench: filter '{}'\n", options.filter);
+  kernel::console_print("kbench: {} benchmark(s) selected\n", total);
 
   ResultStore store(g_instance_storage, g_repetition_storage);
   RunSummary summary;
   unsigned number = 0;
-  print_table_header(console::sink());
+  print_table_header(kernel::console_sink());
 
   // boot_phase/*: measured by the boot itself; family 0 when selected.
   for (std::size_t i = 0; i < phase_count; ++i) {
     const std::string_view name = name_phase(phases[i]);
-    console::print("kbench: [{}/{}] {} ...\n", ++number, total, name);
+    kernel::console_print("kbench: [{}/{}] {} ...\n", ++number, total, name);
     InstanceResult* result = store.add_instance(name, 0, static_cast<std::uint32_t>(i), 1);
     Repetition repetition;
     repetition.iterations = 1;
     repetition.cycles = phases[i].cycles;
     if (result == nullptr || !store.add_repetition(*result, repetition)) {
-      console::print("kbench: result store full; {} not recorded\n", name);
+      kernel::console_print("kbench: result store full; {} not recorded\n", name);
       ++summary.skipped;
       continue;
     }
-    print_instance_rows(console::sink(), *result, store.repetitions_of(*result), tsc.hz);
+    print_instance_rows(kernel::console_sink(), *result, store.repetitions_of(*result), tsc.hz);
     ++summary.passed;
   }
 
   const std::uint32_t first_family = phase_count != 0 ? 1 : 0;
   const auto run_one = [&](const InstanceSpec& spec, std::string_view name) {
-    console::print("kbench: [{}/{}] {} ...\n", ++number, total, name);
+    kernel::console_print("kbench: [{}/{}] {} ...\n", ++number, total, name);
     const InstanceResult* result = run_instance(spec, options, min_cycles, store);
     if (result == nullptr) {
-      console::print("kbench: result store full; {} skipped\n", name);
+      kernel::console_print("kbench: result store full; {} skipped\n", name);
       ++summary.skipped;
       return;
     }
-    print_instance_rows(console::sink(), *result, store.repetitions_of(*result), tsc.hz);
+    print_instance_rows(kernel::console_sink(), *result, store.repetitions_of(*result), tsc.hz);
     switch (result->outcome) {
       case Outcome::Ok: ++summary.passed; break;
       case Outcome::Skipped: ++summary.skipped; break;
@@ -208,10 +208,10 @@ RunSummary run(const boot::Cmdline& cmdline, const boot::BootInfo& info) {
   for_each_selected(options.filter, first_family, run_one);
 
   emit_json(context, store);
-  if (console::framebuffer_present()) keep_report_for_screen(context, store, tsc.hz);
-  console::print("kbench: {} passed, {} failed, {} skipped\n", summary.passed, summary.failed,
+  if (kernel::framebuffer_console_present()) keep_report_for_screen(context, store, tsc.hz);
+  kernel::console_print("kbench: {} passed, {} failed, {} skipped\n", summary.passed, summary.failed,
                  summary.skipped);
   return summary;
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -1,6 +1,6 @@
 // The benchmark harness's entry point, called from kernel_main:
 //
-//   if (kbench::requested(cmdline)) finish_benchmarks(kbench::run(cmdline, info));
+//   if (kernel::kbench::requested(cmdline)) finish_benchmarks(kernel::kbench::run(cmdline, info));
 //
 // run() calibrates the TSC, runs every selected benchmark (boot phases first), prints a
 // table on the console and writes the Google Benchmark JSON report between the lines
@@ -15,7 +15,7 @@
 #include "boot/cmdline.h"
 #include "kernel/kbench/options.h"  // requested()
 
-namespace kbench {
+namespace kernel::kbench {
 
 struct RunSummary {
   unsigned passed = 0;   // ran and produced results
@@ -25,4 +25,4 @@ struct RunSummary {
 
 RunSummary run(const boot::Cmdline& cmdline, const boot::BootInfo& info);
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -15,12 +15,12 @@
 #include "kernel/kbench/iteration_policy.h"
 #include "mm/hal.h"
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 void print_fault_report(void*, const arch::TrapFrame* frame) {
   // So the failure can be debugged (a panic has printed its own report).
-  if (frame != nullptr) arch::print_exception_report(console::sink(), *frame);
+  if (frame != nullptr) arch::print_exception_report(kernel::console_sink(), *frame);
 }
 
 // Any fault, unexpected interrupt or panic in a body fails the benchmark. The guard is the
@@ -268,4 +268,4 @@ const InstanceResult* run_instance(const InstanceSpec& instance, const Options& 
   return result;
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -8,7 +8,7 @@
 #include "kernel/kbench/results.h"
 #include "lib/fmt/format.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 // One benchmark family with one of its arguments.
 struct InstanceSpec {
@@ -29,4 +29,4 @@ void format_instance_name(keel::fmt::Sink& sink, const InstanceSpec& instance);
 const InstanceResult* run_instance(const InstanceSpec& instance, const Options& options,
                                    std::uint64_t min_cycles, ResultStore& store);
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -10,20 +10,20 @@
 #include "lib/qr/report_chunks.h"
 #include "lib/contract/contract.h"
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 // A full run's report is ~100 KiB (42 benchmarks x 5 repetitions + aggregates).
 constexpr std::size_t kReportCapacity = 512 * 1024;
-constexpr qr::Ecc kLevel = qr::Ecc::M;  // survives a little glare and moiré on a photo
+constexpr keel::qr::Ecc kLevel = keel::qr::Ecc::M;  // survives a little glare and moiré on a photo
 constexpr std::uint32_t kQuietModules = 4;
 constexpr std::uint32_t kHeaderPixels = 3 * 16;  // two text rows and a gap
 
 constinit char g_report[kReportCapacity];
 constinit std::size_t g_report_length = 0;
 constinit std::uint64_t g_tsc_hz = 0;
-constinit qr::Code g_code;
-constinit char g_piece[qr::kMaxChunkHeader + 2953];
+constinit keel::qr::Code g_code;
+constinit char g_piece[keel::qr::kMaxChunkHeader + 2953];
 
 struct Layout {
   int version = 0;          // every code's largest version
@@ -44,21 +44,21 @@ Layout plan(std::uint32_t width, std::uint32_t height) {
     const std::uint32_t modules = area / scale;
     if (modules < 2 * kQuietModules + 21) continue;
     int version = static_cast<int>((modules - 2 * kQuietModules - 17) / 4);
-    if (version > qr::kMaxVersion) version = qr::kMaxVersion;
+    if (version > keel::qr::kMaxVersion) version = keel::qr::kMaxVersion;
     if (version < 10 && scale != 2) continue;
     layout.version = version;
     layout.scale = scale;
     break;
   }
   if (layout.version == 0) return layout;
-  const int capacity = qr::byte_capacity(layout.version, kLevel);
-  if (capacity <= static_cast<int>(qr::kMaxChunkHeader)) return Layout{};
-  layout.slice = static_cast<std::size_t>(capacity) - qr::kMaxChunkHeader;
-  layout.tile = (static_cast<std::uint32_t>(qr::size_of_version(layout.version)) +
+  const int capacity = keel::qr::byte_capacity(layout.version, kLevel);
+  if (capacity <= static_cast<int>(keel::qr::kMaxChunkHeader)) return Layout{};
+  layout.slice = static_cast<std::size_t>(capacity) - keel::qr::kMaxChunkHeader;
+  layout.tile = (static_cast<std::uint32_t>(keel::qr::size_of_version(layout.version)) +
                  2 * kQuietModules) * layout.scale;
   layout.per_row = width / layout.tile;
   layout.per_page = layout.per_row * ((height - kHeaderPixels) / layout.tile);
-  layout.codes = qr::chunk_count(g_report_length, layout.slice);
+  layout.codes = keel::qr::chunk_count(g_report_length, layout.slice);
   layout.pages = (layout.codes + layout.per_page - 1) / layout.per_page;
   return layout;
 }
@@ -69,7 +69,7 @@ struct PageDraw {
   std::uint32_t crc;
 };
 
-void draw_page(fbcon::FramebufferConsole& screen, void* context) {
+void draw_page(kernel::fbcon::FramebufferConsole& screen, void* context) {
   const auto& [layout, page, crc] = *static_cast<PageDraw*>(context);
   screen.clear();
   const std::size_t first = page * layout->per_page;
@@ -80,13 +80,13 @@ void draw_page(fbcon::FramebufferConsole& screen, void* context) {
              g_report_length, crc, first + 1, last, layout->codes, page + 1, layout->pages);
   const std::string_view report(g_report, g_report_length);
   for (std::size_t i = first; i < last; ++i) {
-    const std::size_t length = qr::chunk_text(report, crc, i, layout->slice, g_piece);
+    const std::size_t length = keel::qr::chunk_text(report, crc, i, layout->slice, g_piece);
     KASSERT(length != 0);
-    const qr::Options options{.min_ecc = kLevel, .max_version = layout->version,
+    const keel::qr::Options options{.min_ecc = kLevel, .max_version = layout->version,
                               .boost_ecc = false};
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(g_piece);
-    if (auto encoded = qr::encode({bytes, length}, options, g_code); !encoded) {
-      keel::fmt::print(screen, "code {}: {}\n", i + 1, qr::error_name(encoded.error()));
+    if (auto encoded = keel::qr::encode({bytes, length}, options, g_code); !encoded) {
+      keel::fmt::print(screen, "code {}: {}\n", i + 1, keel::qr::error_name(encoded.error()));
       continue;
     }
     const std::size_t slot = i - first;
@@ -112,18 +112,18 @@ struct Geometry {
   std::size_t table_pages = 0;
 };
 
-void read_geometry(fbcon::FramebufferConsole& screen, void* context) {
+void read_geometry(kernel::fbcon::FramebufferConsole& screen, void* context) {
   auto& geometry = *static_cast<Geometry*>(context);
   geometry = {screen.pixel_width(), screen.pixel_height(), kept_table_pages(screen)};
 }
 
-void draw_table_page(fbcon::FramebufferConsole& screen, void* context) {
+void draw_table_page(kernel::fbcon::FramebufferConsole& screen, void* context) {
   draw_kept_table_page(screen, *static_cast<const std::size_t*>(context));
 }
 
 Geometry screen_geometry() {
   Geometry geometry;
-  console::with_framebuffer(read_geometry, &geometry);
+  kernel::with_framebuffer_console(read_geometry, &geometry);
   return geometry;
 }
 
@@ -141,12 +141,12 @@ bool keep_report_for_screen(const ReportContext& context, const ResultStore& sto
                             std::uint64_t tsc_hz) {
   g_tsc_hz = tsc_hz;
   if (const std::size_t left_out = keep_table(context, store, tsc_hz); left_out != 0) {
-    console::print("kbench: the screen's table leaves out the last {} result(s)\n", left_out);
+    kernel::console_print("kbench: the screen's table leaves out the last {} result(s)\n", left_out);
   }
   keel::fmt::BufferSink copy(g_report, kReportCapacity);
   const bool ok = write_json_report(copy, context, store);
   if (!ok || copy.truncated()) {
-    console::print("kbench: the JSON report {} for the screen's QR codes\n",
+    kernel::console_print("kbench: the JSON report {} for the screen's QR codes\n",
                    ok ? "is larger than the 512 KiB kept" : "is malformed");
     g_report_length = 0;
     return false;
@@ -165,24 +165,24 @@ void show_report_forever() {
   KREQUIRES(screen_report_ready());
   const Geometry geometry = screen_geometry();
   const Layout layout = plan(geometry.width, geometry.height);
-  const std::uint32_t crc = qr::crc32({g_report, g_report_length});
-  console::print("kbench: showing the results table on {} page(s)\n", geometry.table_pages);
+  const std::uint32_t crc = keel::qr::crc32({g_report, g_report_length});
+  kernel::console_print("kbench: showing the results table on {} page(s)\n", geometry.table_pages);
   if (layout.codes != 0) {
-    console::print("kbench: showing the JSON report as {} QR code(s) (version <= {}, {} px "
+    kernel::console_print("kbench: showing the JSON report as {} QR code(s) (version <= {}, {} px "
                    "modules) on {} page(s)\n",
                    layout.codes, layout.version, layout.scale, layout.pages);
   }
   const std::size_t pages = geometry.table_pages + layout.pages;
   for (std::size_t page = 0;; page = (page + 1) % pages) {
     if (page < geometry.table_pages) {
-      console::with_framebuffer(draw_table_page, &page);
+      kernel::with_framebuffer_console(draw_table_page, &page);
     } else {
       PageDraw draw{&layout, page - geometry.table_pages, crc};
-      console::with_framebuffer(draw_page, &draw);
+      kernel::with_framebuffer_console(draw_page, &draw);
     }
     if (pages == 1) arch::halt_forever();
     wait_seconds(kPageSeconds);
   }
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

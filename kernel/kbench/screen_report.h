@@ -10,7 +10,7 @@
 #include "kernel/kbench/json_report.h"
 #include "kernel/kbench/results.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 inline constexpr std::uint64_t kPageSeconds = 10;
 
@@ -27,4 +27,4 @@ bool screen_report_ready();
 // Requires screen_report_ready().
 [[noreturn]] void show_report_forever();
 
-}  // namespace kbench
+}  // namespace kernel::kbench

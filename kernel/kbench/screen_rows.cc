@@ -5,7 +5,7 @@
 #include "kernel/kbench/aggregates.h"
 #include "kernel/kbench/fixed_point.h"
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 // Every text here ends in NUL: the kept arrays by construction, counter names as literals.
@@ -86,4 +86,4 @@ void format_screen_summary(keel::fmt::Sink& sink, const ReportContext& context,
   if (repetitions > 1) keel::fmt::print(sink, ", medians of {} runs", repetitions);
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -11,7 +11,7 @@
 #include "kernel/kbench/screen_table.h"
 #include "lib/fmt/format.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 // A ScreenRow with its own text, so it outlives the result store.
 struct KeptRow {
@@ -39,4 +39,4 @@ void format_counter_unit(keel::fmt::Sink& sink, std::string_view counter, std::s
 void format_screen_summary(keel::fmt::Sink& sink, const ReportContext& context,
                            std::uint32_t repetitions);
 
-}  // namespace kbench
+}  // namespace kernel::kbench

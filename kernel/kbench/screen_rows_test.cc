@@ -8,7 +8,7 @@
 
 #include "lib/fmt/string_sink.h"
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 using keel::fmt::StringSink;
@@ -103,4 +103,4 @@ TEST(ScreenRows, SummaryNamesTheMachine) {
 }
 
 }  // namespace
-}  // namespace kbench
+}  // namespace kernel::kbench

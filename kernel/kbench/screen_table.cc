@@ -4,7 +4,7 @@
 
 #include "lib/fmt/format.h"
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 constexpr std::string_view kEllipsis = "...";
@@ -196,4 +196,4 @@ void layout_table_page(std::span<const ScreenRow> rows, std::string_view summary
   for (std::size_t i = first; i < last; ++i) emit_row(rows[i], c, width, out);
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

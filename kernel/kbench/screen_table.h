@@ -18,7 +18,7 @@
 
 #include "kernel/kbench/results.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 // One benchmark's line, its figure already formatted.
 struct ScreenRow {
@@ -68,4 +68,4 @@ void layout_table_page(std::span<const ScreenRow> rows, std::string_view summary
 // Returns a view of `text` or of `buffer` (which must hold `width` characters).
 std::string_view elide_middle(std::string_view text, std::size_t width, std::span<char> buffer);
 
-}  // namespace kbench
+}  // namespace kernel::kbench

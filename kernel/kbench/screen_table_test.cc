@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 class Lines final : public LineSink {
@@ -190,4 +190,4 @@ TEST(ElideMiddle, KeepsBothEnds) {
 }
 
 }  // namespace
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -5,17 +5,18 @@
 #include "arch/x86_64/cpu.h"
 #include "kernel/kbench/kbench.h"
 
+namespace kernel::kbench {
 namespace {
 
 // The cost of the benchmark loop alone: what every other result includes.
 KBENCH(empty_loop) {
-  for (auto _ : state) kbench::clobber_memory();
+  for (auto _ : state) kernel::kbench::clobber_memory();
 }
 
 KBENCH(rdtsc) {
   for (auto _ : state) {
     const std::uint64_t t = arch::rdtsc();
-    kbench::do_not_optimize(t);
+    kernel::kbench::do_not_optimize(t);
   }
 }
 
@@ -31,10 +32,12 @@ KBENCH_ARGS(memset_4k, {1, 8, 64}) {
   const std::uint64_t bytes = static_cast<std::uint64_t>(pages) * 4096;
   for (auto _ : state) {
     __builtin_memset(g_memset_buffer, static_cast<int>(state.iterations() & 0xff), bytes);
-    kbench::do_not_optimize(g_memset_buffer);
+    kernel::kbench::do_not_optimize(g_memset_buffer);
   }
   state.set_items_processed(state.iterations() * static_cast<std::uint64_t>(pages));
   state.counters["bytes_per_op"] = bytes;
 }
 
 }  // namespace
+
+}  // namespace kernel::kbench

@@ -3,7 +3,7 @@
 #include "arch/x86_64/cpu.h"
 #include "kernel/kbench/kbench.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 std::uint64_t& Counters::operator[](const char* name) {
   const std::string_view wanted = name != nullptr ? name : "";
@@ -42,4 +42,4 @@ void State::finish_loop() {
   finished_ = true;
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -2,7 +2,7 @@
 
 #include "kernel/kbench/fixed_point.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 Summary summarize(std::span<std::uint64_t> values) {
   Summary s;
@@ -36,4 +36,4 @@ Summary summarize(std::span<std::uint64_t> values) {
   return s;
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <span>
 
-namespace kbench {
+namespace kernel::kbench {
 
 struct Summary {
   std::uint64_t mean = 0;
@@ -19,4 +19,4 @@ struct Summary {
 // An empty span gives an all-zero Summary.
 Summary summarize(std::span<std::uint64_t> values);
 
-}  // namespace kbench
+}  // namespace kernel::kbench

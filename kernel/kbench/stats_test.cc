@@ -6,7 +6,7 @@
 #include <limits>
 #include <vector>
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 Summary of(std::vector<std::uint64_t> values) { return summarize(values); }
@@ -66,4 +66,4 @@ TEST(Summarize, HugeValuesDoNotOverflow) {
 }
 
 }  // namespace
-}  // namespace kbench
+}  // namespace kernel::kbench

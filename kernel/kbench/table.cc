@@ -3,7 +3,7 @@
 #include "kernel/kbench/aggregates.h"
 #include "kernel/kbench/fixed_point.h"
 
-namespace kbench {
+namespace kernel::kbench {
 namespace {
 
 // As wide as the header line.
@@ -61,4 +61,4 @@ void print_instance_rows(keel::fmt::Sink& sink, const InstanceResult& instance,
   }
 }
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -11,7 +11,7 @@
 #include "kernel/kbench/results.h"
 #include "lib/fmt/format.h"
 
-namespace kbench {
+namespace kernel::kbench {
 
 void print_table_header(keel::fmt::Sink& sink);
 
@@ -20,4 +20,4 @@ void print_table_header(keel::fmt::Sink& sink);
 void print_instance_rows(keel::fmt::Sink& sink, const InstanceResult& instance,
                          std::span<const Repetition> repetitions, std::uint64_t tsc_hz);
 
-}  // namespace kbench
+}  // namespace kernel::kbench

@@ -3,7 +3,7 @@
 
 #include <string_view>
 
-namespace ktest {
+namespace kernel::ktest {
 
 // True if `text` matches `pattern`. Iterative with one backtrack point: linear in practice
 // and no recursion on the kernel stack.
@@ -34,4 +34,4 @@ static_assert(glob_match("mm.?rame.*", "mm.frame.x"));
 static_assert(!glob_match("mm.*", "kernel.mm"));
 static_assert(glob_match("", "") && !glob_match("", "a") && glob_match("*", ""));
 
-}  // namespace ktest
+}  // namespace kernel::ktest

@@ -25,7 +25,7 @@
 //  - locks: the buddy allocator's lock and every kernel page-table node lock must be free
 //    after the test; a held one fails the test and is released so the run can go on.
 //  - a fault or panic longjmps back into the runner, skipping the test's destructors: what
-//    they would release, a ktest::OnRecovery hook registered by the test releases instead
+//    they would release, a kernel::ktest::OnRecovery hook registered by the test releases instead
 //    (it runs before the jump, while the test's locals still exist).
 #pragma once
 
@@ -37,7 +37,7 @@
 
 #include "lib/fmt/format.h"
 
-namespace ktest {
+namespace kernel::ktest {
 
 enum class Expect : std::uint8_t { Pass, Fault, Panic };
 enum class Outcome : std::uint8_t { Pass, Fail, Skip };
@@ -126,7 +126,7 @@ void push_recovery_hook(void (*fn)(void*), void* arg);
 void pop_recovery_hook(void* arg);
 
 //   mm::UFrame frame = ...;
-//   ktest::OnRecovery release([&] { mm::UFrame dropped = std::move(frame); });
+//   kernel::ktest::OnRecovery release([&] { mm::UFrame dropped = std::move(frame); });
 // runs the lambda only if the test is cut short by a fault or panic; leaving the scope
 // normally drops the hook unrun (the destructors do the work then).
 template <typename F>
@@ -157,24 +157,24 @@ RunSummary run_all(std::string_view filter);
 // not the KTAP result line). Nests: a test may run a scratch TestCase (the selftests do).
 Outcome run_case(const TestCase& test, Context& context);
 
-}  // namespace ktest
+}  // namespace kernel::ktest
 
 #define KTEST_CONCAT_INNER(a, b) a##b
 #define KTEST_CONCAT(a, b) KTEST_CONCAT_INNER(a, b)
 
 #define KTEST_DEFINE(name, expect, vector, text)                                               \
-  static void KTEST_CONCAT(ktest_body_, name)(::ktest::Context&);                              \
-  [[gnu::used, gnu::section(".ktests." KTEST_SUITE)]] static constexpr ::ktest::TestCase     \
+  static void KTEST_CONCAT(ktest_body_, name)(::kernel::ktest::Context&);                              \
+  [[gnu::used, gnu::section(".ktests." KTEST_SUITE)]] static constexpr ::kernel::ktest::TestCase     \
       KTEST_CONCAT(ktest_case_, name){KTEST_SUITE, #name, &KTEST_CONCAT(ktest_body_, name),    \
                                       expect,      vector, text, __FILE__,                    \
                                       __LINE__};                                               \
-  static void KTEST_CONCAT(ktest_body_, name)([[maybe_unused]] ::ktest::Context & ktest_ctx)
+  static void KTEST_CONCAT(ktest_body_, name)([[maybe_unused]] ::kernel::ktest::Context & ktest_ctx)
 
-#define KTEST(name) KTEST_DEFINE(name, ::ktest::Expect::Pass, 0, nullptr)
-#define KTEST_EXPECT_FAULT(name, vector) KTEST_DEFINE(name, ::ktest::Expect::Fault, vector, nullptr)
-#define KTEST_EXPECT_PANIC(name) KTEST_DEFINE(name, ::ktest::Expect::Panic, 0, nullptr)
+#define KTEST(name) KTEST_DEFINE(name, ::kernel::ktest::Expect::Pass, 0, nullptr)
+#define KTEST_EXPECT_FAULT(name, vector) KTEST_DEFINE(name, ::kernel::ktest::Expect::Fault, vector, nullptr)
+#define KTEST_EXPECT_PANIC(name) KTEST_DEFINE(name, ::kernel::ktest::Expect::Panic, 0, nullptr)
 // Passes only if the panic message (the text after "KERNEL PANIC: ") contains `text`.
-#define KTEST_EXPECT_PANIC_WITH(name, text) KTEST_DEFINE(name, ::ktest::Expect::Panic, 0, text)
+#define KTEST_EXPECT_PANIC_WITH(name, text) KTEST_DEFINE(name, ::kernel::ktest::Expect::Panic, 0, text)
 
 #define KEXPECT_TRUE(cond)                                                           \
   do {                                                                               \

@@ -2,7 +2,7 @@
 // fault/panic recovery paths work. The exception-report test proves a CPU exception prints
 // a decoded, symbolized report. The isolation checks (ktest.h) are proved by running
 // scratch test cases, which leak, hold a lock, or panic/fault the wrong way on purpose,
-// through ktest::run_case and checking its verdict.
+// through kernel::ktest::run_case and checking its verdict.
 #define KTEST_SUITE "kernel.ktest"
 #include <cstdint>
 #include <optional>
@@ -22,17 +22,18 @@
 #include "mm/layout.h"
 #include "lib/contract/contract.h"
 
+namespace kernel::ktest {
 namespace {
 
 KTEST(expectations_record_failures) {
   // A scratch context: its failures must not fail this test.
-  ::ktest::Context scratch;
+  ::kernel::ktest::Context scratch;
   {
     auto& ktest_ctx = scratch;
     KEXPECT_EQ(1 + 1, 3);
   }
   KEXPECT_TRUE(scratch.failed());
-  ::ktest::Context clean;
+  ::kernel::ktest::Context clean;
   {
     auto& ktest_ctx = clean;
     KEXPECT_EQ(2 + 2, 4);
@@ -42,12 +43,12 @@ KTEST(expectations_record_failures) {
 }
 
 KTEST(glob_filters) {
-  KEXPECT_TRUE(::ktest::glob_match("kernel.*", "kernel.ktest.glob_filters"));
-  KEXPECT_FALSE(::ktest::glob_match("mm.*", "kernel.ktest.glob_filters"));
+  KEXPECT_TRUE(::kernel::ktest::glob_match("kernel.*", "kernel.ktest.glob_filters"));
+  KEXPECT_FALSE(::kernel::ktest::glob_match("mm.*", "kernel.ktest.glob_filters"));
 }
 
 KTEST_EXPECT_PANIC_WITH(panic_is_recovered_when_expected, "deliberate panic from a ktest") {
-  panic("deliberate panic from a ktest (expected)");
+  ::panic("deliberate panic from a ktest (expected)");
 }
 
 KTEST_EXPECT_PANIC_WITH(contract_violation_panics, "contract violation (precondition): value == 2") {
@@ -63,8 +64,8 @@ namespace {
 
 constexpr mm::Vaddr kUnmapped = mm::layout::KTEST_VA_BASE + (63ull << 30);  // nothing mapped
 
-ktest::TestCase scratch_case(const char* name, void (*body)(ktest::Context&),
-                             ktest::Expect expect = ktest::Expect::Pass,
+kernel::ktest::TestCase scratch_case(const char* name, void (*body)(kernel::ktest::Context&),
+                             kernel::ktest::Expect expect = kernel::ktest::Expect::Pass,
                              std::uint8_t vector = 0, const char* panic_text = nullptr) {
   return {"kernel.ktest.scratch", name, body, expect, vector, panic_text, __FILE__, __LINE__};
 }
@@ -76,7 +77,7 @@ bool contains(std::string_view text, std::string_view part) {
 // A frame the scratch test leaks on purpose; the selftest frees it afterwards.
 constinit mm::Paddr g_leaked = 0;
 
-void leak_one_frame(ktest::Context&) {
+void leak_one_frame(kernel::ktest::Context&) {
   auto frame = mm::alloc_frame(mm::UntypedMeta{});
   KASSERT(frame.has_value());
   g_leaked = std::move(*frame).into_shared().into_raw();
@@ -89,71 +90,71 @@ void free_leaked() {
 }  // namespace
 
 KTEST(leaked_frame_fails_the_test_by_count) {
-  ::ktest::Context scratch;
-  const auto outcome = ::ktest::run_case(scratch_case("leaks_one_frame", &leak_one_frame), scratch);
+  ::kernel::ktest::Context scratch;
+  const auto outcome = ::kernel::ktest::run_case(scratch_case("leaks_one_frame", &leak_one_frame), scratch);
   free_leaked();
-  KEXPECT_TRUE(outcome == ::ktest::Outcome::Fail);
+  KEXPECT_TRUE(outcome == ::kernel::ktest::Outcome::Fail);
   KEXPECT_TRUE(contains(scratch.runner_note(), "leaked 1 frame(s)"));
 }
 
 KTEST(kept_frames_are_allowed_when_declared) {
-  ::ktest::Context scratch;
-  const auto outcome = ::ktest::run_case(
+  ::kernel::ktest::Context scratch;
+  const auto outcome = ::kernel::ktest::run_case(
       scratch_case("keeps_one_frame",
-                   [](::ktest::Context& ctx) {
+                   [](::kernel::ktest::Context& ctx) {
                      ctx.keeps_frames("selftest: the frame is freed by the outer test");
                      leak_one_frame(ctx);
                    }),
       scratch);
   free_leaked();
-  KEXPECT_TRUE(outcome == ::ktest::Outcome::Pass);
+  KEXPECT_TRUE(outcome == ::kernel::ktest::Outcome::Pass);
 }
 
 KTEST(leak_after_a_recovered_panic_is_caught) {
-  ::ktest::Context scratch;
-  const auto outcome = ::ktest::run_case(
+  ::kernel::ktest::Context scratch;
+  const auto outcome = ::kernel::ktest::run_case(
       scratch_case("leaks_then_panics",
-                   [](::ktest::Context& ctx) {
+                   [](::kernel::ktest::Context& ctx) {
                      leak_one_frame(ctx);
-                     panic("selftest: expected panic after a leak");
+                     ::panic("selftest: expected panic after a leak");
                    },
-                   ::ktest::Expect::Panic),
+                   ::kernel::ktest::Expect::Panic),
       scratch);
   free_leaked();
-  KEXPECT_TRUE(outcome == ::ktest::Outcome::Fail);
+  KEXPECT_TRUE(outcome == ::kernel::ktest::Outcome::Fail);
   KEXPECT_TRUE(contains(scratch.runner_note(), "leaked 1 frame(s)"));
 }
 
 // The frame a panicking test holds is released by its recovery hook: no leak.
 KTEST(recovery_hook_releases_what_the_jump_skips) {
-  ::ktest::Context scratch;
-  const auto outcome = ::ktest::run_case(
+  ::kernel::ktest::Context scratch;
+  const auto outcome = ::kernel::ktest::run_case(
       scratch_case("hook_frees_frame",
-                   [](::ktest::Context&) {
+                   [](::kernel::ktest::Context&) {
                      mm::UFrame frame = mm::alloc_frame(mm::UntypedMeta{}).value().into_shared();
-                     ::ktest::OnRecovery release([&] { mm::UFrame dropped = std::move(frame); });
-                     panic("selftest: expected panic holding a frame");
+                     ::kernel::ktest::OnRecovery release([&] { mm::UFrame dropped = std::move(frame); });
+                     ::panic("selftest: expected panic holding a frame");
                    },
-                   ::ktest::Expect::Panic),
+                   ::kernel::ktest::Expect::Panic),
       scratch);
-  KEXPECT_TRUE(outcome == ::ktest::Outcome::Pass);
+  KEXPECT_TRUE(outcome == ::kernel::ktest::Outcome::Pass);
   KEXPECT_FALSE(scratch.failed());
 }
 
 KTEST(held_buddy_lock_fails_the_test) {
-  ::ktest::Context scratch;
+  ::kernel::ktest::Context scratch;
   // A panic inside the allocator with its lock held, as a broken allocator path would:
   // inspect() runs the callback under the buddy lock.
-  const auto outcome = ::ktest::run_case(
+  const auto outcome = ::kernel::ktest::run_case(
       scratch_case("panics_holding_buddy_lock",
-                   [](::ktest::Context&) {
+                   [](::kernel::ktest::Context&) {
                      mm::allocator_detail::global_buddy().inspect([](const mm::BuddyState&) {
-                       panic("selftest: panic with the buddy lock held");
+                       ::panic("selftest: panic with the buddy lock held");
                      });
                    },
-                   ::ktest::Expect::Panic),
+                   ::kernel::ktest::Expect::Panic),
       scratch);
-  KEXPECT_TRUE(outcome == ::ktest::Outcome::Fail);
+  KEXPECT_TRUE(outcome == ::kernel::ktest::Outcome::Fail);
   KEXPECT_TRUE(contains(scratch.runner_note(), "buddy allocator's lock held"));
   KEXPECT_FALSE(mm::buddy_lock_held());
 }
@@ -163,62 +164,64 @@ KTEST(held_page_table_node_lock_fails_the_test) {
     ktest_ctx.skip("no kernel address space");
     return;
   }
-  ::ktest::Context scratch;
-  const auto outcome = ::ktest::run_case(
+  ::kernel::ktest::Context scratch;
+  const auto outcome = ::kernel::ktest::run_case(
       scratch_case("panics_holding_a_cursor",
-                   [](::ktest::Context&) {
+                   [](::kernel::ktest::Context&) {
                      mm::kspace::with_kernel_page_table([](auto& table) {
                        auto cursor = table.cursor_mut(mm::layout::KTEST_VA_BASE, mm::PAGE_SIZE);
                        KASSERT(cursor.has_value());
-                       panic("selftest: panic with a cursor (node locks) held");
+                       ::panic("selftest: panic with a cursor (node locks) held");
                      });
                    },
-                   ::ktest::Expect::Panic),
+                   ::kernel::ktest::Expect::Panic),
       scratch);
-  KEXPECT_TRUE(outcome == ::ktest::Outcome::Fail);
+  KEXPECT_TRUE(outcome == ::kernel::ktest::Outcome::Fail);
   KEXPECT_TRUE(contains(scratch.runner_note(), "page-table node lock(s) held"));
 }
 
 KTEST(panic_with_other_message_fails) {
-  ::ktest::Context scratch;
-  const auto outcome = ::ktest::run_case(
-      scratch_case("wrong_panic", [](::ktest::Context&) { panic("selftest: the wrong words"); },
-                   ::ktest::Expect::Panic, 0, "the right words"),
+  ::kernel::ktest::Context scratch;
+  const auto outcome = ::kernel::ktest::run_case(
+      scratch_case("wrong_panic", [](::kernel::ktest::Context&) { ::panic("selftest: the wrong words"); },
+                   ::kernel::ktest::Expect::Panic, 0, "the right words"),
       scratch);
-  KEXPECT_TRUE(outcome == ::ktest::Outcome::Fail);
+  KEXPECT_TRUE(outcome == ::kernel::ktest::Outcome::Fail);
   KEXPECT_TRUE(contains(scratch.runner_note(), "the wrong words"));
-  ::ktest::Context right;
-  const auto ok = ::ktest::run_case(
-      scratch_case("right_panic", [](::ktest::Context&) { panic("selftest: the right words, {}", 42); },
-                   ::ktest::Expect::Panic, 0, "right words, 42"),
+  ::kernel::ktest::Context right;
+  const auto ok = ::kernel::ktest::run_case(
+      scratch_case("right_panic", [](::kernel::ktest::Context&) { ::panic("selftest: the right words, {}", 42); },
+                   ::kernel::ktest::Expect::Panic, 0, "right words, 42"),
       right);
-  KEXPECT_TRUE(ok == ::ktest::Outcome::Pass);
+  KEXPECT_TRUE(ok == ::kernel::ktest::Outcome::Pass);
 }
 
 KTEST(fault_at_other_address_fails) {
-  ::ktest::Context scratch;
-  const auto outcome = ::ktest::run_case(
+  ::kernel::ktest::Context scratch;
+  const auto outcome = ::kernel::ktest::run_case(
       scratch_case("wrong_fault_address",
-                   [](::ktest::Context& ctx) {
+                   [](::kernel::ktest::Context& ctx) {
                      ctx.expect_fault_address(kUnmapped + mm::PAGE_SIZE);
                      (void)*reinterpret_cast<volatile std::uint64_t*>(kUnmapped);
                    },
-                   ::ktest::Expect::Fault, arch::VECTOR_PAGE_FAULT),
+                   ::kernel::ktest::Expect::Fault, arch::VECTOR_PAGE_FAULT),
       scratch);
-  KEXPECT_TRUE(outcome == ::ktest::Outcome::Fail);
+  KEXPECT_TRUE(outcome == ::kernel::ktest::Outcome::Fail);
   KEXPECT_TRUE(contains(scratch.runner_note(), "at address"));
-  ::ktest::Context right;
-  const auto ok = ::ktest::run_case(
+  ::kernel::ktest::Context right;
+  const auto ok = ::kernel::ktest::run_case(
       scratch_case("right_fault_address",
-                   [](::ktest::Context& ctx) {
+                   [](::kernel::ktest::Context& ctx) {
                      ctx.expect_fault_address(kUnmapped + 8);
                      (void)*reinterpret_cast<volatile std::uint64_t*>(kUnmapped + 8);
                    },
-                   ::ktest::Expect::Fault, arch::VECTOR_PAGE_FAULT),
+                   ::kernel::ktest::Expect::Fault, arch::VECTOR_PAGE_FAULT),
       right);
-  KEXPECT_TRUE(ok == ::ktest::Outcome::Pass);
+  KEXPECT_TRUE(ok == ::kernel::ktest::Outcome::Pass);
 }
 
 KTEST_EXPECT_PANIC_WITH(panic_message_is_checked, "deliberate panic with a message") {
-  panic("deliberate panic with a message (expected), code {}", 7);
+  ::panic("deliberate panic with a message (expected), code {}", 7);
 }
+
+}  // namespace kernel::ktest

@@ -18,10 +18,10 @@
 #include "mm/page_table/node.h"
 #include "lib/contract/contract.h"
 
-extern "C" const ktest::TestCase __ktests_start[];
-extern "C" const ktest::TestCase __ktests_end[];
+extern "C" const kernel::ktest::TestCase __ktests_start[];
+extern "C" const kernel::ktest::TestCase __ktests_end[];
 
-namespace ktest {
+namespace kernel::ktest {
 namespace {
 
 // The running test, for its guard's on_catch. One per run_case (a selftest running a
@@ -32,7 +32,7 @@ struct Recovery {
   unsigned hooks_run = 0;
 };
 
-// Recovery hooks (ktest::OnRecovery), a stack shared by nested runs.
+// Recovery hooks (kernel::ktest::OnRecovery), a stack shared by nested runs.
 struct Hook {
   void (*fn)(void*);
   void* arg;
@@ -57,7 +57,7 @@ void on_catch(void* arg, const arch::TrapFrame* frame) {
   if (frame != nullptr && !(recovery.test->expect == Expect::Fault &&
                             frame->vector == recovery.test->fault_vector)) {
     // An unexpected fault fails the test; print the whole report so it can be debugged.
-    arch::print_exception_report(console::sink(), *frame);
+    arch::print_exception_report(kernel::console_sink(), *frame);
   }
   run_recovery_hooks(recovery);
 }
@@ -139,7 +139,7 @@ std::uint64_t free_frames_now() {
 
 class DiagnosticSink final : public keel::fmt::Sink {
  public:
-  void write(std::string_view text) override { console::sink().write(text); }
+  void write(std::string_view text) override { kernel::console_sink().write(text); }
 };
 constinit DiagnosticSink g_diagnostics;
 
@@ -230,7 +230,7 @@ Outcome run_case(const TestCase& test, Context& context) {
   {
     // Only a test that names its panic message has its output captured (captures do not
     // nest, and a test may capture the console itself).
-    std::optional<console::ScopedCapture> capturing;
+    std::optional<kernel::ScopedConsoleCapture> capturing;
     if (test.panic_text != nullptr) capturing.emplace(capture);
     ended = arch::guarded_call(guard, [&] { test.body(context); });
   }
@@ -239,7 +239,7 @@ Outcome run_case(const TestCase& test, Context& context) {
     // dead frame (reset it). Interrupts are as they were before the call (guarded_call.h).
     if (test.panic_text == nullptr) {
       PanicCapture scratch;
-      console::ScopedCapture reset(scratch);
+      kernel::ScopedConsoleCapture reset(scratch);
     }
     if (recovery.hooks_run != 0) context.print_diagnostic("ran {} recovery hook(s)", recovery.hooks_run);
   }
@@ -304,7 +304,7 @@ RunSummary run_all(std::string_view filter) {
     i = end;
   }
 
-  console::print("KTAP version 1\n1..{}\n", suites);
+  kernel::console_print("KTAP version 1\n1..{}\n", suites);
   RunSummary total;
   unsigned suite_number = 0;
   for (std::size_t i = 0; i < tests.size();) {
@@ -318,7 +318,7 @@ RunSummary run_all(std::string_view filter) {
       i = end;
       continue;
     }
-    console::print("    KTAP version 1\n    # Subtest: {}\n    1..{}\n", tests[i].suite, count);
+    kernel::console_print("    KTAP version 1\n    # Subtest: {}\n    1..{}\n", tests[i].suite, count);
     RunSummary suite;
     unsigned number = 0;
     for (std::size_t t = i; t < end; ++t) {
@@ -329,30 +329,30 @@ RunSummary run_all(std::string_view filter) {
       switch (outcome) {
         case Outcome::Pass:
           ++suite.passed;
-          console::print("    ok {} {}\n", number, tests[t].name);
+          kernel::console_print("    ok {} {}\n", number, tests[t].name);
           break;
         case Outcome::Fail:
           ++suite.failed;
-          console::print("    not ok {} {}\n", number, tests[t].name);
+          kernel::console_print("    not ok {} {}\n", number, tests[t].name);
           break;
         case Outcome::Skip:
           ++suite.skipped;
-          console::print("    ok {} {} # SKIP {}\n", number, tests[t].name, context.skip_reason());
+          kernel::console_print("    ok {} {} # SKIP {}\n", number, tests[t].name, context.skip_reason());
           break;
       }
     }
-    console::print("    # {}: pass:{} fail:{} skip:{} total:{}\n", tests[i].suite, suite.passed,
+    kernel::console_print("    # {}: pass:{} fail:{} skip:{} total:{}\n", tests[i].suite, suite.passed,
                    suite.failed, suite.skipped, count);
     ++suite_number;
     const bool suite_ok = suite.failed == 0;
-    console::print("{} {} {}\n", suite_ok ? "ok" : "not ok", suite_number, tests[i].suite);
+    kernel::console_print("{} {} {}\n", suite_ok ? "ok" : "not ok", suite_number, tests[i].suite);
     total.passed += suite.passed;
     total.failed += suite.failed;
     total.skipped += suite.skipped;
     i = end;
   }
-  console::print("# Totals: pass:{} fail:{} skip:{}\n", total.passed, total.failed, total.skipped);
+  kernel::console_print("# Totals: pass:{} fail:{} skip:{}\n", total.passed, total.failed, total.skipped);
   return total;
 }
 
-}  // namespace ktest
+}  // namespace kernel::ktest

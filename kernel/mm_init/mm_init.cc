@@ -39,7 +39,7 @@ extern "C" char __data_start[], __data_end[], __ksyms_start[], __ksyms_end[];
 extern "C" char __bss_start[], __bss_end[];
 extern "C" char boot_stack_guard[];
 
-namespace kernel {
+namespace kernel::mm_init {
 namespace {
 
 constexpr std::uint64_t kGiB = 1ull << 30;
@@ -67,26 +67,26 @@ constinit std::size_t g_meta_piece_count = 0;
 
 template <typename T, typename E>
 T expect_ok(std::expected<T, E>&& result, const char* what) {
-  if (!result) panic("mm init: {} failed: {}", what, result.error());
+  if (!result) ::panic("mm init: {} failed: {}", what, result.error());
   if constexpr (!std::is_void_v<T>) return *std::move(result);
 }
 
 template <typename E>
 void expect_ok(std::expected<void, E>&& result, const char* what) {
-  if (!result) panic("mm init: {} failed: {}", what, result.error());
+  if (!result) ::panic("mm init: {} failed: {}", what, result.error());
 }
 
 void reserve(std::uint64_t start, std::uint64_t size, mm::FrameUsage usage, const char* what) {
   if (size == 0) return;
   if (auto r = g_reservations.add(start, size, usage); !r) {
-    panic("mm init: reserving {} [{:#x}, +{:#x}) failed: {}", what, start, size,
+    ::panic("mm init: reserving {} [{:#x}, +{:#x}) failed: {}", what, start, size,
           error_name(r.error()));
   }
 }
 
 void reserve_boot_occupants(const boot::BootInfo& info) {
   if (auto r = mm::reserve_low_memory(g_reservations); !r) {
-    panic("mm init: reserving low memory failed: {}", error_name(r.error()));
+    ::panic("mm init: reserving low memory failed: {}", error_name(r.error()));
   }
   const auto kernel_start = reinterpret_cast<std::uint64_t>(__kernel_phys_start);
   const auto kernel_end = reinterpret_cast<std::uint64_t>(__kernel_phys_end);
@@ -121,7 +121,7 @@ void early_map_or_panic(std::uint64_t va, std::uint64_t pa, std::uint64_t size, 
   const auto result =
       arch::early_map(va, pa, size, use_1g, early.reach, &early_table_frame, &early);
   if (!result.ok) {
-    panic("mm init: mapping {} at {:#x} failed: {}", what, result.va,
+    ::panic("mm init: mapping {} at {:#x} failed: {}", what, result.va,
           error_name(result.error));
   }
 }
@@ -142,12 +142,12 @@ void back_meta_region(const mm::MetaPlan& plan, const mm::MemoryMap& map, EarlyC
   if (!pieces) {
     const auto& f = pieces.error();
     if (f.kind == mm::MetaBackingFailure::Kind::TooManyPieces) {
-      panic("mm init: the frame metadata ({} for {} frames) needs more than {} physically "
+      ::panic("mm init: the frame metadata ({} for {} frames) needs more than {} physically "
             "contiguous pieces ({} placed): free RAM is too fragmented",
             keel::fmt::HumanBytes{f.needed_bytes}, plan.slot_count, f.pieces,
             keel::fmt::HumanBytes{f.backed_bytes});
     }
-    panic("mm init: not enough RAM for the frame metadata: it needs {} for {} frames, {} of "
+    ::panic("mm init: not enough RAM for the frame metadata: it needs {} for {} frames, {} of "
           "{} usable RAM placed before no free 2 MiB-aligned 2 MiB was left ({})",
           keel::fmt::HumanBytes{f.needed_bytes}, plan.slot_count, keel::fmt::HumanBytes{f.backed_bytes},
           keel::fmt::HumanBytes{map.usable_bytes()}, error_name(f.error));
@@ -194,7 +194,7 @@ void init_kernel_address_space(const boot::BootInfo& info, bool allow_1g_pages) 
     if (region.type == mm::RegionType::Reserved || region.type == mm::RegionType::Unusable) {
       continue;
     }
-    if (ram_count == ram.size()) panic("mm init: more than {} RAM ranges", ram.size());
+    if (ram_count == ram.size()) ::panic("mm init: more than {} RAM ranges", ram.size());
     ram[ram_count++] = region.range;
   }
   std::array<mm::kspace::ExtraPhysRange, 8> extra{};
@@ -245,7 +245,7 @@ void init_kernel_address_space(const boot::BootInfo& info, bool allow_1g_pages) 
       "building the kernel address space");
   g_report.kspace_cycles = arch::rdtsc() - start;
   boot_phases().mark(BootPhase::PageTables);
-  keel::fmt::print(console::sink(), "mm: kernel page table active, {}-level ({} cycles): {}\n",
+  keel::fmt::print(kernel::console_sink(), "mm: kernel page table active, {}-level ({} cycles): {}\n",
              levels, g_report.kspace_cycles, stats);
 }
 
@@ -258,7 +258,7 @@ std::uint64_t cycles_to_us(std::uint64_t cycles, std::uint64_t hz) {
 const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invariants,
                                     bool allow_1g_pages) {
   g_boot_info = &info;
-  auto& out = console::sink();
+  auto& out = kernel::console_sink();
   const auto& cpu = arch::detect_cpu_features();
 
   expect_ok(mm::sanitize_memory_map(info.regions(), {cpu.phys_addr_bits}, g_sanitized, g_warnings),
@@ -322,7 +322,7 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
   init_kernel_address_space(info, allow_1g_pages);
 
   if (check_invariants && !check_memory_invariants(out)) {
-    panic("mm.check: memory invariants violated at boot (see above)");
+    ::panic("mm.check: memory invariants violated at boot (see above)");
   }
   return g_report;
 }
@@ -343,7 +343,7 @@ void finish_deferred_memory_init(keel::fmt::Sink& sink) {
 const MemoryInitReport& memory_init_report() { return g_report; }
 
 const boot::BootInfo& boot_info() {
-  if (g_boot_info == nullptr) panic("boot_info() called before init_memory");
+  if (g_boot_info == nullptr) ::panic("boot_info() called before init_memory");
   return *g_boot_info;
 }
 
@@ -364,4 +364,4 @@ bool check_memory_invariants(keel::fmt::Sink& sink) {
   return ok;
 }
 
-}  // namespace kernel
+}  // namespace kernel::mm_init

@@ -7,7 +7,7 @@
 #include "boot/boot_info.h"
 #include "lib/fmt/format.h"
 
-namespace kernel {
+namespace kernel::mm_init {
 
 struct MemoryInitReport {
   std::uint64_t usable_bytes = 0;
@@ -38,4 +38,4 @@ const boot::BootInfo& boot_info();
 // The `mm.check` walks: metadata and allocator invariants. Prints the outcome.
 bool check_memory_invariants(keel::fmt::Sink& sink);
 
-}  // namespace kernel
+}  // namespace kernel::mm_init

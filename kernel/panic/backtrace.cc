@@ -5,7 +5,7 @@
 #include "kernel/panic/symbols.h"
 #include "mm/layout.h"
 
-namespace keel {
+namespace kernel::panic {
 
 void print_backtrace(keel::fmt::Sink& sink, std::uint64_t rbp, std::uint64_t pc) {
   // Stacks live in the higher half (kernel image .bss, KSTACKS, IST stacks in .bss);
@@ -46,4 +46,4 @@ void print_backtrace(keel::fmt::Sink& sink, std::uint64_t rbp, std::uint64_t pc)
   if (kernel_symbol_table().count == 0) sink.write("  (no symbol table linked in)\n");
 }
 
-}  // namespace keel
+}  // namespace kernel::panic

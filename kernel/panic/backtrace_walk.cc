@@ -1,6 +1,6 @@
 #include "kernel/panic/backtrace_walk.h"
 
-namespace keel {
+namespace kernel::panic {
 namespace {
 
 bool record_ok(std::uint64_t rbp, const FrameWalkBounds& b) {
@@ -27,4 +27,4 @@ std::size_t walk_frame_chain(std::uint64_t rbp, const FrameWalkBounds& bounds, R
   return n;
 }
 
-}  // namespace keel
+}  // namespace kernel::panic

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace keel {
+namespace kernel::panic {
 
 inline constexpr std::size_t MAX_BACKTRACE_FRAMES = 32;
 
@@ -31,4 +31,4 @@ constexpr bool is_canonical48(std::uint64_t a) {
 std::size_t walk_frame_chain(std::uint64_t rbp, const FrameWalkBounds& bounds, ReadWordFn read,
                              std::uint64_t* out, std::size_t max);
 
-}  // namespace keel
+}  // namespace kernel::panic

@@ -4,7 +4,7 @@
 
 #include <map>
 
-namespace keel {
+namespace kernel::panic {
 namespace {
 
 // A fake address space: word-addressed memory the walker reads through ReadWordFn.
@@ -99,4 +99,4 @@ TEST(Canonical, FortyEightBit) {
 }
 
 }  // namespace
-}  // namespace keel
+}  // namespace kernel::panic

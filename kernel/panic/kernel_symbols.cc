@@ -6,12 +6,12 @@
 // Emitted by tools/ksyms/gen_ksyms.py. Weak: absent (address 0) in the first link pass.
 extern "C" {
 [[gnu::weak]] extern const std::uint64_t keel_ksyms_count;
-[[gnu::weak]] extern const keel::KsymEntry keel_ksyms[];
+[[gnu::weak]] extern const kernel::panic::KsymEntry keel_ksyms[];
 [[gnu::weak]] extern const char keel_ksyms_names[];
 [[gnu::weak]] extern const std::uint64_t keel_ksyms_names_size;
 }
 
-namespace keel {
+namespace kernel::panic {
 
 KsymTable kernel_symbol_table() {
   if (&keel_ksyms_count == nullptr || keel_ksyms == nullptr || keel_ksyms_names == nullptr ||
@@ -33,4 +33,4 @@ void print_address(keel::fmt::Sink& sink, std::uint64_t addr, bool return_addres
   }
 }
 
-}  // namespace keel
+}  // namespace kernel::panic

@@ -11,7 +11,7 @@
 #include "mm/hal.h"
 #include "lib/contract/contract.h"
 
-namespace keel {
+namespace kernel::panic {
 namespace {
 
 // 0: running; 1: panicking; 2: panicked while panicking; 3+: give up printing.
@@ -41,7 +41,7 @@ bool panic_in_progress() { return g_panic_depth.load(std::memory_order_relaxed) 
   arch::halt_forever();
 }
 
-namespace panic_detail {
+namespace detail {
 
 keel::fmt::Sink& begin() {
   arch::cli();
@@ -56,8 +56,8 @@ keel::fmt::Sink& begin() {
   g_this_depth = depth;
   // The panic may have hit while this CPU held the console lock (e.g. a fault inside a
   // console driver); waiting for it would hang with nothing printed.
-  console::force_unlock_for_panic();
-  keel::fmt::Sink& sink = console::sink();
+  kernel::force_unlock_console_for_panic();
+  keel::fmt::Sink& sink = kernel::console_sink();
   // One write, so a capturing sink sees the whole prefix at once.
   keel::fmt::FixedString<64> prefix;
   keel::fmt::print(prefix, "\nKERNEL PANIC{}", depth == 1 ? "" : " (nested, during panic)");
@@ -68,7 +68,7 @@ keel::fmt::Sink& begin() {
 }
 
 [[noreturn]] void finish_with_backtrace(std::uint64_t rbp) {
-  if (g_this_depth == 1) print_backtrace(console::sink(), rbp);
+  if (g_this_depth == 1) print_backtrace(kernel::console_sink(), rbp);
   finish();
 }
 
@@ -78,30 +78,30 @@ keel::fmt::Sink& begin() {
   // per-CPU, so a panic on a CPU with none (an AP running a runner's cross-CPU call) is
   // final.
   if (const char* guard = arch::guard_for_panic(); g_this_depth == 1 && guard != nullptr) {
-    keel::fmt::print(console::sink(), "(panic caught by the {} guard)\n", guard);
+    keel::fmt::print(kernel::console_sink(), "(panic caught by the {} guard)\n", guard);
     g_this_depth = 0;
     g_panic_depth.store(0, std::memory_order_release);
     g_panic_cpu.store(-1, std::memory_order_release);
     arch::guard_resume_panic();
   }
   if (g_stop_other_cpus != nullptr && mm::hal::cpu_count() > 1) {
-    keel::fmt::print(console::sink(), "Stopping the other {} CPU(s).\n", mm::hal::cpu_count() - 1);
+    keel::fmt::print(kernel::console_sink(), "Stopping the other {} CPU(s).\n", mm::hal::cpu_count() - 1);
     g_stop_other_cpus();
   }
-  console::sink().write(g_this_depth == 1 ? "System halted.\n" : "Halting.\n");
+  kernel::console_sink().write(g_this_depth == 1 ? "System halted.\n" : "Halting.\n");
   panic_halt();
 }
 
-}  // namespace panic_detail
+}  // namespace detail
+
+}  // namespace kernel::panic
 
 // lib/contract/contract.h: KASSERT and KREQUIRES land here in the kernel.
-[[noreturn]] void contract::violation(const char* kind, const char* condition,
+[[noreturn]] void keel::contract::violation(const char* kind, const char* condition,
                                       const char* detail, std::source_location where) {
-  keel::fmt::Sink& sink = panic_detail::begin();
+  keel::fmt::Sink& sink = kernel::panic::detail::begin();
   keel::fmt::print(sink, "contract violation ({}): {} at {}:{} in {}\n", kind, condition,
              where.file_name(), where.line(), where.function_name());
   if (detail != nullptr) keel::fmt::print(sink, "  detail: {}\n", detail);
-  panic_detail::finish_with_backtrace(reinterpret_cast<std::uint64_t>(__builtin_frame_address(0)));
+  kernel::panic::detail::finish_with_backtrace(reinterpret_cast<std::uint64_t>(__builtin_frame_address(0)));
 }
-
-}  // namespace keel

@@ -11,7 +11,7 @@
 // is printed and control returns to that guard instead.
 //
 // panic() lives in the global namespace (like the C library's abort()), so every file can
-// call it unqualified; keel::panic names the same function.
+// call it; inside namespace kernel, whose kernel::panic names this folder, it is ::panic.
 #pragma once
 
 #include <cstdint>
@@ -19,9 +19,9 @@
 
 #include "lib/fmt/format.h"
 
-namespace keel {
+namespace kernel::panic {
 
-namespace panic_detail {
+namespace detail {
 // Disables interrupts and enters the panic state; returns the console sink with
 // "\nKERNEL PANIC: " already written. Does not return at nesting depth >= 3.
 keel::fmt::Sink& begin();
@@ -30,7 +30,7 @@ keel::fmt::Sink& begin();
 [[noreturn]] void finish_with_backtrace(std::uint64_t rbp);
 // Same, without a backtrace (the caller printed one).
 [[noreturn]] void finish();
-}  // namespace panic_detail
+}  // namespace detail
 
 // True once a panic (or fatal exception report) has started.
 bool panic_in_progress();
@@ -46,17 +46,13 @@ void set_stop_other_cpus(void (*stop)());
 // qemu_debug_exit(QEMU_EXIT_PANIC), then halt this CPU forever.
 [[noreturn]] void panic_halt();
 
-}  // namespace keel
+}  // namespace kernel::panic
 
 template <typename... Args>
 [[noreturn, gnu::noinline, gnu::cold]] void panic(std::string_view format, const Args&... args) {
-  keel::fmt::Sink& sink = keel::panic_detail::begin();
+  keel::fmt::Sink& sink = kernel::panic::detail::begin();
   keel::fmt::print(sink, format, args...);
   sink.write("\n");
-  keel::panic_detail::finish_with_backtrace(
+  kernel::panic::detail::finish_with_backtrace(
       reinterpret_cast<std::uint64_t>(__builtin_frame_address(0)));
 }
-
-namespace keel {
-using ::panic;
-}  // namespace keel

@@ -1,6 +1,6 @@
 #include "kernel/panic/symbols.h"
 
-namespace keel {
+namespace kernel::panic {
 
 std::optional<SymbolInfo> lookup_symbol(const KsymTable& table, std::uint64_t addr) {
   if (table.entries == nullptr || table.count == 0 || table.names == nullptr) return std::nullopt;
@@ -22,4 +22,4 @@ std::optional<SymbolInfo> lookup_symbol(const KsymTable& table, std::uint64_t ad
   return SymbolInfo{table.names + e.name_offset, offset};
 }
 
-}  // namespace keel
+}  // namespace kernel::panic

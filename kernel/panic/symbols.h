@@ -10,7 +10,7 @@
 
 #include "lib/fmt/format.h"
 
-namespace keel {
+namespace kernel::panic {
 
 struct SymbolInfo {
   const char* name;     // demangled, NUL-terminated, points into the table
@@ -45,4 +45,4 @@ std::optional<SymbolInfo> symbolize(std::uint64_t addr);
 // of a function (to a [[noreturn]] callee) is attributed to the caller, not its neighbour.
 void print_address(keel::fmt::Sink& sink, std::uint64_t addr, bool return_address = false);
 
-}  // namespace keel
+}  // namespace kernel::panic

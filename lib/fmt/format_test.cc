@@ -5,6 +5,7 @@
 
 #include <string>
 
+namespace keel::fmt {
 namespace {
 
 using keel::fmt::StringSink;
@@ -68,3 +69,5 @@ TEST(Format, BufferSinkTruncates) {
 }
 
 }  // namespace
+
+}  // namespace keel::fmt

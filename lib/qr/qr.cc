@@ -1,6 +1,6 @@
 #include "lib/qr/qr.h"
 
-namespace qr {
+namespace keel::qr {
 namespace {
 
 // ISO/IEC 18004 table 9, indexed [level L/M/Q/H][version - 1]: error correction codewords
@@ -436,4 +436,4 @@ long Code::penalty() const {
   return {};
 }
 
-}  // namespace qr
+}  // namespace keel::qr

@@ -13,7 +13,7 @@
 #include <expected>
 #include <span>
 
-namespace qr {
+namespace keel::qr {
 
 enum class Ecc : std::uint8_t { L = 0, M = 1, Q = 2, H = 3 };
 
@@ -86,4 +86,4 @@ class Code {
 [[nodiscard]] std::expected<void, Error> encode(std::span<const std::uint8_t> bytes, const Options& options,
                                   Code& out);
 
-}  // namespace qr
+}  // namespace keel::qr

@@ -26,7 +26,7 @@ constexpr int kQuietZone = 4;
   std::exit(2);
 }
 
-bool write_pgm(const qr::Code& code, int scale, const std::string& path) {
+bool write_pgm(const keel::qr::Code& code, int scale, const std::string& path) {
   const int side = (code.size() + 2 * kQuietZone) * scale;
   std::ofstream out(path, std::ios::binary);
   out << "P5\n" << side << " " << side << "\n255\n";
@@ -41,12 +41,12 @@ bool write_pgm(const qr::Code& code, int scale, const std::string& path) {
   return static_cast<bool>(out);
 }
 
-bool emit(std::string_view payload, const qr::Options& options, int scale, const std::string& path) {
-  auto code = std::make_unique<qr::Code>();
+bool emit(std::string_view payload, const keel::qr::Options& options, int scale, const std::string& path) {
+  auto code = std::make_unique<keel::qr::Code>();
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(payload.data());
-  if (auto result = qr::encode({bytes, payload.size()}, options, *code); !result) {
+  if (auto result = keel::qr::encode({bytes, payload.size()}, options, *code); !result) {
     std::fprintf(stderr, "qr_render: %s (%zu bytes): %s\n", path.c_str(), payload.size(),
-                 qr::error_name(result.error()));
+                 keel::qr::error_name(result.error()));
     return false;
   }
   if (!write_pgm(*code, scale, path)) {
@@ -68,7 +68,7 @@ int parse_int(const char* text, const char* flag) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  qr::Options options;
+  keel::qr::Options options;
   int scale = 4;
   long chunk = 0;
   std::vector<std::string> positional;
@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
       const std::string_view level = argv[++i];
       const auto at = std::string_view("LMQH").find(level);
       if (level.size() != 1 || at == std::string_view::npos) usage("--ecc: expected L, M, Q or H");
-      options.min_ecc = static_cast<qr::Ecc>(at);
+      options.min_ecc = static_cast<keel::qr::Ecc>(at);
       options.boost_ecc = false;
     } else if (arg == "--mask" && has_value) {
       options.mask = parse_int(argv[++i], "--mask");
@@ -105,11 +105,11 @@ int main(int argc, char** argv) {
 
   if (chunk == 0) return emit(payload, options, scale, prefix + ".pgm") ? 0 : 1;
   const auto slice = static_cast<std::size_t>(chunk);
-  const std::uint32_t crc = qr::crc32(payload);
-  std::vector<char> piece(qr::kMaxChunkHeader + slice);
-  const std::size_t count = qr::chunk_count(payload.size(), slice);
+  const std::uint32_t crc = keel::qr::crc32(payload);
+  std::vector<char> piece(keel::qr::kMaxChunkHeader + slice);
+  const std::size_t count = keel::qr::chunk_count(payload.size(), slice);
   for (std::size_t i = 0; i < count; ++i) {
-    const std::size_t length = qr::chunk_text(payload, crc, i, slice, piece);
+    const std::size_t length = keel::qr::chunk_text(payload, crc, i, slice, piece);
     char name[32];
     std::snprintf(name, sizeof name, "-%03zu.pgm", i + 1);
     if (!emit({piece.data(), length}, options, scale, prefix + name)) return 1;

@@ -9,7 +9,7 @@
 
 #include "lib/qr/report_chunks.h"
 
-namespace qr {
+namespace keel::qr {
 namespace {
 
 std::span<const std::uint8_t> bytes_of(std::string_view text) {
@@ -137,4 +137,4 @@ TEST(Chunks, EmptyReportIsOnePieceAndShortBufferIsRefused) {
 }
 
 }  // namespace
-}  // namespace qr
+}  // namespace keel::qr

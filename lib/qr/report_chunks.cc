@@ -1,6 +1,6 @@
 #include "lib/qr/report_chunks.h"
 
-namespace qr {
+namespace keel::qr {
 namespace {
 
 std::size_t put_decimal(std::span<char> out, std::size_t at, std::uint64_t value) {
@@ -53,4 +53,4 @@ std::size_t chunk_text(std::string_view report, std::uint32_t report_crc, std::s
   return at;
 }
 
-}  // namespace qr
+}  // namespace keel::qr

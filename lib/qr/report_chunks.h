@@ -13,7 +13,7 @@
 #include <span>
 #include <string_view>
 
-namespace qr {
+namespace keel::qr {
 
 inline constexpr std::string_view kChunkTag = "keel-bench";
 // The longest header line: tag, two 10-digit numbers, a 20-digit length, the CRC, "\n".
@@ -31,4 +31,4 @@ std::size_t chunk_count(std::size_t report_length, std::size_t slice_bytes);
 std::size_t chunk_text(std::string_view report, std::uint32_t report_crc, std::size_t index,
                        std::size_t slice_bytes, std::span<char> out);
 
-}  // namespace qr
+}  // namespace keel::qr

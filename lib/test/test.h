@@ -65,8 +65,8 @@ namespace keel::test {
 
 // The running shared test's ktest context: checks can then sit in fixture helpers and
 // other functions, as in gtest. Tests run one at a time, on one CPU.
-inline constinit ktest::Context* g_context = nullptr;
-inline ktest::Context& context() { return *g_context; }
+inline constinit kernel::ktest::Context* g_context = nullptr;
+inline kernel::ktest::Context& context() { return *g_context; }
 
 template <typename T>
 concept Printable = requires(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const T& v) {
@@ -165,8 +165,8 @@ struct ReturnFromTest {
 // The ktest body of a TEST/TEST_F: the fixture on this stack, SetUp, the body (unless
 // SetUp failed), TearDown.
 template <typename T>
-void run(ktest::Context& context) {
-  ktest::Context* const outer = g_context;
+void run(kernel::ktest::Context& context) {
+  kernel::ktest::Context* const outer = g_context;
   g_context = &context;
   {
     T test;
@@ -208,14 +208,14 @@ class Test {
     void keel_set_up() { this->SetUp(); }                                                       \
     void keel_tear_down() { this->TearDown(); }                                                 \
   };                                                                                             \
-  static void keel_ktest_body_##suite##_##name(::ktest::Context& context) {                      \
+  static void keel_ktest_body_##suite##_##name(::kernel::ktest::Context& context) {                      \
     ::keel::test::run<KEEL_TEST_CLASS_(suite, name)>(context);                                   \
   }                                                                                              \
-  [[gnu::used, gnu::section(".ktests." KTEST_SUITE "." #suite)]] static constexpr ::ktest::TestCase \
+  [[gnu::used, gnu::section(".ktests." KTEST_SUITE "." #suite)]] static constexpr ::kernel::ktest::TestCase \
       keel_ktest_case_##suite##_##name{KTEST_SUITE "." #suite,                                   \
                                        #name,                                                    \
                                        &keel_ktest_body_##suite##_##name,                        \
-                                       ::ktest::Expect::Pass,                                    \
+                                       ::kernel::ktest::Expect::Pass,                                    \
                                        0,                                                        \
                                        nullptr,                                                  \
                                        __FILE__,                                                 \

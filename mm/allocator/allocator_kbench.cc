@@ -24,7 +24,7 @@ using mm::Paddr;
 mm::UntypedMeta untyped(Paddr) { return {}; }
 
 // Skips (and returns false) when no free block of `order` exists.
-bool have_order(kbench::State& state, unsigned order) {
+bool have_order(kernel::kbench::State& state, unsigned order) {
   mm::drain_cpu_cache();
   if (mm::allocator_stats().largest_free_order < static_cast<int>(order)) {
     state.skip("not enough memory");
@@ -41,7 +41,7 @@ KBENCH_ARGS(alloc_frame_level, {1, 2, 3}) {
   for (auto _ : state) {
     auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false, .level = level});
     if (!frame) [[unlikely]] return state.error("out of memory");
-    kbench::do_not_optimize(frame);
+    kernel::kbench::do_not_optimize(frame);
   }
   state.set_items_processed(state.iterations());
 }
@@ -56,7 +56,7 @@ KBENCH_ARGS(alloc_free_order, {0, 1, 3, 9, 18}) {
   for (auto _ : state) {
     auto block = mm::alloc_block<mm::UntypedMeta>(order, untyped, {.zeroed = false});
     if (!block) [[unlikely]] return state.error("out of memory");
-    kbench::do_not_optimize(block);
+    kernel::kbench::do_not_optimize(block);
   }
   state.set_items_processed(state.iterations());
   state.counters["frames"] = mm::order_frames(order);
@@ -103,7 +103,7 @@ KBENCH_ARGS(alloc_segment, {1, 8, 64, 512}) {
   for (auto _ : state) {
     auto seg = mm::alloc_segment<mm::UntypedMeta>(frames, untyped, 1, {.zeroed = false});
     if (!seg) [[unlikely]] return state.error("out of memory");
-    kbench::do_not_optimize(seg);
+    kernel::kbench::do_not_optimize(seg);
   }
   state.set_items_processed(state.iterations() * frames);
 }

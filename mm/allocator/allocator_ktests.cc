@@ -170,7 +170,7 @@ constexpr std::size_t kNodeReserve = 32;
 // Maps each huge block tracked at KTEST_VA_BASE + its paddr, reads every page's pattern back
 // through the mapping, then unmaps the lot. Generic over the table type (4 or 5 levels).
 template <typename Table>
-void map_huge_blocks_and_read_back(ktest::Context& ktest_ctx, Table& table, std::size_t count) {
+void map_huge_blocks_and_read_back(kernel::ktest::Context& ktest_ctx, Table& table, std::size_t count) {
   const mm::Vaddr base = mm::layout::KTEST_VA_BASE;
   const std::uint64_t span = mm::layout::KTEST_VA_END - base;
   std::uint64_t mapped_bytes = 0;

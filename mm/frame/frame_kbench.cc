@@ -34,7 +34,7 @@ KBENCH(from_in_use_drop) {
   for (auto _ : state) {
     auto again = mm::Frame<mm::UntypedMeta>::from_in_use(frame.paddr());
     if (!again) [[unlikely]] return state.error("from_in_use failed");
-    kbench::do_not_optimize(*again);
+    kernel::kbench::do_not_optimize(*again);
   }
 }
 
@@ -45,7 +45,7 @@ KBENCH(frame_clone_drop) {
   const mm::Frame<mm::UntypedMeta> frame = std::move(*unique);
   for (auto _ : state) {
     mm::Frame<mm::UntypedMeta> copy = frame;
-    kbench::do_not_optimize(copy);
+    kernel::kbench::do_not_optimize(copy);
   }
 }
 
@@ -56,7 +56,7 @@ KBENCH(any_frame_clone_drop) {
   const mm::AnyFrame frame = mm::Frame<mm::UntypedMeta>(std::move(*unique));
   for (auto _ : state) {
     mm::AnyFrame copy = frame;
-    kbench::do_not_optimize(copy);
+    kernel::kbench::do_not_optimize(copy);
   }
 }
 

@@ -92,7 +92,7 @@ KTEST(double_free_panic_names_the_frame) {
   keel::fmt::FixedString<1024> report;
   arch::GuardedOutcome ended;
   {
-    console::ScopedCapture capture(report);
+    kernel::ScopedConsoleCapture capture(report);
     ended = arch::guarded_call(kDoubleFreeGuard, [pa] { drop_shared_twice(pa); });
   }
   KASSERT_TRUE(ended.panicked());

@@ -110,11 +110,11 @@ TEST(SanitizeFuzzCorpus, PropertiesHoldOnGeneratedInputs) {
 // (its source is linked into this test), so the corpus `./kx test` fuzzes from is also
 // replayed under ASan/UBSan by a plain `bazel test`.
 TEST(SanitizeFuzzCorpus, CheckedInCorpus) {
-  const std::size_t replayed = keel::fuzz::replay_corpus("memmap_sanitize_fuzzer");
+  const std::size_t replayed = tests::fuzz::replay_corpus("memmap_sanitize_fuzzer");
   EXPECT_GE(replayed, 10u) << "too few inputs in "
-                           << keel::fuzz::corpus_dir("memmap_sanitize_fuzzer");
+                           << tests::fuzz::corpus_dir("memmap_sanitize_fuzzer");
   std::printf("replayed %zu inputs of %s\n", replayed,
-              keel::fuzz::corpus_dir("memmap_sanitize_fuzzer").c_str());
+              tests::fuzz::corpus_dir("memmap_sanitize_fuzzer").c_str());
 }
 
 TEST(SanitizeFuzzCorpus, DecodesEntriesAndKind) {

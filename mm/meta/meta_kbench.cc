@@ -23,9 +23,9 @@ std::uint64_t per_gib(std::uint64_t cycles, std::uint64_t slots) {
 
 // The boot measurement, one trivial iteration; the figures are in the counters.
 KBENCH(boot_meta_init) {
-  const kernel::MemoryInitReport& report = kernel::memory_init_report();
+  const kernel::mm_init::MemoryInitReport& report = kernel::mm_init::memory_init_report();
   if (report.meta_slots == 0) return state.skip("mm init did not record a measurement");
-  for (auto _ : state) kbench::clobber_memory();
+  for (auto _ : state) kernel::kbench::clobber_memory();
   state.counters["cycles"] = report.meta_init_cycles;
   state.counters["slots"] = report.meta_slots;
   state.set_figure("cycles_per_GiB");
@@ -33,9 +33,9 @@ KBENCH(boot_meta_init) {
 }
 
 KBENCH(boot_allocator_init) {
-  const kernel::MemoryInitReport& report = kernel::memory_init_report();
+  const kernel::mm_init::MemoryInitReport& report = kernel::mm_init::memory_init_report();
   if (report.usable_bytes == 0) return state.skip("mm init did not record a measurement");
-  for (auto _ : state) kbench::clobber_memory();
+  for (auto _ : state) kernel::kbench::clobber_memory();
   state.counters["cycles"] = report.allocator_init_cycles;
   state.counters["usable_MiB"] = report.usable_bytes >> 20;
   state.set_figure("cycles_per_GiB");
@@ -57,7 +57,7 @@ KBENCH(slot_stream_fill_chunk) {
   static_assert(sizeof(mm::MetaSlot) == 64);
   for (auto _ : state) {
     mm::hal::stream_fill_64(dst, kSlots, image);
-    kbench::clobber_memory();
+    kernel::kbench::clobber_memory();
   }
   state.set_items_processed(state.iterations() * kSlots);
   if (state.iterations() != 0) {

@@ -28,11 +28,11 @@ TEST(PageTableFuzzCorpusTest, DeterministicCorpus) {
 // (its source is linked into this test), so the corpus `./kx test` fuzzes from is also
 // replayed under ASan/UBSan by a plain `bazel test`.
 TEST(PageTableFuzzCorpusTest, CheckedInCorpus) {
-  const std::size_t replayed = keel::fuzz::replay_corpus("page_table_fuzzer");
+  const std::size_t replayed = tests::fuzz::replay_corpus("page_table_fuzzer");
   EXPECT_GE(replayed, 10u) << "too few inputs in "
-                           << keel::fuzz::corpus_dir("page_table_fuzzer");
+                           << tests::fuzz::corpus_dir("page_table_fuzzer");
   std::printf("replayed %zu inputs of %s\n", replayed,
-              keel::fuzz::corpus_dir("page_table_fuzzer").c_str());
+              tests::fuzz::corpus_dir("page_table_fuzzer").c_str());
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 // Optional in a fuzzer; weak so that fuzzers without it still link.
 extern "C" __attribute__((weak)) int LLVMFuzzerInitialize(int* argc, char*** argv);
 
-namespace keel::fuzz {
+namespace tests::fuzz {
 
 std::filesystem::path corpus_dir(std::string_view target) {
   const std::filesystem::path relative = std::filesystem::path("tests/fuzz/corpus") / target;
@@ -58,4 +58,4 @@ std::size_t replay_corpus(std::string_view target) {
   return files.size();
 }
 
-}  // namespace keel::fuzz
+}  // namespace tests::fuzz

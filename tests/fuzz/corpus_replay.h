@@ -13,7 +13,7 @@
 // The fuzzer's entry, from the <target>.cc linked into the test.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
-namespace keel::fuzz {
+namespace tests::fuzz {
 
 // tests/fuzz/corpus/<target>/ in the test's runfiles (or, outside `bazel test`, under
 // $BUILD_WORKSPACE_DIRECTORY or the working directory).
@@ -29,4 +29,4 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path);
 // which input it was. Returns the number of files run.
 std::size_t replay_corpus(std::string_view target);
 
-}  // namespace keel::fuzz
+}  // namespace tests::fuzz

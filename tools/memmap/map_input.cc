@@ -9,7 +9,7 @@
 
 #include "mm/memmap/firmware_types.h"
 
-namespace keel::memmap_tool {
+namespace tools::memmap {
 namespace {
 
 using mm::FirmwareMapKind;
@@ -617,4 +617,4 @@ std::string describe(const InputErrors& errors) {
   return parse_dmesg(text);
 }
 
-}  // namespace keel::memmap_tool
+}  // namespace tools::memmap

@@ -32,7 +32,7 @@
 
 #include "mm/memmap/firmware_region.h"
 
-namespace keel::memmap_tool {
+namespace tools::memmap {
 
 struct IgnoredTable {
   std::string source;  // the name in front of its lines: "user", "modified", ...
@@ -65,4 +65,4 @@ std::string describe(const InputErrors& errors);
 // JSON if the first non-blank character is '{', otherwise dmesg.
 [[nodiscard]] std::expected<ParsedMap, InputErrors> parse_map_text(std::string_view text);
 
-}  // namespace keel::memmap_tool
+}  // namespace tools::memmap

@@ -8,7 +8,7 @@
 #include "mm/memmap/firmware_types.h"
 #include "tools/memmap/map_report.h"
 
-namespace keel::memmap_tool {
+namespace tools::memmap {
 namespace {
 
 using mm::FirmwareMapKind;
@@ -358,4 +358,4 @@ TEST(Report, NothingUsableLeftIsTheOnlyFatalSanitizerError) {
 }
 
 }  // namespace
-}  // namespace keel::memmap_tool
+}  // namespace tools::memmap

@@ -8,7 +8,7 @@
 #include "mm/meta/memory_report.h"
 #include "mm/meta/meta_plan.h"
 
-namespace keel::memmap_tool {
+namespace tools::memmap {
 namespace {
 
 void print_json(std::ostream& out, const mm::MemoryMap& map, const mm::MetaPlan& plan) {
@@ -110,4 +110,4 @@ int report_map(const ParsedMap& parsed, const ReportOptions& options, std::ostre
   return kExitOk;
 }
 
-}  // namespace keel::memmap_tool
+}  // namespace tools::memmap

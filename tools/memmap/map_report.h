@@ -7,7 +7,7 @@
 
 #include "tools/memmap/map_input.h"
 
-namespace keel::memmap_tool {
+namespace tools::memmap {
 
 struct ReportOptions {
   bool json = false;
@@ -25,4 +25,4 @@ inline constexpr int kExitBadMap = 2;    // the map does not parse or does not s
 int report_map(const ParsedMap& parsed, const ReportOptions& options, std::ostream& out,
                std::ostream& err);
 
-}  // namespace keel::memmap_tool
+}  // namespace tools::memmap

@@ -17,7 +17,7 @@
 
 namespace {
 
-using namespace keel::memmap_tool;
+using namespace tools::memmap;
 
 constexpr const char* kUsage =
     "usage: memmap FILE [--json] [--phys-bits N]\n"

@@ -7,7 +7,7 @@
 
 namespace {
 
-const arch::acpi::AcpiTables* tables_or_diagnostic(ktest::Context& ktest_ctx) {
+const arch::acpi::AcpiTables* tables_or_diagnostic(kernel::ktest::Context& ktest_ctx) {
   const auto* tables = arch::acpi::tables();
   if (tables != nullptr) return tables;
   if (const auto why = arch::acpi::init_failure()) {

@@ -44,7 +44,7 @@ KBENCH(map_unmap_tracked_4k) {
         state.error("take_next did not hand back the tracked frame");
         break;
       }
-      kbench::do_not_optimize(taken);
+      kernel::kbench::do_not_optimize(taken);
     }
   });
   state.set_items_processed(state.iterations());
@@ -103,7 +103,7 @@ KBENCH(query_linear_map) {
     for (auto _ : state) {
       auto cursor = table.cursor(va, mm::PAGE_SIZE);
       auto mapping = cursor->query();
-      kbench::do_not_optimize(mapping);
+      kernel::kbench::do_not_optimize(mapping);
     }
   });
   state.set_items_processed(state.iterations());
@@ -129,7 +129,7 @@ KBENCH_ARGS(linear_map_build_per_gib, {0, 1}) {
         state.error("map_phys of 1 GiB into the scratch table failed");
         break;
       }
-      kbench::do_not_optimize(cursor);
+      kernel::kbench::do_not_optimize(cursor);
     }
     return true;
   });

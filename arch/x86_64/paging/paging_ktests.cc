@@ -85,7 +85,7 @@ KTEST(map_write_read_back_through_linear_map) {
 KTEST_EXPECT_FAULT(access_after_unmap_faults, arch::VECTOR_PAGE_FAULT) {
   mm::UFrame frame = new_frame();
   // The fault longjmps past `frame`'s destructor: the hook drops it instead.
-  ktest::OnRecovery release([&] { mm::UFrame dropped = std::move(frame); });
+  kernel::ktest::OnRecovery release([&] { mm::UFrame dropped = std::move(frame); });
   ktest_ctx.expect_fault_address(kVa + PAGE_SIZE);
   KASSERT_TRUE(map_at(kVa + PAGE_SIZE, frame));
   *reinterpret_cast<volatile std::uint64_t*>(kVa + PAGE_SIZE) = 1;
@@ -186,7 +186,7 @@ KTEST(kernel_table_matches_the_cpu_paging_mode) {
 
 // Generic over the table type (4- or 5-level); KASSERT_TRUE returns from here.
 template <typename Table>
-void map_unmap_storm(ktest::Context& ktest_ctx, Table& pt_) {
+void map_unmap_storm(kernel::ktest::Context& ktest_ctx, Table& pt_) {
   mm::drain_cpu_cache();
   const std::uint64_t free_before = mm::allocator_stats().total_free_frames;
   const std::uint64_t nodes_before = pt::live_pt_nodes();
@@ -228,7 +228,7 @@ KTEST(map_unmap_storm_returns_frames_and_nodes) {
 // tracked leaf; a cut of the leaf is refused; take_next hands the frame back; the frame,
 // the nodes and every free frame come back.
 template <typename Table>
-void huge_tracked_round_trip(ktest::Context& ktest_ctx, Table& table) {
+void huge_tracked_round_trip(kernel::ktest::Context& ktest_ctx, Table& table) {
   mm::drain_cpu_cache();
   const std::uint64_t free_before = mm::allocator_stats().total_free_frames;
   const std::uint64_t nodes_before = pt::live_pt_nodes();

@@ -90,7 +90,7 @@ void on_trap_during_bring_up(const TrapFrame& frame) {
     return;  // another CPU's trap (the boot CPU's, or an online AP's)
   }
   // Another CPU's final panic stops every CPU by NMI; this one has nothing to report.
-  if (frame.vector == VECTOR_NMI && keel::panic_in_progress()) halt_forever();
+  if (frame.vector == VECTOR_NMI && kernel::panic::panic_in_progress()) halt_forever();
   if (attempt == Attempt::Starting) {
     g_attempt_fault = ApFault{.vector = frame.vector,
                               .error_code = frame.error_code,
@@ -227,7 +227,7 @@ const char* error_name(ApStartError error) {
 
 void print_ap_fault(keel::fmt::Sink& sink, const ApFault& fault) {
   keel::fmt::print(sink, "{} at RIP ", exception_mnemonic(fault.vector));
-  keel::print_address(sink, fault.rip, false);
+  kernel::panic::print_address(sink, fault.rip, false);
   if (fault.vector == VECTOR_PAGE_FAULT) {
     keel::fmt::print(sink, " (error {:#x}, CR2 {:#x})", fault.error_code, fault.cr2);
   } else if (exception_has_error_code(fault.vector)) {

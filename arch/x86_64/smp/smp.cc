@@ -134,7 +134,7 @@ void init(bool smp_off, std::optional<std::uint32_t> fault_ap, keel::fmt::Sink& 
       keel::fmt::print(sink, "; no local APIC: running on the boot CPU only\n");
     } else {
       keel::fmt::print(sink, "; starting the others\n");
-      keel::set_stop_other_cpus(&stop_other_cpus);
+      kernel::panic::set_stop_other_cpus(&stop_other_cpus);
       g_census.skipped = start_aps(*madt, g_online, sink, fault_ap);
     }
   }

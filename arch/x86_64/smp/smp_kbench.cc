@@ -88,7 +88,7 @@ KBENCH(alloc_frame_round) {
   for (auto _ : state) {
     auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false});
     if (!frame) [[unlikely]] return state.error("an allocation failed");
-    kbench::do_not_optimize(frame);
+    kernel::kbench::do_not_optimize(frame);
   }
   state.set_items_processed(state.iterations());
 }

@@ -29,7 +29,7 @@ namespace pt = mm::pt;
 
 constexpr pt::PageProperty kRw{pt::PageFlags::RW, pt::CachePolicy::Writeback, false, true};
 
-bool skip_on_one_cpu(ktest::Context& ctx) {
+bool skip_on_one_cpu(kernel::ktest::Context& ctx) {
   if (mm::hal::cpu_count() > 1) return false;
   ctx.skip("one CPU online");
   return true;
