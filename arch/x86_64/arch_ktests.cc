@@ -13,6 +13,8 @@
 #include "kernel/panic/symbols.h"
 #include "mm/layout.h"
 
+namespace arch {
+
 extern "C" const char keel_isr_stubs[];  // exception_entry.S: 256 stubs, 16 bytes apart
 
 namespace {
@@ -197,3 +199,5 @@ KTEST(symbolize_finds_this_function) {
 }
 
 }  // namespace
+
+}  // namespace arch

@@ -15,6 +15,8 @@
 #include "lib/fmt/format.h"
 
 // A ud2 at a known address: the #UD's RIP must be exactly this symbol.
+namespace arch {
+
 extern "C" void guarded_call_ktest_ud2();
 asm(R"(
   .pushsection .text.guarded_call_ktest_ud2, "ax", @progbits
@@ -218,3 +220,5 @@ KTEST(interrupt_flag_is_as_before_the_call) {
 }
 
 }  // namespace
+
+}  // namespace arch

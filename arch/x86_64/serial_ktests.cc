@@ -9,6 +9,7 @@
 #include "kernel/console.h"
 #include "kernel/ktest/ktest.h"
 
+namespace arch {
 namespace {
 
 unsigned as_number(arch::UartProbeResult result) { return static_cast<unsigned>(result); }
@@ -85,3 +86,5 @@ KTEST(console_description_names_the_probe_result) {
 }
 
 }  // namespace
+
+}  // namespace arch

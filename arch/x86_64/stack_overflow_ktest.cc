@@ -16,6 +16,8 @@
 #include "lib/fmt/format.h"
 
 // boot/entry.S: [guard (unmapped), bottom .. top) is the boot stack the tests run on.
+namespace arch {
+
 extern "C" const std::byte boot_stack_guard[];
 extern "C" const std::byte boot_stack_bottom[];
 extern "C" const std::byte boot_stack_top[];
@@ -126,3 +128,5 @@ KTEST_EXPECT_FAULT(double_fault_stack_guard_read_is_page_fault, arch::VECTOR_PAG
 }
 
 }  // namespace
+
+}  // namespace arch

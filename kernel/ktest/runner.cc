@@ -98,7 +98,7 @@ template <typename C>
 unsigned release_held_node_locks(mm::Paddr node, mm::PagingLevel level, unsigned first, unsigned end,
                                  mm::Paddr& first_held) {
   using Pte = typename C::Pte;
-  const mm::pt::NodeRef<C> ref(node);
+  const mm::page_table::NodeRef<C> ref(node);
   unsigned held = 0;
   if (ref.lock().is_locked()) {
     if (first_held == 0) first_held = node;
@@ -109,7 +109,7 @@ unsigned release_held_node_locks(mm::Paddr node, mm::PagingLevel level, unsigned
   for (unsigned i = first; i < end; ++i) {
     const auto e = ref.read(i);
     if (!Pte::is_present(e) || Pte::is_leaf(e, level)) continue;
-    held += release_held_node_locks<C>(Pte::child_paddr(e), level - 1, 0, mm::pt::NR_ENTRIES, first_held);
+    held += release_held_node_locks<C>(Pte::child_paddr(e), level - 1, 0, mm::page_table::NR_ENTRIES, first_held);
   }
   return held;
 }

@@ -175,7 +175,7 @@ std::size_t add_acpi_register_pages(std::span<mm::kspace::ExtraPhysRange> out) {
     if (!reg->present() || reg->space() != arch::acpi::AddressSpace::SystemMemory) continue;
     if (count == out.size()) break;
     const mm::Paddr page = mm::align_down(reg->address, mm::PAGE_SIZE);
-    out[count++] = {{page, page + mm::PAGE_SIZE}, mm::pt::CachePolicy::Uncached, true};
+    out[count++] = {{page, page + mm::PAGE_SIZE}, mm::page_table::CachePolicy::Uncached, true};
   }
   return count;
 }
@@ -204,15 +204,15 @@ void init_kernel_address_space(const boot::BootInfo& info, bool allow_1g_pages) 
     const mm::Paddr end = mm::align_up(
         info.framebuffer.paddr + std::uint64_t{info.framebuffer.pitch} * info.framebuffer.height,
         mm::PAGE_SIZE);
-    extra[extra_count++] = {{start, end}, mm::pt::CachePolicy::WriteCombining, true};
+    extra[extra_count++] = {{start, end}, mm::page_table::CachePolicy::WriteCombining, true};
   }
   // The BIOS area keeps the RSDP on legacy machines (read-only firmware data).
-  extra[extra_count++] = {{0xe0000, 0x100000}, mm::pt::CachePolicy::Writeback, false};
+  extra[extra_count++] = {{0xe0000, 0x100000}, mm::page_table::CachePolicy::Writeback, false};
   extra_count += add_acpi_register_pages({extra.data() + extra_count, extra.size() - extra_count});
   // The xAPIC registers (device memory) for arch/x86_64/apic, also when x2APIC is used:
   // one page, and the mode is only chosen later.
   if (const mm::Paddr lapic = arch::apic::xapic_mmio_paddr(); lapic != 0) {
-    extra[extra_count++] = {{lapic, lapic + mm::PAGE_SIZE}, mm::pt::CachePolicy::Uncached, true};
+    extra[extra_count++] = {{lapic, lapic + mm::PAGE_SIZE}, mm::page_table::CachePolicy::Uncached, true};
   }
 
   std::array<mm::Vaddr, 4> guards = {va_of(boot_stack_guard), arch::ist_guard_page(1).lo,

@@ -163,7 +163,7 @@ KTEST(allocate_everything_in_mixed_orders) {
 
 // ---- Every byte as frames of all three sizes, the huge ones mapped tracked ----
 
-constexpr mm::pt::PageProperty kRw{mm::pt::PageFlags::RW, mm::pt::CachePolicy::Writeback, false, true};
+constexpr mm::page_table::PageProperty kRw{mm::page_table::PageFlags::RW, mm::page_table::CachePolicy::Writeback, false, true};
 // Frames kept back while everything else is taken, so the page table can grow its nodes.
 constexpr std::size_t kNodeReserve = 32;
 
@@ -187,7 +187,7 @@ void map_huge_blocks_and_read_back(kernel::ktest::Context& ktest_ctx, Table& tab
       mm::Frame<mm::UntypedMeta> frame = mm::UniqueFrame<mm::UntypedMeta>::from_raw(b.start).into_shared();
       KASSERT_TRUE(cursor->jump(base + b.start).has_value());
       const auto mapped = cursor->map(frame, kRw);
-      if (!mapped && mapped.error() == mm::pt::PtError::LevelUnsupported) {
+      if (!mapped && mapped.error() == mm::page_table::PtError::LevelUnsupported) {
         ++skipped_1g;  // a CPU without 1 GiB pages: checked through the linear map only
         auto unique = mm::UniqueFrame<mm::UntypedMeta>::try_from_shared(std::move(frame));
         KASSERT_TRUE(unique.has_value());

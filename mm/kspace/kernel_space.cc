@@ -25,7 +25,7 @@ constinit PagingLevel g_levels = 0;
 
 template <typename Table>
 [[nodiscard]] std::expected<KspaceStats, KspaceError> build_and_activate(const KernelSpaceSpec& spec,
-                                                           pt::PagingOptions options) {
+                                                           page_table::PagingOptions options) {
   auto table = Table::create(options);
   if (!table) return std::unexpected(KspaceError{KspaceStep::Root, table.error(), 0});
   const KspaceStats stats = TRY(build_kernel_space(*table, spec));
@@ -48,7 +48,7 @@ Table& live_table(PagingLevel levels) {
 }  // namespace
 
 [[nodiscard]] std::expected<KspaceStats, KspaceError> init_kernel_space(const KernelSpaceSpec& spec,
-                                                          pt::PagingOptions options,
+                                                          page_table::PagingOptions options,
                                                           PagingLevel levels) {
   KREQUIRES(!g_ready);
   KREQUIRES(levels == 4 || levels == 5);
@@ -83,7 +83,7 @@ std::uint64_t linear_map_readable(Paddr pa, std::uint64_t size) {
     if (!cursor) return;
     while (va < end) {
       if (!cursor->jump(va)) break;
-      const pt::PtMapping mapping = cursor->query();
+      const page_table::PtMapping mapping = cursor->query();
       if (!mapping.mapped()) break;
       va = mapping.va + mapping.size;  // the whole leaf (4 KiB, 2 MiB or 1 GiB) is readable
     }

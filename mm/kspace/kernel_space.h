@@ -24,15 +24,15 @@ namespace mm::kspace {
 
 // The kernel table has as many levels as the CPU's paging mode, which boot/entry.S chose:
 // 5 with LA57 where the CPU has it, else 4. The page-table code is generic over both.
-using KernelPageTable4 = pt::PageTable<pt::KernelPtConfig<4>>;
-using KernelPageTable5 = pt::PageTable<pt::KernelPtConfig<5>>;
+using KernelPageTable4 = page_table::PageTable<page_table::KernelPtConfig<4>>;
+using KernelPageTable5 = page_table::PageTable<page_table::KernelPtConfig<5>>;
 
 // Builds a table of `levels` (4 or 5, the active paging mode), checks W^X, and activates
 // it (mm::hal::activate_page_table). Once, on the boot CPU, after the frame allocator is
 // up. On error nothing is activated (the partial table is dropped) and the boot tables
 // stay live.
 [[nodiscard]] std::expected<KspaceStats, KspaceError> init_kernel_space(const KernelSpaceSpec& spec,
-                                                          pt::PagingOptions options,
+                                                          page_table::PagingOptions options,
                                                           PagingLevel levels = 4);
 
 // 4 or 5. Requires init_kernel_space to have succeeded.

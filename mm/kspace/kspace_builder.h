@@ -33,14 +33,14 @@ struct KspaceStats {
   std::uint64_t image_bytes = 0;
 };
 
-inline constexpr pt::PageProperty LINEAR_PROP{pt::PageFlags::RW, pt::CachePolicy::Writeback,
+inline constexpr page_table::PageProperty LINEAR_PROP{page_table::PageFlags::RW, page_table::CachePolicy::Writeback,
                                               false, true};
 
 namespace detail {
 
-template <pt::PageTableConfig C>
-[[nodiscard]] std::expected<void, KspaceError> map_phys_at(pt::PageTable<C>& table, KspaceStep step, Vaddr va,
-                                             PhysRange range, const pt::PageProperty& prop) {
+template <page_table::PageTableConfig C>
+[[nodiscard]] std::expected<void, KspaceError> map_phys_at(page_table::PageTable<C>& table, KspaceStep step, Vaddr va,
+                                             PhysRange range, const page_table::PageProperty& prop) {
   auto cursor = table.cursor_mut(va, range.size());
   if (!cursor) return std::unexpected(KspaceError{step, cursor.error(), va});
   if (auto r = cursor->map_phys(range, prop); !r) return std::unexpected(KspaceError{step, r.error(), va});
@@ -86,9 +86,9 @@ auto for_each_merged_ram(std::span<const PhysRange> ram, Fn&& fn) -> decltype(fn
 }
 
 // Maps the parts of `range` (linear map) that nothing maps yet.
-template <pt::PageTableConfig C>
-[[nodiscard]] std::expected<std::uint64_t, KspaceError> map_linear_gaps(pt::PageTable<C>& table, PhysRange range,
-                                                          const pt::PageProperty& prop) {
+template <page_table::PageTableConfig C>
+[[nodiscard]] std::expected<std::uint64_t, KspaceError> map_linear_gaps(page_table::PageTable<C>& table, PhysRange range,
+                                                          const page_table::PageProperty& prop) {
   const Vaddr start = layout::LINEAR_MAP_BASE + range.start;
   const Vaddr end = layout::LINEAR_MAP_BASE + range.end;
   auto cursor = table.cursor_mut(start, range.size());
@@ -109,7 +109,7 @@ template <pt::PageTableConfig C>
     }
     if (!found->has_value()) break;
     if (auto j = cursor->jump(gap_end); !j) return std::unexpected(KspaceError{KspaceStep::Extra, j.error(), gap_end});
-    const pt::PtMapping slot = cursor->query();
+    const page_table::PtMapping slot = cursor->query();
     at = slot.va + slot.size;  // past the mapping that is in the way
     if (at <= gap_end) break;  // wrapped: the mapping reaches the top of the address space
     if (at < end && !cursor->jump(at)) break;
@@ -118,9 +118,9 @@ template <pt::PageTableConfig C>
 }
 
 // Maps [start, end) of the image with `prop`, leaving the (sorted) guard pages out.
-template <pt::PageTableConfig C>
-[[nodiscard]] std::expected<std::uint64_t, KspaceError> map_image_section(pt::PageTable<C>& table, Vaddr start,
-                                                            Vaddr end, const pt::PageProperty& prop,
+template <page_table::PageTableConfig C>
+[[nodiscard]] std::expected<std::uint64_t, KspaceError> map_image_section(page_table::PageTable<C>& table, Vaddr start,
+                                                            Vaddr end, const page_table::PageProperty& prop,
                                                             std::span<const Vaddr> guards,
                                                             Vaddr vma_offset) {
   start = align_down(start, PAGE_SIZE);
@@ -147,13 +147,13 @@ template <pt::PageTableConfig C>
 
 // Builds the kernel page table described by `spec` into `table` (a fresh, empty one).
 // Errors: the failing step and address; on error `table` holds what was mapped so far.
-template <pt::PageTableConfig C>
-[[nodiscard]] std::expected<KspaceStats, KspaceError> build_kernel_space(pt::PageTable<C>& table,
+template <page_table::PageTableConfig C>
+[[nodiscard]] std::expected<KspaceStats, KspaceError> build_kernel_space(page_table::PageTable<C>& table,
                                                            const KernelSpaceSpec& spec) {
   KspaceStats stats;
   TRY_VOID(detail::for_each_merged_ram(spec.ram, [&](PhysRange ram) -> std::expected<void, KspaceError> {
     if (ram.end > MAX_PADDR) {
-      return std::unexpected(KspaceError{KspaceStep::LinearMap, pt::PtError::OutOfRange, ram.start});
+      return std::unexpected(KspaceError{KspaceStep::LinearMap, page_table::PtError::OutOfRange, ram.start});
     }
     TRY_VOID(detail::map_phys_at(table, KspaceStep::LinearMap, layout::LINEAR_MAP_BASE + ram.start,
                                  ram, LINEAR_PROP));
@@ -165,9 +165,9 @@ template <pt::PageTableConfig C>
     const PhysRange range{align_down(extra.range.start, PAGE_SIZE), align_up(extra.range.end, PAGE_SIZE)};
     if (range.empty()) continue;
     if (range.end > MAX_PADDR) {
-      return std::unexpected(KspaceError{KspaceStep::Extra, pt::PtError::OutOfRange, range.start});
+      return std::unexpected(KspaceError{KspaceStep::Extra, page_table::PtError::OutOfRange, range.start});
     }
-    const pt::PageProperty prop{extra.writable ? pt::PageFlags::RW : pt::PageFlags::R, extra.cache,
+    const page_table::PageProperty prop{extra.writable ? page_table::PageFlags::RW : page_table::PageFlags::R, extra.cache,
                                 false, true};
     stats.extra_bytes += TRY(detail::map_linear_gaps(table, range, prop));
   }
@@ -188,24 +188,24 @@ template <pt::PageTableConfig C>
   const KernelImageLayout& image = spec.image;
   struct Section {
     Vaddr start, end;
-    pt::PageFlags flags;
+    page_table::PageFlags flags;
   };
   const Section sections[] = {
-      {image.text_start, image.text_end, pt::PageFlags::RX},
-      {image.rodata_start, image.rodata_end, pt::PageFlags::R},
-      {image.data_start, image.data_end, pt::PageFlags::RW},
-      {image.ksyms_start, image.ksyms_end, pt::PageFlags::R},
-      {image.bss_start, image.bss_end, pt::PageFlags::RW},
+      {image.text_start, image.text_end, page_table::PageFlags::RX},
+      {image.rodata_start, image.rodata_end, page_table::PageFlags::R},
+      {image.data_start, image.data_end, page_table::PageFlags::RW},
+      {image.ksyms_start, image.ksyms_end, page_table::PageFlags::R},
+      {image.bss_start, image.bss_end, page_table::PageFlags::RW},
   };
   for (const Section& s : sections) {
     if (s.end <= s.start) continue;
-    const pt::PageProperty prop{s.flags, pt::CachePolicy::Writeback, false, true};
+    const page_table::PageProperty prop{s.flags, page_table::CachePolicy::Writeback, false, true};
     stats.image_bytes += TRY(detail::map_image_section(table, s.start, s.end, prop, sorted_guards,
                                                        image.vma_offset));
   }
 
-  if (auto wx = pt::check_wx(table); !wx) {
-    return std::unexpected(KspaceError{KspaceStep::WxCheck, pt::PtError::OutOfRange, wx.error().va});
+  if (auto wx = page_table::check_wx(table); !wx) {
+    return std::unexpected(KspaceError{KspaceStep::WxCheck, page_table::PtError::OutOfRange, wx.error().va});
   }
   return stats;
 }

@@ -21,7 +21,7 @@ enum class KspaceStep : std::uint8_t {
 
 struct KspaceError {
   KspaceStep step = KspaceStep::Root;
-  pt::PtError error = pt::PtError::OutOfRange;  // meaningless for WxCheck / TooManyRanges
+  page_table::PtError error = page_table::PtError::OutOfRange;  // meaningless for WxCheck / TooManyRanges
   Vaddr va = 0;                                 // where (0 if not applicable)
 };
 

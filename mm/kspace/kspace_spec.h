@@ -14,7 +14,7 @@ namespace mm::kspace {
 // MMIO), with its cache policy. Parts that overlap RAM keep RAM's (write-back) mapping.
 struct ExtraPhysRange {
   PhysRange range;
-  pt::CachePolicy cache = pt::CachePolicy::Uncached;
+  page_table::CachePolicy cache = page_table::CachePolicy::Uncached;
   bool writable = true;
 };
 

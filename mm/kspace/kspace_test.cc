@@ -20,9 +20,9 @@
 namespace mm::kspace {
 namespace {
 
-using pt::testing::Access;
-using pt::testing::soft_access_ok;
-using pt::testing::soft_translate;
+using page_table::testing::Access;
+using page_table::testing::soft_access_ok;
+using page_table::testing::soft_translate;
 
 constexpr std::uint64_t KiB4 = 4096;
 constexpr std::uint64_t MiB = 1ull << 20;
@@ -44,13 +44,13 @@ class KspaceTest : public ::testing::Test {
   static constexpr std::uint64_t PHYS = 64ull << 20;
   KspaceTest() : world_(PHYS, {{MiB, PHYS}}) {}
 
-  template <pt::PageTableConfig C>
-  pt::PageTable<C> build(const KernelSpaceSpec& spec, bool huge_1g) {
-    auto table = pt::PageTable<C>::create({.supports_1g_pages = huge_1g});
+  template <page_table::PageTableConfig C>
+  page_table::PageTable<C> build(const KernelSpaceSpec& spec, bool huge_1g) {
+    auto table = page_table::PageTable<C>::create({.supports_1g_pages = huge_1g});
     EXPECT_TRUE(table.has_value());
     const auto stats = build_kernel_space(*table, spec);
     EXPECT_TRUE(stats.has_value()) << (stats ? "" : kspace_step_name(stats.error().step));
-    EXPECT_EQ(pt::testing::check_pt_invariants(*table), "");
+    EXPECT_EQ(page_table::testing::check_pt_invariants(*table), "");
     return std::move(*table);
   }
 
@@ -59,18 +59,18 @@ class KspaceTest : public ::testing::Test {
   std::vector<PhysRange> ram_ = {{0, 0x9'f000}, {MiB, 2 * GiB}, {2 * GiB, 3 * GiB + 6 * MiB},
                                  {4 * GiB, 6 * GiB}};
   std::vector<ExtraPhysRange> extra_ = {
-      {{0xfd00'0000, 0xfd00'0000 + 8 * MiB}, pt::CachePolicy::WriteCombining, true},  // framebuffer
-      {{3 * GiB + 5 * MiB, 3 * GiB + 7 * MiB + 0x800}, pt::CachePolicy::Uncached, false},  // straddles RAM
+      {{0xfd00'0000, 0xfd00'0000 + 8 * MiB}, page_table::CachePolicy::WriteCombining, true},  // framebuffer
+      {{3 * GiB + 5 * MiB, 3 * GiB + 7 * MiB + 0x800}, page_table::CachePolicy::Uncached, false},  // straddles RAM
   };
   std::vector<MetaPiece> meta_ = {{0, {40 * MiB, 42 * MiB}}, {0x100'0000, {44 * MiB, 46 * MiB}}};
   std::vector<Vaddr> guards_ = {VMA + MiB + 0x6'8000, VMA + MiB + 0x7'0000 + 0x123};
   KernelSpaceSpec spec() const { return {ram_, extra_, meta_, image(), guards_}; }
 };
 
-template <pt::PageTableConfig C>
-std::vector<unsigned> count_leaves(const pt::PageTable<C>& table, Vaddr from, Vaddr to) {
+template <page_table::PageTableConfig C>
+std::vector<unsigned> count_leaves(const page_table::PageTable<C>& table, Vaddr from, Vaddr to) {
   std::vector<unsigned> counts(4, 0);
-  pt::for_each_leaf<C>(table.root_paddr(), [&](Vaddr va, PagingLevel level, std::uint64_t) {
+  page_table::for_each_leaf<C>(table.root_paddr(), [&](Vaddr va, PagingLevel level, std::uint64_t) {
     if (va >= from && va < to) ++counts[level];
     return true;
   });
@@ -78,7 +78,7 @@ std::vector<unsigned> count_leaves(const pt::PageTable<C>& table, Vaddr from, Va
 }
 
 TEST_F(KspaceTest, LinearMapCoversRamWithLargePages) {
-  using C = pt::KernelPtConfig<4>;
+  using C = page_table::KernelPtConfig<4>;
   const auto table = build<C>(spec(), /*huge_1g=*/true);
   const Paddr root = table.root_paddr();
   const auto counts = count_leaves(table, layout::LINEAR_MAP_BASE, layout::LINEAR_MAP_END);
@@ -89,7 +89,7 @@ TEST_F(KspaceTest, LinearMapCoversRamWithLargePages) {
     ASSERT_TRUE(t.has_value()) << std::hex << pa;
     EXPECT_EQ(t->pa, pa);
     EXPECT_TRUE(t->writable && !t->executable && t->global && !t->tracked);
-    EXPECT_EQ(t->cache, pt::CachePolicy::Writeback);
+    EXPECT_EQ(t->cache, page_table::CachePolicy::Writeback);
   }
   // Holes stay unmapped (no write-back mapping over MMIO), and there is no identity map.
   EXPECT_FALSE(soft_translate(root, 4, layout::LINEAR_MAP_BASE + 0xa'0000).has_value());
@@ -101,7 +101,7 @@ TEST_F(KspaceTest, LinearMapCoversRamWithLargePages) {
 // More RAM ranges than any fixed table would hold (2,000), in descending order, some
 // touching and some overlapping: merged where they meet, holes left unmapped.
 TEST_F(KspaceTest, ThousandsOfRamRangesInAnyOrderAreMerged) {
-  using C = pt::KernelPtConfig<4>;
+  using C = page_table::KernelPtConfig<4>;
   ram_.clear();
   // Pairs: [8k i, 8k i + 4k) and [8k i + 4k, 8k i + 6k) touching the first (page-rounded to
   // 8k i + 8k: so each pair, rounded, touches the next pair too, except every 10th pair,
@@ -129,7 +129,7 @@ TEST_F(KspaceTest, ThousandsOfRamRangesInAnyOrderAreMerged) {
 }
 
 TEST_F(KspaceTest, Without1GPagesTheLinearMapUses2M) {
-  using C = pt::KernelPtConfig<4>;
+  using C = page_table::KernelPtConfig<4>;
   const auto table = build<C>(spec(), /*huge_1g=*/false);
   const auto counts = count_leaves(table, layout::LINEAR_MAP_BASE, layout::LINEAR_MAP_END);
   EXPECT_EQ(counts[3], 0u);
@@ -137,26 +137,26 @@ TEST_F(KspaceTest, Without1GPagesTheLinearMapUses2M) {
 }
 
 TEST_F(KspaceTest, ExtraRangesKeepTheirCachePolicyOutsideRam) {
-  using C = pt::KernelPtConfig<4>;
+  using C = page_table::KernelPtConfig<4>;
   const auto table = build<C>(spec(), true);
   const Paddr root = table.root_paddr();
   const auto fb = soft_translate(root, 4, layout::LINEAR_MAP_BASE + 0xfd00'0000 + 0x1234);
   ASSERT_TRUE(fb.has_value());
-  EXPECT_EQ(fb->cache, pt::CachePolicy::WriteCombining);
+  EXPECT_EQ(fb->cache, page_table::CachePolicy::WriteCombining);
   EXPECT_EQ(fb->level, 2);  // 2 MiB aligned: large pages
   // The straddling range: the RAM part stays write-back, the rest is read-only uncached.
   const auto in_ram = soft_translate(root, 4, layout::LINEAR_MAP_BASE + 3 * GiB + 5 * MiB);
   ASSERT_TRUE(in_ram.has_value());
-  EXPECT_EQ(in_ram->cache, pt::CachePolicy::Writeback);
+  EXPECT_EQ(in_ram->cache, page_table::CachePolicy::Writeback);
   const auto beyond = soft_translate(root, 4, layout::LINEAR_MAP_BASE + 3 * GiB + 7 * MiB);
   ASSERT_TRUE(beyond.has_value());
-  EXPECT_EQ(beyond->cache, pt::CachePolicy::Uncached);
+  EXPECT_EQ(beyond->cache, page_table::CachePolicy::Uncached);
   EXPECT_FALSE(beyond->writable);
   EXPECT_FALSE(soft_translate(root, 4, layout::LINEAR_MAP_BASE + 3 * GiB + 7 * MiB + KiB4).has_value());
 }
 
 TEST_F(KspaceTest, MetadataPiecesAreMappedSparsely) {
-  using C = pt::KernelPtConfig<4>;
+  using C = page_table::KernelPtConfig<4>;
   const auto table = build<C>(spec(), true);
   const Paddr root = table.root_paddr();
   const auto first = soft_translate(root, 4, layout::FRAME_METADATA_BASE + 0x40);
@@ -170,7 +170,7 @@ TEST_F(KspaceTest, MetadataPiecesAreMappedSparsely) {
 }
 
 TEST_F(KspaceTest, ImageSectionsHaveTheirPermissionsAndGuardsFault) {
-  using C = pt::KernelPtConfig<4>;
+  using C = page_table::KernelPtConfig<4>;
   const auto table = build<C>(spec(), true);
   const Paddr root = table.root_paddr();
   const KernelImageLayout img = image();
@@ -196,11 +196,11 @@ TEST_F(KspaceTest, ImageSectionsHaveTheirPermissionsAndGuardsFault) {
   // Between text and rodata (0x53000..0x54000) nothing is mapped; nor below the image.
   EXPECT_FALSE(soft_translate(root, 4, VMA + MiB + 0x5'3000).has_value());
   EXPECT_FALSE(soft_translate(root, 4, VMA).has_value());
-  EXPECT_TRUE(pt::check_wx(table).has_value());
+  EXPECT_TRUE(page_table::check_wx(table).has_value());
 }
 
 TEST_F(KspaceTest, FiveLevelBuildWorksToo) {
-  using C = pt::KernelPtConfig<5>;
+  using C = page_table::KernelPtConfig<5>;
   const auto table = build<C>(spec(), true);
   const auto t = soft_translate(table.root_paddr(), 5, layout::LINEAR_MAP_BASE + 5 * GiB + 3);
   ASSERT_TRUE(t.has_value());
@@ -211,15 +211,15 @@ TEST_F(KspaceTest, FiveLevelBuildWorksToo) {
 TEST_F(KspaceTest, OverlappingSectionsAreAnError) {
   KernelSpaceSpec bad = spec();
   bad.image.data_start = bad.image.rodata_start;  // data over rodata
-  auto table = pt::PageTable<pt::KernelPtConfig<4>>::create({});
+  auto table = page_table::PageTable<page_table::KernelPtConfig<4>>::create({});
   const auto stats = build_kernel_space(*table, bad);
   ASSERT_FALSE(stats.has_value());
   EXPECT_EQ(stats.error().step, KspaceStep::Image);
-  EXPECT_EQ(stats.error().error, pt::PtError::AlreadyMapped);
+  EXPECT_EQ(stats.error().error, page_table::PtError::AlreadyMapped);
 }
 
 // The kernel config with W^X switched off, only to give the build-time checker a W+X leaf.
-struct WxPermissiveKernelConfig : pt::KernelPtConfig<4> {
+struct WxPermissiveKernelConfig : page_table::KernelPtConfig<4> {
   static constexpr bool FORBID_WX = false;
 };
 
@@ -230,31 +230,31 @@ TEST_F(KspaceTest, WritableExecutableImageIsRefused) {
   auto table = build<WxPermissiveKernelConfig>(spec(), true);
   {
     auto cursor = table.cursor_mut(layout::KTEST_VA_BASE, KiB4);
-    ASSERT_TRUE(cursor->map_phys({0, KiB4}, {pt::PageFlags::RWX}).has_value());
+    ASSERT_TRUE(cursor->map_phys({0, KiB4}, {page_table::PageFlags::RWX}).has_value());
   }
-  EXPECT_FALSE(pt::check_wx(table).has_value());
+  EXPECT_FALSE(page_table::check_wx(table).has_value());
 }
 
 // ---- W^X after the build: every later map / map_phys / protect of a W+X leaf is refused ----
 
-template <pt::PageTableConfig C>
-std::string dump_leaves(const pt::PageTable<C>& table) {
+template <page_table::PageTableConfig C>
+std::string dump_leaves(const page_table::PageTable<C>& table) {
   std::string out;
-  pt::for_each_leaf<C>(table.root_paddr(), [&](Vaddr va, PagingLevel level, std::uint64_t e) {
+  page_table::for_each_leaf<C>(table.root_paddr(), [&](Vaddr va, PagingLevel level, std::uint64_t e) {
     out += std::to_string(va) + ":" + std::to_string(level) + ":" + std::to_string(e) + "\n";
     return true;
   });
   return out;
 }
 
-template <pt::PageTableConfig C>
-void expect_later_wx_refused(pt::PageTable<C>& table) {
+template <page_table::PageTableConfig C>
+void expect_later_wx_refused(page_table::PageTable<C>& table) {
   constexpr Vaddr kVa = layout::KTEST_VA_BASE;
-  constexpr pt::PageProperty RW{pt::PageFlags::RW, pt::CachePolicy::Writeback, false, true};
-  constexpr pt::PageProperty RX{pt::PageFlags::RX, pt::CachePolicy::Writeback, false, true};
-  constexpr pt::PageProperty RWX{pt::PageFlags::RWX, pt::CachePolicy::Writeback, false, true};
+  constexpr page_table::PageProperty RW{page_table::PageFlags::RW, page_table::CachePolicy::Writeback, false, true};
+  constexpr page_table::PageProperty RX{page_table::PageFlags::RX, page_table::CachePolicy::Writeback, false, true};
+  constexpr page_table::PageProperty RWX{page_table::PageFlags::RWX, page_table::CachePolicy::Writeback, false, true};
   const std::string before = dump_leaves(table);
-  const std::uint64_t nodes_before = pt::live_pt_nodes();
+  const std::uint64_t nodes_before = page_table::live_pt_nodes();
 
   // map_phys, 4 KiB and a range that would use a 2 MiB page: refused, nothing created.
   {
@@ -262,11 +262,11 @@ void expect_later_wx_refused(pt::PageTable<C>& table) {
     ASSERT_TRUE(cursor.has_value());
     const auto r = cursor->map_phys({0, KiB4}, RWX);
     ASSERT_FALSE(r.has_value());
-    EXPECT_EQ(r.error(), pt::PtError::WritableExecutable);
+    EXPECT_EQ(r.error(), page_table::PtError::WritableExecutable);
     EXPECT_EQ(cursor->va(), kVa);  // did not move
     const auto r2 = cursor->map_phys({2 * MiB, 4 * MiB}, RWX);
     ASSERT_FALSE(r2.has_value());
-    EXPECT_EQ(r2.error(), pt::PtError::WritableExecutable);
+    EXPECT_EQ(r2.error(), page_table::PtError::WritableExecutable);
   }
   // map of a tracked frame: refused, the frame gains no reference.
   {
@@ -274,11 +274,11 @@ void expect_later_wx_refused(pt::PageTable<C>& table) {
     auto cursor = table.cursor_mut(kVa, KiB4);
     const auto r = cursor->map(frame, RWX);
     ASSERT_FALSE(r.has_value());
-    EXPECT_EQ(r.error(), pt::PtError::WritableExecutable);
+    EXPECT_EQ(r.error(), page_table::PtError::WritableExecutable);
     EXPECT_EQ(frame.reference_count(), 1u);
   }
   EXPECT_EQ(dump_leaves(table), before);
-  EXPECT_EQ(pt::live_pt_nodes(), nodes_before);
+  EXPECT_EQ(page_table::live_pt_nodes(), nodes_before);
 
   // protect: an RW 2 MiB page made executable, and an RX one made writable, over part of
   // the huge page (protect_next would split it): refused before the split, nothing changed.
@@ -288,51 +288,51 @@ void expect_later_wx_refused(pt::PageTable<C>& table) {
     ASSERT_TRUE(cursor->map_phys({4 * MiB, 6 * MiB}, RX).has_value());
   }
   const std::string mapped = dump_leaves(table);
-  const std::uint64_t nodes_mapped = pt::live_pt_nodes();
+  const std::uint64_t nodes_mapped = page_table::live_pt_nodes();
   {
     auto cursor = table.cursor_mut(kVa, 4 * MiB);
     unsigned calls = 0;
-    const auto r = cursor->protect_next(KiB4, [&](pt::PageProperty& p) {
+    const auto r = cursor->protect_next(KiB4, [&](page_table::PageProperty& p) {
       ++calls;
-      p.flags = p.flags | pt::PageFlags::X;
+      p.flags = p.flags | page_table::PageFlags::X;
     });
     ASSERT_FALSE(r.has_value());
-    EXPECT_EQ(r.error(), pt::PtError::WritableExecutable);
+    EXPECT_EQ(r.error(), page_table::PtError::WritableExecutable);
     EXPECT_EQ(calls, 1u);
     EXPECT_EQ(cursor->va(), kVa);
     ASSERT_TRUE(cursor->jump(kVa + 2 * MiB + 5 * KiB4).has_value());
-    const auto r2 = cursor->protect_next(KiB4, [](pt::PageProperty& p) { p.flags = p.flags | pt::PageFlags::W; });
+    const auto r2 = cursor->protect_next(KiB4, [](page_table::PageProperty& p) { p.flags = p.flags | page_table::PageFlags::W; });
     ASSERT_FALSE(r2.has_value());
-    EXPECT_EQ(r2.error(), pt::PtError::WritableExecutable);
+    EXPECT_EQ(r2.error(), page_table::PtError::WritableExecutable);
     EXPECT_EQ(cursor->va(), kVa + 2 * MiB + 5 * KiB4);
   }
   EXPECT_EQ(dump_leaves(table), mapped);
-  EXPECT_EQ(pt::live_pt_nodes(), nodes_mapped);
+  EXPECT_EQ(page_table::live_pt_nodes(), nodes_mapped);
   // The policy refuses W+X only: RW -> R and RX -> R still work (and split as before).
   {
     auto cursor = table.cursor_mut(kVa, 4 * MiB);
-    const auto r = cursor->protect_next(KiB4, [](pt::PageProperty& p) { p.flags = pt::PageFlags::R; });
+    const auto r = cursor->protect_next(KiB4, [](page_table::PageProperty& p) { p.flags = page_table::PageFlags::R; });
     ASSERT_TRUE(r.has_value());
     ASSERT_TRUE(r->has_value());
     EXPECT_EQ((*r)->size, KiB4);
     ASSERT_TRUE(cursor->unmap(4 * MiB - KiB4).has_value());
   }
-  EXPECT_TRUE(pt::check_wx(table).has_value());
+  EXPECT_TRUE(page_table::check_wx(table).has_value());
 }
 
 TEST_F(KspaceTest, LaterWritableExecutableMappingIsRefused) {
-  auto table = build<pt::KernelPtConfig<4>>(spec(), true);
+  auto table = build<page_table::KernelPtConfig<4>>(spec(), true);
   expect_later_wx_refused(table);
-  auto table5 = build<pt::KernelPtConfig<5>>(spec(), false);
+  auto table5 = build<page_table::KernelPtConfig<5>>(spec(), false);
   expect_later_wx_refused(table5);
 }
 
 TEST_F(KspaceTest, UserConfigHasNoWxPolicy) {
-  auto table = pt::PageTable<pt::UserPtConfig<4>>::create({});
+  auto table = page_table::PageTable<page_table::UserPtConfig<4>>::create({});
   ASSERT_TRUE(table.has_value());
   UFrame frame = alloc_frame(UntypedMeta{}).value().into_shared();
   auto cursor = table->cursor_mut(0x40'0000, KiB4);
-  EXPECT_TRUE(cursor->map(frame, {pt::PageFlags::RWX}).has_value());
+  EXPECT_TRUE(cursor->map(frame, {page_table::PageFlags::RWX}).has_value());
   ASSERT_TRUE(cursor->jump(0x40'0000).has_value());
   ASSERT_TRUE(cursor->unmap(KiB4).has_value());
 }

@@ -18,7 +18,7 @@
 #include "mm/page_table/page_table.h"
 #include "mm/page_table/testing/pt_invariants.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 namespace {
 
 using K4 = KernelPtConfig<4>;
@@ -183,4 +183,4 @@ TEST_F(AllOrNothingTest, TakeOnePageOutOfAGigabyteLeaf) {
 }
 
 }  // namespace
-}  // namespace mm::pt
+}  // namespace mm::page_table

@@ -44,7 +44,7 @@
 #include "lib/contract/contract.h"
 #include "lib/expected/try.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 
 template <PageTableConfig C>
 class PageTable;
@@ -124,7 +124,7 @@ class Cursor {
   [[nodiscard]] std::expected<Vaddr, PtError> op_range(std::uint64_t len) const {
     if (done_) return std::unexpected(PtError::OutOfRange);
     TRY_VOID(check_range_within(va_, len, va_, last_));
-    return mm::pt::range_last(va_, len);
+    return mm::page_table::range_last(va_, len);
   }
 
   NodeRef<C> node() const { return NodeRef<C>(path_[level_]); }
@@ -679,4 +679,4 @@ class CursorMut : public Cursor<C> {
   }
 };
 
-}  // namespace mm::pt
+}  // namespace mm::page_table

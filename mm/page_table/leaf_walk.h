@@ -9,7 +9,7 @@
 #include "mm/page_table/pt_config.h"
 #include "mm/types.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 
 // Calls fn(va, level, raw_entry) for every leaf under `node` (a node of `level` whose first
 // entry maps `base`), in address order. fn returns false to stop; so does for_each_leaf.
@@ -37,4 +37,4 @@ bool for_each_leaf(Paddr root, Fn&& fn) {
   return for_each_leaf_under<C>(root, C::NR_LEVELS, 0, C::TOP_INDEX_BEGIN, C::TOP_INDEX_END, fn);
 }
 
-}  // namespace mm::pt
+}  // namespace mm::page_table

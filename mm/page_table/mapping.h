@@ -9,7 +9,7 @@
 #include "lib/fmt/format.h"
 #include "mm/types.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 
 enum class MappingKind : std::uint8_t {
   None,       // nothing mapped (va/size: the absent entry's whole slot)
@@ -52,4 +52,4 @@ inline void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const Pt
              m.kind == MappingKind::Tracked ? "tracked" : "untracked");
 }
 
-}  // namespace mm::pt
+}  // namespace mm::page_table

@@ -24,7 +24,7 @@
 #include "mm/page_table/pt_config.h"
 #include "lib/contract/contract.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 
 // Live page-table nodes of every config: tests and ktests check it returns to its start.
 inline constinit std::atomic<std::uint64_t> g_live_pt_nodes{0};
@@ -115,4 +115,4 @@ class NodeRef {
   Paddr pa_ = INVALID;
 };
 
-}  // namespace mm::pt
+}  // namespace mm::page_table

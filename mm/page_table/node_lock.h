@@ -19,7 +19,7 @@
 #include "lib/sync/thread_annotations.h"
 #include "mm/types.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 
 // The panic for a lock its own CPU already holds; `node` names the page-table node.
 [[noreturn, gnu::cold, gnu::noinline]] inline void report_node_lock_self_deadlock(Paddr node,
@@ -73,4 +73,4 @@ class TA_CAP("page-table node lock") NodeLock {
 };
 static_assert(sizeof(NodeLock) == 2);
 
-}  // namespace mm::pt
+}  // namespace mm::page_table

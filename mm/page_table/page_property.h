@@ -10,7 +10,7 @@
 
 #include "lib/fmt/format.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 
 enum class PageFlags : std::uint8_t {
   None = 0,
@@ -61,4 +61,4 @@ inline void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const Pa
              p.global ? " global" : "");
 }
 
-}  // namespace mm::pt
+}  // namespace mm::page_table

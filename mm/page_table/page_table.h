@@ -20,7 +20,7 @@
 #include "mm/page_table/pt_error.h"
 #include "mm/page_table/range_check.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 
 template <PageTableConfig C>
 class PageTable {
@@ -89,4 +89,4 @@ class PageTable {
   PagingOptions options_;
 };
 
-}  // namespace mm::pt
+}  // namespace mm::page_table

@@ -27,7 +27,7 @@
 #include "mm/page_table/page_table.h"
 #include "mm/testing/bench_iterations.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 namespace {
 
 using K = KernelPtConfig<4>;
@@ -447,5 +447,5 @@ void BM_LinearMapPerGiB(benchmark::State& state) {
 KEEL_BENCHMARK(BM_LinearMapPerGiB)->Arg(1)->Arg(0);
 
 }  // namespace
-}  // namespace mm::pt
+}  // namespace mm::page_table
 BENCHMARK_MAIN();

@@ -9,7 +9,7 @@
 #include "mm/page_table/testing/pt_model.h"
 #include "tests/fuzz/corpus_replay.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 namespace {
 
 TEST(PageTableFuzzCorpusTest, DeterministicCorpus) {
@@ -36,4 +36,4 @@ TEST(PageTableFuzzCorpusTest, CheckedInCorpus) {
 }
 
 }  // namespace
-}  // namespace mm::pt
+}  // namespace mm::page_table

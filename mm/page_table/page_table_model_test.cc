@@ -10,7 +10,7 @@
 
 #include "mm/page_table/testing/pt_model.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 namespace {
 
 std::vector<std::uint8_t> random_bytes(std::uint32_t seed, std::size_t n) {
@@ -51,4 +51,4 @@ TEST(PageTableModelTest, FourLevelWithout1GPages) { run(4, false, true, 2); }
 TEST(PageTableModelTest, FiveLevelWith1GPages) { run(5, true, true, 3); }
 
 }  // namespace
-}  // namespace mm::pt
+}  // namespace mm::page_table

@@ -23,7 +23,7 @@
 #include "mm/testing/host_cpus.h"
 #include "mm/testing/sim_memory.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 namespace {
 
 using K4 = KernelPtConfig<4>;
@@ -44,7 +44,7 @@ class PageTableSmpTest : public ::testing::Test {
   // Every CPU gives its frame cache back, then the table, the allocator and the free total
   // are checked: every frame a mapping held came back exactly once.
   void expect_clean(HostCpus& cpus, PageTable<K4>& pt, std::uint64_t free_before) {
-    EXPECT_EQ(mm::pt::testing::check_pt_invariants(pt), "");
+    EXPECT_EQ(mm::page_table::testing::check_pt_invariants(pt), "");
     cpus.run([](unsigned) { drain_cpu_cache(); });
     EXPECT_TRUE(check_allocator_invariants().has_value());
     const AllocatorStats stats = allocator_stats();
@@ -152,4 +152,4 @@ TEST_F(PageTableSmpTest, OverlappingCursorsShootDownWhileOthersWaitForTheirLocks
 }
 
 }  // namespace
-}  // namespace mm::pt
+}  // namespace mm::page_table

@@ -18,7 +18,7 @@
 #include "mm/page_table/wx_check.h"
 #include "mm/testing/sim_memory.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 namespace {
 
 using K4 = KernelPtConfig<4>;
@@ -1202,4 +1202,4 @@ TYPED_TEST(TrackedHugeTest, DestroyingATableReleasesHugeFrames) {
 }
 
 }  // namespace
-}  // namespace mm::pt
+}  // namespace mm::page_table

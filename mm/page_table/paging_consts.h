@@ -7,7 +7,7 @@
 
 #include "mm/types.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 
 inline constexpr unsigned NR_ENTRIES = 512;
 inline constexpr unsigned INDEX_BITS = 9;
@@ -50,4 +50,4 @@ static_assert(va_bits(4) == 48 && va_bits(5) == 57);
 static_assert(sign_extend(0x0000'8000'0000'0000, 4) == 0xffff'8000'0000'0000);
 static_assert(index_at(0xffff'8000'0000'0000, 4) == 256);
 
-}  // namespace mm::pt
+}  // namespace mm::page_table

@@ -35,7 +35,7 @@
 #include "mm/page_table/pte_x86_64.h"
 #include "mm/types.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 
 template <typename P>
 concept PteFormat = requires(typename P::Raw e, Paddr pa, PageProperty prop, PagingLevel level) {
@@ -144,4 +144,4 @@ static_assert(config_va_last<UserPtConfig<4>> == 0x0000'7fff'ffff'ffff);
 static_assert(config_va_start<KernelPtConfig<5>> == 0xff00'0000'0000'0000);
 static_assert(config_va_last<UserPtConfig<5>> == 0x00ff'ffff'ffff'ffff);
 
-}  // namespace mm::pt
+}  // namespace mm::page_table

@@ -11,7 +11,7 @@
 
 #include "lib/fmt/format.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 
 enum class PtError : std::uint8_t {
   EmptyRange,     // a length of 0
@@ -46,4 +46,4 @@ constexpr const char* error_name(PtError e) {
 }
 
 
-}  // namespace mm::pt
+}  // namespace mm::page_table

@@ -17,7 +17,7 @@
 #include "mm/page_table/page_property.h"
 #include "mm/types.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 
 struct PteX86_64 {
   using Raw = std::uint64_t;
@@ -121,4 +121,4 @@ static_assert(PteX86_64::leaf_paddr(
               0x4000'0000);
 static_assert(!PteX86_64::is_leaf(PteX86_64::make_child(0x1000, false), 2));
 
-}  // namespace mm::pt
+}  // namespace mm::page_table

@@ -11,7 +11,7 @@
 #include "mm/page_table/pt_error.h"
 #include "mm/types.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 
 // [va, va + len) lies inside [start, last]. Errors: EmptyRange, NotAligned, OutOfRange.
 [[nodiscard]] constexpr std::expected<void, PtError> check_range_within(Vaddr va, std::uint64_t len,
@@ -60,4 +60,4 @@ static_assert(!check_phys_below({0x1000, (Paddr{1} << 46) + 0x1000}, 46));
 static_assert(check_range_within(0xffff'ffff'ffff'f000, 0x1000, 0xffff'8000'0000'0000, ~0ull));
 static_assert(!check_range_within(0xffff'ffff'ffff'f000, 0x2000, 0xffff'8000'0000'0000, ~0ull));
 
-}  // namespace mm::pt
+}  // namespace mm::page_table

@@ -3,7 +3,7 @@
 #include "mm/frame/frame.h"
 #include "mm/hal.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 
 void TlbBatch::add_page(Vaddr va) {
   if (full_) return;
@@ -35,4 +35,4 @@ void TlbBatch::flush() {
   for (unsigned i = 0; i < n; ++i) dec_frame_ref_for_mapping(deferred_[i]);
 }
 
-}  // namespace mm::pt
+}  // namespace mm::page_table

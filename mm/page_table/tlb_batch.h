@@ -12,7 +12,7 @@
 
 #include "mm/types.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 
 class TlbBatch {
  public:
@@ -51,4 +51,4 @@ class TlbBatch {
   std::array<Paddr, MAX_DEFERRED> deferred_{};
 };
 
-}  // namespace mm::pt
+}  // namespace mm::page_table

@@ -9,7 +9,7 @@
 #include "mm/page_table/page_table.h"
 #include "lib/fmt/format.h"
 
-namespace mm::pt {
+namespace mm::page_table {
 
 struct WxViolation {
   Vaddr va = 0;           // the first writable+executable leaf
@@ -39,4 +39,4 @@ template <PageTableConfig C>
   return {};
 }
 
-}  // namespace mm::pt
+}  // namespace mm::page_table

@@ -5,6 +5,7 @@
 #include "arch/x86_64/acpi/register_access.h"
 #include "kernel/ktest/ktest.h"
 
+namespace arch::acpi {
 namespace {
 
 const arch::acpi::AcpiTables* tables_or_diagnostic(kernel::ktest::Context& ktest_ctx) {
@@ -58,3 +59,5 @@ KTEST(bios_area_scan_agrees_with_the_loader) {
 }
 
 }  // namespace
+
+}  // namespace arch::acpi

@@ -7,11 +7,11 @@
 #include "mm/kspace/kernel_space.h"
 #include "mm/layout.h"
 
+namespace arch::paging {
 namespace {
 
-namespace pt = mm::pt;
 constexpr mm::Vaddr kVa = mm::layout::KTEST_VA_BASE + (128ull << 30);
-constexpr pt::PageProperty kRw{pt::PageFlags::RW, pt::CachePolicy::Writeback, false, true};
+constexpr mm::page_table::PageProperty kRw{mm::page_table::PageFlags::RW, mm::page_table::CachePolicy::Writeback, false, true};
 
 // Maps `phys` untracked at kVa, goes back and unmaps it. True only when every step
 // succeeded and the unmap took back all of it: a benchmark iteration that did less fails.
@@ -136,3 +136,5 @@ KBENCH_ARGS(linear_map_build_per_gib, {0, 1}) {
   if (!ok) return state.skip("no 1 GiB pages on this CPU");
   state.set_items_processed(state.iterations());
 }
+
+}  // namespace arch::paging

@@ -20,16 +20,17 @@
 #include "mm/page_table/node.h"
 #include "mm/page_table/wx_check.h"
 
+namespace arch::paging {
+
 extern "C" char boot_stack_guard[];  // boot/entry.S: the unmapped page below the boot stack
 
 namespace {
 
 using mm::PAGE_SIZE;
 using mm::Vaddr;
-namespace pt = mm::pt;
 
 constexpr Vaddr kVa = mm::layout::KTEST_VA_BASE;
-constexpr pt::PageProperty kRw{pt::PageFlags::RW, pt::CachePolicy::Writeback, false, true};
+constexpr mm::page_table::PageProperty kRw{mm::page_table::PageFlags::RW, mm::page_table::CachePolicy::Writeback, false, true};
 
 void require_kernel_space() {
   KASSERT_MSG(mm::kspace::kernel_space_ready(), "mm::kspace::init_kernel_space has not run");
@@ -121,7 +122,7 @@ KTEST_EXPECT_FAULT(boot_stack_guard_is_unmapped, arch::VECTOR_PAGE_FAULT) {
 KTEST(kernel_table_has_no_writable_executable_mapping) {
   require_kernel_space();
   KEXPECT_TRUE(mm::kspace::with_kernel_page_table(
-      [](auto& table) { return pt::check_wx(table).has_value(); }));
+      [](auto& table) { return mm::page_table::check_wx(table).has_value(); }));
 }
 
 // W^X holds after boot, not only when the table was built: the live kernel table refuses a
@@ -129,8 +130,8 @@ KTEST(kernel_table_has_no_writable_executable_mapping) {
 // check_wx.
 KTEST(later_writable_executable_mapping_is_refused) {
   require_kernel_space();
-  constexpr pt::PageProperty kRwx{pt::PageFlags::RWX, pt::CachePolicy::Writeback, false, true};
-  constexpr pt::PageProperty kRx{pt::PageFlags::RX, pt::CachePolicy::Writeback, false, true};
+  constexpr mm::page_table::PageProperty kRwx{mm::page_table::PageFlags::RWX, mm::page_table::CachePolicy::Writeback, false, true};
+  constexpr mm::page_table::PageProperty kRx{mm::page_table::PageFlags::RX, mm::page_table::CachePolicy::Writeback, false, true};
   const Vaddr va = kVa + 8 * PAGE_SIZE;
   mm::UFrame frame = new_frame();
   mm::kspace::with_kernel_page_table([&](auto& table) {
@@ -138,25 +139,25 @@ KTEST(later_writable_executable_mapping_is_refused) {
     KASSERT_TRUE(cursor.has_value());
     const auto mapped = cursor->map(frame, kRwx);
     KASSERT_TRUE(!mapped.has_value());
-    KEXPECT_EQ(mapped.error(), pt::PtError::WritableExecutable);
+    KEXPECT_EQ(mapped.error(), mm::page_table::PtError::WritableExecutable);
     KEXPECT_EQ(frame.reference_count(), 1u);  // no mapping took a reference
     const auto phys = cursor->map_phys({frame.paddr(), frame.paddr() + PAGE_SIZE}, kRwx);
     KASSERT_TRUE(!phys.has_value());
-    KEXPECT_EQ(phys.error(), pt::PtError::WritableExecutable);
+    KEXPECT_EQ(phys.error(), mm::page_table::PtError::WritableExecutable);
     KEXPECT_FALSE(cursor->query().mapped());
     // An allowed RX mapping, then a protect that would make it writable too.
     KASSERT_TRUE(cursor->map(frame, kRx).has_value());
     KASSERT_TRUE(cursor->jump(va).has_value());
     const auto made_wx = cursor->protect_next(
-        PAGE_SIZE, [](pt::PageProperty& p) { p.flags = p.flags | pt::PageFlags::W; });
+        PAGE_SIZE, [](mm::page_table::PageProperty& p) { p.flags = p.flags | mm::page_table::PageFlags::W; });
     KASSERT_TRUE(!made_wx.has_value());
-    KEXPECT_EQ(made_wx.error(), pt::PtError::WritableExecutable);
+    KEXPECT_EQ(made_wx.error(), mm::page_table::PtError::WritableExecutable);
     KEXPECT_TRUE(cursor->query().prop == kRx);
-    KEXPECT_TRUE(pt::check_wx(table).has_value());
+    KEXPECT_TRUE(mm::page_table::check_wx(table).has_value());
     KEXPECT_EQ(cursor->unmap(PAGE_SIZE).value_or(0), PAGE_SIZE);
   });
   KEXPECT_TRUE(mm::kspace::with_kernel_page_table(
-      [](auto& table) { return pt::check_wx(table).has_value(); }));
+      [](auto& table) { return mm::page_table::check_wx(table).has_value(); }));
 }
 
 // The linear map is RW NX: making a piece of it executable is refused too.
@@ -169,9 +170,9 @@ KTEST(linear_map_cannot_be_made_executable) {
     KASSERT_TRUE(cursor.has_value());
     const auto before = cursor->query();
     const auto r = cursor->protect_next(
-        PAGE_SIZE, [](pt::PageProperty& p) { p.flags = p.flags | pt::PageFlags::X; });
+        PAGE_SIZE, [](mm::page_table::PageProperty& p) { p.flags = p.flags | mm::page_table::PageFlags::X; });
     KASSERT_TRUE(!r.has_value());
-    KEXPECT_EQ(r.error(), pt::PtError::WritableExecutable);
+    KEXPECT_EQ(r.error(), mm::page_table::PtError::WritableExecutable);
     KASSERT_TRUE(cursor->jump(linear).has_value());
     const auto after = cursor->query();
     KEXPECT_EQ(after.size, before.size);  // the huge page was not split
@@ -189,7 +190,7 @@ template <typename Table>
 void map_unmap_storm(kernel::ktest::Context& ktest_ctx, Table& pt_) {
   mm::drain_cpu_cache();
   const std::uint64_t free_before = mm::allocator_stats().total_free_frames;
-  const std::uint64_t nodes_before = pt::live_pt_nodes();
+  const std::uint64_t nodes_before = mm::page_table::live_pt_nodes();
   constexpr unsigned kPages = 256;
   for (unsigned round = 0; round < 4; ++round) {
     {
@@ -206,14 +207,14 @@ void map_unmap_storm(kernel::ktest::Context& ktest_ctx, Table& pt_) {
       KASSERT_TRUE(cursor->jump(kVa + (40ull << 30)).has_value());
       KASSERT_TRUE(cursor->map_phys({0, 4ull << 20}, kRw).has_value());
     }
-    KEXPECT_GT(pt::live_pt_nodes(), nodes_before);
+    KEXPECT_GT(mm::page_table::live_pt_nodes(), nodes_before);
     auto cursor = pt_.cursor_mut(kVa, 64ull << 30);
     KASSERT_TRUE(cursor.has_value());
     const auto unmapped = cursor->unmap(64ull << 30);
     KASSERT_TRUE(unmapped.has_value());
     KEXPECT_EQ(*unmapped, kPages * PAGE_SIZE + (4ull << 20));
   }
-  KEXPECT_EQ(pt::live_pt_nodes(), nodes_before);
+  KEXPECT_EQ(mm::page_table::live_pt_nodes(), nodes_before);
   mm::drain_cpu_cache();
   KEXPECT_EQ(mm::allocator_stats().total_free_frames, free_before);
 }
@@ -231,9 +232,9 @@ template <typename Table>
 void huge_tracked_round_trip(kernel::ktest::Context& ktest_ctx, Table& table) {
   mm::drain_cpu_cache();
   const std::uint64_t free_before = mm::allocator_stats().total_free_frames;
-  const std::uint64_t nodes_before = pt::live_pt_nodes();
+  const std::uint64_t nodes_before = mm::page_table::live_pt_nodes();
   for (const mm::PagingLevel level : {mm::PagingLevel{2}, mm::PagingLevel{3}}) {
-    const std::uint64_t size = mm::pt::page_size_at(level);
+    const std::uint64_t size = mm::page_table::page_size_at(level);
     auto unique = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false, .level = level});
     if (!unique) {
       KEXPECT_EQ(level, 3);  // too little RAM for 1 GiB (a 2 MiB frame is always there)
@@ -247,7 +248,7 @@ void huge_tracked_round_trip(kernel::ktest::Context& ktest_ctx, Table& table) {
       auto cursor = table.cursor_mut(va, size);
       KASSERT_TRUE(cursor.has_value());
       const auto r = cursor->map(frame, kRw);
-      KEXPECT_TRUE(!r && r.error() == pt::PtError::LevelUnsupported);
+      KEXPECT_TRUE(!r && r.error() == mm::page_table::PtError::LevelUnsupported);
       ktest_ctx.print_diagnostic("no 1 GiB pages: a 1 GiB frame is LevelUnsupported");
       continue;
     }
@@ -284,12 +285,12 @@ void huge_tracked_round_trip(kernel::ktest::Context& ktest_ctx, Table& table) {
       KASSERT_TRUE(cursor.has_value());
       KASSERT_TRUE(cursor->jump(va + size / 2).has_value());
       const auto cut = cursor->take_next(PAGE_SIZE);
-      KEXPECT_TRUE(!cut && cut.error() == pt::PtError::SplitsTrackedHuge);
+      KEXPECT_TRUE(!cut && cut.error() == mm::page_table::PtError::SplitsTrackedHuge);
       KASSERT_TRUE(cursor->jump(va).has_value());
-      const pt::PtMapping m = cursor->query();
+      const mm::page_table::PtMapping m = cursor->query();
       KEXPECT_EQ(m.size, size);
       KEXPECT_EQ(m.pa, frame.paddr());
-      KEXPECT_TRUE(m.kind == pt::MappingKind::Tracked);
+      KEXPECT_TRUE(m.kind == mm::page_table::MappingKind::Tracked);
       auto taken = cursor->take_next(size);
       KASSERT_TRUE(taken.has_value() && taken->has_value() && (*taken)->frame.has_value());
       KEXPECT_TRUE(*(*taken)->frame == frame);
@@ -298,7 +299,7 @@ void huge_tracked_round_trip(kernel::ktest::Context& ktest_ctx, Table& table) {
     ktest_ctx.print_diagnostic("{} KiB frame at {:#x}: {} pages read back through one leaf", size >> 10,
                                frame.paddr(), size / PAGE_SIZE);
   }
-  KEXPECT_EQ(pt::live_pt_nodes(), nodes_before);
+  KEXPECT_EQ(mm::page_table::live_pt_nodes(), nodes_before);
   mm::drain_cpu_cache();
   KEXPECT_EQ(mm::allocator_stats().total_free_frames, free_before);
 }
@@ -307,3 +308,5 @@ KTEST(huge_tracked_frames_read_back_through_one_leaf) {
   require_kernel_space();
   mm::kspace::with_kernel_page_table([&](auto& table) { huge_tracked_round_trip(ktest_ctx, table); });
 }
+
+}  // namespace arch::paging

@@ -5,7 +5,7 @@
 
 namespace arch::paging {
 
-mm::pt::PagingOptions paging_options(bool allow_1g) {
+mm::page_table::PagingOptions paging_options(bool allow_1g) {
   return {.supports_1g_pages = allow_1g && detect_cpu_features().pages_1g};
 }
 

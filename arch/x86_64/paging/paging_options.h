@@ -8,7 +8,7 @@
 namespace arch::paging {
 
 // allow_1g: false for the `no1gb` command-line key. Requires detect_cpu_features() ran.
-mm::pt::PagingOptions paging_options(bool allow_1g = true);
+mm::page_table::PagingOptions paging_options(bool allow_1g = true);
 
 // 5 if CR4.LA57 is set, else 4. keel's boot code enables 4-level paging only: LA57 can only
 // be turned on with paging off (in the 32-bit entry), so mm::kspace uses KernelPtConfig<4>.

@@ -24,7 +24,7 @@ inline constexpr std::uint64_t KEEL_PAT =
     pat_entry(0, PAT_WB) | pat_entry(1, PAT_WT) | pat_entry(2, PAT_UC_MINUS) | pat_entry(3, PAT_UC) |
     pat_entry(4, PAT_WC) | pat_entry(5, PAT_WT) | pat_entry(6, PAT_UC_MINUS) | pat_entry(7, PAT_UC);
 
-using Pte = mm::pt::PteX86_64;
+using Pte = mm::page_table::PteX86_64;
 static_assert(((KEEL_PAT >> (8 * Pte::PAT_INDEX_WB)) & 0xff) == PAT_WB);
 static_assert(((KEEL_PAT >> (8 * Pte::PAT_INDEX_WT)) & 0xff) == PAT_WT);
 static_assert(((KEEL_PAT >> (8 * Pte::PAT_INDEX_UC)) & 0xff) == PAT_UC);

@@ -12,7 +12,7 @@ constexpr std::uint64_t kPage = mm::PAGE_SIZE;
 constexpr unsigned kStacksPerCpu = AP_STACKS;
 constexpr std::uint64_t kWindowPages = kStacksPerCpu * (AP_STACK_PAGES + 1);
 static_assert(AP_STACK_STRIDE == (AP_STACK_PAGES + 1) * kPage);
-constexpr mm::pt::PageProperty kStackProperty{mm::pt::PageFlags::RW, mm::pt::CachePolicy::Writeback,
+constexpr mm::page_table::PageProperty kStackProperty{mm::page_table::PageFlags::RW, mm::page_table::CachePolicy::Writeback,
                                               false, true};
 static_assert((mm::layout::KSTACKS_END - mm::layout::KSTACKS_BASE) / (kWindowPages * kPage) >=
               4 * mm::hal::MAX_CPUS);  // room for every CPU, and for failed starts

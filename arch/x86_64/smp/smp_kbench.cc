@@ -13,6 +13,7 @@
 #include "mm/layout.h"
 #include "mm/page_table/tlb_batch.h"
 
+namespace arch::smp {
 namespace {
 
 void nothing(void*) {}
@@ -27,8 +28,8 @@ KBENCH(cross_call_round_trip) {
 
 // Pages spread over the test window, as an unmap's batch would name them. Flushing
 // addresses that nothing maps is as costly as flushing mapped ones (invlpg does not look).
-std::array<mm::Vaddr, mm::pt::TlbBatch::MAX_PAGES> batch_pages() {
-  std::array<mm::Vaddr, mm::pt::TlbBatch::MAX_PAGES> pages{};
+std::array<mm::Vaddr, mm::page_table::TlbBatch::MAX_PAGES> batch_pages() {
+  std::array<mm::Vaddr, mm::page_table::TlbBatch::MAX_PAGES> pages{};
   for (std::size_t i = 0; i < pages.size(); ++i) {
     pages[i] = mm::layout::KTEST_VA_BASE + i * 0x10'0000;
   }
@@ -61,7 +62,7 @@ KBENCH_ARGS(unmap_batch_flush_pages, {1, 32, 64}) {
   if (cpus == 1) return state.skip("one CPU online");
   const auto n = static_cast<unsigned>(state.range(0));
   for (auto _ : state) {
-    mm::pt::TlbBatch batch(/*global_flush=*/true);
+    mm::page_table::TlbBatch batch(/*global_flush=*/true);
     for (unsigned i = 0; i < n; ++i) batch.add_page(mm::layout::KTEST_VA_BASE + i * 0x1000);
     batch.flush();
   }
@@ -95,3 +96,5 @@ KBENCH(alloc_frame_round) {
 KBENCH_EVERY_CPU(alloc_frame_round);
 
 }  // namespace
+
+}  // namespace arch::smp

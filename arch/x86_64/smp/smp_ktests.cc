@@ -18,6 +18,7 @@
 #include "kernel/panic/symbols.h"
 #include "mm/hal.h"
 
+namespace arch::smp {
 namespace {
 
 KTEST(boot_cpu_is_index_zero_with_its_apic_id) {
@@ -233,3 +234,5 @@ KTEST(ap_stacks_have_guard_pages) {
 }
 
 }  // namespace
+
+}  // namespace arch::smp

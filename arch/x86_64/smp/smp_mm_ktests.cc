@@ -20,14 +20,14 @@
 #include "mm/layout.h"
 #include "mm/linear_map.h"
 
+namespace arch::smp {
 namespace {
 
 using mm::Paddr;
 using mm::PAGE_SIZE;
 using mm::Vaddr;
-namespace pt = mm::pt;
 
-constexpr pt::PageProperty kRw{pt::PageFlags::RW, pt::CachePolicy::Writeback, false, true};
+constexpr mm::page_table::PageProperty kRw{mm::page_table::PageFlags::RW, mm::page_table::CachePolicy::Writeback, false, true};
 
 bool skip_on_one_cpu(kernel::ktest::Context& ctx) {
   if (mm::hal::cpu_count() > 1) return false;
@@ -213,3 +213,5 @@ KTEST(unmap_on_one_cpu_faults_on_every_other) {
 }
 
 }  // namespace
+
+}  // namespace arch::smp

@@ -19,7 +19,7 @@
 #include "mm/page_table/node.h"
 #include "mm/page_table/page_table.h"
 
-namespace mm::pt::testing {
+namespace mm::page_table::testing {
 
 struct PtShape {
   std::uint64_t nodes = 0;   // including the root
@@ -124,4 +124,4 @@ std::string check_pt_invariants(const PageTable<C>& pt, PtShape* shape = nullptr
   return walker.error;
 }
 
-}  // namespace mm::pt::testing
+}  // namespace mm::page_table::testing

@@ -17,7 +17,7 @@
 #include "mm/page_table/testing/pt_invariants.h"
 #include "mm/page_table/testing/soft_mmu.h"
 
-namespace mm::pt::testing {
+namespace mm::page_table::testing {
 namespace {
 
 constexpr std::uint64_t KiB4 = 4096;
@@ -514,4 +514,4 @@ PtModelReport run_pt_model_on_bytes(std::span<const std::uint8_t> bytes, const P
   return report;
 }
 
-}  // namespace mm::pt::testing
+}  // namespace mm::page_table::testing

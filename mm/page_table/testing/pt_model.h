@@ -17,7 +17,7 @@
 
 #include "mm/types.h"
 
-namespace mm::pt::testing {
+namespace mm::page_table::testing {
 
 struct PtModelOptions {
   PagingLevel levels = 4;         // 4 or 5
@@ -45,4 +45,4 @@ struct PtModelReport {
 // Runs operations decoded from `bytes` (about 8 bytes each) until they run out.
 PtModelReport run_pt_model_on_bytes(std::span<const std::uint8_t> bytes, const PtModelOptions& options);
 
-}  // namespace mm::pt::testing
+}  // namespace mm::page_table::testing

@@ -5,7 +5,7 @@
 #include "mm/page_table/paging_consts.h"
 #include "mm/page_table/pte_x86_64.h"
 
-namespace mm::pt::testing {
+namespace mm::page_table::testing {
 
 std::optional<Translation> soft_translate(Paddr root, PagingLevel nr_levels, Vaddr va) {
   using Pte = PteX86_64;
@@ -46,4 +46,4 @@ bool soft_access_ok(Paddr root, PagingLevel nr_levels, Vaddr va, Access access) 
   return false;
 }
 
-}  // namespace mm::pt::testing
+}  // namespace mm::page_table::testing

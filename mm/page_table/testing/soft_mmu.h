@@ -10,7 +10,7 @@
 #include "mm/page_table/page_property.h"
 #include "mm/types.h"
 
-namespace mm::pt::testing {
+namespace mm::page_table::testing {
 
 enum class Access : std::uint8_t { Read, Write, Execute };
 
@@ -31,4 +31,4 @@ std::optional<Translation> soft_translate(Paddr root, PagingLevel nr_levels, Vad
 // Whether a supervisor-mode access (CR0.WP = 1, EFER.NXE = 1) would succeed.
 bool soft_access_ok(Paddr root, PagingLevel nr_levels, Vaddr va, Access access);
 
-}  // namespace mm::pt::testing
+}  // namespace mm::page_table::testing
