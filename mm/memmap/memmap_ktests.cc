@@ -7,8 +7,8 @@
 #include <cstdint>
 
 #include "boot/boot_info.h"
+#include "kernel/boot_world.h"
 #include "kernel/ktest/ktest.h"
-#include "kernel/mm_init/mm_init.h"
 #include "mm/memmap/firmware_region.h"
 #include "mm/memmap/firmware_types.h"
 #include "mm/memmap/memory_map.h"

@@ -5,8 +5,8 @@
 #define KBENCH_SUITE "mm/meta"
 #include <cstdint>
 
+#include "kernel/boot_world.h"
 #include "kernel/kbench/kbench.h"
-#include "kernel/mm_init/mm_init.h"
 #include "mm/allocator/frame_allocator.h"
 #include "mm/hal.h"
 #include "mm/linear_map.h"

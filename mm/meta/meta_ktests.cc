@@ -14,8 +14,8 @@
 #include <string_view>
 
 #include "boot/boot_info.h"
+#include "kernel/boot_world.h"
 #include "kernel/ktest/ktest.h"
-#include "kernel/mm_init/mm_init.h"
 #include "mm/allocator/frame_allocator.h"
 #include "mm/allocator/stats.h"
 #include "mm/hal.h"
