@@ -144,3 +144,15 @@ def keel_bench_library(name, copts = [], **kwargs):
         target_compatible_with = _host_only_constraint(),
         **kwargs
     )
+
+def keel_fuzz_library(name, copts = [], **kwargs):
+    """Code a keel_fuzzer measures, compiled with libFuzzer's coverage instrumentation (as
+    the fuzzer's own srcs are: copts do not reach deps), once for every fuzzer that links
+    it rather than again in each fuzzer's srcs."""
+    native.cc_library(
+        name = name,
+        testonly = True,
+        copts = _HOST_COPTS + ["-fsanitize=fuzzer-no-link"] + copts,
+        target_compatible_with = _host_only_constraint(),
+        **kwargs
+    )
