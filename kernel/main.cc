@@ -15,6 +15,7 @@
 #include "boot/cmdline.h"
 #include "kernel/banner.h"
 #include "kernel/boot_phases.h"
+#include "kernel/boot_world.h"
 #include "kernel/console.h"
 #include "kernel/kbench/run.h"
 #include "kernel/kbench/screen_report.h"
@@ -92,7 +93,8 @@ void kernel_main(const boot::BootInfo& info) {
   cmdline.warn_unknown(kKnownKeys, out);
   print_raw_memory_map(out, info);
   arch::acpi::init(info, out);  // before mm: the loader's RSDP copy lives in its info block
-  mm_init::init_memory(info, cmdline.has("mm.check"), !cmdline.has("no1gb"));
+  // The ktests and kbenchs read the boot's facts from here, not from mm init.
+  install_boot_world(info, mm_init::init_memory(info, cmdline.has("mm.check"), !cmdline.has("no1gb")));
   // After mm: the xAPIC page is mapped by then, and AP stacks come from the allocator.
   const auto smp = cmdline.find("smp");
   if (smp && *smp != "off") kernel::console_print("cmdline: smp={} is not `off`; ignored\n", *smp);

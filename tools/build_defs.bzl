@@ -92,6 +92,9 @@ def keel_shared_test(name, srcs, deps = [], host_deps = [], kernel_deps = [], **
         deps = ["//lib/test", "//kernel:ktest"] + deps + kernel_deps,
     )
 
+# Benchmarks: -O2, no sanitizers, no lock-order checks.
+_BENCH_COPTS = ["-std=c++23", "-O2", "-g"] + _WARNINGS + ["-DNDEBUG"]
+
 def keel_host_binary(name, copts = [], linkopts = [], sanitize = True, **kwargs):
     native.cc_binary(
         name = name,
@@ -117,13 +120,39 @@ def _host_only_constraint():
 def keel_host_bench(name, copts = [], linkopts = [], **kwargs):
     """A Google Benchmark binary (Debian libbenchmark-dev): -O2, no sanitizers.
 
-    keel_library deps are compiled with ASan in the host config, so list the portable
-    sources the benchmark measures in `srcs` (header-only deps are fine).
+    keel_library deps are compiled with ASan in the host config, so the portable code a
+    benchmark measures comes from keel_bench_library deps (or its own `srcs`); header-only
+    keel_library deps are fine.
     """
     keel_host_binary(
         name = name,
         sanitize = False,
         copts = ["-DNDEBUG"] + copts,
         linkopts = ["-lbenchmark", "-lpthread"] + linkopts,
+        **kwargs
+    )
+
+def keel_bench_library(name, copts = [], **kwargs):
+    """Portable sources compiled the way a keel_host_bench compiles its own (-O2, no
+    sanitizers), once, for every benchmark that measures them: a benchmark listing them in
+    its srcs would compile them again per binary. Deps: other keel_bench_library targets
+    and header-only keel_library targets only (a compiled keel_library dep would link
+    sanitized objects into an unsanitized binary)."""
+    native.cc_library(
+        name = name,
+        copts = _BENCH_COPTS + copts,
+        target_compatible_with = _host_only_constraint(),
+        **kwargs
+    )
+
+def keel_fuzz_library(name, copts = [], **kwargs):
+    """Code a keel_fuzzer measures, compiled with libFuzzer's coverage instrumentation (as
+    the fuzzer's own srcs are: copts do not reach deps), once for every fuzzer that links
+    it rather than again in each fuzzer's srcs."""
+    native.cc_library(
+        name = name,
+        testonly = True,
+        copts = _HOST_COPTS + ["-fsanitize=fuzzer-no-link"] + copts,
+        target_compatible_with = _host_only_constraint(),
         **kwargs
     )

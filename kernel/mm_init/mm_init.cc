@@ -55,7 +55,6 @@ constinit mm::MemoryMap g_sanitized;
 constinit mm::MapWarnings g_warnings;
 constinit mm::ReservationList g_reservations;
 constinit MemoryInitReport g_report;
-constinit const boot::BootInfo* g_boot_info = nullptr;
 // Units init_meta_region left for deferred init (written once, before other CPUs start).
 constinit std::uint64_t g_deferred_units = 0;
 // The metadata backing's physically contiguous pieces (see mm/meta/meta_backing.h): at
@@ -257,7 +256,6 @@ std::uint64_t cycles_to_us(std::uint64_t cycles, std::uint64_t hz) {
 
 const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invariants,
                                     bool allow_1g_pages) {
-  g_boot_info = &info;
   auto& out = kernel::console_sink();
   const auto& cpu = arch::detect_cpu_features();
 
@@ -338,13 +336,6 @@ void finish_deferred_memory_init(keel::fmt::Sink& sink) {
              "the boot CPU, the rest by other CPUs; {} cycles after ready\n", here.units,
              g_deferred_units, here.frames_added, cycles);
   mm::print_stats(sink);
-}
-
-const MemoryInitReport& memory_init_report() { return g_report; }
-
-const boot::BootInfo& boot_info() {
-  if (g_boot_info == nullptr) ::panic("boot_info() called before init_memory");
-  return *g_boot_info;
 }
 
 bool check_memory_invariants(keel::fmt::Sink& sink) {

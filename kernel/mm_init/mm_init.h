@@ -5,19 +5,14 @@
 #pragma once
 
 #include "boot/boot_info.h"
+#include "kernel/boot_world.h"
 #include "lib/fmt/format.h"
 
 namespace kernel::mm_init {
 
-struct MemoryInitReport {
-  std::uint64_t usable_bytes = 0;
-  std::uint64_t meta_init_cycles = 0;
-  std::uint64_t meta_slots = 0;
-  std::uint64_t allocator_init_cycles = 0;
-  std::uint64_t kspace_cycles = 0;
-};
-
-// `allow_1g_pages` false (the `no1gb` key) forces 2 MiB pages for the linear map.
+// Returns memory init's figures, which kernel init installs in the boot world
+// (kernel/boot_world.h) for the ktests and kbenchs. `allow_1g_pages` false (the `no1gb`
+// key) forces 2 MiB pages for the linear map.
 const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invariants,
                                     bool allow_1g_pages);
 
@@ -29,11 +24,6 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
 // units and says how it went. With one CPU (smp=off) the boot CPU does it all there.
 void init_deferred_memory_on_this_cpu();
 void finish_deferred_memory_init(keel::fmt::Sink& sink);
-
-// What init_memory measured, and the BootInfo it was given (for ktests and kbenchs).
-// Valid after init_memory.
-const MemoryInitReport& memory_init_report();
-const boot::BootInfo& boot_info();
 
 // The `mm.check` walks: metadata and allocator invariants. Prints the outcome.
 bool check_memory_invariants(keel::fmt::Sink& sink);

@@ -7,8 +7,8 @@
 #include <cstdint>
 
 #include "boot/boot_info.h"
+#include "kernel/boot_world.h"
 #include "kernel/ktest/ktest.h"
-#include "kernel/mm_init/mm_init.h"
 #include "mm/memmap/firmware_region.h"
 #include "mm/memmap/firmware_types.h"
 #include "mm/memmap/memory_map.h"
@@ -166,7 +166,7 @@ KTEST(type_at_agrees_with_regions) {
 // The sanitizer may drop, clip and round, but on a QEMU map (page-aligned, non-overlapping
 // e820/EFI entries) none of that changes the usable byte count: the two must agree exactly.
 KTEST(usable_total_matches_firmware_map) {
-  const boot::BootInfo& info = kernel::mm_init::boot_info();
+  const boot::BootInfo& info = kernel::boot_info();
   KASSERT_TRUE(info.memory_map_count > 0);
   const std::uint64_t firmware = usable_bytes_from_firmware(info.regions());
   const std::uint64_t keel = mm::memory_map().usable_bytes();
@@ -174,7 +174,7 @@ KTEST(usable_total_matches_firmware_map) {
                              info.memory_map_count, keel::fmt::HumanBytes{firmware},
                              keel::fmt::HumanBytes{keel});
   KEXPECT_EQ(keel, firmware);
-  KEXPECT_EQ(kernel::mm_init::memory_init_report().usable_bytes, keel);
+  KEXPECT_EQ(kernel::memory_init_report().usable_bytes, keel);
 }
 
 KTEST(kernel_image_is_reserved) {
@@ -185,7 +185,7 @@ KTEST(kernel_image_is_reserved) {
 }
 
 KTEST(boot_info_block_is_reserved) {
-  const boot::BootInfo& info = kernel::mm_init::boot_info();
+  const boot::BootInfo& info = kernel::boot_info();
   KASSERT_TRUE(info.info_size > 0);
   KEXPECT_TRUE(reserved_as({info.info_paddr, info.info_paddr + info.info_size},
                            mm::FrameUsage::BootInfo));

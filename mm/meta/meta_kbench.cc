@@ -5,8 +5,8 @@
 #define KBENCH_SUITE "mm/meta"
 #include <cstdint>
 
+#include "kernel/boot_world.h"
 #include "kernel/kbench/kbench.h"
-#include "kernel/mm_init/mm_init.h"
 #include "mm/allocator/frame_allocator.h"
 #include "mm/hal.h"
 #include "mm/linear_map.h"
@@ -23,7 +23,7 @@ std::uint64_t per_gib(std::uint64_t cycles, std::uint64_t slots) {
 
 // The boot measurement, one trivial iteration; the figures are in the counters.
 KBENCH(boot_meta_init) {
-  const kernel::mm_init::MemoryInitReport& report = kernel::mm_init::memory_init_report();
+  const kernel::MemoryInitReport& report = kernel::memory_init_report();
   if (report.meta_slots == 0) return state.skip("mm init did not record a measurement");
   for (auto _ : state) kernel::kbench::clobber_memory();
   state.counters["cycles"] = report.meta_init_cycles;
@@ -33,7 +33,7 @@ KBENCH(boot_meta_init) {
 }
 
 KBENCH(boot_allocator_init) {
-  const kernel::mm_init::MemoryInitReport& report = kernel::mm_init::memory_init_report();
+  const kernel::MemoryInitReport& report = kernel::memory_init_report();
   if (report.usable_bytes == 0) return state.skip("mm init did not record a measurement");
   for (auto _ : state) kernel::kbench::clobber_memory();
   state.counters["cycles"] = report.allocator_init_cycles;

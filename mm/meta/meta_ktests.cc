@@ -14,8 +14,8 @@
 #include <string_view>
 
 #include "boot/boot_info.h"
+#include "kernel/boot_world.h"
 #include "kernel/ktest/ktest.h"
-#include "kernel/mm_init/mm_init.h"
 #include "mm/allocator/frame_allocator.h"
 #include "mm/allocator/stats.h"
 #include "mm/hal.h"
@@ -87,7 +87,7 @@ KTEST(region_is_initialized) {
   KEXPECT_EQ(mm::meta_geometry().covered_end, region.covered.end);
   KEXPECT_EQ(mm::memory_map().max_usable_end(), region.covered.end);
   KEXPECT_EQ(region.plan.region_bytes, region.plan.backed_bytes + region.plan.saved_bytes);
-  KEXPECT_EQ(kernel::mm_init::memory_init_report().meta_slots, region.slots_initialized);
+  KEXPECT_EQ(kernel::memory_init_report().meta_slots, region.slots_initialized);
 }
 
 // Reads the count of every backed slot (a fault here would be a backing hole the plan did
@@ -210,7 +210,7 @@ KTEST(kernel_image_frames_are_boot_frames) {
   // GRUB may put its information block in the unused tail of an image page between two
   // segments (seen on BIOS: at 0x151320, after .rodata): such a page is both, and carries
   // the later reservation's label.
-  const boot::BootInfo& info = kernel::mm_init::boot_info();
+  const boot::BootInfo& info = kernel::boot_info();
   const Paddr info_start = mm::align_down(info.info_paddr, mm::PAGE_SIZE);
   const Paddr info_end = mm::align_up(info.info_paddr + info.info_size, mm::PAGE_SIZE);
   for (Paddr pa = start; pa < end; pa += mm::PAGE_SIZE) {
@@ -223,7 +223,7 @@ KTEST(kernel_image_frames_are_boot_frames) {
 }
 
 KTEST(boot_info_frames_are_boot_frames) {
-  const boot::BootInfo& info = kernel::mm_init::boot_info();
+  const boot::BootInfo& info = kernel::boot_info();
   const Paddr start = mm::align_down(info.info_paddr, mm::PAGE_SIZE);
   const Paddr end = mm::align_up(info.info_paddr + info.info_size, mm::PAGE_SIZE);
   KASSERT_TRUE(start < end);

@@ -1,5 +1,5 @@
 """`kx bench --host`: the Google Benchmark binaries of the portable mm/ code (every
-`*_bench` cc_binary under //mm), run on this machine and merged into one report."""
+`*_bench` cc_binary under //mm/...), run on this machine and merged into one report."""
 
 import pathlib
 import re

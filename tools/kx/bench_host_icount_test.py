@@ -13,7 +13,7 @@ import bench_report
 from bench_host_icount import measure
 
 # The real host benchmark binary (a data dependency of this test).
-ALLOCATOR_BENCH = pathlib.Path(__file__).absolute().parents[2] / "mm" / "allocator_bench"
+ALLOCATOR_BENCH = pathlib.Path(__file__).absolute().parents[2] / "mm" / "allocator" / "allocator_bench"
 
 # Stands in for valgrind: runs nothing, writes the callgrind totals and the Google Benchmark
 # report a run of KEEL_BENCH_ITERATIONS iterations would, costing SETUP + PER_OP * N.

@@ -53,8 +53,8 @@ class MergeTest(unittest.TestCase):
         self.assertEqual(len(s.times_ns), 3)
 
     def test_binary_path(self):
-        self.assertEqual(bench_host.binary(pathlib.Path("/b"), "//mm:allocator_bench"),
-                         pathlib.Path("/b/mm/allocator_bench"))
+        self.assertEqual(bench_host.binary(pathlib.Path("/b"), "//mm/allocator:allocator_bench"),
+                         pathlib.Path("/b/mm/allocator/allocator_bench"))
 
 
 if __name__ == "__main__":

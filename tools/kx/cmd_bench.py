@@ -4,7 +4,7 @@ compare with a baseline and plot.
 
   ./kx bench                          KVM + PVH on microvm when /dev/kvm works, else TCG
   ./kx bench --filter 'mm/*' --repetitions 9 --compare out/bench/base.json --plot cmp.png
-  ./kx bench --host                   //mm:*_bench on this machine
+  ./kx bench --host                   the *_bench binaries under //mm/... on this machine
   ./kx bench --host --icount          ... their instructions per operation, counted by
                                       valgrind: exact, two runs report identical numbers
   ./kx bench --icount                 instructions per operation under QEMU icount: exact,
@@ -82,7 +82,7 @@ def parser() -> argparse.ArgumentParser:
                    help="what a boot costs: PVH at 128M and 1G, quiet, each phase to ready "
                         "(instructions with --icount) and QEMU's wall time to power-off")
     p.add_argument("--host", action="store_true",
-                   help="run the host Google Benchmark binaries (//mm:*_bench) instead")
+                   help="run the host Google Benchmark binaries (*_bench under //mm/...) instead")
     p.add_argument("--smoke", action="store_true",
                    help="every in-kernel benchmark once with one iteration (kbench.smoke)")
     p.add_argument("--elf", type=pathlib.Path, metavar="PATH",

@@ -9,13 +9,14 @@ import cmd_fuzz
 from common import KxError
 
 TESTDATA = pathlib.Path(__file__).parent / "testdata"
-FUZZERS = ["//boot:boot_info_fuzzer", "//mm:allocator_fuzzer", "//mm:memmap_sanitize_fuzzer"]
+FUZZERS = ["//boot:boot_info_fuzzer", "//mm/allocator:allocator_fuzzer",
+           "//mm/memmap:memmap_sanitize_fuzzer"]
 
 
 class TargetsTest(unittest.TestCase):
     def test_pick_by_name_or_label(self):
         self.assertEqual(cmd_fuzz.pick(FUZZERS, None), FUZZERS)
-        self.assertEqual(cmd_fuzz.pick(FUZZERS, "allocator_fuzzer"), ["//mm:allocator_fuzzer"])
+        self.assertEqual(cmd_fuzz.pick(FUZZERS, "allocator_fuzzer"), ["//mm/allocator:allocator_fuzzer"])
         self.assertEqual(cmd_fuzz.pick(FUZZERS, "//boot:boot_info_fuzzer"), FUZZERS[:1])
         with self.assertRaisesRegex(KxError, r"nope is not a fuzz target; the fuzz targets "
                                              r"are:\n  //boot:boot_info_fuzzer"):
@@ -25,22 +26,23 @@ class TargetsTest(unittest.TestCase):
         seeds = ["//boot:boot_info_fuzz_seeds", "//mm:other_seeds"]
         self.assertEqual(cmd_fuzz.seeds_target("//boot:boot_info_fuzzer", seeds),
                          "//boot:boot_info_fuzz_seeds")
-        self.assertIsNone(cmd_fuzz.seeds_target("//mm:allocator_fuzzer", seeds))
+        self.assertIsNone(cmd_fuzz.seeds_target("//mm/allocator:allocator_fuzzer", seeds))
         self.assertIsNone(cmd_fuzz.seeds_target("//mm:boot_info_fuzzer", seeds))  # package
 
     def test_testdata_dirs(self):
         with tempfile.TemporaryDirectory() as tmp:
             root = pathlib.Path(tmp)
-            self.assertEqual(cmd_fuzz.testdata_dirs("//mm:allocator_fuzzer", root), [])
+            self.assertEqual(cmd_fuzz.testdata_dirs("//mm/allocator:allocator_fuzzer", root), [])
             (root / "tests" / "fuzz" / "corpus" / "allocator_fuzzer").mkdir(parents=True)
-            self.assertEqual(cmd_fuzz.testdata_dirs("//mm:allocator_fuzzer", root), [])  # empty
+            self.assertEqual(cmd_fuzz.testdata_dirs("//mm/allocator:allocator_fuzzer", root), [])  # empty
             (root / "tests" / "fuzz" / "corpus" / "allocator_fuzzer" / "a").write_bytes(b"1")
-            (root / "mm" / "testdata" / "allocator").mkdir(parents=True)
-            (root / "mm" / "testdata" / "allocator" / "seed").write_bytes(b"1")
-            (root / "mm" / "corpus" / "allocator_fuzzer").mkdir(parents=True)  # empty: unused
-            self.assertEqual(cmd_fuzz.testdata_dirs("//mm:allocator_fuzzer", root),
+            package = root / "mm" / "allocator"
+            (package / "testdata" / "allocator").mkdir(parents=True)
+            (package / "testdata" / "allocator" / "seed").write_bytes(b"1")
+            (package / "corpus" / "allocator_fuzzer").mkdir(parents=True)  # empty: unused
+            self.assertEqual(cmd_fuzz.testdata_dirs("//mm/allocator:allocator_fuzzer", root),
                              [root / "tests" / "fuzz" / "corpus" / "allocator_fuzzer",
-                              root / "mm" / "testdata" / "allocator"])
+                              package / "testdata" / "allocator"])
 
     def test_command(self):
         work = pathlib.Path("/o/fuzz/x")
@@ -104,7 +106,7 @@ class SeedScriptTest(unittest.TestCase):
             out = pathlib.Path(tmp)
             self.assertEqual(cmd_fuzz.script_seeds("//mm:x_fuzzer", out), 0)
             self.assertEqual(list(out.iterdir()), [])
-            n = cmd_fuzz.script_seeds("//mm:allocator_fuzzer", out)
+            n = cmd_fuzz.script_seeds("//mm/allocator:allocator_fuzzer", out)
             self.assertGreater(n, 10)
             files = list(out.iterdir())
             self.assertEqual(len(files), n)
@@ -198,7 +200,7 @@ class MergeTest(unittest.TestCase):
 
     def test_merge_flags_per_target(self):
         (self.corpus / "memmap_sanitize_fuzzer").mkdir()
-        self.merge("//mm:memmap_sanitize_fuzzer")
+        self.merge("//mm/memmap:memmap_sanitize_fuzzer")
         self.assertIn("-use_counters=0", self.argv.read_text().split())
 
 
