@@ -102,7 +102,7 @@ unsigned release_held_node_locks(mm::Paddr node, mm::PagingLevel level, unsigned
   unsigned held = 0;
   if (ref.lock().is_locked()) {
     if (first_held == 0) first_held = node;
-    ref.release();
+    ref.release_abandoned();
     ++held;
   }
   if (level == 1) return held;

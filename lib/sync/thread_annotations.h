@@ -17,5 +17,4 @@
 #define TA_REL(...) KEEL_TA(release_capability(__VA_ARGS__))
 #define TA_SCOPED_CAP KEEL_TA(scoped_lockable)
 #define TA_RET_CAP(x) KEEL_TA(lock_returned(x))
-#define TA_NO_THREAD_SAFETY_ANALYSIS KEEL_TA(no_thread_safety_analysis)
 #define TA_ASSERT_CAP(x) KEEL_TA(assert_capability(x))

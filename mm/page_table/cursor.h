@@ -19,6 +19,10 @@
 // cursor's destruction re-descends from the root and detaches empty nodes bottom-up.
 // Detached nodes and unmapped tracked frames are released only after the TLB flush.
 //
+// The analysis: the path's locks outlive the calls that take them, so a function touching
+// what a path node's lock guards checks at its entry that this CPU holds it (assert_locked,
+// node_lock.h); the `Locked` functions require the locks they use (TA_REQ).
+//
 // TLB: take_next flushes before it returns (it may hand back a frame); map needs no flush
 // (x86 does not cache non-present entries); protect/unmap changes are batched and flushed
 // by flush(), by a batch whose deferred releases are full, or by the cursor's destruction
@@ -65,7 +69,7 @@ class Cursor {
   // Requires: [start, last] was checked against C (PageTable does).
   Cursor(CursorKey<C>, Paddr root, PagingOptions options, Vaddr start, Vaddr last)
       : root_(root), options_(options), start_(start), last_(last), va_(start),
-        tlb_(C::GLOBAL_FLUSH) {
+        cpu_(hal::current_cpu()), tlb_(C::GLOBAL_FLUSH) {
     KREQUIRES(hal::cpu_count() == 1 || hal::irqs_enabled());
     lock_guard_node();
   }
@@ -73,7 +77,7 @@ class Cursor {
       : root_(other.root_), options_(other.options_), start_(other.start_), last_(other.last_),
         va_(other.va_), done_(other.done_), active_(std::exchange(other.active_, false)),
         level_(other.level_), guard_level_(other.guard_level_), path_(other.path_),
-        path_va_(other.path_va_), tlb_(std::move(other.tlb_)) {}
+        path_va_(other.path_va_), cpu_(other.cpu_), tlb_(std::move(other.tlb_)) {}
   Cursor(const Cursor&) = delete;
   Cursor& operator=(const Cursor&) = delete;
   Cursor& operator=(Cursor&&) = delete;
@@ -169,7 +173,8 @@ class Cursor {
 
   // Locks `child` (the node the current entry points to) and makes it current.
   void push(Paddr child) {
-    NodeRef<C>(child).acquire();
+    const NodeRef<C> node(child);
+    node.acquire();
     push_locked(child);
   }
   void push_locked(Paddr child) {
@@ -183,8 +188,10 @@ class Cursor {
   void pop() {
     KASSERT(level_ < guard_level_);
     const NodeRef<C> child(path_[level_]);
+    child.assert_locked_by(cpu_);
     if (child.meta().nr_children == 0) {
       const NodeRef<C> parent(path_[level_ + 1]);
+      parent.assert_locked_by(cpu_);
       detachLocked(parent, index_at(path_va_[level_], level_ + 1), child, path_va_[level_]);
     }
     child.release();
@@ -193,7 +200,7 @@ class Cursor {
 
   // Removes empty `child` from `parent` (both locked); frees it after the flush.
   void detachLocked(const NodeRef<C>& parent, unsigned index, const NodeRef<C>& child,
-                    Vaddr va_inside) {
+                    Vaddr va_inside) TA_REQ(parent.lock(), child.lock()) {
     KASSERT(Pte::child_paddr(parent.read(index)) == child.paddr());
     parent.writeLocked(index, Pte::absent());
     child.meta().stray = true;
@@ -212,6 +219,7 @@ class Cursor {
   PagingLevel guard_level_ = C::NR_LEVELS;
   std::array<Paddr, MAX_NR_LEVELS + 1> path_{};     // path_[l]: locked node at level l
   std::array<Vaddr, MAX_NR_LEVELS + 1> path_va_{};  // an address inside path_[l]'s coverage
+  unsigned cpu_;  // the CPU that made the cursor and holds its locks
   TlbBatch tlb_;
 
  private:
@@ -248,6 +256,7 @@ class Cursor {
     active_ = false;
     while (level_ < guard_level_) pop();
     const NodeRef<C> guard(path_[guard_level_]);
+    guard.assert_locked_by(cpu_);
     const bool guard_empty = guard_level_ < C::NR_LEVELS && guard.meta().nr_children == 0;
     guard.release();
     if (guard_empty) reclaim_empty_path(path_va_[guard_level_], guard_level_);
@@ -258,25 +267,35 @@ class Cursor {
 
   // Re-descends from the root toward `va` (down to `level`), holding every lock on the way,
   // and detaches the empty nodes bottom-up.
+  // The locks live in `nodes` across the loops: each use asserts the one it needs.
   void reclaim_empty_path(Vaddr va, PagingLevel level) {
     std::array<Paddr, MAX_NR_LEVELS + 1> nodes{};
     PagingLevel l = C::NR_LEVELS;
     nodes[l] = root_;
-    NodeRef<C>(root_).acquire();
+    const NodeRef<C> root(root_);
+    root.acquire();
     while (l > level) {
       const Raw e = NodeRef<C>(nodes[l]).read(index_at(va, l));
       if (!Pte::is_present(e) || Pte::is_leaf(e, l)) break;
       --l;
       nodes[l] = Pte::child_paddr(e);
-      NodeRef<C>(nodes[l]).acquire();
+      const NodeRef<C> child(nodes[l]);
+      child.acquire();
     }
     const PagingLevel lowest = l;
     for (PagingLevel at = lowest; at < C::NR_LEVELS; ++at) {
       const NodeRef<C> child(nodes[at]);
+      child.assert_locked_by(cpu_);
       if (child.meta().nr_children != 0) break;
-      detachLocked(NodeRef<C>(nodes[at + 1]), index_at(va, at + 1), child, va);
+      const NodeRef<C> parent(nodes[at + 1]);
+      parent.assert_locked_by(cpu_);
+      detachLocked(parent, index_at(va, at + 1), child, va);
     }
-    for (PagingLevel at = lowest; at <= C::NR_LEVELS; ++at) NodeRef<C>(nodes[at]).release();
+    for (PagingLevel at = lowest; at <= C::NR_LEVELS; ++at) {
+      const NodeRef<C> node(nodes[at]);
+      node.assert_locked_by(cpu_);
+      node.release();
+    }
   }
 };
 
@@ -288,6 +307,7 @@ class CursorMut : public Cursor<C> {
   using Base::done_;
   using Base::last_;
   using Base::level_;
+  using Base::cpu_;
   using Base::options_;
   using Base::tlb_;
   using Base::va_;
@@ -325,7 +345,9 @@ class CursorMut : public Cursor<C> {
       }
     }
     inc_frame_ref_for_mapping(frame.paddr());
-    this->node().writeLocked(this->index(), Pte::make_leaf(frame.paddr(), prop, level, true));
+    const NodeRef<C> node = this->node();
+    node.assert_locked_by(cpu_);
+    node.writeLocked(this->index(), Pte::make_leaf(frame.paddr(), prop, level, true));
     this->move_after(va_ + (size - 1));
     return {};
   }
@@ -373,6 +395,7 @@ class CursorMut : public Cursor<C> {
       // one count update and one path check per run instead of per page.
       const std::uint64_t size = page_size_at(level_);
       const NodeRef<C> node = this->node();
+      node.assert_locked_by(cpu_);
       Raw* entries = node.entries();
       unsigned index = this->index();
       Vaddr va = va_;
@@ -465,7 +488,9 @@ class CursorMut : public Cursor<C> {
     PageProperty prop = found->prop;
     op(prop);
     if (prop != found->prop) {
-      this->node().writeLocked(this->index(), Pte::with_property(this->entry(), prop, level_));
+      const NodeRef<C> node = this->node();
+      node.assert_locked_by(cpu_);
+      node.writeLocked(this->index(), Pte::with_property(this->entry(), prop, level_));
       tlb_.add_page(found->va);
     }
     this->move_after(found->va + (found->size - 1));
@@ -588,8 +613,10 @@ class CursorMut : public Cursor<C> {
   // The current entry points to a child node: if that node maps nothing (left empty by an
   // unmap, not yet reclaimed), detaches it (freed after the flush) and returns true.
   bool drop_empty_child() {
-    this->push(Pte::child_paddr(this->entry()));
-    const bool empty = this->node().meta().nr_children == 0;
+    const NodeRef<C> child(Pte::child_paddr(this->entry()));
+    this->push(child.paddr());
+    child.assert_locked_by(cpu_);
+    const bool empty = child.meta().nr_children == 0;
     this->pop();  // detaches the child if it is empty
     return empty;
   }
@@ -603,8 +630,11 @@ class CursorMut : public Cursor<C> {
         auto child = alloc_node<C>(level_ - 1);
         if (!child) return std::unexpected(PtError::OutOfMemory);
         const Paddr child_pa = child->paddr();
-        NodeRef<C>(child_pa).acquire();
-        this->node().writeLocked(this->index(), Pte::make_child(std::move(*child).into_raw(), C::USER));
+        const NodeRef<C> child_node(child_pa);
+        child_node.acquire();
+        const NodeRef<C> node = this->node();
+        node.assert_locked_by(cpu_);
+        node.writeLocked(this->index(), Pte::make_child(std::move(*child).into_raw(), C::USER));
         this->push_locked(child_pa);
       } else if (Pte::is_leaf(e, level_)) {
         return std::unexpected(PtError::AlreadyMapped);
@@ -665,7 +695,9 @@ class CursorMut : public Cursor<C> {
     for (unsigned i = 0; i < NR_ENTRIES; ++i) {
       node.writeLocked(i, Pte::make_leaf(pa + i * page_size_at(sub), prop, sub, false));
     }
-    this->node().writeLocked(this->index(), Pte::make_child(std::move(*child).into_raw(), C::USER));
+    const NodeRef<C> parent = this->node();
+    parent.assert_locked_by(cpu_);
+    parent.writeLocked(this->index(), Pte::make_child(std::move(*child).into_raw(), C::USER));
     tlb_.add_page(align_down(va_, page_size_at(level_)));
     this->push_locked(child_pa);
     return {};
@@ -674,7 +706,9 @@ class CursorMut : public Cursor<C> {
   // Clears the leaf at the cursor and owes its flush.
   void remove_current_leaf() {
     const Vaddr slot = align_down(va_, page_size_at(level_));
-    this->node().writeLocked(this->index(), Pte::absent());
+    const NodeRef<C> node = this->node();
+    node.assert_locked_by(cpu_);
+    node.writeLocked(this->index(), Pte::absent());
     tlb_.add_page(slot);
   }
 };

@@ -5,7 +5,8 @@
 // Frame::from_raw when taken out); the root by its PageTable. A tracked leaf holds one
 // reference to its frame (inc/dec_frame_ref_for_mapping); an untracked leaf holds nothing.
 // `nr_children` and the entries change only with the node's lock held (functions needing
-// it end in `Locked`). `stray` marks a node detached from its parent (kept for checks).
+// it end in `Locked` and require it: TA_REQ). `stray` marks a node detached from its parent
+// (kept for checks). Locking and the analysis: node_lock.h.
 #pragma once
 
 #include <atomic>
@@ -33,17 +34,17 @@ inline std::uint64_t live_pt_nodes() { return g_live_pt_nodes.load(std::memory_o
 template <PageTableConfig C>
 struct PageTablePageMeta {
   explicit PageTablePageMeta(PagingLevel node_level) : level(node_level) {}
-  // AnyFrameMeta needs a move constructor (write_meta moves the value into the slot); the
-  // lock is never moved: a node's metadata is only moved before it is published.
-  PageTablePageMeta(PageTablePageMeta&& other) noexcept
-      : level(other.level), stray(other.stray), nr_children(other.nr_children) {}
+  // AnyFrameMeta needs a move constructor (write_meta moves the value into the slot). A
+  // node's metadata is only moved before it is published, while what the lock guards still
+  // holds its initial values: those are not copied (that would need `other`'s lock).
+  PageTablePageMeta(PageTablePageMeta&& other) noexcept : level(other.level) {}
 
   void on_drop(Paddr) { g_live_pt_nodes.fetch_sub(1, std::memory_order_relaxed); }
 
   const PagingLevel level;
-  // Mutable: frames expose their metadata as const; these are guarded by `lock`.
-  mutable bool stray = false;
-  mutable std::uint16_t nr_children = 0;
+  // Mutable: frames expose their metadata as const.
+  mutable bool stray TA_GUARDED(lock) = false;
+  mutable std::uint16_t nr_children TA_GUARDED(lock) = 0;
   mutable NodeLock lock;
 };
 static_assert(AnyFrameMeta<PageTablePageMeta<KernelPtConfig<4>>>);
@@ -79,27 +80,40 @@ class NodeRef {
     return slot::meta_of<PageTablePageMeta<C>>(*frame_to_meta(pa_));
   }
   PagingLevel level() const { return meta().level; }
-  NodeLock& lock() const { return meta().lock; }
-  // The cursor's lock set is dynamic (a path of nodes), beyond what the static analysis
-  // can follow: these two are its only entry points to the node locks.
-  void acquire() const TA_NO_THREAD_SAFETY_ANALYSIS {
+  NodeLock& lock() const TA_RET_CAP(meta().lock) { return meta().lock; }
+  // The node locks' entry points, so the lock-order checker sees every one. The lock is
+  // held when acquire() returns, and may stay held past the caller's scope (a cursor's
+  // path): node_lock.h says what the analysis is told.
+  void acquire() const TA_ASSERT_CAP(lock()) {
     // A node this CPU holds already: the lock's own panic names that exact mistake.
     if (lock().owner_cpu() != static_cast<int>(hal::current_cpu())) {
       lock_order::acquiring_node(pa_, level());
     }
     lock().lock(pa_);
   }
-  void release() const TA_NO_THREAD_SAFETY_ANALYSIS {
+  void release() const TA_REL(lock()) {
     lock_order::released_node(level());
     lock().unlock();
+  }
+  // Panics naming this node unless the current CPU holds its lock: for a lock held since an
+  // earlier call (a cursor's path), before what the lock guards is touched.
+  void assert_locked() const TA_ASSERT_CAP(lock()) { lock().assert_held(pa_); }
+  // assert_locked() for a caller that knows it runs on CPU `cpu` (NodeLock::assert_held_by).
+  void assert_locked_by(unsigned cpu) const TA_ASSERT_CAP(lock()) { lock().assert_held_by(pa_, cpu); }
+  // Releases the lock of a holder that will never release it (kernel/ktest's runner after
+  // abandoning a failed test's frame), on this CPU's lock-order record as release() does.
+  void release_abandoned() const {
+    lock_order::released_node(level());
+    lock().unlock_abandoned();
   }
 
   // Entries are read and written with relaxed atomics: the MMU reads them concurrently and
   // sets the accessed/dirty bits.
-  Raw read(unsigned index) const { return __atomic_load_n(entries() + index, __ATOMIC_RELAXED); }
+  // Reading needs no lock.
+  Raw read(unsigned index) const { return __atomic_load_n(slots() + index, __ATOMIC_RELAXED); }
   // Writes entry `index`, keeping nr_children equal to the number of present entries.
-  void writeLocked(unsigned index, Raw value) const {
-    Raw* slot = entries() + index;
+  void writeLocked(unsigned index, Raw value) const TA_REQ(lock()) {
+    Raw* slot = slots() + index;
     const bool was = Pte::is_present(__atomic_load_n(slot, __ATOMIC_RELAXED));
     const bool now = Pte::is_present(value);
     __atomic_store_n(slot, value, __ATOMIC_RELAXED);
@@ -108,9 +122,12 @@ class NodeRef {
       else --meta().nr_children;
     }
   }
-  Raw* entries() const { return static_cast<Raw*>(phys_to_virt(pa_)); }
+  // The entries for writing in bulk (with relaxed atomic stores); the caller keeps
+  // nr_children equal to the number of present entries.
+  Raw* entries() const TA_REQ(lock()) { return slots(); }
 
  private:
+  Raw* slots() const { return static_cast<Raw*>(phys_to_virt(pa_)); }
   static constexpr Paddr INVALID = ~Paddr{0};
   Paddr pa_ = INVALID;
 };

@@ -16,6 +16,7 @@
 #include "mm/page_table/testing/pt_invariants.h"
 #include "mm/page_table/testing/soft_mmu.h"
 #include "mm/page_table/wx_check.h"
+#include "mm/testing/host_cpus.h"
 #include "mm/testing/sim_memory.h"
 
 namespace mm::page_table {
@@ -311,6 +312,46 @@ TEST_F(PageTableTest, SecondCursorBelowAHeldNodeIsALockOrderPanic) {
         auto far = pt.cursor_mut(KBASE + GiB1, KiB4);
       },
       order_message(pt.root_paddr(), 4, 1));
+}
+
+// Code that touches what a node's lock guards through a lock found at run time checks it
+// first (NodeRef::assert_locked, node_lock.h): without the lock, that is a panic naming the
+// node and the lock's owner, before the write.
+std::string not_held_message(Paddr node, int owner) {
+  char expected[128];
+  std::snprintf(expected, sizeof(expected), "page-table node %#llx: lock not held by CPU 0 \\(owner: %d\\)",
+                static_cast<unsigned long long>(node), owner);
+  return expected;
+}
+
+TEST_F(PageTableTest, WritingAnEntryWithoutTheNodeLockPanicsNamingTheNode) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto pt = make();
+  const NodeRef<K4> root(pt.root_paddr());
+  EXPECT_DEATH(
+      {
+        root.assert_locked();
+        root.writeLocked(K4::TOP_INDEX_BEGIN, K4::Pte::absent());
+      },
+      not_held_message(root.paddr(), -1));
+  // Another CPU's lock is not this CPU's either.
+  EXPECT_DEATH(
+      {
+        mm::testing::HostCpus cpus(2);
+        {
+          const mm::testing::HostCpus::Binding as_cpu1(cpus, 1);
+          root.acquire();
+        }
+        root.assert_locked();
+        root.writeLocked(K4::TOP_INDEX_BEGIN, K4::Pte::absent());
+      },
+      not_held_message(root.paddr(), 1));
+  // Held by this CPU, the same write goes through.
+  root.acquire();
+  root.assert_locked();
+  root.writeLocked(K4::TOP_INDEX_BEGIN, K4::Pte::absent());
+  root.release();
+  expect_invariants(pt);
 }
 
 TEST_F(PageTableTest, LocksRecordTheOwnerAndAreFreeAfterTheCursor) {

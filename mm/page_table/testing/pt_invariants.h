@@ -56,16 +56,21 @@ class InvariantWalker {
     if (!seen_.insert(pa).second) return fail("node reached twice", pa);
     const MetaSlot& slot = *frame_to_meta(pa);
     if (!slot::holds<PageTablePageMeta<C>>(slot)) return fail("node slot not a page-table page", pa);
-    const auto& meta = NodeRef<C>(pa).meta();
+    const NodeRef<C> node(pa);
+    const auto& meta = node.meta();
     if (meta.level != level) return fail("node level mismatch", pa);
-    if (meta.stray) return fail("stray node in the tree", pa);
     if (meta.lock.is_locked()) return fail("node left locked", pa);
+    // Free, as it must be in a table no cursor is using: taken for the guarded fields.
+    node.acquire();
+    const bool stray = node.meta().stray;
+    const std::uint16_t nr_children = node.meta().nr_children;
+    node.release();
+    if (stray) return fail("stray node in the tree", pa);
     const std::uint64_t count = slot.ref_count.load();
     if (count != 1) return fail("node reference count != 1", count);
     unsigned present = 0;
-    const NodeRef<C> node(pa);
     for (unsigned i = 0; i < NR_ENTRIES; ++i) present += Pte::is_present(node.read(i)) ? 1 : 0;
-    if (present != meta.nr_children) return fail("nr_children != present entries", pa);
+    if (present != nr_children) return fail("nr_children != present entries", pa);
     if (!is_root && present == 0) return fail("empty node not freed", pa);
     ++shape.nodes;
   }
