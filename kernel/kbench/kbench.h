@@ -1,14 +1,14 @@
 // In-kernel benchmarks (kbench), registered through a linker section next to the code they
 // measure, in the shape of Google Benchmark:
 //
-//   #define KBENCH_SUITE "mm/frame"
+//   #define KBENCH_SUITE "mm.frame"
 //   #include "kernel/kbench/kbench.h"
 //
-//   KBENCH(refcount_inc) {                       // "mm/frame/refcount_inc"
+//   KBENCH(refcount_inc) {                       // "mm.frame.refcount_inc"
 //     auto frame = ...;
 //     for (auto _ : state) frame.inc_ref();
 //   }
-//   KBENCH_ARGS(alloc_order, {0, 1, 3, 9, 18}) {  // "mm/frame/alloc_order/0", ".../1", ...
+//   KBENCH_ARGS(alloc_order, {0, 1, 3, 9, 18}) {  // "mm.frame.alloc_order/0", ".../1", ...
 //     if (state.range(0) > max_order) return state.skip("not enough memory");
 //     while (state.keep_running()) {
 //       auto f = alloc(state.range(0));

@@ -87,9 +87,9 @@ TEST(Options, DefaultsSmokeAndClamping) {
   EXPECT_EQ(smoke.repetitions, 1u);
 
   const auto custom = parse_options(
-      boot::Cmdline::parse("kbench kbench.filter=mm/* kbench.repetitions=1000 "
+      boot::Cmdline::parse("kbench kbench.filter=mm.* kbench.repetitions=1000 "
                            "kbench.min_time_ms=0 kbench.iterations=7"));
-  EXPECT_EQ(custom.filter, "mm/*");
+  EXPECT_EQ(custom.filter, "mm.*");
   EXPECT_EQ(custom.repetitions, 100u);
   EXPECT_EQ(custom.min_time_ms, 1u);
   EXPECT_EQ(custom.iterations, 7u);

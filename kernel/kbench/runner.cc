@@ -211,7 +211,7 @@ bool every_cpu_run(const InstanceSpec& instance, std::uint64_t iterations, unsig
 }  // namespace
 
 void format_instance_name(keel::fmt::Sink& sink, const InstanceSpec& instance) {
-  keel::fmt::print(sink, "{}/{}", instance.benchmark->suite, instance.benchmark->name);
+  keel::fmt::print(sink, "{}.{}", instance.benchmark->suite, instance.benchmark->name);
   if (instance.has_arg) keel::fmt::print(sink, "/{}", instance.arg);
   if (instance.benchmark->every_cpu) sink.write("/cpus:all");
 }

@@ -19,7 +19,7 @@ struct InstanceSpec {
   std::uint32_t per_family_instance_index = 0;
 };
 
-// "<suite>/<name>" or "<suite>/<name>/<arg>".
+// "<suite>.<name>" or "<suite>.<name>/<arg>" (the suite dotted, as ktest names are).
 void format_instance_name(keel::fmt::Sink& sink, const InstanceSpec& instance);
 
 // Runs the instance's repetitions with CPU-exception and panic recovery and records them in

@@ -28,12 +28,12 @@ InstanceResult instance(std::string_view name) {
 }
 
 TEST(ScreenRows, CyclesPerOperationIsTheMedianOverRepetitions) {
-  const InstanceResult result = instance("cpu/cpuid");
+  const InstanceResult result = instance("cpu.cpuid");
   const Repetition reps[] = {rep(1000, 90'000), rep(1000, 30'500), rep(1000, 31'000)};
   KeptRow row;
   keep_row(result, reps, 3'000'000'000, "cycles", row);
   const ScreenRow view = row.view();
-  EXPECT_EQ(view.name, "cpu/cpuid");
+  EXPECT_EQ(view.name, "cpu.cpuid");
   EXPECT_EQ(view.value, "31.000");
   EXPECT_EQ(view.unit, "cycles/op");
   EXPECT_EQ(view.iterations, 1000u);
@@ -43,7 +43,7 @@ TEST(ScreenRows, CyclesPerOperationIsTheMedianOverRepetitions) {
 }
 
 TEST(ScreenRows, TheFigureCounterReplacesCyclesPerOperation) {
-  InstanceResult result = instance("mm/meta/boot");
+  InstanceResult result = instance("mm.meta.boot");
   result.counter_names[0] = "frames";
   result.counter_names[1] = "cycles_per_GiB";
   result.counter_count = 2;

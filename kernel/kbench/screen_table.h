@@ -3,7 +3,7 @@
 //
 //   keel kbench results, page 1/2 - 2026-12-06T02:30:00+00:00, QEMU Virtual CPU, 1 CPU
 //   Benchmark                         Figure            Iterations
-//   kbench/self/rdtsc                 23.282 cycles/op      1382919
+//   kbench.self.rdtsc                 23.282 cycles/op      1382919
 //   mm/allocator/al...level/1         31.000 cycles/op      1000000
 //   mm/broken                         FAILED: page fault at 0x0
 //

@@ -50,7 +50,7 @@ void expect_within(std::span<const ScreenRow> rows, ScreenSize screen) {
 }
 
 TEST(ScreenTable, FitsExactly) {
-  const ScreenRow rows[] = {ok("kbench/self/rdtsc"), ok("cpu/cpuid", "120.000", 5)};
+  const ScreenRow rows[] = {ok("kbench.self.rdtsc"), ok("cpu.cpuid", "120.000", 5)};
   // Benchmark column 17 + 2 + "120.000 cycles/op" 17 + 2 + "Iterations" 10 = 48 columns;
   // 2 header lines + 2 rows = 4 lines, on a screen of exactly 5 rows (the minimum).
   const ScreenSize screen{48, 5};
@@ -59,8 +59,8 @@ TEST(ScreenTable, FitsExactly) {
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[0], "keel kbench results, page 1/1 - 2026-12-06, test");  // cut at 48
   EXPECT_EQ(lines[1], "Benchmark          Figure             Iterations");
-  EXPECT_EQ(lines[2], "kbench/self/rdtsc   23.282 cycles/op     1382919");
-  EXPECT_EQ(lines[3], "cpu/cpuid          120.000 cycles/op           5");
+  EXPECT_EQ(lines[2], "kbench.self.rdtsc   23.282 cycles/op     1382919");
+  EXPECT_EQ(lines[3], "cpu.cpuid          120.000 cycles/op           5");
   EXPECT_EQ(lines[3].size(), 48u);
 }
 
@@ -71,34 +71,34 @@ TEST(ScreenTable, HeaderLineIsCutAtTheScreensEdge) {
 }
 
 TEST(ScreenTable, WiderNamesAreElidedInTheMiddle) {
-  const ScreenRow rows[] = {ok("mm/allocator/alloc_frame_order/3", "31.000", 1000000),
-                            ok("cpu/cpuid", "1.000", 1)};
+  const ScreenRow rows[] = {ok("mm.allocator.alloc_frame_order/3", "31.000", 1000000),
+                            ok("cpu.cpuid", "1.000", 1)};
   // 50 columns: the figure (16) and iterations (7 digits under "Iters") take 27 with the
   // gaps, which leaves 23 for the names.
   const auto lines = page_of(rows, {50, 10});
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[1], "Benchmark                Figure              Iters");
-  EXPECT_EQ(lines[2], "mm/allocat...me_order/3  31.000 cycles/op  1000000");
+  EXPECT_EQ(lines[2], "mm.allocat...me_order/3  31.000 cycles/op  1000000");
   EXPECT_EQ(lines[2].size(), 50u);
-  EXPECT_EQ(lines[3].substr(0, 9), "cpu/cpuid");
+  EXPECT_EQ(lines[3].substr(0, 9), "cpu.cpuid");
   expect_within(rows, {50, 10});
 }
 
 TEST(ScreenTable, NarrowScreensDropTheIterationsBeforeCuttingNamesShort) {
-  const ScreenRow rows[] = {ok("mm/allocator/alloc_frame_order/3", "31.000", 1000000)};
+  const ScreenRow rows[] = {ok("mm.allocator.alloc_frame_order/3", "31.000", 1000000)};
   // 40 columns: with "Iters" the names would get 15 (< 16), so the iterations go and the
   // names get 22.
   const auto lines = page_of(rows, {40, 5});
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[1], "Benchmark               Figure");
-  EXPECT_EQ(lines[2], "mm/allocat...e_order/3  31.000 cycles/op");
+  EXPECT_EQ(lines[2], "mm.allocat...e_order/3  31.000 cycles/op");
   expect_within(rows, {40, 5});
   // A unit too long for 40 columns even without the iterations is cut at its end.
-  const ScreenRow wide_unit[] = {ok("mm/meta/boot", "123456789", 100000,
+  const ScreenRow wide_unit[] = {ok("mm.meta.boot", "123456789", 100000,
                                     "instructions/op_per_cpu")};
   const auto cut = page_of(wide_unit, {40, 5});
   ASSERT_EQ(cut.size(), 3u);
-  EXPECT_EQ(cut[2], "mm/meta/boot  123456789 instructions/op_");
+  EXPECT_EQ(cut[2], "mm.meta.boot  123456789 instructions/op_");
   expect_within(wide_unit, {40, 5});
   // Numbers longer than the screen is wide are cut at its edge.
   const ScreenRow huge[] = {ok("n", std::string_view("12345678901234567890123456789.123456"
@@ -157,7 +157,7 @@ TEST(ScreenTable, HugeScreensUseAtMostTheLineBuffer) {
 
 TEST(ScreenTable, FailedAndSkippedRowsSaySoWithTheirReason) {
   const ScreenRow rows[] = {
-      ok("cpu/cpuid"),
+      ok("cpu.cpuid"),
       not_ok("mm/broken", Outcome::Failed, "#PF at 0x0"),
       not_ok("smp/ipi", Outcome::Skipped,
              "needs a second CPU, and this message runs past the screen's edge"),
@@ -180,10 +180,10 @@ TEST(ScreenTable, NoBenchmarksIsOnePageThatSaysSo) {
 TEST(ElideMiddle, KeepsBothEnds) {
   char buffer[64];
   EXPECT_EQ(elide_middle("short", 10, buffer), "short");
-  EXPECT_EQ(elide_middle("mm/allocator/alloc_frame_order/3", 23, buffer),
-            "mm/allocat...me_order/3");
-  EXPECT_EQ(elide_middle("mm/allocator/alloc_frame_order/3", 24, buffer),
-            "mm/allocato...me_order/3");  // the odd character goes to the start
+  EXPECT_EQ(elide_middle("mm.allocator.alloc_frame_order/3", 23, buffer),
+            "mm.allocat...me_order/3");
+  EXPECT_EQ(elide_middle("mm.allocator.alloc_frame_order/3", 24, buffer),
+            "mm.allocato...me_order/3");  // the odd character goes to the start
   EXPECT_EQ(elide_middle("abcdefgh", 5, buffer), "a...h");
   EXPECT_EQ(elide_middle("abcdefgh", 4, buffer), "abcd");  // no room for "...": the start
   EXPECT_EQ(elide_middle("abcdefgh", 0, buffer), "");

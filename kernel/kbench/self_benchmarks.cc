@@ -1,5 +1,5 @@
 // The harness measuring itself and a few CPU basics: floors to read other results against.
-#define KBENCH_SUITE "kbench/self"
+#define KBENCH_SUITE "kbench.self"
 #include <cstdint>
 
 #include "arch/x86_64/cpu.h"

@@ -2,7 +2,7 @@
 // cycles-per-operation column:
 //
 //   Benchmark                                   Time       Cycles/op   Iterations
-//   kbench/self/rdtsc                      10.123 ns          23.282     1382919
+//   kbench.self.rdtsc                      10.123 ns          23.282     1382919
 #pragma once
 
 #include <cstdint>

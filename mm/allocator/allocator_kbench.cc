@@ -3,7 +3,7 @@
 // make the per-CPU cache refill and drain, and a re-initialization of the allocator over
 // all usable RAM (cycles per GiB). The calls users make also run on every online CPU at
 // once (".../cpus:all"): the per-CPU caches and the shared buddy lock under load.
-#define KBENCH_SUITE "mm/allocator"
+#define KBENCH_SUITE "mm.allocator"
 #include <array>
 #include <cstdint>
 #include <optional>

@@ -228,7 +228,7 @@ KTEST(every_frame_as_1g_2m_4k_frames_huge_ones_mapped_tracked) {
       auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false, .level = level});
       if (!frame) break;
       KASSERT_TRUE(count < kMaxBlocks);
-      KEXPECT_EQ(frame->level(), level);
+      KEXPECT_EQ(frame->map_level(), level);
       const Paddr pa = frame->paddr();
       const std::uint64_t size = frame->size();
       KEXPECT_EQ(pa % size, 0u);

@@ -133,7 +133,7 @@ TEST_F(OwnershipTest, SegmentClaimOverAForeignFrameIsAllOrNothing) {
 }
 
 TEST_F(OwnershipTest, HugeFramesAreOneHandleOfTheirLevel) {
-  EXPECT_EQ(huge_unique_->level(), 2);
+  EXPECT_EQ(huge_unique_->map_level(), 2);
   EXPECT_EQ(huge_unique_->size(), 2 * MiB);
   EXPECT_EQ(huge_unique_->paddr() % (2 * MiB), 0u);
   EXPECT_EQ(huge_shared_->map_level(), 2);
@@ -167,7 +167,7 @@ TEST(OwnershipGiB, OneGibFrameIsOneHandleAndItsTailsAreRefused) {
   const std::uint64_t before = allocator_stats().total_free_frames;
   auto giant = alloc_frame(UntypedMeta{}, {.zeroed = false, .level = 3});
   ASSERT_TRUE(giant.has_value());
-  EXPECT_EQ(giant->level(), 3);
+  EXPECT_EQ(giant->map_level(), 3);
   EXPECT_EQ(giant->size(), 1024 * MiB);
   EXPECT_EQ(giant->paddr() % (1024 * MiB), 0u);
   EXPECT_EQ(allocator_stats().total_free_frames, before - 262144);

@@ -1,6 +1,6 @@
 // Benchmarks of the frame handles (suite mm/frame): the raw-handle round trip,
 // from_in_use, and reference counting.
-#define KBENCH_SUITE "mm/frame"
+#define KBENCH_SUITE "mm.frame"
 #include <cstdint>
 #include <utility>
 

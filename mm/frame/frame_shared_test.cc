@@ -352,7 +352,7 @@ TEST_F(FrameSharedTest, UniqueFromUnusedOwnsTheFrame) {
   ASSERT_TRUE(frame.has_value());
   EXPECT_EQ(frame->paddr(), pa);
   EXPECT_EQ(frame->start_paddr(), pa);
-  EXPECT_EQ(frame->level(), 1);
+  EXPECT_EQ(frame->map_level(), 1);
   EXPECT_EQ(frame->size(), PAGE_SIZE);
   EXPECT_EQ(frame->meta().value, 7);
   frame->meta_mut().value = 9;

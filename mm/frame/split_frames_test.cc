@@ -116,7 +116,7 @@ TEST_F(SplitFramesTest, Splits2MiBInto512UniqueFramesInAddressOrder) {
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const Paddr pa = base + i * PAGE_SIZE;
     EXPECT_EQ(parts[i].paddr(), pa);
-    EXPECT_EQ(parts[i].level(), 1);
+    EXPECT_EQ(parts[i].map_level(), 1);
     EXPECT_EQ(parts[i].size(), PAGE_SIZE);
     EXPECT_EQ(parts[i].meta().made_for, pa);
     EXPECT_EQ(slot_of(pa).ref_count.load(), REF_COUNT_UNIQUE);
@@ -178,7 +178,7 @@ TEST_F(SplitFramesTest, Merges512PiecesBackIntoOne2MiBFrame) {
   EXPECT_EQ(PieceMeta::dropped.front(), base);
   EXPECT_EQ(PieceMeta::dropped.back(), base + 511 * PAGE_SIZE);
   EXPECT_EQ(merged->paddr(), base);
-  EXPECT_EQ(merged->level(), 2);
+  EXPECT_EQ(merged->map_level(), 2);
   EXPECT_EQ(merged->size(), 2 * MiB);
   EXPECT_EQ(merged->meta().value, 42);
   EXPECT_EQ(slot_of(base).ref_count.load(), REF_COUNT_UNIQUE);
@@ -207,7 +207,7 @@ TEST_F(SplitFramesTest, ConvenienceSplitAndUndoWithoutHandles) {
   UniqueFrame<UntypedMeta> whole = std::move(pieces).merge(UntypedMeta{});
   EXPECT_EQ(PieceMeta::drops, 512);
   EXPECT_EQ(whole.paddr(), base);
-  EXPECT_EQ(whole.level(), 2);
+  EXPECT_EQ(whole.map_level(), 2);
   EXPECT_EQ(pieces.remaining(), 0u);  // NOLINT(bugprone-use-after-move)
   expect_invariants();
   { auto gone = std::move(whole); }
@@ -224,7 +224,7 @@ TEST_F(SplitFramesTest, AnyAdjacentUniqueFramesMergeNotOnlyASplitsPieces) {
   }
   auto merged = SplitFrames<PieceMeta>::merge(std::span(parts), UntypedMeta{});
   ASSERT_TRUE(merged.has_value());
-  EXPECT_EQ(merged->level(), 2);
+  EXPECT_EQ(merged->map_level(), 2);
   expect_invariants();
   { auto gone = std::move(*merged); }  // returns as one order-9 block
   EXPECT_EQ(free_frames(), start_free_);
@@ -326,7 +326,7 @@ TEST_F(SplitFramesTest, EveryMergeErrorLeavesEveryPartIntact) {
   // After all that, the intact parts still merge.
   auto merged = SplitFrames<PieceMeta>::merge(std::span(parts), HugeMeta{});
   ASSERT_TRUE(merged.has_value());
-  EXPECT_EQ(merged->level(), 2);
+  EXPECT_EQ(merged->map_level(), 2);
   { auto gone = std::move(*merged); }
   parts.clear();
   EXPECT_EQ(free_frames(), start_free_);
@@ -349,7 +349,7 @@ TEST_F(SplitFramesHugeTest, Splits1GiBInto512TwoMiBFramesAndMergesThemBack) {
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const Paddr pa = base + i * 2 * MiB;
     EXPECT_EQ(parts[i].paddr(), pa);
-    EXPECT_EQ(parts[i].level(), 2);
+    EXPECT_EQ(parts[i].map_level(), 2);
     EXPECT_EQ(parts[i].size(), 2 * MiB);
     EXPECT_EQ(parts[i].meta().made_for, pa);
   }
@@ -364,7 +364,7 @@ TEST_F(SplitFramesHugeTest, Splits1GiBInto512TwoMiBFramesAndMergesThemBack) {
   ASSERT_TRUE(merged.has_value()) << error_name(merged.error());
   EXPECT_EQ(PieceMeta::drops, 512);
   EXPECT_EQ(merged->paddr(), base);
-  EXPECT_EQ(merged->level(), 3);
+  EXPECT_EQ(merged->map_level(), 3);
   EXPECT_EQ(merged->size(), GiB);
   EXPECT_EQ(slot_of(base + 2 * MiB).ref_count.load(), REF_COUNT_TAIL);
   expect_invariants();
@@ -397,7 +397,7 @@ TEST_F(SplitFramesHugeTest, OneGiBFramesCannotMerge) {
   ASSERT_FALSE(merged.has_value());
   EXPECT_EQ(merged.error(), FrameMergeError::MaxLevel);
   EXPECT_EQ(parts[0].paddr(), giant_pa);
-  EXPECT_EQ(parts[0].level(), 3);
+  EXPECT_EQ(parts[0].map_level(), 3);
   EXPECT_EQ(PieceMeta::drops, 0);
   expect_invariants();
 }

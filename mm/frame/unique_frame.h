@@ -107,8 +107,9 @@ class UniqueFrame {
 
   Paddr paddr() const { return meta_to_frame(&checked_slot()); }
   Paddr start_paddr() const { return paddr(); }
-  // The paging level of a leaf that maps the whole frame: 1 (4 KiB), 2 (2 MiB), 3 (1 GiB).
-  PagingLevel level() const { return slot::order_level(slot::live_order(checked_slot())); }
+  // The level of the page-table entry that maps this frame: 1 (4 KiB), 2 (2 MiB), 3 (1 GiB).
+  // One name on every frame handle (Frame, FrameRef): Asterinas OSTD calls it `level` here.
+  PagingLevel map_level() const { return slot::order_level(slot::live_order(checked_slot())); }
   std::uint64_t size() const { return PAGE_SIZE << slot::live_order(checked_slot()); }
 
   UntypedBytes bytes() const

@@ -2,7 +2,7 @@
 // (measured once by mm init; re-running it would wipe every frame's state, so it is
 // reported, not repeated) and a slot-fill loop like the one at its heart, re-run on
 // scratch memory.
-#define KBENCH_SUITE "mm/meta"
+#define KBENCH_SUITE "mm.meta"
 #include <cstdint>
 
 #include "kernel/boot_world.h"

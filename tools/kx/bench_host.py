@@ -53,7 +53,7 @@ def select(prefix: str, names: Sequence[str], pattern: str | None) -> list[str]:
     if not pattern:
         return list(names)
     return [n for n in names if bench_report.glob_match(pattern, n)
-            or bench_report.glob_match(pattern, f"{prefix}/{n}")]
+            or bench_report.glob_match(pattern, f"{prefix}.{n}")]
 
 
 def exact_filter(names: Sequence[str]) -> str:
@@ -97,7 +97,7 @@ def merge(reports: Sequence[tuple[str, dict]]) -> dict:
             b = dict(b)
             for key in ("name", "run_name"):
                 if key in b:
-                    b[key] = f"{prefix}/{b[key]}"
+                    b[key] = f"{prefix}.{b[key]}"
             if "family_index" in b:
                 families = max(families, b["family_index"] + 1)
                 b["family_index"] += family_base

@@ -17,9 +17,9 @@ class SelectTest(unittest.TestCase):
         self.assertEqual(bench_host.select("allocator_bench", self.NAMES, None), self.NAMES)
         self.assertEqual(bench_host.select("allocator_bench", self.NAMES, "BM_Segment*"),
                          self.NAMES[:2])
-        self.assertEqual(bench_host.select("allocator_bench", self.NAMES, "allocator_bench/*4K"),
+        self.assertEqual(bench_host.select("allocator_bench", self.NAMES, "allocator_bench.*4K"),
                          self.NAMES[2:])
-        self.assertEqual(bench_host.select("meta_bench", self.NAMES, "allocator_bench/*"), [])
+        self.assertEqual(bench_host.select("meta_bench", self.NAMES, "allocator_bench.*"), [])
 
     def test_exact_filter_is_a_regex_for_exactly_those_names(self):
         regex = bench_host.exact_filter(["BM_SegmentAlloc/1", "BM_X.Y"])
@@ -37,9 +37,9 @@ class MergeTest(unittest.TestCase):
     def test_prefixes_names_and_keeps_families_apart(self):
         merged = bench_host.merge([("allocator_bench", GBENCH), ("meta_bench", GBENCH)])
         names = [b["name"] for b in merged["benchmarks"]]
-        self.assertEqual(names[0], "allocator_bench/BM_SegmentAlloc/8")
-        self.assertEqual(names[7], "meta_bench/BM_SegmentAlloc/8")
-        self.assertEqual(merged["benchmarks"][3]["run_name"], "allocator_bench/BM_SegmentAlloc/8")
+        self.assertEqual(names[0], "allocator_bench.BM_SegmentAlloc/8")
+        self.assertEqual(names[7], "meta_bench.BM_SegmentAlloc/8")
+        self.assertEqual(merged["benchmarks"][3]["run_name"], "allocator_bench.BM_SegmentAlloc/8")
         self.assertEqual({b["family_index"] for b in merged["benchmarks"][:7]}, {0})
         self.assertEqual({b["family_index"] for b in merged["benchmarks"][7:]}, {1})
         self.assertEqual(merged["context"]["keel_host_binaries"], ["allocator_bench", "meta_bench"])

@@ -12,9 +12,9 @@ def runs(name, times):
     return Summary(name, list(times), [1] * len(times))
 
 
-BASE = [runs("mm/alloc_order/0", [100.0, 90.0, 130.0]), runs("mm/alloc_order/9", [900.0]),
-        runs("cpu/cpuid", [40.0]), Summary("broken", error="ERROR: page fault")]
-NEW = [runs("mm/alloc_order/0", [50.0]), runs("mm/alloc_order/9", [400.0]),
+BASE = [runs("mm.alloc_order/0", [100.0, 90.0, 130.0]), runs("mm.alloc_order/9", [900.0]),
+        runs("cpu.cpuid", [40.0]), Summary("broken", error="ERROR: page fault")]
+NEW = [runs("mm.alloc_order/0", [50.0]), runs("mm.alloc_order/9", [400.0]),
        runs("new/one", [7.0])]
 
 
@@ -33,7 +33,7 @@ class ScriptTest(unittest.TestCase):
 
     def test_one_tic_per_benchmark_with_results(self):
         tics = re.search(r"^set xtics \((.*)\)$", self.text, re.MULTILINE)[1]
-        self.assertEqual(tics, "'mm/alloc_order/0' 0, 'mm/alloc_order/9' 1, 'cpu/cpuid' 2, "
+        self.assertEqual(tics, "'mm.alloc_order/0' 0, 'mm.alloc_order/9' 1, 'cpu.cpuid' 2, "
                                "'new/one' 3")
         self.assertIn("set xrange [-0.6:3.6]", self.text)
 
@@ -55,9 +55,9 @@ class ScriptTest(unittest.TestCase):
             bench_plot.script([("a", [Summary("x", error="ERROR: boom")])], pathlib.Path("p"))
 
     def test_family(self):
-        self.assertEqual(bench_plot.family("mm/alloc_order/9"), "mm/alloc_order")
+        self.assertEqual(bench_plot.family("mm.alloc_order/9"), "mm.alloc_order")
         self.assertEqual(bench_plot.family("BM_SegmentAlloc/512"), "BM_SegmentAlloc")
-        self.assertEqual(bench_plot.family("kbench/self/rdtsc"), "kbench/self/rdtsc")
+        self.assertEqual(bench_plot.family("kbench.self.rdtsc"), "kbench.self.rdtsc")
 
 
 

@@ -14,7 +14,7 @@ import qemu_session
 from common import LOGS, KxError
 
 SMOKE_TIMEOUT = 120.0  # seconds: boot + every benchmark once, under TCG
-# `kbench: [3/11] cpu/cpuid ...` (kernel/kbench/run.cc), before each benchmark runs.
+# `kbench: [3/11] cpu.cpuid ...` (kernel/kbench/run.cc), before each benchmark runs.
 PROGRESS = re.compile(r"^kbench: \[(\d+)/(\d+)\] (.*?)(?: \.\.\.)?$")
 # Kernel lines the user must see even while only a progress line is shown.
 NOTEWORTHY = re.compile(r"WARNING|UNCALIBRATED|DIFFERS|MALFORMED|ERROR OCCURRED|SKIPPED|"

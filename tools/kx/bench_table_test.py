@@ -22,7 +22,7 @@ class NumberTest(unittest.TestCase):
 class TableTest(unittest.TestCase):
     def test_rows_and_columns(self):
         summaries = [
-            Summary("mm/frame/alloc_order/0", [30.0, 10.0, 20.0], [1000] * 3, [69.0, 23.0, 46.0]),
+            Summary("mm.frame.alloc_order/0", [30.0, 10.0, 20.0], [1000] * 3, [69.0, 23.0, 46.0]),
             Summary("host/BM_x", [1500.0], [7]),
         ]
         lines = bench_table.format_table(summaries).splitlines()
@@ -30,7 +30,7 @@ class TableTest(unittest.TestCase):
                                             "Min", "ns/op", "P99", "ns/op", "Cycles/op"])
         self.assertEqual(set(lines[1]), {"-"})
         self.assertEqual(lines[2].split(),
-                         ["mm/frame/alloc_order/0", "3", "1,000", "20.0", "10.0", "30.0", "46.0"])
+                         ["mm.frame.alloc_order/0", "3", "1,000", "20.0", "10.0", "30.0", "46.0"])
         self.assertEqual(lines[3].split(), ["host/BM_x", "1", "7", "1,500", "1,500", "1,500", "-"])
         self.assertEqual(len({len(l) for l in lines}), 1)  # aligned: every line as wide
 
@@ -49,7 +49,7 @@ class TableTest(unittest.TestCase):
         text = (TESTDATA / "kbench_pvh_smoke.com2.txt").read_text()
         summaries = bench_report.summarize(bench_report.extract(text, "COM2"))
         table = bench_table.format_table(summaries)
-        self.assertRegex(table, r"\nkbench/self/memset_4k/64\s+1\s+1\s+393,625\s+393,625\s+"
+        self.assertRegex(table, r"\nkbench\.self\.memset_4k/64\s+1\s+1\s+393,625\s+393,625\s+"
                                 r"393,625\s+905,304  items_per_second=162,591 "
                                 r"bytes_per_op=262,144$")
         self.assertEqual(bench_table.counts_line(summaries), "11 benchmarks: 11 ran, 0 failed")

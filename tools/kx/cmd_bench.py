@@ -3,7 +3,7 @@ Benchmark binaries of mm/), print a table, save the Google Benchmark JSON, and o
 compare with a baseline and plot.
 
   ./kx bench                          KVM + PVH on microvm when /dev/kvm works, else TCG
-  ./kx bench --filter 'mm/*' --repetitions 9 --compare out/bench/base.json --plot cmp.png
+  ./kx bench --filter 'mm.*' --repetitions 9 --compare out/bench/base.json --plot cmp.png
   ./kx bench --host                   the *_bench binaries under //mm/... on this machine
   ./kx bench --host --icount          ... their instructions per operation, counted by
                                       valgrind: exact, two runs report identical numbers
@@ -305,13 +305,13 @@ def filtered(report: dict, pattern: str | None,
              figure: str | None = None) -> list[bench_report.Summary]:
     """The report's summaries that --filter selects, with --figure's counter as their figure
     where they have it. A host report's names start with their binary's
-    (allocator_bench/BM_x): the glob may leave that out, as with --host."""
+    (allocator_bench.BM_x): the glob may leave that out, as with --host."""
     summaries = bench_report.summarize(report, figure)
     if not pattern:
         return summaries
     host = "keel_host_binaries" in report.get("context", {})
     return [s for s in summaries if bench_report.glob_match(pattern, s.name)
-            or (host and bench_report.glob_match(pattern, s.name.partition("/")[2]))]
+            or (host and bench_report.glob_match(pattern, s.name.partition(".")[2]))]
 
 
 def compare_files(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ import bench_report
 import qemu
 import qemu_session
 
-KERNEL_ARGS = ("kbench", "kbench.filter=mm/allocator/alloc_frame_level/1",
+KERNEL_ARGS = ("kbench", "kbench.filter=mm.allocator.alloc_frame_level/1",
                "kbench.repetitions=1", "kbench.min_time_ms=1")
 SHOWING = "kbench: showing the JSON report as"
 TIMEOUT = 240.0  # seconds: OVMF under TCG, the run, and a few screenshots

@@ -1,6 +1,6 @@
 // In-kernel page-table benchmarks (real TLB flushes, real caches), next to the host ones
 // in mm/page_table/page_table_bench.cc.
-#define KBENCH_SUITE "mm/page_table"
+#define KBENCH_SUITE "mm.page_table"
 #include "kernel/kbench/kbench.h"
 
 #include "mm/allocator/frame_allocator.h"

@@ -3,7 +3,7 @@
 // pages) against the same flushes done on this CPU
 // only, and alloc_frame + drop on every CPU at once against this CPU alone. What needs other
 // CPUs is skipped on one (`./kx bench --smp N` gives more).
-#define KBENCH_SUITE "arch/smp"
+#define KBENCH_SUITE "arch.smp"
 #include <array>
 #include <cstdint>
 

@@ -113,7 +113,7 @@ std::string AllocatorModel::split_one(std::uint32_t arg) {
   for (std::size_t k = 0; k < handles_.size(); ++k) {
     const std::size_t i = (arg + k) % handles_.size();
     auto* unique = std::get_if<UniqueFrame<ModelMeta>>(&handles_[i]);
-    if (unique == nullptr || unique->level() != 2) continue;
+    if (unique == nullptr || unique->map_level() != 2) continue;
     const Paddr pa = unique->paddr();
     UniqueFrame<ModelMeta> whole = std::move(*unique);
     handles_[i] = std::move(handles_.back());
@@ -123,7 +123,7 @@ std::string AllocatorModel::split_one(std::uint32_t arg) {
     std::uint64_t n = 0;
     while (auto piece = pieces.next()) {
       const Paddr expected = pa + n * PAGE_SIZE;
-      if (piece->paddr() != expected || piece->level() != 1 || piece->meta().self != expected)
+      if (piece->paddr() != expected || piece->map_level() != 1 || piece->meta().self != expected)
         return describe("split produced a wrong piece", expected);
       TRY_STRING(on_alloc(expected, 1, true));
       handles_.emplace_back(std::move(*piece));
@@ -147,12 +147,12 @@ std::string AllocatorModel::split_one(std::uint32_t arg) {
 // the model holds all of them; otherwise checks that merge refuses a wrong set unchanged.
 std::string AllocatorModel::merge_one(std::uint32_t arg) {
   auto* any = pick<UniqueFrame<ModelMeta>>(arg);
-  if (any == nullptr || any->level() != 1) return {};
+  if (any == nullptr || any->map_level() != 1) return {};
   const std::uint64_t base = any->paddr() / PAGE_SIZE & ~std::uint64_t{511};
   std::map<std::uint64_t, std::size_t> at;  // frame index → handle index
   for (std::size_t i = 0; i < handles_.size(); ++i) {
     auto* u = std::get_if<UniqueFrame<ModelMeta>>(&handles_[i]);
-    if (u != nullptr && u->level() == 1 && u->paddr() / PAGE_SIZE - base < 512) at[u->paddr() / PAGE_SIZE] = i;
+    if (u != nullptr && u->map_level() == 1 && u->paddr() / PAGE_SIZE - base < 512) at[u->paddr() / PAGE_SIZE] = i;
   }
   std::vector<UniqueFrame<ModelMeta>> parts;
   std::vector<std::size_t> taken;

@@ -30,7 +30,7 @@ def failing_report() -> str:
     return f"{BEGIN}\r\n{json.dumps(body, indent=2)}\r\n{END}\r\n"
 
 
-NAMES = ["cpu/cpuid", "kbench/self/rdtsc"]
+NAMES = ["cpu.cpuid", "kbench.self.rdtsc"]
 
 # name: (COM1, COM2, exit status, seconds to hang before exiting)
 SCENARIOS = {
