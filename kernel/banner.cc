@@ -9,14 +9,14 @@ namespace {
 
 const char* firmware_type_name(const mm::FirmwareRegion& region) {
   if (region.kind == mm::FirmwareMapKind::Efi) {
-    static constexpr const char* kEfiTypes[] = {
+    static constexpr const char* EFI_TYPES[] = {
         "EfiReservedMemoryType", "EfiLoaderCode",        "EfiLoaderData",
         "EfiBootServicesCode",   "EfiBootServicesData",  "EfiRuntimeServicesCode",
         "EfiRuntimeServicesData", "EfiConventionalMemory", "EfiUnusableMemory",
         "EfiACPIReclaimMemory",  "EfiACPIMemoryNVS",     "EfiMemoryMappedIO",
         "EfiMemoryMappedIOPortSpace", "EfiPalCode",      "EfiPersistentMemory",
         "EfiUnacceptedMemory"};
-    return region.type < std::size(kEfiTypes) ? kEfiTypes[region.type] : "EFI (unknown)";
+    return region.type < std::size(EFI_TYPES) ? EFI_TYPES[region.type] : "EFI (unknown)";
   }
   switch (region.type) {
     case 1: return "usable";

@@ -31,11 +31,11 @@ KTEST(held_output_is_kept_until_released) {
 
 KTEST(overflow_is_counted_not_kept) {
   kernel::hold_log();
-  constexpr std::string_view kLine = "0123456789abcdef0123456789abcdef0123456789abcdef012345678\n";
+  constexpr std::string_view LINE = "0123456789abcdef0123456789abcdef0123456789abcdef012345678\n";
   std::size_t written = 0;
   while (written <= kernel::HELD_LOG_BYTES) {
-    kernel::console_print("{}", kLine);
-    written += kLine.size();
+    kernel::console_print("{}", LINE);
+    written += LINE.size();
   }
   KEXPECT_EQ(kernel::held_log_bytes(), written);
   kernel::drop_held_log();  // not 32 KiB of test pattern in the log

@@ -25,11 +25,11 @@
 namespace kernel {
 namespace {
 
-constexpr std::uint32_t kBootPathMultiboot2 = 1;
-constexpr std::uint32_t kBootPathPvh = 2;
+constexpr std::uint32_t BOOT_PATH_MULTIBOOT2 = 1;
+constexpr std::uint32_t BOOT_PATH_PVH = 2;
 
 // Largest multiboot2 block keel accepts; real ones are a few KiB (EFI maps included).
-constexpr std::uint32_t kMaxMultiboot2Size = 1u << 20;
+constexpr std::uint32_t MAX_MULTIBOOT2_SIZE = 1u << 20;
 
 constinit boot::BootInfo g_boot_info;
 
@@ -44,20 +44,20 @@ std::span<const std::byte> read_early_phys(std::uint64_t paddr, std::uint64_t si
 }
 
 void parse_boot_info(std::uint32_t path, std::uint32_t magic, std::uint64_t info_paddr) {
-  if (path == kBootPathMultiboot2) {
+  if (path == BOOT_PATH_MULTIBOOT2) {
     const auto header = read_early_phys(info_paddr, 8);
     if (header.size() < 8) ::panic("multiboot2 info block at {:#x} is not below 4 GiB", info_paddr);
     std::uint32_t total_size = 0;
     __builtin_memcpy(&total_size, header.data(), sizeof(total_size));
-    if (total_size > kMaxMultiboot2Size) {
+    if (total_size > MAX_MULTIBOOT2_SIZE) {
       ::panic("multiboot2 info block claims {} bytes (limit {}): garbled", total_size,
-            kMaxMultiboot2Size);
+            MAX_MULTIBOOT2_SIZE);
     }
     const auto block = read_early_phys(info_paddr, total_size < 8 ? 8 : total_size);
     if (auto result = boot::parse_multiboot2(magic, block, info_paddr, g_boot_info); !result) {
       boot_info_failure("multiboot2", result.error());
     }
-  } else if (path == kBootPathPvh) {
+  } else if (path == BOOT_PATH_PVH) {
     const auto start_info = read_early_phys(info_paddr, 64);
     if (start_info.size() < 64) ::panic("PVH start_info at {:#x} is not below 4 GiB", info_paddr);
     if (auto result = boot::parse_pvh(start_info, info_paddr, &read_early_phys, g_boot_info);

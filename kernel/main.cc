@@ -26,7 +26,7 @@ namespace kernel {
 namespace {
 
 // Keys keel understands; anything else on the command line is warned about, not fatal.
-constexpr std::array<std::string_view, 12> kKnownKeys = {
+constexpr std::array<std::string_view, 12> KNOWN_KEYS = {
     "ktest", "ktest.filter", "kbench", "kbench.", "console", "mm.check", "poweroff", "reboot",
     "no1gb", "smp", "smp.fault_ap", "quiet"};
 
@@ -90,7 +90,7 @@ void kernel_main(const boot::BootInfo& info) {
     kernel::console_print("cmdline: console={} is not serial, fb or both; keeping both\n",
                    *console_choice);
   }
-  cmdline.warn_unknown(kKnownKeys, out);
+  cmdline.warn_unknown(KNOWN_KEYS, out);
   print_raw_memory_map(out, info);
   arch::acpi::init(info, out);  // before mm: the loader's RSDP copy lives in its info block
   // The ktests and kbenchs read the boot's facts from here, not from mm init.

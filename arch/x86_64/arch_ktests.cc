@@ -26,10 +26,10 @@ bool contains(std::string_view haystack, std::string_view needle) {
 // A non-canonical address: any access raises #GP(0), never #PF.
 // Non-canonical under 4-level (bits 63..47 differ) and 5-level (bits 63..56 differ) paging:
 // 0x0000'8000'0000'0000 would be an ordinary unmapped address with LA57.
-constexpr std::uint64_t kNonCanonical = 0x8000'0000'0000'0000;
+constexpr std::uint64_t NON_CANONICAL = 0x8000'0000'0000'0000;
 // The guard gap after the linear map is never mapped. (Page 0 is no good: the boot page
 // tables identity-map low memory until mm replaces them.)
-constexpr std::uint64_t kUnmapped = mm::layout::LINEAR_MAP_END;
+constexpr std::uint64_t UNMAPPED = mm::layout::LINEAR_MAP_END;
 
 KTEST(cpu_features_are_sane) {
   const arch::CpuFeatures& f = arch::detect_cpu_features();
@@ -60,17 +60,17 @@ KTEST(fault_probe_reads_mapped_memory) {
 
 KTEST(fault_probe_survives_unmapped_and_noncanonical) {
   std::uint64_t out = 0;
-  KEXPECT_FALSE(arch::try_read_u64(kUnmapped, out));      // #PF
-  KEXPECT_FALSE(arch::try_read_u64(kNonCanonical, out));  // #GP
+  KEXPECT_FALSE(arch::try_read_u64(UNMAPPED, out));      // #PF
+  KEXPECT_FALSE(arch::try_read_u64(NON_CANONICAL, out));  // #GP
 }
 
 KTEST_EXPECT_FAULT(unmapped_read_is_page_fault, arch::VECTOR_PAGE_FAULT) {
-  ktest_ctx.expect_fault_address(kUnmapped);
-  (void)*reinterpret_cast<volatile std::uint64_t*>(kUnmapped);
+  ktest_ctx.expect_fault_address(UNMAPPED);
+  (void)*reinterpret_cast<volatile std::uint64_t*>(UNMAPPED);
 }
 
 KTEST_EXPECT_FAULT(noncanonical_read_is_general_protection, arch::VECTOR_GENERAL_PROTECTION) {
-  (void)*reinterpret_cast<volatile std::uint64_t*>(kNonCanonical);
+  (void)*reinterpret_cast<volatile std::uint64_t*>(NON_CANONICAL);
 }
 
 KTEST_EXPECT_FAULT(ud2_is_invalid_opcode, arch::VECTOR_INVALID_OPCODE) { asm volatile("ud2"); }
@@ -90,17 +90,17 @@ KTEST_EXPECT_FAULT(ud2_is_invalid_opcode, arch::VECTOR_INVALID_OPCODE) { asm vol
 bool kernel_code_is_emulated() {
   const arch::CpuFeatures& f = arch::detect_cpu_features();
   if (!f.hypervisor || std::string_view(f.hypervisor_vendor) != "KVMKVMKVM") return false;
-  constexpr std::uint32_t kIterations = 1000;
-  constexpr std::uint64_t kEmulatedCyclesPerIteration = 200;
+  constexpr std::uint32_t ITERATIONS = 1000;
+  constexpr std::uint64_t EMULATED_CYCLES_PER_ITERATION = 200;
   std::uint64_t best = ~std::uint64_t{0};
   for (int trial = 0; trial < 5; ++trial) {  // the best of five: a host interrupt inflates one
-    std::uint32_t n = kIterations;
+    std::uint32_t n = ITERATIONS;
     const std::uint64_t start = arch::rdtsc();
     asm volatile("1: decl %0; jnz 1b" : "+r"(n) : : "cc");
     const std::uint64_t cycles = arch::rdtsc() - start;
     if (cycles < best) best = cycles;
   }
-  return best > kIterations * kEmulatedCyclesPerIteration;
+  return best > ITERATIONS * EMULATED_CYCLES_PER_ITERATION;
 }
 
 // What the CPU does for int3 through an interrupt gate in 64-bit mode at CPL 0 with IST 0:
@@ -141,16 +141,16 @@ KTEST_EXPECT_FAULT(int3_is_breakpoint, arch::VECTOR_BREAKPOINT) {
     std::uint64_t base;
   } idtr{};
   asm volatile("sidt %0" : "=m"(idtr));
-  constexpr std::uint64_t kGateSize = 16;
-  KASSERT_TRUE(idtr.limit >= kGateSize * (arch::VECTOR_BREAKPOINT + 1) - 1);
+  constexpr std::uint64_t GATE_SIZE = 16;
+  KASSERT_TRUE(idtr.limit >= GATE_SIZE * (arch::VECTOR_BREAKPOINT + 1) - 1);
   const auto* gate =
-      reinterpret_cast<const std::uint8_t*>(idtr.base + kGateSize * arch::VECTOR_BREAKPOINT);
+      reinterpret_cast<const std::uint8_t*>(idtr.base + GATE_SIZE * arch::VECTOR_BREAKPOINT);
   const auto word = [gate](int at) {
     return std::uint64_t{gate[at]} | std::uint64_t{gate[at + 1]} << 8;
   };
   const std::uint64_t handler = word(0) | word(6) << 16 | (word(8) | word(10) << 16) << 32;
   KEXPECT_EQ(handler, reinterpret_cast<std::uint64_t>(keel_isr_stubs) +
-                          kGateSize * arch::VECTOR_BREAKPOINT);  // stub size = gate size
+                          GATE_SIZE * arch::VECTOR_BREAKPOINT);  // stub size = gate size
   std::uint16_t cs = 0;
   asm volatile("movw %%cs, %0" : "=r"(cs));
   KEXPECT_EQ(word(2), std::uint64_t{cs});  // selector

@@ -8,7 +8,7 @@ struct ExceptionDesc {
   const char* name;
 };
 
-constexpr ExceptionDesc kExceptions[NUM_EXCEPTION_VECTORS] = {
+constexpr ExceptionDesc EXCEPTIONS[NUM_EXCEPTION_VECTORS] = {
     {"#DE", "Divide Error"},
     {"#DB", "Debug"},
     {"NMI", "Non-Maskable Interrupt"},
@@ -61,11 +61,11 @@ class ListWriter {
 }  // namespace
 
 const char* exception_mnemonic(std::uint64_t vector) {
-  return vector < NUM_EXCEPTION_VECTORS ? kExceptions[vector].mnemonic : "IRQ";
+  return vector < NUM_EXCEPTION_VECTORS ? EXCEPTIONS[vector].mnemonic : "IRQ";
 }
 
 const char* exception_name(std::uint64_t vector) {
-  return vector < NUM_EXCEPTION_VECTORS ? kExceptions[vector].name : "Interrupt";
+  return vector < NUM_EXCEPTION_VECTORS ? EXCEPTIONS[vector].name : "Interrupt";
 }
 
 bool exception_has_error_code(std::uint64_t vector) {
@@ -114,13 +114,13 @@ void format_rflags(keel::fmt::Sink& sink, std::uint64_t f) {
     unsigned bit;
     const char* name;
   };
-  static constexpr Flag kFlags[] = {{0, "CF"},  {2, "PF"},  {4, "AF"},  {6, "ZF"},
+  static constexpr Flag FLAGS[] = {{0, "CF"},  {2, "PF"},  {4, "AF"},  {6, "ZF"},
                                     {7, "SF"},  {8, "TF"},  {9, "IF"},  {10, "DF"},
                                     {11, "OF"}, {14, "NT"}, {16, "RF"}, {17, "VM"},
                                     {18, "AC"}, {19, "VIF"}, {20, "VIP"}, {21, "ID"}};
   sink.write("[");
   bool first = true;
-  for (const Flag& flag : kFlags) {
+  for (const Flag& flag : FLAGS) {
     if (((f >> flag.bit) & 1) == 0) continue;
     if (!first) sink.write(" ");
     sink.write(flag.name);

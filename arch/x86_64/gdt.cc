@@ -58,13 +58,13 @@ constinit CpuTables g_cpu_tables[mm::hal::MAX_CPUS] = {};
 // kernel's own. The new kernel-image mapping must leave ist_guard_page(1..3) unmapped
 // too (as it must boot_stack_guard), or move these stacks to KSTACKS with guards;
 // otherwise the guards silently become ordinary memory again.
-constexpr std::uint64_t kPageSize = 4096;
-static_assert(IST_GUARD_SIZE == kPageSize);
-struct alignas(kPageSize) IstStackWithGuard {
-  std::byte guard[kPageSize];
+constexpr std::uint64_t PAGE_SIZE = 4096;
+static_assert(IST_GUARD_SIZE == PAGE_SIZE);
+struct alignas(PAGE_SIZE) IstStackWithGuard {
+  std::byte guard[PAGE_SIZE];
   std::byte stack[IST_STACK_SIZE];
 };
-static_assert(IST_STACK_SIZE % kPageSize == 0);
+static_assert(IST_STACK_SIZE % PAGE_SIZE == 0);
 constinit IstStackWithGuard g_ist_stacks[3] = {};
 
 constexpr std::uint64_t KERNEL_IMAGE_VMA = 0xffff'ffff'8000'0000;  // boot/linker.ld
@@ -75,7 +75,7 @@ constexpr std::uint64_t BOOT_PT_KERNEL_ENTRIES = 2048;              // 8 MiB of 
 bool unmap_in_boot_page_tables(std::uint64_t va) {
   const auto pml4_paddr = reinterpret_cast<std::uint64_t>(boot_pml4);
   if ((read_cr3() & ~std::uint64_t{0xfff}) != pml4_paddr) return false;
-  const std::uint64_t index = (va - KERNEL_IMAGE_VMA) / kPageSize;
+  const std::uint64_t index = (va - KERNEL_IMAGE_VMA) / PAGE_SIZE;
   if (va < KERNEL_IMAGE_VMA || index >= BOOT_PT_KERNEL_ENTRIES) return false;
   auto* ptes = static_cast<volatile std::uint64_t*>(
       mm::phys_to_virt(reinterpret_cast<std::uint64_t>(boot_pt_kernel)));
@@ -102,7 +102,7 @@ StackRange ist_stack(std::uint8_t slot) {
 StackRange ist_guard_page(std::uint8_t slot) {
   if (slot < 1 || slot > 3) return {0, 0};
   const auto lo = reinterpret_cast<std::uint64_t>(&g_ist_stacks[slot - 1].guard[0]);
-  return {lo, lo + kPageSize};
+  return {lo, lo + PAGE_SIZE};
 }
 
 namespace {

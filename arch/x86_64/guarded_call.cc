@@ -11,8 +11,8 @@ namespace arch {
 namespace guard_detail {
 namespace {
 
-constexpr int kResumedFromFault = 1;
-constexpr int kResumedFromPanic = 2;
+constexpr int RESUMED_FROM_FAULT = 1;
+constexpr int RESUMED_FROM_PANIC = 2;
 
 // The innermost guard on each CPU. current_cpu_even_early(): the fault probe guards
 // crash-time reads that may come before per-CPU data exists. Only the owning CPU touches
@@ -63,7 +63,7 @@ bool guard_claim_trap(TrapFrame& frame) {
   };
   innermost = guard;  // the guards inside it end with the frames the jump unwinds
   if (guard->options->on_catch != nullptr) guard->options->on_catch(guard->options->arg, &frame);
-  redirect_trap_to_jump(frame, guard->resume, guard_detail::kResumedFromFault);
+  redirect_trap_to_jump(frame, guard->resume, guard_detail::RESUMED_FROM_FAULT);
   return true;
 }
 
@@ -89,7 +89,7 @@ void guard_resume_panic() {
   guard->outcome.end = GuardedOutcome::End::Panicked;
   guard_detail::this_cpu_innermost() = guard;
   if (guard->options->on_catch != nullptr) guard->options->on_catch(guard->options->arg, nullptr);
-  keel_longjmp(&guard->resume, guard_detail::kResumedFromPanic);
+  keel_longjmp(&guard->resume, guard_detail::RESUMED_FROM_PANIC);
 }
 
 }  // namespace arch

@@ -37,14 +37,14 @@ namespace arch {
 
 // Exception vector bits for GuardOptions::exceptions.
 constexpr std::uint32_t exception_bit(std::uint8_t vector) { return std::uint32_t{1} << vector; }
-inline constexpr std::uint32_t kEveryException = ~std::uint32_t{0};
+inline constexpr std::uint32_t EVERY_EXCEPTION = ~std::uint32_t{0};
 
 struct GuardOptions {
   // Named in the report of a panic this guard catches: "(panic caught by the <name> guard)".
   const char* name = "guarded call";
   // The CPU exceptions (vectors 0..31, one bit each) this guard claims; any other trap is
   // left to the guards outside it, and then to the ordinary (fatal) path.
-  std::uint32_t exceptions = kEveryException;
+  std::uint32_t exceptions = EVERY_EXCEPTION;
   // Also claim a vector >= 32 with no interrupt handler (else logged and ignored).
   bool unexpected_interrupts = false;
   // Claim a panic on this CPU (it has printed its report; the guard resumes after it).

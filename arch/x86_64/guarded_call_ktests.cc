@@ -35,8 +35,8 @@ using arch::GuardedOutcome;
 using arch::GuardOptions;
 
 // The guard gap after the linear map is never mapped.
-constexpr std::uint64_t kUnmapped = mm::layout::LINEAR_MAP_END;
-constexpr std::uint64_t kRflagsIf = 1u << 9;
+constexpr std::uint64_t UNMAPPED = mm::layout::LINEAR_MAP_END;
+constexpr std::uint64_t RFLAGS_IF = 1u << 9;
 
 std::uint64_t ud2_address() { return reinterpret_cast<std::uint64_t>(&guarded_call_ktest_ud2); }
 
@@ -44,11 +44,11 @@ bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
 
-bool interrupts_enabled() { return (arch::read_rflags() & kRflagsIf) != 0; }
+bool interrupts_enabled() { return (arch::read_rflags() & RFLAGS_IF) != 0; }
 
-constexpr GuardOptions kCatchAll{.name = "guarded_call ktest"};
-constexpr GuardOptions kPanicsOnly{.name = "guarded_call ktest (panics only)", .exceptions = 0};
-constexpr GuardOptions kPageFaultsOnly{
+constexpr GuardOptions CATCH_ALL{.name = "guarded_call ktest"};
+constexpr GuardOptions PANICS_ONLY{.name = "guarded_call ktest (panics only)", .exceptions = 0};
+constexpr GuardOptions PAGE_FAULTS_ONLY{
     .name = "guarded_call ktest (#PF only)",
     .exceptions = arch::exception_bit(arch::VECTOR_PAGE_FAULT),
     .panics = false,
@@ -56,7 +56,7 @@ constexpr GuardOptions kPageFaultsOnly{
 
 KTEST(returned_body_ran_once) {
   int runs = 0;
-  const GuardedOutcome ended = arch::guarded_call(kCatchAll, [&] { ++runs; });
+  const GuardedOutcome ended = arch::guarded_call(CATCH_ALL, [&] { ++runs; });
   KEXPECT_TRUE(ended.returned());
   KEXPECT_FALSE(ended.faulted());
   KEXPECT_FALSE(ended.panicked());
@@ -64,17 +64,17 @@ KTEST(returned_body_ran_once) {
 }
 
 KTEST(fault_reports_vector_rip_and_error_code) {
-  const GuardedOutcome ud = arch::guarded_call(kCatchAll, [] { guarded_call_ktest_ud2(); });
+  const GuardedOutcome ud = arch::guarded_call(CATCH_ALL, [] { guarded_call_ktest_ud2(); });
   KASSERT_TRUE(ud.faulted());
   KEXPECT_EQ(ud.fault.vector, arch::VECTOR_INVALID_OPCODE);
   KEXPECT_EQ(ud.fault.rip, ud2_address());
   KEXPECT_EQ(ud.fault.error_code, 0u);
 
   const GuardedOutcome pf = arch::guarded_call(
-      kCatchAll, [] { (void)*reinterpret_cast<volatile std::uint64_t*>(kUnmapped + 8); });
+      CATCH_ALL, [] { (void)*reinterpret_cast<volatile std::uint64_t*>(UNMAPPED + 8); });
   KASSERT_TRUE(pf.faulted());
   KEXPECT_EQ(pf.fault.vector, arch::VECTOR_PAGE_FAULT);
-  KEXPECT_EQ(pf.fault.cr2, kUnmapped + 8);
+  KEXPECT_EQ(pf.fault.cr2, UNMAPPED + 8);
   KEXPECT_EQ(pf.fault.error_code & 0x3, 0u);  // not present, a read
 }
 
@@ -119,7 +119,7 @@ KTEST(panic_is_reported_and_names_the_guard) {
   GuardedOutcome ended;
   {
     kernel::ScopedConsoleCapture capture(report);
-    ended = arch::guarded_call(kCatchAll, [] { panic("guarded_call ktest: panic number {}", 7); });
+    ended = arch::guarded_call(CATCH_ALL, [] { panic("guarded_call ktest: panic number {}", 7); });
   }
   KASSERT_TRUE(ended.panicked());
   KEXPECT_TRUE(contains(report.view(), "KERNEL PANIC"));
@@ -130,7 +130,7 @@ KTEST(panic_is_reported_and_names_the_guard) {
   keel::fmt::FixedString<2048> second;
   {
     kernel::ScopedConsoleCapture capture(second);
-    ended = arch::guarded_call(kCatchAll, [] { panic("guarded_call ktest: second panic"); });
+    ended = arch::guarded_call(CATCH_ALL, [] { panic("guarded_call ktest: second panic"); });
   }
   KEXPECT_TRUE(ended.panicked());
   KEXPECT_TRUE(contains(second.view(), "guarded_call ktest: second panic"));
@@ -139,8 +139,8 @@ KTEST(panic_is_reported_and_names_the_guard) {
 
 KTEST(a_trap_the_inner_guard_does_not_claim_goes_to_the_outer) {
   int inner_runs = 0;
-  const GuardedOutcome outer = arch::guarded_call(kCatchAll, [&] {
-    (void)arch::guarded_call(kPageFaultsOnly, [&] {
+  const GuardedOutcome outer = arch::guarded_call(CATCH_ALL, [&] {
+    (void)arch::guarded_call(PAGE_FAULTS_ONLY, [&] {
       ++inner_runs;
       guarded_call_ktest_ud2();  // #UD: not the inner guard's
     });
@@ -156,8 +156,8 @@ KTEST(a_trap_the_inner_guard_does_not_claim_goes_to_the_outer) {
   GuardedOutcome panicked;
   {
     kernel::ScopedConsoleCapture capture(report);
-    panicked = arch::guarded_call(kPanicsOnly, [] {
-      (void)arch::guarded_call(kPageFaultsOnly, [] { panic("guarded_call ktest: past the inner"); });
+    panicked = arch::guarded_call(PANICS_ONLY, [] {
+      (void)arch::guarded_call(PAGE_FAULTS_ONLY, [] { panic("guarded_call ktest: past the inner"); });
     });
   }
   KEXPECT_TRUE(panicked.panicked());
@@ -167,14 +167,14 @@ KTEST(a_trap_the_inner_guard_does_not_claim_goes_to_the_outer) {
 KTEST(an_inner_guard_that_ended_gives_the_outer_back) {
   // The inner guard returned, then caught a fault: either way the outer one claims the
   // next trap.
-  const GuardedOutcome outer = arch::guarded_call(kCatchAll, [] {
-    (void)arch::guarded_call(kCatchAll, [] {});
-    (void)arch::guarded_call(kCatchAll, [] { guarded_call_ktest_ud2(); });
-    (void)*reinterpret_cast<volatile std::uint64_t*>(kUnmapped);
+  const GuardedOutcome outer = arch::guarded_call(CATCH_ALL, [] {
+    (void)arch::guarded_call(CATCH_ALL, [] {});
+    (void)arch::guarded_call(CATCH_ALL, [] { guarded_call_ktest_ud2(); });
+    (void)*reinterpret_cast<volatile std::uint64_t*>(UNMAPPED);
   });
   KASSERT_TRUE(outer.faulted());
   KEXPECT_EQ(outer.fault.vector, arch::VECTOR_PAGE_FAULT);
-  KEXPECT_EQ(outer.fault.cr2, kUnmapped);
+  KEXPECT_EQ(outer.fault.cr2, UNMAPPED);
 }
 
 // After guards that returned, caught a fault, and were abandoned by an outer guard's jump,
@@ -182,19 +182,19 @@ KTEST(an_inner_guard_that_ended_gives_the_outer_back) {
 // dangling guard would take it and jump into a dead frame).
 KTEST_EXPECT_FAULT(after_nested_guards_the_runner_gets_the_fault, arch::VECTOR_INVALID_OPCODE) {
   ktest_ctx.expect_fault_address(ud2_address());
-  (void)arch::guarded_call(kCatchAll, [] {});
-  (void)arch::guarded_call(kCatchAll, [] { guarded_call_ktest_ud2(); });
-  (void)arch::guarded_call(kCatchAll, [] {
-    (void)arch::guarded_call(kPageFaultsOnly, [] { guarded_call_ktest_ud2(); });
+  (void)arch::guarded_call(CATCH_ALL, [] {});
+  (void)arch::guarded_call(CATCH_ALL, [] { guarded_call_ktest_ud2(); });
+  (void)arch::guarded_call(CATCH_ALL, [] {
+    (void)arch::guarded_call(PAGE_FAULTS_ONLY, [] { guarded_call_ktest_ud2(); });
   });
-  (void)arch::guarded_call(kPanicsOnly, [] { guarded_call_ktest_ud2(); });  // to the runner
+  (void)arch::guarded_call(PANICS_ONLY, [] { guarded_call_ktest_ud2(); });  // to the runner
 }
 
 KTEST(interrupt_flag_is_as_before_the_call) {
   const bool enabled = interrupts_enabled();
   // A body that flips the flag and then faults or panics comes back with it as it was.
   arch::sti();
-  KEXPECT_TRUE(arch::guarded_call(kCatchAll, [] {
+  KEXPECT_TRUE(arch::guarded_call(CATCH_ALL, [] {
                  arch::cli();
                  guarded_call_ktest_ud2();
                }).faulted());
@@ -204,12 +204,12 @@ KTEST(interrupt_flag_is_as_before_the_call) {
   {
     kernel::ScopedConsoleCapture capture(report);
     // The panic path disables interrupts itself.
-    KEXPECT_TRUE(arch::guarded_call(kCatchAll, [] { panic("guarded_call ktest: irq"); }).panicked());
+    KEXPECT_TRUE(arch::guarded_call(CATCH_ALL, [] { panic("guarded_call ktest: irq"); }).panicked());
   }
   KEXPECT_TRUE(interrupts_enabled());
 
   arch::cli();
-  const GuardedOutcome off = arch::guarded_call(kCatchAll, [] {
+  const GuardedOutcome off = arch::guarded_call(CATCH_ALL, [] {
     arch::sti();
     guarded_call_ktest_ud2();
   });

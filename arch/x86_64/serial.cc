@@ -7,7 +7,7 @@ namespace arch {
 namespace {
 
 // The top of calibrate_tsc()'s plausible range (tsc.cc): no TSC keel accepts runs faster.
-constexpr std::uint64_t kFastestPlausibleTscHz = 10'000'000'000;
+constexpr std::uint64_t FASTEST_PLAUSIBLE_TSC_HZ = 10'000'000'000;
 
 }  // namespace
 
@@ -27,7 +27,7 @@ std::uint64_t TscUartClock::ticks_per_second() {
     TscFrequency known = tsc_from_cpuid();
     if (known.hz == 0) known = tsc_from_hypervisor();
     rate_assumed_ = known.hz == 0;
-    ticks_per_second_ = rate_assumed_ ? kFastestPlausibleTscHz : known.hz;
+    ticks_per_second_ = rate_assumed_ ? FASTEST_PLAUSIBLE_TSC_HZ : known.hz;
   }
   return ticks_per_second_;
 }

@@ -20,11 +20,11 @@ std::uint64_t Uart16550Driver::ticks_for_characters(std::uint32_t characters) {
   // ticks_per_second * bits / baud without overflow (ticks_per_second comes from outside
   // and may be huge; a wait must saturate, never wrap to a tiny one) and without 128-bit
   // division (the kernel has no __udivti3).
-  constexpr std::uint64_t kMax = ~std::uint64_t{0};
+  constexpr std::uint64_t U64_MAX = ~std::uint64_t{0};
   const std::uint64_t rate = clock_.ticks_per_second();
   const std::uint64_t bits = std::uint64_t{characters} * UART_BITS_PER_CHARACTER;
   const std::uint64_t whole = rate / baud_, remainder = rate % baud_;
-  if (bits != 0 && whole > kMax / bits) return kMax;
+  if (bits != 0 && whole > U64_MAX / bits) return U64_MAX;
   const std::uint64_t ticks = whole * bits + remainder * bits / baud_;
   return ticks == 0 ? 1 : ticks;
 }

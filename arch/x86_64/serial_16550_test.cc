@@ -15,7 +15,7 @@ namespace {
 
 using namespace uart_reg;
 
-constexpr std::uint64_t kNsPerSecond = 1'000'000'000;
+constexpr std::uint64_t NS_PER_SECOND = 1'000'000'000;
 
 // What the loopback does with the byte written to THR while MCR bit 4 is set.
 enum class Loopback { Echo, Never, OtherByte };
@@ -98,7 +98,7 @@ class SimulatedUart final : public UartRegisters {
 
   std::uint64_t character_ns() const {
     const std::uint32_t divisor = divisor_low | (divisor_high << 8);
-    return kNsPerSecond * UART_BITS_PER_CHARACTER * (divisor == 0 ? 1 : divisor) / UART_BASE_BAUD;
+    return NS_PER_SECOND * UART_BITS_PER_CHARACTER * (divisor == 0 ? 1 : divisor) / UART_BASE_BAUD;
   }
 
   std::uint64_t now_ns = 1;  // simulated time; 0 is kept for "never"
@@ -150,7 +150,7 @@ class FakeClock final : public UartClock {
   std::uint64_t ticks_per_second() override { return rate; }
 
   bool frozen = false;
-  std::uint64_t rate = kNsPerSecond;
+  std::uint64_t rate = NS_PER_SECOND;
 
  private:
   const SimulatedUart& uart_;

@@ -26,14 +26,14 @@ namespace {
 
 // Less than a page per frame, and the frame's top and bottom are both written: every
 // page on the way down is touched, so the recursion cannot step over the guard page.
-constexpr std::size_t kFrameBytes = 1024;
-constexpr std::uint64_t kNeverReached = ~std::uint64_t{0};
+constexpr std::size_t FRAME_BYTES = 1024;
+constexpr std::uint64_t NEVER_REACHED = ~std::uint64_t{0};
 
 [[gnu::noinline]] std::uint64_t overflow_the_stack(std::uint64_t depth) {
-  volatile std::uint8_t frame[kFrameBytes];
-  frame[kFrameBytes - 1] = static_cast<std::uint8_t>(depth);
+  volatile std::uint8_t frame[FRAME_BYTES];
+  frame[FRAME_BYTES - 1] = static_cast<std::uint8_t>(depth);
   frame[0] = static_cast<std::uint8_t>(depth);
-  if (depth == kNeverReached) return 0;
+  if (depth == NEVER_REACHED) return 0;
   return overflow_the_stack(depth + 1) + frame[0];  // not a tail call: the frame stays
 }
 

@@ -8,10 +8,10 @@
 namespace arch {
 namespace {
 
-constexpr std::uint64_t kMinPlausibleHz = 100'000'000;
-constexpr std::uint64_t kMaxPlausibleHz = 10'000'000'000;
+constexpr std::uint64_t MIN_PLAUSIBLE_HZ = 100'000'000;
+constexpr std::uint64_t MAX_PLAUSIBLE_HZ = 10'000'000'000;
 
-bool plausible(std::uint64_t hz) { return hz >= kMinPlausibleHz && hz <= kMaxPlausibleHz; }
+bool plausible(std::uint64_t hz) { return hz >= MIN_PLAUSIBLE_HZ && hz <= MAX_PLAUSIBLE_HZ; }
 
 // ---- CPUID leaf 0x15 ----
 
@@ -33,70 +33,70 @@ std::uint64_t known_crystal_hz(const CpuFeatures& cpu) {
 
 // ---- PIT ----
 
-constexpr std::uint64_t kPitHz = 1'193'182;
-constexpr std::uint32_t kWindowTicks = 11'932;  // ~10 ms
-constexpr std::uint16_t kPitChannel0 = 0x40;
-constexpr std::uint16_t kPitChannel2 = 0x42;
-constexpr std::uint16_t kPitCommand = 0x43;
-constexpr std::uint16_t kSpeakerPort = 0x61;       // bit 0: ch2 gate, bit 1: speaker, bit 5: OUT2
-constexpr std::uint8_t kCh2Mode0LoHi = 0xb0;       // channel 2, lo/hi byte, mode 0, binary
-constexpr std::uint8_t kCh0Mode0LoHi = 0x30;       // channel 0, lo/hi byte, mode 0, binary
-constexpr std::uint8_t kCh0Latch = 0x00;
+constexpr std::uint64_t PIT_HZ = 1'193'182;
+constexpr std::uint32_t WINDOW_TICKS = 11'932;  // ~10 ms
+constexpr std::uint16_t PIT_CHANNEL0 = 0x40;
+constexpr std::uint16_t PIT_CHANNEL2 = 0x42;
+constexpr std::uint16_t PIT_COMMAND = 0x43;
+constexpr std::uint16_t SPEAKER_PORT = 0x61;       // bit 0: ch2 gate, bit 1: speaker, bit 5: OUT2
+constexpr std::uint8_t CH2_MODE0_LO_HI = 0xb0;       // channel 2, lo/hi byte, mode 0, binary
+constexpr std::uint8_t CH0_MODE0_LO_HI = 0x30;       // channel 0, lo/hi byte, mode 0, binary
+constexpr std::uint8_t CH0_LATCH = 0x00;
 // Give up on a window after this many TSC cycles: 2e9 is 0.2 s even at 10 GHz, so a PIT
 // that never answers costs at most a couple of seconds at any plausible TSC rate.
-constexpr std::uint64_t kGiveUpCycles = 2'000'000'000;
+constexpr std::uint64_t GIVE_UP_CYCLES = 2'000'000'000;
 
-// TSC cycles per kWindowTicks PIT ticks, gating channel 2 through port 0x61. 0 if the
+// TSC cycles per WINDOW_TICKS PIT ticks, gating channel 2 through port 0x61. 0 if the
 // port or channel does not behave.
 std::uint64_t pit_window_channel2() {
-  const std::uint8_t saved = inb(kSpeakerPort);
+  const std::uint8_t saved = inb(SPEAKER_PORT);
   if (saved == 0xff) return 0;  // nothing decodes port 0x61
-  outb(kSpeakerPort, static_cast<std::uint8_t>((saved & ~0x02) | 0x01));  // gate on, speaker off
-  outb(kPitCommand, kCh2Mode0LoHi);  // mode 0: OUT2 low now, high at terminal count
-  outb(kPitChannel2, kWindowTicks & 0xff);
-  outb(kPitChannel2, kWindowTicks >> 8);
+  outb(SPEAKER_PORT, static_cast<std::uint8_t>((saved & ~0x02) | 0x01));  // gate on, speaker off
+  outb(PIT_COMMAND, CH2_MODE0_LO_HI);  // mode 0: OUT2 low now, high at terminal count
+  outb(PIT_CHANNEL2, WINDOW_TICKS & 0xff);
+  outb(PIT_CHANNEL2, WINDOW_TICKS >> 8);
   const std::uint64_t start = rdtsc_ordered();
-  if ((inb(kSpeakerPort) & 0x20) != 0) {  // already high: OUT2 is not wired to bit 5
-    outb(kSpeakerPort, saved & ~0x03);
+  if ((inb(SPEAKER_PORT) & 0x20) != 0) {  // already high: OUT2 is not wired to bit 5
+    outb(SPEAKER_PORT, saved & ~0x03);
     return 0;
   }
   std::uint64_t now = start;
-  while ((inb(kSpeakerPort) & 0x20) == 0) {
+  while ((inb(SPEAKER_PORT) & 0x20) == 0) {
     now = rdtsc_ordered();
-    if (now - start > kGiveUpCycles) {
-      outb(kSpeakerPort, saved & ~0x03);
+    if (now - start > GIVE_UP_CYCLES) {
+      outb(SPEAKER_PORT, saved & ~0x03);
       return 0;
     }
   }
   now = rdtsc_ordered();
-  outb(kSpeakerPort, saved & ~0x03);  // gate and speaker off
+  outb(SPEAKER_PORT, saved & ~0x03);  // gate and speaker off
   return now - start;
 }
 
 std::uint16_t pit_channel0_count() {
-  outb(kPitCommand, kCh0Latch);
-  const std::uint8_t lo = inb(kPitChannel0);
-  const std::uint8_t hi = inb(kPitChannel0);
+  outb(PIT_COMMAND, CH0_LATCH);
+  const std::uint8_t lo = inb(PIT_CHANNEL0);
+  const std::uint8_t hi = inb(PIT_CHANNEL0);
   return static_cast<std::uint16_t>(lo | (hi << 8));
 }
 
 // Same measurement by reading channel 0's counter back (its gate is tied high), for
 // machines without the port 0x61 latch. Returns cycles and the ticks they span.
 std::uint64_t pit_window_channel0(std::uint32_t& ticks) {
-  outb(kPitCommand, kCh0Mode0LoHi);
-  outb(kPitChannel0, 0xff);
-  outb(kPitChannel0, 0xff);
+  outb(PIT_COMMAND, CH0_MODE0_LO_HI);
+  outb(PIT_CHANNEL0, 0xff);
+  outb(PIT_CHANNEL0, 0xff);
   const std::uint16_t first = pit_channel0_count();
   const std::uint64_t start = rdtsc_ordered();
   for (;;) {
     const std::uint16_t count = pit_channel0_count();
     const std::uint64_t now = rdtsc_ordered();
     if (count > first) return 0;  // wrapped or garbage: a counter that size never wraps here
-    if (static_cast<std::uint32_t>(first - count) >= kWindowTicks) {
+    if (static_cast<std::uint32_t>(first - count) >= WINDOW_TICKS) {
       ticks = first - count;
       return now - start;
     }
-    if (now - start > kGiveUpCycles) return 0;  // not counting: no PIT
+    if (now - start > GIVE_UP_CYCLES) return 0;  // not counting: no PIT
   }
 }
 
@@ -154,12 +154,12 @@ TscFrequency tsc_from_pit() {
   std::uint64_t hz[3];
   const char* detail = "channel 2 gated by port 0x61";
   for (auto& h : hz) {
-    h = pit_window_channel2() * kPitHz / kWindowTicks;
+    h = pit_window_channel2() * PIT_HZ / WINDOW_TICKS;
     if (!plausible(h)) {
       std::uint32_t ticks = 0;
       const std::uint64_t cycles = pit_window_channel0(ticks);
       if (ticks == 0) return {};
-      h = cycles * kPitHz / ticks;
+      h = cycles * PIT_HZ / ticks;
       detail = "channel 0 read back";
     }
     if (!plausible(h)) return {};

@@ -107,7 +107,7 @@ void FramebufferConsole::draw_cell(std::uint32_t column, std::uint32_t row, std:
     cell[1] = EGA_LIGHT_GREY_ON_BLACK;
     return;
   }
-  const std::uint8_t* glyph = kFont8x16[ch];
+  const std::uint8_t* glyph = FONT_8X16[ch];
   std::uint8_t* line = base_ + std::size_t{row} * FONT_HEIGHT * pitch_ +
                        std::size_t{column} * FONT_WIDTH * bytes_per_pixel_;
   for (unsigned y = 0; y < FONT_HEIGHT; ++y, line += pitch_) {

@@ -39,14 +39,14 @@ std::vector<std::uint8_t> cell_bits32(const std::vector<std::uint8_t>& mem, std:
 }
 
 std::vector<std::uint8_t> glyph(char c) {
-  return {kFont8x16[static_cast<unsigned char>(c)], kFont8x16[static_cast<unsigned char>(c)] + 16};
+  return {FONT_8X16[static_cast<unsigned char>(c)], FONT_8X16[static_cast<unsigned char>(c)] + 16};
 }
 
 TEST(Font, LooksLikeTheLetterA) {
   // Rows 2..11 of 'A': a peak, two legs and a crossbar (GRUB's bitmap).
-  EXPECT_EQ(kFont8x16['A'][2], 0x18);
-  EXPECT_EQ(kFont8x16['A'][7], 0x7e);
-  EXPECT_EQ(kFont8x16[' '][8], 0x00);
+  EXPECT_EQ(FONT_8X16['A'][2], 0x18);
+  EXPECT_EQ(FONT_8X16['A'][7], 0x7e);
+  EXPECT_EQ(FONT_8X16[' '][8], 0x00);
 }
 
 TEST(FbConsole, Draws32bppGlyphs) {

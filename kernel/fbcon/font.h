@@ -12,6 +12,6 @@ namespace kernel::fbcon {
 inline constexpr unsigned FONT_WIDTH = 8;
 inline constexpr unsigned FONT_HEIGHT = 16;
 
-extern const std::uint8_t kFont8x16[128][16];
+extern const std::uint8_t FONT_8X16[128][16];
 
 }  // namespace kernel::fbcon

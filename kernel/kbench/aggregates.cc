@@ -25,8 +25,8 @@ std::uint64_t pick(const Summary& summary, Aggregate aggregate) {
 }
 
 InstanceAggregates aggregate(std::span<const Repetition> repetitions, std::uint64_t tsc_hz) {
-  if (repetitions.size() > kMaxRepetitions) repetitions = repetitions.first(kMaxRepetitions);
-  std::uint64_t values[kMaxRepetitions];
+  if (repetitions.size() > MAX_REPETITIONS) repetitions = repetitions.first(MAX_REPETITIONS);
+  std::uint64_t values[MAX_REPETITIONS];
   const std::span<std::uint64_t> column(values, repetitions.size());
   // Fills `values` with one figure per repetition, then summarizes it.
   const auto summarize_by = [&](auto figure) {
@@ -40,7 +40,7 @@ InstanceAggregates aggregate(std::span<const Repetition> repetitions, std::uint6
       summarize_by([&](const Repetition& r) { return figures_of(r, tsc_hz).millicycles_per_op; });
   result.milli_items_per_second = summarize_by(
       [&](const Repetition& r) { return figures_of(r, tsc_hz).milli_items_per_second; });
-  for (std::size_t c = 0; c < kMaxCounters; ++c) {
+  for (std::size_t c = 0; c < MAX_COUNTERS; ++c) {
     result.milli_counters[c] = summarize_by([c](const Repetition& r) {
       return r.counters[c] > ~std::uint64_t{0} / 1000 ? ~std::uint64_t{0} : r.counters[c] * 1000;
     });

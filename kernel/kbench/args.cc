@@ -34,10 +34,10 @@ std::size_t expand_args(const ArgSpec& spec, std::span<std::int64_t> out) {
       args.add(spec.lo);
       if (spec.hi <= spec.lo) break;
       if (spec.lo >= 0 && spec.multiplier >= 2) {
-        constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+        constexpr std::int64_t I64_MAX = std::numeric_limits<std::int64_t>::max();
         for (std::int64_t power = 1; power < spec.hi; power *= spec.multiplier) {
           if (power > spec.lo) args.add(power);
-          if (power > kMax / spec.multiplier) break;
+          if (power > I64_MAX / spec.multiplier) break;
         }
       }
       if (args.last() != spec.hi) args.add(spec.hi);

@@ -8,7 +8,7 @@
 
 namespace kernel::kbench {
 
-inline constexpr std::size_t kMaxArgsPerFamily = 64;
+inline constexpr std::size_t MAX_ARGS_PER_FAMILY = 64;
 
 enum class ArgKind : std::uint8_t { None, List, Range };
 

@@ -7,7 +7,7 @@
 namespace kernel::kbench {
 namespace {
 
-std::vector<std::int64_t> expand(const ArgSpec& spec, std::size_t capacity = kMaxArgsPerFamily) {
+std::vector<std::int64_t> expand(const ArgSpec& spec, std::size_t capacity = MAX_ARGS_PER_FAMILY) {
   std::vector<std::int64_t> out(capacity);
   out.resize(expand_args(spec, out));
   return out;
@@ -22,8 +22,8 @@ using Args = std::vector<std::int64_t>;
 TEST(ExpandArgs, NoneHasNoArguments) { EXPECT_EQ(expand(ArgSpec{}), Args{}); }
 
 TEST(ExpandArgs, ListIsTakenAsIs) {
-  constexpr std::int64_t kList[] = {0, 1, 3, 9, 18};
-  EXPECT_EQ(expand(ArgSpec{ArgKind::List, kList, 5}), (Args{0, 1, 3, 9, 18}));
+  constexpr std::int64_t LIST[] = {0, 1, 3, 9, 18};
+  EXPECT_EQ(expand(ArgSpec{ArgKind::List, LIST, 5}), (Args{0, 1, 3, 9, 18}));
 }
 
 TEST(ExpandArgs, RangeLikeGoogleBenchmark) {

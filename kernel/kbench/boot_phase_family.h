@@ -18,6 +18,6 @@ struct BootPhaseSample {
 // The marked phases after entry, in boot order. Unmarked phases are left out.
 std::size_t marked_boot_phases(std::span<BootPhaseSample> out);
 
-inline constexpr std::string_view kBootPhaseFamily = "boot_phase";
+inline constexpr std::string_view BOOT_PHASE_FAMILY = "boot_phase";
 
 }  // namespace kernel::kbench

@@ -95,7 +95,7 @@ TEST(DecodeRtc, AbsentClockIsRejected) {
 }
 
 TEST(DecodeRtc, EpochFallbackIsValidIso) {
-  EXPECT_EQ(iso(kUnixEpoch), "1970-01-01T00:00:00+00:00");
+  EXPECT_EQ(iso(UNIX_EPOCH), "1970-01-01T00:00:00+00:00");
 }
 
 }  // namespace

@@ -21,7 +21,7 @@ struct DateTime {
   std::uint8_t month, day, hour, minute, second;
 };
 
-inline constexpr DateTime kUnixEpoch{1970, 1, 1, 0, 0, 0};
+inline constexpr DateTime UNIX_EPOCH{1970, 1, 1, 0, 0, 0};
 
 // Honors status B's binary (bit 2) and 24-hour (bit 1) flags; a century register that is
 // not a plausible 19..21 is taken as 20. nullopt when any field is out of range (no RTC:

@@ -5,10 +5,10 @@
 namespace kernel::kbench {
 
 std::uint64_t div_u128(u128 n, std::uint64_t d) {
-  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
-  if (d == 0) return kMax;
+  constexpr std::uint64_t U64_MAX = std::numeric_limits<std::uint64_t>::max();
+  if (d == 0) return U64_MAX;
   std::uint64_t remainder = static_cast<std::uint64_t>(n >> 64);
-  if (remainder >= d) return kMax;  // the quotient needs more than 64 bits
+  if (remainder >= d) return U64_MAX;  // the quotient needs more than 64 bits
   std::uint64_t low = static_cast<std::uint64_t>(n);
   std::uint64_t quotient = 0;
   for (int bit = 0; bit < 64; ++bit) {

@@ -9,7 +9,7 @@
 namespace kernel::kbench {
 namespace {
 
-constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+constexpr std::uint64_t U64_MAX = std::numeric_limits<std::uint64_t>::max();
 
 std::string text_of(Milli value, std::string_view format = "{}") {
   keel::fmt::FixedString<64> out;
@@ -28,8 +28,8 @@ TEST(DivU128, MatchesTheCompilerOnRandomOperands) {
 }
 
 TEST(DivU128, SaturatesWhenTheQuotientDoesNotFit) {
-  EXPECT_EQ(div_u128(static_cast<u128>(5) << 64, 5), kMax);
-  EXPECT_EQ(div_u128(1, 0), kMax);
+  EXPECT_EQ(div_u128(static_cast<u128>(5) << 64, 5), U64_MAX);
+  EXPECT_EQ(div_u128(1, 0), U64_MAX);
   EXPECT_EQ(div_u128(0, 7), 0u);
 }
 
@@ -45,8 +45,8 @@ TEST(DivU128Wide, KeepsTheFullQuotient) {
 TEST(MulDiv, AvoidsIntermediateOverflow) {
   // 10 s of a 3 GHz TSC in picoseconds: the product is far past 2^64.
   EXPECT_EQ(mul_div(30'000'000'000, 1'000'000'000'000, 3'000'000'000), 10'000'000'000'000u);
-  EXPECT_EQ(mul_div(kMax, kMax, kMax), kMax);
-  EXPECT_EQ(mul_div(kMax, 2, 1), kMax);  // saturates
+  EXPECT_EQ(mul_div(U64_MAX, U64_MAX, U64_MAX), U64_MAX);
+  EXPECT_EQ(mul_div(U64_MAX, 2, 1), U64_MAX);  // saturates
 }
 
 TEST(IsqrtU128, IsTheFloorOfTheSquareRoot) {
@@ -54,8 +54,8 @@ TEST(IsqrtU128, IsTheFloorOfTheSquareRoot) {
   EXPECT_EQ(isqrt_u128(1), 1u);
   EXPECT_EQ(isqrt_u128(15), 3u);
   EXPECT_EQ(isqrt_u128(16), 4u);
-  const u128 big = static_cast<u128>(kMax) * kMax;
-  EXPECT_EQ(isqrt_u128(big), kMax);
+  const u128 big = static_cast<u128>(U64_MAX) * U64_MAX;
+  EXPECT_EQ(isqrt_u128(big), U64_MAX);
   std::mt19937_64 rng(3);
   for (int i = 0; i < 10000; ++i) {
     const std::uint64_t r = rng() >> 1;
@@ -70,7 +70,7 @@ TEST(Milli, PrintsThreeDecimals) {
   EXPECT_EQ(text_of(Milli{1}), "0.001");
   EXPECT_EQ(text_of(Milli{12345}), "12.345");
   EXPECT_EQ(text_of(Milli{1000}), "1.000");
-  EXPECT_EQ(text_of(Milli{kMax}), "18446744073709551.615");
+  EXPECT_EQ(text_of(Milli{U64_MAX}), "18446744073709551.615");
 }
 
 TEST(Milli, HonorsWidthAndAlignment) {

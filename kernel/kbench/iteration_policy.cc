@@ -13,10 +13,10 @@ std::uint64_t next_iterations(const Trial& trial, std::uint64_t min_cycles) {
     // iterations * (min_cycles * 1.4 / cycles)
     next = div_u128(static_cast<u128>(iterations) * min_cycles * 14, cycles * 10);
   } else {
-    next = iterations > kMaxIterations / 10 ? kMaxIterations : iterations * 10;
+    next = iterations > MAX_ITERATIONS / 10 ? MAX_ITERATIONS : iterations * 10;
   }
   if (next <= iterations) next = iterations + 1;
-  return next < kMaxIterations ? next : kMaxIterations;
+  return next < MAX_ITERATIONS ? next : MAX_ITERATIONS;
 }
 
 }  // namespace kernel::kbench

@@ -7,7 +7,7 @@
 
 namespace kernel::kbench {
 
-inline constexpr std::uint64_t kMaxIterations = 1'000'000'000;
+inline constexpr std::uint64_t MAX_ITERATIONS = 1'000'000'000;
 
 struct Trial {
   std::uint64_t iterations;
@@ -17,12 +17,12 @@ struct Trial {
 // True when the trial is long enough to report: it reached min_cycles, or the iteration
 // cap.
 constexpr bool trial_is_enough(const Trial& trial, std::uint64_t min_cycles) {
-  return trial.iterations >= kMaxIterations || trial.cycles >= min_cycles;
+  return trial.iterations >= MAX_ITERATIONS || trial.cycles >= min_cycles;
 }
 
 // The iteration count for the next trial: aim 40% past min_cycles from the rate seen so
 // far; if the trial was under 10% of the target (too short to extrapolate), grow 10x.
-// Always more than before, never more than kMaxIterations.
+// Always more than before, never more than MAX_ITERATIONS.
 std::uint64_t next_iterations(const Trial& trial, std::uint64_t min_cycles);
 
 }  // namespace kernel::kbench

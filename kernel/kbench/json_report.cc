@@ -20,7 +20,7 @@ void write_context(JsonWriter& json, const ReportContext& c) {
   json.field_bool("cpu_scaling_enabled", false);
   json.key("caches");
   json.begin_array();
-  for (std::size_t i = 0; i < c.cache_count && i < kMaxCaches; ++i) {
+  for (std::size_t i = 0; i < c.cache_count && i < MAX_CACHES; ++i) {
     json.begin_object();
     json.field("type", cache_type_name(c.caches[i].type));
     json.field("level", std::uint64_t{c.caches[i].level});
@@ -48,7 +48,7 @@ void write_context(JsonWriter& json, const ReportContext& c) {
 void write_identity(JsonWriter& json, const InstanceResult& instance, std::string_view suffix,
                     bool aggregate) {
   json.key("name");
-  char name[kMaxNameLength + 16];
+  char name[MAX_NAME_LENGTH + 16];
   keel::fmt::BufferSink name_text(name, sizeof(name));
   keel::fmt::print(name_text, "{}{}", instance.name_view(), suffix);
   json.string(name_text.view());
@@ -86,7 +86,7 @@ void write_iteration(JsonWriter& json, const InstanceResult& instance, const Rep
   json.field("threads", std::uint64_t{1});
   write_times(json, r.iterations, f.time_ps_per_op, f.millicycles_per_op);
   if (instance.has_items) json.field_milli("items_per_second", f.milli_items_per_second);
-  for (std::size_t c = 0; c < instance.counter_count && c < kMaxCounters; ++c) {
+  for (std::size_t c = 0; c < instance.counter_count && c < MAX_COUNTERS; ++c) {
     json.field(instance.counter_names[c], r.counters[c]);
   }
   write_figure_label(json, instance);
@@ -113,7 +113,7 @@ void write_unfinished(JsonWriter& json, const InstanceResult& instance, std::uin
 void write_aggregates(JsonWriter& json, const InstanceResult& instance,
                       std::span<const Repetition> repetitions, std::uint64_t tsc_hz) {
   const InstanceAggregates a = aggregate(repetitions, tsc_hz);
-  for (const Aggregate which : kAggregates) {
+  for (const Aggregate which : AGGREGATES) {
     char suffix[16];
     keel::fmt::BufferSink suffix_text(suffix, sizeof(suffix));
     keel::fmt::print(suffix_text, "_{}", aggregate_name(which));
@@ -127,7 +127,7 @@ void write_aggregates(JsonWriter& json, const InstanceResult& instance,
     if (instance.has_items) {
       json.field_milli("items_per_second", pick(a.milli_items_per_second, which));
     }
-    for (std::size_t c = 0; c < instance.counter_count && c < kMaxCounters; ++c) {
+    for (std::size_t c = 0; c < instance.counter_count && c < MAX_COUNTERS; ++c) {
       json.field_milli(instance.counter_names[c], pick(a.milli_counters[c], which));
     }
     write_figure_label(json, instance);

@@ -13,13 +13,13 @@
 
 namespace kernel::kbench {
 
-inline constexpr std::size_t kMaxCaches = 8;
+inline constexpr std::size_t MAX_CACHES = 8;
 
 struct ReportContext {
-  DateTime date = kUnixEpoch;
+  DateTime date = UNIX_EPOCH;
   std::uint32_t num_cpus = 1;
   std::uint64_t mhz_per_cpu = 0;
-  CacheInfo caches[kMaxCaches] = {};
+  CacheInfo caches[MAX_CACHES] = {};
   std::size_t cache_count = 0;
   // keel's keys.
   const char* boot_path = "";     // "multiboot2-bios", "pvh", ...

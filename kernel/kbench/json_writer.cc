@@ -20,9 +20,9 @@ void write_json_escaped(keel::fmt::Sink& sink, std::string_view text) {
       case '\f': escape = "\\f"; break;
       default:
         if (c < 0x20) {
-          constexpr char kHex[] = "0123456789abcdef";
+          constexpr char HEX[] = "0123456789abcdef";
           unicode[0] = '\\'; unicode[1] = 'u'; unicode[2] = '0'; unicode[3] = '0';
-          unicode[4] = kHex[c >> 4]; unicode[5] = kHex[c & 0xf]; unicode[6] = '\0';
+          unicode[4] = HEX[c >> 4]; unicode[5] = HEX[c & 0xf]; unicode[6] = '\0';
           escape = unicode;
         }
     }
@@ -75,7 +75,7 @@ void JsonWriter::key(std::string_view name) {
 
 void JsonWriter::open(char bracket) {
   if (!before_value()) return;
-  if (depth_ == kMaxDepth) {
+  if (depth_ == MAX_DEPTH) {
     ok_ = false;
     return;
   }

@@ -7,7 +7,7 @@
 //   json.key("real_time"); json.milli(12345);   // 12.345
 //   json.end_object();
 //
-// Misuse (a value where a key is due, unbalanced ends, nesting deeper than kMaxDepth) is
+// Misuse (a value where a key is due, unbalanced ends, nesting deeper than MAX_DEPTH) is
 // recorded in ok() rather than trusted; the output is then not valid JSON.
 #pragma once
 
@@ -24,7 +24,7 @@ void write_json_escaped(keel::fmt::Sink& sink, std::string_view text);
 
 class JsonWriter {
  public:
-  static constexpr unsigned kMaxDepth = 16;
+  static constexpr unsigned MAX_DEPTH = 16;
 
   explicit JsonWriter(keel::fmt::Sink& sink) : sink_(sink) {}
 
@@ -62,8 +62,8 @@ class JsonWriter {
   void newline_and_indent();
 
   keel::fmt::Sink& sink_;
-  char stack_[kMaxDepth] = {};  // '{' or '[' per open container
-  bool has_items_[kMaxDepth] = {};
+  char stack_[MAX_DEPTH] = {};  // '{' or '[' per open container
+  bool has_items_[MAX_DEPTH] = {};
   unsigned depth_ = 0;
   bool after_key_ = false;
   bool wrote_root_ = false;

@@ -86,7 +86,7 @@ TEST(JsonWriter, FlagsMisuse) {
   {
     StringSink sink;
     JsonWriter json(sink);
-    for (unsigned i = 0; i <= JsonWriter::kMaxDepth; ++i) json.begin_array();
+    for (unsigned i = 0; i <= JsonWriter::MAX_DEPTH; ++i) json.begin_array();
     EXPECT_FALSE(json.ok());
   }
 }

@@ -47,11 +47,11 @@
 namespace kernel::kbench {
 
 // Named integer counters, reported with each repetition (Google Benchmark's
-// state.counters, but integers and at most kMaxCounters of them).
+// state.counters, but integers and at most MAX_COUNTERS of them).
 class Counters {
  public:
   // The counter called `name` (keep it a string literal: the pointer is stored), created
-  // at 0 on first use. Past kMaxCounters names, writes go to a scratch slot and the
+  // at 0 on first use. Past MAX_COUNTERS names, writes go to a scratch slot and the
   // benchmark fails with "too many counters".
   std::uint64_t& operator[](const char* name);
 
@@ -61,8 +61,8 @@ class Counters {
   bool overflowed() const { return overflowed_; }
 
  private:
-  const char* names_[kMaxCounters] = {};
-  std::uint64_t values_[kMaxCounters] = {};
+  const char* names_[MAX_COUNTERS] = {};
+  std::uint64_t values_[MAX_COUNTERS] = {};
   std::size_t count_ = 0;
   bool overflowed_ = false;
   std::uint64_t scratch_ = 0;

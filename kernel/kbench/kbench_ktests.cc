@@ -261,7 +261,7 @@ KTEST(every_cpu_run_fails_when_an_operation_fails_on_an_ap) {
       },
       options, store, 0, /*every_cpu=*/true);
   KEXPECT_EQ(result.outcome, Outcome::Failed);
-  char expected[kernel::kbench::kMaxMessageLength];
+  char expected[kernel::kbench::MAX_MESSAGE_LENGTH];
   keel::fmt::BufferSink text(expected, sizeof(expected));
   keel::fmt::print(text, "CPU {}: deliberate failure on an AP", mm::hal::cpu_count() - 1);
   KEXPECT_EQ(result.message_view(), text.view());

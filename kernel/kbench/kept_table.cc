@@ -6,11 +6,11 @@
 namespace kernel::kbench {
 namespace {
 
-constinit KeptRow g_rows[kMaxKeptRows];
-constinit ScreenRow g_views[kMaxKeptRows];  // into g_rows
+constinit KeptRow g_rows[MAX_KEPT_ROWS];
+constinit ScreenRow g_views[MAX_KEPT_ROWS];  // into g_rows
 constinit std::size_t g_row_count = 0;
 constinit bool g_kept = false;
-constinit char g_summary[kMaxTableColumns];
+constinit char g_summary[MAX_TABLE_COLUMNS];
 constinit std::size_t g_summary_length = 0;
 
 ScreenSize size_of(const kernel::fbcon::FramebufferConsole& screen) {
@@ -39,7 +39,7 @@ class ScreenLines final : public LineSink {
 std::size_t keep_table(const ReportContext& context, const ResultStore& store,
                        std::uint64_t tsc_hz) {
   const auto instances = store.instances();
-  g_row_count = instances.size() < kMaxKeptRows ? instances.size() : kMaxKeptRows;
+  g_row_count = instances.size() < MAX_KEPT_ROWS ? instances.size() : MAX_KEPT_ROWS;
   std::uint32_t repetitions = 0;
   for (std::size_t i = 0; i < g_row_count; ++i) {
     const auto recorded = store.repetitions_of(instances[i]);

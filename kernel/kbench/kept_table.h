@@ -13,9 +13,9 @@
 namespace kernel::kbench {
 
 // As many as the run can record (run.cc's instance storage).
-inline constexpr std::size_t kMaxKeptRows = 192;
+inline constexpr std::size_t MAX_KEPT_ROWS = 192;
 
-// Replaces what was kept before; returns how many rows beyond kMaxKeptRows were left out.
+// Replaces what was kept before; returns how many rows beyond MAX_KEPT_ROWS were left out.
 // Figures count TSC cycles: the kernel cannot tell that QEMU's icount made them
 // instructions (kx marks such reports on the host).
 std::size_t keep_table(const ReportContext& context, const ResultStore& store,

@@ -20,11 +20,11 @@ Options parse_options(const boot::Cmdline& cmdline) {
   Options o;
   o.filter = cmdline.find("kbench.filter").value_or("");
   if (const auto n = cmdline.find_u64("kbench.repetitions")) {
-    o.repetitions = static_cast<std::uint32_t>(clamp(*n, 1, kMaxRepetitions));
+    o.repetitions = static_cast<std::uint32_t>(clamp(*n, 1, MAX_REPETITIONS));
   }
   if (const auto ms = cmdline.find_u64("kbench.min_time_ms")) o.min_time_ms = clamp(*ms, 1, 10'000);
   if (const auto n = cmdline.find_u64("kbench.iterations")) {
-    o.iterations = clamp(*n, 1, kMaxIterations);
+    o.iterations = clamp(*n, 1, MAX_ITERATIONS);
   }
   if (cmdline.has("kbench.smoke")) {
     o.smoke = true;

@@ -28,7 +28,7 @@ struct Options {
 bool requested(const boot::Cmdline& cmdline);
 
 // Out-of-range values are clamped (repetitions to 1..100, min_time_ms to 1..10000,
-// iterations to at most kMaxIterations).
+// iterations to at most MAX_ITERATIONS).
 Options parse_options(const boot::Cmdline& cmdline);
 
 }  // namespace kernel::kbench

@@ -50,9 +50,9 @@ TEST(ResultStore, TruncatesLongNamesAndMessages) {
   const std::string long_name(300, 'n');
   InstanceResult* a = store.add_instance(long_name, 0, 0, 1);
   ASSERT_NE(a, nullptr);
-  EXPECT_EQ(a->name_view().size(), kMaxNameLength - 1);
+  EXPECT_EQ(a->name_view().size(), MAX_NAME_LENGTH - 1);
   a->set_message(std::string(300, 'm'));
-  EXPECT_EQ(a->message_view().size(), kMaxMessageLength - 1);
+  EXPECT_EQ(a->message_view().size(), MAX_MESSAGE_LENGTH - 1);
 }
 
 TEST(Figures, FromCyclesAndFrequency) {

@@ -13,8 +13,8 @@ void copy_truncated(char* out, std::size_t capacity, std::string_view text) {
   out[n] = '\0';
 }
 
-constexpr std::uint64_t kPicosPerSecond = 1'000'000'000'000;
-constexpr std::uint64_t kNominalHz = 1'000'000'000;  // uncalibrated: 1 cycle = 1 ns
+constexpr std::uint64_t PICOS_PER_SECOND = 1'000'000'000'000;
+constexpr std::uint64_t NOMINAL_HZ = 1'000'000'000;  // uncalibrated: 1 cycle = 1 ns
 
 }  // namespace
 
@@ -54,9 +54,9 @@ bool ResultStore::add_repetition(InstanceResult& instance, const Repetition& rep
 }
 
 Figures figures_of(const Repetition& r, std::uint64_t tsc_hz) {
-  const std::uint64_t hz = tsc_hz != 0 ? tsc_hz : kNominalHz;
+  const std::uint64_t hz = tsc_hz != 0 ? tsc_hz : NOMINAL_HZ;
   const std::uint64_t iterations = r.iterations != 0 ? r.iterations : 1;
-  const std::uint64_t total_ps = mul_div(r.cycles, kPicosPerSecond, hz);
+  const std::uint64_t total_ps = mul_div(r.cycles, PICOS_PER_SECOND, hz);
   const std::uint64_t items_x1000 = r.items > ~std::uint64_t{0} / 1000 ? ~std::uint64_t{0}
                                                                       : r.items * 1000;
   return Figures{

@@ -11,9 +11,9 @@
 
 namespace kernel::kbench {
 
-inline constexpr std::size_t kMaxCounters = 4;
-inline constexpr std::size_t kMaxNameLength = 96;
-inline constexpr std::size_t kMaxMessageLength = 96;
+inline constexpr std::size_t MAX_COUNTERS = 4;
+inline constexpr std::size_t MAX_NAME_LENGTH = 96;
+inline constexpr std::size_t MAX_MESSAGE_LENGTH = 96;
 
 enum class Outcome : std::uint8_t {
   Ok,
@@ -29,20 +29,20 @@ struct Repetition {
   std::uint64_t iterations = 0;
   std::uint64_t cycles = 0;  // TSC cycles inside the timed region(s)
   std::uint64_t items = 0;   // set_items_processed(), when InstanceResult::has_items
-  std::uint64_t counters[kMaxCounters] = {};
+  std::uint64_t counters[MAX_COUNTERS] = {};
 };
 
 // One benchmark instance (a family with one argument).
 struct InstanceResult {
-  char name[kMaxNameLength] = {};
+  char name[MAX_NAME_LENGTH] = {};
   std::uint32_t family_index = 0;
   std::uint32_t per_family_instance_index = 0;
   std::uint32_t repetitions = 0;  // requested
   std::uint32_t first_repetition = 0;  // into ResultStore's repetition pool
   std::uint32_t repetition_count = 0;  // recorded (fewer after a skip or failure)
   Outcome outcome = Outcome::Ok;
-  char message[kMaxMessageLength] = {};  // the skip or failure reason
-  const char* counter_names[kMaxCounters] = {};
+  char message[MAX_MESSAGE_LENGTH] = {};  // the skip or failure reason
+  const char* counter_names[MAX_COUNTERS] = {};
   std::uint8_t counter_count = 0;
   const char* figure = nullptr;  // the counter State::set_figure named, if any
   bool has_items = false;
@@ -58,7 +58,7 @@ class ResultStore {
       : instances_(instances), repetitions_(repetitions) {}
 
   // nullptr when the store is full (counted in dropped_instances()). The name is
-  // truncated to kMaxNameLength - 1.
+  // truncated to MAX_NAME_LENGTH - 1.
   InstanceResult* add_instance(std::string_view name, std::uint32_t family_index,
                                std::uint32_t per_family_instance_index,
                                std::uint32_t repetitions);

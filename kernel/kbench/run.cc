@@ -24,13 +24,13 @@ namespace kernel::kbench {
 namespace {
 
 // ~100 KiB of .bss: room for 192 instances and 1024 repetitions in all.
-constexpr std::size_t kMaxInstances = 192;
-constexpr std::size_t kMaxRepetitionRecords = 1024;
-constinit InstanceResult g_instance_storage[kMaxInstances];
-constinit Repetition g_repetition_storage[kMaxRepetitionRecords];
+constexpr std::size_t MAX_INSTANCES = 192;
+constexpr std::size_t MAX_REPETITION_RECORDS = 1024;
+constinit InstanceResult g_instance_storage[MAX_INSTANCES];
+constinit Repetition g_repetition_storage[MAX_REPETITION_RECORDS];
 constinit arch::Uart16550 g_com2;
 
-constexpr std::uint64_t kNominalHz = 1'000'000'000;  // uncalibrated: pretend 1 GHz
+constexpr std::uint64_t NOMINAL_HZ = 1'000'000'000;  // uncalibrated: pretend 1 GHz
 
 std::span<const Benchmark> registered() { return {__kbench_start, __kbench_end}; }
 
@@ -60,13 +60,13 @@ template <typename Visit>
 void for_each_selected(std::string_view filter, std::uint32_t first_family, Visit visit) {
   std::uint32_t family_index = first_family;
   for (const Benchmark& benchmark : registered()) {
-    std::int64_t args[kMaxArgsPerFamily];
+    std::int64_t args[MAX_ARGS_PER_FAMILY];
     const std::size_t arg_count = expand_args(benchmark.args, args);
     const bool has_args = benchmark.args.kind != ArgKind::None;
     std::uint32_t in_family = 0;
     for (std::size_t i = 0; i < (has_args ? arg_count : 1); ++i) {
       InstanceSpec spec{&benchmark, has_args ? args[i] : 0, has_args, family_index, in_family};
-      char name[kMaxNameLength];
+      char name[MAX_NAME_LENGTH];
       keel::fmt::BufferSink name_text(name, sizeof(name));
       format_instance_name(name_text, spec);
       if (!selected(filter, name_text.view())) continue;
@@ -98,8 +98,8 @@ arch::TscFrequency calibrate_and_report() {
       }
     }
   }
-  constexpr std::uint64_t kCr0CacheDisable = 1ull << 30;
-  if ((arch::read_cr0() & kCr0CacheDisable) != 0) {
+  constexpr std::uint64_t CR0_CACHE_DISABLE = 1ull << 30;
+  if ((arch::read_cr0() & CR0_CACHE_DISABLE) != 0) {
     kernel::console_print("kbench: WARNING: CPU CACHES ARE DISABLED (CR0.CD set): every access is "
                    "uncached; results are meaningless\n");
   }
@@ -110,8 +110,8 @@ arch::TscFrequency calibrate_and_report() {
   return tsc;
 }
 
-constexpr std::string_view kBeginMarker = "----- BEGIN KBENCH JSON -----\n";
-constexpr std::string_view kEndMarker = "----- END KBENCH JSON -----\n";
+constexpr std::string_view BEGIN_MARKER = "----- BEGIN KBENCH JSON -----\n";
+constexpr std::string_view END_MARKER = "----- END KBENCH JSON -----\n";
 
 // The report goes between marker lines on whichever port carries it: on COM1 they keep the
 // console log readable; on COM2 they fence off what firmware wrote there before keel ran
@@ -122,17 +122,17 @@ void emit_json(const ReportContext& context, const ResultStore& store) {
   if (arch::running_under_qemu_or_kvm() && g_com2.init(arch::COM2)) {
     CountingSink counting(g_com2);
     counting.write("\n");  // firmware may have left a partial line
-    counting.write(kBeginMarker);
+    counting.write(BEGIN_MARKER);
     const bool ok = write_json_report(counting, context, store);
-    counting.write(kEndMarker);
+    counting.write(END_MARKER);
     kernel::console_print("kbench: JSON report ({} bytes, between marker lines) written to COM2 "
                    "(0x2f8){}\n",
                    counting.bytes(), ok ? "" : " — MALFORMED (harness bug)");
     return;
   }
-  kernel::console_sink().write(kBeginMarker);
+  kernel::console_sink().write(BEGIN_MARKER);
   const bool ok = write_json_report(kernel::console_sink(), context, store);
-  kernel::console_sink().write(kEndMarker);
+  kernel::console_sink().write(END_MARKER);
   if (!ok) kernel::console_print("kbench: the JSON above is malformed (harness bug)\n");
 }
 
@@ -147,15 +147,15 @@ RunSummary run(const boot::Cmdline& cmdline, const boot::BootInfo& info) {
   const arch::TscFrequency tsc = calibrate_and_report();
   const ReportContext context = machine_context(info, tsc);
   const std::uint64_t min_cycles =
-      mul_div(tsc.hz != 0 ? tsc.hz : kNominalHz, options.min_time_ms, 1000);
+      mul_div(tsc.hz != 0 ? tsc.hz : NOMINAL_HZ, options.min_time_ms, 1000);
 
   BootPhaseSample phases[16];
   std::size_t phase_count = marked_boot_phases(phases);
   std::size_t selected_phases = 0;
-  char phase_name[kMaxNameLength];
+  char phase_name[MAX_NAME_LENGTH];
   const auto name_phase = [&](const BootPhaseSample& sample) {
     keel::fmt::BufferSink text(phase_name, sizeof(phase_name));
-    keel::fmt::print(text, "{}/{}", kBootPhaseFamily, sample.phase);
+    keel::fmt::print(text, "{}/{}", BOOT_PHASE_FAMILY, sample.phase);
     return text.view();
   };
   for (std::size_t i = 0; i < phase_count; ++i) {

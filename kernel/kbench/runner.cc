@@ -26,16 +26,16 @@ void print_fault_report(void*, const arch::TrapFrame* frame) {
 // Any fault, unexpected interrupt or panic in a body fails the benchmark. The guard is the
 // boot CPU's: an AP running an every-CPU benchmark has none, so its fault or panic takes
 // the ordinary (final) path.
-constexpr arch::GuardOptions kGuard{
+constexpr arch::GuardOptions GUARD{
     .name = "kbench runner",
-    .exceptions = arch::kEveryException,
+    .exceptions = arch::EVERY_EXCEPTION,
     .unexpected_interrupts = true,
     .panics = true,
     .on_catch = &print_fault_report,
 };
 
 arch::GuardedOutcome run_body(void (*body)(State&), State& state) {
-  return arch::guarded_call(kGuard, [&] { body(state); });
+  return arch::guarded_call(GUARD, [&] { body(state); });
 }
 
 // Copies the State's counters into the record, by name (the first repetition defines the
@@ -47,7 +47,7 @@ bool collect_counters(const Counters& counters, InstanceResult& result,
     std::size_t slot = 0;
     while (slot < result.counter_count && name != result.counter_names[slot]) ++slot;
     if (slot == result.counter_count) {
-      if (slot == kMaxCounters) return false;
+      if (slot == MAX_COUNTERS) return false;
       result.counter_names[slot] = counters.name(i);
       ++result.counter_count;
     }
@@ -56,8 +56,8 @@ bool collect_counters(const Counters& counters, InstanceResult& result,
   return !counters.overflowed();
 }
 
-constexpr std::string_view kTooManyCounters =
-    "more than 4 counters (state.counters holds kMaxCounters)";
+constexpr std::string_view TOO_MANY_COUNTERS =
+    "more than 4 counters (state.counters holds MAX_COUNTERS)";
 
 void fail(InstanceResult& result, std::string_view message) {
   result.outcome = Outcome::Failed;
@@ -68,7 +68,7 @@ void fail(InstanceResult& result, std::string_view message) {
 // it did not complete. `cpu` names the CPU in the message of an every-CPU run.
 bool judge(const State& state, const arch::GuardedOutcome& ended, InstanceResult& result,
            std::optional<unsigned> cpu = std::nullopt) {
-  char text[kMaxMessageLength];
+  char text[MAX_MESSAGE_LENGTH];
   keel::fmt::BufferSink message(text, sizeof(text));
   if (cpu) keel::fmt::print(message, "CPU {}: ", *cpu);
   if (ended.faulted()) {
@@ -114,7 +114,7 @@ bool record(const State& state, const Counters& counters, std::uint64_t iteratio
   result.has_items = result.has_items || state.has_items();
   if (state.figure() != nullptr) result.figure = state.figure();
   if (!collect_counters(counters, result, repetition)) {
-    fail(result, kTooManyCounters);
+    fail(result, TOO_MANY_COUNTERS);
     return false;
   }
   return true;
@@ -144,7 +144,7 @@ struct EveryCpuRun {
 };
 constinit EveryCpuRun g_every_cpu;
 
-// Posted to the idle APs. A fault or panic here is final (see kGuard); an error or
+// Posted to the idle APs. A fault or panic here is final (see GUARD); an error or
 // skip is judged by the boot CPU from this CPU's State.
 void run_on_this_ap() {
   EveryCpuRun& run = g_every_cpu;
@@ -194,7 +194,7 @@ bool every_cpu_run(const InstanceSpec& instance, std::uint64_t iterations, unsig
   for (unsigned cpu = 0; cpu < cpus; ++cpu) {
     const State& state = *run.states[cpu];
     if (state.counters.overflowed()) {
-      fail(result, kTooManyCounters);
+      fail(result, TOO_MANY_COUNTERS);
       return false;
     }
     cycles += state.timed_cycles();
@@ -218,7 +218,7 @@ void format_instance_name(keel::fmt::Sink& sink, const InstanceSpec& instance) {
 
 const InstanceResult* run_instance(const InstanceSpec& instance, const Options& options,
                                    std::uint64_t min_cycles, ResultStore& store) {
-  char name[kMaxNameLength];
+  char name[MAX_NAME_LENGTH];
   keel::fmt::BufferSink name_text(name, sizeof(name));
   format_instance_name(name_text, instance);
   InstanceResult* result =

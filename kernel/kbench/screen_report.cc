@@ -14,16 +14,16 @@ namespace kernel::kbench {
 namespace {
 
 // A full run's report is ~100 KiB (42 benchmarks x 5 repetitions + aggregates).
-constexpr std::size_t kReportCapacity = 512 * 1024;
-constexpr keel::qr::Ecc kLevel = keel::qr::Ecc::M;  // survives a little glare and moiré on a photo
-constexpr std::uint32_t kQuietModules = 4;
-constexpr std::uint32_t kHeaderPixels = 3 * 16;  // two text rows and a gap
+constexpr std::size_t REPORT_CAPACITY = 512 * 1024;
+constexpr keel::qr::Ecc LEVEL = keel::qr::Ecc::M;  // survives a little glare and moiré on a photo
+constexpr std::uint32_t QUIET_MODULES = 4;
+constexpr std::uint32_t HEADER_PIXELS = 3 * 16;  // two text rows and a gap
 
-constinit char g_report[kReportCapacity];
+constinit char g_report[REPORT_CAPACITY];
 constinit std::size_t g_report_length = 0;
 constinit std::uint64_t g_tsc_hz = 0;
 constinit keel::qr::Code g_code;
-constinit char g_piece[keel::qr::kMaxChunkHeader + 2953];
+constinit char g_piece[keel::qr::MAX_CHUNK_HEADER + 2953];
 
 struct Layout {
   int version = 0;          // every code's largest version
@@ -38,26 +38,26 @@ struct Layout {
 // phone reads 2 px modules off a sharp panel; below that the pixels blur together).
 Layout plan(std::uint32_t width, std::uint32_t height) {
   Layout layout;
-  if (g_report_length == 0 || height <= kHeaderPixels) return layout;  // table alone
-  const std::uint32_t area = height - kHeaderPixels < width ? height - kHeaderPixels : width;
+  if (g_report_length == 0 || height <= HEADER_PIXELS) return layout;  // table alone
+  const std::uint32_t area = height - HEADER_PIXELS < width ? height - HEADER_PIXELS : width;
   for (std::uint32_t scale : {4u, 3u, 2u}) {
     const std::uint32_t modules = area / scale;
-    if (modules < 2 * kQuietModules + 21) continue;
-    int version = static_cast<int>((modules - 2 * kQuietModules - 17) / 4);
-    if (version > keel::qr::kMaxVersion) version = keel::qr::kMaxVersion;
+    if (modules < 2 * QUIET_MODULES + 21) continue;
+    int version = static_cast<int>((modules - 2 * QUIET_MODULES - 17) / 4);
+    if (version > keel::qr::MAX_VERSION) version = keel::qr::MAX_VERSION;
     if (version < 10 && scale != 2) continue;
     layout.version = version;
     layout.scale = scale;
     break;
   }
   if (layout.version == 0) return layout;
-  const int capacity = keel::qr::byte_capacity(layout.version, kLevel);
-  if (capacity <= static_cast<int>(keel::qr::kMaxChunkHeader)) return Layout{};
-  layout.slice = static_cast<std::size_t>(capacity) - keel::qr::kMaxChunkHeader;
+  const int capacity = keel::qr::byte_capacity(layout.version, LEVEL);
+  if (capacity <= static_cast<int>(keel::qr::MAX_CHUNK_HEADER)) return Layout{};
+  layout.slice = static_cast<std::size_t>(capacity) - keel::qr::MAX_CHUNK_HEADER;
   layout.tile = (static_cast<std::uint32_t>(keel::qr::size_of_version(layout.version)) +
-                 2 * kQuietModules) * layout.scale;
+                 2 * QUIET_MODULES) * layout.scale;
   layout.per_row = width / layout.tile;
-  layout.per_page = layout.per_row * ((height - kHeaderPixels) / layout.tile);
+  layout.per_page = layout.per_row * ((height - HEADER_PIXELS) / layout.tile);
   layout.codes = keel::qr::chunk_count(g_report_length, layout.slice);
   layout.pages = (layout.codes + layout.per_page - 1) / layout.per_page;
   return layout;
@@ -82,7 +82,7 @@ void draw_page(kernel::fbcon::FramebufferConsole& screen, void* context) {
   for (std::size_t i = first; i < last; ++i) {
     const std::size_t length = keel::qr::chunk_text(report, crc, i, layout->slice, g_piece);
     KASSERT(length != 0);
-    const keel::qr::Options options{.min_ecc = kLevel, .max_version = layout->version,
+    const keel::qr::Options options{.min_ecc = LEVEL, .max_version = layout->version,
                               .boost_ecc = false};
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(g_piece);
     if (auto encoded = keel::qr::encode({bytes, length}, options, g_code); !encoded) {
@@ -92,15 +92,15 @@ void draw_page(kernel::fbcon::FramebufferConsole& screen, void* context) {
     const std::size_t slot = i - first;
     const std::uint32_t x0 = static_cast<std::uint32_t>(slot % layout->per_row) * layout->tile;
     const std::uint32_t y0 =
-        kHeaderPixels + static_cast<std::uint32_t>(slot / layout->per_row) * layout->tile;
+        HEADER_PIXELS + static_cast<std::uint32_t>(slot / layout->per_row) * layout->tile;
     const std::uint32_t side =
-        (static_cast<std::uint32_t>(g_code.size()) + 2 * kQuietModules) * layout->scale;
+        (static_cast<std::uint32_t>(g_code.size()) + 2 * QUIET_MODULES) * layout->scale;
     screen.fill_rect(x0, y0, side, side, true);
     for (int y = 0; y < g_code.size(); ++y) {
       for (int x = 0; x < g_code.size(); ++x) {
         if (!g_code.dark(x, y)) continue;
-        screen.fill_rect(x0 + (kQuietModules + static_cast<std::uint32_t>(x)) * layout->scale,
-                         y0 + (kQuietModules + static_cast<std::uint32_t>(y)) * layout->scale,
+        screen.fill_rect(x0 + (QUIET_MODULES + static_cast<std::uint32_t>(x)) * layout->scale,
+                         y0 + (QUIET_MODULES + static_cast<std::uint32_t>(y)) * layout->scale,
                          layout->scale, layout->scale, false);
       }
     }
@@ -143,7 +143,7 @@ bool keep_report_for_screen(const ReportContext& context, const ResultStore& sto
   if (const std::size_t left_out = keep_table(context, store, tsc_hz); left_out != 0) {
     kernel::console_print("kbench: the screen's table leaves out the last {} result(s)\n", left_out);
   }
-  keel::fmt::BufferSink copy(g_report, kReportCapacity);
+  keel::fmt::BufferSink copy(g_report, REPORT_CAPACITY);
   const bool ok = write_json_report(copy, context, store);
   if (!ok || copy.truncated()) {
     kernel::console_print("kbench: the JSON report {} for the screen's QR codes\n",
@@ -181,7 +181,7 @@ void show_report_forever() {
       kernel::with_framebuffer_console(draw_page, &draw);
     }
     if (pages == 1) arch::halt_forever();
-    wait_seconds(kPageSeconds);
+    wait_seconds(PAGE_SECONDS);
   }
 }
 

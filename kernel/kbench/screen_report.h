@@ -2,7 +2,7 @@
 // results table (screen_table) and a copy of the JSON report and, once it halts, shows
 // them on the framebuffer: the table's pages first, then the report as pages of QR codes
 // (lib/qr: numbered pieces "keel-bench i/n LENGTH CRC" that `./kx bench --from-qr` puts
-// back together), each page for kPageSeconds, round and round.
+// back together), each page for PAGE_SECONDS, round and round.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +12,7 @@
 
 namespace kernel::kbench {
 
-inline constexpr std::uint64_t kPageSeconds = 10;
+inline constexpr std::uint64_t PAGE_SECONDS = 10;
 
 // Keeps the table's rows and a copy of the report for the screen. False (said on the
 // console) when the report does not fit: then the screen shows the table alone.

@@ -18,16 +18,16 @@ void copy_text(char (&to)[N], std::string_view from) {
   to[n] = '\0';
 }
 
-// The index of the counter `figure` names; kMaxCounters when none does.
+// The index of the counter `figure` names; MAX_COUNTERS when none does.
 std::size_t figure_counter(const InstanceResult& instance) {
-  if (instance.figure == nullptr) return kMaxCounters;
-  for (std::size_t c = 0; c < instance.counter_count && c < kMaxCounters; ++c) {
+  if (instance.figure == nullptr) return MAX_COUNTERS;
+  for (std::size_t c = 0; c < instance.counter_count && c < MAX_COUNTERS; ++c) {
     if (instance.counter_names[c] != nullptr &&
         view_of(instance.counter_names[c]) == view_of(instance.figure)) {
       return c;
     }
   }
-  return kMaxCounters;
+  return MAX_COUNTERS;
 }
 
 }  // namespace
@@ -64,7 +64,7 @@ void keep_row(const InstanceResult& instance, std::span<const Repetition> repeti
   const InstanceAggregates a = aggregate(repetitions, tsc_hz);
   keel::fmt::BufferSink value(row.value, sizeof(row.value) - 1);
   keel::fmt::BufferSink unit(row.unit, sizeof(row.unit) - 1);
-  if (const std::size_t c = figure_counter(instance); c != kMaxCounters) {
+  if (const std::size_t c = figure_counter(instance); c != MAX_COUNTERS) {
     // Counters are integers: their median has decimals only between two middle values.
     const std::uint64_t milli = a.milli_counters[c].median;
     if (milli % 1000 == 0) {

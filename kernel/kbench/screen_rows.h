@@ -15,10 +15,10 @@ namespace kernel::kbench {
 
 // A ScreenRow with its own text, so it outlives the result store.
 struct KeptRow {
-  char name[kMaxNameLength] = {};
+  char name[MAX_NAME_LENGTH] = {};
   char value[32] = {};
   char unit[48] = {};
-  char message[kMaxMessageLength] = {};
+  char message[MAX_MESSAGE_LENGTH] = {};
   std::uint64_t iterations = 0;
   Outcome outcome = Outcome::Ok;
 

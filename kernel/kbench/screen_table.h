@@ -37,11 +37,11 @@ struct ScreenSize {
 
 // Below this a table row cannot hold a useful name and figure: the fallback page (a count
 // of results and a pointer to the QR codes / serial log) is shown instead.
-inline constexpr std::uint32_t kMinTableColumns = 40;
-inline constexpr std::uint32_t kMinTableRows = 5;
+inline constexpr std::uint32_t MIN_TABLE_COLUMNS = 40;
+inline constexpr std::uint32_t MIN_TABLE_ROWS = 5;
 // Wider screens use only this many columns (the line buffer's size; 256 cells of 8 px
 // already span a 2048 px screen).
-inline constexpr std::uint32_t kMaxTableColumns = 256;
+inline constexpr std::uint32_t MAX_TABLE_COLUMNS = 256;
 
 // Receives a page's lines, top to bottom.
 class LineSink {
@@ -57,7 +57,7 @@ class LineSink {
 std::size_t table_page_count(std::size_t row_count, ScreenSize screen);
 
 // Emits page `page` (< table_page_count): at most screen.rows lines of at most
-// min(screen.columns, kMaxTableColumns) characters. `summary` (date, CPU, machine) ends
+// min(screen.columns, MAX_TABLE_COLUMNS) characters. `summary` (date, CPU, machine) ends
 // the page's header line, truncated when the line is full. Columns are sized over all
 // rows, so every page lines up the same.
 void layout_table_page(std::span<const ScreenRow> rows, std::string_view summary,

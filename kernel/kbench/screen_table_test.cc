@@ -44,7 +44,7 @@ void expect_within(std::span<const ScreenRow> rows, ScreenSize screen) {
     for (const std::string& line : lines) EXPECT_LE(line.size(), screen.columns) << line;
     if (lines.size() > 2) data_lines += lines.size() - 2;
   }
-  if (screen.columns >= kMinTableColumns && screen.rows >= kMinTableRows) {
+  if (screen.columns >= MIN_TABLE_COLUMNS && screen.rows >= MIN_TABLE_ROWS) {
     EXPECT_EQ(data_lines, rows.size());
   }
 }
@@ -151,7 +151,7 @@ TEST(ScreenTable, HugeScreensUseAtMostTheLineBuffer) {
   const ScreenRow rows[] = {ok(name)};
   const auto lines = page_of(rows, {5000, 3000});
   ASSERT_EQ(lines.size(), 3u);
-  for (const std::string& line : lines) EXPECT_LE(line.size(), kMaxTableColumns);
+  for (const std::string& line : lines) EXPECT_LE(line.size(), MAX_TABLE_COLUMNS);
   EXPECT_NE(lines[2].find("n...n"), std::string::npos);
 }
 

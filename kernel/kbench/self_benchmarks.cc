@@ -20,15 +20,15 @@ KBENCH(rdtsc) {
   }
 }
 
-constexpr std::int64_t kMaxPages = 64;
+constexpr std::int64_t MAX_PAGES = 64;
 // 256 KiB of .bss: there is no frame allocator to borrow from yet.
-alignas(4096) constinit std::uint8_t g_memset_buffer[kMaxPages * 4096];
+alignas(4096) constinit std::uint8_t g_memset_buffer[MAX_PAGES * 4096];
 
 // The kernel's memset (kernel/runtime/string.cc) over 1, 8 and 64 pages: L1, L2 and
 // past L2 on most parts.
 KBENCH_ARGS(memset_4k, {1, 8, 64}) {
   const std::int64_t pages = state.range(0);
-  if (pages < 1 || pages > kMaxPages) return state.error("page count outside the buffer");
+  if (pages < 1 || pages > MAX_PAGES) return state.error("page count outside the buffer");
   const std::uint64_t bytes = static_cast<std::uint64_t>(pages) * 4096;
   for (auto _ : state) {
     __builtin_memset(g_memset_buffer, static_cast<int>(state.iterations() & 0xff), bytes);

@@ -10,7 +10,7 @@ std::uint64_t& Counters::operator[](const char* name) {
   for (std::size_t i = 0; i < count_; ++i) {
     if (wanted == names_[i]) return values_[i];
   }
-  if (count_ == kMaxCounters || name == nullptr) {
+  if (count_ == MAX_COUNTERS || name == nullptr) {
     overflowed_ = true;
     return scratch_;
   }

@@ -57,12 +57,12 @@ TEST(Summarize, SampleStandardDeviation) {
 }
 
 TEST(Summarize, HugeValuesDoNotOverflow) {
-  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
-  const Summary s = of({kMax, kMax - 2, kMax - 4});
-  EXPECT_EQ(s.mean, kMax - 2);
-  EXPECT_EQ(s.median, kMax - 2);
+  constexpr std::uint64_t U64_MAX = std::numeric_limits<std::uint64_t>::max();
+  const Summary s = of({U64_MAX, U64_MAX - 2, U64_MAX - 4});
+  EXPECT_EQ(s.mean, U64_MAX - 2);
+  EXPECT_EQ(s.median, U64_MAX - 2);
   EXPECT_EQ(s.stddev, 2u);
-  EXPECT_EQ(of({kMax, kMax - 1}).median, kMax - 1);  // no overflow averaging the middle
+  EXPECT_EQ(of({U64_MAX, U64_MAX - 1}).median, U64_MAX - 1);  // no overflow averaging the middle
 }
 
 }  // namespace

@@ -7,13 +7,13 @@ namespace kernel::kbench {
 namespace {
 
 // As wide as the header line.
-constexpr std::string_view kRule =
+constexpr std::string_view RULE =
     "----------------------------------------------------------------------------------------"
     "------------------\n";
 
 void print_row(keel::fmt::Sink& sink, std::string_view name, std::string_view suffix,
                std::uint64_t time_ps, std::uint64_t millicycles, std::uint64_t iterations) {
-  char full[kMaxNameLength + 16];
+  char full[MAX_NAME_LENGTH + 16];
   keel::fmt::BufferSink full_name(full, sizeof(full));
   keel::fmt::print(full_name, "{}{}", name, suffix);
   keel::fmt::print(sink, "{:<44} {:>14} ns {:>14} {:>12}", full_name.view(), Milli{time_ps},
@@ -23,10 +23,10 @@ void print_row(keel::fmt::Sink& sink, std::string_view name, std::string_view su
 }  // namespace
 
 void print_table_header(keel::fmt::Sink& sink) {
-  sink.write(kRule);
+  sink.write(RULE);
   keel::fmt::print(sink, "{:<44} {:>17} {:>14} {:>12} {}\n", "Benchmark", "Time", "Cycles/op",
              "Iterations", "UserCounters...");
-  sink.write(kRule);
+  sink.write(RULE);
 }
 
 void print_instance_rows(keel::fmt::Sink& sink, const InstanceResult& instance,
@@ -38,7 +38,7 @@ void print_instance_rows(keel::fmt::Sink& sink, const InstanceResult& instance,
     if (instance.has_items) {
       keel::fmt::print(sink, " items_per_second={}", Milli{f.milli_items_per_second});
     }
-    for (std::size_t c = 0; c < instance.counter_count && c < kMaxCounters; ++c) {
+    for (std::size_t c = 0; c < instance.counter_count && c < MAX_COUNTERS; ++c) {
       keel::fmt::print(sink, " {}={}", instance.counter_names[c], r.counters[c]);
     }
     sink.write("\n");
@@ -51,7 +51,7 @@ void print_instance_rows(keel::fmt::Sink& sink, const InstanceResult& instance,
   }
   if (repetitions.size() <= 1) return;
   const InstanceAggregates a = aggregate(repetitions, tsc_hz);
-  for (const Aggregate which : kAggregates) {
+  for (const Aggregate which : AGGREGATES) {
     char suffix[16];
     keel::fmt::BufferSink suffix_text(suffix, sizeof(suffix));
     keel::fmt::print(suffix_text, "_{}", aggregate_name(which));

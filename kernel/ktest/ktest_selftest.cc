@@ -62,7 +62,7 @@ namespace {
 
 // ---- isolation: scratch cases run through run_case, which must fail them by name ---------
 
-constexpr mm::Vaddr kUnmapped = mm::layout::KTEST_VA_BASE + (63ull << 30);  // nothing mapped
+constexpr mm::Vaddr UNMAPPED = mm::layout::KTEST_VA_BASE + (63ull << 30);  // nothing mapped
 
 kernel::ktest::TestCase scratch_case(const char* name, void (*body)(kernel::ktest::Context&),
                              kernel::ktest::Expect expect = kernel::ktest::Expect::Pass,
@@ -201,8 +201,8 @@ KTEST(fault_at_other_address_fails) {
   const auto outcome = ::kernel::ktest::run_case(
       scratch_case("wrong_fault_address",
                    [](::kernel::ktest::Context& ctx) {
-                     ctx.expect_fault_address(kUnmapped + mm::PAGE_SIZE);
-                     (void)*reinterpret_cast<volatile std::uint64_t*>(kUnmapped);
+                     ctx.expect_fault_address(UNMAPPED + mm::PAGE_SIZE);
+                     (void)*reinterpret_cast<volatile std::uint64_t*>(UNMAPPED);
                    },
                    ::kernel::ktest::Expect::Fault, arch::VECTOR_PAGE_FAULT),
       scratch);
@@ -212,8 +212,8 @@ KTEST(fault_at_other_address_fails) {
   const auto ok = ::kernel::ktest::run_case(
       scratch_case("right_fault_address",
                    [](::kernel::ktest::Context& ctx) {
-                     ctx.expect_fault_address(kUnmapped + 8);
-                     (void)*reinterpret_cast<volatile std::uint64_t*>(kUnmapped + 8);
+                     ctx.expect_fault_address(UNMAPPED + 8);
+                     (void)*reinterpret_cast<volatile std::uint64_t*>(UNMAPPED + 8);
                    },
                    ::kernel::ktest::Expect::Fault, arch::VECTOR_PAGE_FAULT),
       right);

@@ -37,8 +37,8 @@ struct Hook {
   void (*fn)(void*);
   void* arg;
 };
-constexpr unsigned kMaxHooks = 32;
-constinit Hook g_hooks[kMaxHooks] = {};
+constexpr unsigned MAX_HOOKS = 32;
+constinit Hook g_hooks[MAX_HOOKS] = {};
 constinit unsigned g_nr_hooks = 0;
 
 // Runs the current test's hooks, newest first, each popped before it runs (a hook that
@@ -71,8 +71,8 @@ std::uint64_t fault_address(const arch::FaultInfo& fault) {
 class PanicCapture final : public keel::fmt::Sink {
  public:
   void write(std::string_view text) override {
-    constexpr std::string_view kStart = "\nKERNEL PANIC";
-    if (!armed_ && !seen_ && text.starts_with(kStart)) {
+    constexpr std::string_view START = "\nKERNEL PANIC";
+    if (!armed_ && !seen_ && text.starts_with(START)) {
       armed_ = seen_ = true;
       return;
     }
@@ -220,7 +220,7 @@ Outcome run_case(const TestCase& test, Context& context) {
   // Any fault, unexpected interrupt or panic inside a test is caught and judged.
   const arch::GuardOptions guard{
       .name = "ktest runner",
-      .exceptions = arch::kEveryException,
+      .exceptions = arch::EVERY_EXCEPTION,
       .unexpected_interrupts = true,
       .panics = true,
       .on_catch = &on_catch,
@@ -272,7 +272,7 @@ Outcome run_case(const TestCase& test, Context& context) {
 }
 
 void push_recovery_hook(void (*fn)(void*), void* arg) {
-  KASSERT_MSG(g_nr_hooks < kMaxHooks, "ktest: more than 32 recovery hooks registered at once");
+  KASSERT_MSG(g_nr_hooks < MAX_HOOKS, "ktest: more than 32 recovery hooks registered at once");
   g_hooks[g_nr_hooks++] = {fn, arg};
 }
 

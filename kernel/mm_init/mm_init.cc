@@ -42,14 +42,14 @@ extern "C" char boot_stack_guard[];
 namespace kernel::mm_init {
 namespace {
 
-constexpr std::uint64_t kGiB = 1ull << 30;
+constexpr std::uint64_t GIB = 1ull << 30;
 static_assert(mm::MAX_USABLE_RANGES >= mm::MAX_MAP_REGIONS,
               "every usable range of a sanitized map must fit the allocator's table");
-constexpr std::uint64_t kEarlyLinearLimit = mm::layout::BOOT_LINEAR_MAP_LIMIT;
+constexpr std::uint64_t EARLY_LINEAR_LIMIT = mm::layout::BOOT_LINEAR_MAP_LIMIT;
 // What the boot CPU writes before `ready`: enough for page tables, AP stacks and the
 // tests' first needs; the rest of the metadata is written by every CPU after that
 // (mm/meta/deferred_init.h), so the time to `ready` does not grow with RAM.
-constexpr std::uint64_t kEagerUsableBytes = kGiB;
+constexpr std::uint64_t EAGER_USABLE_BYTES = GIB;
 
 constinit mm::MemoryMap g_sanitized;
 constinit mm::MapWarnings g_warnings;
@@ -59,9 +59,9 @@ constinit MemoryInitReport g_report;
 constinit std::uint64_t g_deferred_units = 0;
 // The metadata backing's physically contiguous pieces (see mm/meta/meta_backing.h): at
 // least 1 TiB of metadata (64 TiB of RAM) even where no two 1 GiB pieces are adjacent.
-constexpr std::size_t kMaxMetaPieces = 1024;
-constinit std::array<mm::MetaBackingPiece, kMaxMetaPieces> g_backing{};
-constinit std::array<mm::kspace::MetaPiece, kMaxMetaPieces> g_meta_pieces{};
+constexpr std::size_t MAX_META_PIECES = 1024;
+constinit std::array<mm::MetaBackingPiece, MAX_META_PIECES> g_backing{};
+constinit std::array<mm::kspace::MetaPiece, MAX_META_PIECES> g_meta_pieces{};
 constinit std::size_t g_meta_piece_count = 0;
 
 template <typename T, typename E>
@@ -106,7 +106,7 @@ void reserve_boot_occupants(const boot::BootInfo& info) {
 // from below 4 GiB; page-table frames must lie below `reach`, the linear map's end.
 struct EarlyContext {
   mm::EarlyFrameSources sources;
-  std::uint64_t reach = kEarlyLinearLimit;
+  std::uint64_t reach = EARLY_LINEAR_LIMIT;
 };
 
 std::uint64_t early_table_frame(void* context) {
@@ -129,9 +129,9 @@ void early_map_or_panic(std::uint64_t va, std::uint64_t pa, std::uint64_t size, 
 // Returns the end of the linear map's reach afterwards.
 std::uint64_t extend_linear_map(const mm::MemoryMap& map, EarlyContext& early, bool use_1g) {
   const std::uint64_t end = mm::align_up(map.max_usable_end(), 2ull << 20);
-  if (end <= kEarlyLinearLimit) return kEarlyLinearLimit;
-  early_map_or_panic(mm::layout::LINEAR_MAP_BASE + kEarlyLinearLimit, kEarlyLinearLimit,
-                     end - kEarlyLinearLimit, use_1g, early, "the linear map above 4 GiB");
+  if (end <= EARLY_LINEAR_LIMIT) return EARLY_LINEAR_LIMIT;
+  early_map_or_panic(mm::layout::LINEAR_MAP_BASE + EARLY_LINEAR_LIMIT, EARLY_LINEAR_LIMIT,
+                     end - EARLY_LINEAR_LIMIT, use_1g, early, "the linear map above 4 GiB");
   return end;
 }
 
@@ -269,17 +269,17 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
 
   // Early allocations (metadata backing, their page tables) must all happen before the
   // slots are initialized: init_meta_region marks exactly what was reserved by then.
-  mm::EarlyFrameAllocator low(g_sanitized, g_reservations, {mm::LOW_MEMORY_END, kEarlyLinearLimit});
+  mm::EarlyFrameAllocator low(g_sanitized, g_reservations, {mm::LOW_MEMORY_END, EARLY_LINEAR_LIMIT});
   EarlyContext early{.sources = {.low = &low}};
   const std::uint64_t reach = extend_linear_map(g_sanitized, early, cpu.pages_1g);
-  mm::EarlyFrameAllocator high(g_sanitized, g_reservations, {kEarlyLinearLimit, reach});
-  if (reach > kEarlyLinearLimit) early = {.sources = {.high = &high, .low = &low}, .reach = reach};
+  mm::EarlyFrameAllocator high(g_sanitized, g_reservations, {EARLY_LINEAR_LIMIT, reach});
+  if (reach > EARLY_LINEAR_LIMIT) early = {.sources = {.high = &high, .low = &low}, .reach = reach};
   back_meta_region(plan, g_sanitized, early);
 
   const std::uint64_t meta_start = arch::rdtsc();
   const auto stats = expect_ok(mm::init_meta_region(g_sanitized, plan, mm::layout::FRAME_METADATA_BASE,
                                                     g_reservations.list(),
-                                                    {.eager_usable_bytes = kEagerUsableBytes}),
+                                                    {.eager_usable_bytes = EAGER_USABLE_BYTES}),
                                "initializing the frame metadata");
   g_report.meta_init_cycles = arch::rdtsc() - meta_start;
   g_report.meta_slots = stats.slots_initialized;
@@ -289,7 +289,7 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
   mm::print_memory_map(out, g_sanitized);
   mm::print_memory_summary(out, g_sanitized, plan);
   const auto hz = arch::tsc_frequency_if_known().hz;
-  const std::uint64_t slot_gib_milli = stats.slots_initialized * mm::PAGE_SIZE / (kGiB / 1000);
+  const std::uint64_t slot_gib_milli = stats.slots_initialized * mm::PAGE_SIZE / (GIB / 1000);
   keel::fmt::print(out, "mm: {} slots initialized ({} unused, {} in use) in {} cycles", stats.slots_initialized,
              stats.unused, stats.in_use, g_report.meta_init_cycles);
   if (hz != 0 && slot_gib_milli != 0) {

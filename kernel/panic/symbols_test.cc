@@ -14,13 +14,13 @@ extern "C" const std::uint64_t keel_ksyms_names_size;
 namespace kernel::panic {
 namespace {
 
-constexpr char kNames[] = "alpha\0beta\0gamma";
-constexpr KsymEntry kEntries[] = {
+constexpr char NAMES[] = "alpha\0beta\0gamma";
+constexpr KsymEntry ENTRIES[] = {
     {0x1000, 0, 0x10},   // alpha: [0x1000, 0x1010)
     {0x1020, 6, 0},      // beta: size unknown, runs to the next symbol
     {0x1040, 11, 0x20},  // gamma: [0x1040, 0x1060)
 };
-constexpr KsymTable kTable{kEntries, 3, kNames, sizeof(kNames)};
+constexpr KsymTable TABLE{ENTRIES, 3, NAMES, sizeof(NAMES)};
 
 std::string name_at(const KsymTable& table, std::uint64_t addr) {
   const auto sym = lookup_symbol(table, addr);
@@ -29,27 +29,27 @@ std::string name_at(const KsymTable& table, std::uint64_t addr) {
 }
 
 TEST(Symbols, SyntheticTable) {
-  EXPECT_EQ(name_at(kTable, 0xfff), "<none>");
-  EXPECT_EQ(name_at(kTable, 0x1000), "alpha+0");
-  EXPECT_EQ(name_at(kTable, 0x100f), "alpha+15");
-  EXPECT_EQ(name_at(kTable, 0x1010), "<none>");  // past alpha's size, before beta
-  EXPECT_EQ(name_at(kTable, 0x1020), "beta+0");
-  EXPECT_EQ(name_at(kTable, 0x103f), "beta+31");
-  EXPECT_EQ(name_at(kTable, 0x1040), "gamma+0");
-  EXPECT_EQ(name_at(kTable, 0x105f), "gamma+31");
-  EXPECT_EQ(name_at(kTable, 0x1060), "<none>");
-  EXPECT_EQ(name_at(kTable, ~std::uint64_t{0}), "<none>");
+  EXPECT_EQ(name_at(TABLE, 0xfff), "<none>");
+  EXPECT_EQ(name_at(TABLE, 0x1000), "alpha+0");
+  EXPECT_EQ(name_at(TABLE, 0x100f), "alpha+15");
+  EXPECT_EQ(name_at(TABLE, 0x1010), "<none>");  // past alpha's size, before beta
+  EXPECT_EQ(name_at(TABLE, 0x1020), "beta+0");
+  EXPECT_EQ(name_at(TABLE, 0x103f), "beta+31");
+  EXPECT_EQ(name_at(TABLE, 0x1040), "gamma+0");
+  EXPECT_EQ(name_at(TABLE, 0x105f), "gamma+31");
+  EXPECT_EQ(name_at(TABLE, 0x1060), "<none>");
+  EXPECT_EQ(name_at(TABLE, ~std::uint64_t{0}), "<none>");
 }
 
 TEST(Symbols, EmptyAndCorruptTables) {
   EXPECT_EQ(name_at(KsymTable{}, 0x1000), "<none>");
   const KsymEntry bad[] = {{0x1000, 100, 0}};
-  EXPECT_EQ(name_at(KsymTable{bad, 1, kNames, sizeof(kNames)}, 0x1000), "<none>");
+  EXPECT_EQ(name_at(KsymTable{bad, 1, NAMES, sizeof(NAMES)}, 0x1000), "<none>");
 }
 
 TEST(Symbols, SingleEntry) {
   const KsymEntry one[] = {{0x2000, 0, 0}};
-  const KsymTable table{one, 1, kNames, sizeof(kNames)};
+  const KsymTable table{one, 1, NAMES, sizeof(NAMES)};
   EXPECT_EQ(name_at(table, 0x1fff), "<none>");
   EXPECT_EQ(name_at(table, 0x2000), "alpha+0");
   EXPECT_EQ(name_at(table, 0x9000), "alpha+28672");

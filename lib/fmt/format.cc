@@ -90,11 +90,11 @@ void format_unsigned(Sink& sink, const Spec& spec, std::uint64_t value, bool neg
 }
 
 void format_value(Sink& sink, const Spec& spec, HumanBytes v) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  static constexpr const char* UNITS[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   std::size_t unit = 0;
   std::uint64_t whole = v.bytes;
   std::uint64_t rem = 0;  // remainder in the unit below, for one decimal
-  while (whole >= 1024 && unit + 1 < sizeof(kUnits) / sizeof(kUnits[0])) {
+  while (whole >= 1024 && unit + 1 < sizeof(UNITS) / sizeof(UNITS[0])) {
     rem = whole % 1024;
     whole /= 1024;
     ++unit;
@@ -102,9 +102,9 @@ void format_value(Sink& sink, const Spec& spec, HumanBytes v) {
   const std::uint64_t tenth = rem * 10 / 1024;
   FixedString<32> text;
   if (tenth != 0 && whole < 100) {
-    print(text, "{}.{} {}", whole, tenth, kUnits[unit]);
+    print(text, "{}.{} {}", whole, tenth, UNITS[unit]);
   } else {
-    print(text, "{} {}", whole, kUnits[unit]);
+    print(text, "{} {}", whole, UNITS[unit]);
   }
   write_padded(sink, spec, text.view(), true);
 }

@@ -5,7 +5,7 @@ namespace {
 
 // ISO/IEC 18004 table 9, indexed [level L/M/Q/H][version - 1]: error correction codewords
 // per block, and the number of blocks.
-constexpr std::uint8_t kEccPerBlock[4][40] = {
+constexpr std::uint8_t ECC_PER_BLOCK[4][40] = {
     {7,  10, 15, 20, 26, 18, 20, 24, 30, 18, 20, 24, 26, 30, 22, 24, 28, 30, 28, 28,
      28, 28, 30, 30, 26, 28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30},
     {10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26,
@@ -15,7 +15,7 @@ constexpr std::uint8_t kEccPerBlock[4][40] = {
     {17, 28, 22, 16, 22, 28, 26, 26, 24, 28, 24, 28, 22, 24, 24, 30, 28, 28, 26, 28,
      30, 24, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30},
 };
-constexpr std::uint8_t kBlocks[4][40] = {
+constexpr std::uint8_t BLOCKS[4][40] = {
     {1, 1, 1, 1, 1, 2, 2, 2, 2, 4,  4,  4,  4,  4,  6,  6,  6,  6,  7,  8,
      8, 9, 9, 10, 12, 12, 12, 13, 14, 15, 16, 17, 18, 19, 19, 20, 21, 22, 24, 25},
     {1,  1,  1,  2,  2,  4,  4,  4,  5,  5,  5,  8,  9,  9,  10, 10, 11, 13, 14, 16,
@@ -27,7 +27,7 @@ constexpr std::uint8_t kBlocks[4][40] = {
 };
 
 // The two format-information bits of each level (table 12): L=01, M=00, Q=11, H=10.
-constexpr std::uint32_t kFormatLevelBits[4] = {1, 0, 3, 2};
+constexpr std::uint32_t FORMAT_LEVEL_BITS[4] = {1, 0, 3, 2};
 
 int level_index(Ecc ecc) { return static_cast<int>(ecc); }
 
@@ -57,7 +57,7 @@ int raw_data_modules(int version) {
 
 int data_codewords(int version, Ecc ecc) {
   const int l = level_index(ecc);
-  return raw_data_modules(version) / 8 - kEccPerBlock[l][version - 1] * kBlocks[l][version - 1];
+  return raw_data_modules(version) / 8 - ECC_PER_BLOCK[l][version - 1] * BLOCKS[l][version - 1];
 }
 
 int count_bits(int version) { return version <= 9 ? 8 : 16; }
@@ -77,11 +77,11 @@ std::uint8_t gf_multiply(std::uint8_t a, std::uint8_t b) {
   return static_cast<std::uint8_t>(product);
 }
 
-constexpr int kMaxEccPerBlock = 30;
+constexpr int MAX_ECC_PER_BLOCK = 30;
 
 // The generator polynomial of degree `degree`, (x - a^0)(x - a^1)...(x - a^(degree-1)),
 // leading coefficient (1) dropped, highest power first.
-void rs_generator(int degree, std::uint8_t (&out)[kMaxEccPerBlock]) {
+void rs_generator(int degree, std::uint8_t (&out)[MAX_ECC_PER_BLOCK]) {
   for (int i = 0; i < degree; ++i) out[i] = 0;
   out[degree - 1] = 1;
   std::uint8_t root = 1;
@@ -96,7 +96,7 @@ void rs_generator(int degree, std::uint8_t (&out)[kMaxEccPerBlock]) {
 
 // The remainder of data(x) * x^degree divided by the generator: the block's error
 // correction codewords.
-void rs_remainder(std::span<const std::uint8_t> data, const std::uint8_t (&generator)[kMaxEccPerBlock],
+void rs_remainder(std::span<const std::uint8_t> data, const std::uint8_t (&generator)[MAX_ECC_PER_BLOCK],
                   int degree, std::uint8_t* out) {
   for (int i = 0; i < degree; ++i) out[i] = 0;
   for (std::uint8_t byte : data) {
@@ -205,7 +205,7 @@ void Code::draw_alignment(int cx, int cy) {
 }
 
 void Code::draw_format(int mask) {
-  const std::uint32_t data = kFormatLevelBits[level_index(ecc_)] << 3 | static_cast<std::uint32_t>(mask);
+  const std::uint32_t data = FORMAT_LEVEL_BITS[level_index(ecc_)] << 3 | static_cast<std::uint32_t>(mask);
   const std::uint32_t bits = ((data << 10) | bch_remainder(data << 10, 0x537, 10)) ^ 0x5412;
   auto bit = [bits](int i) { return ((bits >> i) & 1) != 0; };
   const int n = size();
@@ -309,10 +309,10 @@ long Code::penalty() const {
       }
       // Rule 3: a dark-light-dark*3-light-dark (1:1:3:1:1) run with four light modules on
       // either side (the quiet zone counts as light) scores 40 per side.
-      static constexpr bool kCore[7] = {true, false, true, true, true, false, true};
+      static constexpr bool CORE[7] = {true, false, true, true, true, false, true};
       for (int i = 0; i + 7 <= n; ++i) {
         bool core = true;
-        for (int k = 0; k < 7 && core; ++k) core = at(line, i + k) == kCore[k];
+        for (int k = 0; k < 7 && core; ++k) core = at(line, i + k) == CORE[k];
         if (!core) continue;
         bool before = true, after = true;
         for (int k = 1; k <= 4; ++k) {
@@ -345,7 +345,7 @@ long Code::penalty() const {
 
 [[nodiscard]] std::expected<void, Error> encode(std::span<const std::uint8_t> bytes, const Options& options,
                                   Code& out) {
-  if (options.min_version < kMinVersion || options.max_version > kMaxVersion ||
+  if (options.min_version < MIN_VERSION || options.max_version > MAX_VERSION ||
       options.min_version > options.max_version) {
     return std::unexpected(Error::BadVersionRange);
   }
@@ -384,14 +384,14 @@ long Code::penalty() const {
   // Split into blocks (the short ones first, the long ones one data codeword longer),
   // append each block's error correction, and interleave column by column.
   const int l = level_index(ecc);
-  const int blocks = kBlocks[l][version - 1];
-  const int ecc_len = kEccPerBlock[l][version - 1];
+  const int blocks = BLOCKS[l][version - 1];
+  const int ecc_len = ECC_PER_BLOCK[l][version - 1];
   const int raw = raw_data_modules(version) / 8;
   const int short_blocks = blocks - raw % blocks;
   const int short_len = raw / blocks;  // data + ecc codewords of a short block
-  std::uint8_t generator[kMaxEccPerBlock];
+  std::uint8_t generator[MAX_ECC_PER_BLOCK];
   rs_generator(ecc_len, generator);
-  std::uint8_t ecc_words[kMaxEccPerBlock];
+  std::uint8_t ecc_words[MAX_ECC_PER_BLOCK];
   int data_offset = 0;
   for (int b = 0; b < blocks; ++b) {
     const int data_len = short_len - ecc_len + (b < short_blocks ? 0 : 1);

@@ -25,9 +25,9 @@ enum class Error : std::uint8_t {
 
 const char* error_name(Error error);
 
-inline constexpr int kMinVersion = 1;
-inline constexpr int kMaxVersion = 40;
-inline constexpr int kMaxSize = 17 + 4 * kMaxVersion;  // modules per side of version 40
+inline constexpr int MIN_VERSION = 1;
+inline constexpr int MAX_VERSION = 40;
+inline constexpr int MAX_SIZE = 17 + 4 * MAX_VERSION;  // modules per side of version 40
 
 constexpr int size_of_version(int version) { return 17 + 4 * version; }
 
@@ -36,8 +36,8 @@ int byte_capacity(int version, Ecc ecc);
 
 struct Options {
   Ecc min_ecc = Ecc::M;
-  int min_version = kMinVersion;
-  int max_version = kMaxVersion;
+  int min_version = MIN_VERSION;
+  int max_version = MAX_VERSION;
   int mask = -1;           // -1: the lowest-penalty mask; 0..7: that mask
   bool boost_ecc = true;   // raise the level while the chosen version still holds the data
 };
@@ -57,8 +57,8 @@ class Code {
  private:
   friend std::expected<void, Error> encode(std::span<const std::uint8_t>, const Options&,
                                            Code&);
-  using Bits = std::array<std::uint8_t, (kMaxSize * kMaxSize + 7) / 8>;
-  static constexpr int kMaxCodewords = 3706;  // version 40's raw capacity in codewords
+  using Bits = std::array<std::uint8_t, (MAX_SIZE * MAX_SIZE + 7) / 8>;
+  static constexpr int MAX_CODEWORDS = 3706;  // version 40's raw capacity in codewords
 
   void set(Bits& bits, int x, int y, bool on);
   bool get(const Bits& bits, int x, int y) const;
@@ -77,8 +77,8 @@ class Code {
   int mask_ = 0;
   Bits modules_{};
   Bits function_{};  // finder, timing, alignment, format and version modules: never masked
-  std::array<std::uint8_t, kMaxCodewords> data_{};
-  std::array<std::uint8_t, kMaxCodewords> interleaved_{};
+  std::array<std::uint8_t, MAX_CODEWORDS> data_{};
+  std::array<std::uint8_t, MAX_CODEWORDS> interleaved_{};
 };
 
 // Encodes `bytes` in byte mode into `out` with the smallest version in

@@ -18,7 +18,7 @@
 
 namespace {
 
-constexpr int kQuietZone = 4;
+constexpr int QUIET_ZONE = 4;
 
 [[noreturn]] void usage(const std::string& why) {
   std::fprintf(stderr, "qr_render: %s\nusage: qr_render [--ecc L|M|Q|H] [--mask 0-7] "
@@ -27,13 +27,13 @@ constexpr int kQuietZone = 4;
 }
 
 bool write_pgm(const keel::qr::Code& code, int scale, const std::string& path) {
-  const int side = (code.size() + 2 * kQuietZone) * scale;
+  const int side = (code.size() + 2 * QUIET_ZONE) * scale;
   std::ofstream out(path, std::ios::binary);
   out << "P5\n" << side << " " << side << "\n255\n";
   std::string row(static_cast<std::size_t>(side), '\0');
   for (int py = 0; py < side; ++py) {
     for (int px = 0; px < side; ++px) {
-      const bool dark = code.dark(px / scale - kQuietZone, py / scale - kQuietZone);
+      const bool dark = code.dark(px / scale - QUIET_ZONE, py / scale - QUIET_ZONE);
       row[static_cast<std::size_t>(px)] = static_cast<char>(dark ? 0 : 255);
     }
     out.write(row.data(), side);
@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
   if (chunk == 0) return emit(payload, options, scale, prefix + ".pgm") ? 0 : 1;
   const auto slice = static_cast<std::size_t>(chunk);
   const std::uint32_t crc = keel::qr::crc32(payload);
-  std::vector<char> piece(keel::qr::kMaxChunkHeader + slice);
+  std::vector<char> piece(keel::qr::MAX_CHUNK_HEADER + slice);
   const std::size_t count = keel::qr::chunk_count(payload.size(), slice);
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t length = keel::qr::chunk_text(payload, crc, i, slice, piece);

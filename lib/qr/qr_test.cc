@@ -47,7 +47,7 @@ TEST(Encode, ChoosesTheSmallestVersionAndBoostsTheLevel) {
 
 TEST(Encode, EveryVersionsCapacityFitsAndOneMoreByteDoesNot) {
   auto code = std::make_unique<Code>();
-  for (int version = 1; version <= kMaxVersion; ++version) {
+  for (int version = 1; version <= MAX_VERSION; ++version) {
     const std::string full(static_cast<std::size_t>(byte_capacity(version, Ecc::L)), 'k');
     const Options exact{.min_ecc = Ecc::L, .min_version = version, .max_version = version,
                         .boost_ecc = false};
@@ -112,7 +112,7 @@ TEST(Chunks, NumberedPiecesJoinBackIntoTheReport) {
   const std::string report = "{\"benchmarks\": [1, 2, 3], \"context\": {}}";
   const std::uint32_t crc = crc32(report);
   ASSERT_EQ(chunk_count(report.size(), 16), 3u);
-  std::vector<char> piece(kMaxChunkHeader + 16);
+  std::vector<char> piece(MAX_CHUNK_HEADER + 16);
   std::string joined;
   for (std::size_t i = 0; i < 3; ++i) {
     const std::size_t length = chunk_text(report, crc, i, 16, piece);
@@ -129,7 +129,7 @@ TEST(Chunks, NumberedPiecesJoinBackIntoTheReport) {
 
 TEST(Chunks, EmptyReportIsOnePieceAndShortBufferIsRefused) {
   EXPECT_EQ(chunk_count(0, 100), 1u);
-  std::vector<char> piece(kMaxChunkHeader + 100);
+  std::vector<char> piece(MAX_CHUNK_HEADER + 100);
   const std::size_t length = chunk_text("", crc32(""), 0, 100, piece);
   EXPECT_EQ(std::string_view(piece.data(), length), "keel-bench 1/1 0 00000000\n");
   std::vector<char> small(10);

@@ -37,8 +37,8 @@ std::size_t chunk_count(std::size_t report_length, std::size_t slice_bytes) {
 
 std::size_t chunk_text(std::string_view report, std::uint32_t report_crc, std::size_t index,
                        std::size_t slice_bytes, std::span<char> out) {
-  if (out.size() < kMaxChunkHeader + slice_bytes) return 0;
-  std::size_t at = put_text(out, 0, kChunkTag);
+  if (out.size() < MAX_CHUNK_HEADER + slice_bytes) return 0;
+  std::size_t at = put_text(out, 0, CHUNK_TAG);
   out[at++] = ' ';
   at = put_decimal(out, at, index + 1);
   out[at++] = '/';

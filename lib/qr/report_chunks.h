@@ -15,9 +15,9 @@
 
 namespace keel::qr {
 
-inline constexpr std::string_view kChunkTag = "keel-bench";
+inline constexpr std::string_view CHUNK_TAG = "keel-bench";
 // The longest header line: tag, two 10-digit numbers, a 20-digit length, the CRC, "\n".
-inline constexpr std::size_t kMaxChunkHeader = 10 + 1 + 10 + 1 + 10 + 1 + 20 + 1 + 8 + 1;
+inline constexpr std::size_t MAX_CHUNK_HEADER = 10 + 1 + 10 + 1 + 10 + 1 + 20 + 1 + 8 + 1;
 
 // CRC-32 (IEEE 802.3, the one zlib computes) of `text`.
 std::uint32_t crc32(std::string_view text);
@@ -27,7 +27,7 @@ std::uint32_t crc32(std::string_view text);
 std::size_t chunk_count(std::size_t report_length, std::size_t slice_bytes);
 
 // Writes piece `index` (0-based, < chunk_count) into `out` and returns its length, or 0
-// when `out` is shorter than kMaxChunkHeader + slice_bytes.
+// when `out` is shorter than MAX_CHUNK_HEADER + slice_bytes.
 std::size_t chunk_text(std::string_view report, std::uint32_t report_crc, std::size_t index,
                        std::size_t slice_bytes, std::span<char> out);
 

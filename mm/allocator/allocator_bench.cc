@@ -153,11 +153,11 @@ KEEL_BENCHMARK(BM_AllocFreeBatch)->ArgName("frames")->Arg(32)->Arg(64)->Arg(128)
 // from_in_use and drop over 65536 shared frames in turn (4 MiB of slots, more than this
 // machine's L2): the slot is cold at each use, unlike BM_FromInUseDrop's one frame.
 void BM_FromInUseDrop_Cold(benchmark::State& state) {
-  constexpr std::size_t kFrames = 65536;
+  constexpr std::size_t FRAMES = 65536;
   auto world = world_of(512 * MiB);
   std::vector<Frame<UntypedMeta>> frames;
-  frames.reserve(kFrames);
-  for (std::size_t i = 0; i < kFrames; ++i) {
+  frames.reserve(FRAMES);
+  for (std::size_t i = 0; i < FRAMES; ++i) {
     auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
     if (!frame) return state.SkipWithError("setup: allocation failed");
     frames.emplace_back(std::move(*frame));
@@ -165,7 +165,7 @@ void BM_FromInUseDrop_Cold(benchmark::State& state) {
   std::size_t next = 0;
   for (auto _ : state) {
     // A stride of 97 frames (coprime with the count) walks every slot, none adjacent.
-    next = (next + 97) % kFrames;
+    next = (next + 97) % FRAMES;
     auto again = Frame<UntypedMeta>::from_in_use(frames[next].paddr());
     if (!ok_or_fail(state, again)) break;
     benchmark::DoNotOptimize(again);
@@ -245,17 +245,17 @@ void reset_slots(std::uint64_t bytes) {
 // BM_AllocatorResetPerGiB is that reset alone, to subtract.
 template <bool init>
 void BM_AllocatorPerGiB(benchmark::State& state) {
-  constexpr std::uint64_t kBytes = 1024 * MiB;
-  testing::SimFrames world(kBytes + MiB, {PhysRange{MiB, kBytes + MiB}});
-  const PhysRange usable[] = {{MiB, kBytes + MiB}};
+  constexpr std::uint64_t BYTES = 1024 * MiB;
+  testing::SimFrames world(BYTES + MiB, {PhysRange{MiB, BYTES + MiB}});
+  const PhysRange usable[] = {{MiB, BYTES + MiB}};
   for (auto _ : state) {
-    reset_slots(kBytes);
+    reset_slots(BYTES);
     if constexpr (init) {
       auto summary = init_frame_allocator(usable);
       benchmark::DoNotOptimize(summary);
     }
   }
-  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kBytes));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(BYTES));
 }
 KEEL_BENCHMARK(BM_AllocatorPerGiB<true>)->Name("BM_AllocatorInitPerGiB")->Unit(benchmark::kMillisecond);
 KEEL_BENCHMARK(BM_AllocatorPerGiB<false>)->Name("BM_AllocatorResetPerGiB")->Unit(benchmark::kMillisecond);

@@ -68,9 +68,9 @@ KBENCH_ARGS_EVERY_CPU(alloc_free_order, {0, 3, 9});
 // from the buddy lists once (CACHE_BATCH blocks under the lock) and drains it once. The
 // figure is per iteration (items: frames).
 KBENCH(refill_drain_batch) {
-  constexpr std::size_t kFrames = mm::CACHE_CAPACITY + mm::CACHE_BATCH;
+  constexpr std::size_t FRAMES = mm::CACHE_CAPACITY + mm::CACHE_BATCH;
   if (!have_order(state, 0)) return;
-  std::array<std::optional<mm::UniqueFrame<mm::UntypedMeta>>, kFrames> frames;
+  std::array<std::optional<mm::UniqueFrame<mm::UntypedMeta>>, FRAMES> frames;
   for (auto _ : state) {
     for (auto& slot : frames) {
       auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false});
@@ -79,8 +79,8 @@ KBENCH(refill_drain_batch) {
     }
     for (auto& slot : frames) slot.reset();
   }
-  state.set_items_processed(state.iterations() * kFrames);
-  state.counters["frames"] = kFrames;
+  state.set_items_processed(state.iterations() * FRAMES);
+  state.counters["frames"] = FRAMES;
 }
 KBENCH_EVERY_CPU(refill_drain_batch);
 

@@ -57,8 +57,8 @@ struct Block {
 };
 // Every block the allocate-everything test holds. 6 GiB in the order mix below stays
 // under ~6000 blocks; past 3/4 of this the test only takes the largest free order.
-constexpr std::size_t kMaxBlocks = 32768;
-constinit std::array<Block, kMaxBlocks> g_blocks{};
+constexpr std::size_t MAX_BLOCKS = 32768;
+constinit std::array<Block, MAX_BLOCKS> g_blocks{};
 
 // Whether [start, end) lies inside one usable map region and touches no boot reservation.
 bool in_free_ram(const Block& b) {
@@ -75,7 +75,7 @@ bool in_free_ram(const Block& b) {
 
 // The order mix: 1 GiB and 2 MiB blocks carry the bulk, smaller ones interleave so the
 // lists are split at every level.
-constexpr unsigned kOrderMix[] = {18, 9, 3, 0, 9, 5, 1, 9, 2, 0, 12, 3};
+constexpr unsigned ORDER_MIX[] = {18, 9, 3, 0, 9, 5, 1, 9, 2, 0, 12, 3};
 
 KTEST(allocate_everything_in_mixed_orders) {
   const std::uint64_t start_free = free_frames();
@@ -83,10 +83,10 @@ KTEST(allocate_everything_in_mixed_orders) {
   std::size_t count = 0;
   std::uint64_t taken = 0;
   std::optional<mm::AllocError> last_oom;
-  unsigned live_orders = sizeof(kOrderMix) / sizeof(kOrderMix[0]);
-  for (std::size_t step = 0; live_orders > 0 && count < kMaxBlocks; ++step) {
-    unsigned order = kOrderMix[step % (sizeof(kOrderMix) / sizeof(kOrderMix[0]))];
-    if (count >= kMaxBlocks * 3 / 4) {  // keep the block count bounded whatever the map
+  unsigned live_orders = sizeof(ORDER_MIX) / sizeof(ORDER_MIX[0]);
+  for (std::size_t step = 0; live_orders > 0 && count < MAX_BLOCKS; ++step) {
+    unsigned order = ORDER_MIX[step % (sizeof(ORDER_MIX) / sizeof(ORDER_MIX[0]))];
+    if (count >= MAX_BLOCKS * 3 / 4) {  // keep the block count bounded whatever the map
       const int largest = mm::allocator_stats().largest_free_order;
       order = largest < 0 ? 0 : static_cast<unsigned>(largest);
     } else if (exhausted[order]) {
@@ -97,7 +97,7 @@ KTEST(allocate_everything_in_mixed_orders) {
       // Nothing is freed during the loop, so an order that failed once never succeeds.
       if (!exhausted[order]) {
         exhausted[order] = true;
-        for (const unsigned o : kOrderMix) live_orders -= (o == order);
+        for (const unsigned o : ORDER_MIX) live_orders -= (o == order);
       }
       if (order == 0) last_oom = seg.error();
       if (order == 0) break;
@@ -114,7 +114,7 @@ KTEST(allocate_everything_in_mixed_orders) {
   }
   ktest_ctx.print_diagnostic("{} blocks, {} frames ({}) taken of {} free", count, taken,
                              keel::fmt::HumanBytes{taken * PAGE_SIZE}, start_free);
-  KEXPECT_LT(count, kMaxBlocks);
+  KEXPECT_LT(count, MAX_BLOCKS);
   KEXPECT_EQ(taken, start_free);  // everything
   if (last_oom) {
     // Order 0 failing means nothing at all is left, and the error says so.
@@ -163,9 +163,9 @@ KTEST(allocate_everything_in_mixed_orders) {
 
 // ---- Every byte as frames of all three sizes, the huge ones mapped tracked ----
 
-constexpr mm::page_table::PageProperty kRw{mm::page_table::PageFlags::RW, mm::page_table::CachePolicy::Writeback, false, true};
+constexpr mm::page_table::PageProperty RW{mm::page_table::PageFlags::RW, mm::page_table::CachePolicy::Writeback, false, true};
 // Frames kept back while everything else is taken, so the page table can grow its nodes.
-constexpr std::size_t kNodeReserve = 32;
+constexpr std::size_t NODE_RESERVE = 32;
 
 // Maps each huge block tracked at KTEST_VA_BASE + its paddr, reads every page's pattern back
 // through the mapping, then unmaps the lot. Generic over the table type (4 or 5 levels).
@@ -186,7 +186,7 @@ void map_huge_blocks_and_read_back(kernel::ktest::Context& ktest_ctx, Table& tab
       // Our unique handle becomes a shared one; the mapping adds a reference.
       mm::Frame<mm::UntypedMeta> frame = mm::UniqueFrame<mm::UntypedMeta>::from_raw(b.start).into_shared();
       KASSERT_TRUE(cursor->jump(base + b.start).has_value());
-      const auto mapped = cursor->map(frame, kRw);
+      const auto mapped = cursor->map(frame, RW);
       if (!mapped && mapped.error() == mm::page_table::PtError::LevelUnsupported) {
         ++skipped_1g;  // a CPU without 1 GiB pages: checked through the linear map only
         auto unique = mm::UniqueFrame<mm::UntypedMeta>::try_from_shared(std::move(frame));
@@ -218,7 +218,7 @@ void map_huge_blocks_and_read_back(kernel::ktest::Context& ktest_ctx, Table& tab
 KTEST(every_frame_as_1g_2m_4k_frames_huge_ones_mapped_tracked) {
   KASSERT_TRUE(mm::kspace::kernel_space_ready());
   const std::uint64_t start_free = free_frames();
-  std::array<std::optional<mm::UniqueFrame<mm::UntypedMeta>>, kNodeReserve> reserve;
+  std::array<std::optional<mm::UniqueFrame<mm::UntypedMeta>>, NODE_RESERVE> reserve;
   for (auto& r : reserve) r.emplace(mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false}).value());
   std::size_t count = 0;
   std::uint64_t taken = 0;
@@ -227,7 +227,7 @@ KTEST(every_frame_as_1g_2m_4k_frames_huge_ones_mapped_tracked) {
     for (;;) {
       auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false, .level = level});
       if (!frame) break;
-      KASSERT_TRUE(count < kMaxBlocks);
+      KASSERT_TRUE(count < MAX_BLOCKS);
       KEXPECT_EQ(frame->map_level(), level);
       const Paddr pa = frame->paddr();
       const std::uint64_t size = frame->size();
@@ -243,7 +243,7 @@ KTEST(every_frame_as_1g_2m_4k_frames_huge_ones_mapped_tracked) {
   }
   ktest_ctx.print_diagnostic("{} × 1 GiB, {} × 2 MiB, {} × 4 KiB frames: {} of {} free frames",
                              per_level[3], per_level[2], per_level[1], taken, start_free);
-  KEXPECT_EQ(taken + kNodeReserve, start_free);  // everything
+  KEXPECT_EQ(taken + NODE_RESERVE, start_free);  // everything
   KEXPECT_GT(per_level[2], 0u);
   for (auto& r : reserve) r.reset();  // room for page-table nodes
   mm::kspace::with_kernel_page_table([&](auto& table) { map_huge_blocks_and_read_back(ktest_ctx, table, count); });

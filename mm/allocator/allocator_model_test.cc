@@ -20,16 +20,16 @@ TEST(AllocatorModelTest, HundredThousandRandomStepsAgreeWithTheModel) {
   {
     testing::AllocatorModel model;
     std::mt19937_64 rng(20240613);
-    constexpr int kSteps = 100'000;
-    for (int step = 0; step < kSteps; ++step) {
+    constexpr int STEPS = 100'000;
+    for (int step = 0; step < STEPS; ++step) {
       // Phases: mostly allocate (fill up, hit OOM), then mostly free.
       const bool filling = (step / 5000) % 2 == 0;
-      std::uint8_t op = static_cast<std::uint8_t>(rng() % testing::AllocatorModel::kNumOps);
+      std::uint8_t op = static_cast<std::uint8_t>(rng() % testing::AllocatorModel::NUM_OPS);
       if (!filling && (op == 0 || op == 1 || op == 2) && rng() % 2) op = 3;
       const auto arg = static_cast<std::uint32_t>(rng());
       std::string error = model.step(op, arg);
       if (error.empty()) error = model.check();
-      ASSERT_EQ(error, "") << "step " << step << " op " << int(op % testing::AllocatorModel::kNumOps);
+      ASSERT_EQ(error, "") << "step " << step << " op " << int(op % testing::AllocatorModel::NUM_OPS);
       peak_frames = std::max(peak_frames, model.allocated_frames());
       // Every 10^4 steps give everything back: the allocator must be exactly as it started,
       // and the next fill starts unfragmented, so 2 MiB frames are to be had again.

@@ -29,7 +29,7 @@ namespace mm {
 namespace {
 
 constexpr std::uint64_t MiB = 1 << 20;
-constexpr unsigned kMaxCpus = 2;
+constexpr unsigned BENCH_CPUS = 2;
 
 // One world and one set of CPUs for the whole run: Setup/Teardown of the threaded
 // benchmarks make and drop them before and after each run's threads.
@@ -46,7 +46,7 @@ void make_world(const benchmark::State& state) {
   start_multithreaded_mode(state);
   g_world = std::make_unique<testing::SimFrames>(
       256 * MiB, std::initializer_list<PhysRange>{{MiB, 256 * MiB}});
-  g_cpus = std::make_unique<testing::HostCpus>(kMaxCpus);
+  g_cpus = std::make_unique<testing::HostCpus>(BENCH_CPUS);
 }
 void drop_world(const benchmark::State&) {
   g_cpus.reset();
@@ -97,7 +97,7 @@ KEEL_BENCHMARK(BM_GlibcMallocFree4KPerThread)->Setup(start_multithreaded_mode)->
 struct alignas(64) OwnLine {
   std::atomic<std::uint64_t> word{0};
 };
-std::array<OwnLine, kMaxCpus> g_own_lines;
+std::array<OwnLine, BENCH_CPUS> g_own_lines;
 void BM_Floor_TwoLockedRmwOnOwnLine(benchmark::State& state) {
   auto& word = g_own_lines[static_cast<unsigned>(state.thread_index())].word;
   for (auto _ : state) {
@@ -112,8 +112,8 @@ KEEL_BENCHMARK(BM_Floor_TwoLockedRmwOnOwnLine)->Threads(1)->Threads(2)->UseRealT
 // every round refills from and drains to the buddy lists, which the threads share.
 void BM_AllocFreeBatchesPerCpu(benchmark::State& state) {
   const testing::HostCpus::Binding as_cpu(*g_cpus, static_cast<unsigned>(state.thread_index()));
-  constexpr unsigned kBatch = 48;
-  std::vector<std::optional<UniqueFrame<UntypedMeta>>> frames(kBatch);
+  constexpr unsigned BATCH = 48;
+  std::vector<std::optional<UniqueFrame<UntypedMeta>>> frames(BATCH);
   for (auto _ : state) {
     for (auto& slot : frames) {
       auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
@@ -126,7 +126,7 @@ void BM_AllocFreeBatchesPerCpu(benchmark::State& state) {
     for (auto& slot : frames) slot.reset();
   }
   drain_cpu_cache();
-  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetItemsProcessed(state.iterations() * BATCH);
 }
 KEEL_BENCHMARK(BM_AllocFreeBatchesPerCpu)
     ->Setup(make_world)

@@ -28,7 +28,7 @@ using testing::HostCpus;
 using testing::SimFrames;
 
 constexpr std::uint64_t MiB = 1 << 20;
-constexpr unsigned kCpus = 4;
+constexpr unsigned CPUS = 4;
 
 // Remembers where it was allocated, so a reference taken by from_in_use can check that the
 // metadata it sees was published for this very frame.
@@ -60,8 +60,8 @@ void expect_quiescent_and_free(HostCpus& cpus, std::uint64_t free_frames) {
 }
 
 TEST(HostCpusTest, CurrentCpuAndInterruptLinesModelCpus) {
-  HostCpus cpus(kCpus);
-  EXPECT_GE(hal::cpu_count(), kCpus);
+  HostCpus cpus(CPUS);
+  EXPECT_GE(hal::cpu_count(), CPUS);
   std::atomic<unsigned> seen_mask{0};
   cpus.run([&](unsigned cpu) {
     EXPECT_EQ(hal::current_cpu(), cpu);
@@ -75,11 +75,11 @@ TEST(HostCpusTest, CurrentCpuAndInterruptLinesModelCpus) {
     EXPECT_TRUE(hal::irqs_enabled());
     seen_mask.fetch_or(1u << cpu);
   });
-  EXPECT_EQ(seen_mask.load(), (1u << kCpus) - 1);
+  EXPECT_EQ(seen_mask.load(), (1u << CPUS) - 1);
 }
 
 TEST(HostCpusTest, CrossCallRunsOnEveryOtherCpuWithInterruptsOff) {
-  HostCpus cpus(kCpus);
+  HostCpus cpus(CPUS);
   struct Seen {
     std::atomic<unsigned> mask{0};
     std::atomic<bool> irqs_on_in_handler{false};
@@ -95,7 +95,7 @@ TEST(HostCpusTest, CrossCallRunsOnEveryOtherCpuWithInterruptsOff) {
         &seen);
     EXPECT_EQ(hal::current_cpu(), 1u);  // the caller is itself again afterwards
   });
-  EXPECT_EQ(seen.mask.load(), (1u << kCpus) - 1 - (1u << 1));
+  EXPECT_EQ(seen.mask.load(), (1u << CPUS) - 1 - (1u << 1));
   EXPECT_FALSE(seen.irqs_on_in_handler.load());
 }
 
@@ -104,15 +104,15 @@ TEST(HostCpusTest, CrossCallRunsOnEveryOtherCpuWithInterruptsOff) {
 TEST(AllocatorSmpTest, FramesFreedOnAnotherCpu) {
   SimFrames world(16 * MiB, {PhysRange{MiB, 16 * MiB}});
   const std::uint64_t free_before = allocator_stats().total_free_frames;
-  HostCpus cpus(kCpus);
-  constexpr unsigned kRounds = 40;
-  constexpr unsigned kPerRound = 100;  // > CACHE_CAPACITY: every round refills and drains
-  std::vector<std::vector<std::optional<UniqueFrame<TagMeta>>>> handoff(kCpus);
-  for (auto& v : handoff) v.resize(kPerRound);
-  std::barrier sync(kCpus);
+  HostCpus cpus(CPUS);
+  constexpr unsigned ROUNDS = 40;
+  constexpr unsigned PER_ROUND = 100;  // > CACHE_CAPACITY: every round refills and drains
+  std::vector<std::vector<std::optional<UniqueFrame<TagMeta>>>> handoff(CPUS);
+  for (auto& v : handoff) v.resize(PER_ROUND);
+  std::barrier sync(CPUS);
   std::atomic<unsigned> failures{0};
   cpus.run([&](unsigned cpu) {
-    for (unsigned round = 0; round < kRounds; ++round) {
+    for (unsigned round = 0; round < ROUNDS; ++round) {
       for (auto& slot : handoff[cpu]) {
         auto frame = alloc_frame(TagMeta{}, {.zeroed = false});
         if (!frame) {
@@ -122,7 +122,7 @@ TEST(AllocatorSmpTest, FramesFreedOnAnotherCpu) {
         slot.emplace(std::move(*frame));
       }
       sync.arrive_and_wait();
-      for (auto& slot : handoff[(cpu + 1 + round % (kCpus - 1)) % kCpus]) slot.reset();
+      for (auto& slot : handoff[(cpu + 1 + round % (CPUS - 1)) % CPUS]) slot.reset();
       sync.arrive_and_wait();
     }
   });
@@ -134,10 +134,10 @@ TEST(AllocatorSmpTest, FramesFreedOnAnotherCpu) {
 TEST(AllocatorSmpTest, ExhaustionDrainsOtherCpusCaches) {
   SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
   const std::uint64_t free_before = allocator_stats().total_free_frames;
-  HostCpus cpus(kCpus);
+  HostCpus cpus(CPUS);
   fill_every_cpu_cache(cpus);
   const std::uint64_t cached = allocator_stats().cached_frames;
-  ASSERT_GE(cached, kCpus * (CACHE_BATCH - 1));
+  ASSERT_GE(cached, CPUS * (CACHE_BATCH - 1));
   std::uint64_t taken = 0;
   std::vector<UniqueFrame<UntypedMeta>> all;
   cpus.run([&](unsigned cpu) {
@@ -156,10 +156,10 @@ TEST(AllocatorSmpTest, ExhaustionDrainsOtherCpusCaches) {
 TEST(AllocatorSmpTest, ExhaustionWithInterruptsOffLeavesOtherCachesAlone) {
   SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
   const std::uint64_t free_before = allocator_stats().total_free_frames;
-  HostCpus cpus(kCpus);
+  HostCpus cpus(CPUS);
   fill_every_cpu_cache(cpus);
   std::uint64_t others_cached = 0;
-  for (unsigned cpu = 0; cpu < kCpus; ++cpu) {
+  for (unsigned cpu = 0; cpu < CPUS; ++cpu) {
     if (cpu != 2) others_cached += cpu_cache(cpu).cached_frames();
   }
   ASSERT_GT(others_cached, 0u);
@@ -189,8 +189,8 @@ TEST(AllocatorSmpTest, ExhaustionWithInterruptsOffLeavesOtherCachesAlone) {
 TEST(AllocatorSmpTest, ConcurrentExhaustionLosesNothing) {
   SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
   const std::uint64_t free_before = allocator_stats().total_free_frames;
-  HostCpus cpus(kCpus);
-  std::vector<std::vector<UniqueFrame<TagMeta>>> held(kCpus);
+  HostCpus cpus(CPUS);
+  std::vector<std::vector<UniqueFrame<TagMeta>>> held(CPUS);
   for (unsigned round = 0; round < 3; ++round) {
     cpus.run([&](unsigned cpu) {
       while (auto frame = alloc_frame(TagMeta{}, {.zeroed = false})) held[cpu].push_back(std::move(*frame));
@@ -198,7 +198,7 @@ TEST(AllocatorSmpTest, ConcurrentExhaustionLosesNothing) {
     std::uint64_t taken = 0;
     for (auto& v : held) taken += v.size();
     EXPECT_EQ(taken + allocator_stats().total_free_frames, free_before);
-    cpus.run([&](unsigned cpu) { held[(cpu + 1) % kCpus].clear(); });
+    cpus.run([&](unsigned cpu) { held[(cpu + 1) % CPUS].clear(); });
   }
   expect_quiescent_and_free(cpus, free_before);
 }
@@ -210,14 +210,14 @@ TEST(FrameSmpTest, FromInUseRacesTheLastDrop) {
   SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
   const std::uint64_t free_before = allocator_stats().total_free_frames;
   HostCpus cpus(2);
-  constexpr unsigned kIterations = 20000;
+  constexpr unsigned ITERATIONS = 20000;
   std::atomic<Paddr> published{0};
   std::atomic<bool> done{false};
   std::atomic<unsigned> wrong_meta{0};
   std::atomic<std::uint64_t> grabbed{0};
   cpus.run([&](unsigned cpu) {
     if (cpu == 0) {
-      for (unsigned i = 0; i < kIterations; ++i) {
+      for (unsigned i = 0; i < ITERATIONS; ++i) {
         // Raw frames come back UNUSED, so the metadata can name the frame it is for.
         const Paddr pa = allocator_detail::take_frames(1, 1, /*zeroed=*/false).value();
         Frame<TagMeta> shared = Frame<TagMeta>::from_unused(pa, TagMeta{pa}).value();
@@ -239,7 +239,7 @@ TEST(FrameSmpTest, FromInUseRacesTheLastDrop) {
   });
   EXPECT_EQ(wrong_meta.load(), 0u);
   std::printf("from_in_use won %llu races of %u\n", static_cast<unsigned long long>(grabbed.load()),
-              kIterations);
+              ITERATIONS);
   expect_quiescent_and_free(cpus, free_before);
 }
 
@@ -249,19 +249,19 @@ TEST(FrameSmpTest, FromInUseRacesTheLastDrop) {
 TEST(FrameSmpTest, SegmentFromUnusedRacesFromInUse) {
   SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
   const std::uint64_t free_before = allocator_stats().total_free_frames;
-  constexpr std::uint64_t kFrames = 8;
-  const Paddr base = allocator_detail::take_frames(kFrames, 1, /*zeroed=*/false).value();
-  const PhysRange range{base, base + kFrames * PAGE_SIZE};
+  constexpr std::uint64_t FRAMES = 8;
+  const Paddr base = allocator_detail::take_frames(FRAMES, 1, /*zeroed=*/false).value();
+  const PhysRange range{base, base + FRAMES * PAGE_SIZE};
   // The last frame is someone else's: every from_unused of the range fails there.
   auto blocker = UniqueFrame<TagMeta>::from_unused(range.end - PAGE_SIZE, TagMeta{}).value();
   HostCpus cpus(2);
-  constexpr unsigned kIterations = 20000;
+  constexpr unsigned ITERATIONS = 20000;
   std::atomic<bool> done{false};
   std::atomic<unsigned> grabbed{0};
   std::atomic<unsigned> wrong_error{0};
   cpus.run([&](unsigned cpu) {
     if (cpu == 0) {
-      for (unsigned i = 0; i < kIterations; ++i) {
+      for (unsigned i = 0; i < ITERATIONS; ++i) {
         auto segment = Segment<TagMeta>::from_unused(range, [](Paddr pa) { return TagMeta{pa}; });
         if (segment.has_value() || segment.error() != GetFrameError::Unique) wrong_error.fetch_add(1);
       }
@@ -283,7 +283,7 @@ TEST(FrameSmpTest, SegmentFromUnusedRacesFromInUse) {
     EXPECT_EQ(frame_to_meta(pa)->ref_count.load(), REF_COUNT_UNUSED);
   }
   std::move(blocker).reset_as_unused(testing::AllocatorPeer::passkey());
-  return_frames_to_allocator(base, kFrames);
+  return_frames_to_allocator(base, FRAMES);
   expect_quiescent_and_free(cpus, free_before);
 }
 

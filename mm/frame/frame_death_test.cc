@@ -13,7 +13,7 @@ namespace {
 using testing::SimFrames;
 using testing::slot_of;
 
-constexpr std::uint64_t kMemory = 4 << 20;
+constexpr std::uint64_t MEMORY = 4 << 20;
 
 struct Meta {
   int x = 0;
@@ -21,7 +21,7 @@ struct Meta {
 
 class FrameDeathTest : public ::testing::Test {
  protected:
-  FrameDeathTest() : world_(kMemory, {PhysRange{1 << 20, kMemory}}) {
+  FrameDeathTest() : world_(MEMORY, {PhysRange{1 << 20, MEMORY}}) {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
   }
   SimFrames world_;

@@ -74,7 +74,7 @@ KTEST_EXPECT_PANIC_WITH(double_free_of_unique_frame_panics, "double free of fram
 
 // The shared path, run under this test's own guard (panics only: a fault still goes to
 // the runner) so the report can be checked: it must name the frame.
-constexpr arch::GuardOptions kDoubleFreeGuard{
+constexpr arch::GuardOptions DOUBLE_FREE_GUARD{
     .name = "mm.frame double-free test",
     .exceptions = 0,
     .panics = true,
@@ -93,7 +93,7 @@ KTEST(double_free_panic_names_the_frame) {
   arch::GuardedOutcome ended;
   {
     kernel::ScopedConsoleCapture capture(report);
-    ended = arch::guarded_call(kDoubleFreeGuard, [pa] { drop_shared_twice(pa); });
+    ended = arch::guarded_call(DOUBLE_FREE_GUARD, [pa] { drop_shared_twice(pa); });
   }
   KASSERT_TRUE(ended.panicked());
   // The refused second free changed nothing: the frame is still the allocator's.

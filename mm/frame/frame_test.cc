@@ -23,8 +23,8 @@ namespace {
 using testing::SimFrames;
 using testing::slot_of;
 
-constexpr std::uint64_t kMemory = 8 << 20;
-constexpr Paddr kUsableStart = 1 << 20;
+constexpr std::uint64_t MEMORY = 8 << 20;
+constexpr Paddr USABLE_START = 1 << 20;
 
 using testing::CountingMeta;
 using testing::OtherMeta;
@@ -57,7 +57,7 @@ static_assert(!HasMeta<AnyFrame> && HasMeta<Frame<CountingMeta>>);
 
 class FrameTest : public ::testing::Test {
  protected:
-  FrameTest() : world_(kMemory, {PhysRange{kUsableStart, kMemory}}) { CountingMeta::drops = 0; }
+  FrameTest() : world_(MEMORY, {PhysRange{USABLE_START, MEMORY}}) { CountingMeta::drops = 0; }
 
   // A frame the test owns: UNUSED, on no list (from the allocator, not yet claimed).
   static Paddr take_frame() { return allocator_detail::take_frames(1, 1, false).value(); }
@@ -92,8 +92,8 @@ TEST(GetFrameErrorTest, EveryErrorHasAPrintableName) {
 }
 
 TEST_F(FrameTest, FromUnusedErrors) {
-  EXPECT_EQ(UniqueFrame<CountingMeta>::from_unused(kUsableStart + 1, {}).error(), GetFrameError::NotAligned);
-  EXPECT_EQ(UniqueFrame<CountingMeta>::from_unused(kMemory, {}).error(), GetFrameError::OutOfBound);
+  EXPECT_EQ(UniqueFrame<CountingMeta>::from_unused(USABLE_START + 1, {}).error(), GetFrameError::NotAligned);
+  EXPECT_EQ(UniqueFrame<CountingMeta>::from_unused(MEMORY, {}).error(), GetFrameError::OutOfBound);
   EXPECT_EQ(Frame<CountingMeta>::from_unused(~PAGE_SIZE + 1, {}).error(), GetFrameError::OutOfBound);
   // Reserved (in use) below the usable range.
   EXPECT_EQ(UniqueFrame<CountingMeta>::from_unused(0, {}).error(), GetFrameError::InUse);
@@ -114,13 +114,13 @@ TEST_F(FrameTest, FromUnusedErrors) {
 TEST_F(FrameTest, FromUnusedRefusesAFreeBlockHeadOwnedByTheAllocator) {
   drain_cpu_cache();
   // After init the whole usable range is free blocks; 1 MiB is the head of an order-8 block.
-  ASSERT_EQ(slot_of(kUsableStart).ref_count.load(), REF_COUNT_FREE);
-  EXPECT_EQ(UniqueFrame<CountingMeta>::from_unused(kUsableStart, {}).error(), GetFrameError::Free);
-  EXPECT_EQ(slot_of(kUsableStart).ref_count.load(), REF_COUNT_FREE);
+  ASSERT_EQ(slot_of(USABLE_START).ref_count.load(), REF_COUNT_FREE);
+  EXPECT_EQ(UniqueFrame<CountingMeta>::from_unused(USABLE_START, {}).error(), GetFrameError::Free);
+  EXPECT_EQ(slot_of(USABLE_START).ref_count.load(), REF_COUNT_FREE);
   // Its interior frames are the allocator's too.
-  EXPECT_EQ(UniqueFrame<CountingMeta>::from_unused(kUsableStart + 5 * PAGE_SIZE, {}).error(),
+  EXPECT_EQ(UniqueFrame<CountingMeta>::from_unused(USABLE_START + 5 * PAGE_SIZE, {}).error(),
             GetFrameError::Free);
-  EXPECT_EQ(slot_of(kUsableStart + 5 * PAGE_SIZE).ref_count.load(), REF_COUNT_TAIL);
+  EXPECT_EQ(slot_of(USABLE_START + 5 * PAGE_SIZE).ref_count.load(), REF_COUNT_TAIL);
   expect_invariants();
 }
 
@@ -145,7 +145,7 @@ TEST_F(FrameTest, FromInUseAddsAReferenceOrSaysWhy) {
     EXPECT_EQ(frame.reference_count(), 2u);
   }
   EXPECT_EQ(Frame<CountingMeta>::from_in_use(pa + 1).error(), GetFrameError::NotAligned);
-  EXPECT_EQ(Frame<CountingMeta>::from_in_use(kMemory).error(), GetFrameError::OutOfBound);
+  EXPECT_EQ(Frame<CountingMeta>::from_in_use(MEMORY).error(), GetFrameError::OutOfBound);
   EXPECT_EQ(Frame<CountingMeta>::from_in_use(take_frame()).error(), GetFrameError::Unused);
   const Paddr upa = take_frame();
   auto unique = UniqueFrame<CountingMeta>::from_unused(upa, {}).value();

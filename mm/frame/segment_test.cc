@@ -16,7 +16,7 @@ namespace {
 using testing::SimFrames;
 using testing::slot_of;
 
-constexpr std::uint64_t kMemory = 8 << 20;
+constexpr std::uint64_t MEMORY = 8 << 20;
 
 struct SegMeta {
   Paddr self = 0;
@@ -30,7 +30,7 @@ SegMeta meta_for(Paddr pa) { return SegMeta{pa}; }
 
 class SegmentTest : public ::testing::Test {
  protected:
-  SegmentTest() : world_(kMemory, {PhysRange{1 << 20, kMemory}}) { SegMeta::drops = 0; }
+  SegmentTest() : world_(MEMORY, {PhysRange{1 << 20, MEMORY}}) { SegMeta::drops = 0; }
   static Paddr take(std::uint64_t n) { return allocator_detail::take_frames(n, 1, false).value(); }
   static std::uint64_t free_frames() { return allocator_stats().total_free_frames; }
   static Segment<SegMeta> make(std::uint64_t n) {

@@ -13,13 +13,13 @@ namespace {
 
 // Never destroyed, and no global constructor: raw storage, constructed in place once, for
 // whichever of the two table types the paging mode needs.
-constexpr std::size_t kTableSize =
+constexpr std::size_t TABLE_SIZE =
     sizeof(KernelPageTable4) > sizeof(KernelPageTable5) ? sizeof(KernelPageTable4)
                                                         : sizeof(KernelPageTable5);
-constexpr std::size_t kTableAlign =
+constexpr std::size_t TABLE_ALIGN =
     alignof(KernelPageTable4) > alignof(KernelPageTable5) ? alignof(KernelPageTable4)
                                                           : alignof(KernelPageTable5);
-alignas(kTableAlign) constinit std::byte g_table_storage[kTableSize] = {};
+alignas(TABLE_ALIGN) constinit std::byte g_table_storage[TABLE_SIZE] = {};
 constinit bool g_ready = false;
 constinit PagingLevel g_levels = 0;
 

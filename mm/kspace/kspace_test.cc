@@ -106,8 +106,8 @@ TEST_F(KspaceTest, ThousandsOfRamRangesInAnyOrderAreMerged) {
   // Pairs: [8k i, 8k i + 4k) and [8k i + 4k, 8k i + 6k) touching the first (page-rounded to
   // 8k i + 8k: so each pair, rounded, touches the next pair too, except every 10th pair,
   // which is shortened to leave a 4 KiB hole).
-  constexpr unsigned kPairs = 1000;
-  for (unsigned i = kPairs; i-- > 0;) {
+  constexpr unsigned PAIRS = 1000;
+  for (unsigned i = PAIRS; i-- > 0;) {
     const Paddr base = 64 * MiB + i * 2 * KiB4;
     ram_.push_back({base, base + KiB4});
     if (i % 10 != 9) ram_.push_back({base + KiB4, base + KiB4 + 0x800});
@@ -116,7 +116,7 @@ TEST_F(KspaceTest, ThousandsOfRamRangesInAnyOrderAreMerged) {
   ASSERT_GE(ram_.size(), 1900u);
   const auto table = build<C>(spec(), true);
   const Paddr root = table.root_paddr();
-  for (unsigned i = 0; i < kPairs; ++i) {
+  for (unsigned i = 0; i < PAIRS; ++i) {
     const Paddr base = 64 * MiB + i * 2 * KiB4;
     EXPECT_TRUE(soft_translate(root, 4, layout::LINEAR_MAP_BASE + base).has_value()) << i;
     EXPECT_EQ(soft_translate(root, 4, layout::LINEAR_MAP_BASE + base + KiB4).has_value(),
@@ -125,7 +125,7 @@ TEST_F(KspaceTest, ThousandsOfRamRangesInAnyOrderAreMerged) {
   }
   EXPECT_FALSE(soft_translate(root, 4, layout::LINEAR_MAP_BASE + 64 * MiB - KiB4).has_value());
   EXPECT_FALSE(
-      soft_translate(root, 4, layout::LINEAR_MAP_BASE + 64 * MiB + kPairs * 2 * KiB4).has_value());
+      soft_translate(root, 4, layout::LINEAR_MAP_BASE + 64 * MiB + PAIRS * 2 * KiB4).has_value());
 }
 
 TEST_F(KspaceTest, Without1GPagesTheLinearMapUses2M) {
@@ -249,7 +249,7 @@ std::string dump_leaves(const page_table::PageTable<C>& table) {
 
 template <page_table::PageTableConfig C>
 void expect_later_wx_refused(page_table::PageTable<C>& table) {
-  constexpr Vaddr kVa = layout::KTEST_VA_BASE;
+  constexpr Vaddr VA = layout::KTEST_VA_BASE;
   constexpr page_table::PageProperty RW{page_table::PageFlags::RW, page_table::CachePolicy::Writeback, false, true};
   constexpr page_table::PageProperty RX{page_table::PageFlags::RX, page_table::CachePolicy::Writeback, false, true};
   constexpr page_table::PageProperty RWX{page_table::PageFlags::RWX, page_table::CachePolicy::Writeback, false, true};
@@ -258,12 +258,12 @@ void expect_later_wx_refused(page_table::PageTable<C>& table) {
 
   // map_phys, 4 KiB and a range that would use a 2 MiB page: refused, nothing created.
   {
-    auto cursor = table.cursor_mut(kVa, 4 * MiB);
+    auto cursor = table.cursor_mut(VA, 4 * MiB);
     ASSERT_TRUE(cursor.has_value());
     const auto r = cursor->map_phys({0, KiB4}, RWX);
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error(), page_table::PtError::WritableExecutable);
-    EXPECT_EQ(cursor->va(), kVa);  // did not move
+    EXPECT_EQ(cursor->va(), VA);  // did not move
     const auto r2 = cursor->map_phys({2 * MiB, 4 * MiB}, RWX);
     ASSERT_FALSE(r2.has_value());
     EXPECT_EQ(r2.error(), page_table::PtError::WritableExecutable);
@@ -271,7 +271,7 @@ void expect_later_wx_refused(page_table::PageTable<C>& table) {
   // map of a tracked frame: refused, the frame gains no reference.
   {
     UFrame frame = alloc_frame(UntypedMeta{}).value().into_shared();
-    auto cursor = table.cursor_mut(kVa, KiB4);
+    auto cursor = table.cursor_mut(VA, KiB4);
     const auto r = cursor->map(frame, RWX);
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error(), page_table::PtError::WritableExecutable);
@@ -283,14 +283,14 @@ void expect_later_wx_refused(page_table::PageTable<C>& table) {
   // protect: an RW 2 MiB page made executable, and an RX one made writable, over part of
   // the huge page (protect_next would split it): refused before the split, nothing changed.
   {
-    auto cursor = table.cursor_mut(kVa, 4 * MiB);
+    auto cursor = table.cursor_mut(VA, 4 * MiB);
     ASSERT_TRUE(cursor->map_phys({2 * MiB, 4 * MiB}, RW).has_value());
     ASSERT_TRUE(cursor->map_phys({4 * MiB, 6 * MiB}, RX).has_value());
   }
   const std::string mapped = dump_leaves(table);
   const std::uint64_t nodes_mapped = page_table::live_pt_nodes();
   {
-    auto cursor = table.cursor_mut(kVa, 4 * MiB);
+    auto cursor = table.cursor_mut(VA, 4 * MiB);
     unsigned calls = 0;
     const auto r = cursor->protect_next(KiB4, [&](page_table::PageProperty& p) {
       ++calls;
@@ -299,18 +299,18 @@ void expect_later_wx_refused(page_table::PageTable<C>& table) {
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error(), page_table::PtError::WritableExecutable);
     EXPECT_EQ(calls, 1u);
-    EXPECT_EQ(cursor->va(), kVa);
-    ASSERT_TRUE(cursor->jump(kVa + 2 * MiB + 5 * KiB4).has_value());
+    EXPECT_EQ(cursor->va(), VA);
+    ASSERT_TRUE(cursor->jump(VA + 2 * MiB + 5 * KiB4).has_value());
     const auto r2 = cursor->protect_next(KiB4, [](page_table::PageProperty& p) { p.flags = p.flags | page_table::PageFlags::W; });
     ASSERT_FALSE(r2.has_value());
     EXPECT_EQ(r2.error(), page_table::PtError::WritableExecutable);
-    EXPECT_EQ(cursor->va(), kVa + 2 * MiB + 5 * KiB4);
+    EXPECT_EQ(cursor->va(), VA + 2 * MiB + 5 * KiB4);
   }
   EXPECT_EQ(dump_leaves(table), mapped);
   EXPECT_EQ(page_table::live_pt_nodes(), nodes_mapped);
   // The policy refuses W+X only: RW -> R and RX -> R still work (and split as before).
   {
-    auto cursor = table.cursor_mut(kVa, 4 * MiB);
+    auto cursor = table.cursor_mut(VA, 4 * MiB);
     const auto r = cursor->protect_next(KiB4, [](page_table::PageProperty& p) { p.flags = page_table::PageFlags::R; });
     ASSERT_TRUE(r.has_value());
     ASSERT_TRUE(r->has_value());

@@ -14,7 +14,7 @@ namespace mm {
 template <typename T, std::size_t N>
 class BoundedArray {
  public:
-  static constexpr std::size_t kCapacity = N;
+  static constexpr std::size_t CAPACITY = N;
 
   constexpr BoundedArray() = default;
 

@@ -5,37 +5,37 @@ namespace {
 
 FirmwareTypeInfo classify_e820(std::uint32_t type) {
   switch (type) {
-    case e820::kUsable: return {RegionType::Usable, true};
-    case e820::kReserved: return {RegionType::Reserved, true};
-    case e820::kAcpiReclaimable: return {RegionType::AcpiReclaimable, true};
-    case e820::kAcpiNvs: return {RegionType::AcpiNvs, true};
-    case e820::kUnusable: return {RegionType::Unusable, true};
-    case e820::kDisabled: return {RegionType::Reserved, true};
-    case e820::kPersistent:
-    case e820::kPersistentLegacy: return {RegionType::Persistent, true};
-    case e820::kSoftReserved: return {RegionType::Reserved, true};
+    case e820::USABLE: return {RegionType::Usable, true};
+    case e820::RESERVED: return {RegionType::Reserved, true};
+    case e820::ACPI_RECLAIMABLE: return {RegionType::AcpiReclaimable, true};
+    case e820::ACPI_NVS: return {RegionType::AcpiNvs, true};
+    case e820::UNUSABLE: return {RegionType::Unusable, true};
+    case e820::DISABLED: return {RegionType::Reserved, true};
+    case e820::PERSISTENT:
+    case e820::PERSISTENT_LEGACY: return {RegionType::Persistent, true};
+    case e820::SOFT_RESERVED: return {RegionType::Reserved, true};
     default: return {RegionType::Reserved, false};
   }
 }
 
 FirmwareTypeInfo classify_efi(std::uint32_t type) {
   switch (type) {
-    case efi::kConventionalMemory:
-    case efi::kBootServicesCode:
-    case efi::kBootServicesData:
-    case efi::kLoaderCode:
-    case efi::kLoaderData: return {RegionType::Usable, true};
-    case efi::kAcpiReclaimMemory: return {RegionType::AcpiReclaimable, true};
-    case efi::kAcpiMemoryNvs: return {RegionType::AcpiNvs, true};
-    case efi::kUnusableMemory: return {RegionType::Unusable, true};
-    case efi::kPersistentMemory: return {RegionType::Persistent, true};
-    case efi::kReservedMemoryType:
-    case efi::kRuntimeServicesCode:
-    case efi::kRuntimeServicesData:
-    case efi::kMemoryMappedIo:
-    case efi::kMemoryMappedIoPortSpace:
-    case efi::kPalCode:
-    case efi::kUnacceptedMemory: return {RegionType::Reserved, true};
+    case efi::CONVENTIONAL_MEMORY:
+    case efi::BOOT_SERVICES_CODE:
+    case efi::BOOT_SERVICES_DATA:
+    case efi::LOADER_CODE:
+    case efi::LOADER_DATA: return {RegionType::Usable, true};
+    case efi::ACPI_RECLAIM_MEMORY: return {RegionType::AcpiReclaimable, true};
+    case efi::ACPI_MEMORY_NVS: return {RegionType::AcpiNvs, true};
+    case efi::UNUSABLE_MEMORY: return {RegionType::Unusable, true};
+    case efi::PERSISTENT_MEMORY: return {RegionType::Persistent, true};
+    case efi::RESERVED_MEMORY_TYPE:
+    case efi::RUNTIME_SERVICES_CODE:
+    case efi::RUNTIME_SERVICES_DATA:
+    case efi::MEMORY_MAPPED_IO:
+    case efi::MEMORY_MAPPED_IO_PORT_SPACE:
+    case efi::PAL_CODE:
+    case efi::UNACCEPTED_MEMORY: return {RegionType::Reserved, true};
     default: return {RegionType::Reserved, false};
   }
 }
@@ -48,25 +48,25 @@ FirmwareTypeInfo classify_firmware_type(FirmwareMapKind kind, std::uint32_t type
 
 std::string_view firmware_type_name(FirmwareMapKind kind, std::uint32_t type) {
   if (kind == FirmwareMapKind::Efi) {
-    static constexpr std::string_view kEfiNames[] = {
+    static constexpr std::string_view EFI_NAMES[] = {
         "EfiReservedMemoryType", "EfiLoaderCode",         "EfiLoaderData",
         "EfiBootServicesCode",   "EfiBootServicesData",   "EfiRuntimeServicesCode",
         "EfiRuntimeServicesData", "EfiConventionalMemory", "EfiUnusableMemory",
         "EfiACPIReclaimMemory",  "EfiACPIMemoryNVS",      "EfiMemoryMappedIO",
         "EfiMemoryMappedIOPortSpace", "EfiPalCode",       "EfiPersistentMemory",
         "EfiUnacceptedMemoryType"};
-    return type < sizeof(kEfiNames) / sizeof(kEfiNames[0]) ? kEfiNames[type] : "unknown";
+    return type < sizeof(EFI_NAMES) / sizeof(EFI_NAMES[0]) ? EFI_NAMES[type] : "unknown";
   }
   switch (type) {
-    case e820::kUsable: return "usable";
-    case e820::kReserved: return "reserved";
-    case e820::kAcpiReclaimable: return "ACPI data";
-    case e820::kAcpiNvs: return "ACPI NVS";
-    case e820::kUnusable: return "unusable";
-    case e820::kDisabled: return "disabled";
-    case e820::kPersistent: return "persistent (type 7)";
-    case e820::kPersistentLegacy: return "persistent (type 12)";
-    case e820::kSoftReserved: return "soft reserved";
+    case e820::USABLE: return "usable";
+    case e820::RESERVED: return "reserved";
+    case e820::ACPI_RECLAIMABLE: return "ACPI data";
+    case e820::ACPI_NVS: return "ACPI NVS";
+    case e820::UNUSABLE: return "unusable";
+    case e820::DISABLED: return "disabled";
+    case e820::PERSISTENT: return "persistent (type 7)";
+    case e820::PERSISTENT_LEGACY: return "persistent (type 12)";
+    case e820::SOFT_RESERVED: return "soft reserved";
     default: return "unknown";
   }
 }

@@ -11,35 +11,35 @@ namespace mm {
 
 // ACPI 6.5 table 15.1 (e820 / INT 15h AX=E820h) plus the Linux-known extensions.
 namespace e820 {
-inline constexpr std::uint32_t kUsable = 1;
-inline constexpr std::uint32_t kReserved = 2;
-inline constexpr std::uint32_t kAcpiReclaimable = 3;
-inline constexpr std::uint32_t kAcpiNvs = 4;
-inline constexpr std::uint32_t kUnusable = 5;
-inline constexpr std::uint32_t kDisabled = 6;         // ACPI 3.0 "disabled": not to be used
-inline constexpr std::uint32_t kPersistent = 7;       // ACPI 6 persistent memory
-inline constexpr std::uint32_t kPersistentLegacy = 12;  // pre-ACPI-6 OEM PRAM
-inline constexpr std::uint32_t kSoftReserved = 0xefffffff;  // Linux: EFI "specific purpose"
+inline constexpr std::uint32_t USABLE = 1;
+inline constexpr std::uint32_t RESERVED = 2;
+inline constexpr std::uint32_t ACPI_RECLAIMABLE = 3;
+inline constexpr std::uint32_t ACPI_NVS = 4;
+inline constexpr std::uint32_t UNUSABLE = 5;
+inline constexpr std::uint32_t DISABLED = 6;         // ACPI 3.0 "disabled": not to be used
+inline constexpr std::uint32_t PERSISTENT = 7;       // ACPI 6 persistent memory
+inline constexpr std::uint32_t PERSISTENT_LEGACY = 12;  // pre-ACPI-6 OEM PRAM
+inline constexpr std::uint32_t SOFT_RESERVED = 0xefffffff;  // Linux: EFI "specific purpose"
 }  // namespace e820
 
 // UEFI 2.10 §7.2, EFI_MEMORY_TYPE.
 namespace efi {
-inline constexpr std::uint32_t kReservedMemoryType = 0;
-inline constexpr std::uint32_t kLoaderCode = 1;
-inline constexpr std::uint32_t kLoaderData = 2;
-inline constexpr std::uint32_t kBootServicesCode = 3;
-inline constexpr std::uint32_t kBootServicesData = 4;
-inline constexpr std::uint32_t kRuntimeServicesCode = 5;
-inline constexpr std::uint32_t kRuntimeServicesData = 6;
-inline constexpr std::uint32_t kConventionalMemory = 7;
-inline constexpr std::uint32_t kUnusableMemory = 8;
-inline constexpr std::uint32_t kAcpiReclaimMemory = 9;
-inline constexpr std::uint32_t kAcpiMemoryNvs = 10;
-inline constexpr std::uint32_t kMemoryMappedIo = 11;
-inline constexpr std::uint32_t kMemoryMappedIoPortSpace = 12;
-inline constexpr std::uint32_t kPalCode = 13;
-inline constexpr std::uint32_t kPersistentMemory = 14;
-inline constexpr std::uint32_t kUnacceptedMemory = 15;
+inline constexpr std::uint32_t RESERVED_MEMORY_TYPE = 0;
+inline constexpr std::uint32_t LOADER_CODE = 1;
+inline constexpr std::uint32_t LOADER_DATA = 2;
+inline constexpr std::uint32_t BOOT_SERVICES_CODE = 3;
+inline constexpr std::uint32_t BOOT_SERVICES_DATA = 4;
+inline constexpr std::uint32_t RUNTIME_SERVICES_CODE = 5;
+inline constexpr std::uint32_t RUNTIME_SERVICES_DATA = 6;
+inline constexpr std::uint32_t CONVENTIONAL_MEMORY = 7;
+inline constexpr std::uint32_t UNUSABLE_MEMORY = 8;
+inline constexpr std::uint32_t ACPI_RECLAIM_MEMORY = 9;
+inline constexpr std::uint32_t ACPI_MEMORY_NVS = 10;
+inline constexpr std::uint32_t MEMORY_MAPPED_IO = 11;
+inline constexpr std::uint32_t MEMORY_MAPPED_IO_PORT_SPACE = 12;
+inline constexpr std::uint32_t PAL_CODE = 13;
+inline constexpr std::uint32_t PERSISTENT_MEMORY = 14;
+inline constexpr std::uint32_t UNACCEPTED_MEMORY = 15;
 }  // namespace efi
 
 struct FirmwareTypeInfo {

@@ -30,10 +30,10 @@ enum class FrameUsage : std::uint8_t {
   Persistent,
   Hole,  // between map entries: the firmware described nothing there
 };
-inline constexpr unsigned kFrameUsageCount = 15;
+inline constexpr unsigned FRAME_USAGE_COUNT = 15;
 
 std::string_view frame_usage_name(FrameUsage usage);
-constexpr bool is_valid_frame_usage(std::uint8_t raw) { return raw < kFrameUsageCount; }
+constexpr bool is_valid_frame_usage(std::uint8_t raw) { return raw < FRAME_USAGE_COUNT; }
 
 // The usage recorded for frames of a non-usable map type. Requires type != Usable.
 FrameUsage frame_usage_for(RegionType type);

@@ -27,11 +27,11 @@ enum class MapWarningKind : std::uint8_t {
 };
 const char* map_warning_kind_name(MapWarningKind kind);
 
-inline constexpr std::uint32_t kNoEntry = ~std::uint32_t{0};
+inline constexpr std::uint32_t NO_ENTRY = ~std::uint32_t{0};
 
 struct MapWarning {
   MapWarningKind kind;
-  std::uint32_t entry_index = kNoEntry;  // the firmware entry, or kNoEntry (Overlap)
+  std::uint32_t entry_index = NO_ENTRY;  // the firmware entry, or NO_ENTRY (Overlap)
   PhysRange original;                    // the entry's range as given (Overlap: the range;
                                          // RunsPast2To64: end is base + length mod 2^64)
   PhysRange adjusted;                    // what keel kept (empty: dropped)
@@ -48,7 +48,7 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const MapW
 
 class MapWarnings {
  public:
-  static constexpr std::size_t kCapacity = 32;
+  static constexpr std::size_t CAPACITY = 32;
 
   void add(const MapWarning& warning) {
     if (!list_.push_back(warning)) ++dropped_;
@@ -57,7 +57,7 @@ class MapWarnings {
   MapWarning& back() { return list_.back(); }
   std::size_t size() const { return list_.size(); }
   bool empty() const { return list_.empty() && dropped_ == 0; }
-  std::size_t dropped() const { return dropped_; }  // warnings past kCapacity, counted only
+  std::size_t dropped() const { return dropped_; }  // warnings past CAPACITY, counted only
   void clear() {
     list_.clear();
     dropped_ = 0;
@@ -67,7 +67,7 @@ class MapWarnings {
   void print(keel::fmt::Sink& sink, const char* prefix) const;
 
  private:
-  BoundedArray<MapWarning, kCapacity> list_;
+  BoundedArray<MapWarning, CAPACITY> list_;
   std::size_t dropped_ = 0;
 };
 

@@ -23,7 +23,7 @@ enum class RegionType : std::uint8_t {
   AcpiNvs = 4,
   Unusable = 5,
 };
-inline constexpr unsigned kRegionTypeCount = 6;
+inline constexpr unsigned REGION_TYPE_COUNT = 6;
 
 constexpr bool is_more_restrictive(RegionType a, RegionType b) {
   return static_cast<std::uint8_t>(a) > static_cast<std::uint8_t>(b);

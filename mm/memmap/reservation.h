@@ -30,7 +30,7 @@ struct Reservation {
 };
 
 enum class ReservationError : std::uint8_t {
-  Full,   // more than ReservationList::kCapacity ranges
+  Full,   // more than ReservationList::CAPACITY ranges
   Wraps,  // start + size exceeds 2^64
 };
 const char* error_name(ReservationError error);
@@ -39,7 +39,7 @@ class ReservationList {
  public:
   // Boot needs ~10 (image, info, cmdline, ≤8 modules, framebuffer, low memory) plus the
   // early allocator's records, which merge when contiguous.
-  static constexpr std::size_t kCapacity = 128;
+  static constexpr std::size_t CAPACITY = 128;
 
   constexpr ReservationList() = default;
 
@@ -58,7 +58,7 @@ class ReservationList {
   void clear() { list_.clear(); }
 
  private:
-  BoundedArray<Reservation, kCapacity> list_;
+  BoundedArray<Reservation, CAPACITY> list_;
 };
 
 // Reserves [0, LOW_MEMORY_END) as FrameUsage::LowMemory (see the policy above).

@@ -53,7 +53,7 @@ TEST(ReservationList, WrapIsAnErrorAndAboveMaxPaddrIsClipped) {
 
 TEST(ReservationList, FullIsAnError) {
   ReservationList list;
-  for (std::size_t i = 0; i < ReservationList::kCapacity; ++i) {
+  for (std::size_t i = 0; i < ReservationList::CAPACITY; ++i) {
     ASSERT_TRUE(list.add(i * 0x2000, 0x1000, FrameUsage::Module));
   }
   EXPECT_EQ(list.add(0x10000000, 0x1000, FrameUsage::Module).error(), ReservationError::Full);
@@ -68,7 +68,7 @@ TEST(ReservationList, LowMemoryPolicyReservesFirstMiB) {
 }
 
 TEST(FreeRanges, SubtractsUnsortedOverlappingReservations) {
-  const auto map = sanitized(testing::kSeabiosPc512m);
+  const auto map = sanitized(testing::SEABIOS_PC_512M);
   ReservationList list;
   ASSERT_TRUE(list.add(0x200000, 0x100000, FrameUsage::KernelImage));
   ASSERT_TRUE(reserve_low_memory(list));
@@ -79,13 +79,13 @@ TEST(FreeRanges, SubtractsUnsortedOverlappingReservations) {
 }
 
 TEST(FreeRanges, NoReservationsGivesUsableRanges) {
-  const auto map = sanitized(testing::kFirecracker4g);
+  const auto map = sanitized(testing::FIRECRACKER_4G);
   const std::vector<PhysRange> want = {{0x0, 0x9f000}, {0x100000, 0xd0000000}, {0x100000000, 0x130000000}};
   EXPECT_EQ(free_ranges(*map, {}), want);
 }
 
 TEST(EarlyFrameAllocator, BumpsUpwardSkippingReservationsAndRecordsAllocations) {
-  const auto map = sanitized(testing::kSeabiosPc512m);
+  const auto map = sanitized(testing::SEABIOS_PC_512M);
   ReservationList list;
   ASSERT_TRUE(reserve_low_memory(list));
   ASSERT_TRUE(list.add(0x100000, 0x200000, FrameUsage::KernelImage));  // [1 MiB, 3 MiB)
@@ -111,7 +111,7 @@ TEST(EarlyFrameAllocator, BumpsUpwardSkippingReservationsAndRecordsAllocations) 
 }
 
 TEST(EarlyFrameAllocator, MovesToTheNextUsableRegionAndRunsOut) {
-  const auto map = sanitized(testing::kFirecracker4g);
+  const auto map = sanitized(testing::FIRECRACKER_4G);
   ReservationList list;
   ASSERT_TRUE(reserve_low_memory(list));
   EarlyFrameAllocator early(*map, list, {MiB, 0x100000000 + 0x200000});  // window ends 2 MiB above 4G
@@ -124,7 +124,7 @@ TEST(EarlyFrameAllocator, MovesToTheNextUsableRegionAndRunsOut) {
 }
 
 TEST(EarlyFrameAllocator, HonorsReservationsAddedLater) {
-  const auto map = sanitized(testing::kMicrovmPvh256m);
+  const auto map = sanitized(testing::MICROVM_PVH_256M);
   ReservationList list;
   EarlyFrameAllocator early(*map, list);
   ASSERT_TRUE(list.add(MiB, MiB, FrameUsage::Module));
@@ -132,7 +132,7 @@ TEST(EarlyFrameAllocator, HonorsReservationsAddedLater) {
 }
 
 TEST(EarlyFrameAllocator, RejectsBadRequests) {
-  const auto map = sanitized(testing::kMicrovmPvh256m);
+  const auto map = sanitized(testing::MICROVM_PVH_256M);
   ReservationList list;
   EarlyFrameAllocator early(*map, list);
   EXPECT_EQ(early.allocate(0, FrameUsage::EarlyAlloc).error(), EarlyAllocError::BadRequest);
@@ -144,9 +144,9 @@ TEST(EarlyFrameAllocator, RejectsBadRequests) {
 }
 
 TEST(EarlyFrameAllocator, FullReservationListHandsOutNothing) {
-  const auto map = sanitized(testing::kMicrovmPvh256m);
+  const auto map = sanitized(testing::MICROVM_PVH_256M);
   ReservationList list;
-  for (std::size_t i = 0; i < ReservationList::kCapacity; ++i) {
+  for (std::size_t i = 0; i < ReservationList::CAPACITY; ++i) {
     ASSERT_TRUE(list.add(0x8000000 + i * 0x2000, 0x1000, FrameUsage::Module));
   }
   EarlyFrameAllocator early(*map, list);
@@ -160,8 +160,8 @@ TEST(FrameUsageNames, AreStable) {
   EXPECT_EQ(frame_usage_name(FrameUsage::Hole), "Hole");
   EXPECT_EQ(frame_usage_for(RegionType::AcpiNvs), FrameUsage::AcpiNvs);
   EXPECT_EQ(frame_usage_for(RegionType::Reserved), FrameUsage::FirmwareReserved);
-  EXPECT_TRUE(is_valid_frame_usage(kFrameUsageCount - 1));
-  EXPECT_FALSE(is_valid_frame_usage(kFrameUsageCount));
+  EXPECT_TRUE(is_valid_frame_usage(FRAME_USAGE_COUNT - 1));
+  EXPECT_FALSE(is_valid_frame_usage(FRAME_USAGE_COUNT));
 }
 
 }  // namespace

@@ -37,10 +37,10 @@ class MapSanitizer {
   }
 
  private:
-  static constexpr std::uint64_t kEndBit = 1;
-  static constexpr unsigned kTypeShift = 1;
-  static constexpr std::uint64_t kTypeMask = 0x7;
-  static_assert(kRegionTypeCount <= kTypeMask + 1);
+  static constexpr std::uint64_t END_BIT = 1;
+  static constexpr unsigned TYPE_SHIFT = 1;
+  static constexpr std::uint64_t TYPE_MASK = 0x7;
+  static_assert(REGION_TYPE_COUNT <= TYPE_MASK + 1);
 
   std::array<std::uint64_t, 2 * MAX_FIRMWARE_REGIONS>& events() { return out_.sweep_scratch_; }
 
@@ -106,9 +106,9 @@ class MapSanitizer {
   }
 
   void add_event_pair(PhysRange rounded, RegionType type) {
-    const std::uint64_t type_bits = static_cast<std::uint64_t>(type) << kTypeShift;
+    const std::uint64_t type_bits = static_cast<std::uint64_t>(type) << TYPE_SHIFT;
     events()[event_count_++] = rounded.start | type_bits;
-    events()[event_count_++] = rounded.end | type_bits | kEndBit;
+    events()[event_count_++] = rounded.end | type_bits | END_BIT;
   }
 
   // An entry running past 2^64: its length is garbage, so only the reading that cannot
@@ -134,15 +134,15 @@ class MapSanitizer {
   static Paddr address_of(std::uint64_t event) { return align_down(event, PAGE_SIZE); }
 
   [[nodiscard]] std::expected<void, MemoryMapError> sweep() {
-    std::array<std::uint32_t, kRegionTypeCount> active{};  // open entries per type
+    std::array<std::uint32_t, REGION_TYPE_COUNT> active{};  // open entries per type
     std::uint32_t open = 0;
     std::size_t i = 0;
     while (i < event_count_) {
       const Paddr at = address_of(events()[i]);
       for (; i < event_count_ && address_of(events()[i]) == at; ++i) {
         const std::uint64_t event = events()[i];
-        const auto type = static_cast<std::size_t>((event >> kTypeShift) & kTypeMask);
-        if ((event & kEndBit) != 0) {
+        const auto type = static_cast<std::size_t>((event >> TYPE_SHIFT) & TYPE_MASK);
+        if ((event & END_BIT) != 0) {
           --active[type];
           --open;
         } else {
@@ -153,7 +153,7 @@ class MapSanitizer {
       if (open == 0 || i == event_count_) continue;
       const PhysRange range{at, address_of(events()[i])};
       RegionType winner = RegionType::Usable;
-      for (unsigned t = 0; t < kRegionTypeCount; ++t) {
+      for (unsigned t = 0; t < REGION_TYPE_COUNT; ++t) {
         if (active[t] != 0) winner = static_cast<RegionType>(t);
       }
       if (!out_.append(range, winner)) {

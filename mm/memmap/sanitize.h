@@ -46,14 +46,14 @@ Paddr physical_limit(const SanitizeOptions& options);
 
 enum class MemoryMapErrorCode : std::uint8_t {
   TooManyEntries,  // more than MAX_FIRMWARE_REGIONS entries (entry_index = the first extra)
-  NoUsableMemory,  // nothing usable left after sanitizing (entry_index = kNoEntry)
+  NoUsableMemory,  // nothing usable left after sanitizing (entry_index = NO_ENTRY)
   MapFull,         // more than MAX_MAP_REGIONS output ranges (cannot happen for valid input)
 };
 const char* error_name(MemoryMapErrorCode code);
 
 struct MemoryMapError {
   MemoryMapErrorCode code;
-  std::uint32_t entry_index = kNoEntry;
+  std::uint32_t entry_index = NO_ENTRY;
   FirmwareRegion entry{};  // a copy of the offending entry when entry_index is set
   friend bool operator==(const MemoryMapError& a, const MemoryMapError& b) {
     return a.code == b.code && a.entry_index == b.entry_index;

@@ -22,11 +22,11 @@ namespace {
 // Addresses that hit the interesting cases: near 0, 1 MiB, 4 GiB, the physical limits,
 // 2^64; page-aligned and byte-granular.
 std::uint64_t interesting_address(std::mt19937_64& rng) {
-  static constexpr std::uint64_t kAnchors[] = {
+  static constexpr std::uint64_t ANCHORS[] = {
       0,           0x9fc00,       0x100000,           0x7fffffff,         0xc0000000,
       0x100000000, 0x10000000000, 0x3fff00000000,     0x400000000000,     0xffffffffffff,
       0x8000000000000000, 0xfffffffffffff000};
-  const std::uint64_t anchor = kAnchors[rng() % std::size(kAnchors)];
+  const std::uint64_t anchor = ANCHORS[rng() % std::size(ANCHORS)];
   switch (rng() % 4) {
     case 0: return anchor;
     case 1: return anchor + (rng() % 64) * 0x1000;

@@ -69,7 +69,7 @@ std::string describe(const std::vector<MemoryRegion>& regions) {
 // ---- Real maps -----------------------------------------------------------------------
 
 TEST(SanitizeRealMaps, SeabiosPc512m) {
-  const auto s = sanitize(testing::kSeabiosPc512m);
+  const auto s = sanitize(testing::SEABIOS_PC_512M);
   ASSERT_TRUE(s.result.has_value());
   EXPECT_REGIONS(s.regions, {{{0x0, 0x9f000}, U},
                              {{0x9f000, 0xa0000}, R},
@@ -85,7 +85,7 @@ TEST(SanitizeRealMaps, SeabiosPc512m) {
 }
 
 TEST(SanitizeRealMaps, SeabiosPc6gHasRamAbove4g) {
-  const auto s = sanitize(testing::kSeabiosPc6g);
+  const auto s = sanitize(testing::SEABIOS_PC_6G);
   ASSERT_TRUE(s.result.has_value());
   EXPECT_REGIONS(s.regions, {{{0x0, 0x9f000}, U},
                              {{0x9f000, 0xa0000}, R},
@@ -99,7 +99,7 @@ TEST(SanitizeRealMaps, SeabiosPc6gHasRamAbove4g) {
 }
 
 TEST(SanitizeRealMaps, SeabiosQ35KeepsMmconfigAndSizesByUsableRam) {
-  const auto s = sanitize(testing::kSeabiosQ35With2g);
+  const auto s = sanitize(testing::SEABIOS_Q35_WITH_2G);
   ASSERT_TRUE(s.result.has_value());
   EXPECT_REGIONS(s.regions, {{{0x0, 0x9f000}, U},
                              {{0x9f000, 0xa0000}, R},
@@ -115,21 +115,21 @@ TEST(SanitizeRealMaps, SeabiosQ35KeepsMmconfigAndSizesByUsableRam) {
 }
 
 TEST(SanitizeRealMaps, MicrovmPvh) {
-  const auto s = sanitize(testing::kMicrovmPvh256m);
+  const auto s = sanitize(testing::MICROVM_PVH_256M);
   ASSERT_TRUE(s.result.has_value());
   EXPECT_REGIONS(s.regions, {{{0x0, 0x10000000}, U}});
   EXPECT_TRUE(s.warnings.empty());
 }
 
 TEST(SanitizeRealMaps, PcPvh) {
-  const auto s = sanitize(testing::kPcPvh512m);
+  const auto s = sanitize(testing::PC_PVH_512M);
   ASSERT_TRUE(s.result.has_value());
   EXPECT_REGIONS(s.regions, {{{0x0, 0x20000000}, U}, {{0xfeffc000, 0xff000000}, R}});
   EXPECT_TRUE(s.warnings.empty());
 }
 
 TEST(SanitizeRealMaps, FirecrackerUnsortedWithEbdaEnd) {
-  const auto s = sanitize(testing::kFirecracker4g);
+  const auto s = sanitize(testing::FIRECRACKER_4G);
   ASSERT_TRUE(s.result.has_value());
   EXPECT_REGIONS(s.regions, {{{0x0, 0x9f000}, U},
                              {{0x100000, 0xd0000000}, U},
@@ -155,7 +155,7 @@ std::vector<MemoryRegion> ovmf_128m_expected() {
 }
 
 TEST(SanitizeRealMaps, OvmfE820) {
-  const auto s = sanitize(testing::kOvmf128mE820);
+  const auto s = sanitize(testing::OVMF_128M_E820);
   ASSERT_TRUE(s.result.has_value());
   EXPECT_REGIONS(s.regions, ovmf_128m_expected());
   EXPECT_TRUE(s.warnings.empty());
@@ -164,11 +164,11 @@ TEST(SanitizeRealMaps, OvmfE820) {
 // The raw UEFI map of the same VM: 115 descriptors (BootServices*, Loader*, Runtime*,
 // MMIO) collapse to exactly the e820 view — the cross-check the sample data documents.
 TEST(SanitizeRealMaps, OvmfEfiMatchesE820View) {
-  const auto s = sanitize(testing::kOvmf128mEfi);
+  const auto s = sanitize(testing::OVMF_128M_EFI);
   ASSERT_TRUE(s.result.has_value());
   EXPECT_REGIONS(s.regions, ovmf_128m_expected());
   EXPECT_TRUE(s.warnings.empty());
-  EXPECT_EQ(s.usable_bytes, sanitize(testing::kOvmf128mE820).usable_bytes);
+  EXPECT_EQ(s.usable_bytes, sanitize(testing::OVMF_128M_E820).usable_bytes);
 }
 
 // ---- Quirks ----------------------------------------------------------------------------
@@ -358,7 +358,7 @@ TEST(SanitizeQuirks, NoUsableMemoryIsAnError) {
   const auto s = sanitize({{0x0, MiB, 2, E820}, {0x1000, 0x800, 1, E820}});
   ASSERT_FALSE(s.result.has_value());
   EXPECT_EQ(s.result.error().code, MemoryMapErrorCode::NoUsableMemory);
-  EXPECT_EQ(s.result.error().entry_index, kNoEntry);
+  EXPECT_EQ(s.result.error().entry_index, NO_ENTRY);
   EXPECT_EQ(to_text(s.result.error()), "NoUsableMemory: no usable memory left after sanitizing");
   EXPECT_TRUE(s.regions.empty());
 }
@@ -411,8 +411,8 @@ TEST(SanitizeQuirks, WarningListIsBounded) {
   auto map = std::make_unique<MemoryMap>();
   MapWarnings warnings;
   ASSERT_TRUE(sanitize_memory_map(entries, {}, *map, warnings).has_value());
-  EXPECT_EQ(warnings.size(), MapWarnings::kCapacity);
-  EXPECT_EQ(warnings.dropped(), 40 - MapWarnings::kCapacity);
+  EXPECT_EQ(warnings.size(), MapWarnings::CAPACITY);
+  EXPECT_EQ(warnings.dropped(), 40 - MapWarnings::CAPACITY);
   keel::fmt::StringSink sink;
   warnings.print(sink, "memmap: ");
   EXPECT_NE(sink.str().find("memmap: entry 31 reserved [0x1f000, 0x1f000): zero length, ignored\n"
@@ -494,7 +494,7 @@ TEST(RegionTypes, NamesAndOrder) {
 TEST(MemoryMapQueries, TypeAtAndSegments) {
   auto map = std::make_unique<MemoryMap>();
   MapWarnings warnings;
-  ASSERT_TRUE(sanitize_memory_map(testing::kSeabiosPc512m, {}, *map, warnings).has_value());
+  ASSERT_TRUE(sanitize_memory_map(testing::SEABIOS_PC_512M, {}, *map, warnings).has_value());
   EXPECT_EQ(map->type_at(0x0), U);
   EXPECT_EQ(map->type_at(0x9f000), R);
   EXPECT_EQ(map->type_at(0xa0000), std::nullopt);

@@ -15,14 +15,14 @@ namespace {
 
 }  // namespace
 
-constinit const FrameMetaVtable kBootFrameMetaVtable{
+constinit const FrameMetaVtable BOOT_FRAME_META_VTABLE{
     .name = "BootFrameMeta",
     .untyped = false,
     .drop = &drop_boot_frame_meta,
 };
 
 const BootFrameMeta* boot_meta_of(const MetaSlot& slot) {
-  if (slot.vtable != &kBootFrameMetaVtable) return nullptr;
+  if (slot.vtable != &BOOT_FRAME_META_VTABLE) return nullptr;
   return std::launder(reinterpret_cast<const BootFrameMeta*>(slot.storage));
 }
 

@@ -2,7 +2,7 @@
 // reservations, early allocations, and frames the firmware map does not call usable.
 //
 // Such a slot holds ref_count 1 (a permanently leaked shared handle), vtable
-// &kBootFrameMetaVtable and a BootFrameMeta in its storage. Nothing ever drops it: the
+// &BOOT_FRAME_META_VTABLE and a BootFrameMeta in its storage. Nothing ever drops it: the
 // vtable's drop hook is a contract violation.
 #pragma once
 
@@ -21,7 +21,7 @@ static_assert(sizeof(BootFrameMeta) <= FRAME_METADATA_MAX_SIZE);
 static_assert(alignof(BootFrameMeta) <= FRAME_METADATA_MAX_ALIGN);
 static_assert(std::is_trivially_copyable_v<BootFrameMeta>);
 
-extern const FrameMetaVtable kBootFrameMetaVtable;
+extern const FrameMetaVtable BOOT_FRAME_META_VTABLE;
 
 // The BootFrameMeta in `slot`, or nullptr if the slot holds another (or no) metadata type.
 const BootFrameMeta* boot_meta_of(const MetaSlot& slot);

@@ -27,15 +27,15 @@
 
 namespace {
 
-constexpr std::uint64_t kGiB = 1ull << 30;
-constexpr std::uint64_t kRamGiB = 8;
+constexpr std::uint64_t GIB = 1ull << 30;
+constexpr std::uint64_t RAM_GIB = 8;
 
 // A QEMU-pc-like map: 3 GiB below the PCI hole, the rest from 4 GiB.
 void make_map(mm::MemoryMap& map) {
   const std::array<mm::FirmwareRegion, 3> firmware = {{
       {0, 0x9fc00, 1, mm::FirmwareMapKind::E820},
-      {0x100000, 3 * kGiB - 0x100000, 1, mm::FirmwareMapKind::E820},
-      {4 * kGiB, (kRamGiB - 3) * kGiB, 1, mm::FirmwareMapKind::E820},
+      {0x100000, 3 * GIB - 0x100000, 1, mm::FirmwareMapKind::E820},
+      {4 * GIB, (RAM_GIB - 3) * GIB, 1, mm::FirmwareMapKind::E820},
   }};
   mm::MapWarnings warnings;
   if (!mm::sanitize_memory_map(firmware, {}, map, warnings)) std::abort();
@@ -81,29 +81,29 @@ void BM_DeferredInitPerGiB(benchmark::State& state) {
   }
   // Shown in seconds per GiB (Google Benchmark scales it: "3.3ms" is 3.3 ms/GiB).
   state.counters["s_per_GiB"] = benchmark::Counter(
-      static_cast<double>(kRamGiB) * state.iterations(),
+      static_cast<double>(RAM_GIB) * state.iterations(),
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_DeferredInitPerGiB)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
-// The floor: plain stores of the same bytes (64 per 4 KiB frame of kRamGiB GiB), split
+// The floor: plain stores of the same bytes (64 per 4 KiB frame of RAM_GIB GiB), split
 // among the same threads. What this machine's memory bandwidth allows the fill above.
 void BM_Floor_MemsetMetadataPerGiB(benchmark::State& state) {
   const auto threads = static_cast<unsigned>(state.range(0));
-  constexpr std::uint64_t kBytes = kRamGiB * kGiB / mm::PAGE_SIZE * 64;
-  std::vector<std::byte> metadata(kBytes);  // value-initialised: every page resident
+  constexpr std::uint64_t BYTES = RAM_GIB * GIB / mm::PAGE_SIZE * 64;
+  std::vector<std::byte> metadata(BYTES);  // value-initialised: every page resident
   mm::testing::HostCpus cpus(threads);
   std::byte value{1};
   for (auto _ : state) {
     cpus.run([&](unsigned cpu) {
-      const std::uint64_t share = kBytes / threads;
+      const std::uint64_t share = BYTES / threads;
       std::memset(metadata.data() + cpu * share, static_cast<int>(value), share);
     });
     value = std::byte{static_cast<unsigned char>(static_cast<unsigned>(value) + 1)};
     benchmark::DoNotOptimize(metadata.data());
   }
   state.counters["s_per_GiB"] = benchmark::Counter(
-      static_cast<double>(kRamGiB) * state.iterations(),
+      static_cast<double>(RAM_GIB) * state.iterations(),
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_Floor_MemsetMetadataPerGiB)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);

@@ -34,7 +34,7 @@ constexpr std::uint64_t MiB = 1ull << 20;
 constexpr std::uint64_t GiB = 1ull << 30;
 
 // A box with RAM below the PCI hole and above 4 GiB: 3 + 3 GiB usable, 7 units of 1 GiB.
-constexpr FirmwareRegion kFirmware[] = {
+constexpr FirmwareRegion FIRMWARE[] = {
     {0, 0x9fc00, 1, FirmwareMapKind::E820},
     {0x100000, 3 * GiB - 0x100000, 1, FirmwareMapKind::E820},
     {4 * GiB, 3 * GiB, 1, FirmwareMapKind::E820},
@@ -56,7 +56,7 @@ class DeferredInitTest : public ::testing::Test {
  protected:
   void SetUp() override {
     MapWarnings warnings;
-    ASSERT_TRUE(sanitize_memory_map(kFirmware, {}, *map_, warnings).has_value());
+    ASSERT_TRUE(sanitize_memory_map(FIRMWARE, {}, *map_, warnings).has_value());
     ASSERT_TRUE(reserve_low_memory(reservations_));
     ASSERT_TRUE(reservations_.add(MiB, 2 * MiB, FrameUsage::KernelImage));
     // Boot frames inside a deferred unit: they must come out as boot frames, not free.

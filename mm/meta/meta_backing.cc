@@ -42,7 +42,7 @@ namespace {
     std::uint64_t offset = stretch.offset;
     const std::uint64_t end = stretch.offset + stretch.length;
     while (offset < end) {
-      const std::uint64_t length = std::min(kMetaPieceMax, end - offset);
+      const std::uint64_t length = std::min(META_PIECE_MAX, end - offset);
       // RAM below 4 GiB only once nothing above is left, even in smaller pieces.
       auto backing = allocate_piece(sources.high, length);
       if (!backing) backing = allocate_piece(sources.low, length);

@@ -1,7 +1,7 @@
 // Physical backing for the metadata region's planned stretches, from any usable RAM.
 //
 // Each stretch of MetaPlan::backed is given physically contiguous pieces of at most
-// kMetaPieceMax bytes, each 2 MiB aligned (one large page per META_CHUNK_SIZE). A piece that
+// META_PIECE_MAX bytes, each 2 MiB aligned (one large page per META_CHUNK_SIZE). A piece that
 // finds no free run of its length is halved, down to one chunk, so a fragmented map costs
 // more pieces, never a failure while any 2 MiB-aligned chunk is free. Frames come from
 // sources.high (above 4 GiB) while it has any 2 MiB-aligned chunk, then sources.low: a big
@@ -20,7 +20,7 @@
 
 namespace mm {
 
-inline constexpr std::uint64_t kMetaPieceMax = std::uint64_t{1} << 30;
+inline constexpr std::uint64_t META_PIECE_MAX = std::uint64_t{1} << 30;
 
 // Frames for early use, tried in order: `high` (RAM above 4 GiB, once the linear map reaches
 // it; may be null), then `low` (the boot linear map's reach). Both record into the same

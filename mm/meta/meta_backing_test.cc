@@ -25,7 +25,7 @@ FirmwareRegion e820(std::uint64_t base, std::uint64_t length, std::uint32_t type
 // firmware below the 32-bit PCI window, socket 0 from 4 GiB to 6 TiB (with a 16 MiB
 // firmware carve-out at 128 GiB), a per-socket firmware range at 6 TiB, a 2 TiB gap,
 // socket 1 from 8 TiB to 14 TiB, and 64-bit PCI MMIO at 16 TiB. ~12 TiB usable.
-const FirmwareRegion k12TiB[] = {
+const FirmwareRegion MAP_12TIB[] = {
     e820(0x0, 0x9f000, 1),
     e820(0x9f000, 0x1000, 2),
     e820(0xe0000, 0x20000, 2),
@@ -67,7 +67,7 @@ struct World {
 };
 
 TEST(MetaBacking, TwelveTiBPlanIsSparseOverTheSocketGap) {
-  World world(k12TiB);
+  World world(MAP_12TIB);
   const MetaPlan& plan = world.plan;
   EXPECT_EQ(plan.slot_count, 14 * TiB / PAGE_SIZE);
   EXPECT_EQ(plan.region_bytes, 14 * TiB / 64);
@@ -85,7 +85,7 @@ TEST(MetaBacking, TwelveTiBPlanIsSparseOverTheSocketGap) {
 }
 
 TEST(MetaBacking, TwelveTiBIsBackedAbove4GiBInFreeUsableRam) {
-  World world(k12TiB);
+  World world(MAP_12TIB);
   const std::vector<Reservation> before(world.reservations.list().begin(),
                                         world.reservations.list().end());
   EarlyFrameAllocator low(*world.map, world.reservations, {LOW_MEMORY_END, 4 * GiB});
@@ -172,7 +172,7 @@ TEST(MetaBacking, NotEnoughRamNamesTheNumbers) {
 }
 
 TEST(MetaBacking, TooManyPiecesIsAnErrorNotAnOverflow) {
-  World world(k12TiB);
+  World world(MAP_12TIB);
   EarlyFrameAllocator low(*world.map, world.reservations, {LOW_MEMORY_END, 4 * GiB});
   EarlyFrameAllocator high(*world.map, world.reservations, {4 * GiB, 14 * TiB});
   EarlyFrameSources sources{.high = &high, .low = &low};

@@ -17,17 +17,17 @@
 
 namespace {
 
-constexpr std::uint64_t kGiB = 1ull << 30;
+constexpr std::uint64_t GIB = 1ull << 30;
 
 // A QEMU-pc-like map with `gib` GiB of RAM, split around the PCI hole above 3 GiB.
 void make_map(std::uint64_t gib, mm::MemoryMap& map) {
-  const std::uint64_t low_end = gib * kGiB < 3 * kGiB ? gib * kGiB : 3 * kGiB;
+  const std::uint64_t low_end = gib * GIB < 3 * GIB ? gib * GIB : 3 * GIB;
   std::array<mm::FirmwareRegion, 3> firmware = {{
       {0, 0x9fc00, 1, mm::FirmwareMapKind::E820},
       {0x100000, low_end - 0x100000, 1, mm::FirmwareMapKind::E820},
-      {4 * kGiB, gib * kGiB - low_end, 1, mm::FirmwareMapKind::E820},
+      {4 * GIB, gib * GIB - low_end, 1, mm::FirmwareMapKind::E820},
   }};
-  const std::size_t count = gib * kGiB > low_end ? 3 : 2;
+  const std::size_t count = gib * GIB > low_end ? 3 : 2;
   mm::MapWarnings warnings;
   if (!mm::sanitize_memory_map({firmware.data(), count}, {}, map, warnings)) std::abort();
 }

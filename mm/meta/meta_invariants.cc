@@ -42,7 +42,7 @@ Result check_slot(Paddr pa, bool usable) {
     if (!usable) return violation(pa, MetaInvariantKind::UnusedNotUsable);
     return {};
   }
-  if (slot->vtable == &kBootFrameMetaVtable) {
+  if (slot->vtable == &BOOT_FRAME_META_VTABLE) {
     if (count != 1) return violation(pa, MetaInvariantKind::BootFrameBadRefCount, count);
     std::uint8_t raw_usage = 0;  // read the byte: an invalid enum value must not be loaded
     std::memcpy(&raw_usage, slot->storage, sizeof(raw_usage));

@@ -8,7 +8,7 @@
 //     in [0, REF_COUNT_MAX];
 //   - an unused, free or tail frame has no vtable, is usable per the map, and is in no
 //     boot reservation;
-//   - a boot frame (vtable &kBootFrameMetaVtable) has ref_count 1 and a valid FrameUsage.
+//   - a boot frame (vtable &BOOT_FRAME_META_VTABLE) has ref_count 1 and a valid FrameUsage.
 #pragma once
 
 #include <cstdint>

@@ -53,16 +53,16 @@ KBENCH(slot_stream_fill_chunk) {
   alignas(64) std::uint64_t image[8] = {};
   image[5] = mm::REF_COUNT_UNUSED;  // ref_count, as for a free frame
   auto* const dst = static_cast<std::byte*>(mm::phys_to_virt(scratch->paddr()));
-  constexpr std::uint64_t kSlots = mm::META_CHUNK_SIZE / sizeof(mm::MetaSlot);
+  constexpr std::uint64_t SLOTS = mm::META_CHUNK_SIZE / sizeof(mm::MetaSlot);
   static_assert(sizeof(mm::MetaSlot) == 64);
   for (auto _ : state) {
-    mm::hal::stream_fill_64(dst, kSlots, image);
+    mm::hal::stream_fill_64(dst, SLOTS, image);
     kernel::kbench::clobber_memory();
   }
-  state.set_items_processed(state.iterations() * kSlots);
+  state.set_items_processed(state.iterations() * SLOTS);
   if (state.iterations() != 0) {
     state.set_figure("cycles_per_GiB");
-    state.counters["cycles_per_GiB"] = per_gib(state.timed_cycles() / state.iterations(), kSlots);
+    state.counters["cycles_per_GiB"] = per_gib(state.timed_cycles() / state.iterations(), SLOTS);
   }
 }
 

@@ -44,10 +44,10 @@ std::uint64_t load_count(const mm::MetaSlot& slot) {
   return slot.ref_count.load(std::memory_order_relaxed);
 }
 
-// The usage recorded in `pa`'s boot slot, or kFrameUsageCount when it is not a boot frame.
+// The usage recorded in `pa`'s boot slot, or FRAME_USAGE_COUNT when it is not a boot frame.
 unsigned boot_usage_at(Paddr pa) {
   const mm::BootFrameMeta* meta = mm::boot_meta_of(*mm::frame_to_meta(pa));
-  return meta == nullptr ? mm::kFrameUsageCount : static_cast<unsigned>(meta->usage);
+  return meta == nullptr ? mm::FRAME_USAGE_COUNT : static_cast<unsigned>(meta->usage);
 }
 
 // The label init_meta_region gives a reserved frame: the map's type for non-usable frames,
@@ -60,7 +60,7 @@ unsigned expected_boot_usage(Paddr pa) {
   for (std::size_t i = reservations.size(); i-- > 0;) {
     if (reservations[i].range.contains(pa)) return static_cast<unsigned>(reservations[i].usage);
   }
-  return mm::kFrameUsageCount;
+  return mm::FRAME_USAGE_COUNT;
 }
 
 bool reserved(Paddr pa) {
@@ -261,7 +261,7 @@ KTEST(boot_frames_carry_their_usage) {
     for (std::uint64_t i = first; i < end; ++i) {
       const Paddr pa = i * mm::PAGE_SIZE;
       const unsigned expected = expected_boot_usage(pa);
-      if (expected == mm::kFrameUsageCount) continue;  // usable, unreserved: next test
+      if (expected == mm::FRAME_USAGE_COUNT) continue;  // usable, unreserved: next test
       if (boot_usage_at(pa) != expected || load_count(*mm::frame_to_meta(pa)) != 1) {
         if (wrong++ < 4) {
           ktest_ctx.print_diagnostic("frame {:#x}: usage {} (expected {}), count {:#x}", pa,
@@ -299,7 +299,7 @@ KTEST(usable_unreserved_frames_are_free_or_allocated) {
       } else if (count == mm::REF_COUNT_TAIL && !free) {
         ++allocated;
       } else if ((count == mm::REF_COUNT_UNIQUE || (count >= 1 && count <= mm::REF_COUNT_MAX)) &&
-                 slot.vtable != nullptr && slot.vtable != &mm::kBootFrameMetaVtable) {
+                 slot.vtable != nullptr && slot.vtable != &mm::BOOT_FRAME_META_VTABLE) {
         ++allocated;
       } else if (bad++ < 4) {
         ktest_ctx.print_diagnostic("frame {:#x}: count {:#x}, vtable {}", pa, count,

@@ -37,15 +37,15 @@ struct MetaChunkRange {
 
 struct MetaPlan {
   // Backed stretches, sorted and disjoint, never adjacent (adjacent ones merge). When more
-  // than kMaxBackedRanges would be needed, the last one is extended instead: more backing
+  // than MAX_BACKED_RANGES would be needed, the last one is extended instead: more backing
   // than necessary, never less.
-  static constexpr std::size_t kMaxBackedRanges = 64;
+  static constexpr std::size_t MAX_BACKED_RANGES = 64;
 
   std::uint64_t slot_count = 0;    // frames [0, slot_count) have slots
   std::uint64_t region_bytes = 0;  // slot_count × 64 rounded up to META_CHUNK_SIZE
   std::uint64_t backed_bytes = 0;  // sum of backed lengths
   std::uint64_t saved_bytes = 0;   // region_bytes - backed_bytes: saved by sparse backing
-  BoundedArray<MetaChunkRange, kMaxBackedRanges> backed;
+  BoundedArray<MetaChunkRange, MAX_BACKED_RANGES> backed;
 
   // Physical addresses whose frames have slots: [0, slot_count × 4 KiB).
   PhysRange covered() const { return {0, slot_count * PAGE_SIZE}; }

@@ -39,7 +39,7 @@ TEST(MetaPlan, ChunkGeometry) {
 }
 
 TEST(MetaPlan, SeabiosPc512mIsDense) {
-  const MetaPlan plan = plan_for(testing::kSeabiosPc512m);
+  const MetaPlan plan = plan_for(testing::SEABIOS_PC_512M);
   EXPECT_EQ(plan.slot_count, 0x1ffe0u);
   EXPECT_EQ(plan.covered(), (PhysRange{0, 0x1ffe0000}));
   EXPECT_EQ(plan.region_bytes, 8 * MiB);
@@ -70,14 +70,14 @@ TEST(MetaPlan, ThreeGiBHoleGetsNoBacking) {
 }
 
 TEST(MetaPlan, FirecrackerMmioGapIsSparse) {
-  const MetaPlan plan = plan_for(testing::kFirecracker4g);
+  const MetaPlan plan = plan_for(testing::FIRECRACKER_4G);
   // 0xd0000000 → slot offset 52 MiB; 4 GiB → 64 MiB; 4.75 GiB → 76 MiB.
   EXPECT_EQ(backed(plan), (std::vector<MetaChunkRange>{{0, 52 * MiB}, {64 * MiB, 12 * MiB}}));
   EXPECT_EQ(plan.saved_bytes, 12 * MiB);
 }
 
 TEST(MetaPlan, SizedByUsableRamNotByReservedEntriesAt1TiB) {
-  const MetaPlan plan = plan_for(testing::kSeabiosQ35With2g);
+  const MetaPlan plan = plan_for(testing::SEABIOS_Q35_WITH_2G);
   EXPECT_EQ(plan.slot_count, 0x7ffe0u);
   EXPECT_EQ(plan.region_bytes, 32 * MiB);
   EXPECT_EQ(plan.backed_bytes, 32 * MiB);
@@ -107,7 +107,7 @@ TEST(MetaPlan, TooManyStretchesDegradesToMoreBackingNeverLess) {
     entries.push_back({i * 256 * MiB, 4 * MiB, 1, FirmwareMapKind::E820});  // 252 MiB holes
   }
   const MetaPlan plan = plan_for(entries);
-  ASSERT_EQ(plan.backed.size(), MetaPlan::kMaxBackedRanges);
+  ASSERT_EQ(plan.backed.size(), MetaPlan::MAX_BACKED_RANGES);
   for (const FirmwareRegion& e : entries) {
     EXPECT_TRUE(plan.slot_is_backed(e.base));
     EXPECT_TRUE(plan.slot_is_backed(e.base + e.length - 4096));

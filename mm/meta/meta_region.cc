@@ -17,7 +17,7 @@ namespace {
 
 constinit MemoryMap g_memory_map;
 constinit MetaRegion g_meta_region;
-constinit BoundedArray<Reservation, ReservationList::kCapacity> g_reservations;
+constinit BoundedArray<Reservation, ReservationList::CAPACITY> g_reservations;
 
 // The bytes of one initialized MetaSlot, built once and stored into every slot of a run.
 // A plain trivially copyable twin of MetaSlot: the slot region is raw memory until
@@ -45,7 +45,7 @@ SlotImage boot_frame_image(FrameUsage usage) {
   const BootFrameMeta meta{usage};
   std::memcpy(image.storage, &meta, sizeof(meta));
   image.ref_count = 1;
-  image.vtable = &kBootFrameMetaVtable;
+  image.vtable = &BOOT_FRAME_META_VTABLE;
   return image;
 }
 
@@ -93,7 +93,7 @@ bool same_plan(const MetaPlan& a, const MetaPlan& b) {
   const auto expected_plan = plan_meta_region(map);
   if (!expected_plan) return std::unexpected(MetaInitError::MapNotSanitized);
   if (!same_plan(*expected_plan, plan)) return std::unexpected(MetaInitError::PlanMismatch);
-  if (reservations.size() > ReservationList::kCapacity) {
+  if (reservations.size() > ReservationList::CAPACITY) {
     return std::unexpected(MetaInitError::TooManyReservations);
   }
   return {};

@@ -65,7 +65,7 @@ enum class MetaInitError : std::uint8_t {
   MetaBaseUnset,     // slots_base is 0 or not page aligned
   MapNotSanitized,   // a region is not page aligned, or the map has no usable memory
   PlanMismatch,      // `plan` is not plan_meta_region(map)
-  TooManyReservations,  // more than ReservationList::kCapacity
+  TooManyReservations,  // more than ReservationList::CAPACITY
 };
 const char* error_name(MetaInitError error);
 

@@ -34,7 +34,7 @@ class MetaRegionTest : public ::testing::Test {
     MapWarnings warnings;
     ASSERT_TRUE(sanitize_memory_map(firmware, {}, *map_, warnings).has_value());
     ASSERT_TRUE(reserve_low_memory(reservations_));
-    ASSERT_TRUE(reservations_.add(kImage.start, kImage.size(), FrameUsage::KernelImage));
+    ASSERT_TRUE(reservations_.add(IMAGE.start, IMAGE.size(), FrameUsage::KernelImage));
     ASSERT_TRUE(reservations_.add(0x1234567, 0x2000, FrameUsage::BootInfo));  // unaligned
     ASSERT_TRUE(reservations_.add(0x2000000, 0x100000, FrameUsage::Module));
     plan_ = *plan_meta_region(*map_);
@@ -52,7 +52,7 @@ class MetaRegionTest : public ::testing::Test {
     memory_.reset();
   }
 
-  static constexpr PhysRange kImage{MiB, 3 * MiB};
+  static constexpr PhysRange IMAGE{MiB, 3 * MiB};
   std::unique_ptr<MemoryMap> map_ = std::make_unique<MemoryMap>();
   ReservationList reservations_;
   MetaPlan plan_;
@@ -73,7 +73,7 @@ void expect_boot_frame(Paddr pa, FrameUsage usage) {
 }
 
 TEST_F(MetaRegionTest, InitThenInvariantsHold) {
-  boot(testing::kSeabiosPc512m);
+  boot(testing::SEABIOS_PC_512M);
   const auto check = check_meta_invariants();
   EXPECT_TRUE(check.has_value()) << to_text(check.error());
   EXPECT_EQ(stats_.slots_initialized, plan_.slot_count);
@@ -89,7 +89,7 @@ TEST_F(MetaRegionTest, InitThenInvariantsHold) {
 }
 
 TEST_F(MetaRegionTest, EveryFreeFrameIsUnused) {
-  boot(testing::kSeabiosPc512m);
+  boot(testing::SEABIOS_PC_512M);
   std::uint64_t checked = 0;
   for_each_free_range(*map_, reservations_.list(), [&](PhysRange r) {
     for (Paddr pa = r.start; pa < r.end; pa += PAGE_SIZE, ++checked) {
@@ -104,14 +104,14 @@ TEST_F(MetaRegionTest, EveryFreeFrameIsUnused) {
 }
 
 TEST_F(MetaRegionTest, ReservedFramesAreInUseWithTheirUsage) {
-  boot(testing::kSeabiosPc512m);
+  boot(testing::SEABIOS_PC_512M);
   expect_boot_frame(0x0, FrameUsage::LowMemory);
   expect_boot_frame(0x9e000, FrameUsage::LowMemory);
   expect_boot_frame(0x9f000, FrameUsage::FirmwareReserved);  // not usable: keeps the map's label
   expect_boot_frame(0xa0000, FrameUsage::Hole);              // VGA window: in no entry
   expect_boot_frame(0xf0000, FrameUsage::FirmwareReserved);
-  expect_boot_frame(kImage.start, FrameUsage::KernelImage);
-  expect_boot_frame(kImage.end - PAGE_SIZE, FrameUsage::KernelImage);
+  expect_boot_frame(IMAGE.start, FrameUsage::KernelImage);
+  expect_boot_frame(IMAGE.end - PAGE_SIZE, FrameUsage::KernelImage);
   expect_boot_frame(0x1234000, FrameUsage::BootInfo);
   expect_boot_frame(0x1236000, FrameUsage::BootInfo);  // rounded outward
   expect_boot_frame(0x20ff000, FrameUsage::Module);
@@ -119,11 +119,11 @@ TEST_F(MetaRegionTest, ReservedFramesAreInUseWithTheirUsage) {
   expect_boot_frame(meta_backing_ + plan_.backed_bytes - PAGE_SIZE, FrameUsage::MetaRegion);
   expect_boot_frame(page_table_, FrameUsage::EarlyPageTable);
   EXPECT_EQ(frame_to_meta(0x1237000)->ref_count.load(), REF_COUNT_UNUSED);
-  EXPECT_EQ(frame_to_meta(kImage.end)->ref_count.load(), REF_COUNT_UNUSED);
+  EXPECT_EQ(frame_to_meta(IMAGE.end)->ref_count.load(), REF_COUNT_UNUSED);
 }
 
 TEST_F(MetaRegionTest, FrameMetaRoundTrip) {
-  boot(testing::kSeabiosPc512m);
+  boot(testing::SEABIOS_PC_512M);
   for (Paddr pa : {Paddr{0}, Paddr{0x1000}, Paddr{0x9f000}, Paddr{0x1ffdf000}}) {
     MetaSlot* slot = frame_to_meta(pa);
     EXPECT_EQ(meta_to_frame(slot), pa);
@@ -135,7 +135,7 @@ TEST_F(MetaRegionTest, FrameMetaRoundTrip) {
 }
 
 TEST_F(MetaRegionTest, CheckedLookupErrors) {
-  boot(testing::kSeabiosPc512m);
+  boot(testing::SEABIOS_PC_512M);
   EXPECT_EQ(meta_slot_checked(0x1001).error(), MetaSlotError::NotAligned);
   EXPECT_EQ(meta_slot_checked(0x1ffe0000).error(), MetaSlotError::OutOfRange);
   EXPECT_EQ(meta_slot_checked(0xfffc0000).error(), MetaSlotError::OutOfRange);
@@ -151,11 +151,11 @@ struct Corruption {
 };
 
 TEST_F(MetaRegionTest, CheckerReportsCorruptedSlots) {
-  boot(testing::kSeabiosPc512m);
-  static const FrameMetaVtable kOther{"Other", false, nullptr};
+  boot(testing::SEABIOS_PC_512M);
+  static const FrameMetaVtable OTHER{"Other", false, nullptr};
   const Paddr free_frame = 0x5000000;
   const Corruption cases[] = {
-      {"vtable on a free frame", free_frame, [](MetaSlot& s) { s.vtable = &kOther; },
+      {"vtable on a free frame", free_frame, [](MetaSlot& s) { s.vtable = &OTHER; },
        MetaInvariantKind::UnusedWithVtable},
       {"undefined count", free_frame,
        [](MetaSlot& s) { s.ref_count.store(REF_COUNT_MAX + 5); }, MetaInvariantKind::BadRefCount},
@@ -171,15 +171,15 @@ TEST_F(MetaRegionTest, CheckerReportsCorruptedSlots) {
          s.vtable = nullptr;
        },
        MetaInvariantKind::UnusedNotUsable},
-      {"free kernel image frame", kImage.start + 0x5000,
+      {"free kernel image frame", IMAGE.start + 0x5000,
        [](MetaSlot& s) {
          s.ref_count.store(REF_COUNT_UNUSED);
          s.vtable = nullptr;
        },
        MetaInvariantKind::UnusedReserved},
-      {"boot frame count", kImage.start, [](MetaSlot& s) { s.ref_count.store(2); },
+      {"boot frame count", IMAGE.start, [](MetaSlot& s) { s.ref_count.store(2); },
        MetaInvariantKind::BootFrameBadRefCount},
-      {"boot frame usage", kImage.start, [](MetaSlot& s) { s.storage[0] = std::byte{200}; },
+      {"boot frame usage", IMAGE.start, [](MetaSlot& s) { s.storage[0] = std::byte{200}; },
        MetaInvariantKind::BootFrameBadUsage},
   };
   for (const Corruption& c : cases) {
@@ -198,9 +198,9 @@ TEST_F(MetaRegionTest, CheckerReportsCorruptedSlots) {
 }
 
 TEST_F(MetaRegionTest, ViolationIsPrintable) {
-  boot(testing::kSeabiosPc512m);
-  static const FrameMetaVtable kOther{"Other", false, nullptr};
-  frame_to_meta(0x5000000)->vtable = &kOther;
+  boot(testing::SEABIOS_PC_512M);
+  static const FrameMetaVtable OTHER{"Other", false, nullptr};
+  frame_to_meta(0x5000000)->vtable = &OTHER;
   const auto check = check_meta_invariants();
   ASSERT_FALSE(check.has_value());
   const std::string text = to_text(check.error());
@@ -209,7 +209,7 @@ TEST_F(MetaRegionTest, ViolationIsPrintable) {
 }
 
 TEST_F(MetaRegionTest, FreeListMembershipOfUnusedFramesIsAllowed) {
-  boot(testing::kSeabiosPc512m);
+  boot(testing::SEABIOS_PC_512M);
   frame_to_meta(0x5000000)->block.store(7);
   EXPECT_TRUE(check_meta_invariants().has_value());
 }
@@ -243,13 +243,13 @@ TEST_F(MetaRegionTest, DeathOnReadingASlotInAHole) {
 }
 
 TEST_F(MetaRegionTest, DeathOnDroppingABootFrame) {
-  boot(testing::kSeabiosPc512m);
-  MetaSlot& slot = *frame_to_meta(kImage.start);
+  boot(testing::SEABIOS_PC_512M);
+  MetaSlot& slot = *frame_to_meta(IMAGE.start);
   EXPECT_DEATH(slot.vtable->drop(slot), "boot frames are never released");
 }
 
 TEST_F(MetaRegionTest, InitRejectsMismatchedPlanAndUnsetBase) {
-  boot(testing::kSeabiosPc512m);
+  boot(testing::SEABIOS_PC_512M);
   MetaPlan other = *plan_meta_region(*map_);
   other.slot_count += 1;
   EXPECT_EQ(init_meta_region(*map_, other, memory_->slots_base(), reservations_.list()).error(),
@@ -268,7 +268,7 @@ TEST_F(MetaRegionTest, NotInitializedBeforeInit) {
 }
 
 TEST_F(MetaRegionTest, ReportPrintsTableAndSummary) {
-  boot(testing::kSeabiosPc512m);
+  boot(testing::SEABIOS_PC_512M);
   keel::fmt::StringSink sink;
   print_memory_map(sink, memory_map());
   print_memory_summary(sink, memory_map(), meta_region().plan);

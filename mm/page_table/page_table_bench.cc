@@ -119,10 +119,10 @@ bool run_uncounted(benchmark::State& state, Work& work) {
   return t_uncounted.ok;
 }
 
-// A window of kWindowLeaves 2 MiB leaf nodes whose last slot holds an untracked page that
-// keeps the leaf alive: the other kSlotsPerLeaf slots are what the loops map and unmap.
-constexpr std::uint64_t kWindowLeaves = 64;
-constexpr std::uint64_t kSlotsPerLeaf = 511;
+// A window of WINDOW_LEAVES 2 MiB leaf nodes whose last slot holds an untracked page that
+// keeps the leaf alive: the other SLOTS_PER_LEAF slots are what the loops map and unmap.
+constexpr std::uint64_t WINDOW_LEAVES = 64;
+constexpr std::uint64_t SLOTS_PER_LEAF = 511;
 
 class PageWindow {
  public:
@@ -130,20 +130,20 @@ class PageWindow {
       : state_(state), pt_(pt), pages_(pages_per_batch) {}
 
   bool keep_leaves_alive() {
-    for (std::uint64_t leaf = 0; leaf < kWindowLeaves; ++leaf) {
-      if (!map_phys(state_, pt_, leaf_base(leaf) + kSlotsPerLeaf * KiB4, KiB4, 0)) return false;
+    for (std::uint64_t leaf = 0; leaf < WINDOW_LEAVES; ++leaf) {
+      if (!map_phys(state_, pt_, leaf_base(leaf) + SLOTS_PER_LEAF * KiB4, KiB4, 0)) return false;
     }
     return true;
   }
   // Every batch position mapped (for unmap alone) or unmapped (for map alone).
   bool map_all() {
-    for (std::uint64_t leaf = 0; leaf < kWindowLeaves; ++leaf) {
+    for (std::uint64_t leaf = 0; leaf < WINDOW_LEAVES; ++leaf) {
       if (!map_phys(state_, pt_, leaf_base(leaf), used_slots() * KiB4, KiB4)) return false;
     }
     return true;
   }
   bool unmap_all() {
-    for (std::uint64_t leaf = 0; leaf < kWindowLeaves; ++leaf) {
+    for (std::uint64_t leaf = 0; leaf < WINDOW_LEAVES; ++leaf) {
       if (!unmap(state_, pt_, leaf_base(leaf), used_slots() * KiB4)) return false;
     }
     return true;
@@ -151,13 +151,13 @@ class PageWindow {
   // The next batch's first page; wraps to the first after `refill` readies the window again.
   template <typename Refill>
   std::optional<Vaddr> next(Refill& refill) {
-    if (leaf_ == kWindowLeaves) {
+    if (leaf_ == WINDOW_LEAVES) {
       if (!run_uncounted(state_, refill)) return std::nullopt;
       leaf_ = 0;
       batch_ = 0;
     }
     const Vaddr va = leaf_base(leaf_) + batch_ * pages_ * KiB4;
-    if (++batch_ == kSlotsPerLeaf / pages_) {
+    if (++batch_ == SLOTS_PER_LEAF / pages_) {
       batch_ = 0;
       ++leaf_;
     }
@@ -166,7 +166,7 @@ class PageWindow {
 
  private:
   static Vaddr leaf_base(std::uint64_t leaf) { return BASE + leaf * MiB2; }
-  std::uint64_t used_slots() const { return kSlotsPerLeaf / pages_ * pages_; }
+  std::uint64_t used_slots() const { return SLOTS_PER_LEAF / pages_ * pages_; }
 
   benchmark::State& state_;
   PageTable<K>& pt_;
@@ -211,19 +211,19 @@ KEEL_BENCHMARK(BM_Unmap4K)->ArgName("pages")->Arg(1)->Arg(32)->Arg(33)->Arg(256)
 // 256 tracked frames mapped one by one through one cursor, then unmapped in one call
 // (each unmap drops the mapping's reference after the flush).
 void BM_MapUnmapTracked4K_Batch(benchmark::State& state) {
-  constexpr std::uint64_t kPages = 256;
+  constexpr std::uint64_t PAGES = 256;
   auto w = world();
   auto pt = table();
-  if (!map_phys(state, pt, BASE + kPages * KiB4, KiB4, 0)) return;
+  if (!map_phys(state, pt, BASE + PAGES * KiB4, KiB4, 0)) return;
   std::vector<UFrame> frames;
-  for (std::uint64_t i = 0; i < kPages; ++i) {
+  for (std::uint64_t i = 0; i < PAGES; ++i) {
     auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
     if (!frame) return state.SkipWithError("setup: allocation failed");
     frames.push_back(std::move(*frame).into_shared());
   }
   for (auto _ : state) {
     {
-      auto cursor = pt.cursor_mut(BASE, kPages * KiB4);
+      auto cursor = pt.cursor_mut(BASE, PAGES * KiB4);
       if (!cursor) {
         state.SkipWithError("cursor_mut failed");
         break;
@@ -235,12 +235,12 @@ void BM_MapUnmapTracked4K_Batch(benchmark::State& state) {
         break;
       }
     }
-    if (!unmap(state, pt, BASE, kPages * KiB4)) break;
+    if (!unmap(state, pt, BASE, PAGES * KiB4)) break;
   }
   for (const UFrame& f : frames) {
     if (f.reference_count() != 1) state.SkipWithError("a frame's count did not come back to 1");
   }
-  per_item(state, kPages, "ns_per_page");
+  per_item(state, PAGES, "ns_per_page");
 }
 KEEL_BENCHMARK(BM_MapUnmapTracked4K_Batch);
 
@@ -327,31 +327,31 @@ KEEL_BENCHMARK(BM_MapUnmapTracked)->ArgName("level")->Arg(1)->Arg(2)->Arg(3);
 // 256 mapped pages made read-only and writable again in turns: one protect_next per page
 // through one cursor; the cursor's drop flushes (a full flush: more than 32 pages).
 void BM_Protect4K_Batch(benchmark::State& state) {
-  constexpr std::uint64_t kPages = 256;
+  constexpr std::uint64_t PAGES = 256;
   auto w = world();
   auto pt = table();
-  if (!map_phys(state, pt, BASE, kPages * KiB4 + KiB4, KiB4)) return;
+  if (!map_phys(state, pt, BASE, PAGES * KiB4 + KiB4, KiB4)) return;
   bool writable = true;
   for (auto _ : state) {
     const PageProperty next = writable ? RO : RW;
-    auto cursor = pt.cursor_mut(BASE, kPages * KiB4);
+    auto cursor = pt.cursor_mut(BASE, PAGES * KiB4);
     if (!cursor) {
       state.SkipWithError("cursor_mut failed");
       break;
     }
     std::uint64_t changed = 0;
-    for (std::uint64_t left = kPages * KiB4; left > 0; left -= KiB4) {
+    for (std::uint64_t left = PAGES * KiB4; left > 0; left -= KiB4) {
       auto range = cursor->protect_next(left, [&](PageProperty& p) { p = next; });
       if (!range || !*range || (*range)->size != KiB4) break;
       ++changed;
     }
-    if (changed != kPages) {
+    if (changed != PAGES) {
       state.SkipWithError("protect_next did not change every page");
       break;
     }
     writable = !writable;
   }
-  per_item(state, kPages, "ns_per_page");
+  per_item(state, PAGES, "ns_per_page");
 }
 KEEL_BENCHMARK(BM_Protect4K_Batch);
 
@@ -403,28 +403,28 @@ KEEL_BENCHMARK(BM_Query4K);
 // 256 × 2 MiB pages (512 MiB without 1 GiB pages), and 64 × 1 GiB pages, mapped in one
 // map_phys and unmapped in one unmap.
 void BM_MapPhysUnmap2M(benchmark::State& state) {
-  constexpr std::uint64_t kPages = 256;
+  constexpr std::uint64_t PAGES = 256;
   auto w = world();
   auto pt = table(/*huge_1g=*/false);
-  if (!map_phys(state, pt, BASE + kPages * MiB2, KiB4, 0)) return;
+  if (!map_phys(state, pt, BASE + PAGES * MiB2, KiB4, 0)) return;
   for (auto _ : state) {
-    if (!map_phys(state, pt, BASE, kPages * MiB2, 0)) break;
-    if (!unmap(state, pt, BASE, kPages * MiB2)) break;
+    if (!map_phys(state, pt, BASE, PAGES * MiB2, 0)) break;
+    if (!unmap(state, pt, BASE, PAGES * MiB2)) break;
   }
-  per_item(state, kPages, "ns_per_page");
+  per_item(state, PAGES, "ns_per_page");
 }
 KEEL_BENCHMARK(BM_MapPhysUnmap2M);
 
 void BM_MapPhysUnmap1G(benchmark::State& state) {
-  constexpr std::uint64_t kPages = 64;
+  constexpr std::uint64_t PAGES = 64;
   auto w = world();
   auto pt = table(true);
-  if (!map_phys(state, pt, BASE + kPages * GiB1, KiB4, 0)) return;
+  if (!map_phys(state, pt, BASE + PAGES * GiB1, KiB4, 0)) return;
   for (auto _ : state) {
-    if (!map_phys(state, pt, BASE, kPages * GiB1, 0)) break;
-    if (!unmap(state, pt, BASE, kPages * GiB1)) break;
+    if (!map_phys(state, pt, BASE, PAGES * GiB1, 0)) break;
+    if (!unmap(state, pt, BASE, PAGES * GiB1)) break;
   }
-  per_item(state, kPages, "ns_per_page");
+  per_item(state, PAGES, "ns_per_page");
 }
 KEEL_BENCHMARK(BM_MapPhysUnmap1G);
 

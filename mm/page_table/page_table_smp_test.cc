@@ -29,7 +29,7 @@ namespace {
 using K4 = KernelPtConfig<4>;
 using mm::testing::HostCpus;
 
-constexpr unsigned kCpus = 4;
+constexpr unsigned CPUS = 4;
 constexpr std::uint64_t KiB4 = 4096;
 constexpr std::uint64_t MiB = 1ull << 20;
 constexpr std::uint64_t MiB2 = 2 * MiB;
@@ -70,7 +70,7 @@ bool map_fresh_frames(CursorMut<K4>& cursor, unsigned n) {
 TEST_F(PageTableSmpTest, CursorsOnDisjointRangesOfOneTable) {
   auto pt = PageTable<K4>::create({.supports_1g_pages = true}).value();
   const std::uint64_t free_before = allocator_stats().total_free_frames;
-  HostCpus cpus(kCpus);
+  HostCpus cpus(CPUS);
   std::atomic<unsigned> failures{0};
   cpus.run([&](unsigned cpu) {
     const Vaddr base = KBASE + cpu * MiB2;
@@ -103,19 +103,19 @@ TEST_F(PageTableSmpTest, CursorsOnDisjointRangesOfOneTable) {
 TEST_F(PageTableSmpTest, OverlappingCursorsShootDownWhileOthersWaitForTheirLocks) {
   auto pt = PageTable<K4>::create({.supports_1g_pages = true}).value();
   const std::uint64_t free_before = allocator_stats().total_free_frames;
-  HostCpus cpus(kCpus);
-  constexpr unsigned kPages = 64;
+  HostCpus cpus(CPUS);
+  constexpr unsigned PAGES = 64;
   std::atomic<unsigned> failures{0};
   std::atomic<std::uint64_t> mapped_rounds{0};
   std::atomic<std::uint64_t> unmapped_rounds{0};
   cpus.run([&](unsigned cpu) {
     for (unsigned round = 0; round < 60; ++round) {
-      auto cursor = pt.cursor_mut(KBASE, kPages * KiB4);
+      auto cursor = pt.cursor_mut(KBASE, PAGES * KiB4);
       if (!cursor) {
         failures.fetch_add(1);
         continue;
       }
-      const auto found = cursor->find_next(kPages * KiB4);
+      const auto found = cursor->find_next(PAGES * KiB4);
       if (!found) {
         failures.fetch_add(1);
         continue;
@@ -123,18 +123,18 @@ TEST_F(PageTableSmpTest, OverlappingCursorsShootDownWhileOthersWaitForTheirLocks
       if (!cursor->jump(KBASE)) failures.fetch_add(1);
       if (!*found) {
         // Nothing mapped: whoever gets here first fills the range.
-        if (!map_fresh_frames(*cursor, kPages)) failures.fetch_add(1);
+        if (!map_fresh_frames(*cursor, PAGES)) failures.fetch_add(1);
         mapped_rounds.fetch_add(1);
       } else if ((round + cpu) % 2 == 0) {
         // Take the frames back one by one: one shootdown per take.
-        for (unsigned i = 0; i < kPages; ++i) {
-          const auto taken = cursor->take_next((kPages - i) * KiB4);
+        for (unsigned i = 0; i < PAGES; ++i) {
+          const auto taken = cursor->take_next((PAGES - i) * KiB4);
           if (!taken || !*taken || !(*taken)->frame) failures.fetch_add(1);
         }
         unmapped_rounds.fetch_add(1);
       } else {
-        const auto unmapped = cursor->unmap(kPages * KiB4);
-        if (!unmapped || *unmapped != kPages * KiB4) failures.fetch_add(1);
+        const auto unmapped = cursor->unmap(PAGES * KiB4);
+        if (!unmapped || *unmapped != PAGES * KiB4) failures.fetch_add(1);
         cursor->flush();  // the batch's shootdown, with the guard still locked
         unmapped_rounds.fetch_add(1);
       }
@@ -144,9 +144,9 @@ TEST_F(PageTableSmpTest, OverlappingCursorsShootDownWhileOthersWaitForTheirLocks
   EXPECT_GT(mapped_rounds.load(), 0u);
   EXPECT_GT(unmapped_rounds.load(), 0u);
   {
-    auto cursor = pt.cursor_mut(KBASE, kPages * KiB4);
+    auto cursor = pt.cursor_mut(KBASE, PAGES * KiB4);
     ASSERT_TRUE(cursor.has_value());
-    ASSERT_TRUE(cursor->unmap(kPages * KiB4).has_value());
+    ASSERT_TRUE(cursor->unmap(PAGES * KiB4).has_value());
   }
   expect_clean(cpus, pt, free_before);
 }

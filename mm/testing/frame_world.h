@@ -33,9 +33,9 @@ class FrameWorldTest : public ::testing::Test {
 #if !defined(KEEL_KERNEL)
   // 16 MiB of simulated RAM, [1 MiB, 16 MiB) usable (below it: in use, as firmware and
   // boot frames are). Big enough for a free 2 MiB block and for 4 KiB allocations to split.
-  static constexpr std::uint64_t kHostMemory = 16 << 20;
-  static constexpr Paddr kHostUsableStart = 1 << 20;
-  FrameWorldTest() : world_(kHostMemory, {PhysRange{kHostUsableStart, kHostMemory}}) {}
+  static constexpr std::uint64_t HOST_MEMORY = 16 << 20;
+  static constexpr Paddr HOST_USABLE_START = 1 << 20;
+  FrameWorldTest() : world_(HOST_MEMORY, {PhysRange{HOST_USABLE_START, HOST_MEMORY}}) {}
 #endif
 
   void SetUp() override { free_at_setup_ = free_frames(); }

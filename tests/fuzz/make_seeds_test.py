@@ -16,9 +16,9 @@ def entries(data: bytes) -> list[tuple[int, int, int, int]]:
 class MemmapSeedsTest(unittest.TestCase):
     def test_real_maps_header(self):
         maps = make_seeds.real_maps()
-        self.assertIn("kSeabiosPc512m", maps)
-        self.assertEqual(maps["kSeabiosPc512m"][0], (0, 0x9fc00, 1, False))
-        self.assertTrue(all(efi for *_, efi in maps["kOvmf128mEfi"]))
+        self.assertIn("SEABIOS_PC_512M", maps)
+        self.assertEqual(maps["SEABIOS_PC_512M"][0], (0, 0x9fc00, 1, False))
+        self.assertTrue(all(efi for *_, efi in maps["OVMF_128M_EFI"]))
         self.assertGreaterEqual(len(maps), 8)
         self.assertTrue(all(maps.values()), "a map parsed to no entries")
 

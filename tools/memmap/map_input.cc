@@ -72,26 +72,26 @@ std::optional<std::uint32_t> e820_type_from_name(std::string_view name) {
     std::string_view text;
     std::uint32_t type;
   };
-  static constexpr Name kNames[] = {
-      {"usable", mm::e820::kUsable},
-      {"System RAM", mm::e820::kUsable},
-      {"kernel usable RAM", mm::e820::kUsable},
-      {"reserved", mm::e820::kReserved},
-      {"device reserved", mm::e820::kReserved},
-      {"ACPI data", mm::e820::kAcpiReclaimable},
-      {"ACPI tables", mm::e820::kAcpiReclaimable},
-      {"ACPI NVS", mm::e820::kAcpiNvs},
-      {"ACPI non-volatile storage", mm::e820::kAcpiNvs},
-      {"unusable", mm::e820::kUnusable},
-      {"Unusable memory", mm::e820::kUnusable},
-      {"Persistent memory (legacy)", mm::e820::kPersistentLegacy},
-      {"Persistent memory", mm::e820::kPersistent},
-      {"soft reserved", mm::e820::kSoftReserved},
+  static constexpr Name NAMES[] = {
+      {"usable", mm::e820::USABLE},
+      {"System RAM", mm::e820::USABLE},
+      {"kernel usable RAM", mm::e820::USABLE},
+      {"reserved", mm::e820::RESERVED},
+      {"device reserved", mm::e820::RESERVED},
+      {"ACPI data", mm::e820::ACPI_RECLAIMABLE},
+      {"ACPI tables", mm::e820::ACPI_RECLAIMABLE},
+      {"ACPI NVS", mm::e820::ACPI_NVS},
+      {"ACPI non-volatile storage", mm::e820::ACPI_NVS},
+      {"unusable", mm::e820::UNUSABLE},
+      {"Unusable memory", mm::e820::UNUSABLE},
+      {"Persistent memory (legacy)", mm::e820::PERSISTENT_LEGACY},
+      {"Persistent memory", mm::e820::PERSISTENT},
+      {"soft reserved", mm::e820::SOFT_RESERVED},
       // Printed for a type number Linux does not know, without the number: keel treats
       // unknown numbers as reserved, so this is the same reading.
-      {"Unknown E820 type", mm::e820::kReserved},
+      {"Unknown E820 type", mm::e820::RESERVED},
   };
-  for (const Name& known : kNames) {
+  for (const Name& known : NAMES) {
     if (equals_ignoring_case(name, known.text)) return known.type;
   }
   if (auto n = number_after(name, "persistent (type ", true)) return n;
@@ -103,28 +103,28 @@ std::optional<std::uint32_t> e820_type_from_name(std::string_view name) {
 // kernels, the longer ones before 4.x, "type=N" for numbers it has no name for), or as
 // UEFI names it.
 std::optional<std::uint32_t> efi_type_from_name(std::string_view name) {
-  static constexpr std::string_view kLinuxNames[] = {
+  static constexpr std::string_view LINUX_NAMES[] = {
       "Reserved",     "Loader Code", "Loader Data",  "Boot Code", "Boot Data",
       "Runtime Code", "Runtime Data", "Conventional", "Unusable",  "ACPI Reclaim",
       "ACPI Mem NVS", "MMIO",        "MMIO Port",    "PAL Code",  "Persistent",
       "Unaccepted"};
-  static constexpr std::string_view kOlderLinuxNames[] = {
+  static constexpr std::string_view OLDER_LINUX_NAMES[] = {
       "Reserved",          "Loader Code",         "Loader Data",     "Boot Code",
       "Boot Data",         "Runtime Code",        "Runtime Data",    "Conventional Memory",
       "Unusable Memory",   "ACPI Reclaim Memory", "ACPI Memory NVS", "Memory Mapped I/O",
       "MMIO Port Space",   "PAL Code",            "Persistent Memory"};
   name = trim(name);
-  for (std::uint32_t t = 0; t < std::size(kLinuxNames); ++t) {
-    if (name == kLinuxNames[t] || name == mm::firmware_type_name(FirmwareMapKind::Efi, t)) return t;
+  for (std::uint32_t t = 0; t < std::size(LINUX_NAMES); ++t) {
+    if (name == LINUX_NAMES[t] || name == mm::firmware_type_name(FirmwareMapKind::Efi, t)) return t;
   }
-  for (std::uint32_t t = 0; t < std::size(kOlderLinuxNames); ++t) {
-    if (name == kOlderLinuxNames[t]) return t;
+  for (std::uint32_t t = 0; t < std::size(OLDER_LINUX_NAMES); ++t) {
+    if (name == OLDER_LINUX_NAMES[t]) return t;
   }
   if (name.starts_with("type=")) return parse_decimal_u32(name.substr(5));
   return std::nullopt;
 }
 
-constexpr unsigned __int128 kTwoTo64 = static_cast<unsigned __int128>(1) << 64;
+constexpr unsigned __int128 TWO_TO_64 = static_cast<unsigned __int128>(1) << 64;
 
 // Hex digits with an optional 0x prefix, up to 128 bits: Linux prints the end of an EFI
 // descriptor that runs past 2^64 with the part above 2^64 in front ("0x1" "ffff...").
@@ -147,7 +147,7 @@ FirmwareRegion make_region(std::uint64_t base, unsigned __int128 end, bool end_i
                            std::uint32_t type, FirmwareMapKind kind) {
   FirmwareRegion region{base, 0, type, kind};
   const unsigned __int128 end_exclusive = end + (end_inclusive ? 1 : 0);
-  if (end_exclusive > kTwoTo64 && end_exclusive - base >= kTwoTo64) {
+  if (end_exclusive > TWO_TO_64 && end_exclusive - base >= TWO_TO_64) {
     region.length = ~std::uint64_t{0};
     region.length_saturated = true;
   } else {
@@ -257,7 +257,7 @@ bool is_word_char(char c) {
 // lguest guests), then the copies it printed after changing the map (user: from mem= and
 // memmap=, modified:, reserve setup_data:, bad_ppro:, TXT-reserve:); and e820:, the prefix
 // of the subsystem's other lines, read the same way when a table entry follows it.
-constexpr std::string_view kE820Sources[] = {
+constexpr std::string_view E820_SOURCES[] = {
     "BIOS-e820", "BIOS-88",  "BIOS-e801",          "Xen",      "LGUEST",      "user",
     "modified",  "reserve setup_data", "bad_ppro", "TXT-reserve", "e820"};
 
@@ -274,7 +274,7 @@ struct E820Line {
 // An e820 table line, or nullopt for any other line (including Linux's other lines that
 // carry a range: "e820: update [mem ..]", "e820: [mem ..] available for PCI devices", ...).
 std::optional<E820Line> find_e820_line(std::string_view line) {
-  for (std::string_view source : kE820Sources) {
+  for (std::string_view source : E820_SOURCES) {
     for (std::size_t at = line.find(source); at != std::string_view::npos;
          at = line.find(source, at + 1)) {
       if (at > 0 && is_word_char(line[at - 1])) continue;
@@ -430,8 +430,8 @@ class JsonReader {
       }
     }
     const std::size_t start = pos_;
-    constexpr std::string_view kNumberChars = "+-0123456789.eE";
-    while (pos_ < text_.size() && kNumberChars.find(text_[pos_]) != std::string_view::npos) ++pos_;
+    constexpr std::string_view NUMBER_CHARS = "+-0123456789.eE";
+    while (pos_ < text_.size() && NUMBER_CHARS.find(text_[pos_]) != std::string_view::npos) ++pos_;
     if (pos_ == start) return fail("unexpected character in JSON");
     value.kind = Json::Kind::Number;
     value.text = std::string(text_.substr(start, pos_ - start));

@@ -314,7 +314,7 @@ TEST(Report, JsonIsExact) {
                     {0xfeffc000, 0x4000, 2, FirmwareMapKind::E820}};
   parsed.entry_lines = {1, 2, 3};
   std::ostringstream out, err;
-  EXPECT_EQ(report_map(parsed, {.json = true}, out, err), kExitOk);
+  EXPECT_EQ(report_map(parsed, {.json = true}, out, err), EXIT_OK);
   EXPECT_EQ(out.str(),
             "{\"regions\":[{\"base\":0,\"end\":651264,\"type\":\"usable\"},"
             "{\"base\":1048576,\"end\":536870912,\"type\":\"usable\"},"
@@ -331,7 +331,7 @@ TEST(Report, WrappingEntryIsAWarningNamingItsLineNotAnError) {
                                   "BIOS-e820: [mem 0xfffffffffffff000-0x0000000000000fff] reserved\n");
   ASSERT_TRUE(parsed.has_value()) << describe(parsed.error());
   std::ostringstream out, err;
-  EXPECT_EQ(report_map(*parsed, {.json = true, .source_name = "log.txt"}, out, err), kExitOk);
+  EXPECT_EQ(report_map(*parsed, {.json = true, .source_name = "log.txt"}, out, err), EXIT_OK);
   EXPECT_EQ(err.str(),
             "memmap: warning: line 3: entry 1 usable [0x100000, 0x100000): zero length, ignored\n"
             "memmap: warning: line 4: entry 2 reserved [0xfffffffffffff000, 2^64 + 0x1000): runs "
@@ -347,7 +347,7 @@ TEST(Report, NothingUsableLeftIsTheOnlyFatalSanitizerError) {
                                   "BIOS-e820: [mem 0x0000000000300000-0x00000000001fffff] usable\n");
   ASSERT_TRUE(parsed.has_value());
   std::ostringstream out, err;
-  EXPECT_EQ(report_map(*parsed, {.source_name = "log.txt"}, out, err), kExitBadMap);
+  EXPECT_EQ(report_map(*parsed, {.source_name = "log.txt"}, out, err), EXIT_BAD_MAP);
   EXPECT_EQ(err.str(),
             "memmap: warning: line 1: entry 0 usable [0x100000, 0x100000): zero length, ignored\n"
             "memmap: warning: line 2: entry 1 usable [0x200000, 0x200000): zero length, ignored\n"

@@ -88,16 +88,16 @@ int report_map(const ParsedMap& parsed, const ReportOptions& options, std::ostre
     print_warnings(sink, parsed, warnings, "memmap: warning: ");
     err << sink.str() << "memmap: " << options.source_name << ": ";
     const std::uint32_t index = result.error().entry_index;
-    if (index != mm::kNoEntry && index < parsed.entry_lines.size()) {
+    if (index != mm::NO_ENTRY && index < parsed.entry_lines.size()) {
       err << "line " << parsed.entry_lines[index] << ": ";
     }
     err << keel::fmt::to_text(result.error()) << "\n";
-    return kExitBadMap;
+    return EXIT_BAD_MAP;
   }
   const auto plan = mm::plan_meta_region(*map);
   if (!plan) {  // cannot happen after a successful sanitize; keep the tool honest anyway
     err << "memmap: " << options.source_name << ": " << error_name(plan.error()) << "\n";
-    return kExitBadMap;
+    return EXIT_BAD_MAP;
   }
   if (options.json) {
     keel::fmt::StringSink sink;
@@ -107,7 +107,7 @@ int report_map(const ParsedMap& parsed, const ReportOptions& options, std::ostre
   } else {
     print_text(out, parsed, warnings, *map, *plan);
   }
-  return kExitOk;
+  return EXIT_OK;
 }
 
 }  // namespace tools::memmap

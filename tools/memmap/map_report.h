@@ -15,9 +15,9 @@ struct ReportOptions {
   std::string source_name = "-";
 };
 
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitUsage = 1;     // bad arguments, unreadable file
-inline constexpr int kExitBadMap = 2;    // the map does not parse or does not sanitize
+inline constexpr int EXIT_OK = 0;
+inline constexpr int EXIT_USAGE = 1;     // bad arguments, unreadable file
+inline constexpr int EXIT_BAD_MAP = 2;    // the map does not parse or does not sanitize
 
 // Text mode: warnings, the sanitized map, totals and the metadata plan to `out`.
 // JSON mode: exactly one JSON object to `out`, warnings to `err`.

@@ -19,7 +19,7 @@ namespace {
 
 using namespace tools::memmap;
 
-constexpr const char* kUsage =
+constexpr const char* USAGE =
     "usage: memmap FILE [--json] [--phys-bits N]\n"
     "  FILE         a dmesg log with an e820 table (BIOS-e820:, Xen:, ...) or efi: memNN: lines,\n"
     "               or a JSON map; - for stdin\n"
@@ -41,23 +41,23 @@ int main(int argc, char** argv) {
       char* end = nullptr;
       const unsigned long bits = std::strtoul(argv[++i], &end, 10);
       if (*end != '\0' || bits > 64) {
-        std::cerr << "memmap: bad --phys-bits value\n" << kUsage;
-        return kExitUsage;
+        std::cerr << "memmap: bad --phys-bits value\n" << USAGE;
+        return EXIT_USAGE;
       }
       options.phys_addr_bits = static_cast<unsigned>(bits);
     } else if (arg == "-h" || arg == "--help") {
-      std::cout << kUsage;
-      return kExitOk;
+      std::cout << USAGE;
+      return EXIT_OK;
     } else if (path == nullptr && (arg == "-" || !arg.starts_with("-"))) {
       path = argv[i];
     } else {
-      std::cerr << "memmap: unexpected argument '" << arg << "'\n" << kUsage;
-      return kExitUsage;
+      std::cerr << "memmap: unexpected argument '" << arg << "'\n" << USAGE;
+      return EXIT_USAGE;
     }
   }
   if (path == nullptr) {
-    std::cerr << kUsage;
-    return kExitUsage;
+    std::cerr << USAGE;
+    return EXIT_USAGE;
   }
   std::string text;
   if (std::strcmp(path, "-") == 0) {
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     std::ifstream file(path, std::ios::binary);
     if (!file) {
       std::cerr << "memmap: cannot read " << path << ": " << std::strerror(errno) << "\n";
-      return kExitUsage;
+      return EXIT_USAGE;
     }
     text.assign(std::istreambuf_iterator<char>(file), {});
   }
@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
     for (const InputError& error : parsed.error()) {
       std::cerr << "memmap: " << path << ": " << describe(error) << "\n";
     }
-    return kExitBadMap;
+    return EXIT_BAD_MAP;
   }
   return report_map(*parsed, options, std::cout, std::cerr);
 }

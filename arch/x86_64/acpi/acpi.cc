@@ -12,12 +12,12 @@ namespace {
 
 // Where a BIOS keeps the RSDP (ACPI 6.5, 5.2.5.1): the first KiB of the EBDA, whose
 // real-mode segment is the u16 at 0x40E, or the read-only BIOS area 0xE0000-0xFFFFF.
-constexpr std::uint64_t kEbdaSegmentPointer = 0x40e;
-constexpr std::uint64_t kEbdaScanSize = 1024;
-constexpr std::uint64_t kEbdaLowest = 0x80000;   // the EBDA lives just below 640 KiB
-constexpr std::uint64_t kEbdaHighest = 0xa0000;
-constexpr std::uint64_t kBiosAreaBase = 0xe0000;
-constexpr std::uint64_t kBiosAreaSize = 0x20000;
+constexpr std::uint64_t EBDA_SEGMENT_POINTER = 0x40e;
+constexpr std::uint64_t EBDA_SCAN_SIZE = 1024;
+constexpr std::uint64_t EBDA_LOWEST = 0x80000;   // the EBDA lives just below 640 KiB
+constexpr std::uint64_t EBDA_HIGHEST = 0xa0000;
+constexpr std::uint64_t BIOS_AREA_BASE = 0xe0000;
+constexpr std::uint64_t BIOS_AREA_SIZE = 0x20000;
 
 constinit AcpiTables g_tables;
 constinit bool g_found = false;
@@ -37,20 +37,20 @@ std::optional<Rsdp> find_rsdp_in_bios_areas() {
   std::uint16_t segment = 0;
   // The BIOS data area is in page 0, which keel leaves unmapped once its own page tables
   // are live: then only the fixed BIOS area is scanned.
-  if (const auto pointer = read_phys(kEbdaSegmentPointer, 2); pointer.size() == 2) {
+  if (const auto pointer = read_phys(EBDA_SEGMENT_POINTER, 2); pointer.size() == 2) {
     std::memcpy(&segment, pointer.data(), sizeof(segment));
   }
   const std::uint64_t ebda = std::uint64_t{segment} << 4;
-  if (ebda >= kEbdaLowest && ebda < kEbdaHighest) {
-    if (auto rsdp = scan_for_rsdp(&read_phys, ebda, kEbdaScanSize)) return rsdp;
+  if (ebda >= EBDA_LOWEST && ebda < EBDA_HIGHEST) {
+    if (auto rsdp = scan_for_rsdp(&read_phys, ebda, EBDA_SCAN_SIZE)) return rsdp;
   }
-  return scan_for_rsdp(&read_phys, kBiosAreaBase, kBiosAreaSize);
+  return scan_for_rsdp(&read_phys, BIOS_AREA_BASE, BIOS_AREA_SIZE);
 }
 
 void init(const boot::BootInfo& info, keel::fmt::Sink& sink) {
   std::uint64_t rsdp_paddr = info.acpi_rsdp_paddr;
   std::uint8_t revision = info.acpi_rsdp_revision;
-  static_assert(boot::ACPI_RSDP_REVISION_UNKNOWN == kRsdpRevisionUnknown);
+  static_assert(boot::ACPI_RSDP_REVISION_UNKNOWN == RSDP_REVISION_UNKNOWN);
   if (rsdp_paddr == 0) {
     const auto found = find_rsdp_in_bios_areas();
     if (!found) {
@@ -60,7 +60,7 @@ void init(const boot::BootInfo& info, keel::fmt::Sink& sink) {
       return;
     }
     rsdp_paddr = found->paddr;
-    revision = kRsdpRevisionUnknown;
+    revision = RSDP_REVISION_UNKNOWN;
     keel::fmt::print(sink, "acpi: the loader passed no RSDP; found one at {:#x} in the BIOS area\n",
                rsdp_paddr);
   }

@@ -19,7 +19,7 @@ enum class AcpiError : std::uint8_t {
   NoRootTable,              // the RSDP points at neither an XSDT nor an RSDT
   TableUnreadable,          // a table's header or body is not in readable physical memory
   TableTooShort,            // a table's length is below its header or its fixed fields
-  TableTooLong,             // a table's length is over kMaxTableLength (garbled)
+  TableTooLong,             // a table's length is over MAX_TABLE_LENGTH (garbled)
   BadTableChecksum,         // a table's bytes do not sum to 0
   WrongSignature,           // a pointer names a table with an unexpected signature
   NoFadt,                   // no valid FACP among the root table's entries

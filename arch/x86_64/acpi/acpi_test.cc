@@ -58,9 +58,9 @@ void fix_checksum(Bytes& b, std::size_t checksum_offset, std::size_t length) {
 }
 
 Bytes make_table(std::string_view signature, std::uint8_t revision, const Bytes& body) {
-  Bytes t(kTableHeaderSize);
+  Bytes t(TABLE_HEADER_SIZE);
   put_text(t, 0, signature);
-  put<std::uint32_t>(t, 4, static_cast<std::uint32_t>(kTableHeaderSize + body.size()));
+  put<std::uint32_t>(t, 4, static_cast<std::uint32_t>(TABLE_HEADER_SIZE + body.size()));
   put<std::uint8_t>(t, 8, revision);
   put_text(t, 10, "KEELOE");
   put_text(t, 16, "KEELTEST");
@@ -97,7 +97,7 @@ Bytes pointer_list(const std::vector<std::uint64_t>& paddrs, std::size_t entry_s
 
 void put_gas(Bytes& body, std::size_t table_offset, std::uint8_t space, std::uint8_t width,
              std::uint64_t address) {
-  const std::size_t o = table_offset - kTableHeaderSize;
+  const std::size_t o = table_offset - TABLE_HEADER_SIZE;
   put<std::uint8_t>(body, o, space);
   put<std::uint8_t>(body, o + 1, width);
   put<std::uint8_t>(body, o + 2, 0);
@@ -108,7 +108,7 @@ void put_gas(Bytes& body, std::size_t table_offset, std::uint8_t space, std::uin
 // An ACPI 6 FADT (276 bytes) the way QEMU's q35 builds it: legacy + X_ PM1a blocks, reset
 // register at 0xcf9, X_DSDT.
 Bytes modern_fadt_body(std::uint64_t dsdt) {
-  Bytes body(276 - kTableHeaderSize);
+  Bytes body(276 - TABLE_HEADER_SIZE);
   put<std::uint32_t>(body, 40 - 36, static_cast<std::uint32_t>(dsdt));
   put<std::uint32_t>(body, 48 - 36, 0xb2);      // SMI_CMD
   put<std::uint8_t>(body, 52 - 36, 0xf1);       // ACPI_ENABLE
@@ -124,7 +124,7 @@ Bytes modern_fadt_body(std::uint64_t dsdt) {
 
 // An ACPI 1.0 FADT: 116 bytes, no reset register, 32-bit DSDT.
 Bytes legacy_fadt_body(std::uint32_t dsdt, std::uint32_t pm1a, std::uint32_t pm1b) {
-  Bytes body(116 - kTableHeaderSize);
+  Bytes body(116 - TABLE_HEADER_SIZE);
   put<std::uint32_t>(body, 40 - 36, dsdt);
   put<std::uint32_t>(body, 64 - 36, pm1a);
   put<std::uint32_t>(body, 68 - 36, pm1b);
@@ -148,13 +148,13 @@ Bytes aml_bytes(std::initializer_list<int> values) {
   return out;
 }
 
-constexpr std::uint64_t kRsdp = 0xf5a40;
-constexpr std::uint64_t kRsdt = 0x7ffe1000;
-constexpr std::uint64_t kXsdt = 0x7ffe2000;
-constexpr std::uint64_t kFacp = 0x7ffe3000;
-constexpr std::uint64_t kDsdt = 0x7ffe4000;
-constexpr std::uint64_t kApic = 0x7ffe5000;
-constexpr std::uint64_t kSsdt = 0x7ffe6000;
+constexpr std::uint64_t RSDP = 0xf5a40;
+constexpr std::uint64_t RSDT = 0x7ffe1000;
+constexpr std::uint64_t XSDT = 0x7ffe2000;
+constexpr std::uint64_t FACP = 0x7ffe3000;
+constexpr std::uint64_t DSDT = 0x7ffe4000;
+constexpr std::uint64_t APIC = 0x7ffe5000;
+constexpr std::uint64_t SSDT = 0x7ffe6000;
 
 class AcpiTest : public ::testing::Test {
  protected:
@@ -163,12 +163,12 @@ class AcpiTest : public ::testing::Test {
 
   // A complete ACPI 2.0+ machine: RSDP v2, XSDT and RSDT (FACP, APIC), DSDT with _S5_.
   void install_modern_machine() {
-    memory()[kRsdp] = make_rsdp(2, kRsdt, kXsdt);
-    memory()[kXsdt] = make_table("XSDT", 1, pointer_list({kFacp, kApic}, 8));
-    memory()[kRsdt] = make_table("RSDT", 1, pointer_list({kFacp, kApic}, 4));
-    memory()[kFacp] = make_table("FACP", 6, modern_fadt_body(kDsdt));
-    memory()[kApic] = make_table("APIC", 3, Bytes(8));
-    memory()[kDsdt] = make_table("DSDT", 2, aml_with_s5(5, 5));
+    memory()[RSDP] = make_rsdp(2, RSDT, XSDT);
+    memory()[XSDT] = make_table("XSDT", 1, pointer_list({FACP, APIC}, 8));
+    memory()[RSDT] = make_table("RSDT", 1, pointer_list({FACP, APIC}, 4));
+    memory()[FACP] = make_table("FACP", 6, modern_fadt_body(DSDT));
+    memory()[APIC] = make_table("APIC", 3, Bytes(8));
+    memory()[DSDT] = make_table("DSDT", 2, aml_with_s5(5, 5));
   }
 };
 
@@ -184,11 +184,11 @@ std::string name_of(AcpiError e) { return error_name(e); }
 
 TEST_F(AcpiTest, ModernMachineUsesXsdtAndFindsEverything) {
   install_modern_machine();
-  const auto t = discover(&read_sim, kRsdp, 2);
+  const auto t = discover(&read_sim, RSDP, 2);
   ASSERT_TRUE(t.has_value()) << name_of(t.error().error);
   EXPECT_EQ(t->rsdp.revision, 2);
   EXPECT_TRUE(t->via_xsdt);
-  EXPECT_EQ(t->root_paddr, kXsdt);
+  EXPECT_EQ(t->root_paddr, XSDT);
   EXPECT_FALSE(t->xsdt_failure.has_value());
   EXPECT_EQ(t->table_count, 3u);  // FACP APIC DSDT
   EXPECT_TRUE(t->has_table("FACP"));
@@ -206,7 +206,7 @@ TEST_F(AcpiTest, ModernMachineUsesXsdtAndFindsEverything) {
   EXPECT_TRUE(f.reset_supported);
   EXPECT_EQ(f.reset_register.address, 0xcf9u);
   EXPECT_EQ(f.reset_value, 0x0f);
-  EXPECT_EQ(f.dsdt_paddr, kDsdt);
+  EXPECT_EQ(f.dsdt_paddr, DSDT);
   EXPECT_EQ(f.smi_command, 0xb2u);
   EXPECT_EQ(f.acpi_enable, 0xf1);
   EXPECT_FALSE(f.hardware_reduced);
@@ -227,32 +227,32 @@ TEST_F(AcpiTest, ModernMachineUsesXsdtAndFindsEverything) {
 
 TEST_F(AcpiTest, OemIdIsPrintedSafely) {
   install_modern_machine();
-  Bytes rsdp = make_rsdp(2, kRsdt, kXsdt);
+  Bytes rsdp = make_rsdp(2, RSDT, XSDT);
   put_text(rsdp, 9, std::string_view("AB\x01\0\0\0", 6));
   fix_checksum(rsdp, 8, 20);
   fix_checksum(rsdp, 32, 36);
-  memory()[kRsdp] = rsdp;
-  const auto t = discover(&read_sim, kRsdp, 2);
+  memory()[RSDP] = rsdp;
+  const auto t = discover(&read_sim, RSDP, 2);
   ASSERT_TRUE(t.has_value());
   EXPECT_NE(summary_of(*t).find("OEM \"AB?\","), std::string::npos) << summary_of(*t);
 }
 
 TEST_F(AcpiTest, UnknownRevisionIsReadFromTheRsdp) {
   install_modern_machine();
-  const auto t = discover(&read_sim, kRsdp, kRsdpRevisionUnknown);
+  const auto t = discover(&read_sim, RSDP, RSDP_REVISION_UNKNOWN);
   ASSERT_TRUE(t.has_value());
   EXPECT_TRUE(t->via_xsdt);
 }
 
 TEST_F(AcpiTest, Acpi1MachineUsesRsdtAndLegacyFadt) {
-  memory()[kRsdp] = make_rsdp(0, kRsdt, 0);
-  memory()[kRsdt] = make_table("RSDT", 1, pointer_list({kFacp}, 4));
-  memory()[kFacp] = make_table("FACP", 1, legacy_fadt_body(kDsdt, 0x4004, 0x8004));
-  memory()[kDsdt] = make_table("DSDT", 1, aml_with_s5(7, 3));
-  const auto t = discover(&read_sim, kRsdp, 0);
+  memory()[RSDP] = make_rsdp(0, RSDT, 0);
+  memory()[RSDT] = make_table("RSDT", 1, pointer_list({FACP}, 4));
+  memory()[FACP] = make_table("FACP", 1, legacy_fadt_body(DSDT, 0x4004, 0x8004));
+  memory()[DSDT] = make_table("DSDT", 1, aml_with_s5(7, 3));
+  const auto t = discover(&read_sim, RSDP, 0);
   ASSERT_TRUE(t.has_value()) << name_of(t.error().error);
   EXPECT_FALSE(t->via_xsdt);
-  EXPECT_EQ(t->root_paddr, kRsdt);
+  EXPECT_EQ(t->root_paddr, RSDT);
   ASSERT_TRUE(t->fadt.has_value());
   EXPECT_EQ(t->fadt->pm1a_control.address, 0x4004u);
   EXPECT_EQ(t->fadt->pm1a_control.space(), AddressSpace::SystemIo);
@@ -267,19 +267,19 @@ TEST_F(AcpiTest, Acpi1MachineUsesRsdtAndLegacyFadt) {
 TEST_F(AcpiTest, LoaderRevisionZeroNeverReadsPastTheV1Copy) {
   install_modern_machine();
   // multiboot2 tag 14: a 20-byte copy of a revision-2 RSDP. ASan catches a longer read.
-  Bytes copy = make_rsdp(2, kRsdt, kXsdt);
+  Bytes copy = make_rsdp(2, RSDT, XSDT);
   copy.resize(20);
-  memory()[kRsdp] = copy;
-  const auto t = discover(&read_sim, kRsdp, 0);
+  memory()[RSDP] = copy;
+  const auto t = discover(&read_sim, RSDP, 0);
   ASSERT_TRUE(t.has_value());
   EXPECT_FALSE(t->via_xsdt);
-  EXPECT_EQ(t->root_paddr, kRsdt);
+  EXPECT_EQ(t->root_paddr, RSDT);
 }
 
 TEST_F(AcpiTest, BadXsdtFallsBackToRsdt) {
   install_modern_machine();
-  memory()[kXsdt][40] ^= std::byte{1};  // breaks the checksum
-  const auto t = discover(&read_sim, kRsdp, 2);
+  memory()[XSDT][40] ^= std::byte{1};  // breaks the checksum
+  const auto t = discover(&read_sim, RSDP, 2);
   ASSERT_TRUE(t.has_value());
   EXPECT_FALSE(t->via_xsdt);
   ASSERT_TRUE(t->xsdt_failure.has_value());
@@ -294,34 +294,34 @@ TEST_F(AcpiTest, RsdpErrors) {
   EXPECT_EQ(discover(&read_sim, 0, 2).error().error, AcpiError::RsdpUnreadable);
   EXPECT_EQ(discover(&read_sim, 0x1234, 2).error().error, AcpiError::RsdpUnreadable);
 
-  memory()[kRsdp][0] = std::byte{'X'};
-  EXPECT_EQ(discover(&read_sim, kRsdp, 2).error().error, AcpiError::BadRsdpSignature);
+  memory()[RSDP][0] = std::byte{'X'};
+  EXPECT_EQ(discover(&read_sim, RSDP, 2).error().error, AcpiError::BadRsdpSignature);
 
-  memory()[kRsdp] = make_rsdp(2, kRsdt, kXsdt);
-  memory()[kRsdp][16] ^= std::byte{1};  // inside the first 20 bytes
-  EXPECT_EQ(discover(&read_sim, kRsdp, 2).error().error, AcpiError::BadRsdpChecksum);
+  memory()[RSDP] = make_rsdp(2, RSDT, XSDT);
+  memory()[RSDP][16] ^= std::byte{1};  // inside the first 20 bytes
+  EXPECT_EQ(discover(&read_sim, RSDP, 2).error().error, AcpiError::BadRsdpChecksum);
 
-  memory()[kRsdp] = make_rsdp(2, kRsdt, kXsdt);
-  memory()[kRsdp][24] ^= std::byte{1};  // the XSDT address: only the extended checksum
-  EXPECT_EQ(discover(&read_sim, kRsdp, 2).error().error, AcpiError::BadRsdpExtendedChecksum);
+  memory()[RSDP] = make_rsdp(2, RSDT, XSDT);
+  memory()[RSDP][24] ^= std::byte{1};  // the XSDT address: only the extended checksum
+  EXPECT_EQ(discover(&read_sim, RSDP, 2).error().error, AcpiError::BadRsdpExtendedChecksum);
 
-  memory()[kRsdp] = make_rsdp(2, kRsdt, kXsdt);
-  memory()[kRsdp].resize(30);  // revision 2 but the structure is cut short
-  EXPECT_EQ(discover(&read_sim, kRsdp, 2).error().error, AcpiError::BadRsdpLength);
+  memory()[RSDP] = make_rsdp(2, RSDT, XSDT);
+  memory()[RSDP].resize(30);  // revision 2 but the structure is cut short
+  EXPECT_EQ(discover(&read_sim, RSDP, 2).error().error, AcpiError::BadRsdpLength);
 
-  memory()[kRsdp] = make_rsdp(0, 0, 0);
-  const auto none = discover(&read_sim, kRsdp, 0);
+  memory()[RSDP] = make_rsdp(0, 0, 0);
+  const auto none = discover(&read_sim, RSDP, 0);
   ASSERT_FALSE(none.has_value());
   EXPECT_EQ(none.error().error, AcpiError::NoRootTable);
 }
 
 TEST_F(AcpiTest, GarbledEntriesAreSkippedAndCounted) {
   install_modern_machine();
-  memory()[kXsdt] = make_table("XSDT", 1, pointer_list({0xdead0000, kApic, kFacp, kSsdt}, 8));
-  memory()[kApic][40] ^= std::byte{0xff};               // bad checksum
-  memory()[kSsdt] = make_table("SSDT", 1, Bytes(64));
-  memory()[kSsdt].resize(80);                           // length says 100, only 80 readable
-  const auto t = discover(&read_sim, kRsdp, 2);
+  memory()[XSDT] = make_table("XSDT", 1, pointer_list({0xdead0000, APIC, FACP, SSDT}, 8));
+  memory()[APIC][40] ^= std::byte{0xff};               // bad checksum
+  memory()[SSDT] = make_table("SSDT", 1, Bytes(64));
+  memory()[SSDT].resize(80);                           // length says 100, only 80 readable
+  const auto t = discover(&read_sim, RSDP, 2);
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->bad_tables, 3u);
   ASSERT_TRUE(t->first_bad_table.has_value());
@@ -337,60 +337,60 @@ TEST_F(AcpiTest, GarbledEntriesAreSkippedAndCounted) {
 TEST_F(AcpiTest, TableLengthChecks) {
   Bytes tiny = make_table("APIC", 1, {});
   put<std::uint32_t>(tiny, 4, 20);
-  memory()[kApic] = tiny;
-  EXPECT_EQ(read_table(&read_sim, kApic).error().error, AcpiError::TableTooShort);
+  memory()[APIC] = tiny;
+  EXPECT_EQ(read_table(&read_sim, APIC).error().error, AcpiError::TableTooShort);
 
   Bytes huge = make_table("APIC", 1, {});
   put<std::uint32_t>(huge, 4, 0xffffff00u);
-  memory()[kApic] = huge;
-  EXPECT_EQ(read_table(&read_sim, kApic).error().error, AcpiError::TableTooLong);
+  memory()[APIC] = huge;
+  EXPECT_EQ(read_table(&read_sim, APIC).error().error, AcpiError::TableTooLong);
 
-  memory()[kApic] = make_table("APIC", 1, Bytes(4));
-  const auto wrong = read_table(&read_sim, kApic, "FACP");
+  memory()[APIC] = make_table("APIC", 1, Bytes(4));
+  const auto wrong = read_table(&read_sim, APIC, "FACP");
   ASSERT_FALSE(wrong.has_value());
   EXPECT_EQ(wrong.error().error, AcpiError::WrongSignature);
   keel::fmt::FixedString<128> text;
   keel::fmt::print(text, "{}", wrong.error());
   EXPECT_EQ(text.view(), "WrongSignature (APIC at 0x7ffe5000)");
 
-  memory()[kApic].resize(kTableHeaderSize - 1);
-  EXPECT_EQ(read_table(&read_sim, kApic).error().error, AcpiError::TableUnreadable);
+  memory()[APIC].resize(TABLE_HEADER_SIZE - 1);
+  EXPECT_EQ(read_table(&read_sim, APIC).error().error, AcpiError::TableUnreadable);
 }
 
 TEST_F(AcpiTest, MissingFadtAndShortFadt) {
   install_modern_machine();
-  memory()[kXsdt] = make_table("XSDT", 1, pointer_list({kApic}, 8));
-  auto t = discover(&read_sim, kRsdp, 2);
+  memory()[XSDT] = make_table("XSDT", 1, pointer_list({APIC}, 8));
+  auto t = discover(&read_sim, RSDP, 2);
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->fadt.error().error, AcpiError::NoFadt);
   EXPECT_FALSE(t->s5.has_value());
   EXPECT_NE(summary_of(*t).find("no usable FADT (NoFadt)"), std::string::npos) << summary_of(*t);
 
   install_modern_machine();
-  memory()[kFacp] = make_table("FACP", 1, Bytes(60));
-  t = discover(&read_sim, kRsdp, 2);
+  memory()[FACP] = make_table("FACP", 1, Bytes(60));
+  t = discover(&read_sim, RSDP, 2);
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->fadt.error().error, AcpiError::TableTooShort);
 }
 
 TEST_F(AcpiTest, MissingS5IsReportedWithTheDsdt) {
   install_modern_machine();
-  memory()[kDsdt] = make_table("DSDT", 2, aml_bytes({0x10, 0x05, '_', 'S', 'B', '_', 0x5b}));
-  const auto t = discover(&read_sim, kRsdp, 2);
+  memory()[DSDT] = make_table("DSDT", 2, aml_bytes({0x10, 0x05, '_', 'S', 'B', '_', 0x5b}));
+  const auto t = discover(&read_sim, RSDP, 2);
   ASSERT_TRUE(t.has_value());
   ASSERT_FALSE(t->s5.has_value());
   EXPECT_EQ(t->s5.error().error, AcpiError::NoS5);
-  EXPECT_EQ(t->s5.error().paddr, kDsdt);
+  EXPECT_EQ(t->s5.error().paddr, DSDT);
   EXPECT_NE(summary_of(*t).find("no S5 sleep type (NoS5 (DSDT at 0x7ffe4000))"), std::string::npos)
       << summary_of(*t);
 }
 
 TEST_F(AcpiTest, S5InAnSsdtIsFoundWhenTheDsdtHasNone) {
   install_modern_machine();
-  memory()[kDsdt] = make_table("DSDT", 2, aml_bytes({0x5b, 0x80}));
-  memory()[kSsdt] = make_table("SSDT", 2, aml_with_s5(2, 6));
-  memory()[kXsdt] = make_table("XSDT", 1, pointer_list({kFacp, kSsdt}, 8));
-  const auto t = discover(&read_sim, kRsdp, 2);
+  memory()[DSDT] = make_table("DSDT", 2, aml_bytes({0x5b, 0x80}));
+  memory()[SSDT] = make_table("SSDT", 2, aml_with_s5(2, 6));
+  memory()[XSDT] = make_table("XSDT", 1, pointer_list({FACP, SSDT}, 8));
+  const auto t = discover(&read_sim, RSDP, 2);
   ASSERT_TRUE(t.has_value());
   ASSERT_TRUE(t->s5.has_value());
   EXPECT_EQ(t->s5->a, 2);
@@ -400,23 +400,23 @@ TEST_F(AcpiTest, S5InAnSsdtIsFoundWhenTheDsdtHasNone) {
 
 TEST_F(AcpiTest, BadDsdtChecksumIsTheS5Error) {
   install_modern_machine();
-  memory()[kDsdt][40] ^= std::byte{0x10};
-  const auto t = discover(&read_sim, kRsdp, 2);
+  memory()[DSDT][40] ^= std::byte{0x10};
+  const auto t = discover(&read_sim, RSDP, 2);
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->s5.error().error, AcpiError::BadTableChecksum);
 }
 
 TEST_F(AcpiTest, HardwareReducedFadt) {
   // QEMU microvm: no PM1 blocks; sleep control and reset registers in the GED's MMIO.
-  Bytes body(276 - kTableHeaderSize);
+  Bytes body(276 - TABLE_HEADER_SIZE);
   put<std::uint32_t>(body, 112 - 36, FADT_HW_REDUCED_ACPI | FADT_RESET_REG_SUP);
   put_gas(body, 116, 0, 8, 0xfea00002);
   put<std::uint8_t>(body, 128 - 36, 0x42);
-  put<std::uint64_t>(body, 140 - 36, kDsdt);
+  put<std::uint64_t>(body, 140 - 36, DSDT);
   put_gas(body, 244, 0, 8, 0xfea00000);
   put_gas(body, 256, 0, 8, 0xfea00001);
-  memory()[kFacp] = make_table("FACP", 5, body);
-  const auto facp = read_table(&read_sim, kFacp, "FACP");
+  memory()[FACP] = make_table("FACP", 5, body);
+  const auto facp = read_table(&read_sim, FACP, "FACP");
   ASSERT_TRUE(facp.has_value());
   const auto f = parse_fadt(*facp);
   ASSERT_TRUE(f.has_value());
@@ -430,21 +430,21 @@ TEST_F(AcpiTest, HardwareReducedFadt) {
 }
 
 TEST_F(AcpiTest, ExtendedPm1WithoutAddressFallsBackToLegacyPort) {
-  Bytes body = modern_fadt_body(kDsdt);
+  Bytes body = modern_fadt_body(DSDT);
   put_gas(body, 172, 1, 16, 0);  // X_PM1a_CNT_BLK present in the table but zero
   put<std::uint32_t>(body, 64 - 36, 0xb004);
-  memory()[kFacp] = make_table("FACP", 4, body);
-  const auto f = parse_fadt(*read_table(&read_sim, kFacp, "FACP"));
+  memory()[FACP] = make_table("FACP", 4, body);
+  const auto f = parse_fadt(*read_table(&read_sim, FACP, "FACP"));
   ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->pm1a_control.address, 0xb004u);
   EXPECT_EQ(f->pm1a_control.width_bits(), 16u);
 }
 
 TEST_F(AcpiTest, ResetRegisterNeedsTheFlag) {
-  Bytes body = modern_fadt_body(kDsdt);
+  Bytes body = modern_fadt_body(DSDT);
   put<std::uint32_t>(body, 112 - 36, 0);
-  memory()[kFacp] = make_table("FACP", 6, body);
-  const auto f = parse_fadt(*read_table(&read_sim, kFacp, "FACP"));
+  memory()[FACP] = make_table("FACP", 6, body);
+  const auto f = parse_fadt(*read_table(&read_sim, FACP, "FACP"));
   ASSERT_TRUE(f.has_value());
   EXPECT_FALSE(f->reset_supported);
 }
@@ -454,18 +454,18 @@ TEST_F(AcpiTest, ResetRegisterNeedsTheFlag) {
 TEST_F(AcpiTest, ScanFindsOnlyAlignedRsdpsWithValidChecksums) {
   install_modern_machine();
   Bytes area(0x20000);
-  Bytes broken = make_rsdp(2, kRsdt, kXsdt);
+  Bytes broken = make_rsdp(2, RSDT, XSDT);
   broken[16] ^= std::byte{1};
   std::memcpy(area.data() + 0x100, broken.data(), broken.size());        // bad checksum
-  const Bytes good = make_rsdp(2, kRsdt, kXsdt);
+  const Bytes good = make_rsdp(2, RSDT, XSDT);
   std::memcpy(area.data() + 0x208, good.data(), good.size());            // not 16-aligned
   std::memcpy(area.data() + 0x1ffd0, good.data(), good.size());     // the real one
-  memory().erase(kRsdp);
+  memory().erase(RSDP);
   memory()[0xe0000] = area;
   const auto found = scan_for_rsdp(&read_sim, 0xe0000, 0x20000);
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->paddr, 0xe0000u + 0x1ffd0);
-  EXPECT_EQ(found->xsdt_paddr, kXsdt);
+  EXPECT_EQ(found->xsdt_paddr, XSDT);
 
   memory()[0xe0000] = Bytes(0x20000);
   EXPECT_FALSE(scan_for_rsdp(&read_sim, 0xe0000, 0x20000).has_value());

@@ -13,7 +13,7 @@ struct RootTable {
 
   std::size_t entry_count() const { return table.body().size() / entry_size; }
   std::uint64_t entry(std::size_t i) const {
-    const std::size_t offset = kTableHeaderSize + i * entry_size;
+    const std::size_t offset = TABLE_HEADER_SIZE + i * entry_size;
     if (entry_size == 8) return read_field<std::uint64_t>(table.bytes, offset).value_or(0);
     return read_field<std::uint32_t>(table.bytes, offset).value_or(0);
   }
@@ -116,7 +116,7 @@ bool AcpiTables::has_table(std::string_view signature) const {
   out.via_xsdt = root->entry_size == 8;
   out.root_paddr = root->table.paddr;
 
-  std::array<std::uint64_t, kMaxSsdtsScanned> ssdts{};
+  std::array<std::uint64_t, MAX_SSDTS_SCANNED> ssdts{};
   std::size_t ssdt_count = 0;
   for (std::size_t i = 0; i < root->entry_count(); ++i) {
     const std::uint64_t paddr = root->entry(i);

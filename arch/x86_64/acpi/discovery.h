@@ -18,8 +18,8 @@
 
 namespace arch::acpi {
 
-inline constexpr std::size_t kMaxListedTables = 32;
-inline constexpr std::size_t kMaxSsdtsScanned = 8;
+inline constexpr std::size_t MAX_LISTED_TABLES = 32;
+inline constexpr std::size_t MAX_SSDTS_SCANNED = 8;
 
 struct TableEntry {
   std::array<char, 4> signature{};
@@ -35,9 +35,9 @@ struct AcpiTables {
   std::optional<AcpiFailure> xsdt_failure;
 
   // Valid tables: the root table's entries in order, then the DSDT.
-  std::array<TableEntry, kMaxListedTables> tables{};
+  std::array<TableEntry, MAX_LISTED_TABLES> tables{};
   std::size_t table_count = 0;
-  std::size_t tables_not_listed = 0;  // valid, but past kMaxListedTables
+  std::size_t tables_not_listed = 0;  // valid, but past MAX_LISTED_TABLES
   // Entries that failed validation (skipped); the first failure is kept for the log.
   std::size_t bad_tables = 0;
   std::optional<AcpiFailure> first_bad_table;

@@ -13,7 +13,7 @@
 namespace arch::acpi {
 
 // ACPI 1.0's FADT is 116 bytes (up to Flags); keel needs nothing shorter.
-inline constexpr std::size_t kFadtMinLength = 116;
+inline constexpr std::size_t FADT_MIN_LENGTH = 116;
 
 inline constexpr std::uint32_t FADT_RESET_REG_SUP = 1u << 10;
 inline constexpr std::uint32_t FADT_HW_REDUCED_ACPI = 1u << 20;

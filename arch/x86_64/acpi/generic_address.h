@@ -29,7 +29,7 @@ struct GenericAddress {
   unsigned width_bits() const;
 };
 
-inline constexpr std::size_t kGenericAddressSize = 12;
+inline constexpr std::size_t GENERIC_ADDRESS_SIZE = 12;
 
 // The GAS at `offset` in `bytes`, or nullopt if it does not fit.
 std::optional<GenericAddress> read_generic_address(std::span<const std::byte> bytes,

@@ -14,7 +14,7 @@
 namespace arch::acpi {
 
 // The MADT's fixed part: header, Local Interrupt Controller Address (u32), Flags (u32).
-inline constexpr std::size_t kMadtFixedLength = kTableHeaderSize + 8;
+inline constexpr std::size_t MADT_FIXED_LENGTH = TABLE_HEADER_SIZE + 8;
 inline constexpr std::uint32_t MADT_PCAT_COMPAT = 1u << 0;  // a legacy 8259 pair is present
 
 // Local APIC / local x2APIC entry flags (ACPI 6.5, table 5.23).
@@ -22,7 +22,7 @@ inline constexpr std::uint32_t MADT_CPU_ENABLED = 1u << 0;
 inline constexpr std::uint32_t MADT_CPU_ONLINE_CAPABLE = 1u << 1;
 
 // More CPU entries than keel can run (mm::hal::MAX_CPUS) are counted, not stored.
-inline constexpr std::size_t kMadtMaxCpus = 256;
+inline constexpr std::size_t MADT_MAX_CPUS = 256;
 
 struct MadtCpu {
   std::uint32_t apic_id = 0;
@@ -37,9 +37,9 @@ struct Madt {
   std::uint32_t flags = 0;
   // Enabled CPUs in table order (the firmware lists the boot CPU first, but keel does not
   // rely on it). An APIC ID listed twice (a type-0 and a type-9 entry) is stored once.
-  std::array<MadtCpu, kMadtMaxCpus> cpus{};
+  std::array<MadtCpu, MADT_MAX_CPUS> cpus{};
   std::size_t cpu_count = 0;
-  std::size_t cpus_not_stored = 0;   // enabled, but past kMadtMaxCpus
+  std::size_t cpus_not_stored = 0;   // enabled, but past MADT_MAX_CPUS
   std::size_t online_capable = 0;    // not enabled at boot; left alone
   std::size_t disabled = 0;          // neither flag: unusable entries
   std::size_t duplicate_ids = 0;     // entries naming an APIC ID already stored

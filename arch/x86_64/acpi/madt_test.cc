@@ -22,7 +22,7 @@ void append(Bytes& b, T value) {
 // A table whose header is zero except for the signature and length (parse_madt trusts
 // read_table for the checksum).
 struct MadtBuilder {
-  Bytes bytes = Bytes(kTableHeaderSize);
+  Bytes bytes = Bytes(TABLE_HEADER_SIZE);
   explicit MadtBuilder(std::uint32_t lapic = 0xfee00000, std::uint32_t flags = MADT_PCAT_COMPAT) {
     std::memcpy(bytes.data(), "APIC", 4);
     append(bytes, lapic);
@@ -134,7 +134,7 @@ TEST(Madt, AnEntryRunningPastTheTableStopsTheWalk) {
   ASSERT_TRUE(madt.has_value());
   EXPECT_EQ(madt->cpu_count, 1u);
   EXPECT_TRUE(madt->truncated);
-  EXPECT_EQ(madt->truncated_at, kMadtFixedLength + 8);
+  EXPECT_EQ(madt->truncated_at, MADT_FIXED_LENGTH + 8);
 }
 
 TEST(Madt, AZeroLengthEntryStopsTheWalkInsteadOfLooping) {
@@ -144,21 +144,21 @@ TEST(Madt, AZeroLengthEntryStopsTheWalkInsteadOfLooping) {
   ASSERT_TRUE(madt.has_value());
   EXPECT_EQ(madt->cpu_count, 0u);
   EXPECT_TRUE(madt->truncated);
-  EXPECT_EQ(madt->truncated_at, kMadtFixedLength);
+  EXPECT_EQ(madt->truncated_at, MADT_FIXED_LENGTH);
 }
 
 TEST(Madt, MoreCpusThanKeelRunsAreCounted) {
   MadtBuilder b;
-  for (std::uint32_t id = 0; id < kMadtMaxCpus + 3; ++id) b.x2apic(id, MADT_CPU_ENABLED, id);
+  for (std::uint32_t id = 0; id < MADT_MAX_CPUS + 3; ++id) b.x2apic(id, MADT_CPU_ENABLED, id);
   const auto madt = parse_madt(b.table());
   ASSERT_TRUE(madt.has_value());
-  EXPECT_EQ(madt->cpu_count, kMadtMaxCpus);
+  EXPECT_EQ(madt->cpu_count, MADT_MAX_CPUS);
   EXPECT_EQ(madt->cpus_not_stored, 3u);
 }
 
 TEST(Madt, TooShortForTheFixedPartFails) {
   MadtBuilder b;
-  b.bytes.resize(kMadtFixedLength - 1);
+  b.bytes.resize(MADT_FIXED_LENGTH - 1);
   const auto madt = parse_madt(b.table());
   ASSERT_FALSE(madt.has_value());
   EXPECT_EQ(madt.error().error, AcpiError::TableTooShort);

@@ -14,8 +14,8 @@ bool mmio_reachable(std::uint64_t paddr, unsigned bits) {
   return mm::kspace::linear_map_readable(paddr, bits / 8) == bits / 8;
 }
 
-constexpr std::uint16_t kPciConfigAddress = 0xcf8;
-constexpr std::uint16_t kPciConfigData = 0xcfc;
+constexpr std::uint16_t PCI_CONFIG_ADDRESS = 0xcf8;
+constexpr std::uint16_t PCI_CONFIG_DATA = 0xcfc;
 
 bool valid_width(unsigned bits, bool allow_64) {
   return bits == 8 || bits == 16 || bits == 32 || (allow_64 && bits == 64);
@@ -32,9 +32,9 @@ std::uint16_t select_pci_register(const GenericAddress& reg) {
   const std::uint64_t device = (reg.address >> 32) & 0x1f;
   const std::uint64_t function = (reg.address >> 16) & 0x7;
   const std::uint64_t offset = reg.address & 0xff;
-  outl(kPciConfigAddress, static_cast<std::uint32_t>(0x8000'0000u | (device << 11) |
+  outl(PCI_CONFIG_ADDRESS, static_cast<std::uint32_t>(0x8000'0000u | (device << 11) |
                                                       (function << 8) | (offset & 0xfc)));
-  return static_cast<std::uint16_t>(kPciConfigData + (offset & 3));
+  return static_cast<std::uint16_t>(PCI_CONFIG_DATA + (offset & 3));
 }
 
 }  // namespace

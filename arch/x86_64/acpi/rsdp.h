@@ -12,11 +12,11 @@
 
 namespace arch::acpi {
 
-inline constexpr std::size_t kRsdpV1Size = 20;  // ACPI 1.0: up to RsdtAddress
-inline constexpr std::size_t kRsdpV2Size = 36;  // ACPI 2.0+: Length, XsdtAddress, ext. checksum
+inline constexpr std::size_t RSDP_V1_SIZE = 20;  // ACPI 1.0: up to RsdtAddress
+inline constexpr std::size_t RSDP_V2_SIZE = 36;  // ACPI 2.0+: Length, XsdtAddress, ext. checksum
 // What the loader passes when it knows only the RSDP's address (PVH): read the revision
 // byte from the RSDP. Same value as boot::ACPI_RSDP_REVISION_UNKNOWN.
-inline constexpr std::uint8_t kRsdpRevisionUnknown = 0xff;
+inline constexpr std::uint8_t RSDP_REVISION_UNKNOWN = 0xff;
 
 struct Rsdp {
   std::uint64_t paddr = 0;
@@ -28,7 +28,7 @@ struct Rsdp {
 
 // Validates the RSDP at `paddr`. `revision_hint` is what the loader said: 0 (multiboot2
 // tag 14: only the 20-byte ACPI 1.0 copy exists, never read past it), 2 (tag 15) or
-// kRsdpRevisionUnknown. The XSDT address is used only when both the hint (if known) and
+// RSDP_REVISION_UNKNOWN. The XSDT address is used only when both the hint (if known) and
 // the structure's own revision byte say ACPI 2.0+ and the extended checksum holds.
 [[nodiscard]] std::expected<Rsdp, AcpiFailure> read_rsdp(PhysReader read, std::uint64_t paddr,
                                            std::uint8_t revision_hint);

@@ -5,15 +5,15 @@
 namespace arch::acpi {
 namespace {
 
-constexpr std::uint8_t kNameOp = 0x08;
-constexpr std::uint8_t kRootChar = '\\';
-constexpr std::uint8_t kPackageOp = 0x12;
-constexpr std::uint8_t kZeroOp = 0x00;
-constexpr std::uint8_t kOneOp = 0x01;
-constexpr std::uint8_t kBytePrefix = 0x0a;
-constexpr std::uint8_t kWordPrefix = 0x0b;
-constexpr std::uint8_t kDWordPrefix = 0x0c;
-constexpr std::uint8_t kMaxSleepType = 7;  // SLP_TYP is a 3-bit field
+constexpr std::uint8_t NAME_OP = 0x08;
+constexpr std::uint8_t ROOT_CHAR = '\\';
+constexpr std::uint8_t PACKAGE_OP = 0x12;
+constexpr std::uint8_t ZERO_OP = 0x00;
+constexpr std::uint8_t ONE_OP = 0x01;
+constexpr std::uint8_t BYTE_PREFIX = 0x0a;
+constexpr std::uint8_t WORD_PREFIX = 0x0b;
+constexpr std::uint8_t DWORD_PREFIX = 0x0c;
+constexpr std::uint8_t MAX_SLEEP_TYPE = 7;  // SLP_TYP is a 3-bit field
 
 // A bounds-checked cursor over AML bytes.
 class Cursor {
@@ -52,11 +52,11 @@ std::optional<std::uint32_t> read_integer(Cursor& c) {
   if (!op) return std::nullopt;
   unsigned bytes = 0;
   switch (*op) {
-    case kZeroOp: return 0;
-    case kOneOp: return 1;
-    case kBytePrefix: bytes = 1; break;
-    case kWordPrefix: bytes = 2; break;
-    case kDWordPrefix: bytes = 4; break;
+    case ZERO_OP: return 0;
+    case ONE_OP: return 1;
+    case BYTE_PREFIX: bytes = 1; break;
+    case WORD_PREFIX: bytes = 2; break;
+    case DWORD_PREFIX: bytes = 4; break;
     default: return std::nullopt;
   }
   std::uint32_t value = 0;
@@ -71,7 +71,7 @@ std::optional<std::uint32_t> read_integer(Cursor& c) {
 [[nodiscard]] std::expected<SleepType, AcpiError> decode_package(std::span<const std::byte> aml,
                                                    std::size_t after_name) {
   Cursor c(aml, after_name);
-  if (c.next() != kPackageOp) return std::unexpected(AcpiError::BadS5Package);
+  if (c.next() != PACKAGE_OP) return std::unexpected(AcpiError::BadS5Package);
   const std::size_t length_start = c.position();
   const auto pkg_length = read_pkg_length(c);
   // The package must lie inside the table.
@@ -81,11 +81,11 @@ std::optional<std::uint32_t> read_integer(Cursor& c) {
   const auto elements = c.next();
   if (!elements || *elements == 0) return std::unexpected(AcpiError::BadS5Package);
   const auto a = read_integer(c);
-  if (!a || *a > kMaxSleepType) return std::unexpected(AcpiError::BadS5Package);
+  if (!a || *a > MAX_SLEEP_TYPE) return std::unexpected(AcpiError::BadS5Package);
   SleepType type{static_cast<std::uint8_t>(*a), 0};
   if (*elements >= 2) {
     const auto b = read_integer(c);
-    if (!b || *b > kMaxSleepType) return std::unexpected(AcpiError::BadS5Package);
+    if (!b || *b > MAX_SLEEP_TYPE) return std::unexpected(AcpiError::BadS5Package);
     type.b = static_cast<std::uint8_t>(*b);
   }
   if (c.position() - length_start > *pkg_length) return std::unexpected(AcpiError::BadS5Package);
@@ -93,9 +93,9 @@ std::optional<std::uint32_t> read_integer(Cursor& c) {
 }
 
 bool name_at(std::span<const std::byte> aml, std::size_t i) {
-  constexpr char kName[4] = {'_', 'S', '5', '_'};
+  constexpr char NAME[4] = {'_', 'S', '5', '_'};
   for (std::size_t k = 0; k < 4; ++k) {
-    if (std::to_integer<char>(aml[i + k]) != kName[k]) return false;
+    if (std::to_integer<char>(aml[i + k]) != NAME[k]) return false;
   }
   return true;
 }
@@ -110,8 +110,8 @@ std::uint8_t byte_at(std::span<const std::byte> aml, std::size_t i) {
   for (std::size_t i = 1; i + 4 <= aml.size(); ++i) {
     if (!name_at(aml, i)) continue;
     // "_S5_" as a reference elsewhere (not a NameOp definition) is skipped.
-    const bool named = byte_at(aml, i - 1) == kNameOp ||
-                       (i >= 2 && byte_at(aml, i - 1) == kRootChar && byte_at(aml, i - 2) == kNameOp);
+    const bool named = byte_at(aml, i - 1) == NAME_OP ||
+                       (i >= 2 && byte_at(aml, i - 1) == ROOT_CHAR && byte_at(aml, i - 2) == NAME_OP);
     if (!named) continue;
     return decode_package(aml, i + 4);
   }

@@ -3,9 +3,9 @@
 namespace arch::acpi {
 namespace {
 
-constexpr std::size_t kLengthOffset = 4;
-constexpr std::size_t kRevisionOffset = 8;
-constexpr std::size_t kOemIdOffset = 10;
+constexpr std::size_t LENGTH_OFFSET = 4;
+constexpr std::size_t REVISION_OFFSET = 8;
+constexpr std::size_t OEM_ID_OFFSET = 10;
 
 }  // namespace
 
@@ -25,8 +25,8 @@ std::array<char, 4> signature_of(std::string_view sig) {
                                              std::string_view expected) {
   AcpiFailure failure{AcpiError::TableUnreadable, signature_of(expected), paddr};
   if (paddr == 0) return std::unexpected(failure);
-  const auto header = read(paddr, kTableHeaderSize);
-  if (header.size() < kTableHeaderSize) return std::unexpected(failure);
+  const auto header = read(paddr, TABLE_HEADER_SIZE);
+  if (header.size() < TABLE_HEADER_SIZE) return std::unexpected(failure);
 
   Table table;
   std::memcpy(table.signature.data(), header.data(), 4);
@@ -35,12 +35,12 @@ std::array<char, 4> signature_of(std::string_view sig) {
     failure.error = AcpiError::WrongSignature;
     return std::unexpected(failure);
   }
-  const std::uint32_t length = *read_field<std::uint32_t>(header, kLengthOffset);
-  if (length < kTableHeaderSize) {
+  const std::uint32_t length = *read_field<std::uint32_t>(header, LENGTH_OFFSET);
+  if (length < TABLE_HEADER_SIZE) {
     failure.error = AcpiError::TableTooShort;
     return std::unexpected(failure);
   }
-  if (length > kMaxTableLength) {
+  if (length > MAX_TABLE_LENGTH) {
     failure.error = AcpiError::TableTooLong;
     return std::unexpected(failure);
   }
@@ -52,8 +52,8 @@ std::array<char, 4> signature_of(std::string_view sig) {
     return std::unexpected(failure);
   }
   table.paddr = paddr;
-  table.revision = *read_field<std::uint8_t>(table.bytes, kRevisionOffset);
-  std::memcpy(table.oem_id.data(), table.bytes.data() + kOemIdOffset, table.oem_id.size());
+  table.revision = *read_field<std::uint8_t>(table.bytes, REVISION_OFFSET);
+  std::memcpy(table.oem_id.data(), table.bytes.data() + OEM_ID_OFFSET, table.oem_id.size());
   return table;
 }
 

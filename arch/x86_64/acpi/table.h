@@ -24,9 +24,9 @@ namespace arch::acpi {
 // of the range is readable. Same contract as boot::PhysReader.
 using PhysReader = std::span<const std::byte> (*)(std::uint64_t paddr, std::uint64_t size);
 
-inline constexpr std::size_t kTableHeaderSize = 36;
+inline constexpr std::size_t TABLE_HEADER_SIZE = 36;
 // Real tables are at most a few hundred KiB (big DSDTs); anything longer is garbage.
-inline constexpr std::uint32_t kMaxTableLength = 4u << 20;
+inline constexpr std::uint32_t MAX_TABLE_LENGTH = 4u << 20;
 
 // A validated table: `bytes` is the whole table (header included), exactly `length` long.
 struct Table {
@@ -40,7 +40,7 @@ struct Table {
     return sig.size() == 4 && std::memcmp(signature.data(), sig.data(), 4) == 0;
   }
   // The table's contents after the 36-byte header (AML for the DSDT/SSDTs).
-  std::span<const std::byte> body() const { return bytes.subspan(kTableHeaderSize); }
+  std::span<const std::byte> body() const { return bytes.subspan(TABLE_HEADER_SIZE); }
 };
 
 // True if the bytes sum to 0 modulo 256 (ACPI's checksum rule).

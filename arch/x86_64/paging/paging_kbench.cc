@@ -10,16 +10,16 @@
 namespace arch::paging {
 namespace {
 
-constexpr mm::Vaddr kVa = mm::layout::KTEST_VA_BASE + (128ull << 30);
-constexpr mm::page_table::PageProperty kRw{mm::page_table::PageFlags::RW, mm::page_table::CachePolicy::Writeback, false, true};
+constexpr mm::Vaddr VA = mm::layout::KTEST_VA_BASE + (128ull << 30);
+constexpr mm::page_table::PageProperty RW{mm::page_table::PageFlags::RW, mm::page_table::CachePolicy::Writeback, false, true};
 
-// Maps `phys` untracked at kVa, goes back and unmaps it. True only when every step
+// Maps `phys` untracked at VA, goes back and unmaps it. True only when every step
 // succeeded and the unmap took back all of it: a benchmark iteration that did less fails.
 template <typename Table>
 bool map_phys_round_trip(Table& table, mm::PhysRange phys) {
   const std::uint64_t size = phys.end - phys.start;
-  auto cursor = table.cursor_mut(kVa, size);
-  if (!cursor || !cursor->map_phys(phys, kRw) || !cursor->jump(kVa)) return false;
+  auto cursor = table.cursor_mut(VA, size);
+  if (!cursor || !cursor->map_phys(phys, RW) || !cursor->jump(VA)) return false;
   const auto unmapped = cursor->unmap(size);
   return unmapped && *unmapped == size;
 }
@@ -34,8 +34,8 @@ KBENCH(map_unmap_tracked_4k) {
   mm::UFrame shared = std::move(*frame).into_shared();
   mm::kspace::with_kernel_page_table([&](auto& table) {
     for (auto _ : state) {
-      auto cursor = table.cursor_mut(kVa, mm::PAGE_SIZE);
-      if (!cursor || !cursor->map(shared, kRw) || !cursor->jump(kVa)) {
+      auto cursor = table.cursor_mut(VA, mm::PAGE_SIZE);
+      if (!cursor || !cursor->map(shared, RW) || !cursor->jump(VA)) {
         state.error("map of the tracked frame failed");
         break;
       }
@@ -66,12 +66,12 @@ KBENCH(map_phys_unmap_512x4k) {
 
 namespace {
 
-constexpr std::uint64_t k2M = 2ull << 20;
-constexpr std::uint64_t k1G = 1ull << 30;
+constexpr std::uint64_t SIZE_2M = 2ull << 20;
+constexpr std::uint64_t SIZE_1G = 1ull << 30;
 
 // Page size for the benchmark argument: 0 → 4 KiB, 1 → 2 MiB, 2 → 1 GiB.
 std::uint64_t page_size_of(std::int64_t arg) {
-  return arg == 0 ? mm::PAGE_SIZE : arg == 1 ? k2M : k1G;
+  return arg == 0 ? mm::PAGE_SIZE : arg == 1 ? SIZE_2M : SIZE_1G;
 }
 
 }  // namespace
@@ -82,7 +82,7 @@ KBENCH_ARGS(map_phys_unmap_page, {0, 1, 2}) {
   if (!mm::kspace::kernel_space_ready()) return state.skip("kernel address space not initialized");
   const std::uint64_t size = page_size_of(state.range(0));
   const bool ok = mm::kspace::with_kernel_page_table([&](auto& table) {
-    if (size == k1G && !table.options().supports_1g_pages) return false;
+    if (size == SIZE_1G && !table.options().supports_1g_pages) return false;
     for (auto _ : state) {
       if (!map_phys_round_trip(table, {0, size})) {
         state.error("map_phys/unmap of one page failed");
@@ -124,8 +124,8 @@ KBENCH_ARGS(linear_map_build_per_gib, {0, 1}) {
         state.error("creating the scratch table failed");
         break;
       }
-      auto cursor = scratch->cursor_mut(mm::layout::LINEAR_MAP_BASE, k1G);
-      if (!cursor || !cursor->map_phys({0, k1G}, kRw)) {
+      auto cursor = scratch->cursor_mut(mm::layout::LINEAR_MAP_BASE, SIZE_1G);
+      if (!cursor || !cursor->map_phys({0, SIZE_1G}, RW)) {
         state.error("map_phys of 1 GiB into the scratch table failed");
         break;
       }

@@ -29,8 +29,8 @@ namespace {
 using mm::PAGE_SIZE;
 using mm::Vaddr;
 
-constexpr Vaddr kVa = mm::layout::KTEST_VA_BASE;
-constexpr mm::page_table::PageProperty kRw{mm::page_table::PageFlags::RW, mm::page_table::CachePolicy::Writeback, false, true};
+constexpr Vaddr VA = mm::layout::KTEST_VA_BASE;
+constexpr mm::page_table::PageProperty RW{mm::page_table::PageFlags::RW, mm::page_table::CachePolicy::Writeback, false, true};
 
 void require_kernel_space() {
   KASSERT_MSG(mm::kspace::kernel_space_ready(), "mm::kspace::init_kernel_space has not run");
@@ -46,7 +46,7 @@ bool map_at(Vaddr va, const mm::UFrame& frame) {
   require_kernel_space();
   return mm::kspace::with_kernel_page_table([&](auto& table) {
     auto cursor = table.cursor_mut(va, PAGE_SIZE);
-    return cursor && cursor->map(frame, kRw).has_value();
+    return cursor && cursor->map(frame, RW).has_value();
   });
 }
 
@@ -70,15 +70,15 @@ alignas(16) constinit std::uint8_t g_ret_in_data[16] = {0xc3};
 
 KTEST(map_write_read_back_through_linear_map) {
   mm::UFrame frame = new_frame();
-  KASSERT_TRUE(map_at(kVa, frame));
-  auto* mapped = reinterpret_cast<volatile std::uint64_t*>(kVa);
+  KASSERT_TRUE(map_at(VA, frame));
+  auto* mapped = reinterpret_cast<volatile std::uint64_t*>(VA);
   mapped[5] = 0x1234'5678'9abc'def0;
   auto* linear = static_cast<volatile std::uint64_t*>(mm::phys_to_virt(frame.paddr()));
   KEXPECT_EQ(std::uint64_t{linear[5]}, 0x1234'5678'9abc'def0ull);
   linear[6] = 42;
   KEXPECT_EQ(std::uint64_t{mapped[6]}, 42u);
   KEXPECT_EQ(frame.reference_count(), 2u);
-  auto back = unmap_at(kVa);
+  auto back = unmap_at(VA);
   KASSERT_TRUE(back.has_value());
   KEXPECT_TRUE(*back == mm::AnyFrame(frame));
 }
@@ -87,11 +87,11 @@ KTEST_EXPECT_FAULT(access_after_unmap_faults, arch::VECTOR_PAGE_FAULT) {
   mm::UFrame frame = new_frame();
   // The fault longjmps past `frame`'s destructor: the hook drops it instead.
   kernel::ktest::OnRecovery release([&] { mm::UFrame dropped = std::move(frame); });
-  ktest_ctx.expect_fault_address(kVa + PAGE_SIZE);
-  KASSERT_TRUE(map_at(kVa + PAGE_SIZE, frame));
-  *reinterpret_cast<volatile std::uint64_t*>(kVa + PAGE_SIZE) = 1;
-  KASSERT_TRUE(unmap_at(kVa + PAGE_SIZE).has_value());
-  (void)*reinterpret_cast<volatile std::uint64_t*>(kVa + PAGE_SIZE);  // the TLB was flushed
+  ktest_ctx.expect_fault_address(VA + PAGE_SIZE);
+  KASSERT_TRUE(map_at(VA + PAGE_SIZE, frame));
+  *reinterpret_cast<volatile std::uint64_t*>(VA + PAGE_SIZE) = 1;
+  KASSERT_TRUE(unmap_at(VA + PAGE_SIZE).has_value());
+  (void)*reinterpret_cast<volatile std::uint64_t*>(VA + PAGE_SIZE);  // the TLB was flushed
 }
 
 KTEST_EXPECT_FAULT(write_to_rodata_faults, arch::VECTOR_PAGE_FAULT) {
@@ -130,29 +130,29 @@ KTEST(kernel_table_has_no_writable_executable_mapping) {
 // check_wx.
 KTEST(later_writable_executable_mapping_is_refused) {
   require_kernel_space();
-  constexpr mm::page_table::PageProperty kRwx{mm::page_table::PageFlags::RWX, mm::page_table::CachePolicy::Writeback, false, true};
-  constexpr mm::page_table::PageProperty kRx{mm::page_table::PageFlags::RX, mm::page_table::CachePolicy::Writeback, false, true};
-  const Vaddr va = kVa + 8 * PAGE_SIZE;
+  constexpr mm::page_table::PageProperty RWX{mm::page_table::PageFlags::RWX, mm::page_table::CachePolicy::Writeback, false, true};
+  constexpr mm::page_table::PageProperty RX{mm::page_table::PageFlags::RX, mm::page_table::CachePolicy::Writeback, false, true};
+  const Vaddr va = VA + 8 * PAGE_SIZE;
   mm::UFrame frame = new_frame();
   mm::kspace::with_kernel_page_table([&](auto& table) {
     auto cursor = table.cursor_mut(va, PAGE_SIZE);
     KASSERT_TRUE(cursor.has_value());
-    const auto mapped = cursor->map(frame, kRwx);
+    const auto mapped = cursor->map(frame, RWX);
     KASSERT_TRUE(!mapped.has_value());
     KEXPECT_EQ(mapped.error(), mm::page_table::PtError::WritableExecutable);
     KEXPECT_EQ(frame.reference_count(), 1u);  // no mapping took a reference
-    const auto phys = cursor->map_phys({frame.paddr(), frame.paddr() + PAGE_SIZE}, kRwx);
+    const auto phys = cursor->map_phys({frame.paddr(), frame.paddr() + PAGE_SIZE}, RWX);
     KASSERT_TRUE(!phys.has_value());
     KEXPECT_EQ(phys.error(), mm::page_table::PtError::WritableExecutable);
     KEXPECT_FALSE(cursor->query().mapped());
     // An allowed RX mapping, then a protect that would make it writable too.
-    KASSERT_TRUE(cursor->map(frame, kRx).has_value());
+    KASSERT_TRUE(cursor->map(frame, RX).has_value());
     KASSERT_TRUE(cursor->jump(va).has_value());
     const auto made_wx = cursor->protect_next(
         PAGE_SIZE, [](mm::page_table::PageProperty& p) { p.flags = p.flags | mm::page_table::PageFlags::W; });
     KASSERT_TRUE(!made_wx.has_value());
     KEXPECT_EQ(made_wx.error(), mm::page_table::PtError::WritableExecutable);
-    KEXPECT_TRUE(cursor->query().prop == kRx);
+    KEXPECT_TRUE(cursor->query().prop == RX);
     KEXPECT_TRUE(mm::page_table::check_wx(table).has_value());
     KEXPECT_EQ(cursor->unmap(PAGE_SIZE).value_or(0), PAGE_SIZE);
   });
@@ -191,28 +191,28 @@ void map_unmap_storm(kernel::ktest::Context& ktest_ctx, Table& pt_) {
   mm::drain_cpu_cache();
   const std::uint64_t free_before = mm::allocator_stats().total_free_frames;
   const std::uint64_t nodes_before = mm::page_table::live_pt_nodes();
-  constexpr unsigned kPages = 256;
+  constexpr unsigned PAGES = 256;
   for (unsigned round = 0; round < 4; ++round) {
     {
-      auto cursor = pt_.cursor_mut(kVa, 64ull << 30);
+      auto cursor = pt_.cursor_mut(VA, 64ull << 30);
       KASSERT_TRUE(cursor.has_value());
-      for (unsigned i = 0; i < kPages; ++i) {
+      for (unsigned i = 0; i < PAGES; ++i) {
         // Spread over several 1 GiB and 2 MiB regions so that nodes at every level appear.
-        const Vaddr va = kVa + (i % 8) * (1ull << 30) + (i % 5) * (2ull << 20) + i * PAGE_SIZE;
+        const Vaddr va = VA + (i % 8) * (1ull << 30) + (i % 5) * (2ull << 20) + i * PAGE_SIZE;
         KASSERT_TRUE(cursor->jump(va).has_value());
         mm::UFrame frame = new_frame();
-        KASSERT_TRUE(cursor->map(frame, kRw).has_value());
+        KASSERT_TRUE(cursor->map(frame, RW).has_value());
         *reinterpret_cast<volatile std::uint32_t*>(va) = i;  // handle dropped: the mapping holds it
       }
-      KASSERT_TRUE(cursor->jump(kVa + (40ull << 30)).has_value());
-      KASSERT_TRUE(cursor->map_phys({0, 4ull << 20}, kRw).has_value());
+      KASSERT_TRUE(cursor->jump(VA + (40ull << 30)).has_value());
+      KASSERT_TRUE(cursor->map_phys({0, 4ull << 20}, RW).has_value());
     }
     KEXPECT_GT(mm::page_table::live_pt_nodes(), nodes_before);
-    auto cursor = pt_.cursor_mut(kVa, 64ull << 30);
+    auto cursor = pt_.cursor_mut(VA, 64ull << 30);
     KASSERT_TRUE(cursor.has_value());
     const auto unmapped = cursor->unmap(64ull << 30);
     KASSERT_TRUE(unmapped.has_value());
-    KEXPECT_EQ(*unmapped, kPages * PAGE_SIZE + (4ull << 20));
+    KEXPECT_EQ(*unmapped, PAGES * PAGE_SIZE + (4ull << 20));
   }
   KEXPECT_EQ(mm::page_table::live_pt_nodes(), nodes_before);
   mm::drain_cpu_cache();
@@ -243,11 +243,11 @@ void huge_tracked_round_trip(kernel::ktest::Context& ktest_ctx, Table& table) {
     }
     mm::UFrame frame = std::move(*unique).into_shared();
     KEXPECT_EQ(frame.size(), size);
-    const Vaddr va = kVa + (16ull << 30);  // 1 GiB aligned, clear of the other tests
+    const Vaddr va = VA + (16ull << 30);  // 1 GiB aligned, clear of the other tests
     if (level == 3 && !table.options().supports_1g_pages) {
       auto cursor = table.cursor_mut(va, size);
       KASSERT_TRUE(cursor.has_value());
-      const auto r = cursor->map(frame, kRw);
+      const auto r = cursor->map(frame, RW);
       KEXPECT_TRUE(!r && r.error() == mm::page_table::PtError::LevelUnsupported);
       ktest_ctx.print_diagnostic("no 1 GiB pages: a 1 GiB frame is LevelUnsupported");
       continue;
@@ -267,7 +267,7 @@ void huge_tracked_round_trip(kernel::ktest::Context& ktest_ctx, Table& table) {
     {
       auto cursor = table.cursor_mut(va, size);
       KASSERT_TRUE(cursor.has_value());
-      KASSERT_TRUE(cursor->map(frame, kRw).has_value());
+      KASSERT_TRUE(cursor->map(frame, RW).has_value());
     }
     KEXPECT_EQ(frame.reference_count(), 2u);
     std::uint64_t mismatches = 0;

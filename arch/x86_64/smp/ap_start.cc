@@ -27,13 +27,13 @@ extern "C" const std::byte ap_trampoline_end[];
 namespace arch::smp {
 namespace {
 
-constexpr std::uint64_t kPage = 4096;
+constexpr std::uint64_t PAGE = 4096;
 constexpr std::uint64_t AP_TRAMPOLINE_PADDR = 0x8000;  // trampoline.S's TRAMPOLINE_PADDR
 // The trampoline's page table: the top level, then up to three lower tables for the
 // identity map of [0, 2 MiB) (4-level: PDPT, PD; 5-level: PML4, PDPT, PD).
 constexpr std::uint64_t AP_PAGE_TABLE_PADDR = 0x9000;
 constexpr std::uint64_t AP_PAGE_TABLE_PAGES = 4;
-static_assert(AP_PAGE_TABLE_PADDR + AP_PAGE_TABLE_PAGES * kPage <= 0x100000);
+static_assert(AP_PAGE_TABLE_PADDR + AP_PAGE_TABLE_PAGES * PAGE <= 0x100000);
 
 constexpr std::uint64_t PTE_PRESENT = 1, PTE_WRITABLE = 2, PTE_HUGE = 0x80;
 constexpr std::uint64_t PTE_ADDRESS_MASK = 0x000f'ffff'ffff'f000;
@@ -124,17 +124,17 @@ void prepare_trampoline() {
   const auto size = static_cast<std::size_t>(ap_trampoline_end - ap_trampoline_start);
   std::memcpy(mm::phys_to_virt(AP_TRAMPOLINE_PADDR), ap_trampoline_start, size);
   for (std::uint64_t i = 0; i < AP_PAGE_TABLE_PAGES; ++i) {
-    std::memset(table_at(AP_PAGE_TABLE_PADDR + i * kPage), 0, kPage);
+    std::memset(table_at(AP_PAGE_TABLE_PADDR + i * PAGE), 0, PAGE);
   }
   const bool five_level = (read_cr4() & CR4_LA57) != 0;
   copy_kernel_half_to_trampoline_table();
   const unsigned lower_tables = five_level ? 3 : 2;
   for (unsigned level = 0; level < lower_tables; ++level) {
-    table_at(AP_PAGE_TABLE_PADDR + level * kPage)[0] =
-        (AP_PAGE_TABLE_PADDR + (level + 1) * kPage) | PTE_PRESENT | PTE_WRITABLE;
+    table_at(AP_PAGE_TABLE_PADDR + level * PAGE)[0] =
+        (AP_PAGE_TABLE_PADDR + (level + 1) * PAGE) | PTE_PRESENT | PTE_WRITABLE;
   }
   // [0, 2 MiB) identity: only the trampoline's instructions run through it.
-  table_at(AP_PAGE_TABLE_PADDR + lower_tables * kPage)[0] =
+  table_at(AP_PAGE_TABLE_PADDR + lower_tables * PAGE)[0] =
       PTE_PRESENT | PTE_WRITABLE | PTE_HUGE;
 }
 
@@ -287,10 +287,10 @@ ApStartError start_ap(std::uint32_t apic_id, std::atomic<unsigned>& online, ApFa
   // AP to reach ap_entry's end (TCG translates all of it on first use).
   apic::send_init(apic_id);
   wait_cycles(hz / 100);
-  apic::send_startup(apic_id, static_cast<std::uint8_t>(AP_TRAMPOLINE_PADDR / kPage));
+  apic::send_startup(apic_id, static_cast<std::uint8_t>(AP_TRAMPOLINE_PADDR / PAGE));
   Wait waited = wait_for_ready(token, hz / 5000);
   if (waited == Wait::TimedOut) {
-    apic::send_startup(apic_id, static_cast<std::uint8_t>(AP_TRAMPOLINE_PADDR / kPage));
+    apic::send_startup(apic_id, static_cast<std::uint8_t>(AP_TRAMPOLINE_PADDR / PAGE));
     waited = wait_for_ready(token, 2 * hz);
   }
   if (waited == Wait::TimedOut) waited = give_up_waiting(token, hz);

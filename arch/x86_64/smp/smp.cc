@@ -106,9 +106,9 @@ void init(bool smp_off, std::optional<std::uint32_t> fault_ap, keel::fmt::Sink& 
   }
   const auto& found = acpi::madt();
   const bool have_madt = found.has_value();
-  static constinit const std::expected<acpi::Madt, acpi::AcpiFailure> kNoMadt =
+  static constinit const std::expected<acpi::Madt, acpi::AcpiFailure> NO_MADT =
       std::unexpected(acpi::AcpiFailure{acpi::AcpiError::WrongSignature});
-  const auto& madt = have_madt ? *found : kNoMadt;
+  const auto& madt = have_madt ? *found : NO_MADT;
   if (have_madt && madt) {
     g_census.listed = static_cast<unsigned>(madt->cpu_count);
     g_census.online_capable = static_cast<unsigned>(madt->online_capable);

@@ -27,7 +27,7 @@ using mm::Paddr;
 using mm::PAGE_SIZE;
 using mm::Vaddr;
 
-constexpr mm::page_table::PageProperty kRw{mm::page_table::PageFlags::RW, mm::page_table::CachePolicy::Writeback, false, true};
+constexpr mm::page_table::PageProperty RW{mm::page_table::PageFlags::RW, mm::page_table::CachePolicy::Writeback, false, true};
 
 bool skip_on_one_cpu(kernel::ktest::Context& ctx) {
   if (mm::hal::cpu_count() > 1) return false;
@@ -57,9 +57,9 @@ void free_into_cpu1_cache(void* arg) {
   out.ok = true;
 }
 
-constexpr std::size_t kMaxHeld = 8192;
+constexpr std::size_t MAX_HELD = 8192;
 // Held as raw ranges (Segment::into_raw): a global of handles would need a destructor.
-constinit std::array<mm::PhysRange, kMaxHeld> g_held{};
+constinit std::array<mm::PhysRange, MAX_HELD> g_held{};
 
 mm::UntypedMeta untyped(Paddr) { return {}; }
 
@@ -77,7 +77,7 @@ KTEST(frame_freed_into_one_cpus_cache_is_allocated_by_another) {
   std::size_t held = 0;
   bool found = false;
   bool oom = false;
-  while (held < kMaxHeld) {
+  while (held < MAX_HELD) {
     const int largest = mm::allocator_stats().largest_free_order;
     const unsigned order = largest > 0 ? static_cast<unsigned>(largest) : 0;
     auto block = mm::alloc_block<mm::UntypedMeta>(order, untyped, {.zeroed = false});
@@ -113,8 +113,8 @@ struct Storm {
 void alloc_free_clone_storm(void* arg) {
   auto& storm = *static_cast<Storm*>(arg);
   storm.cpus.fetch_add(1, std::memory_order_relaxed);
-  constexpr unsigned kHeld = 48;  // more than a cache batch: every round refills and drains
-  std::array<std::optional<mm::Frame<mm::UntypedMeta>>, kHeld> frames{};
+  constexpr unsigned HELD = 48;  // more than a cache batch: every round refills and drains
+  std::array<std::optional<mm::Frame<mm::UntypedMeta>>, HELD> frames{};
   for (unsigned round = 0; round < 40; ++round) {
     for (auto& slot : frames) {
       auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false});
@@ -124,7 +124,7 @@ void alloc_free_clone_storm(void* arg) {
       }
       slot.emplace(std::move(*frame).into_shared());
     }
-    for (unsigned i = 0; i + 1 < kHeld; i += 2) {
+    for (unsigned i = 0; i + 1 < HELD; i += 2) {
       if (!frames[i]) continue;
       auto copy = *frames[i];  // a clone; the original is dropped first
       frames[i].reset();
@@ -191,7 +191,7 @@ KTEST(unmap_on_one_cpu_faults_on_every_other) {
     const mm::UFrame shared = std::move(*frame).into_shared();
     const bool mapped = mm::kspace::with_kernel_page_table([&](auto& table) {
       auto cursor = table.cursor_mut(va, PAGE_SIZE);
-      return cursor && cursor->map(shared, kRw).has_value();
+      return cursor && cursor->map(shared, RW).has_value();
     });
     KASSERT_TRUE(mapped);
   }

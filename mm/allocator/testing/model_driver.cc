@@ -63,7 +63,7 @@ T* AllocatorModel::pick(std::uint32_t arg, std::size_t* index) {
 std::string AllocatorModel::on_alloc(Paddr pa, std::uint64_t nframes, bool unique) {
   for (std::uint64_t i = 0; i < nframes; ++i) {
     const std::uint64_t index = pa / PAGE_SIZE + i;
-    if (!refs_.emplace(index, unique ? kUnique : 1).second)
+    if (!refs_.emplace(index, unique ? UNIQUE : 1).second)
       return describe("allocator handed out a frame that is still allocated", index * PAGE_SIZE);
   }
   return {};
@@ -72,7 +72,7 @@ std::string AllocatorModel::on_alloc(Paddr pa, std::uint64_t nframes, bool uniqu
 std::string AllocatorModel::add_refs(Paddr pa, std::uint64_t nframes) {
   for (std::uint64_t i = 0; i < nframes; ++i) {
     auto it = refs_.find(pa / PAGE_SIZE + i);
-    if (it == refs_.end() || it->second == kUnique)
+    if (it == refs_.end() || it->second == UNIQUE)
       return describe("new reference to a frame the model has no shared reference on",
                       pa + i * PAGE_SIZE);
     ++it->second;
@@ -84,7 +84,7 @@ void AllocatorModel::forget(Paddr pa, std::uint64_t nframes) {
   for (std::uint64_t i = 0; i < nframes; ++i) {
     auto it = refs_.find(pa / PAGE_SIZE + i);
     if (it == refs_.end()) std::abort();
-    if (it->second == kUnique || --it->second == 0) {
+    if (it->second == UNIQUE || --it->second == 0) {
       if (auto huge = huge_order_.find(it->first); huge != huge_order_.end()) {
         huge_tail_frames_ -= order_frames(huge->second) - 1;
         huge_order_.erase(huge);
@@ -200,7 +200,7 @@ void AllocatorModel::drop_handle(std::size_t i) {
 
 std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
   const FrameAllocOptions options{.zeroed = (arg & 1) != 0};
-  switch (op % kNumOps) {
+  switch (op % NUM_OPS) {
     case 0: {  // one unique frame
       auto frame = alloc_frame(ModelMeta{0}, options);
       if (!frame) {
@@ -214,7 +214,7 @@ std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
     }
     case 1:  // a segment of 1..24 frames, aligned to 1..16 frames
     case 2: {  // a block of order 0..6
-      const bool block = op % kNumOps == 2;
+      const bool block = op % NUM_OPS == 2;
       const std::uint64_t nframes = block ? order_frames(arg % 7) : 1 + (arg >> 1) % 24;
       const std::uint64_t align = block ? nframes : order_frames((arg >> 6) % 5);
       auto segment = block ? alloc_block<ModelMeta>(arg % 7, meta_for, options)
@@ -257,7 +257,7 @@ std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
       auto unique = UniqueFrame<ModelMeta>::try_from_shared(std::move(*shared));
       if (unique.has_value() != should) return describe("try_from_shared disagrees with the model", pa);
       if (unique) {
-        refs_[pa / PAGE_SIZE] = kUnique;
+        refs_[pa / PAGE_SIZE] = UNIQUE;
         handles_[i] = std::move(*unique);
       } else {
         handles_[i] = std::move(unique.error());
@@ -337,7 +337,7 @@ std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
         return {};
       }
       if (it != refs_.end()) {
-        const bool unique = it->second == kUnique;
+        const bool unique = it->second == UNIQUE;
         if (unique ? (frame || frame.error() != GetFrameError::Unique) : !frame)
           return describe("from_in_use disagrees with the model", pa);
         auto claim = Frame<ModelMeta>::from_unused(pa, ModelMeta{pa});
@@ -418,7 +418,7 @@ std::string AllocatorModel::check() const {
     const Paddr pa = index * PAGE_SIZE;
     const MetaSlot& slot = slot_of(pa);
     const std::uint64_t count = slot.ref_count.load();
-    if (count != (refs == kUnique ? REF_COUNT_UNIQUE : refs)) return describe("reference count differs from the model", pa);
+    if (count != (refs == UNIQUE ? REF_COUNT_UNIQUE : refs)) return describe("reference count differs from the model", pa);
     if (slot::live_order(slot) != order_of(index)) return describe("frame order differs from the model", pa);
     if (slot.vtable != &frame_meta_vtable<ModelMeta>) return describe("metadata type lost", pa);
     if (reinterpret_cast<const ModelMeta*>(slot.storage)->self != pa) return describe("metadata mixed up", pa);
@@ -442,13 +442,13 @@ std::string AllocatorModel::release_all_and_compare(const AllocatorStats& initia
 }
 
 std::unique_ptr<SimFrames> model_world() {
-  static constexpr PhysRange kUsable[] = {
+  static constexpr PhysRange USABLE[] = {
       {0x10'0000 + 0x800, 0x60'0000},      // 1 MiB (start rounds up) .. 6 MiB
       {0x60'3000, 0xa0'0000},              // splits buddies at 6 MiB
       {0xa0'0000 + 0x10'0000, 0x100'0000 - PAGE_SIZE},
   };
-  static constexpr Paddr kBoot[] = {0x20'0000, 0x20'1000, 0x70'0000, 0xf0'0000};
-  return std::make_unique<SimFrames>(0x100'0000, kUsable, kBoot);
+  static constexpr Paddr BOOT[] = {0x20'0000, 0x20'1000, 0x70'0000, 0xf0'0000};
+  return std::make_unique<SimFrames>(0x100'0000, USABLE, BOOT);
 }
 
 void run_model_on_bytes(std::span<const std::uint8_t> bytes) {
@@ -461,7 +461,7 @@ void run_model_on_bytes(std::span<const std::uint8_t> bytes) {
     if (error.empty()) error = model.check();
     if (!error.empty()) {
       std::fprintf(stderr, "allocator model: step %zu (op %u): %s\n", i / 3,
-                   static_cast<unsigned>(bytes[i] % AllocatorModel::kNumOps), error.c_str());
+                   static_cast<unsigned>(bytes[i] % AllocatorModel::NUM_OPS), error.c_str());
       std::abort();
     }
   }

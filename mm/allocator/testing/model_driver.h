@@ -29,12 +29,12 @@ struct ModelMeta {
 
 class AllocatorModel {
  public:
-  static constexpr unsigned kNumOps = 17;
+  static constexpr unsigned NUM_OPS = 17;
 
   AllocatorModel();  // over the allocator as it is now (frames in use now are "boot")
   ~AllocatorModel();  // drops every handle (frames go back to the allocator)
 
-  // Runs one operation (op % kNumOps) with parameter `arg`; returns "" or what went wrong.
+  // Runs one operation (op % NUM_OPS) with parameter `arg`; returns "" or what went wrong.
   std::string step(std::uint8_t op, std::uint32_t arg);
   // Model vs. slots, allocator accounting, and check_allocator_invariants(); "" if all agree.
   std::string check() const;
@@ -50,7 +50,7 @@ class AllocatorModel {
 
  private:
   using Handle = std::variant<UniqueFrame<ModelMeta>, Frame<ModelMeta>, Segment<ModelMeta>>;
-  static constexpr std::uint64_t kUnique = ~std::uint64_t{0};
+  static constexpr std::uint64_t UNIQUE = ~std::uint64_t{0};
 
   std::string on_alloc(Paddr pa, std::uint64_t nframes, bool unique);
   std::string add_refs(Paddr pa, std::uint64_t nframes);
@@ -66,7 +66,7 @@ class AllocatorModel {
   std::string split_one(std::uint32_t arg);
   std::string merge_one(std::uint32_t arg);
 
-  std::map<std::uint64_t, std::uint64_t> refs_;  // head frame index → references (kUnique)
+  std::map<std::uint64_t, std::uint64_t> refs_;  // head frame index → references (UNIQUE)
   std::map<std::uint64_t, unsigned> huge_order_;  // head frame index → order, for order > 0
   std::uint64_t huge_tail_frames_ = 0;            // frames of live huge frames but their heads
   std::uint64_t huge_allocs_ = 0;

@@ -8,7 +8,7 @@
 namespace mm::testing {
 
 // QEMU pc (i440FX), SeaBIOS, -m 512M: the e820 map as Linux prints it.
-inline constexpr FirmwareRegion kSeabiosPc512m[] = {
+inline constexpr FirmwareRegion SEABIOS_PC_512M[] = {
     {0x0, 0x9fc00, 1, FirmwareMapKind::E820},
     {0x9fc00, 0x400, 2, FirmwareMapKind::E820},
     {0xf0000, 0x10000, 2, FirmwareMapKind::E820},
@@ -19,7 +19,7 @@ inline constexpr FirmwareRegion kSeabiosPc512m[] = {
 };
 
 // QEMU pc, SeaBIOS, -m 6G: 3 GiB below the PCI hole, the rest from 4 GiB.
-inline constexpr FirmwareRegion kSeabiosPc6g[] = {
+inline constexpr FirmwareRegion SEABIOS_PC_6G[] = {
     {0x0, 0x9fc00, 1, FirmwareMapKind::E820},
     {0x9fc00, 0x400, 2, FirmwareMapKind::E820},
     {0xf0000, 0x10000, 2, FirmwareMapKind::E820},
@@ -32,7 +32,7 @@ inline constexpr FirmwareRegion kSeabiosPc6g[] = {
 
 // QEMU q35, SeaBIOS, -m 2G: adds MMCONFIG (0xb0000000) and the TSEG/RCRB range; newer
 // QEMU on AMD hosts also reserves the HyperTransport window at 1012 GiB..1 TiB.
-inline constexpr FirmwareRegion kSeabiosQ35With2g[] = {
+inline constexpr FirmwareRegion SEABIOS_Q35_WITH_2G[] = {
     {0x0, 0x9fc00, 1, FirmwareMapKind::E820},
     {0x9fc00, 0x400, 2, FirmwareMapKind::E820},
     {0xf0000, 0x10000, 2, FirmwareMapKind::E820},
@@ -46,19 +46,19 @@ inline constexpr FirmwareRegion kSeabiosQ35With2g[] = {
 };
 
 // QEMU microvm, -m 256M, PVH boot: QEMU's own e820 table, one RAM entry.
-inline constexpr FirmwareRegion kMicrovmPvh256m[] = {
+inline constexpr FirmwareRegion MICROVM_PVH_256M[] = {
     {0x0, 0x10000000, 1, FirmwareMapKind::E820},
 };
 
 // QEMU pc, -m 512M, PVH boot (-kernel, no firmware): RAM plus KVM's identity-map/TSS pages.
-inline constexpr FirmwareRegion kPcPvh512m[] = {
+inline constexpr FirmwareRegion PC_PVH_512M[] = {
     {0x0, 0x20000000, 1, FirmwareMapKind::E820},
     {0xfeffc000, 0x4000, 2, FirmwareMapKind::E820},
 };
 
 // Firecracker, 4 GiB: RAM below the EBDA (ends at 0x9fc00), from 1 MiB to the 768 MiB MMIO
 // gap, the rest above 4 GiB — listed out of order, as its configure_system may.
-inline constexpr FirmwareRegion kFirecracker4g[] = {
+inline constexpr FirmwareRegion FIRECRACKER_4G[] = {
     {0x100000, 0xcff00000, 1, FirmwareMapKind::E820},
     {0x100000000, 0x30000000, 1, FirmwareMapKind::E820},
     {0x0, 0x9fc00, 1, FirmwareMapKind::E820},
@@ -66,7 +66,7 @@ inline constexpr FirmwareRegion kFirecracker4g[] = {
 
 // github:Kostr/UEFI-Lessons Lessons/Lesson_12/README.md (commit 49fd8f1b4d8ab3473f29646f17e4f97f0ca9fce6)
 // QEMU (default i440FX machine, 128 MiB) with self-built OVMF (EDK II RELEASE_GCC5), buildroot x86_64 EFI kernel
-inline constexpr FirmwareRegion kOvmf128mE820[] = {
+inline constexpr FirmwareRegion OVMF_128M_E820[] = {
     {0x0, 0xa0000, 1, FirmwareMapKind::E820},
     {0x100000, 0x700000, 1, FirmwareMapKind::E820},
     {0x800000, 0x8000, 4, FirmwareMapKind::E820},
@@ -84,7 +84,7 @@ inline constexpr FirmwareRegion kOvmf128mE820[] = {
 
 // github:Kostr/UEFI-Lessons Lessons/Lesson_11/README.md (commit 49fd8f1b4d8ab3473f29646f17e4f97f0ca9fce6)
 // QEMU (i440FX, 128 MiB) with OVMF; raw UEFI GetMemoryMap() dump printed by a UEFI shell app (MemoryInfo.efi)
-inline constexpr FirmwareRegion kOvmf128mEfi[] = {
+inline constexpr FirmwareRegion OVMF_128M_EFI[] = {
     {0x0, 0x1000, 3, FirmwareMapKind::Efi},
     {0x1000, 0x9f000, 7, FirmwareMapKind::Efi},
     {0x100000, 0x700000, 7, FirmwareMapKind::Efi},

@@ -18,7 +18,7 @@
 namespace mm::testing {
 namespace {
 
-constexpr std::size_t kEntryBytes = 24;
+constexpr std::size_t ENTRY_BYTES = 24;
 
 template <typename T>
 T load_le(const std::uint8_t* p) {
@@ -165,8 +165,8 @@ FuzzInput decode_fuzz_input(const std::uint8_t* data, std::size_t size) {
   input.phys_addr_bits = data[0] % 64;
   ++data;
   --size;
-  for (std::size_t off = 0; off + kEntryBytes <= size && input.entries.size() <= MAX_FIRMWARE_REGIONS;
-       off += kEntryBytes) {
+  for (std::size_t off = 0; off + ENTRY_BYTES <= size && input.entries.size() <= MAX_FIRMWARE_REGIONS;
+       off += ENTRY_BYTES) {
     const std::uint32_t reserved = load_le<std::uint32_t>(data + off + 20);
     input.entries.push_back(FirmwareRegion{
         .base = load_le<std::uint64_t>(data + off),

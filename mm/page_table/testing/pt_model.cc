@@ -112,10 +112,10 @@ class Model {
   }
   std::uint64_t window_left(Vaddr va) const { return window_ + WINDOW_GIBS * GiB1 - va; }
   PageProperty pick_prop(ByteReader& in) {
-    static constexpr PageFlags kFlags[] = {PageFlags::R, PageFlags::RW, PageFlags::RX};
-    static constexpr CachePolicy kCache[] = {CachePolicy::Writeback, CachePolicy::Uncached,
+    static constexpr PageFlags FLAGS[] = {PageFlags::R, PageFlags::RW, PageFlags::RX};
+    static constexpr CachePolicy CACHE[] = {CachePolicy::Writeback, CachePolicy::Uncached,
                                              CachePolicy::WriteCombining, CachePolicy::WriteThrough};
-    return {kFlags[in.below(3)], kCache[in.below(4)], false, in.below(2) == 1};
+    return {FLAGS[in.below(3)], CACHE[in.below(4)], false, in.below(2) == 1};
   }
 
   // A cursor either exactly over [va, va + len) or over the whole window, jumped to va.
