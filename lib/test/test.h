@@ -179,6 +179,8 @@ void run(kernel::ktest::Context& context) {
 
 }  // namespace keel::test
 
+// Outside keel::test on purpose: it stands in for gtest's ::testing, so shared tests name
+// testing::Test (and its SetUp/TearDown) the same way in both builds.
 namespace testing {
 
 // gtest's fixture base. No virtual destructor: fixtures live on the test's stack and are

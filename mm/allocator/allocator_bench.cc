@@ -1,7 +1,7 @@
 // Google Benchmark for the frame handles and the buddy allocator (host, -O2, no
 // sanitizers), side by side with glibc aligned_alloc/free and a bare intrusive free list.
 //
-//   bazel run -c opt //mm:allocator_bench
+//   bazel run -c opt //mm/allocator:allocator_bench
 #include <benchmark/benchmark.h>
 
 #include <atomic>

@@ -2,7 +2,7 @@
 // (mm/testing/host_cpus.h): the per-CPU caches' scaling, and the cost of reaching frames
 // another CPU holds in its cache when the lists run dry (drain before out-of-memory).
 //
-//   bazel run -c opt //mm:allocator_smp_bench
+//   bazel run -c opt //mm/allocator:allocator_smp_bench
 //
 // Per-thread cost at N threads is N / items_per_second; on a machine with at least N
 // cores, order-0 alloc+free should cost about the same at 1 and 2 threads.

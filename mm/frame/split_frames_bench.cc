@@ -2,7 +2,7 @@
 // frame into 512 unique frames, take every piece as a handle, and merge them back. O(512)
 // per round trip, whatever the frame's size.
 //
-//   bazel run -c opt //mm:split_frames_bench
+//   bazel run -c opt //mm/frame:split_frames_bench
 #include <benchmark/benchmark.h>
 
 #include <initializer_list>

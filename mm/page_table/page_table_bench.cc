@@ -4,7 +4,7 @@
 // 2 MiB / 1 GiB frame), protect, query, the split of a huge page, unmap batches around the
 // TLB batch's 32-page full-flush threshold, and building the kernel's linear map per GiB.
 //
-//   bazel run -c opt //mm:page_table_bench
+//   bazel run -c opt //mm/page_table:page_table_bench
 //
 // No loop pauses the timer per iteration (that costs about a microsecond of timed
 // overhead). A round trip undoes its work inside the timed region; map alone and unmap
