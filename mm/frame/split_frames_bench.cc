@@ -7,6 +7,7 @@
 
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -30,14 +31,21 @@ std::unique_ptr<testing::SimFrames> world_for(PagingLevel level) {
   return std::make_unique<testing::SimFrames>(bytes, std::initializer_list<PhysRange>{{MiB, bytes}});
 }
 
-// One round trip: split into 512 handles (each taken out of the SplitFrames), merge back.
-void BM_SplitMerge_Handles(benchmark::State& state, PagingLevel level) {
-  auto world = world_for(level);
+// The unique frame of `level` a benchmark splits; none (the state told why) if it failed.
+std::optional<UniqueFrame<UntypedMeta>> whole_frame(benchmark::State& state, PagingLevel level) {
   auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false, .level = level});
   if (!frame) {
     state.SkipWithError("allocation failed");
-    return;
+    return std::nullopt;
   }
+  return std::move(*frame);
+}
+
+// One round trip: split into 512 handles (each taken out of the SplitFrames), merge back.
+void BM_SplitMerge_Handles(benchmark::State& state, PagingLevel level) {
+  auto world = world_for(level);
+  auto frame = whole_frame(state, level);
+  if (!frame) return;
   UniqueFrame<UntypedMeta> whole = std::move(*frame);
   std::vector<UniqueFrame<UntypedMeta>> parts;
   parts.reserve(SplitFrames<UntypedMeta>::PIECES);
@@ -63,11 +71,8 @@ BENCHMARK_CAPTURE(BM_SplitMerge_Handles, order18, 3)->Name("BM_SplitMerge/order:
 // Split and undo without making the 512 handles (SplitFrames::merge of an untouched split).
 void BM_SplitUndo(benchmark::State& state, PagingLevel level) {
   auto world = world_for(level);
-  auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false, .level = level});
-  if (!frame) {
-    state.SkipWithError("allocation failed");
-    return;
-  }
+  auto frame = whole_frame(state, level);
+  if (!frame) return;
   UniqueFrame<UntypedMeta> whole = std::move(*frame);
   for (auto _ : state) {
     whole = std::move(whole).split(untyped).merge(UntypedMeta{});

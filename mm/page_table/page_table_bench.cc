@@ -400,32 +400,24 @@ void BM_Query4K(benchmark::State& state) {
 }
 KEEL_BENCHMARK(BM_Query4K);
 
-// 256 × 2 MiB pages (512 MiB without 1 GiB pages), and 64 × 1 GiB pages, mapped in one
-// map_phys and unmapped in one unmap.
-void BM_MapPhysUnmap2M(benchmark::State& state) {
-  constexpr std::uint64_t PAGES = 256;
+// `pages` huge pages of `size` bytes, mapped in one map_phys and unmapped in one unmap.
+void map_phys_unmap_huge(benchmark::State& state, std::uint64_t pages, std::uint64_t size,
+                         bool huge_1g) {
   auto w = world();
-  auto pt = table(/*huge_1g=*/false);
-  if (!map_phys(state, pt, BASE + PAGES * MiB2, KiB4, 0)) return;
+  auto pt = table(huge_1g);
+  if (!map_phys(state, pt, BASE + pages * size, KiB4, 0)) return;
   for (auto _ : state) {
-    if (!map_phys(state, pt, BASE, PAGES * MiB2, 0)) break;
-    if (!unmap(state, pt, BASE, PAGES * MiB2)) break;
+    if (!map_phys(state, pt, BASE, pages * size, 0)) break;
+    if (!unmap(state, pt, BASE, pages * size)) break;
   }
-  per_item(state, PAGES, "ns_per_page");
+  per_item(state, pages, "ns_per_page");
 }
+
+// 256 × 2 MiB pages (512 MiB without 1 GiB pages), and 64 × 1 GiB pages.
+void BM_MapPhysUnmap2M(benchmark::State& state) { map_phys_unmap_huge(state, 256, MiB2, false); }
 KEEL_BENCHMARK(BM_MapPhysUnmap2M);
 
-void BM_MapPhysUnmap1G(benchmark::State& state) {
-  constexpr std::uint64_t PAGES = 64;
-  auto w = world();
-  auto pt = table(true);
-  if (!map_phys(state, pt, BASE + PAGES * GiB1, KiB4, 0)) return;
-  for (auto _ : state) {
-    if (!map_phys(state, pt, BASE, PAGES * GiB1, 0)) break;
-    if (!unmap(state, pt, BASE, PAGES * GiB1)) break;
-  }
-  per_item(state, PAGES, "ns_per_page");
-}
+void BM_MapPhysUnmap1G(benchmark::State& state) { map_phys_unmap_huge(state, 64, GiB1, true); }
 KEEL_BENCHMARK(BM_MapPhysUnmap1G);
 
 // build_kernel_space's linear map of 64 GiB of RAM with 1 GiB pages (arg 1) or 2 MiB
