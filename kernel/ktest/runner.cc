@@ -151,7 +151,7 @@ bool selected(const TestCase& test, std::string_view filter) {
   char full[160];
   keel::fmt::BufferSink buffer(full, sizeof(full));
   keel::fmt::print(buffer, "{}.{}", test.suite, test.name);
-  return glob_match(filter, buffer.view());
+  return glob_match_any(filter, buffer.view());
 }
 
 // The verdict on how the test ended (its expectation), before the isolation checks.

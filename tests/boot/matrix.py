@@ -93,8 +93,9 @@ def cell_name(boot: Boot, lock_order_checks: bool = False) -> str:
 #   so it is placed above, in 1 GiB pieces mapped with page tables from there too. QEMU
 #   gets the RAM from a reserve=off memory backend (tools/kx/qemu.py): untouched guest RAM
 #   costs the host nothing, but every metadata slot is written, so the host pays ~4 GiB.
-#   Only mm.meta runs (it reads every backed slot and checks the metadata invariants);
-#   the allocate-everything tests would touch all 256 GiB. ~12 s of metadata init under
+#   mm.meta runs (it reads every backed slot and checks the metadata invariants), and the
+#   shared frame and allocator tests, which every cell runs; the allocate-everything
+#   tests would touch all 256 GiB. ~12 s of metadata init under
 #   TCG; ~95 s in all.
 # A CPU keel must refuse: `-cpu qemu64,-nx`. The 32-bit entry halts with a message on
 # serial and VGA before long mode; the cell passes when that message appears (expect_halt).
@@ -109,7 +110,7 @@ CELLS = (
     Cell("bios-pc-512M", Boot("bios", "pc")),
     Cell("kvm-pvh-microvm-512M", Boot("pvh", "microvm", accel="kvm"), timeout=300),
     Cell("pvh-microvm-256G", Boot("pvh", "microvm", mem="256G"),
-         kernel_args=("ktest.filter=mm.meta*",), timeout=400),
+         kernel_args=("ktest.filter=mm.meta*:mm.frame.FrameSharedTest.*:mm.allocator.AllocatorSharedTest.*",), timeout=400),
     Cell("bios-pc-6G", Boot("bios", "pc", mem="6G")),
     Cell("bios-q35-6G", Boot("bios", "q35", mem="6G")),
     Cell("uefi-q35-6G", Boot("uefi", "q35", mem="6G"), timeout=300),  # OVMF: slowest firmware
@@ -154,5 +155,5 @@ CELLS = (
     # second CPU fault; the smp suite must pass on the other two, and its
     # a_cpu_that_faults_during_bring_up_is_skipped_with_its_fault checks what was recorded.
     Cell("pvh-microvm-512M-smp3-ap-fault", Boot("pvh", "microvm", smp=3),
-         kernel_args=("smp.fault_ap=1", "ktest.filter=arch.x86_64.smp*")),
+         kernel_args=("smp.fault_ap=1", "ktest.filter=arch.x86_64.smp*:mm.frame.FrameSharedTest.*:mm.allocator.AllocatorSharedTest.*")),
 )
