@@ -30,7 +30,7 @@ kernel::kbench::Options smoke_options() {
   return options;
 }
 
-// Runs `body` as benchmark "test/<name>" and returns its record (the store is reset).
+// Runs `body` as benchmark "test.<name>" and returns its record (the store is reset).
 const kernel::kbench::InstanceResult& run_body(void (*body)(kernel::kbench::State&), const kernel::kbench::Options& options,
                                        kernel::kbench::ResultStore& store, std::int64_t arg = 0,
                                        bool every_cpu = false) {
@@ -54,7 +54,7 @@ KTEST(smoke_run_records_one_iteration) {
       },
       smoke_options(), store, 7);
   KEXPECT_EQ(result.outcome, Outcome::Ok);
-  KEXPECT_EQ(result.name_view(), std::string_view("test/body/7"));
+  KEXPECT_EQ(result.name_view(), std::string_view("test.body/7"));
   KEXPECT_EQ(g_body_calls, 1u);
   KASSERT_TRUE(store.repetitions_of(result).size() == 1);
   KEXPECT_EQ(store.repetitions_of(result)[0].iterations, 1u);
@@ -172,7 +172,7 @@ KTEST(json_report_of_a_run_is_well_formed) {
   KEXPECT_TRUE(kernel::kbench::write_json_report(json, kernel::kbench::ReportContext{}, store));
   KEXPECT_FALSE(json.truncated());
   KEXPECT_NE(json.view().find("\"run_type\": \"aggregate\""), std::string_view::npos);
-  KEXPECT_NE(json.view().find("\"name\": \"test/body_median\""), std::string_view::npos);
+  KEXPECT_NE(json.view().find("\"name\": \"test.body_median\""), std::string_view::npos);
 }
 
 // ---- Every-CPU benchmarks ----------------------------------------------------------------
@@ -225,7 +225,7 @@ KTEST(every_cpu_run_records_the_cpu_count_and_the_mean_per_cpu_figure) {
       options, store, 0, /*every_cpu=*/true);
   const unsigned cpus = mm::hal::cpu_count();
   KEXPECT_EQ(result.outcome, Outcome::Ok);
-  KEXPECT_EQ(result.name_view(), std::string_view("test/body/cpus:all"));
+  KEXPECT_EQ(result.name_view(), std::string_view("test.body/cpus:all"));
   std::uint64_t cycle_sum = 0;
   for (unsigned cpu = 0; cpu < cpus; ++cpu) {
     KEXPECT_TRUE(g_seen[cpu].ran);
