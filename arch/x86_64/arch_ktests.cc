@@ -142,7 +142,7 @@ KTEST_EXPECT_FAULT(int3_is_breakpoint, arch::VECTOR_BREAKPOINT) {
   } idtr{};
   asm volatile("sidt %0" : "=m"(idtr));
   constexpr std::uint64_t GATE_SIZE = 16;
-  KASSERT_TRUE(idtr.limit >= GATE_SIZE * (arch::VECTOR_BREAKPOINT + 1) - 1);
+  KTEST_ASSERT_TRUE(idtr.limit >= GATE_SIZE * (arch::VECTOR_BREAKPOINT + 1) - 1);
   const auto* gate =
       reinterpret_cast<const std::uint8_t*>(idtr.base + GATE_SIZE * arch::VECTOR_BREAKPOINT);
   const auto word = [gate](int at) {
@@ -193,7 +193,7 @@ KTEST(symbolize_finds_this_function) {
     return;
   }
   const auto sym = kernel::panic::symbolize(reinterpret_cast<std::uint64_t>(&arch::detect_cpu_features) + 1);
-  KASSERT_TRUE(sym.has_value());
+  KTEST_ASSERT_TRUE(sym.has_value());
   KEXPECT_TRUE(contains(sym->name, "arch::detect_cpu_features"));
   KEXPECT_EQ(sym->offset, 1u);
 }

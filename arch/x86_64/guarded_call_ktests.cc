@@ -65,14 +65,14 @@ KTEST(returned_body_ran_once) {
 
 KTEST(fault_reports_vector_rip_and_error_code) {
   const GuardedOutcome ud = arch::guarded_call(CATCH_ALL, [] { guarded_call_ktest_ud2(); });
-  KASSERT_TRUE(ud.faulted());
+  KTEST_ASSERT_TRUE(ud.faulted());
   KEXPECT_EQ(ud.fault.vector, arch::VECTOR_INVALID_OPCODE);
   KEXPECT_EQ(ud.fault.rip, ud2_address());
   KEXPECT_EQ(ud.fault.error_code, 0u);
 
   const GuardedOutcome pf = arch::guarded_call(
       CATCH_ALL, [] { (void)*reinterpret_cast<volatile std::uint64_t*>(UNMAPPED + 8); });
-  KASSERT_TRUE(pf.faulted());
+  KTEST_ASSERT_TRUE(pf.faulted());
   KEXPECT_EQ(pf.fault.vector, arch::VECTOR_PAGE_FAULT);
   KEXPECT_EQ(pf.fault.cr2, UNMAPPED + 8);
   KEXPECT_EQ(pf.fault.error_code & 0x3, 0u);  // not present, a read
@@ -121,7 +121,7 @@ KTEST(panic_is_reported_and_names_the_guard) {
     kernel::ScopedConsoleCapture capture(report);
     ended = arch::guarded_call(CATCH_ALL, [] { panic("guarded_call ktest: panic number {}", 7); });
   }
-  KASSERT_TRUE(ended.panicked());
+  KTEST_ASSERT_TRUE(ended.panicked());
   KEXPECT_TRUE(contains(report.view(), "KERNEL PANIC"));
   KEXPECT_TRUE(contains(report.view(), "guarded_call ktest: panic number 7"));
   KEXPECT_TRUE(contains(report.view(), "Backtrace:"));
@@ -147,7 +147,7 @@ KTEST(a_trap_the_inner_guard_does_not_claim_goes_to_the_outer) {
     inner_runs += 100;  // never: the outer guard resumed past this
   });
   KEXPECT_EQ(inner_runs, 1);
-  KASSERT_TRUE(outer.faulted());
+  KTEST_ASSERT_TRUE(outer.faulted());
   KEXPECT_EQ(outer.fault.vector, arch::VECTOR_INVALID_OPCODE);
   KEXPECT_EQ(outer.fault.rip, ud2_address());
 
@@ -172,7 +172,7 @@ KTEST(an_inner_guard_that_ended_gives_the_outer_back) {
     (void)arch::guarded_call(CATCH_ALL, [] { guarded_call_ktest_ud2(); });
     (void)*reinterpret_cast<volatile std::uint64_t*>(UNMAPPED);
   });
-  KASSERT_TRUE(outer.faulted());
+  KTEST_ASSERT_TRUE(outer.faulted());
   KEXPECT_EQ(outer.fault.vector, arch::VECTOR_PAGE_FAULT);
   KEXPECT_EQ(outer.fault.cr2, UNMAPPED);
 }

@@ -79,19 +79,19 @@ void on_double_fault(void* arg, const arch::TrapFrame* frame) {
 }
 
 KTEST_EXPECT_FAULT(boot_stack_overflow_is_double_fault, arch::VECTOR_DOUBLE_FAULT) {
-  KASSERT_TRUE(running_on_boot_stack());
+  KTEST_ASSERT_TRUE(running_on_boot_stack());
   overflow_the_stack(0);
 }
 
 KTEST(stack_overflow_report_runs_on_ist1_and_names_the_overflow) {
-  KASSERT_TRUE(running_on_boot_stack());
+  KTEST_ASSERT_TRUE(running_on_boot_stack());
   const arch::StackRange ist1 = arch::ist_stack(arch::IST_DOUBLE_FAULT);
   // Twice: the second #DF reuses the same IST1 stack and must work just as well.
   for (int round = 1; round <= 2; ++round) {
     keel::fmt::FixedString<4096> report;
     OverflowCatch c{.report = &report, .fault_rsp = 0, .handler_frame = 0};
     const arch::GuardedOutcome ended = catch_overflow(c);
-    KASSERT_TRUE(ended.faulted());
+    KTEST_ASSERT_TRUE(ended.faulted());
     KEXPECT_EQ(ended.fault.vector, arch::VECTOR_DOUBLE_FAULT);
     KEXPECT_TRUE(in_range(ended.fault.cr2, address_of(boot_stack_guard), address_of(boot_stack_bottom)));
     KEXPECT_TRUE(in_range(c.fault_rsp, address_of(boot_stack_guard), address_of(boot_stack_bottom) + 64));

@@ -56,10 +56,10 @@ KTEST(smoke_run_records_one_iteration) {
   KEXPECT_EQ(result.outcome, Outcome::Ok);
   KEXPECT_EQ(result.name_view(), std::string_view("test.body/7"));
   KEXPECT_EQ(g_body_calls, 1u);
-  KASSERT_TRUE(store.repetitions_of(result).size() == 1);
+  KTEST_ASSERT_TRUE(store.repetitions_of(result).size() == 1);
   KEXPECT_EQ(store.repetitions_of(result)[0].iterations, 1u);
   KEXPECT_TRUE(result.has_items);
-  KASSERT_TRUE(result.counter_count == 1);
+  KTEST_ASSERT_TRUE(result.counter_count == 1);
   KEXPECT_EQ(std::string_view(result.counter_names[0]), std::string_view("answer"));
   KEXPECT_EQ(store.repetitions_of(result)[0].counters[0], 42u);
 }
@@ -75,7 +75,7 @@ KTEST(auto_scaling_reaches_min_time) {
       options, store);
   KEXPECT_EQ(result.outcome, Outcome::Ok);
   const auto reps = store.repetitions_of(result);
-  KASSERT_TRUE(reps.size() == 2);
+  KTEST_ASSERT_TRUE(reps.size() == 2);
   // What the harness guarantees by construction (the growth policy itself is unit-tested
   // on the host): the measured repetition ran for at least the minimum time (10 ms is
   // far more than 100k cycles at any real TSC rate), and later repetitions reuse the
@@ -109,7 +109,7 @@ KTEST(paused_time_is_excluded) {
       options, store);
   const std::uint64_t run_cycles = arch::rdtsc_ordered() - run_start;
   KEXPECT_EQ(result.outcome, Outcome::Ok);
-  KASSERT_TRUE(store.repetitions_of(result).size() == 1);
+  KTEST_ASSERT_TRUE(store.repetitions_of(result).size() == 1);
   KEXPECT_LE(store.repetitions_of(result)[0].cycles + paused_cycles, run_cycles);
 }
 
@@ -233,12 +233,12 @@ KTEST(every_cpu_run_records_the_cpu_count_and_the_mean_per_cpu_figure) {
     KEXPECT_EQ(g_seen[cpu].arrived_at_start, cpus);
     cycle_sum += g_seen[cpu].cycles;
   }
-  KASSERT_TRUE(store.repetitions_of(result).size() == 1);
+  KTEST_ASSERT_TRUE(store.repetitions_of(result).size() == 1);
   const kernel::kbench::Repetition& rep = store.repetitions_of(result)[0];
   KEXPECT_EQ(rep.iterations, 64u);
   KEXPECT_EQ(rep.cycles, cycle_sum / cpus);
   KEXPECT_EQ(rep.items, 64u);
-  KASSERT_TRUE(result.counter_count == 2);
+  KTEST_ASSERT_TRUE(result.counter_count == 2);
   KEXPECT_EQ(std::string_view(result.counter_names[0]), std::string_view("cpu_index"));
   KEXPECT_EQ(rep.counters[0], (cpus * (cpus - 1) / 2) / cpus);
   KEXPECT_EQ(std::string_view(result.counter_names[1]), std::string_view("cpus"));

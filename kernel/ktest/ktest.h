@@ -194,11 +194,12 @@ Outcome run_case(const TestCase& test, Context& context);
 #define KEXPECT_LE(a, b) KEXPECT_CMP(a, <=, b, "KEXPECT_LE(" #a ", " #b ")")
 #define KEXPECT_GE(a, b) KEXPECT_CMP(a, >=, b, "KEXPECT_GE(" #a ", " #b ")")
 #define KEXPECT_GT(a, b) KEXPECT_CMP(a, >, b, "KEXPECT_GT(" #a ", " #b ")")
-// Stops the test on failure (for checks later steps depend on).
-#define KASSERT_TRUE(cond)                                                             \
+// Stops the test on failure (for checks later steps depend on). Named apart from
+// lib/contract's KASSERT, which is a contract check that panics.
+#define KTEST_ASSERT_TRUE(cond)                                                        \
   do {                                                                                 \
     if (!(cond)) {                                                                     \
-      ktest_ctx.fail(std::source_location::current(), "KASSERT_TRUE(" #cond ")");      \
+      ktest_ctx.fail(std::source_location::current(), "KTEST_ASSERT_TRUE(" #cond ")"); \
       return;                                                                          \
     }                                                                                  \
   } while (0)

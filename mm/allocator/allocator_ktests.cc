@@ -178,23 +178,23 @@ void map_huge_blocks_and_read_back(kernel::ktest::Context& ktest_ctx, Table& tab
   std::uint64_t corrupt = 0;
   {
     auto cursor = table.cursor_mut(base, span);
-    KASSERT_TRUE(cursor.has_value());
+    KTEST_ASSERT_TRUE(cursor.has_value());
     for (std::size_t i = 0; i < count; ++i) {
       const Block& b = g_blocks[i];
       if (b.order == 0) continue;
-      KASSERT_TRUE(b.end <= span);
+      KTEST_ASSERT_TRUE(b.end <= span);
       // Our unique handle becomes a shared one; the mapping adds a reference.
       mm::Frame<mm::UntypedMeta> frame = mm::UniqueFrame<mm::UntypedMeta>::from_raw(b.start).into_shared();
-      KASSERT_TRUE(cursor->jump(base + b.start).has_value());
+      KTEST_ASSERT_TRUE(cursor->jump(base + b.start).has_value());
       const auto mapped = cursor->map(frame, RW);
       if (!mapped && mapped.error() == mm::page_table::PtError::LevelUnsupported) {
         ++skipped_1g;  // a CPU without 1 GiB pages: checked through the linear map only
         auto unique = mm::UniqueFrame<mm::UntypedMeta>::try_from_shared(std::move(frame));
-        KASSERT_TRUE(unique.has_value());
+        KTEST_ASSERT_TRUE(unique.has_value());
         (void)std::move(*unique).into_raw();
         continue;
       } else {
-        KASSERT_TRUE(mapped.has_value());
+        KTEST_ASSERT_TRUE(mapped.has_value());
         KEXPECT_EQ(frame.reference_count(), 2u);
         mapped_bytes += b.end - b.start;
         for (Paddr pa = b.start; pa < b.end; pa += PAGE_SIZE) {
@@ -209,14 +209,14 @@ void map_huge_blocks_and_read_back(kernel::ktest::Context& ktest_ctx, Table& tab
                              keel::fmt::HumanBytes{mapped_bytes}, skipped_1g);
   KEXPECT_EQ(corrupt, 0u);
   auto cursor = table.cursor_mut(base, span);
-  KASSERT_TRUE(cursor.has_value());
+  KTEST_ASSERT_TRUE(cursor.has_value());
   const auto unmapped = cursor->unmap(span);
-  KASSERT_TRUE(unmapped.has_value());
+  KTEST_ASSERT_TRUE(unmapped.has_value());
   KEXPECT_EQ(*unmapped, mapped_bytes);
 }
 
 KTEST(every_frame_as_1g_2m_4k_frames_huge_ones_mapped_tracked) {
-  KASSERT_TRUE(mm::kspace::kernel_space_ready());
+  KTEST_ASSERT_TRUE(mm::kspace::kernel_space_ready());
   const std::uint64_t start_free = free_frames();
   std::array<std::optional<mm::UniqueFrame<mm::UntypedMeta>>, NODE_RESERVE> reserve;
   for (auto& r : reserve) r.emplace(mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false}).value());
@@ -227,7 +227,7 @@ KTEST(every_frame_as_1g_2m_4k_frames_huge_ones_mapped_tracked) {
     for (;;) {
       auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false, .level = level});
       if (!frame) break;
-      KASSERT_TRUE(count < MAX_BLOCKS);
+      KTEST_ASSERT_TRUE(count < MAX_BLOCKS);
       KEXPECT_EQ(frame->map_level(), level);
       const Paddr pa = frame->paddr();
       const std::uint64_t size = frame->size();

@@ -68,7 +68,7 @@ void drop_unique_twice(Paddr pa) {
 
 KTEST_EXPECT_PANIC_WITH(double_free_of_unique_frame_panics, "double free of frame") {
   auto frame = mm::alloc_frame(Tagged{});
-  KASSERT_TRUE(frame.has_value());
+  KTEST_ASSERT_TRUE(frame.has_value());
   drop_unique_twice(std::move(*frame).into_raw());
 }
 
@@ -87,7 +87,7 @@ constexpr arch::GuardOptions DOUBLE_FREE_GUARD{
 
 KTEST(double_free_panic_names_the_frame) {
   auto unique = mm::alloc_frame(Tagged{});
-  KASSERT_TRUE(unique.has_value());
+  KTEST_ASSERT_TRUE(unique.has_value());
   const Paddr pa = std::move(*unique).into_shared().into_raw();
   keel::fmt::FixedString<1024> report;
   arch::GuardedOutcome ended;
@@ -95,7 +95,7 @@ KTEST(double_free_panic_names_the_frame) {
     kernel::ScopedConsoleCapture capture(report);
     ended = arch::guarded_call(DOUBLE_FREE_GUARD, [pa] { drop_shared_twice(pa); });
   }
-  KASSERT_TRUE(ended.panicked());
+  KTEST_ASSERT_TRUE(ended.panicked());
   // The refused second free changed nothing: the frame is still the allocator's.
   KEXPECT_EQ(count_of(pa), mm::REF_COUNT_FREE);
   keel::fmt::FixedString<64> expected;

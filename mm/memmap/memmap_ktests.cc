@@ -113,7 +113,7 @@ KTEST(entries_running_past_2_to_64_are_warned_about_not_fatal) {
       {0x30000000, ~std::uint64_t{0}, 0, mm::FirmwareMapKind::Efi, true},  // page count overflow
   };
   const auto result = mm::sanitize_memory_map(entries, {.phys_addr_bits = 36}, map, warnings);
-  KASSERT_TRUE(result.has_value());
+  KTEST_ASSERT_TRUE(result.has_value());
   std::size_t past_top = 0;
   for (const mm::MapWarning& w : warnings.list()) {
     if (w.kind == mm::MapWarningKind::RunsPast2To64) ++past_top;
@@ -139,7 +139,7 @@ bool reserved_as(mm::PhysRange range, mm::FrameUsage usage) {
 
 KTEST(map_is_sorted_disjoint_merged_and_page_aligned) {
   const auto regions = mm::memory_map().regions();
-  KASSERT_TRUE(!regions.empty());
+  KTEST_ASSERT_TRUE(!regions.empty());
   for (std::size_t i = 0; i < regions.size(); ++i) {
     const mm::MemoryRegion& r = regions[i];
     KEXPECT_TRUE(!r.range.empty());
@@ -167,7 +167,7 @@ KTEST(type_at_agrees_with_regions) {
 // e820/EFI entries) none of that changes the usable byte count: the two must agree exactly.
 KTEST(usable_total_matches_firmware_map) {
   const boot::BootInfo& info = kernel::boot_info();
-  KASSERT_TRUE(info.memory_map_count > 0);
+  KTEST_ASSERT_TRUE(info.memory_map_count > 0);
   const std::uint64_t firmware = usable_bytes_from_firmware(info.regions());
   const std::uint64_t keel = mm::memory_map().usable_bytes();
   ktest_ctx.print_diagnostic("firmware map ({} entries): {} usable; keel: {}",
@@ -180,13 +180,13 @@ KTEST(usable_total_matches_firmware_map) {
 KTEST(kernel_image_is_reserved) {
   const auto start = reinterpret_cast<mm::Paddr>(__kernel_phys_start);
   const auto end = reinterpret_cast<mm::Paddr>(__kernel_phys_end);
-  KASSERT_TRUE(start < end);
+  KTEST_ASSERT_TRUE(start < end);
   KEXPECT_TRUE(reserved_as({start, end}, mm::FrameUsage::KernelImage));
 }
 
 KTEST(boot_info_block_is_reserved) {
   const boot::BootInfo& info = kernel::boot_info();
-  KASSERT_TRUE(info.info_size > 0);
+  KTEST_ASSERT_TRUE(info.info_size > 0);
   KEXPECT_TRUE(reserved_as({info.info_paddr, info.info_paddr + info.info_size},
                            mm::FrameUsage::BootInfo));
 }

@@ -80,7 +80,7 @@ std::uint64_t next_random(std::uint64_t& state) {
 
 KTEST(region_is_initialized) {
   const mm::MetaRegion& region = mm::meta_region();
-  KASSERT_TRUE(region.initialized);
+  KTEST_ASSERT_TRUE(region.initialized);
   KEXPECT_EQ(mm::meta_geometry().slots_base, mm::layout::FRAME_METADATA_BASE);
   KEXPECT_EQ(region.slot_count, region.plan.slot_count);
   KEXPECT_EQ(region.covered.end, region.slot_count * mm::PAGE_SIZE);
@@ -118,7 +118,7 @@ KTEST(frame_and_slot_round_trip) {
   const mm::MetaRegion& region = mm::meta_region();
   auto check = [&](Paddr pa) {
     const auto slot = mm::meta_slot_checked(pa);
-    KASSERT_TRUE(slot.has_value());
+    KTEST_ASSERT_TRUE(slot.has_value());
     KEXPECT_EQ(*slot, mm::frame_to_meta(pa));
     KEXPECT_EQ(mm::meta_to_frame(*slot), pa);
     KEXPECT_EQ(reinterpret_cast<std::uintptr_t>(*slot) % sizeof(mm::MetaSlot), 0u);
@@ -226,7 +226,7 @@ KTEST(boot_info_frames_are_boot_frames) {
   const boot::BootInfo& info = kernel::boot_info();
   const Paddr start = mm::align_down(info.info_paddr, mm::PAGE_SIZE);
   const Paddr end = mm::align_up(info.info_paddr + info.info_size, mm::PAGE_SIZE);
-  KASSERT_TRUE(start < end);
+  KTEST_ASSERT_TRUE(start < end);
   for (Paddr pa = start; pa < end; pa += mm::PAGE_SIZE) {
     KEXPECT_EQ(load_count(*mm::frame_to_meta(pa)), 1u);
     // A block the firmware map calls non-usable keeps the map's label.

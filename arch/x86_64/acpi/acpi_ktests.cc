@@ -21,7 +21,7 @@ const arch::acpi::AcpiTables* tables_or_diagnostic(kernel::ktest::Context& ktest
 
 KTEST(tables_are_found_and_valid) {
   const auto* t = tables_or_diagnostic(ktest_ctx);
-  KASSERT_TRUE(t != nullptr);
+  KTEST_ASSERT_TRUE(t != nullptr);
   KEXPECT_TRUE(t->has_table("FACP"));
   KEXPECT_TRUE(t->has_table("DSDT"));
   KEXPECT_EQ(t->bad_tables, 0u);
@@ -31,8 +31,8 @@ KTEST(tables_are_found_and_valid) {
 
 KTEST(power_off_registers_and_s5_are_known) {
   const auto* t = tables_or_diagnostic(ktest_ctx);
-  KASSERT_TRUE(t != nullptr);
-  KASSERT_TRUE(t->fadt.has_value());
+  KTEST_ASSERT_TRUE(t != nullptr);
+  KTEST_ASSERT_TRUE(t->fadt.has_value());
   KEXPECT_TRUE(t->s5.has_value());
   const auto& fadt = *t->fadt;
   if (fadt.hardware_reduced) {
@@ -48,7 +48,7 @@ KTEST(power_off_registers_and_s5_are_known) {
 // keep the RSDP in the BIOS area; the loader's RSDP may be a copy elsewhere).
 KTEST(bios_area_scan_agrees_with_the_loader) {
   const auto* t = tables_or_diagnostic(ktest_ctx);
-  KASSERT_TRUE(t != nullptr);
+  KTEST_ASSERT_TRUE(t != nullptr);
   const auto scanned = arch::acpi::find_rsdp_in_bios_areas();
   if (!scanned) {
     ktest_ctx.skip("no RSDP in the BIOS area (UEFI firmware need not put one there)");

@@ -70,7 +70,7 @@ alignas(16) constinit std::uint8_t g_ret_in_data[16] = {0xc3};
 
 KTEST(map_write_read_back_through_linear_map) {
   mm::UFrame frame = new_frame();
-  KASSERT_TRUE(map_at(VA, frame));
+  KTEST_ASSERT_TRUE(map_at(VA, frame));
   auto* mapped = reinterpret_cast<volatile std::uint64_t*>(VA);
   mapped[5] = 0x1234'5678'9abc'def0;
   auto* linear = static_cast<volatile std::uint64_t*>(mm::phys_to_virt(frame.paddr()));
@@ -79,7 +79,7 @@ KTEST(map_write_read_back_through_linear_map) {
   KEXPECT_EQ(std::uint64_t{mapped[6]}, 42u);
   KEXPECT_EQ(frame.reference_count(), 2u);
   auto back = unmap_at(VA);
-  KASSERT_TRUE(back.has_value());
+  KTEST_ASSERT_TRUE(back.has_value());
   KEXPECT_TRUE(*back == mm::AnyFrame(frame));
 }
 
@@ -88,9 +88,9 @@ KTEST_EXPECT_FAULT(access_after_unmap_faults, arch::VECTOR_PAGE_FAULT) {
   // The fault longjmps past `frame`'s destructor: the hook drops it instead.
   kernel::ktest::OnRecovery release([&] { mm::UFrame dropped = std::move(frame); });
   ktest_ctx.expect_fault_address(VA + PAGE_SIZE);
-  KASSERT_TRUE(map_at(VA + PAGE_SIZE, frame));
+  KTEST_ASSERT_TRUE(map_at(VA + PAGE_SIZE, frame));
   *reinterpret_cast<volatile std::uint64_t*>(VA + PAGE_SIZE) = 1;
-  KASSERT_TRUE(unmap_at(VA + PAGE_SIZE).has_value());
+  KTEST_ASSERT_TRUE(unmap_at(VA + PAGE_SIZE).has_value());
   (void)*reinterpret_cast<volatile std::uint64_t*>(VA + PAGE_SIZE);  // the TLB was flushed
 }
 
@@ -136,21 +136,21 @@ KTEST(later_writable_executable_mapping_is_refused) {
   mm::UFrame frame = new_frame();
   mm::kspace::with_kernel_page_table([&](auto& table) {
     auto cursor = table.cursor_mut(va, PAGE_SIZE);
-    KASSERT_TRUE(cursor.has_value());
+    KTEST_ASSERT_TRUE(cursor.has_value());
     const auto mapped = cursor->map(frame, RWX);
-    KASSERT_TRUE(!mapped.has_value());
+    KTEST_ASSERT_TRUE(!mapped.has_value());
     KEXPECT_EQ(mapped.error(), mm::page_table::PtError::WritableExecutable);
     KEXPECT_EQ(frame.reference_count(), 1u);  // no mapping took a reference
     const auto phys = cursor->map_phys({frame.paddr(), frame.paddr() + PAGE_SIZE}, RWX);
-    KASSERT_TRUE(!phys.has_value());
+    KTEST_ASSERT_TRUE(!phys.has_value());
     KEXPECT_EQ(phys.error(), mm::page_table::PtError::WritableExecutable);
     KEXPECT_FALSE(cursor->query().mapped());
     // An allowed RX mapping, then a protect that would make it writable too.
-    KASSERT_TRUE(cursor->map(frame, RX).has_value());
-    KASSERT_TRUE(cursor->jump(va).has_value());
+    KTEST_ASSERT_TRUE(cursor->map(frame, RX).has_value());
+    KTEST_ASSERT_TRUE(cursor->jump(va).has_value());
     const auto made_wx = cursor->protect_next(
         PAGE_SIZE, [](mm::page_table::PageProperty& p) { p.flags = p.flags | mm::page_table::PageFlags::W; });
-    KASSERT_TRUE(!made_wx.has_value());
+    KTEST_ASSERT_TRUE(!made_wx.has_value());
     KEXPECT_EQ(made_wx.error(), mm::page_table::PtError::WritableExecutable);
     KEXPECT_TRUE(cursor->query().prop == RX);
     KEXPECT_TRUE(mm::page_table::check_wx(table).has_value());
@@ -167,13 +167,13 @@ KTEST(linear_map_cannot_be_made_executable) {
   const Vaddr linear = reinterpret_cast<Vaddr>(mm::phys_to_virt(frame.paddr()));
   mm::kspace::with_kernel_page_table([&](auto& table) {
     auto cursor = table.cursor_mut(linear, PAGE_SIZE);
-    KASSERT_TRUE(cursor.has_value());
+    KTEST_ASSERT_TRUE(cursor.has_value());
     const auto before = cursor->query();
     const auto r = cursor->protect_next(
         PAGE_SIZE, [](mm::page_table::PageProperty& p) { p.flags = p.flags | mm::page_table::PageFlags::X; });
-    KASSERT_TRUE(!r.has_value());
+    KTEST_ASSERT_TRUE(!r.has_value());
     KEXPECT_EQ(r.error(), mm::page_table::PtError::WritableExecutable);
-    KASSERT_TRUE(cursor->jump(linear).has_value());
+    KTEST_ASSERT_TRUE(cursor->jump(linear).has_value());
     const auto after = cursor->query();
     KEXPECT_EQ(after.size, before.size);  // the huge page was not split
     KEXPECT_TRUE(after.prop == before.prop);
@@ -185,7 +185,7 @@ KTEST(kernel_table_matches_the_cpu_paging_mode) {
   KEXPECT_EQ(mm::kspace::kernel_paging_levels(), arch::paging::active_paging_levels());
 }
 
-// Generic over the table type (4- or 5-level); KASSERT_TRUE returns from here.
+// Generic over the table type (4- or 5-level); KTEST_ASSERT_TRUE returns from here.
 template <typename Table>
 void map_unmap_storm(kernel::ktest::Context& ktest_ctx, Table& pt_) {
   mm::drain_cpu_cache();
@@ -195,23 +195,23 @@ void map_unmap_storm(kernel::ktest::Context& ktest_ctx, Table& pt_) {
   for (unsigned round = 0; round < 4; ++round) {
     {
       auto cursor = pt_.cursor_mut(VA, 64ull << 30);
-      KASSERT_TRUE(cursor.has_value());
+      KTEST_ASSERT_TRUE(cursor.has_value());
       for (unsigned i = 0; i < PAGES; ++i) {
         // Spread over several 1 GiB and 2 MiB regions so that nodes at every level appear.
         const Vaddr va = VA + (i % 8) * (1ull << 30) + (i % 5) * (2ull << 20) + i * PAGE_SIZE;
-        KASSERT_TRUE(cursor->jump(va).has_value());
+        KTEST_ASSERT_TRUE(cursor->jump(va).has_value());
         mm::UFrame frame = new_frame();
-        KASSERT_TRUE(cursor->map(frame, RW).has_value());
+        KTEST_ASSERT_TRUE(cursor->map(frame, RW).has_value());
         *reinterpret_cast<volatile std::uint32_t*>(va) = i;  // handle dropped: the mapping holds it
       }
-      KASSERT_TRUE(cursor->jump(VA + (40ull << 30)).has_value());
-      KASSERT_TRUE(cursor->map_phys({0, 4ull << 20}, RW).has_value());
+      KTEST_ASSERT_TRUE(cursor->jump(VA + (40ull << 30)).has_value());
+      KTEST_ASSERT_TRUE(cursor->map_phys({0, 4ull << 20}, RW).has_value());
     }
     KEXPECT_GT(mm::page_table::live_pt_nodes(), nodes_before);
     auto cursor = pt_.cursor_mut(VA, 64ull << 30);
-    KASSERT_TRUE(cursor.has_value());
+    KTEST_ASSERT_TRUE(cursor.has_value());
     const auto unmapped = cursor->unmap(64ull << 30);
-    KASSERT_TRUE(unmapped.has_value());
+    KTEST_ASSERT_TRUE(unmapped.has_value());
     KEXPECT_EQ(*unmapped, PAGES * PAGE_SIZE + (4ull << 20));
   }
   KEXPECT_EQ(mm::page_table::live_pt_nodes(), nodes_before);
@@ -246,7 +246,7 @@ void huge_tracked_round_trip(kernel::ktest::Context& ktest_ctx, Table& table) {
     const Vaddr va = VA + (16ull << 30);  // 1 GiB aligned, clear of the other tests
     if (level == 3 && !table.options().supports_1g_pages) {
       auto cursor = table.cursor_mut(va, size);
-      KASSERT_TRUE(cursor.has_value());
+      KTEST_ASSERT_TRUE(cursor.has_value());
       const auto r = cursor->map(frame, RW);
       KEXPECT_TRUE(!r && r.error() == mm::page_table::PtError::LevelUnsupported);
       ktest_ctx.print_diagnostic("no 1 GiB pages: a 1 GiB frame is LevelUnsupported");
@@ -266,8 +266,8 @@ void huge_tracked_round_trip(kernel::ktest::Context& ktest_ctx, Table& table) {
     KEXPECT_EQ(write_errors, 0u);
     {
       auto cursor = table.cursor_mut(va, size);
-      KASSERT_TRUE(cursor.has_value());
-      KASSERT_TRUE(cursor->map(frame, RW).has_value());
+      KTEST_ASSERT_TRUE(cursor.has_value());
+      KTEST_ASSERT_TRUE(cursor->map(frame, RW).has_value());
     }
     KEXPECT_EQ(frame.reference_count(), 2u);
     std::uint64_t mismatches = 0;
@@ -282,17 +282,17 @@ void huge_tracked_round_trip(kernel::ktest::Context& ktest_ctx, Table& table) {
     KEXPECT_EQ(back, 0xfeedu);
     {
       auto cursor = table.cursor_mut(va, size);
-      KASSERT_TRUE(cursor.has_value());
-      KASSERT_TRUE(cursor->jump(va + size / 2).has_value());
+      KTEST_ASSERT_TRUE(cursor.has_value());
+      KTEST_ASSERT_TRUE(cursor->jump(va + size / 2).has_value());
       const auto cut = cursor->take_next(PAGE_SIZE);
       KEXPECT_TRUE(!cut && cut.error() == mm::page_table::PtError::SplitsTrackedHuge);
-      KASSERT_TRUE(cursor->jump(va).has_value());
+      KTEST_ASSERT_TRUE(cursor->jump(va).has_value());
       const mm::page_table::PtMapping m = cursor->query();
       KEXPECT_EQ(m.size, size);
       KEXPECT_EQ(m.pa, frame.paddr());
       KEXPECT_TRUE(m.kind == mm::page_table::MappingKind::Tracked);
       auto taken = cursor->take_next(size);
-      KASSERT_TRUE(taken.has_value() && taken->has_value() && (*taken)->frame.has_value());
+      KTEST_ASSERT_TRUE(taken.has_value() && taken->has_value() && (*taken)->frame.has_value());
       KEXPECT_TRUE(*(*taken)->frame == frame);
     }
     KEXPECT_EQ(frame.reference_count(), 1u);

@@ -161,7 +161,7 @@ KTEST(a_cpu_that_faults_during_bring_up_is_skipped_with_its_fault) {
   KEXPECT_EQ(cpu.fault.error_code, 0u);  // a read of a not-present page, in kernel mode
   KEXPECT_NE(cpu.fault.cr2, 0u);
   const auto symbol = kernel::panic::symbolize(cpu.fault.rip);
-  KASSERT_TRUE(symbol.has_value());
+  KTEST_ASSERT_TRUE(symbol.has_value());
   KEXPECT_EQ(std::string_view(symbol->name), std::string_view("ap_entry"));
   KEXPECT_EQ(mm::hal::cpu_count(), arch::smp::census().listed - 1);
   for (unsigned index = 0; index < mm::hal::cpu_count(); ++index) {

@@ -71,7 +71,7 @@ KTEST(frame_freed_into_one_cpus_cache_is_allocated_by_another) {
   const std::uint64_t free_before = free_frames_everywhere();
   CachedOnCpu1 cached;
   mm::hal::run_on_other_cpus(&free_into_cpu1_cache, &cached);
-  KASSERT_TRUE(cached.ok);
+  KTEST_ASSERT_TRUE(cached.ok);
   KEXPECT_GT(mm::allocator_stats().cached_frames, 0u);
 
   std::size_t held = 0;
@@ -186,14 +186,14 @@ KTEST(unmap_on_one_cpu_faults_on_every_other) {
   ProbeResult before{.va = va, .expected = 0x5eed'0000'0000'0000 | va};
   {
     auto frame = mm::alloc_frame(mm::UntypedMeta{});
-    KASSERT_TRUE(frame.has_value());
+    KTEST_ASSERT_TRUE(frame.has_value());
     *static_cast<volatile std::uint64_t*>(mm::phys_to_virt(frame->paddr())) = before.expected;
     const mm::UFrame shared = std::move(*frame).into_shared();
     const bool mapped = mm::kspace::with_kernel_page_table([&](auto& table) {
       auto cursor = table.cursor_mut(va, PAGE_SIZE);
       return cursor && cursor->map(shared, RW).has_value();
     });
-    KASSERT_TRUE(mapped);
+    KTEST_ASSERT_TRUE(mapped);
   }
   mm::hal::run_on_other_cpus(&probe_read, &before);
   KEXPECT_EQ(before.read_expected.load(), others);
