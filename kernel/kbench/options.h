@@ -1,7 +1,7 @@
 // Benchmark options from the kernel command line:
 //
 //   kbench                   run the benchmarks
-//   kbench.filter=GLOB       only names matching GLOB (`*`, `?`), e.g. "mm.*"
+//   kbench.filter=FILTER     gtest filter syntax (kernel/ktest/glob.h), e.g. "mm.*-mm.page_table.*"
 //   kbench.repetitions=N     repetitions per benchmark (default 5, at most 100)
 //   kbench.min_time_ms=N     grow iterations until one repetition takes N ms (default 10)
 //   kbench.iterations=N      run exactly N iterations per repetition instead

@@ -50,7 +50,7 @@ class CountingSink final : public keel::fmt::Sink {
 };
 
 bool selected(std::string_view filter, std::string_view name) {
-  return filter.empty() || kernel::ktest::glob_match(filter, name);
+  return kernel::ktest::filter_selects(filter, name);
 }
 
 // Calls visit(InstanceSpec) for every selected instance of the registered families, with

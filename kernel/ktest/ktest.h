@@ -11,8 +11,9 @@
 //   KTEST_EXPECT_PANIC(double_free_panics) { ... }
 //   KTEST_EXPECT_PANIC_WITH(double_free_names_it, "freed twice") { ... }
 //
-// `ktest` on the kernel command line runs every test, `ktest.filter=<glob>[:<glob>...]` the tests
-// whose "suite.name" matches one of the globs. Results are printed as KTAP version 1, one nested suite per
+// `ktest` on the kernel command line runs every test, `ktest.filter=<positive>[-<negative>]`
+// (gtest's syntax, ':'-separated globs) the tests whose "suite.name" matches a positive glob and
+// no negative one. Results are printed as KTAP version 1, one nested suite per
 // KTEST_SUITE. A test that expects a fault or a panic passes only if it happens; an
 // unexpected fault or panic fails the test (with the full report) and the run goes on.
 // KTEST_EXPECT_PANIC_WITH also requires the panic message to contain a substring, and

@@ -147,11 +147,11 @@ std::string_view suite_of(const TestCase& test) { return test.suite; }
 
 bool selected(const TestCase& test, std::string_view filter) {
   if (filter.empty()) return true;
-  // Match "suite.name" without building a string: try the pattern against both parts.
+  // Match "suite.name" as one string, formatted into a stack buffer (no heap).
   char full[160];
   keel::fmt::BufferSink buffer(full, sizeof(full));
   keel::fmt::print(buffer, "{}.{}", test.suite, test.name);
-  return glob_match_any(filter, buffer.view());
+  return filter_selects(filter, buffer.view());
 }
 
 // The verdict on how the test ended (its expectation), before the isolation checks.
