@@ -14,7 +14,8 @@ from qemu import DEFAULT_MACHINE, Boot
 class Cell:
     name: str
     # What QEMU boots: firmware, machine, memory, CPU model, accelerator, CPUs. KVM cells
-    # are skipped (visibly) where /dev/kvm is unusable.
+    # are skipped (visibly, with the reason) where QEMU cannot start a KVM guest with their
+    # CPU model (qemu.kvm_problem).
     boot: Boot
     kernel_args: tuple[str, ...] = ()  # appended after `ktest`
     timeout: int = 120  # seconds for the whole boot + suite
@@ -81,7 +82,8 @@ def cell_name(boot: Boot, lock_order_checks: bool = False) -> str:
 #   Westmere  Nehalem + AES/PCLMUL; no 1 GiB pages.
 #   EPYC      an AMD model: AuthenticAMD, 1 GiB pages, no LA57. (TCG warns about the
 #             EPYC features it cannot emulate; harmless.)
-# KVM: kvm-pvh-microvm-512M, `-cpu host`; a visible SKIP where /dev/kvm is not usable.
+# KVM: kvm-pvh-microvm-512M, `-cpu host`; a visible SKIP where /dev/kvm is not usable or
+#   QEMU cannot start it (seen: a nested KVM refusing MSR 0x10a, IA32_ARCH_CAPABILITIES).
 #   Here it is also the only cell with x2APIC and TSC deadline, and 1 GiB pages off. On
 #   the nested host this was measured on, KVM runs keel's kernel code through KVM's
 #   instruction emulator (~700 host cycles per instruction; see int3_is_breakpoint in

@@ -107,7 +107,7 @@ def run_cells(cells: Sequence, elf: pathlib.Path, *, logs: pathlib.Path = LOGS,
     results: dict[str, CellResult] = {}
     runnable = []
     for cell in cells:
-        problem = qemu.kvm_problem() if cell.boot.accel == "kvm" else None
+        problem = qemu.kvm_problem(qemu.cpu_model(cell.boot)) if cell.boot.accel == "kvm" else None
         cell_elf = checks_elf if cell.lock_order_checks else elf
         if problem:
             results[cell.name] = CellResult(cell, logs / f"{cell.name}.log", skip_reason=problem)

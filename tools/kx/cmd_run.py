@@ -33,7 +33,7 @@ def boot_from(args: argparse.Namespace) -> qemu.Boot:
     if args.smp < 1:
         raise KxError(f"--smp {args.smp}: expected at least 1")
     boot = qemu.Boot(args.firmware, accel=args.accel, mem=args.mem, cpu=args.cpu, smp=args.smp)
-    if boot.accel == "kvm" and (problem := qemu.kvm_problem()):
+    if boot.accel == "kvm" and (problem := qemu.kvm_problem(qemu.cpu_model(boot))):
         raise KxError(f"--accel kvm: {problem}; use --accel tcg")
     return boot
 

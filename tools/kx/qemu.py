@@ -7,9 +7,11 @@ pvh:  `-M microvm`, QEMU loads keel.elf directly through its PVH ELF note.
 
 import contextlib
 import dataclasses
+import functools
 import os
 import pathlib
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 
@@ -108,7 +110,7 @@ def command(boot: Boot, *, image: pathlib.Path, kernel_args: Sequence[str], seri
     `serial` is COM1's backend (`stdio`, `file:PATH`); `bench` receives COM2. Without the
     exit device keel cannot end QEMU: it halts as on a real box."""
     machine = boot.machine or DEFAULT_MACHINE[boot.firmware]
-    cpu = boot.cpu or ("host" if boot.accel == "kvm" else "max")
+    cpu = cpu_model(boot)
     if mem_bytes(boot.mem) >= UNRESERVED_MEM_FROM:
         machine_args = [
             "-object", f"memory-backend-ram,id=m0,size={boot.mem},reserve=off",
@@ -160,16 +162,39 @@ def command(boot: Boot, *, image: pathlib.Path, kernel_args: Sequence[str], seri
     return cmd
 
 
+def cpu_model(boot: Boot) -> str:
+    return boot.cpu or ("host" if boot.accel == "kvm" else "max")
+
+
 def _escape(path: pathlib.Path) -> str:
     """QEMU option values escape a comma by doubling it."""
     return str(path).replace(",", ",,")
 
 
-def kvm_problem() -> str | None:
-    """Why KVM cannot be used here, or None when /dev/kvm opens read-write."""
+@functools.cache
+def kvm_problem(cpu: str = "host", qemu_binary: str = QEMU) -> str | None:
+    """Why a KVM guest with `-cpu cpu` cannot run here, or None when it can.
+
+    /dev/kvm opening read-write is not enough: nested or older KVMs can refuse the CPU model's
+    MSRs (e.g. "failed to set MSR 0x10a", IA32_ARCH_CAPABILITIES), and QEMU then aborts at
+    its first vCPU reset. So QEMU itself is started once, stopped (-S) before any guest code
+    runs, and told to quit: that vCPU reset is where such a refusal shows (~50 ms)."""
     try:
         fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
     except OSError as e:
         return f"/dev/kvm is not usable ({e.strerror})"
     os.close(fd)
+    probe = [qemu_binary, "-M", "microvm", "-accel", "kvm", "-cpu", cpu, "-m", "64M",
+             "-nodefaults", "-display", "none", "-S", "-monitor", "stdio"]
+    try:
+        result = subprocess.run(probe, input="quit\n", capture_output=True, text=True,
+                                timeout=30, check=False)
+    except FileNotFoundError:
+        return f"{qemu_binary} not found"
+    except subprocess.TimeoutExpired:
+        return f"QEMU did not start a stopped KVM guest within 30 s ({' '.join(probe)})"
+    if result.returncode != 0:
+        said = next((line for line in result.stderr.splitlines() if line.strip()),
+                    f"exit status {result.returncode}")
+        return f"QEMU cannot start a KVM guest with -cpu {cpu}: {said.strip()}"
     return None

@@ -1,5 +1,9 @@
+import os
 import pathlib
+import stat
+import tempfile
 import unittest
+from unittest import mock
 
 import qemu
 from common import KxError
@@ -122,6 +126,47 @@ class ExitTest(unittest.TestCase):
         self.assertEqual(qemu.describe_exit(37), "kernel panic")
         self.assertEqual(qemu.describe_exit(0), "guest powered off or reset")
         self.assertEqual(qemu.describe_exit(1), "unexpected exit (QEMU status 1)")
+
+
+class KvmProblemTest(unittest.TestCase):
+    """The probe behind skipping KVM cells, with /dev/kvm faked open and QEMU played by a
+    script: it must name QEMU's own complaint, and pass only a QEMU that quits cleanly."""
+
+    def setUp(self):
+        qemu.kvm_problem.cache_clear()
+        self.addCleanup(qemu.kvm_problem.cache_clear)
+        self.dir = pathlib.Path(tempfile.mkdtemp())
+
+    def fake_qemu(self, body: str) -> str:
+        path = self.dir / "qemu"
+        path.write_text(f"#!/bin/sh\n{body}\n")
+        path.chmod(path.stat().st_mode | stat.S_IEXEC)
+        return str(path)
+
+    def probe(self, body: str, cpu: str = "host"):
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        with mock.patch.object(qemu.os, "open", return_value=devnull):
+            return qemu.kvm_problem(cpu, qemu_binary=self.fake_qemu(body))
+
+    def test_missing_dev_kvm_is_named(self):
+        with mock.patch.object(qemu.os, "open", side_effect=FileNotFoundError(2, "No such file")):
+            self.assertEqual(qemu.kvm_problem(qemu_binary="/nonexistent"),
+                             "/dev/kvm is not usable (No such file)")
+
+    def test_refused_msr_is_named_with_the_cpu_model(self):
+        problem = self.probe('echo "qemu: error: failed to set MSR 0x10a to 0x69" >&2; exit 134')
+        self.assertEqual(problem, "QEMU cannot start a KVM guest with -cpu host: "
+                                  "qemu: error: failed to set MSR 0x10a to 0x69")
+
+    def test_a_qemu_that_quits_when_told_passes(self):
+        # The probe stops the guest before it runs (-S) and quits through the monitor.
+        body = 'case "$*" in *"-accel kvm -cpu max "*"-S -monitor stdio"*) read cmd; ' \
+               '[ "$cmd" = quit ] && exit 0;; esac; exit 1'
+        self.assertIsNone(self.probe(body, cpu="max"))
+
+    def test_silent_failure_gives_the_status(self):
+        self.assertEqual(self.probe("exit 3"),
+                         "QEMU cannot start a KVM guest with -cpu host: exit status 3")
 
 
 if __name__ == "__main__":
