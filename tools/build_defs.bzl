@@ -11,7 +11,7 @@
 _WARNINGS = ["-Wall", "-Wextra", "-Werror", "-Wthread-safety", "-Wno-unused-parameter"]
 
 # Sanitized host builds are the test builds: they check mm's lock order too
-# (mm/support/lock_order.h). Benchmarks build without either.
+# (mm/lock_order/lock_order.h). Benchmarks build without either.
 _CHECKS = ["-DKEEL_LOCK_ORDER_CHECKS=1"]
 
 _ASAN = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"] + _CHECKS

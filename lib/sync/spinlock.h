@@ -2,7 +2,7 @@
 //
 // A lock may take part in a lock-order checker through its Order policy: Order::acquiring()
 // runs with interrupts off before the lock is taken, Order::released() after it is let go.
-// mm/ gives its buddy lock such a policy (mm/support/lock_order.h); other locks are
+// mm/ gives its buddy lock such a policy (mm/lock_order/lock_order.h); other locks are
 // Unordered, and the calls compile away.
 #pragma once
 

@@ -21,7 +21,7 @@
 #include "mm/allocator/order.h"
 #include "mm/allocator/usable_ranges.h"
 #include "lib/sync/spinlock.h"
-#include "mm/support/lock_order.h"
+#include "mm/lock_order/lock_order.h"
 #include "lib/sync/thread_annotations.h"
 #include "mm/types.h"
 

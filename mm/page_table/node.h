@@ -20,7 +20,7 @@
 #include "mm/hal.h"
 #include "mm/linear_map.h"
 #include "mm/page_table/node_lock.h"
-#include "mm/support/lock_order.h"
+#include "mm/lock_order/lock_order.h"
 #include "mm/page_table/paging_consts.h"
 #include "mm/page_table/pt_config.h"
 #include "lib/contract/contract.h"

@@ -281,7 +281,7 @@ TEST_F(PageTableTest, TwoOverlappingCursorsOnOneCpuPanicNamingTheRoot) {
 // A second cursor while this CPU holds a lower node: it would lock the root above a held
 // node. Disjoint or not, that can deadlock with another CPU whose cursor spans both ranges
 // (it holds an upper node and waits for the lower one), so the lock-order checker
-// (mm/support/lock_order.h, on in test builds) stops it at the root, naming both levels.
+// (mm/lock_order/lock_order.h, on in test builds) stops it at the root, naming both levels.
 std::string order_message(Paddr node, int level, int held_level) {
   char expected[160];
   std::snprintf(expected, sizeof(expected),
@@ -439,7 +439,7 @@ TEST_F(PageTableTest, WrongKindsAreRefused) {
     // A page-table page (typed metadata) cannot even be passed to map(): see the
     // MapsOnlyUntypedFrames concept check at the top of this file.
     EXPECT_EQ(cursor->map_phys({0x1001, 0x2000}, RW).error(), PtError::WrongKind);
-  }  // one cursor at a time per CPU (mm/support/lock_order.h)
+  }  // one cursor at a time per CPU (mm/lock_order/lock_order.h)
   auto pt = make();
   auto kc = pt.cursor_mut(KBASE, KiB4);
   EXPECT_EQ(kc->map_phys({0x1001, 0x2000}, RW).error(), PtError::NotAligned);

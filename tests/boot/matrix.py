@@ -23,7 +23,7 @@ class Cell:
     # A cell that must NOT boot: it passes when this message appears on COM1 (keel halts
     # with a clear message on a CPU it cannot run on) instead of judging a KTAP log.
     expect_halt: str | None = None
-    # Boot the kernel built with mm's lock-order checker (mm/support/lock_order.h) instead
+    # Boot the kernel built with mm's lock-order checker (mm/lock_order/lock_order.h) instead
     # of the release one.
     lock_order_checks: bool = False
 
