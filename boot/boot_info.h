@@ -56,7 +56,7 @@ struct BootInfo {
   BootPath path = BootPath::Pvh;
   // Raw firmware map entries (e820 or EFI numbering). When both tags exist on a UEFI boot,
   // the EFI map is kept (it is the more precise one) and e820_count records the other.
-  std::array<mm::FirmwareRegion, MAX_MEMORY_REGIONS> memory_map{};
+  std::array<mm::memmap::FirmwareRegion, MAX_MEMORY_REGIONS> memory_map{};
   std::size_t memory_map_count = 0;
   // How many e820 entries the loader gave (multiboot2 tag 6 or the PVH memmap), whether
   // or not they are the ones kept in memory_map.
@@ -87,7 +87,7 @@ struct BootInfo {
   std::uint64_t info_size = 0;
   std::uint64_t efi_system_table = 0;  // 0 = none
 
-  std::span<const mm::FirmwareRegion> regions() const {
+  std::span<const mm::memmap::FirmwareRegion> regions() const {
     return {memory_map.data(), memory_map_count};
   }
   std::string_view command_line() const;  // up to the first NUL

@@ -16,8 +16,8 @@ namespace {
 
 using detail::copy_c_string;
 using detail::read_at;
-using mm::FirmwareMapKind;
-using mm::FirmwareRegion;
+using mm::memmap::FirmwareMapKind;
+using mm::memmap::FirmwareRegion;
 
 using Result = std::expected<void, BootInfoFailure>;
 

@@ -66,7 +66,7 @@ TEST(Multiboot2, GrubBiosBlock) {
   EXPECT_EQ(regions[3].base, 0x100000u);
   EXPECT_EQ(regions[3].length, 0x1fee0000u);
   EXPECT_EQ(regions[6].base, 0xfffc0000u);
-  for (const auto& r : regions) EXPECT_EQ(r.kind, mm::FirmwareMapKind::E820);
+  for (const auto& r : regions) EXPECT_EQ(r.kind, mm::memmap::FirmwareMapKind::E820);
   EXPECT_TRUE(info.framebuffer.present());
   EXPECT_EQ(info.framebuffer.paddr, 0xfd000000u);
   EXPECT_EQ(info.framebuffer.width, 1024u);
@@ -101,7 +101,7 @@ TEST(Multiboot2, GrubUefiBlockKeepsTheEfiMap) {
   EXPECT_EQ(info.efi_system_table, 0x7f9ee018u);
   ASSERT_EQ(info.memory_map_count, 9u);
   EXPECT_EQ(info.e820_count, 3u);
-  for (const auto& r : info.regions()) EXPECT_EQ(r.kind, mm::FirmwareMapKind::Efi);
+  for (const auto& r : info.regions()) EXPECT_EQ(r.kind, mm::memmap::FirmwareMapKind::Efi);
   EXPECT_EQ(info.memory_map[1].base, 0x1000u);
   EXPECT_EQ(info.memory_map[1].length, 0x9f000u);
   EXPECT_EQ(info.memory_map[1].type, 7u);
@@ -138,7 +138,7 @@ TEST(Multiboot2, EfiSystemTableAloneMeansUefi) {
   const auto parsed = parse(blob);
   ASSERT_TRUE(parsed.result.has_value());
   EXPECT_EQ(parsed.info->path, BootPath::Multiboot2Uefi);
-  EXPECT_EQ(parsed.info->memory_map[0].kind, mm::FirmwareMapKind::E820);
+  EXPECT_EQ(parsed.info->memory_map[0].kind, mm::memmap::FirmwareMapKind::E820);
   const std::uint32_t efi32[] = {0xabc000};
   const auto blob32 = Multiboot2Builder()
                           .mmap({{0x100000, 0x100000, 1}})
@@ -257,12 +257,12 @@ TEST(Multiboot2, EfiPageCountOverflowIsSaturatedAndMarked) {
 // 2^64 is dropped (usable) or kept to the physical limit (other types) with a warning
 // naming it, and boot goes on with the rest of the map.
 std::vector<std::string> sanitize_warnings(const BootInfo& info) {
-  auto map = std::make_unique<mm::MemoryMap>();
-  mm::MapWarnings warnings;
-  const auto result = mm::sanitize_memory_map(info.regions(), {}, *map, warnings);
+  auto map = std::make_unique<mm::memmap::MemoryMap>();
+  mm::memmap::MapWarnings warnings;
+  const auto result = mm::memmap::sanitize_memory_map(info.regions(), {}, *map, warnings);
   EXPECT_TRUE(result.has_value()) << keel::fmt::to_text(result.error());
   std::vector<std::string> out;
-  for (const mm::MapWarning& w : warnings.list()) out.push_back(keel::fmt::to_text(w));
+  for (const mm::memmap::MapWarning& w : warnings.list()) out.push_back(keel::fmt::to_text(w));
   return out;
 }
 
@@ -470,7 +470,7 @@ TEST(Multiboot2, EmptyEfiMapFallsBackToE820) {
       parse(Multiboot2Builder().mmap({{0, 0x1000, 1}}).efi_mmap({}).end().finish());
   ASSERT_TRUE(parsed.result.has_value());
   EXPECT_EQ(parsed.info->memory_map_count, 1u);
-  EXPECT_EQ(parsed.info->memory_map[0].kind, mm::FirmwareMapKind::E820);
+  EXPECT_EQ(parsed.info->memory_map[0].kind, mm::memmap::FirmwareMapKind::E820);
   EXPECT_EQ(parsed.info->path, BootPath::Multiboot2Uefi);
 }
 

@@ -65,7 +65,7 @@ Result read_memory_map(const pvh::HvmStartInfo& info, PhysReader read_phys, Boot
   for (std::size_t i = 0; i < count; ++i) {
     const auto entry = *read_at<pvh::HvmMemmapEntry>(*table, i * sizeof(pvh::HvmMemmapEntry));
     out.memory_map[i] =
-        mm::FirmwareRegion{entry.addr, entry.size, entry.type, mm::FirmwareMapKind::E820};
+        mm::memmap::FirmwareRegion{entry.addr, entry.size, entry.type, mm::memmap::FirmwareMapKind::E820};
   }
   out.memory_map_count = count;
   return {};

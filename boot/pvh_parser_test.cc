@@ -55,7 +55,7 @@ TEST(Pvh, FirecrackerLikeStartInfo) {
   EXPECT_EQ(info.memory_map[3].length, 0x1ff00000u);
   EXPECT_EQ(info.memory_map[3].type, 1u);
   EXPECT_EQ(info.memory_map[1].type, 2u);
-  for (const auto& r : info.regions()) EXPECT_EQ(r.kind, mm::FirmwareMapKind::E820);
+  for (const auto& r : info.regions()) EXPECT_EQ(r.kind, mm::memmap::FirmwareMapKind::E820);
   ASSERT_EQ(info.module_count, 1u);
   EXPECT_EQ(info.modules[0].start, 0x200000u);
   EXPECT_EQ(info.modules[0].end, 0x201234u);
@@ -138,21 +138,21 @@ TEST(Pvh, WrappingMemmapEntryIsPassedOnAndWarnedAboutNotFatal) {
   ASSERT_EQ(info.memory_map_count, 6u);
   EXPECT_EQ(info.memory_map[4].length, ~0ull - 0xffff);
   EXPECT_FALSE(info.memory_map[4].length_saturated);
-  auto map = std::make_unique<mm::MemoryMap>();
-  mm::MapWarnings warnings;
-  const auto result = mm::sanitize_memory_map(info.regions(), {.phys_addr_bits = 40}, *map, warnings);
+  auto map = std::make_unique<mm::memmap::MemoryMap>();
+  mm::memmap::MapWarnings warnings;
+  const auto result = mm::memmap::sanitize_memory_map(info.regions(), {.phys_addr_bits = 40}, *map, warnings);
   ASSERT_TRUE(result.has_value()) << keel::fmt::to_text(result.error());
   EXPECT_EQ(map->usable_bytes(), 0x1ff00000u + 0x9f000u);  // the wrapping usable entry is gone
   std::vector<std::string> text;
-  for (const mm::MapWarning& w : warnings.list()) {
-    if (w.kind == mm::MapWarningKind::RunsPast2To64) text.push_back(keel::fmt::to_text(w));
+  for (const mm::memmap::MapWarning& w : warnings.list()) {
+    if (w.kind == mm::memmap::MapWarningKind::RunsPast2To64) text.push_back(keel::fmt::to_text(w));
   }
   EXPECT_EQ(text, (std::vector<std::string>{
                       "entry 4 usable [0x100000000, 2^64 + 0xffff0000): runs past 2^64; usable RAM "
                       "with a broken length is not trusted, ignored",
                       "entry 5 reserved [0x4000000000, 2^64 + 0xffff): runs past 2^64; kept up to "
                       "the physical address limit as [0x4000000000, 0x10000000000)"}));
-  EXPECT_EQ(map->type_at(0x80'0000'0000ull), mm::RegionType::Reserved);
+  EXPECT_EQ(map->type_at(0x80'0000'0000ull), mm::memmap::RegionType::Reserved);
 }
 
 // ---- Malformed start_info -----------------------------------------------------------------

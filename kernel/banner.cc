@@ -7,8 +7,8 @@
 namespace kernel {
 namespace {
 
-const char* firmware_type_name(const mm::FirmwareRegion& region) {
-  if (region.kind == mm::FirmwareMapKind::Efi) {
+const char* firmware_type_name(const mm::memmap::FirmwareRegion& region) {
+  if (region.kind == mm::memmap::FirmwareMapKind::Efi) {
     static constexpr const char* EFI_TYPES[] = {
         "EfiReservedMemoryType", "EfiLoaderCode",        "EfiLoaderData",
         "EfiBootServicesCode",   "EfiBootServicesData",  "EfiRuntimeServicesCode",
@@ -59,7 +59,7 @@ void print_banner(keel::fmt::Sink& sink, const boot::BootInfo& info) {
 }
 
 void print_raw_memory_map(keel::fmt::Sink& sink, const boot::BootInfo& info) {
-  const bool efi = !info.regions().empty() && info.regions()[0].kind == mm::FirmwareMapKind::Efi;
+  const bool efi = !info.regions().empty() && info.regions()[0].kind == mm::memmap::FirmwareMapKind::Efi;
   keel::fmt::print(sink, "memory map from the firmware ({} entries, {}):\n", info.regions().size(),
              efi ? "EFI" : "e820");
   for (const auto& region : info.regions()) {

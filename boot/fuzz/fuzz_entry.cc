@@ -44,7 +44,7 @@ void check_invariants(const BootInfo& info, std::uint64_t info_paddr, std::size_
   // 2^64); only an EFI page count too large for a 64-bit byte length is saturated, and marked.
   for (const auto& region : info.regions()) {
     if (region.length_saturated) {
-      require(region.kind == mm::FirmwareMapKind::Efi);
+      require(region.kind == mm::memmap::FirmwareMapKind::Efi);
       require(region.length == std::numeric_limits<std::uint64_t>::max());
       require(info.memory_map_clamped);
     }

@@ -43,7 +43,7 @@ namespace kernel::mm_init {
 namespace {
 
 constexpr std::uint64_t GIB = 1ull << 30;
-static_assert(mm::MAX_USABLE_RANGES >= mm::MAX_MAP_REGIONS,
+static_assert(mm::MAX_USABLE_RANGES >= mm::memmap::MAX_MAP_REGIONS,
               "every usable range of a sanitized map must fit the allocator's table");
 constexpr std::uint64_t EARLY_LINEAR_LIMIT = mm::layout::BOOT_LINEAR_MAP_LIMIT;
 // What the boot CPU writes before `ready`: enough for page tables, AP stacks and the
@@ -51,9 +51,9 @@ constexpr std::uint64_t EARLY_LINEAR_LIMIT = mm::layout::BOOT_LINEAR_MAP_LIMIT;
 // (mm/meta/deferred_init.h), so the time to `ready` does not grow with RAM.
 constexpr std::uint64_t EAGER_USABLE_BYTES = GIB;
 
-constinit mm::MemoryMap g_sanitized;
-constinit mm::MapWarnings g_warnings;
-constinit mm::ReservationList g_reservations;
+constinit mm::memmap::MemoryMap g_sanitized;
+constinit mm::memmap::MapWarnings g_warnings;
+constinit mm::memmap::ReservationList g_reservations;
 constinit MemoryInitReport g_report;
 // Units init_meta_region left for deferred init (written once, before other CPUs start).
 constinit std::uint64_t g_deferred_units = 0;
@@ -75,7 +75,7 @@ void expect_ok(std::expected<void, E>&& result, const char* what) {
   if (!result) ::panic("mm init: {} failed: {}", what, result.error());
 }
 
-void reserve(std::uint64_t start, std::uint64_t size, mm::FrameUsage usage, const char* what) {
+void reserve(std::uint64_t start, std::uint64_t size, mm::memmap::FrameUsage usage, const char* what) {
   if (size == 0) return;
   if (auto r = g_reservations.add(start, size, usage); !r) {
     ::panic("mm init: reserving {} [{:#x}, +{:#x}) failed: {}", what, start, size,
@@ -84,21 +84,21 @@ void reserve(std::uint64_t start, std::uint64_t size, mm::FrameUsage usage, cons
 }
 
 void reserve_boot_occupants(const boot::BootInfo& info) {
-  if (auto r = mm::reserve_low_memory(g_reservations); !r) {
+  if (auto r = mm::memmap::reserve_low_memory(g_reservations); !r) {
     ::panic("mm init: reserving low memory failed: {}", error_name(r.error()));
   }
   const auto kernel_start = reinterpret_cast<std::uint64_t>(__kernel_phys_start);
   const auto kernel_end = reinterpret_cast<std::uint64_t>(__kernel_phys_end);
-  reserve(kernel_start, kernel_end - kernel_start, mm::FrameUsage::KernelImage, "the kernel image");
-  reserve(info.info_paddr, info.info_size, mm::FrameUsage::BootInfo, "the boot information");
+  reserve(kernel_start, kernel_end - kernel_start, mm::memmap::FrameUsage::KernelImage, "the kernel image");
+  reserve(info.info_paddr, info.info_size, mm::memmap::FrameUsage::BootInfo, "the boot information");
   for (std::size_t i = 0; i < info.module_count; ++i) {
     const auto& module = info.modules[i];
-    reserve(module.start, module.end - module.start, mm::FrameUsage::Module, "a module");
+    reserve(module.start, module.end - module.start, mm::memmap::FrameUsage::Module, "a module");
   }
   if (info.framebuffer.present()) {
     reserve(info.framebuffer.paddr,
             std::uint64_t{info.framebuffer.pitch} * info.framebuffer.height,
-            mm::FrameUsage::Framebuffer, "the framebuffer");
+            mm::memmap::FrameUsage::Framebuffer, "the framebuffer");
   }
 }
 
@@ -111,7 +111,7 @@ struct EarlyContext {
 
 std::uint64_t early_table_frame(void* context) {
   auto& early = *static_cast<EarlyContext*>(context);
-  auto frame = early.sources.allocate(1, mm::FrameUsage::EarlyPageTable);
+  auto frame = early.sources.allocate(1, mm::memmap::FrameUsage::EarlyPageTable);
   return frame ? *frame : 0;
 }
 
@@ -127,7 +127,7 @@ void early_map_or_panic(std::uint64_t va, std::uint64_t pa, std::uint64_t size, 
 
 // The boot tables map RAM only up to 4 GiB; map the rest before anything touches it.
 // Returns the end of the linear map's reach afterwards.
-std::uint64_t extend_linear_map(const mm::MemoryMap& map, EarlyContext& early, bool use_1g) {
+std::uint64_t extend_linear_map(const mm::memmap::MemoryMap& map, EarlyContext& early, bool use_1g) {
   const std::uint64_t end = mm::align_up(map.max_usable_end(), 2ull << 20);
   if (end <= EARLY_LINEAR_LIMIT) return EARLY_LINEAR_LIMIT;
   early_map_or_panic(mm::layout::LINEAR_MAP_BASE + EARLY_LINEAR_LIMIT, EARLY_LINEAR_LIMIT,
@@ -136,7 +136,7 @@ std::uint64_t extend_linear_map(const mm::MemoryMap& map, EarlyContext& early, b
 }
 
 // Backs the planned stretches of the metadata region with RAM from anywhere and maps them.
-void back_meta_region(const mm::MetaPlan& plan, const mm::MemoryMap& map, EarlyContext& early) {
+void back_meta_region(const mm::MetaPlan& plan, const mm::memmap::MemoryMap& map, EarlyContext& early) {
   const auto pieces = mm::choose_meta_backing(plan, early.sources, g_backing);
   if (!pieces) {
     const auto& f = pieces.error();
@@ -182,7 +182,7 @@ std::size_t add_acpi_register_pages(std::span<mm::kspace::ExtraPhysRange> out) {
 // Replaces the boot page tables with the kernel's own, built from frames it owns: the
 // linear map of RAM, the metadata region, and the kernel image with W^X permissions.
 // Every range of the sanitized map can be RAM: kept here, not on the boot stack.
-constinit std::array<mm::PhysRange, mm::MAX_MAP_REGIONS> g_ram_ranges{};
+constinit std::array<mm::PhysRange, mm::memmap::MAX_MAP_REGIONS> g_ram_ranges{};
 
 void init_kernel_address_space(const boot::BootInfo& info, bool allow_1g_pages) {
   auto& ram = g_ram_ranges;
@@ -190,7 +190,7 @@ void init_kernel_address_space(const boot::BootInfo& info, bool allow_1g_pages) 
   for (const auto& region : g_sanitized.regions()) {
     // RAM of every kind (usable, ACPI, NVS, persistent) is cacheable memory; firmware
     // holes and "reserved" ranges are not mapped unless asked for below.
-    if (region.type == mm::RegionType::Reserved || region.type == mm::RegionType::Unusable) {
+    if (region.type == mm::memmap::RegionType::Reserved || region.type == mm::memmap::RegionType::Unusable) {
       continue;
     }
     if (ram_count == ram.size()) ::panic("mm init: more than {} RAM ranges", ram.size());
@@ -259,7 +259,7 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
   auto& out = kernel::console_sink();
   const auto& cpu = arch::detect_cpu_features();
 
-  expect_ok(mm::sanitize_memory_map(info.regions(), {cpu.phys_addr_bits}, g_sanitized, g_warnings),
+  expect_ok(mm::memmap::sanitize_memory_map(info.regions(), {cpu.phys_addr_bits}, g_sanitized, g_warnings),
             "sanitizing the firmware memory map");
   g_warnings.print(out, "memmap: warning: ");
   boot_phases().mark(BootPhase::MemoryMap);
@@ -269,10 +269,10 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
 
   // Early allocations (metadata backing, their page tables) must all happen before the
   // slots are initialized: init_meta_region marks exactly what was reserved by then.
-  mm::EarlyFrameAllocator low(g_sanitized, g_reservations, {mm::LOW_MEMORY_END, EARLY_LINEAR_LIMIT});
+  mm::memmap::EarlyFrameAllocator low(g_sanitized, g_reservations, {mm::memmap::LOW_MEMORY_END, EARLY_LINEAR_LIMIT});
   EarlyContext early{.sources = {.low = &low}};
   const std::uint64_t reach = extend_linear_map(g_sanitized, early, cpu.pages_1g);
-  mm::EarlyFrameAllocator high(g_sanitized, g_reservations, {EARLY_LINEAR_LIMIT, reach});
+  mm::memmap::EarlyFrameAllocator high(g_sanitized, g_reservations, {EARLY_LINEAR_LIMIT, reach});
   if (reach > EARLY_LINEAR_LIMIT) early = {.sources = {.high = &high, .low = &low}, .reach = reach};
   back_meta_region(plan, g_sanitized, early);
 
@@ -301,10 +301,10 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
              mm::meta_unit_count(), keel::fmt::HumanBytes{mm::meta_unit_frames() * mm::PAGE_SIZE});
 
   // The buddy allocator takes every unused frame inside the usable regions.
-  std::array<mm::PhysRange, mm::MAX_MAP_REGIONS> usable{};
+  std::array<mm::PhysRange, mm::memmap::MAX_MAP_REGIONS> usable{};
   std::size_t usable_count = 0;
   for (const auto& region : g_sanitized.regions()) {
-    if (region.type == mm::RegionType::Usable) usable[usable_count++] = region.range;
+    if (region.type == mm::memmap::RegionType::Usable) usable[usable_count++] = region.range;
   }
   const std::uint64_t alloc_start = arch::rdtsc();
   const auto summary = expect_ok(

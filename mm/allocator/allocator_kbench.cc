@@ -123,10 +123,10 @@ std::uint64_t take_everything() {
 // free frame is first taken out (so no stale list or cache marks remain) and frames held
 // elsewhere are in use, which init skips; nothing else allocates while a benchmark runs.
 KBENCH(reinit_per_gib) {
-  static constinit std::array<mm::PhysRange, mm::MAX_MAP_REGIONS> usable{};
+  static constinit std::array<mm::PhysRange, mm::memmap::MAX_MAP_REGIONS> usable{};
   std::size_t count = 0;
-  for (const mm::MemoryRegion& region : mm::memory_map().regions()) {
-    if (region.type == mm::RegionType::Usable) usable[count++] = region.range;
+  for (const mm::memmap::MemoryRegion& region : mm::memory_map().regions()) {
+    if (region.type == mm::memmap::RegionType::Usable) usable[count++] = region.range;
   }
   const std::span<const mm::PhysRange> ranges(usable.data(), count);
   const std::uint64_t free_before = (mm::drain_cpu_cache(), mm::allocator_stats().total_free_frames);

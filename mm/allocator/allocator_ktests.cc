@@ -63,11 +63,11 @@ constinit std::array<Block, MAX_BLOCKS> g_blocks{};
 // Whether [start, end) lies inside one usable map region and touches no boot reservation.
 bool in_free_ram(const Block& b) {
   const auto type = mm::memory_map().type_at(b.start);
-  if (type != mm::RegionType::Usable) return false;
+  if (type != mm::memmap::RegionType::Usable) return false;
   const auto regions = mm::memory_map().regions();
   const std::size_t i = mm::memory_map().first_region_ending_after(b.start);
   if (i >= regions.size() || regions[i].range.end < b.end) return false;
-  for (const mm::Reservation& r : mm::boot_reservations()) {
+  for (const mm::memmap::Reservation& r : mm::boot_reservations()) {
     if (r.range.start < b.end && b.start < r.range.end) return false;
   }
   return true;

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <span>
 
-namespace mm {
+namespace mm::memmap {
 
 template <typename T, std::size_t N>
 class BoundedArray {
@@ -53,4 +53,4 @@ class BoundedArray {
   std::size_t size_ = 0;
 };
 
-}  // namespace mm
+}  // namespace mm::memmap

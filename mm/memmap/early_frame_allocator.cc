@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <bit>
 
-namespace mm {
+namespace mm::memmap {
 
 const char* error_name(EarlyAllocError error) {
   switch (error) {
@@ -61,4 +61,4 @@ std::optional<Paddr> EarlyFrameAllocator::find_in(PhysRange usable, Paddr from, 
   return std::unexpected(EarlyAllocError::OutOfMemory);
 }
 
-}  // namespace mm
+}  // namespace mm::memmap

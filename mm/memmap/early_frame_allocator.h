@@ -19,7 +19,7 @@
 #include "mm/memmap/reservation.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::memmap {
 
 enum class EarlyAllocError : std::uint8_t {
   OutOfMemory,       // no free run of that size and alignment left in the window
@@ -57,4 +57,4 @@ class EarlyFrameAllocator {
   std::uint64_t frames_allocated_ = 0;
 };
 
-}  // namespace mm
+}  // namespace mm::memmap

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-namespace mm {
+namespace mm::memmap {
 
 enum class FirmwareMapKind : std::uint8_t {
   E820,  // multiboot2 tag 6 / PVH hvm_memmap_table_entry: e820 type numbers (1..5, 7, 12, ...)
@@ -21,4 +21,4 @@ struct FirmwareRegion {
   bool length_saturated = false;
 };
 
-}  // namespace mm
+}  // namespace mm::memmap

@@ -1,6 +1,6 @@
 #include "mm/memmap/firmware_types.h"
 
-namespace mm {
+namespace mm::memmap {
 namespace {
 
 FirmwareTypeInfo classify_e820(std::uint32_t type) {
@@ -71,4 +71,4 @@ std::string_view firmware_type_name(FirmwareMapKind kind, std::uint32_t type) {
   }
 }
 
-}  // namespace mm
+}  // namespace mm::memmap

@@ -7,7 +7,7 @@
 #include "mm/memmap/firmware_region.h"
 #include "mm/memmap/region_type.h"
 
-namespace mm {
+namespace mm::memmap {
 
 // ACPI 6.5 table 15.1 (e820 / INT 15h AX=E820h) plus the Linux-known extensions.
 namespace e820 {
@@ -58,4 +58,4 @@ FirmwareTypeInfo classify_firmware_type(FirmwareMapKind kind, std::uint32_t type
 // "unknown" — for warnings and the CLI.
 std::string_view firmware_type_name(FirmwareMapKind kind, std::uint32_t type);
 
-}  // namespace mm
+}  // namespace mm::memmap

@@ -3,7 +3,7 @@
 #include "lib/contract/contract.h"
 #include "lib/fmt/format.h"
 
-namespace mm {
+namespace mm::memmap {
 
 std::string_view frame_usage_name(FrameUsage usage) {
   switch (usage) {
@@ -43,4 +43,4 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, FrameUsage
   keel::fmt::write_padded(sink, spec, frame_usage_name(usage), false);
 }
 
-}  // namespace mm
+}  // namespace mm::memmap

@@ -8,7 +8,7 @@
 #include "lib/fmt/format_fwd.h"
 #include "mm/memmap/region_type.h"
 
-namespace mm {
+namespace mm::memmap {
 
 enum class FrameUsage : std::uint8_t {
   // Claimed by keel or its loader (reservations).
@@ -40,4 +40,4 @@ FrameUsage frame_usage_for(RegionType type);
 
 void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, FrameUsage usage);
 
-}  // namespace mm
+}  // namespace mm::memmap

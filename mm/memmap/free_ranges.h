@@ -8,7 +8,7 @@
 #include "mm/memmap/reservation.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::memmap {
 
 // Calls fn(PhysRange) for each maximal part of `range` that no reservation covers, in
 // address order. Reservations may be unsorted and overlapping. O(r) per part, r ≤ 128.
@@ -40,4 +40,4 @@ void for_each_free_range(const MemoryMap& map, std::span<const Reservation> rese
   }
 }
 
-}  // namespace mm
+}  // namespace mm::memmap

@@ -3,7 +3,7 @@
 #include "mm/memmap/firmware_types.h"
 #include "lib/fmt/format.h"
 
-namespace mm {
+namespace mm::memmap {
 namespace {
 
 void print_range(keel::fmt::Sink& sink, PhysRange range) {
@@ -90,4 +90,4 @@ void MapWarnings::print(keel::fmt::Sink& sink, const char* prefix) const {
   if (dropped_ != 0) keel::fmt::print(sink, "{}{} more warnings not shown\n", prefix, dropped_);
 }
 
-}  // namespace mm
+}  // namespace mm::memmap

@@ -12,7 +12,7 @@
 #include "mm/memmap/region_type.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::memmap {
 
 enum class MapWarningKind : std::uint8_t {
   ZeroLength,          // an entry of length 0 (ignored)
@@ -71,4 +71,4 @@ class MapWarnings {
   std::size_t dropped_ = 0;
 };
 
-}  // namespace mm
+}  // namespace mm::memmap

@@ -2,7 +2,7 @@
 
 #include "lib/contract/contract.h"
 
-namespace mm {
+namespace mm::memmap {
 
 std::uint64_t MemoryMap::bytes_of(RegionType type) const {
   std::uint64_t total = 0;
@@ -54,4 +54,4 @@ bool MemoryMap::append(PhysRange range, RegionType type) {
   return regions_.push_back(MemoryRegion{range, type});
 }
 
-}  // namespace mm
+}  // namespace mm::memmap

@@ -13,7 +13,7 @@
 #include "mm/memmap/region_type.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::memmap {
 
 // Input bound: what the boot parser keeps (boot::MAX_MEMORY_REGIONS).
 inline constexpr std::size_t MAX_FIRMWARE_REGIONS = 512;
@@ -82,4 +82,4 @@ class MemoryMap {
   std::array<std::uint64_t, 2 * MAX_FIRMWARE_REGIONS> sweep_scratch_{};
 };
 
-}  // namespace mm
+}  // namespace mm::memmap

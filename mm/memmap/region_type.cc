@@ -2,7 +2,7 @@
 
 #include "lib/fmt/format.h"
 
-namespace mm {
+namespace mm::memmap {
 
 std::string_view region_type_name(RegionType type) {
   switch (type) {
@@ -20,4 +20,4 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, RegionType
   keel::fmt::write_padded(sink, spec, region_type_name(type), false);
 }
 
-}  // namespace mm
+}  // namespace mm::memmap

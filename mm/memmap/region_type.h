@@ -6,7 +6,7 @@
 
 #include "lib/fmt/format_fwd.h"
 
-namespace mm {
+namespace mm::memmap {
 
 // Enumerators are ordered by restrictiveness: where firmware entries overlap, the larger
 // value wins (see sanitize.h). The order, and why:
@@ -35,4 +35,4 @@ std::string_view region_type_name(RegionType type);
 
 void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, RegionType type);
 
-}  // namespace mm
+}  // namespace mm::memmap

@@ -1,6 +1,6 @@
 #include "mm/memmap/reservation.h"
 
-namespace mm {
+namespace mm::memmap {
 
 const char* error_name(ReservationError error) {
   switch (error) {
@@ -40,4 +40,4 @@ bool ReservationList::overlaps(PhysRange range) const {
   return list.add(0, LOW_MEMORY_END, FrameUsage::LowMemory);
 }
 
-}  // namespace mm
+}  // namespace mm::memmap

@@ -19,7 +19,7 @@
 #include "mm/memmap/frame_usage.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::memmap {
 
 inline constexpr Paddr LOW_MEMORY_END = Paddr{1} << 20;
 
@@ -64,4 +64,4 @@ class ReservationList {
 // Reserves [0, LOW_MEMORY_END) as FrameUsage::LowMemory (see the policy above).
 [[nodiscard]] std::expected<void, ReservationError> reserve_low_memory(ReservationList& list);
 
-}  // namespace mm
+}  // namespace mm::memmap

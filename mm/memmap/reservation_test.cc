@@ -11,7 +11,7 @@
 #include "mm/memmap/sanitize.h"
 #include "mm/memmap/testing/real_maps.h"
 
-namespace mm {
+namespace mm::memmap {
 namespace {
 
 constexpr std::uint64_t MiB = 1ull << 20;
@@ -165,4 +165,4 @@ TEST(FrameUsageNames, AreStable) {
 }
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::memmap

@@ -6,7 +6,7 @@
 #include "mm/memmap/firmware_types.h"
 #include "lib/fmt/format.h"
 
-namespace mm {
+namespace mm::memmap {
 
 // A sweep event packs a page-aligned address with its entry's type and whether it opens
 // or closes the entry into one integer, so the scratch is 8 bytes per event and sorting is
@@ -225,4 +225,4 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const MemoryMap
   return MapSanitizer(options, out, warnings).run(entries);
 }
 
-}  // namespace mm
+}  // namespace mm::memmap

@@ -33,7 +33,7 @@
 #include "mm/memmap/memory_map.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::memmap {
 
 struct SanitizeOptions {
   // CPUID 0x80000008 EAX[7:0]. 0 = unknown (use MAX_PADDR_BITS); values below 32 are
@@ -68,4 +68,4 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const Memo
                                                         const SanitizeOptions& options,
                                                         MemoryMap& out, MapWarnings& warnings);
 
-}  // namespace mm
+}  // namespace mm::memmap

@@ -16,7 +16,7 @@
 #include "lib/fmt/string_sink.h"
 #include "tests/fuzz/corpus_replay.h"
 
-namespace mm::testing {
+namespace mm::memmap {
 namespace {
 
 // Addresses that hit the interesting cases: near 0, 1 MiB, 4 GiB, the physical limits,
@@ -47,7 +47,7 @@ std::uint64_t interesting_length(std::mt19937_64& rng) {
 }
 
 std::vector<std::uint8_t> generate(std::mt19937_64& rng) {
-  const std::size_t count = rng() % 24 == 0 ? MAX_FIRMWARE_REGIONS + 1 - rng() % 3 : rng() % 16;
+  const std::size_t count = rng() % 24 == 0 ? memmap::MAX_FIRMWARE_REGIONS + 1 - rng() % 3 : rng() % 16;
   std::vector<std::uint8_t> bytes(1 + count * 24);
   bytes[0] = static_cast<std::uint8_t>(rng() % 3 == 0 ? 0 : 32 + rng() % 20);
   for (std::size_t i = 0; i < count; ++i) {
@@ -71,27 +71,27 @@ TEST(SanitizeFuzzCorpus, PropertiesHoldOnGeneratedInputs) {
   int failures = 0;
   int outcomes[4] = {};  // success, then one per MemoryMapErrorCode
   int past_top_warned = 0;  // inputs with an entry running past 2^64, warned about
-  auto map = std::make_unique<MemoryMap>();
+  auto map = std::make_unique<memmap::MemoryMap>();
   for (int i = 0; i < 20000 && failures < 5; ++i) {
     const auto bytes = generate(rng);
-    const FuzzInput input = decode_fuzz_input(bytes.data(), bytes.size());
-    const auto violation = sanitizer_property_violation(input);
+    const mm::memmap::testing::FuzzInput input = mm::memmap::testing::decode_fuzz_input(bytes.data(), bytes.size());
+    const auto violation = mm::memmap::testing::sanitizer_property_violation(input);
     if (violation) {
       ++failures;
       std::string entries;
-      for (const FirmwareRegion& e : input.entries) {
+      for (const memmap::FirmwareRegion& e : input.entries) {
         entries += "\n  base " + keel::fmt::to_text(e.base) + " length " + keel::fmt::to_text(e.length) + " type " +
-                   std::to_string(e.type) + (e.kind == FirmwareMapKind::Efi ? " EFI" : " e820") +
+                   std::to_string(e.type) + (e.kind == memmap::FirmwareMapKind::Efi ? " EFI" : " e820") +
                    (e.length_saturated ? " saturated" : "");
       }
       ADD_FAILURE() << "input " << i << ": " << *violation << "; phys bits " << input.phys_addr_bits
                     << entries;
     }
-    MapWarnings warnings;
+    memmap::MapWarnings warnings;
     const auto result = sanitize_memory_map(input.entries, {input.phys_addr_bits}, *map, warnings);
     ++outcomes[result ? 0 : 1 + static_cast<int>(result.error().code)];
-    for (const MapWarning& w : warnings.list()) {
-      if (w.kind == MapWarningKind::RunsPast2To64) {
+    for (const memmap::MapWarning& w : warnings.list()) {
+      if (w.kind == memmap::MapWarningKind::RunsPast2To64) {
         ++past_top_warned;
         break;
       }
@@ -99,8 +99,8 @@ TEST(SanitizeFuzzCorpus, PropertiesHoldOnGeneratedInputs) {
   }
   // The corpus must reach every path worth checking, not just the rejections.
   EXPECT_GT(outcomes[0], 8000);
-  EXPECT_GT(outcomes[1 + static_cast<int>(MemoryMapErrorCode::TooManyEntries)], 100);
-  EXPECT_GT(outcomes[1 + static_cast<int>(MemoryMapErrorCode::NoUsableMemory)], 100);
+  EXPECT_GT(outcomes[1 + static_cast<int>(memmap::MemoryMapErrorCode::TooManyEntries)], 100);
+  EXPECT_GT(outcomes[1 + static_cast<int>(memmap::MemoryMapErrorCode::NoUsableMemory)], 100);
   EXPECT_GT(past_top_warned, 100);
   std::printf("outcomes: ok %d, too many %d, no usable %d; past 2^64 warned in %d\n", outcomes[0],
               outcomes[1], outcomes[2], past_top_warned);
@@ -126,14 +126,14 @@ TEST(SanitizeFuzzCorpus, DecodesEntriesAndKind) {
   std::memcpy(&bytes[9], &length, 8);
   std::memcpy(&bytes[17], &type, 4);
   std::memcpy(&bytes[21], &reserved, 4);
-  const FuzzInput input = decode_fuzz_input(bytes.data(), bytes.size());
+  const mm::memmap::testing::FuzzInput input = mm::memmap::testing::decode_fuzz_input(bytes.data(), bytes.size());
   EXPECT_EQ(input.phys_addr_bits, 40u);
   ASSERT_EQ(input.entries.size(), 1u);  // the 5 trailing bytes are not an entry
   EXPECT_EQ(input.entries[0].base, 0x1000u);
   EXPECT_EQ(input.entries[0].length, 0x2000u);
   EXPECT_EQ(input.entries[0].type, 7u);
-  EXPECT_EQ(input.entries[0].kind, FirmwareMapKind::Efi);
+  EXPECT_EQ(input.entries[0].kind, memmap::FirmwareMapKind::Efi);
 }
 
 }  // namespace
-}  // namespace mm::testing
+}  // namespace mm::memmap

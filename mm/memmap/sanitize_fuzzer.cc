@@ -6,5 +6,5 @@
 #include "mm/memmap/testing/sanitize_properties.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  return mm::testing::run_sanitizer_fuzz_input(data, size);
+  return mm::memmap::testing::run_sanitizer_fuzz_input(data, size);
 }

@@ -10,7 +10,7 @@
 #include "mm/memmap/testing/real_maps.h"
 #include "lib/fmt/string_sink.h"
 
-namespace mm {
+namespace mm::memmap {
 namespace {
 
 using keel::fmt::to_text;
@@ -512,4 +512,4 @@ TEST(MemoryMapQueries, TypeAtAndSegments) {
 }
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::memmap

@@ -15,7 +15,7 @@
 namespace mm {
 
 struct BootFrameMeta {
-  FrameUsage usage;
+  memmap::FrameUsage usage;
 };
 static_assert(sizeof(BootFrameMeta) <= FRAME_METADATA_MAX_SIZE);
 static_assert(alignof(BootFrameMeta) <= FRAME_METADATA_MAX_ALIGN);

@@ -17,14 +17,14 @@ namespace {
 // would cost a second pass over the unit's 16 MiB of metadata per GiB.
 template <typename Fn>
 void for_each_free_run(PhysRange window, Fn&& fn) {
-  const std::span<const Reservation> reservations = boot_reservations();
-  memory_map().for_each_segment(window, [&](PhysRange piece, std::optional<RegionType> type) {
-    if (type != RegionType::Usable) return;
+  const std::span<const memmap::Reservation> reservations = boot_reservations();
+  memory_map().for_each_segment(window, [&](PhysRange piece, std::optional<memmap::RegionType> type) {
+    if (type != memmap::RegionType::Usable) return;
     Paddr cursor = piece.start;
     while (cursor < piece.end) {
       Paddr run_end = piece.end;
       bool reserved = false;
-      for (const Reservation& r : reservations) {
+      for (const memmap::Reservation& r : reservations) {
         if (r.range.start <= cursor && cursor < r.range.end) {
           cursor = r.range.end;  // reservations are whole frames (ReservationList::add)
           reserved = true;

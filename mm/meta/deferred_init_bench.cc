@@ -31,28 +31,28 @@ constexpr std::uint64_t GIB = 1ull << 30;
 constexpr std::uint64_t RAM_GIB = 8;
 
 // A QEMU-pc-like map: 3 GiB below the PCI hole, the rest from 4 GiB.
-void make_map(mm::MemoryMap& map) {
-  const std::array<mm::FirmwareRegion, 3> firmware = {{
-      {0, 0x9fc00, 1, mm::FirmwareMapKind::E820},
-      {0x100000, 3 * GIB - 0x100000, 1, mm::FirmwareMapKind::E820},
-      {4 * GIB, (RAM_GIB - 3) * GIB, 1, mm::FirmwareMapKind::E820},
+void make_map(mm::memmap::MemoryMap& map) {
+  const std::array<mm::memmap::FirmwareRegion, 3> firmware = {{
+      {0, 0x9fc00, 1, mm::memmap::FirmwareMapKind::E820},
+      {0x100000, 3 * GIB - 0x100000, 1, mm::memmap::FirmwareMapKind::E820},
+      {4 * GIB, (RAM_GIB - 3) * GIB, 1, mm::memmap::FirmwareMapKind::E820},
   }};
-  mm::MapWarnings warnings;
-  if (!mm::sanitize_memory_map(firmware, {}, map, warnings)) std::abort();
+  mm::memmap::MapWarnings warnings;
+  if (!mm::memmap::sanitize_memory_map(firmware, {}, map, warnings)) std::abort();
 }
 
 void BM_DeferredInitPerGiB(benchmark::State& state) {
   const auto threads = static_cast<unsigned>(state.range(0));
-  auto map = std::make_unique<mm::MemoryMap>();
+  auto map = std::make_unique<mm::memmap::MemoryMap>();
   make_map(*map);
   const auto plan = mm::plan_meta_region(*map);
   if (!plan) std::abort();
   mm::testing::SimMemory memory(plan->covered().end);
-  mm::ReservationList reservations;
-  (void)mm::reserve_low_memory(reservations);
+  mm::memmap::ReservationList reservations;
+  (void)mm::memmap::reserve_low_memory(reservations);
   std::vector<mm::PhysRange> usable;
-  for (const mm::MemoryRegion& region : map->regions()) {
-    if (region.type == mm::RegionType::Usable) usable.push_back(region.range);
+  for (const mm::memmap::MemoryRegion& region : map->regions()) {
+    if (region.type == mm::memmap::RegionType::Usable) usable.push_back(region.range);
   }
   mm::testing::HostCpus cpus(threads);
   // Every unit deferred, none adopted at init: the threads do all of the work.

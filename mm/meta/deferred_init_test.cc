@@ -34,10 +34,10 @@ constexpr std::uint64_t MiB = 1ull << 20;
 constexpr std::uint64_t GiB = 1ull << 30;
 
 // A box with RAM below the PCI hole and above 4 GiB: 3 + 3 GiB usable, 7 units of 1 GiB.
-constexpr FirmwareRegion FIRMWARE[] = {
-    {0, 0x9fc00, 1, FirmwareMapKind::E820},
-    {0x100000, 3 * GiB - 0x100000, 1, FirmwareMapKind::E820},
-    {4 * GiB, 3 * GiB, 1, FirmwareMapKind::E820},
+constexpr memmap::FirmwareRegion FIRMWARE[] = {
+    {0, 0x9fc00, 1, memmap::FirmwareMapKind::E820},
+    {0x100000, 3 * GiB - 0x100000, 1, memmap::FirmwareMapKind::E820},
+    {4 * GiB, 3 * GiB, 1, memmap::FirmwareMapKind::E820},
 };
 
 std::string text(const AllocatorInvariantViolation& v) {
@@ -55,12 +55,12 @@ std::string text(const MetaInvariantViolation& v) {
 class DeferredInitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    MapWarnings warnings;
-    ASSERT_TRUE(sanitize_memory_map(FIRMWARE, {}, *map_, warnings).has_value());
-    ASSERT_TRUE(reserve_low_memory(reservations_));
-    ASSERT_TRUE(reservations_.add(MiB, 2 * MiB, FrameUsage::KernelImage));
+    memmap::MapWarnings warnings;
+    ASSERT_TRUE(memmap::sanitize_memory_map(FIRMWARE, {}, *map_, warnings).has_value());
+    ASSERT_TRUE(memmap::reserve_low_memory(reservations_));
+    ASSERT_TRUE(reservations_.add(MiB, 2 * MiB, memmap::FrameUsage::KernelImage));
     // Boot frames inside a deferred unit: they must come out as boot frames, not free.
-    ASSERT_TRUE(reservations_.add(5 * GiB + 0x123000, 0x45000, FrameUsage::MetaRegion));
+    ASSERT_TRUE(reservations_.add(5 * GiB + 0x123000, 0x45000, memmap::FrameUsage::MetaRegion));
     plan_ = *plan_meta_region(*map_);
     memory_ = std::make_unique<testing::SimMemory>(plan_.covered().end);
     poison_backed_slots();
@@ -69,8 +69,8 @@ class DeferredInitTest : public ::testing::Test {
     ASSERT_TRUE(eager.has_value()) << error_name(eager.error());
     eager_ = *eager;
     std::vector<PhysRange> usable;
-    for (const MemoryRegion& region : map_->regions()) {
-      if (region.type == RegionType::Usable) usable.push_back(region.range);
+    for (const memmap::MemoryRegion& region : map_->regions()) {
+      if (region.type == memmap::RegionType::Usable) usable.push_back(region.range);
     }
     const auto summary = init_frame_allocator(usable);
     ASSERT_TRUE(summary.has_value());
@@ -93,11 +93,11 @@ class DeferredInitTest : public ::testing::Test {
   // Usable frames outside every reservation, counted frame by frame from the map.
   std::uint64_t expected_free_frames() const {
     std::uint64_t free = 0;
-    for (const MemoryRegion& region : map_->regions()) {
-      if (region.type != RegionType::Usable) continue;
+    for (const memmap::MemoryRegion& region : map_->regions()) {
+      if (region.type != memmap::RegionType::Usable) continue;
       for (Paddr pa = region.range.start; pa < region.range.end; pa += PAGE_SIZE) {
         bool reserved = false;
-        for (const Reservation& r : reservations_.list()) reserved |= r.range.contains(pa);
+        for (const memmap::Reservation& r : reservations_.list()) reserved |= r.range.contains(pa);
         if (!reserved) ++free;
       }
     }
@@ -116,8 +116,8 @@ class DeferredInitTest : public ::testing::Test {
     EXPECT_EQ(allocator_stats().total_free_frames, expected_free_frames());
   }
 
-  std::unique_ptr<MemoryMap> map_ = std::make_unique<MemoryMap>();
-  ReservationList reservations_;
+  std::unique_ptr<memmap::MemoryMap> map_ = std::make_unique<memmap::MemoryMap>();
+  memmap::ReservationList reservations_;
   MetaPlan plan_;
   std::unique_ptr<testing::SimMemory> memory_;
   MetaInitStats eager_;

@@ -12,12 +12,12 @@ namespace mm {
 
 // One line per region: base, end (exclusive), size, type; e.g.
 //   0x0000000000100000  0x0000000007ffe000    127.9 MiB  usable
-void print_memory_map(keel::fmt::Sink& sink, const MemoryMap& map);
+void print_memory_map(keel::fmt::Sink& sink, const memmap::MemoryMap& map);
 
 // Overhead of backed metadata relative to usable RAM, in basis points (1/100 %).
-std::uint64_t meta_overhead_basis_points(const MemoryMap& map, const MetaPlan& plan);
+std::uint64_t meta_overhead_basis_points(const memmap::MemoryMap& map, const MetaPlan& plan);
 
 // Totals per type, then the metadata plan: slots, backed and saved bytes, overhead.
-void print_memory_summary(keel::fmt::Sink& sink, const MemoryMap& map, const MetaPlan& plan);
+void print_memory_summary(keel::fmt::Sink& sink, const memmap::MemoryMap& map, const MetaPlan& plan);
 
 }  // namespace mm

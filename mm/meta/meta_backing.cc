@@ -4,13 +4,13 @@
 
 namespace mm {
 
-[[nodiscard]] std::expected<Paddr, EarlyAllocError> EarlyFrameSources::allocate(std::uint64_t frames,
-                                                                  FrameUsage purpose,
+[[nodiscard]] std::expected<Paddr, memmap::EarlyAllocError> EarlyFrameSources::allocate(std::uint64_t frames,
+                                                                  memmap::FrameUsage purpose,
                                                                   std::uint64_t align) {
   if (high != nullptr) {
     if (auto frame = high->allocate(frames, purpose, align); frame) return frame;
   }
-  if (low == nullptr) return std::unexpected(EarlyAllocError::OutOfMemory);
+  if (low == nullptr) return std::unexpected(memmap::EarlyAllocError::OutOfMemory);
   return low->allocate(frames, purpose, align);
 }
 
@@ -18,11 +18,11 @@ namespace {
 
 // The longest 2 MiB-aligned run of at most `length` bytes `from` can give, halving the
 // request down to one chunk: a piece that does not fit becomes more, smaller pieces.
-[[nodiscard]] std::expected<PhysRange, EarlyAllocError> allocate_piece(EarlyFrameAllocator* from,
+[[nodiscard]] std::expected<PhysRange, memmap::EarlyAllocError> allocate_piece(memmap::EarlyFrameAllocator* from,
                                                          std::uint64_t length) {
-  if (from == nullptr) return std::unexpected(EarlyAllocError::OutOfMemory);
+  if (from == nullptr) return std::unexpected(memmap::EarlyAllocError::OutOfMemory);
   for (;;) {
-    const auto backing = from->allocate(length / PAGE_SIZE, FrameUsage::MetaRegion, META_CHUNK_SIZE);
+    const auto backing = from->allocate(length / PAGE_SIZE, memmap::FrameUsage::MetaRegion, META_CHUNK_SIZE);
     if (backing) return PhysRange{*backing, *backing + length};
     if (length <= META_CHUNK_SIZE) return std::unexpected(backing.error());
     length = std::max(META_CHUNK_SIZE, align_down(length / 2, META_CHUNK_SIZE));
@@ -35,7 +35,7 @@ namespace {
     const MetaPlan& plan, EarlyFrameSources& sources, std::span<MetaBackingPiece> out) {
   std::size_t count = 0;
   std::uint64_t backed = 0;
-  auto failure = [&](MetaBackingFailure::Kind kind, EarlyAllocError error) {
+  auto failure = [&](MetaBackingFailure::Kind kind, memmap::EarlyAllocError error) {
     return std::unexpected(MetaBackingFailure{kind, error, backed, plan.backed_bytes, out.size()});
   };
   for (const MetaChunkRange& stretch : plan.backed) {
@@ -52,7 +52,7 @@ namespace {
           out[count - 1].backing.end == next.backing.start) {
         out[count - 1].backing.end = next.backing.end;
       } else if (count == out.size()) {
-        return failure(MetaBackingFailure::Kind::TooManyPieces, EarlyAllocError::OutOfMemory);
+        return failure(MetaBackingFailure::Kind::TooManyPieces, memmap::EarlyAllocError::OutOfMemory);
       } else {
         out[count++] = next;
       }

@@ -26,10 +26,10 @@ inline constexpr std::uint64_t META_PIECE_MAX = std::uint64_t{1} << 30;
 // it; may be null), then `low` (the boot linear map's reach). Both record into the same
 // ReservationList, so they never hand out one frame twice.
 struct EarlyFrameSources {
-  EarlyFrameAllocator* high = nullptr;
-  EarlyFrameAllocator* low = nullptr;
+  memmap::EarlyFrameAllocator* high = nullptr;
+  memmap::EarlyFrameAllocator* low = nullptr;
 
-  [[nodiscard]] std::expected<Paddr, EarlyAllocError> allocate(std::uint64_t frames, FrameUsage purpose,
+  [[nodiscard]] std::expected<Paddr, memmap::EarlyAllocError> allocate(std::uint64_t frames, memmap::FrameUsage purpose,
                                                  std::uint64_t align = PAGE_SIZE);
 };
 
@@ -46,7 +46,7 @@ struct MetaBackingFailure {
     OutOfMemory,   // no free 2 MiB-aligned chunk left (`error` says which way it failed)
     TooManyPieces, // free RAM so fragmented that `out` cannot hold the pieces
   } kind{};
-  EarlyAllocError error{};
+  memmap::EarlyAllocError error{};
   std::uint64_t backed_bytes = 0;  // chosen before the failure
   std::uint64_t needed_bytes = 0;  // plan.backed_bytes
   std::uint64_t pieces = 0;        // out.size()

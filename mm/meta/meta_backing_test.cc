@@ -17,15 +17,15 @@ constexpr std::uint64_t MiB = 1ull << 20;
 constexpr std::uint64_t GiB = 1ull << 30;
 constexpr std::uint64_t TiB = 1ull << 40;
 
-FirmwareRegion e820(std::uint64_t base, std::uint64_t length, std::uint32_t type) {
-  return {base, length, type, FirmwareMapKind::E820};
+memmap::FirmwareRegion e820(std::uint64_t base, std::uint64_t length, std::uint32_t type) {
+  return {base, length, type, memmap::FirmwareMapKind::E820};
 }
 
 // A two-socket Superdome-class box as its e820 reads: low RAM up to ~1.7 GiB, ACPI and
 // firmware below the 32-bit PCI window, socket 0 from 4 GiB to 6 TiB (with a 16 MiB
 // firmware carve-out at 128 GiB), a per-socket firmware range at 6 TiB, a 2 TiB gap,
 // socket 1 from 8 TiB to 14 TiB, and 64-bit PCI MMIO at 16 TiB. ~12 TiB usable.
-const FirmwareRegion MAP_12TIB[] = {
+const memmap::FirmwareRegion MAP_12TIB[] = {
     e820(0x0, 0x9f000, 1),
     e820(0x9f000, 0x1000, 2),
     e820(0xe0000, 0x20000, 2),
@@ -44,23 +44,23 @@ const FirmwareRegion MAP_12TIB[] = {
 };
 
 struct World {
-  std::unique_ptr<MemoryMap> map = std::make_unique<MemoryMap>();
-  ReservationList reservations;
+  std::unique_ptr<memmap::MemoryMap> map = std::make_unique<memmap::MemoryMap>();
+  memmap::ReservationList reservations;
   MetaPlan plan;
 
-  explicit World(std::span<const FirmwareRegion> entries) {
-    MapWarnings warnings;
-    EXPECT_TRUE(sanitize_memory_map(entries, {.phys_addr_bits = 46}, *map, warnings).has_value());
+  explicit World(std::span<const memmap::FirmwareRegion> entries) {
+    memmap::MapWarnings warnings;
+    EXPECT_TRUE(memmap::sanitize_memory_map(entries, {.phys_addr_bits = 46}, *map, warnings).has_value());
     // What the kernel reserves before backing the metadata: low memory, image, boot info.
-    EXPECT_TRUE(reserve_low_memory(reservations).has_value());
-    EXPECT_TRUE(reservations.add(16 * MiB, 3 * MiB, FrameUsage::KernelImage).has_value());
-    EXPECT_TRUE(reservations.add(0x6000000, 0x3000, FrameUsage::BootInfo).has_value());
+    EXPECT_TRUE(memmap::reserve_low_memory(reservations).has_value());
+    EXPECT_TRUE(reservations.add(16 * MiB, 3 * MiB, memmap::FrameUsage::KernelImage).has_value());
+    EXPECT_TRUE(reservations.add(0x6000000, 0x3000, memmap::FrameUsage::BootInfo).has_value());
     plan = *plan_meta_region(*map);
   }
 
   bool inside_usable(PhysRange r) const {
-    return std::ranges::any_of(map->regions(), [&](const MemoryRegion& region) {
-      return region.type == RegionType::Usable && region.range.start <= r.start &&
+    return std::ranges::any_of(map->regions(), [&](const memmap::MemoryRegion& region) {
+      return region.type == memmap::RegionType::Usable && region.range.start <= r.start &&
              r.end <= region.range.end;
     });
   }
@@ -86,10 +86,10 @@ TEST(MetaBacking, TwelveTiBPlanIsSparseOverTheSocketGap) {
 
 TEST(MetaBacking, TwelveTiBIsBackedAbove4GiBInFreeUsableRam) {
   World world(MAP_12TIB);
-  const std::vector<Reservation> before(world.reservations.list().begin(),
+  const std::vector<memmap::Reservation> before(world.reservations.list().begin(),
                                         world.reservations.list().end());
-  EarlyFrameAllocator low(*world.map, world.reservations, {LOW_MEMORY_END, 4 * GiB});
-  EarlyFrameAllocator high(*world.map, world.reservations, {4 * GiB, 14 * TiB});
+  memmap::EarlyFrameAllocator low(*world.map, world.reservations, {memmap::LOW_MEMORY_END, 4 * GiB});
+  memmap::EarlyFrameAllocator high(*world.map, world.reservations, {4 * GiB, 14 * TiB});
   EarlyFrameSources sources{.high = &high, .low = &low};
   std::vector<MetaBackingPiece> pieces(1024);
   const auto count = choose_meta_backing(world.plan, sources, pieces);
@@ -106,7 +106,7 @@ TEST(MetaBacking, TwelveTiBIsBackedAbove4GiBInFreeUsableRam) {
     EXPECT_EQ(piece.backing.size() % META_CHUNK_SIZE, 0u);
     EXPECT_GE(piece.backing.start, 4 * GiB);
     EXPECT_TRUE(world.inside_usable(piece.backing)) << piece.backing.start;
-    for (const Reservation& r : before) EXPECT_FALSE((r.range.start < piece.backing.end && piece.backing.start < r.range.end));
+    for (const memmap::Reservation& r : before) EXPECT_FALSE((r.range.start < piece.backing.end && piece.backing.start < r.range.end));
     total += piece.backing.size();
     if (!covered.empty() && covered.back().offset + covered.back().length == piece.offset) {
       covered.back().length += piece.backing.size();
@@ -123,8 +123,8 @@ TEST(MetaBacking, TwelveTiBIsBackedAbove4GiBInFreeUsableRam) {
   }
   // Every backing frame is recorded as metadata, so the allocator never gets it.
   std::uint64_t recorded = 0;
-  for (const Reservation& r : world.reservations.list()) {
-    if (r.usage == FrameUsage::MetaRegion) recorded += r.range.size();
+  for (const memmap::Reservation& r : world.reservations.list()) {
+    if (r.usage == memmap::FrameUsage::MetaRegion) recorded += r.range.size();
   }
   EXPECT_EQ(recorded, world.plan.backed_bytes);
 }
@@ -132,7 +132,7 @@ TEST(MetaBacking, TwelveTiBIsBackedAbove4GiBInFreeUsableRam) {
 TEST(MetaBacking, FragmentedRamGetsSmallerPieces) {
   // 8 GiB above 4 GiB in 64 MiB runs, each ending in a 4 KiB reserved page: one planned
   // stretch of 128 MiB of metadata, yet no free run longer than 62 MiB that is 2 MiB aligned.
-  std::vector<FirmwareRegion> entries = {e820(0, 0x9f000, 1), e820(0x100000, 0x7ff00000, 1)};
+  std::vector<memmap::FirmwareRegion> entries = {e820(0, 0x9f000, 1), e820(0x100000, 0x7ff00000, 1)};
   for (std::uint64_t i = 0; i < 128; ++i) {
     const std::uint64_t base = 4 * GiB + i * 64 * MiB;
     entries.push_back(e820(base, 64 * MiB - PAGE_SIZE, 1));
@@ -140,8 +140,8 @@ TEST(MetaBacking, FragmentedRamGetsSmallerPieces) {
   }
   World world(entries);
   ASSERT_EQ(world.plan.backed.size(), 2u);
-  EarlyFrameAllocator low(*world.map, world.reservations, {LOW_MEMORY_END, 4 * GiB});
-  EarlyFrameAllocator high(*world.map, world.reservations, {4 * GiB, 12 * GiB});
+  memmap::EarlyFrameAllocator low(*world.map, world.reservations, {memmap::LOW_MEMORY_END, 4 * GiB});
+  memmap::EarlyFrameAllocator high(*world.map, world.reservations, {4 * GiB, 12 * GiB});
   EarlyFrameSources sources{.high = &high, .low = &low};
   std::vector<MetaBackingPiece> pieces(64);
   const auto count = choose_meta_backing(world.plan, sources, pieces);
@@ -158,23 +158,23 @@ TEST(MetaBacking, FragmentedRamGetsSmallerPieces) {
 
 TEST(MetaBacking, NotEnoughRamNamesTheNumbers) {
   // 2 MiB of usable RAM that holds no 2 MiB-aligned 2 MiB run.
-  const FirmwareRegion entries[] = {e820(0x100000, 0x200000, 1)};
+  const memmap::FirmwareRegion entries[] = {e820(0x100000, 0x200000, 1)};
   World world(entries);
-  EarlyFrameAllocator low(*world.map, world.reservations, {LOW_MEMORY_END, 4 * GiB});
+  memmap::EarlyFrameAllocator low(*world.map, world.reservations, {memmap::LOW_MEMORY_END, 4 * GiB});
   EarlyFrameSources sources{.low = &low};
   std::vector<MetaBackingPiece> pieces(4);
   const auto count = choose_meta_backing(world.plan, sources, pieces);
   ASSERT_FALSE(count.has_value());
   EXPECT_EQ(count.error().kind, MetaBackingFailure::Kind::OutOfMemory);
-  EXPECT_EQ(count.error().error, EarlyAllocError::OutOfMemory);
+  EXPECT_EQ(count.error().error, memmap::EarlyAllocError::OutOfMemory);
   EXPECT_EQ(count.error().backed_bytes, 0u);
   EXPECT_EQ(count.error().needed_bytes, META_CHUNK_SIZE);
 }
 
 TEST(MetaBacking, TooManyPiecesIsAnErrorNotAnOverflow) {
   World world(MAP_12TIB);
-  EarlyFrameAllocator low(*world.map, world.reservations, {LOW_MEMORY_END, 4 * GiB});
-  EarlyFrameAllocator high(*world.map, world.reservations, {4 * GiB, 14 * TiB});
+  memmap::EarlyFrameAllocator low(*world.map, world.reservations, {memmap::LOW_MEMORY_END, 4 * GiB});
+  memmap::EarlyFrameAllocator high(*world.map, world.reservations, {4 * GiB, 14 * TiB});
   EarlyFrameSources sources{.high = &high, .low = &low};
   std::vector<MetaBackingPiece> pieces(1);  // the three stretches need at least three
   const auto count = choose_meta_backing(world.plan, sources, pieces);

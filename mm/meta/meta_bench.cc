@@ -20,27 +20,27 @@ namespace {
 constexpr std::uint64_t GIB = 1ull << 30;
 
 // A QEMU-pc-like map with `gib` GiB of RAM, split around the PCI hole above 3 GiB.
-void make_map(std::uint64_t gib, mm::MemoryMap& map) {
+void make_map(std::uint64_t gib, mm::memmap::MemoryMap& map) {
   const std::uint64_t low_end = gib * GIB < 3 * GIB ? gib * GIB : 3 * GIB;
-  std::array<mm::FirmwareRegion, 3> firmware = {{
-      {0, 0x9fc00, 1, mm::FirmwareMapKind::E820},
-      {0x100000, low_end - 0x100000, 1, mm::FirmwareMapKind::E820},
-      {4 * GIB, gib * GIB - low_end, 1, mm::FirmwareMapKind::E820},
+  std::array<mm::memmap::FirmwareRegion, 3> firmware = {{
+      {0, 0x9fc00, 1, mm::memmap::FirmwareMapKind::E820},
+      {0x100000, low_end - 0x100000, 1, mm::memmap::FirmwareMapKind::E820},
+      {4 * GIB, gib * GIB - low_end, 1, mm::memmap::FirmwareMapKind::E820},
   }};
   const std::size_t count = gib * GIB > low_end ? 3 : 2;
-  mm::MapWarnings warnings;
-  if (!mm::sanitize_memory_map({firmware.data(), count}, {}, map, warnings)) std::abort();
+  mm::memmap::MapWarnings warnings;
+  if (!mm::memmap::sanitize_memory_map({firmware.data(), count}, {}, map, warnings)) std::abort();
 }
 
 void BM_MetaInitPerGiB(benchmark::State& state) {
   const auto gib = static_cast<std::uint64_t>(state.range(0));
-  auto map = std::make_unique<mm::MemoryMap>();
+  auto map = std::make_unique<mm::memmap::MemoryMap>();
   make_map(gib, *map);
   const auto plan = mm::plan_meta_region(*map);
   if (!plan) std::abort();
   mm::testing::SimMemory memory(plan->covered().end);
-  mm::ReservationList reservations;
-  (void)mm::reserve_low_memory(reservations);
+  mm::memmap::ReservationList reservations;
+  (void)mm::memmap::reserve_low_memory(reservations);
   // Touch the simulated metadata once so the loop measures stores, not host page faults.
   if (!mm::init_meta_region(*map, *plan, memory.slots_base(), reservations.list())) std::abort();
   for (auto _ : state) {

@@ -46,7 +46,7 @@ Result check_slot(Paddr pa, bool usable) {
     if (count != 1) return violation(pa, MetaInvariantKind::BootFrameBadRefCount, count);
     std::uint8_t raw_usage = 0;  // read the byte: an invalid enum value must not be loaded
     std::memcpy(&raw_usage, slot->storage, sizeof(raw_usage));
-    if (!is_valid_frame_usage(raw_usage)) {
+    if (!memmap::is_valid_frame_usage(raw_usage)) {
       return violation(pa, MetaInvariantKind::BootFrameBadUsage, raw_usage);
     }
   }
@@ -97,7 +97,7 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const MetaInvar
 [[nodiscard]] std::expected<void, MetaInvariantViolation> check_meta_invariants() {
   const MetaRegion& region = meta_region();
   if (!region.initialized) return violation(0, MetaInvariantKind::NotInitialized);
-  const MemoryMap& map = memory_map();
+  const memmap::MemoryMap& map = memory_map();
   Result result;
   // Every backed slot of every Ready unit, against the map. Units not Ready are skipped
   // explicitly: their bytes are not metadata yet (callers that want the whole region
@@ -109,8 +109,8 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const MetaInvar
       const PhysRange part{std::max(first, span.first) * PAGE_SIZE,
                            std::min(end, span.end) * PAGE_SIZE};
       if (!result || part.empty()) return;
-      map.for_each_segment(part, [&](PhysRange piece, std::optional<RegionType> type) {
-        const bool usable = type == RegionType::Usable;
+      map.for_each_segment(part, [&](PhysRange piece, std::optional<memmap::RegionType> type) {
+        const bool usable = type == memmap::RegionType::Usable;
         for (Paddr pa = piece.start; result && pa < piece.end; pa += PAGE_SIZE) {
           result = check_slot(pa, usable);
         }
@@ -119,13 +119,13 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const MetaInvar
   }
   if (!result) return result;
   // Reserved usable frames are never unused (non-usable ones were checked above).
-  for (const Reservation& reservation : boot_reservations()) {
+  for (const memmap::Reservation& reservation : boot_reservations()) {
     const PhysRange clipped{reservation.range.start,
                             reservation.range.end < region.covered.end ? reservation.range.end
                                                                        : region.covered.end};
     if (clipped.empty()) continue;
-    map.for_each_segment(clipped, [&](PhysRange part, std::optional<RegionType> type) {
-      if (type != RegionType::Usable) return;
+    map.for_each_segment(clipped, [&](PhysRange part, std::optional<memmap::RegionType> type) {
+      if (type != memmap::RegionType::Usable) return;
       for (Paddr pa = part.start; result && pa < part.end; pa += PAGE_SIZE) {
         if (!slot_is_initialised(pa)) continue;
         if (frame_to_meta(pa)->ref_count.load(std::memory_order_relaxed) == REF_COUNT_UNUSED) {

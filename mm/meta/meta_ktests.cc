@@ -47,24 +47,24 @@ std::uint64_t load_count(const mm::MetaSlot& slot) {
 // The usage recorded in `pa`'s boot slot, or FRAME_USAGE_COUNT when it is not a boot frame.
 unsigned boot_usage_at(Paddr pa) {
   const mm::BootFrameMeta* meta = mm::boot_meta_of(*mm::frame_to_meta(pa));
-  return meta == nullptr ? mm::FRAME_USAGE_COUNT : static_cast<unsigned>(meta->usage);
+  return meta == nullptr ? mm::memmap::FRAME_USAGE_COUNT : static_cast<unsigned>(meta->usage);
 }
 
 // The label init_meta_region gives a reserved frame: the map's type for non-usable frames,
 // else the last reservation covering it.
 unsigned expected_boot_usage(Paddr pa) {
   const auto type = mm::memory_map().type_at(pa);
-  if (!type) return static_cast<unsigned>(mm::FrameUsage::Hole);
-  if (*type != mm::RegionType::Usable) return static_cast<unsigned>(mm::frame_usage_for(*type));
+  if (!type) return static_cast<unsigned>(mm::memmap::FrameUsage::Hole);
+  if (*type != mm::memmap::RegionType::Usable) return static_cast<unsigned>(mm::memmap::frame_usage_for(*type));
   const auto reservations = mm::boot_reservations();
   for (std::size_t i = reservations.size(); i-- > 0;) {
     if (reservations[i].range.contains(pa)) return static_cast<unsigned>(reservations[i].usage);
   }
-  return mm::FRAME_USAGE_COUNT;
+  return mm::memmap::FRAME_USAGE_COUNT;
 }
 
 bool reserved(Paddr pa) {
-  for (const mm::Reservation& r : mm::boot_reservations()) {
+  for (const mm::memmap::Reservation& r : mm::boot_reservations()) {
     if (r.range.contains(pa)) return true;
   }
   return false;
@@ -217,8 +217,8 @@ KTEST(kernel_image_frames_are_boot_frames) {
     KEXPECT_EQ(load_count(*mm::frame_to_meta(pa)), 1u);
     const bool shared_with_boot_info = pa >= info_start && pa < info_end;
     KEXPECT_EQ(boot_usage_at(pa),
-               static_cast<unsigned>(shared_with_boot_info ? mm::FrameUsage::BootInfo
-                                                           : mm::FrameUsage::KernelImage));
+               static_cast<unsigned>(shared_with_boot_info ? mm::memmap::FrameUsage::BootInfo
+                                                           : mm::memmap::FrameUsage::KernelImage));
   }
 }
 
@@ -230,8 +230,8 @@ KTEST(boot_info_frames_are_boot_frames) {
   for (Paddr pa = start; pa < end; pa += mm::PAGE_SIZE) {
     KEXPECT_EQ(load_count(*mm::frame_to_meta(pa)), 1u);
     // A block the firmware map calls non-usable keeps the map's label.
-    const unsigned expected = mm::memory_map().type_at(pa) == mm::RegionType::Usable
-                                  ? static_cast<unsigned>(mm::FrameUsage::BootInfo)
+    const unsigned expected = mm::memory_map().type_at(pa) == mm::memmap::RegionType::Usable
+                                  ? static_cast<unsigned>(mm::memmap::FrameUsage::BootInfo)
                                   : expected_boot_usage(pa);
     KEXPECT_EQ(boot_usage_at(pa), expected);
   }
@@ -241,11 +241,11 @@ KTEST(boot_info_frames_are_boot_frames) {
 // plan's backed bytes.
 KTEST(meta_region_frames_are_boot_frames) {
   std::uint64_t frames = 0;
-  for (const mm::Reservation& r : mm::boot_reservations()) {
-    if (r.usage != mm::FrameUsage::MetaRegion) continue;
+  for (const mm::memmap::Reservation& r : mm::boot_reservations()) {
+    if (r.usage != mm::memmap::FrameUsage::MetaRegion) continue;
     for (Paddr pa = r.range.start; pa < r.range.end; pa += mm::PAGE_SIZE) {
       KEXPECT_EQ(load_count(*mm::frame_to_meta(pa)), 1u);
-      KEXPECT_EQ(boot_usage_at(pa), static_cast<unsigned>(mm::FrameUsage::MetaRegion));
+      KEXPECT_EQ(boot_usage_at(pa), static_cast<unsigned>(mm::memmap::FrameUsage::MetaRegion));
       ++frames;
     }
   }
@@ -261,7 +261,7 @@ KTEST(boot_frames_carry_their_usage) {
     for (std::uint64_t i = first; i < end; ++i) {
       const Paddr pa = i * mm::PAGE_SIZE;
       const unsigned expected = expected_boot_usage(pa);
-      if (expected == mm::FRAME_USAGE_COUNT) continue;  // usable, unreserved: next test
+      if (expected == mm::memmap::FRAME_USAGE_COUNT) continue;  // usable, unreserved: next test
       if (boot_usage_at(pa) != expected || load_count(*mm::frame_to_meta(pa)) != 1) {
         if (wrong++ < 4) {
           ktest_ctx.print_diagnostic("frame {:#x}: usage {} (expected {}), count {:#x}", pa,
@@ -281,8 +281,8 @@ KTEST(usable_unreserved_frames_are_free_or_allocated) {
   std::uint64_t allocated = 0;
   std::uint64_t reserved_usable = 0;
   unsigned bad = 0;
-  for (const mm::MemoryRegion& region : mm::memory_map().regions()) {
-    if (region.type != mm::RegionType::Usable) continue;
+  for (const mm::memmap::MemoryRegion& region : mm::memory_map().regions()) {
+    if (region.type != mm::memmap::RegionType::Usable) continue;
     for (Paddr pa = region.range.start; pa < region.range.end; pa += mm::PAGE_SIZE) {
       if (reserved(pa)) {
         ++reserved_usable;

@@ -51,7 +51,7 @@ std::uint64_t MetaPlan::backed_slot_count() const {
   return count;
 }
 
-[[nodiscard]] std::expected<MetaPlan, MetaPlanError> plan_meta_region(const MemoryMap& map) {
+[[nodiscard]] std::expected<MetaPlan, MetaPlanError> plan_meta_region(const memmap::MemoryMap& map) {
   const Paddr usable_end = map.max_usable_end();
   if (usable_end == 0) return std::unexpected(MetaPlanError::NoUsableMemory);
   MetaPlan plan;
@@ -59,8 +59,8 @@ std::uint64_t MetaPlan::backed_slot_count() const {
   // a partial last frame still gets a slot for it.
   plan.slot_count = frame_to_index(align_up(usable_end, PAGE_SIZE));
   plan.region_bytes = align_up(plan.slot_count * sizeof(MetaSlot), META_CHUNK_SIZE);
-  for (const MemoryRegion& region : map.regions()) {
-    if (region.type != RegionType::Usable) continue;
+  for (const memmap::MemoryRegion& region : map.regions()) {
+    if (region.type != memmap::RegionType::Usable) continue;
     const std::uint64_t first_slot = frame_to_index(region.range.start);
     const std::uint64_t end_slot = frame_to_index(align_up(region.range.end, PAGE_SIZE));
     const std::uint64_t start = align_down(first_slot * sizeof(MetaSlot), META_CHUNK_SIZE);

@@ -45,7 +45,7 @@ struct MetaPlan {
   std::uint64_t region_bytes = 0;  // slot_count × 64 rounded up to META_CHUNK_SIZE
   std::uint64_t backed_bytes = 0;  // sum of backed lengths
   std::uint64_t saved_bytes = 0;   // region_bytes - backed_bytes: saved by sparse backing
-  BoundedArray<MetaChunkRange, MAX_BACKED_RANGES> backed;
+  memmap::BoundedArray<MetaChunkRange, MAX_BACKED_RANGES> backed;
 
   // Physical addresses whose frames have slots: [0, slot_count × 4 KiB).
   PhysRange covered() const { return {0, slot_count * PAGE_SIZE}; }
@@ -60,7 +60,7 @@ enum class MetaPlanError : std::uint8_t {
 };
 const char* error_name(MetaPlanError error);
 
-[[nodiscard]] std::expected<MetaPlan, MetaPlanError> plan_meta_region(const MemoryMap& map);
+[[nodiscard]] std::expected<MetaPlan, MetaPlanError> plan_meta_region(const memmap::MemoryMap& map);
 
 // Calls fn(std::uint64_t first_frame, std::uint64_t end_frame) for the frame indexes whose
 // slots are backed, stretch by stretch, clipped to slot_count.

@@ -15,9 +15,9 @@
 namespace mm {
 namespace {
 
-constinit MemoryMap g_memory_map;
+constinit memmap::MemoryMap g_memory_map;
 constinit MetaRegion g_meta_region;
-constinit BoundedArray<Reservation, ReservationList::CAPACITY> g_reservations;
+constinit memmap::BoundedArray<memmap::Reservation, memmap::ReservationList::CAPACITY> g_reservations;
 
 // The bytes of one initialized MetaSlot, built once and stored into every slot of a run.
 // A plain trivially copyable twin of MetaSlot: the slot region is raw memory until
@@ -40,7 +40,7 @@ SlotImage unused_image() {
   return image;
 }
 
-SlotImage boot_frame_image(FrameUsage usage) {
+SlotImage boot_frame_image(memmap::FrameUsage usage) {
   SlotImage image{};
   const BootFrameMeta meta{usage};
   std::memcpy(image.storage, &meta, sizeof(meta));
@@ -79,13 +79,13 @@ bool same_plan(const MetaPlan& a, const MetaPlan& b) {
   return std::equal(a.backed.begin(), a.backed.end(), b.backed.begin());
 }
 
-[[nodiscard]] std::expected<void, MetaInitError> validate(const MemoryMap& map, const MetaPlan& plan,
+[[nodiscard]] std::expected<void, MetaInitError> validate(const memmap::MemoryMap& map, const MetaPlan& plan,
                                             std::uintptr_t slots_base,
-                                            std::span<const Reservation> reservations) {
+                                            std::span<const memmap::Reservation> reservations) {
   if (slots_base == 0 || !is_page_aligned(slots_base)) {
     return std::unexpected(MetaInitError::MetaBaseUnset);
   }
-  for (const MemoryRegion& region : map.regions()) {
+  for (const memmap::MemoryRegion& region : map.regions()) {
     if (!is_page_aligned(region.range.start) || !is_page_aligned(region.range.end)) {
       return std::unexpected(MetaInitError::MapNotSanitized);
     }
@@ -93,7 +93,7 @@ bool same_plan(const MetaPlan& a, const MetaPlan& b) {
   const auto expected_plan = plan_meta_region(map);
   if (!expected_plan) return std::unexpected(MetaInitError::MapNotSanitized);
   if (!same_plan(*expected_plan, plan)) return std::unexpected(MetaInitError::PlanMismatch);
-  if (reservations.size() > ReservationList::CAPACITY) {
+  if (reservations.size() > memmap::ReservationList::CAPACITY) {
     return std::unexpected(MetaInitError::TooManyReservations);
   }
   return {};
@@ -106,7 +106,7 @@ bool same_plan(const MetaPlan& a, const MetaPlan& b) {
 // Non-usable frames keep the firmware's label.
 MetaInitStats write_slots(std::uint64_t first, std::uint64_t end, const SlotImage& free_image) {
   MetaInitStats stats;
-  const SlotImage hole = boot_frame_image(FrameUsage::Hole);
+  const SlotImage hole = boot_frame_image(memmap::FrameUsage::Hole);
   const PhysRange window{first * PAGE_SIZE, end * PAGE_SIZE};
   for_each_backed_frame_range(g_meta_region.plan, [&](std::uint64_t backed_first,
                                                       std::uint64_t backed_end) {
@@ -114,24 +114,24 @@ MetaInitStats write_slots(std::uint64_t first, std::uint64_t end, const SlotImag
                          std::min(backed_end * PAGE_SIZE, window.end)};
     if (part.empty()) return;
     stats.slots_initialized += frame_to_index(part.size());
-    g_memory_map.for_each_segment(part, [&](PhysRange piece, std::optional<RegionType> type) {
+    g_memory_map.for_each_segment(part, [&](PhysRange piece, std::optional<memmap::RegionType> type) {
       if (!type) {
         fill_range(piece, hole);
-      } else if (*type == RegionType::Usable) {
+      } else if (*type == memmap::RegionType::Usable) {
         fill_range(piece, free_image);
         stats.unused += frame_to_index(piece.size());
       } else {
-        fill_range(piece, boot_frame_image(frame_usage_for(*type)));
+        fill_range(piece, boot_frame_image(memmap::frame_usage_for(*type)));
       }
     });
   });
-  for (const Reservation& reservation : g_reservations.span()) {
+  for (const memmap::Reservation& reservation : g_reservations.span()) {
     const PhysRange clipped{std::max(reservation.range.start, window.start),
                             std::min(reservation.range.end, window.end)};
     if (clipped.empty()) continue;
     const SlotImage image = boot_frame_image(reservation.usage);
-    g_memory_map.for_each_segment(clipped, [&](PhysRange piece, std::optional<RegionType> type) {
-      if (type == RegionType::Usable) stats.unused -= claim_range(piece, image, free_image);
+    g_memory_map.for_each_segment(clipped, [&](PhysRange piece, std::optional<memmap::RegionType> type) {
+      if (type == memmap::RegionType::Usable) stats.unused -= claim_range(piece, image, free_image);
     });
   }
   stats.in_use = stats.slots_initialized - stats.unused;
@@ -162,15 +162,15 @@ const char* error_name(MetaSlotError error) {
 }
 
 [[nodiscard]] std::expected<MetaInitStats, MetaInitError> init_meta_region(
-    const MemoryMap& map, const MetaPlan& plan, std::uintptr_t slots_base,
-    std::span<const Reservation> reservations, MetaInitOptions options) {
+    const memmap::MemoryMap& map, const MetaPlan& plan, std::uintptr_t slots_base,
+    std::span<const memmap::Reservation> reservations, MetaInitOptions options) {
   if (auto valid = validate(map, plan, slots_base, reservations); !valid) {
     return std::unexpected(valid.error());
   }
   g_meta_region.initialized = false;
   if (&map != &g_memory_map) g_memory_map = map;
   g_reservations.clear();
-  for (const Reservation& r : reservations) (void)g_reservations.push_back(r);
+  for (const memmap::Reservation& r : reservations) (void)g_reservations.push_back(r);
   g_meta_region.plan = plan;
   g_meta_region.slot_count = plan.slot_count;
   g_meta_region.covered = plan.covered();
@@ -213,9 +213,9 @@ void reset_meta_region_for_testing() {
   g_meta_region = MetaRegion{};
 }
 
-const MemoryMap& memory_map() { return g_memory_map; }
+const memmap::MemoryMap& memory_map() { return g_memory_map; }
 const MetaRegion& meta_region() { return g_meta_region; }
-std::span<const Reservation> boot_reservations() { return g_reservations.span(); }
+std::span<const memmap::Reservation> boot_reservations() { return g_reservations.span(); }
 
 bool slot_is_backed(Paddr pa) {
   return g_meta_region.initialized && g_meta_region.plan.slot_is_backed(pa);

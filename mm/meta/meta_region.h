@@ -81,8 +81,8 @@ const char* error_name(MetaInitError error);
 // slot; on error nothing changes. With options.eager_usable_bytes, only the first units
 // are written (their stats are returned) and made Ready; the others stay Pending.
 [[nodiscard]] std::expected<MetaInitStats, MetaInitError> init_meta_region(
-    const MemoryMap& map, const MetaPlan& plan, std::uintptr_t slots_base,
-    std::span<const Reservation> reservations, MetaInitOptions options = {});
+    const memmap::MemoryMap& map, const MetaPlan& plan, std::uintptr_t slots_base,
+    std::span<const memmap::Reservation> reservations, MetaInitOptions options = {});
 
 // Writes the backed slots of `unit`, which the caller took (take_pending_meta_unit), as
 // init_meta_region would, except that free frames become TAILs rather than UNUSED: they
@@ -91,9 +91,9 @@ const char* error_name(MetaInitError error);
 // CPUs at once for different units: it reads only the globals written before sharing.
 MetaInitStats init_meta_unit_slots(std::uint64_t unit);
 
-const MemoryMap& memory_map();                      // empty before init_meta_region
+const memmap::MemoryMap& memory_map();                      // empty before init_meta_region
 const MetaRegion& meta_region();                    // .initialized false before it
-std::span<const Reservation> boot_reservations();   // as passed to init_meta_region
+std::span<const memmap::Reservation> boot_reservations();   // as passed to init_meta_region
 
 // True iff the region is initialized and `pa`'s frame has a backed slot.
 bool slot_is_backed(Paddr pa);

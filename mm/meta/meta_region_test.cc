@@ -30,18 +30,18 @@ constexpr std::uint64_t GiB = 1ull << 30;
 // metadata backing and page tables, simulated memory, initialized region.
 class MetaRegionTest : public ::testing::Test {
  protected:
-  void boot(std::span<const FirmwareRegion> firmware) {
-    MapWarnings warnings;
-    ASSERT_TRUE(sanitize_memory_map(firmware, {}, *map_, warnings).has_value());
-    ASSERT_TRUE(reserve_low_memory(reservations_));
-    ASSERT_TRUE(reservations_.add(IMAGE.start, IMAGE.size(), FrameUsage::KernelImage));
-    ASSERT_TRUE(reservations_.add(0x1234567, 0x2000, FrameUsage::BootInfo));  // unaligned
-    ASSERT_TRUE(reservations_.add(0x2000000, 0x100000, FrameUsage::Module));
+  void boot(std::span<const memmap::FirmwareRegion> firmware) {
+    memmap::MapWarnings warnings;
+    ASSERT_TRUE(memmap::sanitize_memory_map(firmware, {}, *map_, warnings).has_value());
+    ASSERT_TRUE(memmap::reserve_low_memory(reservations_));
+    ASSERT_TRUE(reservations_.add(IMAGE.start, IMAGE.size(), memmap::FrameUsage::KernelImage));
+    ASSERT_TRUE(reservations_.add(0x1234567, 0x2000, memmap::FrameUsage::BootInfo));  // unaligned
+    ASSERT_TRUE(reservations_.add(0x2000000, 0x100000, memmap::FrameUsage::Module));
     plan_ = *plan_meta_region(*map_);
-    EarlyFrameAllocator early(*map_, reservations_);
-    meta_backing_ = *early.allocate(plan_.backed_bytes / PAGE_SIZE, FrameUsage::MetaRegion,
+    memmap::EarlyFrameAllocator early(*map_, reservations_);
+    meta_backing_ = *early.allocate(plan_.backed_bytes / PAGE_SIZE, memmap::FrameUsage::MetaRegion,
                                     META_CHUNK_SIZE);
-    page_table_ = *early.allocate(4, FrameUsage::EarlyPageTable);
+    page_table_ = *early.allocate(4, memmap::FrameUsage::EarlyPageTable);
     memory_ = std::make_unique<testing::SimMemory>(plan_.covered().end);
     auto stats = init_meta_region(*map_, plan_, memory_->slots_base(), reservations_.list());
     ASSERT_TRUE(stats.has_value()) << error_name(stats.error());
@@ -53,8 +53,8 @@ class MetaRegionTest : public ::testing::Test {
   }
 
   static constexpr PhysRange IMAGE{MiB, 3 * MiB};
-  std::unique_ptr<MemoryMap> map_ = std::make_unique<MemoryMap>();
-  ReservationList reservations_;
+  std::unique_ptr<memmap::MemoryMap> map_ = std::make_unique<memmap::MemoryMap>();
+  memmap::ReservationList reservations_;
   MetaPlan plan_;
   Paddr meta_backing_ = 0;
   Paddr page_table_ = 0;
@@ -62,18 +62,18 @@ class MetaRegionTest : public ::testing::Test {
   MetaInitStats stats_;
 };
 
-void expect_boot_frame(Paddr pa, FrameUsage usage) {
+void expect_boot_frame(Paddr pa, memmap::FrameUsage usage) {
   SCOPED_TRACE(::testing::Message() << "frame 0x" << std::hex << pa);
   const MetaSlot* slot = frame_to_meta(pa);
   EXPECT_EQ(slot->ref_count.load(), 1u);
   EXPECT_EQ(slot->block.load(), 0u);
   const BootFrameMeta* meta = boot_meta_of(*slot);
   ASSERT_NE(meta, nullptr);
-  EXPECT_EQ(meta->usage, usage) << frame_usage_name(meta->usage);
+  EXPECT_EQ(meta->usage, usage) << memmap::frame_usage_name(meta->usage);
 }
 
 TEST_F(MetaRegionTest, InitThenInvariantsHold) {
-  boot(testing::SEABIOS_PC_512M);
+  boot(memmap::testing::SEABIOS_PC_512M);
   const auto check = check_meta_invariants();
   EXPECT_TRUE(check.has_value()) << to_text(check.error());
   EXPECT_EQ(stats_.slots_initialized, plan_.slot_count);
@@ -83,15 +83,15 @@ TEST_F(MetaRegionTest, InitThenInvariantsHold) {
   EXPECT_EQ(memory_map().regions().size(), map_->regions().size());
   EXPECT_EQ(boot_reservations().size(), reservations_.size());
   std::uint64_t free_frames = 0;
-  for_each_free_range(*map_, reservations_.list(), [&](PhysRange r) { free_frames += r.size() / PAGE_SIZE; });
+  memmap::for_each_free_range(*map_, reservations_.list(), [&](PhysRange r) { free_frames += r.size() / PAGE_SIZE; });
   EXPECT_EQ(stats_.unused, free_frames);
   EXPECT_EQ(stats_.in_use, stats_.slots_initialized - free_frames);
 }
 
 TEST_F(MetaRegionTest, EveryFreeFrameIsUnused) {
-  boot(testing::SEABIOS_PC_512M);
+  boot(memmap::testing::SEABIOS_PC_512M);
   std::uint64_t checked = 0;
-  for_each_free_range(*map_, reservations_.list(), [&](PhysRange r) {
+  memmap::for_each_free_range(*map_, reservations_.list(), [&](PhysRange r) {
     for (Paddr pa = r.start; pa < r.end; pa += PAGE_SIZE, ++checked) {
       const MetaSlot* slot = frame_to_meta(pa);
       ASSERT_EQ(slot->ref_count.load(), REF_COUNT_UNUSED) << std::hex << pa;
@@ -104,26 +104,26 @@ TEST_F(MetaRegionTest, EveryFreeFrameIsUnused) {
 }
 
 TEST_F(MetaRegionTest, ReservedFramesAreInUseWithTheirUsage) {
-  boot(testing::SEABIOS_PC_512M);
-  expect_boot_frame(0x0, FrameUsage::LowMemory);
-  expect_boot_frame(0x9e000, FrameUsage::LowMemory);
-  expect_boot_frame(0x9f000, FrameUsage::FirmwareReserved);  // not usable: keeps the map's label
-  expect_boot_frame(0xa0000, FrameUsage::Hole);              // VGA window: in no entry
-  expect_boot_frame(0xf0000, FrameUsage::FirmwareReserved);
-  expect_boot_frame(IMAGE.start, FrameUsage::KernelImage);
-  expect_boot_frame(IMAGE.end - PAGE_SIZE, FrameUsage::KernelImage);
-  expect_boot_frame(0x1234000, FrameUsage::BootInfo);
-  expect_boot_frame(0x1236000, FrameUsage::BootInfo);  // rounded outward
-  expect_boot_frame(0x20ff000, FrameUsage::Module);
-  expect_boot_frame(meta_backing_, FrameUsage::MetaRegion);
-  expect_boot_frame(meta_backing_ + plan_.backed_bytes - PAGE_SIZE, FrameUsage::MetaRegion);
-  expect_boot_frame(page_table_, FrameUsage::EarlyPageTable);
+  boot(memmap::testing::SEABIOS_PC_512M);
+  expect_boot_frame(0x0, memmap::FrameUsage::LowMemory);
+  expect_boot_frame(0x9e000, memmap::FrameUsage::LowMemory);
+  expect_boot_frame(0x9f000, memmap::FrameUsage::FirmwareReserved);  // not usable: keeps the map's label
+  expect_boot_frame(0xa0000, memmap::FrameUsage::Hole);              // VGA window: in no entry
+  expect_boot_frame(0xf0000, memmap::FrameUsage::FirmwareReserved);
+  expect_boot_frame(IMAGE.start, memmap::FrameUsage::KernelImage);
+  expect_boot_frame(IMAGE.end - PAGE_SIZE, memmap::FrameUsage::KernelImage);
+  expect_boot_frame(0x1234000, memmap::FrameUsage::BootInfo);
+  expect_boot_frame(0x1236000, memmap::FrameUsage::BootInfo);  // rounded outward
+  expect_boot_frame(0x20ff000, memmap::FrameUsage::Module);
+  expect_boot_frame(meta_backing_, memmap::FrameUsage::MetaRegion);
+  expect_boot_frame(meta_backing_ + plan_.backed_bytes - PAGE_SIZE, memmap::FrameUsage::MetaRegion);
+  expect_boot_frame(page_table_, memmap::FrameUsage::EarlyPageTable);
   EXPECT_EQ(frame_to_meta(0x1237000)->ref_count.load(), REF_COUNT_UNUSED);
   EXPECT_EQ(frame_to_meta(IMAGE.end)->ref_count.load(), REF_COUNT_UNUSED);
 }
 
 TEST_F(MetaRegionTest, FrameMetaRoundTrip) {
-  boot(testing::SEABIOS_PC_512M);
+  boot(memmap::testing::SEABIOS_PC_512M);
   for (Paddr pa : {Paddr{0}, Paddr{0x1000}, Paddr{0x9f000}, Paddr{0x1ffdf000}}) {
     MetaSlot* slot = frame_to_meta(pa);
     EXPECT_EQ(meta_to_frame(slot), pa);
@@ -135,7 +135,7 @@ TEST_F(MetaRegionTest, FrameMetaRoundTrip) {
 }
 
 TEST_F(MetaRegionTest, CheckedLookupErrors) {
-  boot(testing::SEABIOS_PC_512M);
+  boot(memmap::testing::SEABIOS_PC_512M);
   EXPECT_EQ(meta_slot_checked(0x1001).error(), MetaSlotError::NotAligned);
   EXPECT_EQ(meta_slot_checked(0x1ffe0000).error(), MetaSlotError::OutOfRange);
   EXPECT_EQ(meta_slot_checked(0xfffc0000).error(), MetaSlotError::OutOfRange);
@@ -151,7 +151,7 @@ struct Corruption {
 };
 
 TEST_F(MetaRegionTest, CheckerReportsCorruptedSlots) {
-  boot(testing::SEABIOS_PC_512M);
+  boot(memmap::testing::SEABIOS_PC_512M);
   static const FrameMetaVtable OTHER{"Other", false, nullptr};
   const Paddr free_frame = 0x5000000;
   const Corruption cases[] = {
@@ -198,7 +198,7 @@ TEST_F(MetaRegionTest, CheckerReportsCorruptedSlots) {
 }
 
 TEST_F(MetaRegionTest, ViolationIsPrintable) {
-  boot(testing::SEABIOS_PC_512M);
+  boot(memmap::testing::SEABIOS_PC_512M);
   static const FrameMetaVtable OTHER{"Other", false, nullptr};
   frame_to_meta(0x5000000)->vtable = &OTHER;
   const auto check = check_meta_invariants();
@@ -209,15 +209,15 @@ TEST_F(MetaRegionTest, ViolationIsPrintable) {
 }
 
 TEST_F(MetaRegionTest, FreeListMembershipOfUnusedFramesIsAllowed) {
-  boot(testing::SEABIOS_PC_512M);
+  boot(memmap::testing::SEABIOS_PC_512M);
   frame_to_meta(0x5000000)->block.store(7);
   EXPECT_TRUE(check_meta_invariants().has_value());
 }
 
 TEST_F(MetaRegionTest, SparseRegionLeavesTheHoleUntouched) {
-  const FirmwareRegion firmware[] = {{0x0, GiB, 1, FirmwareMapKind::E820},
-                                     {4 * GiB, GiB, 1, FirmwareMapKind::E820},
-                                     {0xfec00000, 0x1000, 2, FirmwareMapKind::E820}};
+  const memmap::FirmwareRegion firmware[] = {{0x0, GiB, 1, memmap::FirmwareMapKind::E820},
+                                     {4 * GiB, GiB, 1, memmap::FirmwareMapKind::E820},
+                                     {0xfec00000, 0x1000, 2, memmap::FirmwareMapKind::E820}};
   boot(firmware);
   EXPECT_EQ(plan_.backed_bytes, 32 * MiB);
   EXPECT_EQ(stats_.slots_initialized, 2 * GiB / PAGE_SIZE);
@@ -235,21 +235,21 @@ TEST_F(MetaRegionTest, SparseRegionLeavesTheHoleUntouched) {
 }
 
 TEST_F(MetaRegionTest, DeathOnReadingASlotInAHole) {
-  const FirmwareRegion firmware[] = {{0x0, GiB, 1, FirmwareMapKind::E820},
-                                     {4 * GiB, GiB, 1, FirmwareMapKind::E820}};
+  const memmap::FirmwareRegion firmware[] = {{0x0, GiB, 1, memmap::FirmwareMapKind::E820},
+                                     {4 * GiB, GiB, 1, memmap::FirmwareMapKind::E820}};
   boot(firmware);
   EXPECT_DEATH(meta_slot(2 * GiB), "contract violation.*InHole");
   EXPECT_DEATH(meta_slot(0x1001), "NotAligned");
 }
 
 TEST_F(MetaRegionTest, DeathOnDroppingABootFrame) {
-  boot(testing::SEABIOS_PC_512M);
+  boot(memmap::testing::SEABIOS_PC_512M);
   MetaSlot& slot = *frame_to_meta(IMAGE.start);
   EXPECT_DEATH(slot.vtable->drop(slot), "boot frames are never released");
 }
 
 TEST_F(MetaRegionTest, InitRejectsMismatchedPlanAndUnsetBase) {
-  boot(testing::SEABIOS_PC_512M);
+  boot(memmap::testing::SEABIOS_PC_512M);
   MetaPlan other = *plan_meta_region(*map_);
   other.slot_count += 1;
   EXPECT_EQ(init_meta_region(*map_, other, memory_->slots_base(), reservations_.list()).error(),
@@ -268,7 +268,7 @@ TEST_F(MetaRegionTest, NotInitializedBeforeInit) {
 }
 
 TEST_F(MetaRegionTest, ReportPrintsTableAndSummary) {
-  boot(testing::SEABIOS_PC_512M);
+  boot(memmap::testing::SEABIOS_PC_512M);
   keel::fmt::StringSink sink;
   print_memory_map(sink, memory_map());
   print_memory_summary(sink, memory_map(), meta_region().plan);
@@ -291,7 +291,7 @@ TEST_F(MetaRegionTest, ReportPrintsTableAndSummary) {
 // Not a pass/fail benchmark (ASan build, first-touch page faults of the simulation); it
 // prints the rate so regressions are visible in the test log.
 TEST_F(MetaRegionTest, InitRateIsReported) {
-  const FirmwareRegion firmware[] = {{0x0, 4 * GiB, 1, FirmwareMapKind::E820}};
+  const memmap::FirmwareRegion firmware[] = {{0x0, 4 * GiB, 1, memmap::FirmwareMapKind::E820}};
   boot(firmware);
   const auto start = std::chrono::steady_clock::now();
   const auto stats = init_meta_region(*map_, plan_, memory_->slots_base(), reservations_.list());  // pages now resident

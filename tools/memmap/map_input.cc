@@ -12,8 +12,8 @@
 namespace tools::memmap {
 namespace {
 
-using mm::FirmwareMapKind;
-using mm::FirmwareRegion;
+using mm::memmap::FirmwareMapKind;
+using mm::memmap::FirmwareRegion;
 
 std::string_view trim(std::string_view s) {
   const std::size_t first = s.find_first_not_of(" \t\r");
@@ -73,23 +73,23 @@ std::optional<std::uint32_t> e820_type_from_name(std::string_view name) {
     std::uint32_t type;
   };
   static constexpr Name NAMES[] = {
-      {"usable", mm::e820::USABLE},
-      {"System RAM", mm::e820::USABLE},
-      {"kernel usable RAM", mm::e820::USABLE},
-      {"reserved", mm::e820::RESERVED},
-      {"device reserved", mm::e820::RESERVED},
-      {"ACPI data", mm::e820::ACPI_RECLAIMABLE},
-      {"ACPI tables", mm::e820::ACPI_RECLAIMABLE},
-      {"ACPI NVS", mm::e820::ACPI_NVS},
-      {"ACPI non-volatile storage", mm::e820::ACPI_NVS},
-      {"unusable", mm::e820::UNUSABLE},
-      {"Unusable memory", mm::e820::UNUSABLE},
-      {"Persistent memory (legacy)", mm::e820::PERSISTENT_LEGACY},
-      {"Persistent memory", mm::e820::PERSISTENT},
-      {"soft reserved", mm::e820::SOFT_RESERVED},
+      {"usable", mm::memmap::e820::USABLE},
+      {"System RAM", mm::memmap::e820::USABLE},
+      {"kernel usable RAM", mm::memmap::e820::USABLE},
+      {"reserved", mm::memmap::e820::RESERVED},
+      {"device reserved", mm::memmap::e820::RESERVED},
+      {"ACPI data", mm::memmap::e820::ACPI_RECLAIMABLE},
+      {"ACPI tables", mm::memmap::e820::ACPI_RECLAIMABLE},
+      {"ACPI NVS", mm::memmap::e820::ACPI_NVS},
+      {"ACPI non-volatile storage", mm::memmap::e820::ACPI_NVS},
+      {"unusable", mm::memmap::e820::UNUSABLE},
+      {"Unusable memory", mm::memmap::e820::UNUSABLE},
+      {"Persistent memory (legacy)", mm::memmap::e820::PERSISTENT_LEGACY},
+      {"Persistent memory", mm::memmap::e820::PERSISTENT},
+      {"soft reserved", mm::memmap::e820::SOFT_RESERVED},
       // Printed for a type number Linux does not know, without the number: keel treats
       // unknown numbers as reserved, so this is the same reading.
-      {"Unknown E820 type", mm::e820::RESERVED},
+      {"Unknown E820 type", mm::memmap::e820::RESERVED},
   };
   for (const Name& known : NAMES) {
     if (equals_ignoring_case(name, known.text)) return known.type;
@@ -115,7 +115,7 @@ std::optional<std::uint32_t> efi_type_from_name(std::string_view name) {
       "MMIO Port Space",   "PAL Code",            "Persistent Memory"};
   name = trim(name);
   for (std::uint32_t t = 0; t < std::size(LINUX_NAMES); ++t) {
-    if (name == LINUX_NAMES[t] || name == mm::firmware_type_name(FirmwareMapKind::Efi, t)) return t;
+    if (name == LINUX_NAMES[t] || name == mm::memmap::firmware_type_name(FirmwareMapKind::Efi, t)) return t;
   }
   for (std::uint32_t t = 0; t < std::size(OLDER_LINUX_NAMES); ++t) {
     if (name == OLDER_LINUX_NAMES[t]) return t;

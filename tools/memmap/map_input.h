@@ -40,7 +40,7 @@ struct IgnoredTable {
 };
 
 struct ParsedMap {
-  std::vector<mm::FirmwareRegion> entries;
+  std::vector<mm::memmap::FirmwareRegion> entries;
   std::vector<std::size_t> entry_lines;  // 1-based source line of each entry
   std::string source;                    // "BIOS-e820", "Xen", ..., "efi" or "JSON"
   std::size_t ignored_efi_entries = 0;   // EFI lines dropped in favor of e820 ones

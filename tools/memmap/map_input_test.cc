@@ -11,8 +11,8 @@
 namespace tools::memmap {
 namespace {
 
-using mm::FirmwareMapKind;
-using mm::FirmwareRegion;
+using mm::memmap::FirmwareMapKind;
+using mm::memmap::FirmwareRegion;
 
 bool same(const FirmwareRegion& a, const FirmwareRegion& b) {
   return a.base == b.base && a.length == b.length && a.type == b.type && a.kind == b.kind;

@@ -11,12 +11,12 @@
 namespace tools::memmap {
 namespace {
 
-void print_json(std::ostream& out, const mm::MemoryMap& map, const mm::MetaPlan& plan) {
+void print_json(std::ostream& out, const mm::memmap::MemoryMap& map, const mm::MetaPlan& plan) {
   out << "{\"regions\":[";
   bool first = true;
-  for (const mm::MemoryRegion& region : map.regions()) {
+  for (const mm::memmap::MemoryRegion& region : map.regions()) {
     out << (first ? "" : ",") << "{\"base\":" << region.range.start << ",\"end\":" << region.range.end
-        << ",\"type\":\"" << mm::region_type_name(region.type) << "\"}";
+        << ",\"type\":\"" << mm::memmap::region_type_name(region.type) << "\"}";
     first = false;
   }
   out << "],\"usable_bytes\":" << map.usable_bytes() << ",\"max_usable_end\":" << map.max_usable_end()
@@ -25,9 +25,9 @@ void print_json(std::ostream& out, const mm::MemoryMap& map, const mm::MetaPlan&
 }
 
 // Each warning on its own line, naming the source line of its entry when there is one.
-void print_warnings(keel::fmt::Sink& sink, const ParsedMap& parsed, const mm::MapWarnings& warnings,
+void print_warnings(keel::fmt::Sink& sink, const ParsedMap& parsed, const mm::memmap::MapWarnings& warnings,
                     const char* prefix) {
-  for (const mm::MapWarning& warning : warnings.list()) {
+  for (const mm::memmap::MapWarning& warning : warnings.list()) {
     sink.write(prefix);
     if (warning.entry_index < parsed.entry_lines.size()) {
       keel::fmt::print(sink, "line {}: ", parsed.entry_lines[warning.entry_index]);
@@ -37,11 +37,11 @@ void print_warnings(keel::fmt::Sink& sink, const ParsedMap& parsed, const mm::Ma
   if (warnings.dropped() != 0) keel::fmt::print(sink, "{}{} more warnings not shown\n", prefix, warnings.dropped());
 }
 
-void print_text(std::ostream& out, const ParsedMap& parsed, const mm::MapWarnings& warnings,
-                const mm::MemoryMap& map, const mm::MetaPlan& plan) {
+void print_text(std::ostream& out, const ParsedMap& parsed, const mm::memmap::MapWarnings& warnings,
+                const mm::memmap::MemoryMap& map, const mm::MetaPlan& plan) {
   keel::fmt::StringSink sink;
   std::size_t efi = 0;
-  for (const auto& e : parsed.entries) efi += e.kind == mm::FirmwareMapKind::Efi ? 1 : 0;
+  for (const auto& e : parsed.entries) efi += e.kind == mm::memmap::FirmwareMapKind::Efi ? 1 : 0;
   keel::fmt::print(sink, "firmware map: {} entries ({}", parsed.entries.size(),
              efi == 0 ? "e820" : (efi == parsed.entries.size() ? "EFI" : "e820 and EFI"));
   if (!parsed.source.empty()) keel::fmt::print(sink, ", from {}", parsed.source);
@@ -79,16 +79,16 @@ void print_text(std::ostream& out, const ParsedMap& parsed, const mm::MapWarning
 
 int report_map(const ParsedMap& parsed, const ReportOptions& options, std::ostream& out,
                std::ostream& err) {
-  auto map = std::make_unique<mm::MemoryMap>();
-  mm::MapWarnings warnings;
-  const auto result = mm::sanitize_memory_map(parsed.entries, {options.phys_addr_bits}, *map, warnings);
+  auto map = std::make_unique<mm::memmap::MemoryMap>();
+  mm::memmap::MapWarnings warnings;
+  const auto result = mm::memmap::sanitize_memory_map(parsed.entries, {options.phys_addr_bits}, *map, warnings);
   if (!result) {
     // The warnings say what was dropped on the way to an empty map.
     keel::fmt::StringSink sink;
     print_warnings(sink, parsed, warnings, "memmap: warning: ");
     err << sink.str() << "memmap: " << options.source_name << ": ";
     const std::uint32_t index = result.error().entry_index;
-    if (index != mm::NO_ENTRY && index < parsed.entry_lines.size()) {
+    if (index != mm::memmap::NO_ENTRY && index < parsed.entry_lines.size()) {
       err << "line " << parsed.entry_lines[index] << ": ";
     }
     err << keel::fmt::to_text(result.error()) << "\n";

@@ -11,11 +11,11 @@
 
 #include "mm/memmap/firmware_region.h"
 
-namespace mm::testing {
+namespace mm::memmap::testing {
 
 struct FuzzInput {
   unsigned phys_addr_bits = 0;
-  std::vector<FirmwareRegion> entries;
+  std::vector<memmap::FirmwareRegion> entries;
 };
 
 // Byte 0 picks phys_addr_bits (value % 64); then 24-byte multiboot2 e820 entries (u64 base,
@@ -37,4 +37,4 @@ std::optional<std::string> sanitizer_property_violation(const FuzzInput& input);
 // The fuzzer entry's body: decodes, checks, aborts with the description on a violation.
 int run_sanitizer_fuzz_input(const std::uint8_t* data, std::size_t size);
 
-}  // namespace mm::testing
+}  // namespace mm::memmap::testing
