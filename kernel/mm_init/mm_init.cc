@@ -60,7 +60,7 @@ constinit std::uint64_t g_deferred_units = 0;
 // The metadata backing's physically contiguous pieces (see mm/meta/meta_backing.h): at
 // least 1 TiB of metadata (64 TiB of RAM) even where no two 1 GiB pieces are adjacent.
 constexpr std::size_t MAX_META_PIECES = 1024;
-constinit std::array<mm::MetaBackingPiece, MAX_META_PIECES> g_backing{};
+constinit std::array<mm::meta::MetaBackingPiece, MAX_META_PIECES> g_backing{};
 constinit std::array<mm::kspace::MetaPiece, MAX_META_PIECES> g_meta_pieces{};
 constinit std::size_t g_meta_piece_count = 0;
 
@@ -105,7 +105,7 @@ void reserve_boot_occupants(const boot::BootInfo& info) {
 // Early frames come from RAM above 4 GiB first (once the linear map reaches it), then
 // from below 4 GiB; page-table frames must lie below `reach`, the linear map's end.
 struct EarlyContext {
-  mm::EarlyFrameSources sources;
+  mm::meta::EarlyFrameSources sources;
   std::uint64_t reach = EARLY_LINEAR_LIMIT;
 };
 
@@ -136,11 +136,11 @@ std::uint64_t extend_linear_map(const mm::memmap::MemoryMap& map, EarlyContext& 
 }
 
 // Backs the planned stretches of the metadata region with RAM from anywhere and maps them.
-void back_meta_region(const mm::MetaPlan& plan, const mm::memmap::MemoryMap& map, EarlyContext& early) {
-  const auto pieces = mm::choose_meta_backing(plan, early.sources, g_backing);
+void back_meta_region(const mm::meta::MetaPlan& plan, const mm::memmap::MemoryMap& map, EarlyContext& early) {
+  const auto pieces = mm::meta::choose_meta_backing(plan, early.sources, g_backing);
   if (!pieces) {
     const auto& f = pieces.error();
-    if (f.kind == mm::MetaBackingFailure::Kind::TooManyPieces) {
+    if (f.kind == mm::meta::MetaBackingFailure::Kind::TooManyPieces) {
       ::panic("mm init: the frame metadata ({} for {} frames) needs more than {} physically "
             "contiguous pieces ({} placed): free RAM is too fragmented",
             keel::fmt::HumanBytes{f.needed_bytes}, plan.slot_count, f.pieces,
@@ -265,7 +265,7 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
   boot_phases().mark(BootPhase::MemoryMap);
 
   reserve_boot_occupants(info);
-  const mm::MetaPlan plan = expect_ok(mm::plan_meta_region(g_sanitized), "planning the metadata");
+  const mm::meta::MetaPlan plan = expect_ok(mm::meta::plan_meta_region(g_sanitized), "planning the metadata");
 
   // Early allocations (metadata backing, their page tables) must all happen before the
   // slots are initialized: init_meta_region marks exactly what was reserved by then.
@@ -277,7 +277,7 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
   back_meta_region(plan, g_sanitized, early);
 
   const std::uint64_t meta_start = arch::rdtsc();
-  const auto stats = expect_ok(mm::init_meta_region(g_sanitized, plan, mm::layout::FRAME_METADATA_BASE,
+  const auto stats = expect_ok(mm::meta::init_meta_region(g_sanitized, plan, mm::layout::FRAME_METADATA_BASE,
                                                     g_reservations.list(),
                                                     {.eager_usable_bytes = EAGER_USABLE_BYTES}),
                                "initializing the frame metadata");
@@ -286,8 +286,8 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
   g_report.usable_bytes = g_sanitized.usable_bytes();
   boot_phases().mark(BootPhase::MetaRegion);
 
-  mm::print_memory_map(out, g_sanitized);
-  mm::print_memory_summary(out, g_sanitized, plan);
+  mm::meta::print_memory_map(out, g_sanitized);
+  mm::meta::print_memory_summary(out, g_sanitized, plan);
   const auto hz = arch::tsc_frequency_if_known().hz;
   const std::uint64_t slot_gib_milli = stats.slots_initialized * mm::PAGE_SIZE / (GIB / 1000);
   keel::fmt::print(out, "mm: {} slots initialized ({} unused, {} in use) in {} cycles", stats.slots_initialized,
@@ -296,9 +296,9 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
     const std::uint64_t us = cycles_to_us(g_report.meta_init_cycles, hz);
     keel::fmt::print(out, " = {} us, {} us per GiB of RAM covered", us, us * 1000 / slot_gib_milli);
   }
-  g_deferred_units = mm::meta_units_unfinished();
+  g_deferred_units = mm::meta::meta_units_unfinished();
   keel::fmt::print(out, "; {} of {} units of {} deferred\n", g_deferred_units,
-             mm::meta_unit_count(), keel::fmt::HumanBytes{mm::meta_unit_frames() * mm::PAGE_SIZE});
+             mm::meta::meta_unit_count(), keel::fmt::HumanBytes{mm::meta::meta_unit_frames() * mm::PAGE_SIZE});
 
   // The buddy allocator takes every unused frame inside the usable regions.
   std::array<mm::PhysRange, mm::memmap::MAX_MAP_REGIONS> usable{};
@@ -325,12 +325,12 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
   return g_report;
 }
 
-void init_deferred_memory_on_this_cpu() { (void)mm::run_pending_meta_units(); }
+void init_deferred_memory_on_this_cpu() { (void)mm::meta::run_pending_meta_units(); }
 
 void finish_deferred_memory_init(keel::fmt::Sink& sink) {
-  if (mm::meta_units_unfinished() == 0) return;
+  if (mm::meta::meta_units_unfinished() == 0) return;
   const std::uint64_t start = arch::rdtsc();
-  const mm::DeferredInitProgress here = mm::finish_pending_meta_units();
+  const mm::meta::DeferredInitProgress here = mm::meta::finish_pending_meta_units();
   const std::uint64_t cycles = arch::rdtsc() - start;
   keel::fmt::print(sink, "mm: deferred metadata done: {} of {} unit(s) ({} free frames) written by "
              "the boot CPU, the rest by other CPUs; {} cycles after ready\n", here.units,
@@ -340,7 +340,7 @@ void finish_deferred_memory_init(keel::fmt::Sink& sink) {
 
 bool check_memory_invariants(keel::fmt::Sink& sink) {
   bool ok = true;
-  if (auto meta = mm::check_meta_invariants(); !meta) {
+  if (auto meta = mm::meta::check_meta_invariants(); !meta) {
     keel::fmt::print(sink, "mm.check: metadata: {}\n", meta.error());
     ok = false;
   } else {

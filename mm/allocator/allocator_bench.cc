@@ -236,7 +236,7 @@ KEEL_BENCHMARK(BM_FromInUseDrop);
 void reset_slots(std::uint64_t bytes) {
   for (Paddr pa = MiB; pa < bytes + MiB; pa += PAGE_SIZE) {
     testing::slot_of(pa).block.store(0, std::memory_order_relaxed);
-    testing::slot_of(pa).ref_count.store(REF_COUNT_UNUSED, std::memory_order_relaxed);
+    testing::slot_of(pa).ref_count.store(meta::REF_COUNT_UNUSED, std::memory_order_relaxed);
   }
 }
 
@@ -294,10 +294,10 @@ KEEL_BENCHMARK(BM_Floor_IntrusiveListPopPush);
 // makes (x86-64 has no atomic read-modify-write without a lock). A frame drop cannot be
 // cheaper than this.
 void BM_Floor_LockedCompareExchange(benchmark::State& state) {
-  std::atomic<std::uint64_t> word{REF_COUNT_UNIQUE};
+  std::atomic<std::uint64_t> word{meta::REF_COUNT_UNIQUE};
   for (auto _ : state) {
-    std::uint64_t expected = REF_COUNT_UNIQUE;
-    const bool ok = word.compare_exchange_strong(expected, REF_COUNT_UNIQUE, std::memory_order_relaxed);
+    std::uint64_t expected = meta::REF_COUNT_UNIQUE;
+    const bool ok = word.compare_exchange_strong(expected, meta::REF_COUNT_UNIQUE, std::memory_order_relaxed);
     benchmark::DoNotOptimize(ok);
   }
 }

@@ -125,7 +125,7 @@ std::uint64_t take_everything() {
 KBENCH(reinit_per_gib) {
   static constinit std::array<mm::PhysRange, mm::memmap::MAX_MAP_REGIONS> usable{};
   std::size_t count = 0;
-  for (const mm::memmap::MemoryRegion& region : mm::memory_map().regions()) {
+  for (const mm::memmap::MemoryRegion& region : mm::meta::memory_map().regions()) {
     if (region.type == mm::memmap::RegionType::Usable) usable[count++] = region.range;
   }
   const std::span<const mm::PhysRange> ranges(usable.data(), count);

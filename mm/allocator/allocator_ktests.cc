@@ -62,12 +62,12 @@ constinit std::array<Block, MAX_BLOCKS> g_blocks{};
 
 // Whether [start, end) lies inside one usable map region and touches no boot reservation.
 bool in_free_ram(const Block& b) {
-  const auto type = mm::memory_map().type_at(b.start);
+  const auto type = mm::meta::memory_map().type_at(b.start);
   if (type != mm::memmap::RegionType::Usable) return false;
-  const auto regions = mm::memory_map().regions();
-  const std::size_t i = mm::memory_map().first_region_ending_after(b.start);
+  const auto regions = mm::meta::memory_map().regions();
+  const std::size_t i = mm::meta::memory_map().first_region_ending_after(b.start);
   if (i >= regions.size() || regions[i].range.end < b.end) return false;
-  for (const mm::memmap::Reservation& r : mm::boot_reservations()) {
+  for (const mm::memmap::Reservation& r : mm::meta::boot_reservations()) {
     if (r.range.start < b.end && b.start < r.range.end) return false;
   }
   return true;
@@ -156,7 +156,7 @@ KTEST(allocate_everything_in_mixed_orders) {
   }
   KEXPECT_EQ(free_frames(), start_free);
   EXPECT_ALLOCATOR_INVARIANTS();
-  const auto meta = mm::check_meta_invariants();
+  const auto meta = mm::meta::check_meta_invariants();
   if (!meta) ktest_ctx.print_diagnostic("{}", meta.error());
   KEXPECT_TRUE(meta.has_value());
 }
@@ -252,7 +252,7 @@ KTEST(every_frame_as_1g_2m_4k_frames_huge_ones_mapped_tracked) {
   for (std::size_t i = 0; i < count; ++i) {
     const Block& b = g_blocks[i];
     if (b.order == 0) (void)mm::UniqueFrame<mm::UntypedMeta>::from_raw(b.start);
-    else if (mm::frame_to_meta(b.start)->ref_count.load(std::memory_order_relaxed) == mm::REF_COUNT_UNIQUE)
+    else if (mm::meta::frame_to_meta(b.start)->ref_count.load(std::memory_order_relaxed) == mm::meta::REF_COUNT_UNIQUE)
       (void)mm::UniqueFrame<mm::UntypedMeta>::from_raw(b.start);
     else (void)mm::Frame<mm::UntypedMeta>::from_raw(b.start);
   }

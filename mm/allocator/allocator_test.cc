@@ -215,16 +215,16 @@ TEST_F(AllocatorTest, InvariantWalkerReportsCorruptionWithTheAddress) {
   EXPECT_EQ(bad.error().kind, AllocatorInvariantViolation::Kind::FrameNotTail);
   EXPECT_EQ(bad.error().paddr, 2 * MiB + 5 * PAGE_SIZE);
   EXPECT_NE(text(bad.error()).find("0x205000"), std::string::npos);
-  slot_of(2 * MiB + 5 * PAGE_SIZE).ref_count.store(REF_COUNT_TAIL);
+  slot_of(2 * MiB + 5 * PAGE_SIZE).ref_count.store(meta::REF_COUNT_TAIL);
   // A lost frame: FREE, but on no list and in no cache.
   auto frame = alloc_frame(UntypedMeta{}).value();
   const Paddr pa = std::move(frame).into_raw();
   slot_of(pa).vtable = nullptr;
-  slot_of(pa).ref_count.store(REF_COUNT_FREE);
+  slot_of(pa).ref_count.store(meta::REF_COUNT_FREE);
   bad = check_allocator_invariants();
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().kind, AllocatorInvariantViolation::Kind::LostFrames);
-  slot_of(pa).ref_count.store(REF_COUNT_UNUSED);
+  slot_of(pa).ref_count.store(meta::REF_COUNT_UNUSED);
   return_frames_to_allocator(pa, 1);
   expect_invariants();
 }

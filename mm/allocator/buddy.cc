@@ -31,13 +31,13 @@ std::uint64_t BuddyAllocator::adopt_unused_frames() {
     while (index < span.end) {
       // Slots not written yet (a deferred unit) are garbage: skip the whole block.
       if ((index == span.first || index % order_frames(MAX_ORDER) == 0) &&
-          !slot_is_written(index * PAGE_SIZE)) {
+          !meta::slot_is_written(index * PAGE_SIZE)) {
         index = max_block_end(index);
         continue;
       }
       // Skip in-use frames, then take the run of unused ones: all TAILs, then blocks.
       auto is_unused = [](std::uint64_t i) {
-        return slot_at(i).ref_count.load(std::memory_order_relaxed) == REF_COUNT_UNUSED;
+        return slot_at(i).ref_count.load(std::memory_order_relaxed) == meta::REF_COUNT_UNUSED;
       };
       const std::uint64_t stop = std::min(span.end, max_block_end(index));
       while (index < stop && !is_unused(index)) ++index;

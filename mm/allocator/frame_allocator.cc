@@ -131,7 +131,7 @@ using allocator_detail::g_buddy;
 [[nodiscard]] std::expected<AllocatorInitSummary, AllocInitError> init_frame_allocator(
     std::span<const PhysRange> usable) {
   for (unsigned cpu = 0; cpu < hal::MAX_CPUS; ++cpu) cpu_cache(cpu).clear();
-  if (!g_buddy.reset(usable, meta_geometry().covered_end)) return std::unexpected(AllocInitError::TooManyRanges);
+  if (!g_buddy.reset(usable, meta::meta_geometry().covered_end)) return std::unexpected(AllocInitError::TooManyRanges);
   const std::uint64_t taken = g_buddy.adopt_unused_frames();
   return AllocatorInitSummary{.usable_frames = g_buddy.usable().total_frames(),
                               .free_frames = taken,
@@ -156,26 +156,26 @@ void drain_every_cpu_cache() {
 
 namespace {
 
-[[noreturn, gnu::cold]] void report_reserved_free(const MetaSlot& slot) {
+[[noreturn, gnu::cold]] void report_reserved_free(const meta::MetaSlot& slot) {
   keel::contract::violation_fmt("assertion", "word & RETURNS_TO_ALLOCATOR",
                                std::source_location::current(),
                                "freeing reserved frame {:#x}: it did not come from the allocator",
-                               meta_to_frame(&slot));
+                               meta::meta_to_frame(&slot));
 }
 
 }  // namespace
 
-void return_block_to_allocator(MetaSlot& head, unsigned order) {
+void return_block_to_allocator(meta::MetaSlot& head, unsigned order) {
   if ((head.block.load(std::memory_order_relaxed) & slot::RETURNS_TO_ALLOCATOR) == 0) [[unlikely]] {
     report_reserved_free(head);
   }
-  allocator_detail::give_back_block(frame_to_index(meta_to_frame(&head)), order);
+  allocator_detail::give_back_block(meta::frame_to_index(meta::meta_to_frame(&head)), order);
 }
 
 void return_busy_frames_to_allocator(Paddr pa, std::uint64_t nframes) {
-  const std::uint64_t first = frame_to_index(pa);
+  const std::uint64_t first = meta::frame_to_index(pa);
   for (std::uint64_t i = first; i < first + nframes; ++i) {
-    const MetaSlot& slot = slot_at(i);
+    const meta::MetaSlot& slot = slot_at(i);
     if ((slot.block.load(std::memory_order_relaxed) & slot::RETURNS_TO_ALLOCATOR) == 0) [[unlikely]] {
       report_reserved_free(slot);
     }
@@ -189,16 +189,16 @@ void return_frames_to_allocator(Paddr pa, std::uint64_t nframes) {
   allocator_detail::require_usable(first, nframes);
   // Check every frame before changing any, so a refused free changes nothing.
   for (std::uint64_t i = first; i < first + nframes; ++i) {
-    const MetaSlot& slot = slot_at(i);
+    const meta::MetaSlot& slot = slot_at(i);
     const std::uint64_t count = slot.ref_count.load(std::memory_order_relaxed);
-    KASSERT_FMT(count == REF_COUNT_UNUSED, "{} of frame {:#x}: it is {}",
-                count == REF_COUNT_FREE || count == REF_COUNT_TAIL ? "double free" : "bad free",
+    KASSERT_FMT(count == meta::REF_COUNT_UNUSED, "{} of frame {:#x}: it is {}",
+                count == meta::REF_COUNT_FREE || count == meta::REF_COUNT_TAIL ? "double free" : "bad free",
                 i * PAGE_SIZE, slot::StateOf{slot, count});
   }
   // Then take each one over with the one atomic step that decides (another CPU may race
   // us for an UNUSED frame with from_unused).
   for (std::uint64_t i = first; i < first + nframes; ++i) {
-    MetaSlot& slot = slot_at(i);
+    meta::MetaSlot& slot = slot_at(i);
     const auto claimed = slot::claim_unused(slot);
     KASSERT_FMT(claimed.has_value(), "free of frame {:#x} raced a claim of it ({})",
                 i * PAGE_SIZE, claimed.error());

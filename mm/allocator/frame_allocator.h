@@ -143,7 +143,7 @@ template <AnyFrameMeta M>
   const auto head = allocator_detail::take_block(order);
   if (!head) [[unlikely]] return std::unexpected(allocator_detail::out_of_memory(order_frames(order), order_frames(order)));
   if (options.zeroed) allocator_detail::zero_frames(*head, order_frames(order));
-  MetaSlot& slot = slot_at(*head);
+  meta::MetaSlot& slot = slot_at(*head);
   slot::claim_owned(slot, std::move(meta), order, /*as_unique=*/true);
   return allocator_detail::Handout::adopt<UniqueFrame<M>>(&slot);
 }
@@ -193,7 +193,7 @@ template <AnyFrameMeta M, typename MetaFn>
       return std::unexpected(allocator_detail::out_of_memory(out.size() - i, 1));
     }
     if (options.zeroed) allocator_detail::zero_frames(*head, 1);
-    MetaSlot& slot = slot_at(*head);
+    meta::MetaSlot& slot = slot_at(*head);
     slot::claim_owned(slot, M(metadata_fn(*head * PAGE_SIZE)), 0, /*as_unique=*/false);
     out[i].emplace(allocator_detail::Handout::adopt<Frame<M>>(&slot));
   }

@@ -18,13 +18,13 @@ namespace mm {
 
 inline constexpr std::uint64_t NO_FRAME = ~std::uint64_t{0};
 
-inline MetaSlot& slot_at(std::uint64_t index) { return *frame_to_meta(index * PAGE_SIZE); }
+inline meta::MetaSlot& slot_at(std::uint64_t index) { return *meta::frame_to_meta(index * PAGE_SIZE); }
 
 struct FreeLink {
   std::uint64_t prev;
   std::uint64_t next;
 };
-static_assert(sizeof(FreeLink) <= FRAME_METADATA_MAX_SIZE);
+static_assert(sizeof(FreeLink) <= meta::FRAME_METADATA_MAX_SIZE);
 
 // A doubly linked list of free blocks of one order. Not thread-safe: the owner locks.
 class FreeList {
@@ -38,7 +38,7 @@ class FreeList {
 
   // Puts the block headed by `index` (owned by the caller) on this list of `order`.
   void push(std::uint64_t index, unsigned order) {
-    MetaSlot& slot = slot_at(index);
+    meta::MetaSlot& slot = slot_at(index);
     ::new (static_cast<void*>(slot.storage)) FreeLink{NO_FRAME, head_};
     if (head_ != NO_FRAME) link_ptr(head_)->prev = index;
     head_ = index;

@@ -22,7 +22,7 @@ std::unexpected<Violation> violation(Kind kind, std::uint64_t index, unsigned or
 [[nodiscard]] std::expected<void, Violation> check_tails(std::uint64_t head, unsigned order) {
   for (std::uint64_t i = head + 1; i < head + order_frames(order); ++i) {
     const std::uint64_t count = slot_at(i).ref_count.load(std::memory_order_relaxed);
-    if (count != REF_COUNT_TAIL) return violation(Kind::FrameNotTail, i, order, count);
+    if (count != meta::REF_COUNT_TAIL) return violation(Kind::FrameNotTail, i, order, count);
   }
   return {};
 }
@@ -33,9 +33,9 @@ std::unexpected<Violation> violation(Kind kind, std::uint64_t index, unsigned or
   const std::uint64_t frames = order_frames(order);
   if ((head & (frames - 1)) != 0) return violation(Kind::Misaligned, head, order, head);
   if (!usable.contains(head, frames)) return violation(Kind::OutsideUsable, head, order, frames);
-  const MetaSlot& slot = slot_at(head);
+  const meta::MetaSlot& slot = slot_at(head);
   const std::uint64_t count = slot.ref_count.load(std::memory_order_relaxed);
-  if (count != REF_COUNT_FREE) return violation(Kind::HeadNotFree, head, order, count);
+  if (count != meta::REF_COUNT_FREE) return violation(Kind::HeadNotFree, head, order, count);
   const std::uint64_t word = slot.block.load(std::memory_order_relaxed);
   if (word != slot::free_block_word(where, order)) return violation(Kind::WrongListId, head, order, word);
   return check_tails(head, order);
@@ -44,7 +44,7 @@ std::unexpected<Violation> violation(Kind kind, std::uint64_t index, unsigned or
 [[nodiscard]] std::expected<std::uint64_t, Violation> check_lists(const BuddyState& state,
                                                     const UsableRanges& usable) {
   std::uint64_t listed = 0;
-  const std::uint64_t slot_count = meta_slot_count();
+  const std::uint64_t slot_count = meta::meta_slot_count();
   for (unsigned order = 0; order < NR_ORDERS; ++order) {
     const FreeList& list = state.lists[order];
     std::uint64_t prev = NO_FRAME;
@@ -88,22 +88,22 @@ std::unexpected<Violation> violation(Kind kind, std::uint64_t index, unsigned or
     while (i < span.end) {
       // Blocks of deferred units not written yet hold no metadata: skipped explicitly
       // (deferred units are whole max-order blocks).
-      if ((i == span.first || i % order_frames(MAX_ORDER) == 0) && !slot_is_written(i * PAGE_SIZE)) {
+      if ((i == span.first || i % order_frames(MAX_ORDER) == 0) && !meta::slot_is_written(i * PAGE_SIZE)) {
         i = (i | (order_frames(MAX_ORDER) - 1)) + 1;
         continue;
       }
-      const MetaSlot& slot = slot_at(i);
+      const meta::MetaSlot& slot = slot_at(i);
       const std::uint64_t count = slot.ref_count.load(std::memory_order_relaxed);
-      if (count == REF_COUNT_TAIL) return violation(Kind::OrphanTail, i, 0, count);
+      if (count == meta::REF_COUNT_TAIL) return violation(Kind::OrphanTail, i, 0, count);
       unsigned order = 0;
-      if (count == REF_COUNT_FREE || slot::is_live_count(count) || count == 0) {
+      if (count == meta::REF_COUNT_FREE || slot::is_live_count(count) || count == 0) {
         order = slot::block_order(slot.block.load(std::memory_order_relaxed));
       }
       const std::uint64_t frames = order_frames(order);
       if (order > MAX_ORDER || (i & (frames - 1)) != 0) return violation(Kind::Misaligned, i, order, i);
       if (i + frames > span.end) return violation(Kind::OutsideUsable, i, order, frames);
       if (order > 0) TRY_VOID(check_tails(i, order));
-      if (count == REF_COUNT_FREE) free += frames;
+      if (count == meta::REF_COUNT_FREE) free += frames;
       i += frames;
     }
   }

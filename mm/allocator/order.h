@@ -9,7 +9,7 @@
 namespace mm {
 
 // Orders 0..MAX_ORDER: up to 2^18 frames = 1 GiB blocks (the largest frame, level 3).
-inline constexpr unsigned MAX_ORDER = MAX_BLOCK_ORDER;
+inline constexpr unsigned MAX_ORDER = meta::MAX_BLOCK_ORDER;
 inline constexpr unsigned NR_ORDERS = MAX_ORDER + 1;
 
 constexpr std::uint64_t order_frames(unsigned order) { return std::uint64_t{1} << order; }

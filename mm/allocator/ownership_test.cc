@@ -32,11 +32,11 @@ struct Typed {
 struct SlotSnapshot {
   std::uint64_t count;
   std::uint64_t block;
-  const FrameMetaVtable* vtable;
+  const meta::FrameMetaVtable* vtable;
   friend bool operator==(const SlotSnapshot&, const SlotSnapshot&) = default;
 };
 SlotSnapshot snapshot(Paddr pa) {
-  const MetaSlot& s = slot_of(pa);
+  const meta::MetaSlot& s = slot_of(pa);
   return {s.ref_count.load(), s.block.load(), s.vtable};
 }
 
@@ -69,9 +69,9 @@ class OwnershipTest : public ::testing::Test {
     std::vector<Foreign> out;
     for (Paddr pa = MiB; pa < 32 * MiB; pa += PAGE_SIZE) {
       const std::uint64_t count = slot_of(pa).ref_count.load();
-      if (count == REF_COUNT_FREE) out.push_back({pa, GetFrameError::Free});
-      if (count == REF_COUNT_TAIL) {
-        const bool live = slot_of(slot::covering_head(pa)).ref_count.load() != REF_COUNT_FREE;
+      if (count == meta::REF_COUNT_FREE) out.push_back({pa, GetFrameError::Free});
+      if (count == meta::REF_COUNT_TAIL) {
+        const bool live = slot_of(slot::covering_head(pa)).ref_count.load() != meta::REF_COUNT_FREE;
         out.push_back({pa, live ? GetFrameError::Tail : GetFrameError::Free});
       }
     }
@@ -92,7 +92,7 @@ TEST_F(OwnershipTest, EveryClaimOfAFrameSomeoneElseOwnsIsRefusedAndChangesNothin
   for (const Foreign& f : frames) {
     const SlotSnapshot before = snapshot(f.pa);
     const std::uint64_t word = before.block;
-    cached += before.count == REF_COUNT_FREE && slot::free_where(word) == slot::FreeWhere::CpuCache;
+    cached += before.count == meta::REF_COUNT_FREE && slot::free_where(word) == slot::FreeWhere::CpuCache;
     (f.expected == GetFrameError::Free ? free_count : tail_count)++;
     auto u = UniqueFrame<Typed>::from_unused(f.pa, Typed{});
     ASSERT_FALSE(u.has_value()) << std::hex << f.pa;
@@ -121,12 +121,12 @@ TEST_F(OwnershipTest, EveryClaimOfAFrameSomeoneElseOwnsIsRefusedAndChangesNothin
 TEST_F(OwnershipTest, SegmentClaimOverAForeignFrameIsAllOrNothing) {
   const Paddr raw = allocator_detail::take_frames(2, 4, false).value();  // 2 UNUSED, then free
   const Paddr next = raw + 2 * PAGE_SIZE;
-  ASSERT_EQ(slot_of(next).ref_count.load(), REF_COUNT_FREE);
+  ASSERT_EQ(slot_of(next).ref_count.load(), meta::REF_COUNT_FREE);
   auto seg = Segment<Typed>::from_unused({raw, next + PAGE_SIZE}, [](Paddr) { return Typed{}; });
   ASSERT_FALSE(seg.has_value());
   EXPECT_EQ(seg.error(), GetFrameError::Free);
-  EXPECT_EQ(slot_of(raw).ref_count.load(), REF_COUNT_UNUSED);
-  EXPECT_EQ(slot_of(raw + PAGE_SIZE).ref_count.load(), REF_COUNT_UNUSED);
+  EXPECT_EQ(slot_of(raw).ref_count.load(), meta::REF_COUNT_UNUSED);
+  EXPECT_EQ(slot_of(raw + PAGE_SIZE).ref_count.load(), meta::REF_COUNT_UNUSED);
   return_frames_to_allocator(raw, 2);
   auto ok = check_allocator_invariants();
   EXPECT_TRUE(ok.has_value()) << text(ok.error());
@@ -174,7 +174,7 @@ TEST(OwnershipGiB, OneGibFrameIsOneHandleAndItsTailsAreRefused) {
   for (Paddr pa = giant->paddr() + PAGE_SIZE; pa < giant->paddr() + 1024 * MiB; pa += 4093 * PAGE_SIZE) {
     EXPECT_EQ(UniqueFrame<Typed>::from_unused(pa, {}).error(), GetFrameError::Tail);
     EXPECT_EQ(UFrame::from_in_use(pa).error(), GetFrameError::Tail);
-    EXPECT_EQ(slot_of(pa).ref_count.load(), REF_COUNT_TAIL);
+    EXPECT_EQ(slot_of(pa).ref_count.load(), meta::REF_COUNT_TAIL);
   }
   const Paddr last = giant->paddr() + 1024 * MiB - PAGE_SIZE;
   EXPECT_EQ(UFrame::from_in_use(last).error(), GetFrameError::Tail);
@@ -213,7 +213,7 @@ TEST_F(OwnershipDeathTest, FromRawOfFreeOrTailFramesPanics) {
   EXPECT_DEATH(FrameRef<Typed>::borrow_raw(tail), "FrameRef::borrow_raw of frame .* a tail");
   Paddr cached = 0;
   for (const Foreign& f : foreign_frames()) {
-    if (slot_of(f.pa).ref_count.load() == REF_COUNT_FREE &&
+    if (slot_of(f.pa).ref_count.load() == meta::REF_COUNT_FREE &&
         slot::free_where(slot_of(f.pa).block.load()) == slot::FreeWhere::CpuCache) {
       cached = f.pa;
       break;
@@ -229,9 +229,9 @@ TEST_F(OwnershipDeathTest, DroppingAUniqueFrameTwicePanicsAndTheSecondChangesNot
   auto first = UniqueFrame<UntypedMeta>::from_raw(pa);
   auto second = UniqueFrame<UntypedMeta>::from_raw(pa);  // the misuse: two owners
   { auto dying = std::move(first); }
-  EXPECT_EQ(slot_of(pa).ref_count.load(), REF_COUNT_FREE);
+  EXPECT_EQ(slot_of(pa).ref_count.load(), meta::REF_COUNT_FREE);
   EXPECT_DEATH({ auto dying = std::move(second); }, "double free of frame 0x[0-9a-f]+: UniqueFrame released but the frame is free");
-  EXPECT_EQ(slot_of(pa).ref_count.load(), REF_COUNT_FREE);
+  EXPECT_EQ(slot_of(pa).ref_count.load(), meta::REF_COUNT_FREE);
   (void)std::move(second).into_raw();  // do not free it again in this process
 }
 
@@ -241,7 +241,7 @@ TEST_F(OwnershipDeathTest, ReleasingAReferenceToAFreedHugeFramePanics) {
   const Paddr raw = std::move(extra).into_raw();
   huge_shared_.reset();  // one reference left: the raw one
   Frame<Typed>::from_raw(raw);  // dropped at once: the frame goes back
-  EXPECT_EQ(slot_of(head).ref_count.load(), REF_COUNT_FREE);
+  EXPECT_EQ(slot_of(head).ref_count.load(), meta::REF_COUNT_FREE);
   EXPECT_DEATH(dec_frame_ref_for_mapping(head), "double free of frame 0x[0-9a-f]+: released a reference it does not hold \\(the frame is free");
 }
 

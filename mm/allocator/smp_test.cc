@@ -280,7 +280,7 @@ TEST(FrameSmpTest, SegmentFromUnusedRacesFromInUse) {
   EXPECT_EQ(wrong_error.load(), 0u);
   ASSERT_EQ(grabbed.load(), 0u) << "from_in_use took a frame of a failed Segment::from_unused";
   for (Paddr pa = range.start; pa + PAGE_SIZE < range.end; pa += PAGE_SIZE) {
-    EXPECT_EQ(frame_to_meta(pa)->ref_count.load(), REF_COUNT_UNUSED);
+    EXPECT_EQ(meta::frame_to_meta(pa)->ref_count.load(), meta::REF_COUNT_UNUSED);
   }
   std::move(blocker).reset_as_unused(testing::AllocatorPeer::passkey());
   return_frames_to_allocator(base, FRAMES);

@@ -69,7 +69,7 @@ class Frame {
   // otherwise. Restoring the same raw reference twice is a double free.
   static Frame from_raw(Paddr pa) {
     slot::require_live_head(pa, /*unique=*/false, "Frame::from_raw");
-    MetaSlot* slot = frame_to_meta(pa);
+    meta::MetaSlot* slot = meta::frame_to_meta(pa);
     KREQUIRES_FMT(slot::admits<M>(*slot), "Frame::from_raw({:#x}): the frame holds {}", pa,
                   slot->vtable->name);
     return Frame(slot);
@@ -120,10 +120,10 @@ class Frame {
   {
     return slot::meta_of<M>(checked_slot());
   }
-  const FrameMetaVtable& vtable() const { return *checked_slot().vtable; }
+  const meta::FrameMetaVtable& vtable() const { return *checked_slot().vtable; }
   const char* meta_type_name() const { return vtable().name; }
 
-  Paddr paddr() const { return meta_to_frame(&checked_slot()); }
+  Paddr paddr() const { return meta::meta_to_frame(&checked_slot()); }
   Paddr start_paddr() const { return paddr(); }
   // The level of the page-table entry that maps this frame: 1 (4 KiB), 2 (2 MiB), 3 (1 GiB).
   PagingLevel map_level() const { return slot::order_level(slot::live_order(checked_slot())); }
@@ -147,15 +147,15 @@ class Frame {
 
  private:
   friend class HandleAccess;
-  explicit Frame(MetaSlot* slot) : slot_(slot) {}
+  explicit Frame(meta::MetaSlot* slot) : slot_(slot) {}
 
   // A moved-from handle is empty; using it is a bug, caught here rather than as a wild read.
-  MetaSlot& checked_slot() const {
+  meta::MetaSlot& checked_slot() const {
     KASSERT(slot_ != nullptr);
     return *slot_;
   }
 
-  MetaSlot* slot_;
+  meta::MetaSlot* slot_;
 };
 
 using AnyFrame = Frame<DynMeta>;
@@ -167,13 +167,13 @@ static_assert(sizeof(AnyFrame) == 8 && sizeof(UFrame) == 8);
 // Raw reference helpers for page tables: a mapping of a frame counts as a reference.
 // inc: requires that the caller already holds a reference (a handle or another mapping).
 inline void inc_frame_ref_for_mapping(Paddr pa) {
-  KREQUIRES(is_page_aligned(pa) && has_slot(pa));
-  slot::inc_ref(*frame_to_meta(pa));
+  KREQUIRES(is_page_aligned(pa) && meta::has_slot(pa));
+  slot::inc_ref(*meta::frame_to_meta(pa));
 }
 // dec: drops a mapping's reference; the last one frees the frame (whatever its level).
 inline void dec_frame_ref_for_mapping(Paddr pa) {
-  KREQUIRES(is_page_aligned(pa) && has_slot(pa));
-  slot::release_ref(*frame_to_meta(pa));
+  KREQUIRES(is_page_aligned(pa) && meta::has_slot(pa));
+  slot::release_ref(*meta::frame_to_meta(pa));
 }
 
 }  // namespace mm

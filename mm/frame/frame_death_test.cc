@@ -59,14 +59,14 @@ TEST_F(FrameDeathTest, SharedFrameDoubleFree) {
 
 TEST_F(FrameDeathTest, RefCountOverflowIsAPanicNotAWrap) {
   auto frame = Frame<Meta>(alloc_frame(Meta{}).value());
-  slot_of(frame.paddr()).ref_count.store(REF_COUNT_MAX);
+  slot_of(frame.paddr()).ref_count.store(meta::REF_COUNT_MAX);
   EXPECT_DEATH({ Frame<Meta> copy = frame; }, "reference count overflow");
   slot_of(frame.paddr()).ref_count.store(1);
 }
 
 TEST_F(FrameDeathTest, FromInUseAtMaxCountPanics) {
   auto frame = Frame<Meta>(alloc_frame(Meta{}).value());
-  slot_of(frame.paddr()).ref_count.store(REF_COUNT_MAX);
+  slot_of(frame.paddr()).ref_count.store(meta::REF_COUNT_MAX);
   EXPECT_DEATH({ auto more = Frame<Meta>::from_in_use(frame.paddr()); }, "reference count overflow");
   slot_of(frame.paddr()).ref_count.store(1);
 }

@@ -41,7 +41,7 @@ std::string_view result_error_name(const std::expected<T, mm::GetFrameError>& r)
 std::string_view name(mm::GetFrameError e) { return error_name(e); }
 
 std::uint64_t count_of(Paddr pa) {
-  return mm::frame_to_meta(pa)->ref_count.load(std::memory_order_relaxed);
+  return mm::meta::frame_to_meta(pa)->ref_count.load(std::memory_order_relaxed);
 }
 
 bool contains(std::string_view haystack, std::string_view needle) {
@@ -51,8 +51,8 @@ bool contains(std::string_view haystack, std::string_view needle) {
 // Past the covered range: FrameSharedTest.PastTheMetadataIsOutOfBound. An unbacked stretch of
 // the metadata region (a hole in RAM) has no slot either.
 KTEST(unbacked_metadata_is_out_of_bound) {
-  const mm::MetaRegion& region = mm::meta_region();
-  for (Paddr pa = 0; pa < region.covered.end; pa += mm::META_CHUNK_PHYS_SPAN) {
+  const mm::meta::MetaRegion& region = mm::meta::meta_region();
+  for (Paddr pa = 0; pa < region.covered.end; pa += mm::meta::META_CHUNK_PHYS_SPAN) {
     if (region.plan.slot_is_backed(pa)) continue;
     KEXPECT_EQ(result_error_name(mm::UniqueFrame<Tagged>::from_unused(pa, {})), name(mm::GetFrameError::OutOfBound));
     break;
@@ -97,7 +97,7 @@ KTEST(double_free_panic_names_the_frame) {
   }
   KTEST_ASSERT_TRUE(ended.panicked());
   // The refused second free changed nothing: the frame is still the allocator's.
-  KEXPECT_EQ(count_of(pa), mm::REF_COUNT_FREE);
+  KEXPECT_EQ(count_of(pa), mm::meta::REF_COUNT_FREE);
   keel::fmt::FixedString<64> expected;
   keel::fmt::print(expected, "double free of frame {:#x}", pa);
   KEXPECT_TRUE(contains(report.view(), expected.view()));

@@ -30,8 +30,8 @@ namespace mm {
 
 template <typename M>
 concept AnyFrameMeta = std::is_object_v<M> && !std::is_array_v<M> && !std::is_const_v<M> &&
-                       !std::is_volatile_v<M> && sizeof(M) <= FRAME_METADATA_MAX_SIZE &&
-                       alignof(M) <= FRAME_METADATA_MAX_ALIGN &&
+                       !std::is_volatile_v<M> && sizeof(M) <= meta::FRAME_METADATA_MAX_SIZE &&
+                       alignof(M) <= meta::FRAME_METADATA_MAX_ALIGN &&
                        std::is_nothrow_destructible_v<M> && std::is_move_constructible_v<M>;
 
 template <typename M>
@@ -92,22 +92,22 @@ inline constexpr auto type_name_storage = [] {
 }();
 
 template <AnyFrameMeta M>
-M* meta_ptr(MetaSlot& slot) {
+M* meta_ptr(meta::MetaSlot& slot) {
   return std::launder(reinterpret_cast<M*>(slot.storage));
 }
 
 // The vtable's drop: on_drop (if any), then the destructor. The slot is busy (count 0).
 template <AnyFrameMeta M>
-void drop_meta(MetaSlot& slot) {
+void drop_meta(meta::MetaSlot& slot) {
   M* meta = meta_ptr<M>(slot);
-  if constexpr (HasOnDrop<M>) meta->on_drop(meta_to_frame(&slot));
+  if constexpr (HasOnDrop<M>) meta->on_drop(meta::meta_to_frame(&slot));
   meta->~M();
 }
 
 }  // namespace detail
 
 template <AnyFrameMeta M>
-inline constexpr FrameMetaVtable frame_meta_vtable{
+inline constexpr meta::FrameMetaVtable frame_meta_vtable{
     .name = detail::type_name_storage<M>.data(),
     .untyped = AnyUFrameMeta<M>,
     .drop = &detail::drop_meta<M>,
@@ -115,7 +115,7 @@ inline constexpr FrameMetaVtable frame_meta_vtable{
 
 // Writes M into a busy slot (count 0, no live metadata) and records its vtable.
 template <AnyFrameMeta M>
-void write_meta(MetaSlot& slot, M&& meta) {
+void write_meta(meta::MetaSlot& slot, M&& meta) {
   ::new (static_cast<void*>(slot.storage)) M(std::move(meta));
   slot.vtable = &frame_meta_vtable<M>;
 }

@@ -37,7 +37,7 @@ class FrameRef {
   // lifetime; a contract panic naming the state otherwise (a free or tail frame).
   static FrameRef borrow_raw(Paddr pa) {
     slot::require_live_head(pa, /*unique=*/false, "FrameRef::borrow_raw");
-    MetaSlot* slot = frame_to_meta(pa);
+    meta::MetaSlot* slot = meta::frame_to_meta(pa);
     KREQUIRES_FMT(slot::admits<M>(*slot), "FrameRef::borrow_raw({:#x}): the frame holds {}", pa,
                   slot->vtable->name);
     return FrameRef(slot);
@@ -48,14 +48,14 @@ class FrameRef {
   {
     return slot::meta_of<M>(*slot_);
   }
-  Paddr paddr() const { return meta_to_frame(slot_); }
+  Paddr paddr() const { return meta::meta_to_frame(slot_); }
   Paddr start_paddr() const { return paddr(); }
   PagingLevel map_level() const { return slot::order_level(slot::live_order(*slot_)); }
   std::uint64_t size() const { return PAGE_SIZE << slot::live_order(*slot_); }
   std::uint64_t reference_count() const {
     return slot_->ref_count.load(std::memory_order_relaxed);
   }
-  const FrameMetaVtable& vtable() const { return *slot_->vtable; }
+  const meta::FrameMetaVtable& vtable() const { return *slot_->vtable; }
   UntypedBytes bytes() const
     requires AnyUFrameMeta<M> || std::same_as<M, DynUMeta>
   {
@@ -70,9 +70,9 @@ class FrameRef {
 
  private:
   friend class HandleAccess;
-  explicit FrameRef(MetaSlot* slot) : slot_(slot) {}
+  explicit FrameRef(meta::MetaSlot* slot) : slot_(slot) {}
 
-  MetaSlot* slot_;
+  meta::MetaSlot* slot_;
 };
 
 }  // namespace mm

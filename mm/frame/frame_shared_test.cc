@@ -72,12 +72,12 @@ TEST_F(FrameSharedTest, NotAlignedIsRefusedUnchanged) {
   EXPECT_EQ(result_error_name(AnyFrame::from_in_use(pa + 8)), name(GetFrameError::NotAligned));
   EXPECT_EQ(result_error_name(Segment<Tagged>::from_unused({pa + 1, pa + PAGE_SIZE}, [](Paddr) { return Tagged{}; })),
             name(GetFrameError::NotAligned));
-  EXPECT_EQ(count_of(pa), REF_COUNT_UNUSED);  // nothing changed
+  EXPECT_EQ(count_of(pa), meta::REF_COUNT_UNUSED);  // nothing changed
   return_frames_to_allocator(pa, 1);
 }
 
 TEST_F(FrameSharedTest, PastTheMetadataIsOutOfBound) {
-  for (const Paddr pa : {meta_geometry().covered_end, meta_geometry().covered_end + PAGE_SIZE, MAX_PADDR}) {
+  for (const Paddr pa : {meta::meta_geometry().covered_end, meta::meta_geometry().covered_end + PAGE_SIZE, MAX_PADDR}) {
     EXPECT_EQ(result_error_name(UniqueFrame<Tagged>::from_unused(pa, {})), name(GetFrameError::OutOfBound));
     EXPECT_EQ(result_error_name(AnyFrame::from_in_use(pa)), name(GetFrameError::OutOfBound));
   }
@@ -88,7 +88,7 @@ TEST_F(FrameSharedTest, UnusedFrameIsNotInUse) {
   ASSERT_TRUE(pa != 0);
   EXPECT_EQ(result_error_name(AnyFrame::from_in_use(pa)), name(GetFrameError::Unused));
   EXPECT_EQ(result_error_name(Frame<Tagged>::from_in_use(pa)), name(GetFrameError::Unused));
-  EXPECT_EQ(count_of(pa), REF_COUNT_UNUSED);
+  EXPECT_EQ(count_of(pa), meta::REF_COUNT_UNUSED);
   return_frames_to_allocator(pa, 1);
 }
 
@@ -118,17 +118,17 @@ TEST_F(FrameSharedTest, NoClaimOfAnyForeignFrameSucceeds) {
   { auto cached = alloc_frame(Tagged{}, {.zeroed = false}); }  // into this CPU's cache
   const std::uint64_t free_before = allocator_stats().total_free_frames;
   std::uint64_t swept = 0, tails = 0, wrong = 0;
-  for (Paddr pa = 0; pa < meta_geometry().covered_end; pa += PAGE_SIZE) {
-    if (!has_slot(pa)) continue;
+  for (Paddr pa = 0; pa < meta::meta_geometry().covered_end; pa += PAGE_SIZE) {
+    if (!meta::has_slot(pa)) continue;
     const std::uint64_t count = count_of(pa);
-    if (count != REF_COUNT_FREE && count != REF_COUNT_TAIL) continue;
-    const std::uint64_t word = frame_to_meta(pa)->block.load(std::memory_order_relaxed);
-    const bool huge_tail = count == REF_COUNT_TAIL && slot::covering_head(pa) == huge->paddr();
+    if (count != meta::REF_COUNT_FREE && count != meta::REF_COUNT_TAIL) continue;
+    const std::uint64_t word = meta::frame_to_meta(pa)->block.load(std::memory_order_relaxed);
+    const bool huge_tail = count == meta::REF_COUNT_TAIL && slot::covering_head(pa) == huge->paddr();
     const std::string_view expected = name(huge_tail ? GetFrameError::Tail : GetFrameError::Free);
     const bool refused = result_error_name(UniqueFrame<Tagged>::from_unused(pa, {})) == expected &&
                          result_error_name(AnyFrame::from_in_use(pa)) == expected;
     const bool unchanged =
-        count_of(pa) == count && frame_to_meta(pa)->block.load(std::memory_order_relaxed) == word;
+        count_of(pa) == count && meta::frame_to_meta(pa)->block.load(std::memory_order_relaxed) == word;
     if (wrong < 4) {
       EXPECT_TRUE(refused && unchanged) << "frame " << pa << " (count " << count << "): claim not refused as "
                                         << expected;
@@ -151,11 +151,11 @@ TEST_F(FrameSharedTest, FreeFramesBelongToTheAllocator) {
     ASSERT_TRUE(frame.has_value());
     pa = frame->paddr();
   }  // back into this CPU's cache: FREE, marked "cpu cache"
-  EXPECT_EQ(count_of(pa), REF_COUNT_FREE);
-  EXPECT_NE(frame_to_meta(pa)->block.load(std::memory_order_relaxed), 0u);
+  EXPECT_EQ(count_of(pa), meta::REF_COUNT_FREE);
+  EXPECT_NE(meta::frame_to_meta(pa)->block.load(std::memory_order_relaxed), 0u);
   EXPECT_EQ(result_error_name(UniqueFrame<Tagged>::from_unused(pa, {})), name(GetFrameError::Free));
   EXPECT_EQ(result_error_name(Frame<Tagged>::from_in_use(pa)), name(GetFrameError::Free));
-  EXPECT_EQ(count_of(pa), REF_COUNT_FREE);
+  EXPECT_EQ(count_of(pa), meta::REF_COUNT_FREE);
   expect_allocator_invariants();
 }
 
@@ -165,14 +165,14 @@ TEST_F(FrameSharedTest, UniqueFrameIsNotClaimedAgain) {
   const Paddr pa = unique->paddr();
   EXPECT_EQ(result_error_name(AnyFrame::from_in_use(pa)), name(GetFrameError::Unique));
   EXPECT_EQ(result_error_name(UniqueFrame<Tagged>::from_unused(pa, {})), name(GetFrameError::Unique));
-  EXPECT_EQ(count_of(pa), REF_COUNT_UNIQUE);
+  EXPECT_EQ(count_of(pa), meta::REF_COUNT_UNIQUE);
 }
 
 // Busy (count 0) is a transient state; fake it on a frame the test owns, then restore.
 TEST_F(FrameSharedTest, BusyFrameIsRefusedAndLeftAlone) {
   auto unique = alloc_frame(Tagged{});
   ASSERT_TRUE(unique.has_value());
-  MetaSlot& slot = *frame_to_meta(unique->paddr());
+  meta::MetaSlot& slot = *meta::frame_to_meta(unique->paddr());
   const std::uint64_t saved = slot.ref_count.exchange(0, std::memory_order_relaxed);
   const auto in_use = AnyFrame::from_in_use(unique->paddr());
   const auto unused = UniqueFrame<Tagged>::from_unused(unique->paddr(), {});
@@ -204,7 +204,7 @@ TEST_F(FrameSharedTest, UniqueToSharedAndBack) {
     EXPECT_EQ(shared.reference_count(), 1u);
     auto again = UniqueFrame<Tagged>::try_from_shared(std::move(shared));
     ASSERT_TRUE(again.has_value());
-    EXPECT_EQ(count_of(pa), REF_COUNT_UNIQUE);
+    EXPECT_EQ(count_of(pa), meta::REF_COUNT_UNIQUE);
     EXPECT_EQ(again->meta().tag, 0xfeedu);
   }
   EXPECT_EQ(free_frames(), free_before);
@@ -215,7 +215,7 @@ TEST_F(FrameSharedTest, RawRoundTripKeepsTheReference) {
   auto unique = alloc_frame(Tagged{3});
   ASSERT_TRUE(unique.has_value());
   const Paddr pa = std::move(*unique).into_raw();
-  EXPECT_EQ(count_of(pa), REF_COUNT_UNIQUE);
+  EXPECT_EQ(count_of(pa), meta::REF_COUNT_UNIQUE);
   Frame<Tagged> shared = UniqueFrame<Tagged>::from_raw(pa).into_shared();
   const Paddr raw = std::move(shared).into_raw();
   EXPECT_EQ(raw, pa);
@@ -224,7 +224,7 @@ TEST_F(FrameSharedTest, RawRoundTripKeepsTheReference) {
     Frame<Tagged> restored = Frame<Tagged>::from_raw(raw);
     EXPECT_EQ(restored.meta().tag, 3u);
   }
-  EXPECT_EQ(count_of(pa), REF_COUNT_FREE);
+  EXPECT_EQ(count_of(pa), meta::REF_COUNT_FREE);
   EXPECT_EQ(free_frames(), free_before);
 }
 
@@ -338,9 +338,9 @@ TEST_F(FrameSharedTest, SegmentFromUnusedRollsBack) {
   ASSERT_TRUE(blocker.has_value());
   auto seg = Segment<Tagged>::from_unused({pa, pa + 3 * PAGE_SIZE}, [](Paddr) { return Tagged{}; });
   EXPECT_EQ(result_error_name(seg), name(GetFrameError::Unique));
-  EXPECT_EQ(count_of(pa), REF_COUNT_UNUSED);
-  EXPECT_EQ(count_of(pa + PAGE_SIZE), REF_COUNT_UNUSED);
-  EXPECT_TRUE(frame_to_meta(pa)->vtable == nullptr);
+  EXPECT_EQ(count_of(pa), meta::REF_COUNT_UNUSED);
+  EXPECT_EQ(count_of(pa + PAGE_SIZE), meta::REF_COUNT_UNUSED);
+  EXPECT_TRUE(meta::frame_to_meta(pa)->vtable == nullptr);
   return_frames_to_allocator(pa, 2);  // the blocker returns its frame itself
 }
 
@@ -357,8 +357,8 @@ TEST_F(FrameSharedTest, UniqueFromUnusedOwnsTheFrame) {
   EXPECT_EQ(frame->meta().value, 7);
   frame->meta_mut().value = 9;
   EXPECT_EQ(frame->meta().value, 9);
-  EXPECT_EQ(count_of(pa), REF_COUNT_UNIQUE);
-  EXPECT_EQ(frame_to_meta(pa)->vtable, &frame_meta_vtable<CountingMeta>);
+  EXPECT_EQ(count_of(pa), meta::REF_COUNT_UNIQUE);
+  EXPECT_EQ(meta::frame_to_meta(pa)->vtable, &frame_meta_vtable<CountingMeta>);
 }
 
 TEST_F(FrameSharedTest, DroppingUniqueRunsTheHookAndFreesTheFrame) {
@@ -370,8 +370,8 @@ TEST_F(FrameSharedTest, DroppingUniqueRunsTheHookAndFreesTheFrame) {
   }
   EXPECT_EQ(CountingMeta::drops, 1);
   EXPECT_EQ(CountingMeta::last_dropped, pa);
-  EXPECT_EQ(count_of(pa), REF_COUNT_FREE);  // back in this CPU's cache
-  EXPECT_EQ(frame_to_meta(pa)->vtable, nullptr);
+  EXPECT_EQ(count_of(pa), meta::REF_COUNT_FREE);  // back in this CPU's cache
+  EXPECT_EQ(meta::frame_to_meta(pa)->vtable, nullptr);
   // After the slot checks: free_frames() drains the caches, and the frame may then
   // coalesce into a larger free block (a TAIL).
   EXPECT_EQ(free_frames(), before);
@@ -385,8 +385,8 @@ TEST_F(FrameSharedTest, RepurposeDropsOldMetadataAndInstallsNew) {
   EXPECT_EQ(CountingMeta::drops, 1);
   EXPECT_EQ(other.paddr(), pa);
   EXPECT_EQ(other.meta().a, 3u);
-  EXPECT_EQ(frame_to_meta(pa)->vtable, &frame_meta_vtable<OtherMeta>);
-  EXPECT_EQ(count_of(pa), REF_COUNT_UNIQUE);
+  EXPECT_EQ(meta::frame_to_meta(pa)->vtable, &frame_meta_vtable<OtherMeta>);
+  EXPECT_EQ(count_of(pa), meta::REF_COUNT_UNIQUE);
 }
 
 TEST_F(FrameSharedTest, UniqueRawRoundTrip) {
@@ -394,7 +394,7 @@ TEST_F(FrameSharedTest, UniqueRawRoundTrip) {
   Paddr raw = UniqueFrame<CountingMeta>::from_unused(pa, CountingMeta{5}).value().into_raw();
   EXPECT_EQ(raw, pa);
   EXPECT_EQ(CountingMeta::drops, 0);
-  EXPECT_EQ(count_of(pa), REF_COUNT_UNIQUE);
+  EXPECT_EQ(count_of(pa), meta::REF_COUNT_UNIQUE);
   auto back = UniqueFrame<CountingMeta>::from_raw(raw);
   EXPECT_EQ(back.meta().value, 5);
 }
@@ -414,7 +414,7 @@ TEST_F(FrameSharedTest, UniqueToSharedAndBackRunsNoHook) {
   EXPECT_EQ(second.reference_count(), 1u);
   auto unique = UniqueFrame<CountingMeta>::try_from_shared(std::move(second));
   ASSERT_TRUE(unique.has_value());
-  EXPECT_EQ(count_of(pa), REF_COUNT_UNIQUE);
+  EXPECT_EQ(count_of(pa), meta::REF_COUNT_UNIQUE);
   EXPECT_EQ(unique->meta().value, 2);
   EXPECT_EQ(CountingMeta::drops, 0);
 }

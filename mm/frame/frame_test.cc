@@ -106,7 +106,7 @@ TEST_F(FrameTest, FromUnusedErrors) {
   const Paddr busy = take_frame();
   slot_of(busy).ref_count.store(0);
   EXPECT_EQ(UniqueFrame<CountingMeta>::from_unused(busy, {}).error(), GetFrameError::Busy);
-  slot_of(busy).ref_count.store(REF_COUNT_UNUSED);
+  slot_of(busy).ref_count.store(meta::REF_COUNT_UNUSED);
   return_frames_to_allocator(busy, 1);
   EXPECT_EQ(CountingMeta::drops, 0);  // failed claims construct nothing
 }
@@ -114,13 +114,13 @@ TEST_F(FrameTest, FromUnusedErrors) {
 TEST_F(FrameTest, FromUnusedRefusesAFreeBlockHeadOwnedByTheAllocator) {
   drain_cpu_cache();
   // After init the whole usable range is free blocks; 1 MiB is the head of an order-8 block.
-  ASSERT_EQ(slot_of(USABLE_START).ref_count.load(), REF_COUNT_FREE);
+  ASSERT_EQ(slot_of(USABLE_START).ref_count.load(), meta::REF_COUNT_FREE);
   EXPECT_EQ(UniqueFrame<CountingMeta>::from_unused(USABLE_START, {}).error(), GetFrameError::Free);
-  EXPECT_EQ(slot_of(USABLE_START).ref_count.load(), REF_COUNT_FREE);
+  EXPECT_EQ(slot_of(USABLE_START).ref_count.load(), meta::REF_COUNT_FREE);
   // Its interior frames are the allocator's too.
   EXPECT_EQ(UniqueFrame<CountingMeta>::from_unused(USABLE_START + 5 * PAGE_SIZE, {}).error(),
             GetFrameError::Free);
-  EXPECT_EQ(slot_of(USABLE_START + 5 * PAGE_SIZE).ref_count.load(), REF_COUNT_TAIL);
+  EXPECT_EQ(slot_of(USABLE_START + 5 * PAGE_SIZE).ref_count.load(), meta::REF_COUNT_TAIL);
   expect_invariants();
 }
 
@@ -130,7 +130,7 @@ TEST_F(FrameTest, ResetAsUnusedNeedsThePasskeyAndDoesNotFree) {
   auto frame = UniqueFrame<CountingMeta>::from_unused(pa, {}).value();
   std::move(frame).reset_as_unused(testing::AllocatorPeer::passkey());
   EXPECT_EQ(CountingMeta::drops, 1);
-  EXPECT_EQ(slot_of(pa).ref_count.load(), REF_COUNT_UNUSED);
+  EXPECT_EQ(slot_of(pa).ref_count.load(), meta::REF_COUNT_UNUSED);
   EXPECT_EQ(free_frames(), before - 1);  // the allocator was not called
   return_frames_to_allocator(pa, 1);
   EXPECT_EQ(free_frames(), before);
@@ -153,7 +153,7 @@ TEST_F(FrameTest, FromInUseAddsAReferenceOrSaysWhy) {
   const Paddr busy = take_frame();
   slot_of(busy).ref_count.store(0);
   EXPECT_EQ(Frame<CountingMeta>::from_in_use(busy).error(), GetFrameError::Busy);
-  slot_of(busy).ref_count.store(REF_COUNT_UNUSED);
+  slot_of(busy).ref_count.store(meta::REF_COUNT_UNUSED);
   // In use, but not as the asked-for type: InUse, and the probe's reference is given back.
   EXPECT_EQ(Frame<OtherMeta>::from_in_use(pa).error(), GetFrameError::InUse);
   EXPECT_EQ(frame.reference_count(), 1u);

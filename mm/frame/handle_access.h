@@ -41,12 +41,12 @@ class HandleAccess {
   friend struct allocator_detail::Handout;
 
   template <typename Handle>
-  static MetaSlot* slot(const Handle& handle) {
+  static meta::MetaSlot* slot(const Handle& handle) {
     return handle.slot_;
   }
   // Takes the slot pointer out; the handle is left empty and its destructor does nothing.
   template <typename Handle>
-  static MetaSlot* take(Handle& handle) {
+  static meta::MetaSlot* take(Handle& handle) {
     return std::exchange(handle.slot_, nullptr);
   }
   // Wraps a slot whose reference (or unique ownership) the caller hands over.

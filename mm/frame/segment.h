@@ -70,12 +70,12 @@ class Segment {
       auto claimed = found ? slot::claim_unused(**found)
                            : std::expected<void, GetFrameError>(std::unexpect, found.error());
       if (!claimed) [[unlikely]] {
-        for (Paddr undo = range.start; undo < pa; undo += PAGE_SIZE) slot::make_unused(*frame_to_meta(undo));
+        for (Paddr undo = range.start; undo < pa; undo += PAGE_SIZE) slot::make_unused(*meta::frame_to_meta(undo));
         return std::unexpected(claimed.error());
       }
     }
     for (Paddr pa = range.start; pa < range.end; pa += PAGE_SIZE) {
-      slot::claim_owned(*frame_to_meta(pa), M(metadata_fn(pa)), 0, /*as_unique=*/false);
+      slot::claim_owned(*meta::frame_to_meta(pa), M(metadata_fn(pa)), 0, /*as_unique=*/false);
     }
     return Segment(range);
   }
@@ -88,7 +88,7 @@ class Segment {
     KREQUIRES(range.start <= range.end);
     for (Paddr pa = range.start; pa < range.end; pa += PAGE_SIZE) {
       slot::require_live_head(pa, /*unique=*/false, "Segment::from_raw");
-      const MetaSlot& slot = *frame_to_meta(pa);
+      const meta::MetaSlot& slot = *meta::frame_to_meta(pa);
       KREQUIRES_FMT(slot::holds<M>(slot) && slot::live_order(slot) == 0,
                     "Segment::from_raw: frame {:#x} holds {} (order {})", pa, slot.vtable->name,
                     slot::live_order(slot));
@@ -110,7 +110,7 @@ class Segment {
 
   // Another handle on the same frames (+1 on each).
   Segment clone() const {
-    for (Paddr pa = range_.start; pa < range_.end; pa += PAGE_SIZE) slot::inc_ref(*frame_to_meta(pa));
+    for (Paddr pa = range_.start; pa < range_.end; pa += PAGE_SIZE) slot::inc_ref(*meta::frame_to_meta(pa));
     return Segment(range_);
   }
 
@@ -149,7 +149,7 @@ class Segment {
     if (r.end < r.start) return std::unexpected(SegmentRangeError::Reversed);
     if (r.end > nbytes()) return std::unexpected(SegmentRangeError::OutOfRange);
     const PhysRange sub{range_.start + r.start, range_.start + r.end};
-    for (Paddr pa = sub.start; pa < sub.end; pa += PAGE_SIZE) slot::inc_ref(*frame_to_meta(pa));
+    for (Paddr pa = sub.start; pa < sub.end; pa += PAGE_SIZE) slot::inc_ref(*meta::frame_to_meta(pa));
     return Segment(sub);
   }
   // try_slice, with a bad range a contract panic.
@@ -162,7 +162,7 @@ class Segment {
   // Borrows frame `index` (< nframes()).
   FrameRef<M> frame(std::uint64_t index) const [[clang::lifetimebound]] {
     KREQUIRES(index < nframes());
-    return HandleAccess::adopt<FrameRef<M>>(frame_to_meta(range_.start + index * PAGE_SIZE));
+    return HandleAccess::adopt<FrameRef<M>>(meta::frame_to_meta(range_.start + index * PAGE_SIZE));
   }
 
   // Iteration over the frames as borrowed FrameRefs: `for (FrameRef<M> f : seg.frames())`.
@@ -186,8 +186,8 @@ class Segment {
 
    private:
     friend class Segment;
-    explicit FrameIterator(MetaSlot* slot) : slot_(slot) {}
-    MetaSlot* slot_ = nullptr;
+    explicit FrameIterator(meta::MetaSlot* slot) : slot_(slot) {}
+    meta::MetaSlot* slot_ = nullptr;
   };
   struct FrameRange {
     FrameIterator first, last;
@@ -195,7 +195,7 @@ class Segment {
     FrameIterator end() const { return last; }
   };
   FrameRange frames() const [[clang::lifetimebound]] {
-    return {FrameIterator(frame_to_meta(range_.start)), FrameIterator(frame_to_meta(range_.end))};
+    return {FrameIterator(meta::frame_to_meta(range_.start)), FrameIterator(meta::frame_to_meta(range_.end))};
   }
 
   UntypedBytes bytes() const
@@ -213,7 +213,7 @@ class Segment {
     Paddr run_start = range.start;
     std::uint64_t run_frames = 0;
     for (Paddr pa = range.start; pa < range.end; pa += PAGE_SIZE) {
-      if (slot::drop_ref<M>(*frame_to_meta(pa))) {
+      if (slot::drop_ref<M>(*meta::frame_to_meta(pa))) {
         if (run_frames == 0) run_start = pa;
         ++run_frames;
         continue;

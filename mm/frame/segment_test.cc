@@ -70,9 +70,9 @@ TEST_F(SegmentTest, FromUnusedFailureLeavesEveryFrameAsItWas) {
   EXPECT_EQ(seg.error(), GetFrameError::Unique);
   // The whole range is claimed before any metadata is written: nothing to drop again.
   EXPECT_EQ(SegMeta::drops, 0);
-  EXPECT_EQ(slot_of(pa).ref_count.load(), REF_COUNT_UNUSED);
-  EXPECT_EQ(slot_of(pa + PAGE_SIZE).ref_count.load(), REF_COUNT_UNUSED);
-  EXPECT_EQ(slot_of(pa + 3 * PAGE_SIZE).ref_count.load(), REF_COUNT_UNUSED);
+  EXPECT_EQ(slot_of(pa).ref_count.load(), meta::REF_COUNT_UNUSED);
+  EXPECT_EQ(slot_of(pa + PAGE_SIZE).ref_count.load(), meta::REF_COUNT_UNUSED);
+  EXPECT_EQ(slot_of(pa + 3 * PAGE_SIZE).ref_count.load(), meta::REF_COUNT_UNUSED);
   return_frames_to_allocator(pa, 2);
   return_frames_to_allocator(pa + 3 * PAGE_SIZE, 1);
   EXPECT_EQ(Segment<SegMeta>::from_unused({pa + 1, pa + PAGE_SIZE}, meta_for).error(),

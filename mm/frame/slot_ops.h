@@ -65,27 +65,27 @@ constexpr FreeWhere free_where(std::uint64_t word) { return static_cast<FreeWher
 
 // A frame of paging level L (1: 4 KiB, 2: 2 MiB, 3: 1 GiB) is a block of order 9·(L−1).
 inline constexpr unsigned LEVEL_ORDER_STRIDE = 9;
-constexpr bool is_frame_level(PagingLevel level) { return level >= 1 && level <= MAX_FRAME_LEVEL; }
+constexpr bool is_frame_level(PagingLevel level) { return level >= 1 && level <= meta::MAX_FRAME_LEVEL; }
 constexpr unsigned level_order(PagingLevel level) { return LEVEL_ORDER_STRIDE * (level - 1u); }
 constexpr PagingLevel order_level(unsigned order) {
   return static_cast<PagingLevel>(order / LEVEL_ORDER_STRIDE + 1);
 }
-static_assert(level_order(MAX_FRAME_LEVEL) == MAX_BLOCK_ORDER);
+static_assert(level_order(meta::MAX_FRAME_LEVEL) == meta::MAX_BLOCK_ORDER);
 
 // ---- Looking at a slot ----
 
 // The slot of `pa`, if `pa` is page-aligned (else NotAligned), has a slot (else
 // OutOfBound) and that slot has been written (else SlotUninitialised: deferred metadata
 // init has not reached its unit; its bytes mean nothing yet and must not be read).
-[[nodiscard]] inline std::expected<MetaSlot*, GetFrameError> lookup(Paddr pa) {
+[[nodiscard]] inline std::expected<meta::MetaSlot*, GetFrameError> lookup(Paddr pa) {
   if (!is_page_aligned(pa)) return std::unexpected(GetFrameError::NotAligned);
-  if (!has_slot(pa)) return std::unexpected(GetFrameError::OutOfBound);
-  if (!slot_is_written(pa)) [[unlikely]] return std::unexpected(GetFrameError::SlotUninitialised);
-  return frame_to_meta(pa);
+  if (!meta::has_slot(pa)) return std::unexpected(GetFrameError::OutOfBound);
+  if (!meta::slot_is_written(pa)) [[unlikely]] return std::unexpected(GetFrameError::SlotUninitialised);
+  return meta::frame_to_meta(pa);
 }
 
 constexpr bool is_live_count(std::uint64_t count) {
-  return count == REF_COUNT_UNIQUE || (count >= 1 && count <= REF_COUNT_MAX);
+  return count == meta::REF_COUNT_UNIQUE || (count >= 1 && count <= meta::REF_COUNT_MAX);
 }
 
 // The head of the block a TAIL frame belongs to (the frame itself if it is not a TAIL).
@@ -96,20 +96,20 @@ Paddr covering_head(Paddr pa);
 // What a slot holds, for error reports: "free (cpu cache, order 0)", "a tail of the live
 // frame at 0x200000 (order 9)", "shared (count 3)", ...
 struct StateOf {
-  const MetaSlot& slot;
+  const meta::MetaSlot& slot;
   std::uint64_t count;  // the ref_count value the caller observed
 };
 void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, StateOf state);
 
 // Why a frame whose ref_count was `count` cannot be claimed (from_unused or from_in_use).
-GetFrameError error_for(const MetaSlot& slot, std::uint64_t count);
+GetFrameError error_for(const meta::MetaSlot& slot, std::uint64_t count);
 
 // ---- Claims ----
 
 // UNUSED → 0. Ensures on success: the caller alone may write the slot's metadata.
 // On failure nothing changed; the error names the state it found.
-[[nodiscard]] inline std::expected<void, GetFrameError> claim_unused(MetaSlot& slot) {
-  std::uint64_t expected = REF_COUNT_UNUSED;
+[[nodiscard]] inline std::expected<void, GetFrameError> claim_unused(meta::MetaSlot& slot) {
+  std::uint64_t expected = meta::REF_COUNT_UNUSED;
   // Acquire pairs with make_unused's release: the metadata teardown of the frame's
   // previous owner happens-before our writes.
   if (!slot.ref_count.compare_exchange_strong(expected, 0, std::memory_order_acquire,
@@ -120,21 +120,21 @@ GetFrameError error_for(const MetaSlot& slot, std::uint64_t count);
 }
 
 // 0 → count, after the metadata is written. Release: whoever acquires the count sees it.
-inline void publish(MetaSlot& slot, std::uint64_t count) {
+inline void publish(meta::MetaSlot& slot, std::uint64_t count) {
   slot.ref_count.store(count, std::memory_order_release);
 }
 
 // Asterinas OSTD's get_from_unused: claim, write metadata, publish UNIQUE or 1. A 4 KiB
 // frame (order 0).
 template <AnyFrameMeta M>
-[[nodiscard]] std::expected<MetaSlot*, GetFrameError> get_from_unused(Paddr pa, M&& meta, bool as_unique) {
+[[nodiscard]] std::expected<meta::MetaSlot*, GetFrameError> get_from_unused(Paddr pa, M&& meta, bool as_unique) {
   auto found = lookup(pa);
   if (!found) return std::unexpected(found.error());
-  MetaSlot& slot = **found;
+  meta::MetaSlot& slot = **found;
   if (auto claimed = claim_unused(slot); !claimed) return std::unexpected(claimed.error());
   write_meta(slot, std::move(meta));
   slot.block.store(live_block_word(0), std::memory_order_relaxed);
-  publish(slot, as_unique ? REF_COUNT_UNIQUE : 1);
+  publish(slot, as_unique ? meta::REF_COUNT_UNIQUE : 1);
   return &slot;
 }
 
@@ -142,34 +142,34 @@ template <AnyFrameMeta M>
 // owns) the live head of a frame of `order`. Plain stores: nobody else can write the slot
 // (see the top of this file); the release in publish orders the metadata before the count.
 template <AnyFrameMeta M>
-void claim_owned(MetaSlot& slot, M&& meta, unsigned order, bool as_unique) {
+void claim_owned(meta::MetaSlot& slot, M&& meta, unsigned order, bool as_unique) {
   write_meta(slot, std::move(meta));
   slot.block.store(live_block_word(order), std::memory_order_relaxed);
-  publish(slot, as_unique ? REF_COUNT_UNIQUE : 1);
+  publish(slot, as_unique ? meta::REF_COUNT_UNIQUE : 1);
 }
 
 // Adds a reference to a shared (in-use) frame: the state's error otherwise.
-[[nodiscard]] std::expected<MetaSlot*, GetFrameError> get_from_in_use(Paddr pa);
+[[nodiscard]] std::expected<meta::MetaSlot*, GetFrameError> get_from_in_use(Paddr pa);
 
 // ---- References ----
 
-[[noreturn]] void report_bad_increment(const MetaSlot& slot, std::uint64_t previous);
-[[noreturn]] void report_bad_release(const MetaSlot& slot, std::uint64_t count);
-[[noreturn]] void report_bad_unique_release(const MetaSlot& slot, std::uint64_t count);
+[[noreturn]] void report_bad_increment(const meta::MetaSlot& slot, std::uint64_t previous);
+[[noreturn]] void report_bad_release(const meta::MetaSlot& slot, std::uint64_t count);
+[[noreturn]] void report_bad_unique_release(const meta::MetaSlot& slot, std::uint64_t count);
 
 // +1 for a caller that already holds a reference. Relaxed, like Arc::clone: the new
 // reference is derived from an existing one, so no ordering is needed. Passing
 // REF_COUNT_MAX (or incrementing a slot that is not shared) is a contract panic.
-inline void inc_ref(MetaSlot& slot) {
+inline void inc_ref(meta::MetaSlot& slot) {
   const std::uint64_t previous = slot.ref_count.fetch_add(1, std::memory_order_relaxed);
   // Valid: 1 ≤ previous < REF_COUNT_MAX; one unsigned compare covers 0, MAX and sentinels.
-  if (previous - 1 >= REF_COUNT_MAX - 1) [[unlikely]] report_bad_increment(slot, previous);
+  if (previous - 1 >= meta::REF_COUNT_MAX - 1) [[unlikely]] report_bad_increment(slot, previous);
 }
 
 // Drops the metadata of a slot the caller holds busy (count 0). The slot stays busy: the
 // caller hands the frame to the allocator next, so no one can claim it in between.
 template <FrameMetaParam M = DynMeta>
-void drop_meta_in_place(MetaSlot& slot) {
+void drop_meta_in_place(meta::MetaSlot& slot) {
   if constexpr (AnyFrameMeta<M>) detail::drop_meta<M>(slot);
   else slot.vtable->drop(slot);
   slot.vtable = nullptr;
@@ -180,10 +180,10 @@ void drop_meta_in_place(MetaSlot& slot) {
 // A release of a frame that is not shared (free, tail, unique, busy: a double free) is a
 // contract panic naming the state, decided by the compare-and-swap and changing nothing.
 template <FrameMetaParam M = DynMeta>
-bool drop_ref(MetaSlot& slot) {
+bool drop_ref(meta::MetaSlot& slot) {
   std::uint64_t count = slot.ref_count.load(std::memory_order_relaxed);
   do {
-    if (count - 1 >= REF_COUNT_MAX) [[unlikely]] report_bad_release(slot, count);
+    if (count - 1 >= meta::REF_COUNT_MAX) [[unlikely]] report_bad_release(slot, count);
     // Release: our uses of the frame happen-before whoever drops the metadata.
   } while (!slot.ref_count.compare_exchange_weak(count, count - 1, std::memory_order_release,
                                                  std::memory_order_relaxed));
@@ -200,7 +200,7 @@ bool drop_ref(MetaSlot& slot) {
 
 // drop_ref, and give the frame back if that was the last reference.
 template <FrameMetaParam M = DynMeta>
-void release_ref(MetaSlot& slot) {
+void release_ref(meta::MetaSlot& slot) {
   if (drop_ref<M>(slot)) [[unlikely]] {
     return_block_to_allocator(slot, block_order(slot.block.load(std::memory_order_relaxed)));
   }
@@ -211,8 +211,8 @@ void release_ref(MetaSlot& slot) {
 // panics naming the state and changes nothing. Relaxed: the unique owner already has
 // exclusive access (try_from_shared acquired the other holders' releases).
 template <AnyFrameMeta M>
-unsigned release_unique(MetaSlot& slot) {
-  std::uint64_t expected = REF_COUNT_UNIQUE;
+unsigned release_unique(meta::MetaSlot& slot) {
+  std::uint64_t expected = meta::REF_COUNT_UNIQUE;
   if (!slot.ref_count.compare_exchange_strong(expected, 0, std::memory_order_relaxed,
                                               std::memory_order_relaxed)) [[unlikely]] {
     report_bad_unique_release(slot, expected);
@@ -223,49 +223,49 @@ unsigned release_unique(MetaSlot& slot) {
 
 // ---- Allocator side: the owner of a block writes its slots (no one else can) ----
 
-inline void make_free_head(MetaSlot& slot, FreeWhere where, unsigned order) {
+inline void make_free_head(meta::MetaSlot& slot, FreeWhere where, unsigned order) {
   slot.block.store(free_block_word(where, order), std::memory_order_relaxed);
-  slot.ref_count.store(REF_COUNT_FREE, std::memory_order_relaxed);
+  slot.ref_count.store(meta::REF_COUNT_FREE, std::memory_order_relaxed);
 }
-inline void make_tail(MetaSlot& slot) {
+inline void make_tail(meta::MetaSlot& slot) {
   slot.block.store(0, std::memory_order_relaxed);
-  slot.ref_count.store(REF_COUNT_TAIL, std::memory_order_relaxed);
+  slot.ref_count.store(meta::REF_COUNT_TAIL, std::memory_order_relaxed);
 }
 // Hands a frame out raw. Release pairs with claim_unused's acquire on whichever CPU
 // claims it.
-inline void make_unused(MetaSlot& slot) {
+inline void make_unused(meta::MetaSlot& slot) {
   slot.block.store(0, std::memory_order_relaxed);
-  slot.ref_count.store(REF_COUNT_UNUSED, std::memory_order_release);
+  slot.ref_count.store(meta::REF_COUNT_UNUSED, std::memory_order_release);
 }
 // Whether `slot` heads a free block of `order` on the buddy list. Only the buddy lock's
 // holder puts heads on the lists or takes them off, so under that lock the answer holds.
-inline bool on_buddy_list(const MetaSlot& slot, unsigned order) {
+inline bool on_buddy_list(const meta::MetaSlot& slot, unsigned order) {
   return slot.block.load(std::memory_order_relaxed) == free_block_word(FreeWhere::BuddyList, order);
 }
 
 // ---- Typed access ----
 
 template <AnyFrameMeta M>
-bool holds(const MetaSlot& slot) {
+bool holds(const meta::MetaSlot& slot) {
   return slot.vtable == &frame_meta_vtable<M>;
 }
 
 // Whether a handle of M may refer to the frame: its metadata is an M; for DynUMeta, any
 // untyped metadata; for DynMeta, anything.
 template <FrameMetaParam M>
-bool admits(const MetaSlot& slot) {
+bool admits(const meta::MetaSlot& slot) {
   if constexpr (AnyFrameMeta<M>) return holds<M>(slot);
   else if constexpr (std::same_as<M, DynUMeta>) return slot.vtable->untyped;
   else return true;
 }
 
 template <AnyFrameMeta M>
-M& meta_of(MetaSlot& slot) {
+M& meta_of(meta::MetaSlot& slot) {
   return *detail::meta_ptr<M>(slot);
 }
 
 // The order of a live frame's head.
-inline unsigned live_order(const MetaSlot& slot) {
+inline unsigned live_order(const meta::MetaSlot& slot) {
   return block_order(slot.block.load(std::memory_order_relaxed));
 }
 
@@ -296,7 +296,7 @@ void require_live_head(Paddr pa, bool unique, const char* what);
 // plain mov on x86-64, and it keeps "a live count is published after its metadata" true on
 // every path, though by exclusivity relaxed would do.
 template <AnyFrameMeta M>
-void make_split_piece(MetaSlot& slot, M&& meta, unsigned order) {
+void make_split_piece(meta::MetaSlot& slot, M&& meta, unsigned order) {
   claim_owned(slot, std::move(meta), order, /*as_unique=*/true);
 }
 
@@ -304,7 +304,7 @@ void make_split_piece(MetaSlot& slot, M&& meta, unsigned order) {
 // it in a merge. Relaxed plain stores (see above); the caller checked the count is UNIQUE
 // (a different count under a UniqueFrame is a double owner: panic before changing anything).
 template <AnyFrameMeta M>
-void begin_merged_head(MetaSlot& slot) {
+void begin_merged_head(meta::MetaSlot& slot) {
   slot.ref_count.store(0, std::memory_order_relaxed);
   drop_meta_in_place<M>(slot);
 }
@@ -313,7 +313,7 @@ void begin_merged_head(MetaSlot& slot) {
 // → TAIL of the merged frame. Plain stores (see above): the slot stays refused by every
 // claim throughout, and the merged frame's owner is its only writer.
 template <AnyFrameMeta M>
-void retire_merged_part(MetaSlot& slot) {
+void retire_merged_part(meta::MetaSlot& slot) {
   begin_merged_head<M>(slot);
   make_tail(slot);
 }

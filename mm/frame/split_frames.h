@@ -84,20 +84,20 @@ class SplitFrames {
   template <AnyFrameMeta M0, typename MetaFn>
     requires std::is_invocable_r_v<M, MetaFn&, Paddr>
   static SplitFrames split(UniqueFrame<M0>&& frame, MetaFn&& meta_fn) {
-    MetaSlot* head = HandleAccess::slot(frame);
+    meta::MetaSlot* head = HandleAccess::slot(frame);
     KREQUIRES(head != nullptr);
     const unsigned order = slot::live_order(*head);
     KREQUIRES_FMT(order >= slot::LEVEL_ORDER_STRIDE,
                   "split of frame {:#x}: a 4 KiB frame (level 1) has no smaller frames",
-                  meta_to_frame(head));
+                  meta::meta_to_frame(head));
     const unsigned piece_order = order - slot::LEVEL_ORDER_STRIDE;
     HandleAccess::take(frame);
     slot::release_unique<M0>(*head);  // UNIQUE → 0, hook run; decided by its CAS
-    const Paddr base = meta_to_frame(head);
+    const Paddr base = meta::meta_to_frame(head);
     const std::uint64_t stride = PAGE_SIZE << piece_order;
     for (std::size_t i = 0; i < PIECES; ++i) {
       const Paddr pa = base + i * stride;
-      slot::make_split_piece(*frame_to_meta(pa), M(meta_fn(pa)), piece_order);
+      slot::make_split_piece(*meta::frame_to_meta(pa), M(meta_fn(pa)), piece_order);
     }
     return SplitFrames(base, piece_order);
   }
@@ -109,20 +109,20 @@ class SplitFrames {
   [[nodiscard]] static std::expected<UniqueFrame<M1>, FrameMergeError> merge(std::span<UniqueFrame<M>> parts,
                                                                M1 meta) {
     if (parts.size() != PIECES) return std::unexpected(FrameMergeError::WrongCount);
-    MetaSlot* const first = HandleAccess::slot(parts[0]);
+    meta::MetaSlot* const first = HandleAccess::slot(parts[0]);
     if (first == nullptr) return std::unexpected(FrameMergeError::EmptyPart);
     const unsigned order = slot::live_order(*first);
-    if (order + slot::LEVEL_ORDER_STRIDE > MAX_BLOCK_ORDER)
+    if (order + slot::LEVEL_ORDER_STRIDE > meta::MAX_BLOCK_ORDER)
       return std::unexpected(FrameMergeError::MaxLevel);
-    const Paddr base = meta_to_frame(first);
+    const Paddr base = meta::meta_to_frame(first);
     const std::uint64_t stride = PAGE_SIZE << order;
     if (base % (stride * PIECES) != 0) return std::unexpected(FrameMergeError::Misaligned);
     // Check everything before changing anything.
     for (std::size_t i = 0; i < PIECES; ++i) {
-      MetaSlot* part = HandleAccess::slot(parts[i]);
+      meta::MetaSlot* part = HandleAccess::slot(parts[i]);
       if (part == nullptr) return std::unexpected(FrameMergeError::EmptyPart);
       if (slot::live_order(*part) != order) return std::unexpected(FrameMergeError::LevelMismatch);
-      if (meta_to_frame(part) != base + i * stride) return std::unexpected(FrameMergeError::NotAdjacent);
+      if (meta::meta_to_frame(part) != base + i * stride) return std::unexpected(FrameMergeError::NotAdjacent);
       require_unique(*part);
     }
     for (UniqueFrame<M>& part : parts) HandleAccess::take(part);
@@ -136,7 +136,7 @@ class SplitFrames {
   UniqueFrame<M1> merge(M1 meta) && {
     KREQUIRES(remaining() == PIECES);
     next_ = PIECES;
-    return merge_slots<M1>(frame_to_meta(base_), piece_order_, std::move(meta));
+    return merge_slots<M1>(meta::frame_to_meta(base_), piece_order_, std::move(meta));
   }
 
   SplitFrames(SplitFrames&& other) noexcept
@@ -175,20 +175,20 @@ class SplitFrames {
   UniqueFrame<M> take_next() {
     const Paddr pa = base_ + next_ * piece_size();
     ++next_;
-    return HandleAccess::adopt<UniqueFrame<M>>(frame_to_meta(pa));
+    return HandleAccess::adopt<UniqueFrame<M>>(meta::frame_to_meta(pa));
   }
 
   // Pieces [next_, 512) were never handed out, so this SplitFrames is their only owner: the
   // merge transitions (plain stores) make each aligned run one block headed by its first
   // piece, busy, which return_block_to_allocator takes back.
   void drop_rest() {
-    MetaSlot* const first = frame_to_meta(base_);
+    meta::MetaSlot* const first = meta::frame_to_meta(base_);
     const std::uint64_t stride_slots = std::uint64_t{1} << piece_order_;
     while (next_ < PIECES) {
       // The largest power of two that divides next_ (all 512 at 0) and fits before the end.
       std::size_t run = next_ == 0 ? PIECES : next_ & (~next_ + 1);
       while (run > PIECES - next_) run >>= 1;
-      MetaSlot& head = first[next_ * stride_slots];
+      meta::MetaSlot& head = first[next_ * stride_slots];
       slot::begin_merged_head<M>(head);
       for (std::size_t i = 1; i < run; ++i) slot::retire_merged_part<M>(first[(next_ + i) * stride_slots]);
       return_block_to_allocator(head, piece_order_ + static_cast<unsigned>(std::countr_zero(run)));
@@ -198,15 +198,15 @@ class SplitFrames {
 
   // A part handle's count must be UNIQUE: anything else means a second owner restored it
   // with from_raw (and maybe freed it). Panic naming the state, before any change.
-  static void require_unique(const MetaSlot& part) {
+  static void require_unique(const meta::MetaSlot& part) {
     const std::uint64_t count = part.ref_count.load(std::memory_order_relaxed);
-    KASSERT_FMT(count == REF_COUNT_UNIQUE, "merge of frame {:#x}: a UniqueFrame part, but the frame is {}",
+    KASSERT_FMT(count == meta::REF_COUNT_UNIQUE, "merge of frame {:#x}: a UniqueFrame part, but the frame is {}",
                 meta_to_frame(&part), slot::StateOf{part, count});
   }
 
   // The 512 checked, surrendered parts of `order` from `first` become one UNIQUE frame.
   template <AnyFrameMeta M1>
-  static UniqueFrame<M1> merge_slots(MetaSlot* first, unsigned order, M1&& meta) {
+  static UniqueFrame<M1> merge_slots(meta::MetaSlot* first, unsigned order, M1&& meta) {
     const std::uint64_t stride_slots = std::uint64_t{1} << order;
     slot::begin_merged_head<M>(*first);
     for (std::size_t i = 1; i < PIECES; ++i) slot::retire_merged_part<M>(first[i * stride_slots]);

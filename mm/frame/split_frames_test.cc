@@ -119,7 +119,7 @@ TEST_F(SplitFramesTest, Splits2MiBInto512UniqueFramesInAddressOrder) {
     EXPECT_EQ(parts[i].map_level(), 1);
     EXPECT_EQ(parts[i].size(), PAGE_SIZE);
     EXPECT_EQ(parts[i].meta().made_for, pa);
-    EXPECT_EQ(slot_of(pa).ref_count.load(), REF_COUNT_UNIQUE);
+    EXPECT_EQ(slot_of(pa).ref_count.load(), meta::REF_COUNT_UNIQUE);
     EXPECT_EQ(slot_of(pa).vtable, &frame_meta_vtable<PieceMeta>);
   }
   EXPECT_EQ(PieceMeta::drops, 0);
@@ -181,8 +181,8 @@ TEST_F(SplitFramesTest, Merges512PiecesBackIntoOne2MiBFrame) {
   EXPECT_EQ(merged->map_level(), 2);
   EXPECT_EQ(merged->size(), 2 * MiB);
   EXPECT_EQ(merged->meta().value, 42);
-  EXPECT_EQ(slot_of(base).ref_count.load(), REF_COUNT_UNIQUE);
-  for (std::size_t i = 1; i < 512; ++i) EXPECT_EQ(slot_of(base + i * PAGE_SIZE).ref_count.load(), REF_COUNT_TAIL);
+  EXPECT_EQ(slot_of(base).ref_count.load(), meta::REF_COUNT_UNIQUE);
+  for (std::size_t i = 1; i < 512; ++i) EXPECT_EQ(slot_of(base + i * PAGE_SIZE).ref_count.load(), meta::REF_COUNT_TAIL);
   // A former piece head is now a tail of the live 2 MiB frame.
   EXPECT_EQ(UniqueFrame<PieceMeta>::from_unused(base + PAGE_SIZE, {}).error(), GetFrameError::Tail);
   EXPECT_EQ(free_frames(), start_free_ - 512);
@@ -238,7 +238,7 @@ void expect_parts_intact(const std::vector<UniqueFrame<PieceMeta>>& parts,
   for (std::size_t i = 0; i < parts.size(); ++i) {
     EXPECT_EQ(parts[i].paddr(), where[i]) << i;
     EXPECT_EQ(parts[i].meta().made_for, where[i]) << i;
-    EXPECT_EQ(slot_of(where[i]).ref_count.load(), REF_COUNT_UNIQUE) << i;
+    EXPECT_EQ(slot_of(where[i]).ref_count.load(), meta::REF_COUNT_UNIQUE) << i;
   }
 }
 
@@ -354,7 +354,7 @@ TEST_F(SplitFramesHugeTest, Splits1GiBInto512TwoMiBFramesAndMergesThemBack) {
     EXPECT_EQ(parts[i].meta().made_for, pa);
   }
   // A piece's own tails stayed tails, now of the 2 MiB piece.
-  EXPECT_EQ(slot_of(base + 2 * MiB + PAGE_SIZE).ref_count.load(), REF_COUNT_TAIL);
+  EXPECT_EQ(slot_of(base + 2 * MiB + PAGE_SIZE).ref_count.load(), meta::REF_COUNT_TAIL);
   EXPECT_EQ(UniqueFrame<PieceMeta>::from_unused(base + 2 * MiB + PAGE_SIZE, {}).error(), GetFrameError::Tail);
   EXPECT_EQ(free_frames(), start_free_ - (1u << 18));
   expect_invariants();
@@ -366,7 +366,7 @@ TEST_F(SplitFramesHugeTest, Splits1GiBInto512TwoMiBFramesAndMergesThemBack) {
   EXPECT_EQ(merged->paddr(), base);
   EXPECT_EQ(merged->map_level(), 3);
   EXPECT_EQ(merged->size(), GiB);
-  EXPECT_EQ(slot_of(base + 2 * MiB).ref_count.load(), REF_COUNT_TAIL);
+  EXPECT_EQ(slot_of(base + 2 * MiB).ref_count.load(), meta::REF_COUNT_TAIL);
   expect_invariants();
   { auto gone = std::move(*merged); }
   EXPECT_EQ(HugeMeta::drops, 2);

@@ -42,11 +42,11 @@ class UniqueFrame {
   // Tries to become the unique owner of a shared frame: succeeds only if `frame` is the
   // only reference (count exactly 1, CAS 1 → UNIQUE); otherwise gives `frame` back.
   [[nodiscard]] static std::expected<UniqueFrame, Frame<M>> try_from_shared(Frame<M>&& frame) {
-    MetaSlot* slot = HandleAccess::slot(frame);
+    meta::MetaSlot* slot = HandleAccess::slot(frame);
     KREQUIRES(slot != nullptr);
     std::uint64_t expected = 1;
     // Acquire: the other (now gone) holders' releases happen-before our exclusive access.
-    if (!slot->ref_count.compare_exchange_strong(expected, REF_COUNT_UNIQUE,
+    if (!slot->ref_count.compare_exchange_strong(expected, meta::REF_COUNT_UNIQUE,
                                                  std::memory_order_acquire,
                                                  std::memory_order_relaxed)) {
       return std::unexpected(std::move(frame));
@@ -61,7 +61,7 @@ class UniqueFrame {
   // frame twice is a double free, caught when the second handle drops.
   static UniqueFrame from_raw(Paddr pa) {
     slot::require_live_head(pa, /*unique=*/true, "UniqueFrame::from_raw");
-    MetaSlot* slot = frame_to_meta(pa);
+    meta::MetaSlot* slot = meta::frame_to_meta(pa);
     KREQUIRES_FMT(slot::holds<M>(*slot), "UniqueFrame::from_raw({:#x}): the frame holds {}", pa,
                   slot->vtable->name);
     return UniqueFrame(slot);
@@ -85,7 +85,7 @@ class UniqueFrame {
   // level), new type.
   template <AnyFrameMeta M1>
   UniqueFrame<M1> repurpose(M1 meta) && {
-    MetaSlot& slot = checked_slot();
+    meta::MetaSlot& slot = checked_slot();
     slot.vtable->drop(slot);
     write_meta(slot, std::move(meta));
     return HandleAccess::adopt<UniqueFrame<M1>>(std::exchange(slot_, nullptr));
@@ -96,7 +96,7 @@ class UniqueFrame {
     return std::move(*this).into_shared();
   }
   Frame<M> into_shared() && {
-    MetaSlot& slot = checked_slot();
+    meta::MetaSlot& slot = checked_slot();
     slot::publish(slot, 1);
     slot_ = nullptr;
     return HandleAccess::adopt<Frame<M>>(&slot);
@@ -139,7 +139,7 @@ class UniqueFrame {
   // the allocator (which is presumed to take it back itself). Anyone else would leak it.
   // Requires: a 4 KiB frame (a huge frame's tails cannot become unused in O(1)).
   void reset_as_unused(AllocatorPasskey) && {
-    MetaSlot& slot = checked_slot();
+    meta::MetaSlot& slot = checked_slot();
     KREQUIRES(slot::live_order(slot) == 0);
     slot::release_unique<M>(slot);
     slot::make_unused(slot);
@@ -148,14 +148,14 @@ class UniqueFrame {
 
  private:
   friend class HandleAccess;
-  explicit UniqueFrame(MetaSlot* slot) : slot_(slot) {}
+  explicit UniqueFrame(meta::MetaSlot* slot) : slot_(slot) {}
 
-  MetaSlot& checked_slot() const {
+  meta::MetaSlot& checked_slot() const {
     KASSERT(slot_ != nullptr);
     return *slot_;
   }
 
-  MetaSlot* slot_;
+  meta::MetaSlot* slot_;
 };
 
 static_assert(sizeof(UniqueFrame<UntypedMeta>) == 8);

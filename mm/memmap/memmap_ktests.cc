@@ -129,7 +129,7 @@ bool reserved_as(mm::PhysRange range, mm::memmap::FrameUsage usage) {
   for (mm::Paddr pa = mm::align_down(range.start, mm::PAGE_SIZE); pa < range.end;
        pa += mm::PAGE_SIZE) {
     bool covered = false;
-    for (const mm::memmap::Reservation& r : mm::boot_reservations()) {
+    for (const mm::memmap::Reservation& r : mm::meta::boot_reservations()) {
       if (r.usage == usage && r.range.contains(pa)) covered = true;
     }
     if (!covered) return false;
@@ -138,7 +138,7 @@ bool reserved_as(mm::PhysRange range, mm::memmap::FrameUsage usage) {
 }
 
 KTEST(map_is_sorted_disjoint_merged_and_page_aligned) {
-  const auto regions = mm::memory_map().regions();
+  const auto regions = mm::meta::memory_map().regions();
   KTEST_ASSERT_TRUE(!regions.empty());
   for (std::size_t i = 0; i < regions.size(); ++i) {
     const mm::memmap::MemoryRegion& r = regions[i];
@@ -153,7 +153,7 @@ KTEST(map_is_sorted_disjoint_merged_and_page_aligned) {
 }
 
 KTEST(type_at_agrees_with_regions) {
-  const mm::memmap::MemoryMap& map = mm::memory_map();
+  const mm::memmap::MemoryMap& map = mm::meta::memory_map();
   mm::Paddr previous_end = 0;
   for (const mm::memmap::MemoryRegion& r : map.regions()) {
     KEXPECT_TRUE(map.type_at(r.range.start) == r.type);
@@ -169,7 +169,7 @@ KTEST(usable_total_matches_firmware_map) {
   const boot::BootInfo& info = kernel::boot_info();
   KTEST_ASSERT_TRUE(info.memory_map_count > 0);
   const std::uint64_t firmware = usable_bytes_from_firmware(info.regions());
-  const std::uint64_t keel = mm::memory_map().usable_bytes();
+  const std::uint64_t keel = mm::meta::memory_map().usable_bytes();
   ktest_ctx.print_diagnostic("firmware map ({} entries): {} usable; keel: {}",
                              info.memory_map_count, keel::fmt::HumanBytes{firmware},
                              keel::fmt::HumanBytes{keel});
@@ -198,13 +198,13 @@ KTEST(low_memory_is_reserved) {
 // Reservations are whole frames, below MAX_PADDR, and the early allocator's records (the
 // metadata backing) lie in usable RAM.
 KTEST(reservations_are_whole_frames) {
-  for (const mm::memmap::Reservation& r : mm::boot_reservations()) {
+  for (const mm::memmap::Reservation& r : mm::meta::boot_reservations()) {
     KEXPECT_TRUE(mm::is_page_aligned(r.range.start) && mm::is_page_aligned(r.range.end));
     KEXPECT_LT(r.range.start, r.range.end);
     KEXPECT_LE(r.range.end, mm::MAX_PADDR);
     if (r.usage == mm::memmap::FrameUsage::MetaRegion || r.usage == mm::memmap::FrameUsage::EarlyPageTable) {
-      KEXPECT_TRUE(mm::memory_map().type_at(r.range.start) == mm::memmap::RegionType::Usable);
-      KEXPECT_TRUE(mm::memory_map().type_at(r.range.end - 1) == mm::memmap::RegionType::Usable);
+      KEXPECT_TRUE(mm::meta::memory_map().type_at(r.range.start) == mm::memmap::RegionType::Usable);
+      KEXPECT_TRUE(mm::meta::memory_map().type_at(r.range.end - 1) == mm::memmap::RegionType::Usable);
     }
   }
 }

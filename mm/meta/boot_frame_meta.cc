@@ -4,7 +4,7 @@
 
 #include "lib/contract/contract.h"
 
-namespace mm {
+namespace mm::meta {
 namespace {
 
 [[noreturn]] void drop_boot_frame_meta(MetaSlot&) {
@@ -26,4 +26,4 @@ const BootFrameMeta* boot_meta_of(const MetaSlot& slot) {
   return std::launder(reinterpret_cast<const BootFrameMeta*>(slot.storage));
 }
 
-}  // namespace mm
+}  // namespace mm::meta

@@ -12,7 +12,7 @@
 #include "mm/memmap/frame_usage.h"
 #include "mm/meta/meta_slot.h"
 
-namespace mm {
+namespace mm::meta {
 
 struct BootFrameMeta {
   memmap::FrameUsage usage;
@@ -26,4 +26,4 @@ extern const FrameMetaVtable BOOT_FRAME_META_VTABLE;
 // The BootFrameMeta in `slot`, or nullptr if the slot holds another (or no) metadata type.
 const BootFrameMeta* boot_meta_of(const MetaSlot& slot);
 
-}  // namespace mm
+}  // namespace mm::meta

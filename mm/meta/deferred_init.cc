@@ -8,7 +8,7 @@
 #include "mm/meta/meta_region.h"
 #include "mm/meta/meta_units.h"
 
-namespace mm {
+namespace mm::meta {
 namespace {
 
 // Calls fn(first, end) for each run of free frames in `window`: usable per the map and in
@@ -66,4 +66,4 @@ DeferredInitProgress finish_pending_meta_units() {
   return progress;
 }
 
-}  // namespace mm
+}  // namespace mm::meta

@@ -20,7 +20,7 @@
 
 #include <cstdint>
 
-namespace mm {
+namespace mm::meta {
 
 struct DeferredInitProgress {
   std::uint64_t units = 0;        // units this caller wrote
@@ -36,4 +36,4 @@ DeferredInitProgress run_pending_meta_units(std::uint64_t max_units = ~std::uint
 // too. Afterwards every unit is Ready and every free frame is in the allocator.
 DeferredInitProgress finish_pending_meta_units();
 
-}  // namespace mm
+}  // namespace mm::meta

@@ -45,7 +45,7 @@ void BM_DeferredInitPerGiB(benchmark::State& state) {
   const auto threads = static_cast<unsigned>(state.range(0));
   auto map = std::make_unique<mm::memmap::MemoryMap>();
   make_map(*map);
-  const auto plan = mm::plan_meta_region(*map);
+  const auto plan = mm::meta::plan_meta_region(*map);
   if (!plan) std::abort();
   mm::testing::SimMemory memory(plan->covered().end);
   mm::memmap::ReservationList reservations;
@@ -57,23 +57,23 @@ void BM_DeferredInitPerGiB(benchmark::State& state) {
   mm::testing::HostCpus cpus(threads);
   // Every unit deferred, none adopted at init: the threads do all of the work.
   auto start_over = [&] {
-    mm::reset_meta_region_for_testing();
-    if (!mm::init_meta_region(*map, *plan, memory.slots_base(), reservations.list(),
+    mm::meta::reset_meta_region_for_testing();
+    if (!mm::meta::init_meta_region(*map, *plan, memory.slots_base(), reservations.list(),
                               {.eager_usable_bytes = 0})) {
       std::abort();
     }
     if (!mm::init_frame_allocator(usable)) std::abort();
   };
   start_over();
-  (void)mm::finish_pending_meta_units();  // pages of the simulated metadata now resident
+  (void)mm::meta::finish_pending_meta_units();  // pages of the simulated metadata now resident
   for (auto _ : state) {
     state.PauseTiming();
     start_over();
     state.ResumeTiming();
-    cpus.run([](unsigned) { (void)mm::run_pending_meta_units(); });
+    cpus.run([](unsigned) { (void)mm::meta::run_pending_meta_units(); });
     state.PauseTiming();
     // A run that did not add every free frame has failed: it must not be reported as a time.
-    if (mm::meta_units_unfinished() != 0) {
+    if (mm::meta::meta_units_unfinished() != 0) {
       state.SkipWithError("units left unfinished");
       break;
     }

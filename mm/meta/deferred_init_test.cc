@@ -27,7 +27,7 @@
 #include "mm/testing/host_cpus.h"
 #include "mm/testing/sim_memory.h"
 
-namespace mm {
+namespace mm::meta {
 namespace {
 
 constexpr std::uint64_t MiB = 1ull << 20;
@@ -201,4 +201,4 @@ INSTANTIATE_TEST_SUITE_P(Cpus, DeferredInitSmpTest, ::testing::Values(1u, 2u, 4u
                          [](const auto& info) { return std::to_string(info.param) + "cpus"; });
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::meta

@@ -2,7 +2,7 @@
 
 #include "lib/fmt/format.h"
 
-namespace mm {
+namespace mm::meta {
 
 void print_memory_map(keel::fmt::Sink& sink, const memmap::MemoryMap& map) {
   keel::fmt::print(sink, "  {:<18}  {:<18}  {:>10}  {}\n", "base", "end", "size", "type");
@@ -35,4 +35,4 @@ void print_memory_summary(keel::fmt::Sink& sink, const memmap::MemoryMap& map, c
              keel::fmt::HumanBytes{plan.saved_bytes}, bp / 100, bp % 100);
 }
 
-}  // namespace mm
+}  // namespace mm::meta

@@ -8,7 +8,7 @@
 #include "mm/memmap/memory_map.h"
 #include "mm/meta/meta_plan.h"
 
-namespace mm {
+namespace mm::meta {
 
 // One line per region: base, end (exclusive), size, type; e.g.
 //   0x0000000000100000  0x0000000007ffe000    127.9 MiB  usable
@@ -20,4 +20,4 @@ std::uint64_t meta_overhead_basis_points(const memmap::MemoryMap& map, const Met
 // Totals per type, then the metadata plan: slots, backed and saved bytes, overhead.
 void print_memory_summary(keel::fmt::Sink& sink, const memmap::MemoryMap& map, const MetaPlan& plan);
 
-}  // namespace mm
+}  // namespace mm::meta

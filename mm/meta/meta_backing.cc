@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace mm {
+namespace mm::meta {
 
 [[nodiscard]] std::expected<Paddr, memmap::EarlyAllocError> EarlyFrameSources::allocate(std::uint64_t frames,
                                                                   memmap::FrameUsage purpose,
@@ -63,4 +63,4 @@ namespace {
   return count;
 }
 
-}  // namespace mm
+}  // namespace mm::meta

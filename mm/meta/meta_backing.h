@@ -18,7 +18,7 @@
 #include "mm/meta/meta_plan.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::meta {
 
 inline constexpr std::uint64_t META_PIECE_MAX = std::uint64_t{1} << 30;
 
@@ -59,4 +59,4 @@ struct MetaBackingFailure {
 [[nodiscard]] std::expected<std::size_t, MetaBackingFailure> choose_meta_backing(
     const MetaPlan& plan, EarlyFrameSources& sources, std::span<MetaBackingPiece> out);
 
-}  // namespace mm
+}  // namespace mm::meta

@@ -10,7 +10,7 @@
 
 #include "mm/memmap/sanitize.h"
 
-namespace mm {
+namespace mm::meta {
 namespace {
 
 constexpr std::uint64_t MiB = 1ull << 20;
@@ -184,4 +184,4 @@ TEST(MetaBacking, TooManyPiecesIsAnErrorNotAnOverflow) {
 }
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::meta

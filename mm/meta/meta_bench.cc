@@ -36,16 +36,16 @@ void BM_MetaInitPerGiB(benchmark::State& state) {
   const auto gib = static_cast<std::uint64_t>(state.range(0));
   auto map = std::make_unique<mm::memmap::MemoryMap>();
   make_map(gib, *map);
-  const auto plan = mm::plan_meta_region(*map);
+  const auto plan = mm::meta::plan_meta_region(*map);
   if (!plan) std::abort();
   mm::testing::SimMemory memory(plan->covered().end);
   mm::memmap::ReservationList reservations;
   (void)mm::memmap::reserve_low_memory(reservations);
   // Touch the simulated metadata once so the loop measures stores, not host page faults.
-  if (!mm::init_meta_region(*map, *plan, memory.slots_base(), reservations.list())) std::abort();
+  if (!mm::meta::init_meta_region(*map, *plan, memory.slots_base(), reservations.list())) std::abort();
   for (auto _ : state) {
-    mm::reset_meta_region_for_testing();
-    auto stats = mm::init_meta_region(*map, *plan, memory.slots_base(), reservations.list());
+    mm::meta::reset_meta_region_for_testing();
+    auto stats = mm::meta::init_meta_region(*map, *plan, memory.slots_base(), reservations.list());
     benchmark::DoNotOptimize(stats);
   }
   state.counters["s_per_GiB"] = benchmark::Counter(

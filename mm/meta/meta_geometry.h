@@ -16,7 +16,7 @@
 #include "lib/contract/contract.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::meta {
 
 struct MetaGeometry {
   // Virtual address of frame 0's slot; slot i is at slots_base + i × sizeof(MetaSlot).
@@ -71,4 +71,4 @@ inline bool slot_is_written(Paddr pa) {
   return geometry.slot_is_initialised == nullptr || geometry.slot_is_initialised(pa);
 }
 
-}  // namespace mm
+}  // namespace mm::meta

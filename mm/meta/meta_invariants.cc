@@ -9,7 +9,7 @@
 #include "mm/meta/meta_units.h"
 #include "lib/fmt/format.h"
 
-namespace mm {
+namespace mm::meta {
 namespace {
 
 using Result = std::expected<void, MetaInvariantViolation>;
@@ -138,4 +138,4 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const MetaInvar
   return {};
 }
 
-}  // namespace mm
+}  // namespace mm::meta

@@ -17,7 +17,7 @@
 #include "lib/fmt/format_fwd.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::meta {
 
 enum class MetaInvariantKind : std::uint8_t {
   NotInitialized,       // init_meta_region has not run
@@ -42,4 +42,4 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const Meta
 
 [[nodiscard]] std::expected<void, MetaInvariantViolation> check_meta_invariants();
 
-}  // namespace mm
+}  // namespace mm::meta

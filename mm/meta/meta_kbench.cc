@@ -51,10 +51,10 @@ KBENCH(slot_stream_fill_chunk) {
                                                   {.zeroed = false});
   if (!scratch) return state.skip("not enough memory");
   alignas(64) std::uint64_t image[8] = {};
-  image[5] = mm::REF_COUNT_UNUSED;  // ref_count, as for a free frame
+  image[5] = mm::meta::REF_COUNT_UNUSED;  // ref_count, as for a free frame
   auto* const dst = static_cast<std::byte*>(mm::phys_to_virt(scratch->paddr()));
-  constexpr std::uint64_t SLOTS = mm::META_CHUNK_SIZE / sizeof(mm::MetaSlot);
-  static_assert(sizeof(mm::MetaSlot) == 64);
+  constexpr std::uint64_t SLOTS = mm::meta::META_CHUNK_SIZE / sizeof(mm::meta::MetaSlot);
+  static_assert(sizeof(mm::meta::MetaSlot) == 64);
   for (auto _ : state) {
     mm::hal::stream_fill_64(dst, SLOTS, image);
     kernel::kbench::clobber_memory();

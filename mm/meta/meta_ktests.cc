@@ -36,27 +36,27 @@ namespace {
 
 using mm::Paddr;
 
-std::string_view slot_result_name(const std::expected<mm::MetaSlot*, mm::MetaSlotError>& r) {
+std::string_view slot_result_name(const std::expected<mm::meta::MetaSlot*, mm::meta::MetaSlotError>& r) {
   return r ? "ok" : error_name(r.error());
 }
 
-std::uint64_t load_count(const mm::MetaSlot& slot) {
+std::uint64_t load_count(const mm::meta::MetaSlot& slot) {
   return slot.ref_count.load(std::memory_order_relaxed);
 }
 
 // The usage recorded in `pa`'s boot slot, or FRAME_USAGE_COUNT when it is not a boot frame.
 unsigned boot_usage_at(Paddr pa) {
-  const mm::BootFrameMeta* meta = mm::boot_meta_of(*mm::frame_to_meta(pa));
+  const mm::meta::BootFrameMeta* meta = mm::meta::boot_meta_of(*mm::meta::frame_to_meta(pa));
   return meta == nullptr ? mm::memmap::FRAME_USAGE_COUNT : static_cast<unsigned>(meta->usage);
 }
 
 // The label init_meta_region gives a reserved frame: the map's type for non-usable frames,
 // else the last reservation covering it.
 unsigned expected_boot_usage(Paddr pa) {
-  const auto type = mm::memory_map().type_at(pa);
+  const auto type = mm::meta::memory_map().type_at(pa);
   if (!type) return static_cast<unsigned>(mm::memmap::FrameUsage::Hole);
   if (*type != mm::memmap::RegionType::Usable) return static_cast<unsigned>(mm::memmap::frame_usage_for(*type));
-  const auto reservations = mm::boot_reservations();
+  const auto reservations = mm::meta::boot_reservations();
   for (std::size_t i = reservations.size(); i-- > 0;) {
     if (reservations[i].range.contains(pa)) return static_cast<unsigned>(reservations[i].usage);
   }
@@ -64,7 +64,7 @@ unsigned expected_boot_usage(Paddr pa) {
 }
 
 bool reserved(Paddr pa) {
-  for (const mm::memmap::Reservation& r : mm::boot_reservations()) {
+  for (const mm::memmap::Reservation& r : mm::meta::boot_reservations()) {
     if (r.range.contains(pa)) return true;
   }
   return false;
@@ -79,13 +79,13 @@ std::uint64_t next_random(std::uint64_t& state) {
 }
 
 KTEST(region_is_initialized) {
-  const mm::MetaRegion& region = mm::meta_region();
+  const mm::meta::MetaRegion& region = mm::meta::meta_region();
   KTEST_ASSERT_TRUE(region.initialized);
-  KEXPECT_EQ(mm::meta_geometry().slots_base, mm::layout::FRAME_METADATA_BASE);
+  KEXPECT_EQ(mm::meta::meta_geometry().slots_base, mm::layout::FRAME_METADATA_BASE);
   KEXPECT_EQ(region.slot_count, region.plan.slot_count);
   KEXPECT_EQ(region.covered.end, region.slot_count * mm::PAGE_SIZE);
-  KEXPECT_EQ(mm::meta_geometry().covered_end, region.covered.end);
-  KEXPECT_EQ(mm::memory_map().max_usable_end(), region.covered.end);
+  KEXPECT_EQ(mm::meta::meta_geometry().covered_end, region.covered.end);
+  KEXPECT_EQ(mm::meta::memory_map().max_usable_end(), region.covered.end);
   KEXPECT_EQ(region.plan.region_bytes, region.plan.backed_bytes + region.plan.saved_bytes);
   KEXPECT_EQ(kernel::memory_init_report().meta_slots, region.slots_initialized);
 }
@@ -93,15 +93,15 @@ KTEST(region_is_initialized) {
 // Reads the count of every backed slot (a fault here would be a backing hole the plan did
 // not report) and checks each is a defined state.
 KTEST(every_backed_slot_is_readable) {
-  const mm::MetaPlan& plan = mm::meta_region().plan;
+  const mm::meta::MetaPlan& plan = mm::meta::meta_region().plan;
   std::uint64_t read = 0;
   std::uint64_t undefined = 0;
-  mm::for_each_backed_frame_range(plan, [&](std::uint64_t first, std::uint64_t end) {
+  mm::meta::for_each_backed_frame_range(plan, [&](std::uint64_t first, std::uint64_t end) {
     for (std::uint64_t i = first; i < end; ++i) {
-      const std::uint64_t count = load_count(*mm::frame_to_meta(i * mm::PAGE_SIZE));
-      if (count != mm::REF_COUNT_UNUSED && count != mm::REF_COUNT_UNIQUE &&
-          count != mm::REF_COUNT_FREE && count != mm::REF_COUNT_TAIL &&
-          (count == 0 || count > mm::REF_COUNT_MAX)) {
+      const std::uint64_t count = load_count(*mm::meta::frame_to_meta(i * mm::PAGE_SIZE));
+      if (count != mm::meta::REF_COUNT_UNUSED && count != mm::meta::REF_COUNT_UNIQUE &&
+          count != mm::meta::REF_COUNT_FREE && count != mm::meta::REF_COUNT_TAIL &&
+          (count == 0 || count > mm::meta::REF_COUNT_MAX)) {
         ++undefined;
       }
       ++read;
@@ -110,19 +110,19 @@ KTEST(every_backed_slot_is_readable) {
   ktest_ctx.print_diagnostic("{} backed slots read ({} of slot space backed)", read,
                              keel::fmt::HumanBytes{plan.backed_bytes});
   KEXPECT_EQ(read, plan.backed_slot_count());
-  KEXPECT_EQ(read, mm::meta_region().slots_backed);
+  KEXPECT_EQ(read, mm::meta::meta_region().slots_backed);
   KEXPECT_EQ(undefined, 0u);
 }
 
 KTEST(frame_and_slot_round_trip) {
-  const mm::MetaRegion& region = mm::meta_region();
+  const mm::meta::MetaRegion& region = mm::meta::meta_region();
   auto check = [&](Paddr pa) {
-    const auto slot = mm::meta_slot_checked(pa);
+    const auto slot = mm::meta::meta_slot_checked(pa);
     KTEST_ASSERT_TRUE(slot.has_value());
-    KEXPECT_EQ(*slot, mm::frame_to_meta(pa));
-    KEXPECT_EQ(mm::meta_to_frame(*slot), pa);
-    KEXPECT_EQ(reinterpret_cast<std::uintptr_t>(*slot) % sizeof(mm::MetaSlot), 0u);
-    KEXPECT_TRUE(mm::has_slot(pa));
+    KEXPECT_EQ(*slot, mm::meta::frame_to_meta(pa));
+    KEXPECT_EQ(mm::meta::meta_to_frame(*slot), pa);
+    KEXPECT_EQ(reinterpret_cast<std::uintptr_t>(*slot) % sizeof(mm::meta::MetaSlot), 0u);
+    KEXPECT_TRUE(mm::meta::has_slot(pa));
   };
   check(0);
   check(region.covered.end - mm::PAGE_SIZE);  // the last usable frame: always backed
@@ -139,33 +139,33 @@ KTEST(frame_and_slot_round_trip) {
 
 KTEST(checked_lookup_rejects_misaligned) {
   for (const Paddr pa : {Paddr{1}, Paddr{0x800}, Paddr{mm::PAGE_SIZE + 8}, ~Paddr{0}}) {
-    const auto slot = mm::meta_slot_checked(pa);
-    KEXPECT_EQ(slot_result_name(slot), std::string_view(error_name(mm::MetaSlotError::NotAligned)));
+    const auto slot = mm::meta::meta_slot_checked(pa);
+    KEXPECT_EQ(slot_result_name(slot), std::string_view(error_name(mm::meta::MetaSlotError::NotAligned)));
   }
 }
 
 KTEST(checked_lookup_rejects_out_of_range) {
-  const Paddr end = mm::meta_region().covered.end;
+  const Paddr end = mm::meta::meta_region().covered.end;
   for (const Paddr pa : {end, end + mm::PAGE_SIZE, mm::MAX_PADDR,
                          mm::align_down(~Paddr{0}, mm::PAGE_SIZE)}) {
-    const auto slot = mm::meta_slot_checked(pa);
-    KEXPECT_EQ(slot_result_name(slot), std::string_view(error_name(mm::MetaSlotError::OutOfRange)));
-    KEXPECT_FALSE(mm::has_slot(pa));
+    const auto slot = mm::meta::meta_slot_checked(pa);
+    KEXPECT_EQ(slot_result_name(slot), std::string_view(error_name(mm::meta::MetaSlotError::OutOfRange)));
+    KEXPECT_FALSE(mm::meta::has_slot(pa));
   }
 }
 
 // Needs a stretch of ≥ 128 MiB without usable RAM below the top (the PCI hole with more
 // than ~3 GiB of RAM: --mem 6G).
 KTEST(checked_lookup_rejects_unbacked_hole) {
-  const mm::MetaRegion& region = mm::meta_region();
+  const mm::meta::MetaRegion& region = mm::meta::meta_region();
   unsigned holes = 0;
-  for (Paddr pa = 0; pa < region.covered.end; pa += mm::META_CHUNK_PHYS_SPAN) {
+  for (Paddr pa = 0; pa < region.covered.end; pa += mm::meta::META_CHUNK_PHYS_SPAN) {
     if (region.plan.slot_is_backed(pa)) continue;
     ++holes;
-    const auto slot = mm::meta_slot_checked(pa);
-    KEXPECT_EQ(slot_result_name(slot), std::string_view(error_name(mm::MetaSlotError::InHole)));
-    KEXPECT_FALSE(mm::has_slot(pa));
-    KEXPECT_FALSE(mm::slot_is_backed(pa));
+    const auto slot = mm::meta::meta_slot_checked(pa);
+    KEXPECT_EQ(slot_result_name(slot), std::string_view(error_name(mm::meta::MetaSlotError::InHole)));
+    KEXPECT_FALSE(mm::meta::has_slot(pa));
+    KEXPECT_FALSE(mm::meta::slot_is_backed(pa));
   }
   if (holes == 0) {
     ktest_ctx.skip("no unbacked metadata chunk in this map (needs a >=128 MiB hole)");
@@ -178,28 +178,28 @@ KTEST(checked_lookup_rejects_unbacked_hole) {
 // its free frames in the allocator, every backed slot's frame reachable by address. The
 // free totals over all of RAM are checked by usable_unreserved_frames_are_free_or_allocated.
 KTEST(every_deferred_unit_is_initialised) {
-  KEXPECT_EQ(mm::meta_units_unfinished(), 0u);
+  KEXPECT_EQ(mm::meta::meta_units_unfinished(), 0u);
   std::uint64_t not_ready = 0;
-  for (std::uint64_t unit = 0; unit < mm::meta_unit_count(); ++unit) {
-    if (mm::meta_unit_state(unit) != mm::MetaUnitState::Ready) ++not_ready;
+  for (std::uint64_t unit = 0; unit < mm::meta::meta_unit_count(); ++unit) {
+    if (mm::meta::meta_unit_state(unit) != mm::meta::MetaUnitState::Ready) ++not_ready;
   }
   KEXPECT_EQ(not_ready, 0u);
-  const mm::MetaRegion& region = mm::meta_region();
-  KEXPECT_EQ(mm::meta_unit_count() * mm::meta_unit_frames() >= region.slot_count, true);
+  const mm::meta::MetaRegion& region = mm::meta::meta_region();
+  KEXPECT_EQ(mm::meta::meta_unit_count() * mm::meta::meta_unit_frames() >= region.slot_count, true);
   std::uint64_t refused = 0;
-  mm::for_each_backed_frame_range(region.plan, [&](std::uint64_t first, std::uint64_t end) {
-    for (std::uint64_t i = first; i < end; i += mm::META_UNIT_MIN_FRAMES / 8) {
-      const auto slot = mm::meta_slot_checked(i * mm::PAGE_SIZE);
-      if (!slot && slot.error() == mm::MetaSlotError::Uninitialised) ++refused;
+  mm::meta::for_each_backed_frame_range(region.plan, [&](std::uint64_t first, std::uint64_t end) {
+    for (std::uint64_t i = first; i < end; i += mm::meta::META_UNIT_MIN_FRAMES / 8) {
+      const auto slot = mm::meta::meta_slot_checked(i * mm::PAGE_SIZE);
+      if (!slot && slot.error() == mm::meta::MetaSlotError::Uninitialised) ++refused;
     }
   });
   KEXPECT_EQ(refused, 0u);
-  ktest_ctx.print_diagnostic("{} unit(s) of {}", mm::meta_unit_count(),
-                             keel::fmt::HumanBytes{mm::meta_unit_frames() * mm::PAGE_SIZE});
+  ktest_ctx.print_diagnostic("{} unit(s) of {}", mm::meta::meta_unit_count(),
+                             keel::fmt::HumanBytes{mm::meta::meta_unit_frames() * mm::PAGE_SIZE});
 }
 
 KTEST(invariants_hold) {
-  const auto result = mm::check_meta_invariants();
+  const auto result = mm::meta::check_meta_invariants();
   if (!result) ktest_ctx.print_diagnostic("{}", result.error());
   KEXPECT_TRUE(result.has_value());
 }
@@ -214,7 +214,7 @@ KTEST(kernel_image_frames_are_boot_frames) {
   const Paddr info_start = mm::align_down(info.info_paddr, mm::PAGE_SIZE);
   const Paddr info_end = mm::align_up(info.info_paddr + info.info_size, mm::PAGE_SIZE);
   for (Paddr pa = start; pa < end; pa += mm::PAGE_SIZE) {
-    KEXPECT_EQ(load_count(*mm::frame_to_meta(pa)), 1u);
+    KEXPECT_EQ(load_count(*mm::meta::frame_to_meta(pa)), 1u);
     const bool shared_with_boot_info = pa >= info_start && pa < info_end;
     KEXPECT_EQ(boot_usage_at(pa),
                static_cast<unsigned>(shared_with_boot_info ? mm::memmap::FrameUsage::BootInfo
@@ -228,9 +228,9 @@ KTEST(boot_info_frames_are_boot_frames) {
   const Paddr end = mm::align_up(info.info_paddr + info.info_size, mm::PAGE_SIZE);
   KTEST_ASSERT_TRUE(start < end);
   for (Paddr pa = start; pa < end; pa += mm::PAGE_SIZE) {
-    KEXPECT_EQ(load_count(*mm::frame_to_meta(pa)), 1u);
+    KEXPECT_EQ(load_count(*mm::meta::frame_to_meta(pa)), 1u);
     // A block the firmware map calls non-usable keeps the map's label.
-    const unsigned expected = mm::memory_map().type_at(pa) == mm::memmap::RegionType::Usable
+    const unsigned expected = mm::meta::memory_map().type_at(pa) == mm::memmap::RegionType::Usable
                                   ? static_cast<unsigned>(mm::memmap::FrameUsage::BootInfo)
                                   : expected_boot_usage(pa);
     KEXPECT_EQ(boot_usage_at(pa), expected);
@@ -241,32 +241,32 @@ KTEST(boot_info_frames_are_boot_frames) {
 // plan's backed bytes.
 KTEST(meta_region_frames_are_boot_frames) {
   std::uint64_t frames = 0;
-  for (const mm::memmap::Reservation& r : mm::boot_reservations()) {
+  for (const mm::memmap::Reservation& r : mm::meta::boot_reservations()) {
     if (r.usage != mm::memmap::FrameUsage::MetaRegion) continue;
     for (Paddr pa = r.range.start; pa < r.range.end; pa += mm::PAGE_SIZE) {
-      KEXPECT_EQ(load_count(*mm::frame_to_meta(pa)), 1u);
+      KEXPECT_EQ(load_count(*mm::meta::frame_to_meta(pa)), 1u);
       KEXPECT_EQ(boot_usage_at(pa), static_cast<unsigned>(mm::memmap::FrameUsage::MetaRegion));
       ++frames;
     }
   }
-  KEXPECT_EQ(frames * mm::PAGE_SIZE, mm::meta_region().plan.backed_bytes);
+  KEXPECT_EQ(frames * mm::PAGE_SIZE, mm::meta::meta_region().plan.backed_bytes);
 }
 
 // Every reserved usable frame carries its reservation's label (the last one where they
 // overlap), and every backed non-usable frame the map's.
 KTEST(boot_frames_carry_their_usage) {
   unsigned wrong = 0;
-  mm::for_each_backed_frame_range(mm::meta_region().plan, [&](std::uint64_t first,
+  mm::meta::for_each_backed_frame_range(mm::meta::meta_region().plan, [&](std::uint64_t first,
                                                               std::uint64_t end) {
     for (std::uint64_t i = first; i < end; ++i) {
       const Paddr pa = i * mm::PAGE_SIZE;
       const unsigned expected = expected_boot_usage(pa);
       if (expected == mm::memmap::FRAME_USAGE_COUNT) continue;  // usable, unreserved: next test
-      if (boot_usage_at(pa) != expected || load_count(*mm::frame_to_meta(pa)) != 1) {
+      if (boot_usage_at(pa) != expected || load_count(*mm::meta::frame_to_meta(pa)) != 1) {
         if (wrong++ < 4) {
           ktest_ctx.print_diagnostic("frame {:#x}: usage {} (expected {}), count {:#x}", pa,
                                      boot_usage_at(pa), expected,
-                                     load_count(*mm::frame_to_meta(pa)));
+                                     load_count(*mm::meta::frame_to_meta(pa)));
         }
       }
     }
@@ -281,25 +281,25 @@ KTEST(usable_unreserved_frames_are_free_or_allocated) {
   std::uint64_t allocated = 0;
   std::uint64_t reserved_usable = 0;
   unsigned bad = 0;
-  for (const mm::memmap::MemoryRegion& region : mm::memory_map().regions()) {
+  for (const mm::memmap::MemoryRegion& region : mm::meta::memory_map().regions()) {
     if (region.type != mm::memmap::RegionType::Usable) continue;
     for (Paddr pa = region.range.start; pa < region.range.end; pa += mm::PAGE_SIZE) {
       if (reserved(pa)) {
         ++reserved_usable;
         continue;
       }
-      const mm::MetaSlot& slot = *mm::frame_to_meta(pa);
+      const mm::meta::MetaSlot& slot = *mm::meta::frame_to_meta(pa);
       const std::uint64_t count = load_count(slot);
       // Free: a free block's head or tail. Allocated: a live frame's head, or a tail of a
       // live huge frame.
-      const bool block_frame = count == mm::REF_COUNT_FREE || count == mm::REF_COUNT_TAIL;
+      const bool block_frame = count == mm::meta::REF_COUNT_FREE || count == mm::meta::REF_COUNT_TAIL;
       const bool free = block_frame && mm::slot::error_for(slot, count) == mm::GetFrameError::Free;
       if (free && slot.vtable == nullptr) {
         ++unused;
-      } else if (count == mm::REF_COUNT_TAIL && !free) {
+      } else if (count == mm::meta::REF_COUNT_TAIL && !free) {
         ++allocated;
-      } else if ((count == mm::REF_COUNT_UNIQUE || (count >= 1 && count <= mm::REF_COUNT_MAX)) &&
-                 slot.vtable != nullptr && slot.vtable != &mm::BOOT_FRAME_META_VTABLE) {
+      } else if ((count == mm::meta::REF_COUNT_UNIQUE || (count >= 1 && count <= mm::meta::REF_COUNT_MAX)) &&
+                 slot.vtable != nullptr && slot.vtable != &mm::meta::BOOT_FRAME_META_VTABLE) {
         ++allocated;
       } else if (bad++ < 4) {
         ktest_ctx.print_diagnostic("frame {:#x}: count {:#x}, vtable {}", pa, count,

@@ -1,6 +1,6 @@
 #include "mm/meta/meta_plan.h"
 
-namespace mm {
+namespace mm::meta {
 namespace {
 
 // Adds [offset, offset + length), which starts at or after every stretch already added.
@@ -72,4 +72,4 @@ std::uint64_t MetaPlan::backed_slot_count() const {
   return plan;
 }
 
-}  // namespace mm
+}  // namespace mm::meta

@@ -19,7 +19,7 @@
 #include "mm/types.h"
 #include "lib/fmt/format.h"
 
-namespace mm {
+namespace mm::meta {
 
 inline constexpr std::uint64_t META_CHUNK_SIZE = std::uint64_t{2} << 20;
 // Physical bytes whose slots fill one chunk: 32768 frames = 128 MiB.
@@ -74,4 +74,4 @@ void for_each_backed_frame_range(const MetaPlan& plan, Fn&& fn) {
   }
 }
 
-}  // namespace mm
+}  // namespace mm::meta

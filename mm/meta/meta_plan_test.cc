@@ -9,7 +9,7 @@
 #include "mm/memmap/sanitize.h"
 #include "mm/memmap/testing/real_maps.h"
 
-namespace mm {
+namespace mm::meta {
 namespace {
 
 constexpr std::uint64_t MiB = 1ull << 20;
@@ -123,4 +123,4 @@ TEST(MetaPlan, NoUsableMemoryIsAnError) {
 }
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::meta

@@ -12,7 +12,7 @@
 #include "mm/meta/meta_units.h"
 #include "lib/contract/contract.h"
 
-namespace mm {
+namespace mm::meta {
 namespace {
 
 constinit memmap::MemoryMap g_memory_map;
@@ -240,4 +240,4 @@ MetaSlot& meta_slot(Paddr pa) {
   return **slot;
 }
 
-}  // namespace mm
+}  // namespace mm::meta

@@ -31,7 +31,7 @@
 #include "mm/types.h"
 #include "lib/fmt/format.h"
 
-namespace mm {
+namespace mm::meta {
 
 struct MetaRegion {
   bool initialized = false;
@@ -121,4 +121,4 @@ void reset_meta_region_for_testing();
 // The slot of frame `pa`; a contract violation (panic, naming the reason) if there is none.
 MetaSlot& meta_slot(Paddr pa);
 
-}  // namespace mm
+}  // namespace mm::meta

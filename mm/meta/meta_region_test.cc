@@ -19,7 +19,7 @@
 #include "mm/meta/meta_invariants.h"
 #include "mm/testing/sim_memory.h"
 
-namespace mm {
+namespace mm::meta {
 namespace {
 
 using keel::fmt::to_text;
@@ -304,4 +304,4 @@ TEST_F(MetaRegionTest, InitRateIsReported) {
 }
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::meta

@@ -25,7 +25,7 @@
 #include "mm/meta/meta_geometry.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::meta {
 
 inline constexpr std::uint64_t REF_COUNT_UNUSED = ~std::uint64_t{0};
 inline constexpr std::uint64_t REF_COUNT_UNIQUE = ~std::uint64_t{0} - 1;
@@ -77,4 +77,4 @@ inline Paddr meta_to_frame(const MetaSlot* slot) {
          sizeof(MetaSlot) * PAGE_SIZE;
 }
 
-}  // namespace mm
+}  // namespace mm::meta

@@ -5,7 +5,7 @@
 
 #include "lib/contract/contract.h"
 
-namespace mm {
+namespace mm::meta {
 namespace {
 
 constinit std::atomic<MetaUnitState> g_unit_state[MAX_META_UNITS]{};
@@ -85,4 +85,4 @@ void finish_meta_unit(std::uint64_t unit) {
 
 std::uint64_t meta_units_unfinished() { return g_unfinished.load(std::memory_order_acquire); }
 
-}  // namespace mm
+}  // namespace mm::meta

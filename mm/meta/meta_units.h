@@ -20,7 +20,7 @@
 #include "mm/meta/meta_slot.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::meta {
 
 inline constexpr std::uint64_t META_UNIT_MIN_FRAMES = std::uint64_t{1} << MAX_BLOCK_ORDER;
 // 16 KiB of state: 1 GiB units up to 16 TiB of address space, larger units beyond.
@@ -62,4 +62,4 @@ void finish_meta_unit(std::uint64_t unit);
 // before finish_meta_unit are visible to the caller.
 std::uint64_t meta_units_unfinished();
 
-}  // namespace mm
+}  // namespace mm::meta

@@ -48,7 +48,7 @@ struct PageTablePageMeta {
   mutable NodeLock lock;
 };
 static_assert(AnyFrameMeta<PageTablePageMeta<KernelPtConfig<4>>>);
-static_assert(sizeof(PageTablePageMeta<KernelPtConfig<4>>) <= FRAME_METADATA_MAX_SIZE);
+static_assert(sizeof(PageTablePageMeta<KernelPtConfig<4>>) <= meta::FRAME_METADATA_MAX_SIZE);
 
 template <PageTableConfig C>
 using PtNodeFrame = Frame<PageTablePageMeta<C>>;
@@ -77,7 +77,7 @@ class NodeRef {
   Paddr paddr() const { return pa_; }
   bool valid() const { return pa_ != INVALID; }
   const PageTablePageMeta<C>& meta() const {
-    return slot::meta_of<PageTablePageMeta<C>>(*frame_to_meta(pa_));
+    return slot::meta_of<PageTablePageMeta<C>>(*meta::frame_to_meta(pa_));
   }
   PagingLevel level() const { return meta().level; }
   NodeLock& lock() const TA_RET_CAP(meta().lock) { return meta().lock; }

@@ -69,7 +69,7 @@ class FrameWorldTest : public ::testing::Test {
   }
 
   static std::uint64_t count_of(Paddr pa) {
-    return frame_to_meta(pa)->ref_count.load(std::memory_order_relaxed);
+    return meta::frame_to_meta(pa)->ref_count.load(std::memory_order_relaxed);
   }
 
   static void expect_allocator_invariants() {

@@ -33,10 +33,10 @@ SimMemory::SimMemory(std::uint64_t phys_end) : phys_end_(align_up(phys_end, PAGE
   }
   g_live = true;
   ram_ = map_lazy(phys_end_);
-  meta_bytes_ = phys_end_ / PAGE_SIZE * sizeof(MetaSlot);
+  meta_bytes_ = phys_end_ / PAGE_SIZE * sizeof(meta::MetaSlot);
   meta_ = map_lazy(meta_bytes_ == 0 ? PAGE_SIZE : meta_bytes_);
   install_linear_map(reinterpret_cast<std::uintptr_t>(ram_));
-  install_meta_geometry({.slots_base = slots_base(), .covered_end = phys_end_});
+  meta::install_meta_geometry({.slots_base = slots_base(), .covered_end = phys_end_});
   hal_stats() = HalStats{};
 }
 
@@ -44,7 +44,7 @@ SimMemory::~SimMemory() {
   munmap(ram_, phys_end_);
   munmap(meta_, meta_bytes_ == 0 ? PAGE_SIZE : meta_bytes_);
   uninstall_linear_map();
-  uninstall_meta_geometry();
+  meta::uninstall_meta_geometry();
   g_live = false;
 }
 

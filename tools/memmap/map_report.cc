@@ -11,7 +11,7 @@
 namespace tools::memmap {
 namespace {
 
-void print_json(std::ostream& out, const mm::memmap::MemoryMap& map, const mm::MetaPlan& plan) {
+void print_json(std::ostream& out, const mm::memmap::MemoryMap& map, const mm::meta::MetaPlan& plan) {
   out << "{\"regions\":[";
   bool first = true;
   for (const mm::memmap::MemoryRegion& region : map.regions()) {
@@ -38,7 +38,7 @@ void print_warnings(keel::fmt::Sink& sink, const ParsedMap& parsed, const mm::me
 }
 
 void print_text(std::ostream& out, const ParsedMap& parsed, const mm::memmap::MapWarnings& warnings,
-                const mm::memmap::MemoryMap& map, const mm::MetaPlan& plan) {
+                const mm::memmap::MemoryMap& map, const mm::meta::MetaPlan& plan) {
   keel::fmt::StringSink sink;
   std::size_t efi = 0;
   for (const auto& e : parsed.entries) efi += e.kind == mm::memmap::FirmwareMapKind::Efi ? 1 : 0;
@@ -61,13 +61,13 @@ void print_text(std::ostream& out, const ParsedMap& parsed, const mm::memmap::Ma
     print_warnings(sink, parsed, warnings, "  ");
   }
   sink.write("sanitized map:\n");
-  mm::print_memory_map(sink, map);
-  mm::print_memory_summary(sink, map, plan);
+  mm::meta::print_memory_map(sink, map);
+  mm::meta::print_memory_summary(sink, map, plan);
   keel::fmt::print(sink, "metadata plan: slots for [0x0, {:#x}), region {} of which backed:\n",
              plan.covered().end, keel::fmt::HumanBytes{plan.region_bytes});
-  for (const mm::MetaChunkRange& chunk : plan.backed) {
-    const std::uint64_t first_frame = chunk.offset / sizeof(mm::MetaSlot) * mm::PAGE_SIZE;
-    const std::uint64_t end_frame = (chunk.offset + chunk.length) / sizeof(mm::MetaSlot) * mm::PAGE_SIZE;
+  for (const mm::meta::MetaChunkRange& chunk : plan.backed) {
+    const std::uint64_t first_frame = chunk.offset / sizeof(mm::meta::MetaSlot) * mm::PAGE_SIZE;
+    const std::uint64_t end_frame = (chunk.offset + chunk.length) / sizeof(mm::meta::MetaSlot) * mm::PAGE_SIZE;
     keel::fmt::print(sink, "  +{:#x}..+{:#x} ({:>9}) slots of frames [{:#x}, {:#x})\n", chunk.offset,
                chunk.offset + chunk.length, keel::fmt::HumanBytes{chunk.length}, first_frame,
                end_frame < plan.covered().end ? end_frame : plan.covered().end);
@@ -94,7 +94,7 @@ int report_map(const ParsedMap& parsed, const ReportOptions& options, std::ostre
     err << keel::fmt::to_text(result.error()) << "\n";
     return EXIT_BAD_MAP;
   }
-  const auto plan = mm::plan_meta_region(*map);
+  const auto plan = mm::meta::plan_meta_region(*map);
   if (!plan) {  // cannot happen after a successful sanitize; keep the tool honest anyway
     err << "memmap: " << options.source_name << ": " << error_name(plan.error()) << "\n";
     return EXIT_BAD_MAP;

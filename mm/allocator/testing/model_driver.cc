@@ -328,7 +328,7 @@ std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
       return {};
     }
     case 11: {  // from_in_use / from_unused on an arbitrary frame: must agree with the model
-      const Paddr end = meta_geometry().covered_end;
+      const Paddr end = meta::meta_geometry().covered_end;
       const Paddr pa = static_cast<Paddr>(arg) * PAGE_SIZE % (end + 2 * PAGE_SIZE);
       auto it = refs_.find(pa / PAGE_SIZE);
       auto frame = Frame<ModelMeta>::from_in_use(pa);
@@ -416,9 +416,9 @@ std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
 std::string AllocatorModel::check() const {
   for (const auto& [index, refs] : refs_) {
     const Paddr pa = index * PAGE_SIZE;
-    const MetaSlot& slot = slot_of(pa);
+    const meta::MetaSlot& slot = slot_of(pa);
     const std::uint64_t count = slot.ref_count.load();
-    if (count != (refs == UNIQUE ? REF_COUNT_UNIQUE : refs)) return describe("reference count differs from the model", pa);
+    if (count != (refs == UNIQUE ? meta::REF_COUNT_UNIQUE : refs)) return describe("reference count differs from the model", pa);
     if (slot::live_order(slot) != order_of(index)) return describe("frame order differs from the model", pa);
     if (slot.vtable != &frame_meta_vtable<ModelMeta>) return describe("metadata type lost", pa);
     if (reinterpret_cast<const ModelMeta*>(slot.storage)->self != pa) return describe("metadata mixed up", pa);

@@ -7,10 +7,10 @@
 
 namespace mm::testing {
 
-MetaSlot& slot_of(Paddr pa) { return *frame_to_meta(pa); }
+meta::MetaSlot& slot_of(Paddr pa) { return *meta::frame_to_meta(pa); }
 
 void SimFrames::mark_reserved(Paddr pa) {
-  MetaSlot& slot = slot_of(pa);
+  meta::MetaSlot& slot = slot_of(pa);
   write_meta(slot, ReservedMeta{});
   slot.block.store(0);
   slot.ref_count.store(1);
@@ -23,9 +23,9 @@ SimFrames::SimFrames(std::uint64_t phys_end, std::span<const PhysRange> usable,
   for (const PhysRange& range : usable) {
     for (Paddr pa = align_up(range.start, PAGE_SIZE); pa + PAGE_SIZE <= range.end && pa < phys_end;
          pa += PAGE_SIZE) {
-      MetaSlot& slot = slot_of(pa);
+      meta::MetaSlot& slot = slot_of(pa);
       slot.vtable = nullptr;
-      slot.ref_count.store(REF_COUNT_UNUSED);
+      slot.ref_count.store(meta::REF_COUNT_UNUSED);
     }
   }
   for (const Paddr pa : boot_frames) mark_reserved(pa);

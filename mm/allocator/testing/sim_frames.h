@@ -41,6 +41,6 @@ class SimFrames {
 };
 
 // The slot of a frame, for tests that inspect or corrupt state.
-MetaSlot& slot_of(Paddr pa);
+meta::MetaSlot& slot_of(Paddr pa);
 
 }  // namespace mm::testing

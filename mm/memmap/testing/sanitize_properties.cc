@@ -117,7 +117,7 @@ std::optional<std::string> check_map_shape(const memmap::MemoryMap& map, Paddr l
 }
 
 std::optional<std::string> check_plan(const memmap::MemoryMap& map) {
-  const auto plan = plan_meta_region(map);
+  const auto plan = meta::plan_meta_region(map);
   if (!plan) return "plan failed on a sanitized map";
   if (plan->slot_count * PAGE_SIZE != map.max_usable_end()) return "plan slot_count wrong";
   if (plan->backed_bytes + plan->saved_bytes != plan->region_bytes) return "plan bytes do not add up";
@@ -140,7 +140,7 @@ std::optional<std::string> check_early_allocator(const memmap::MemoryMap& map) {
   const std::uint64_t sizes[] = {1, 3, 512, 1};
   std::vector<PhysRange> handed_out;
   for (std::uint64_t frames : sizes) {
-    const std::uint64_t align = frames == 512 ? META_CHUNK_SIZE : PAGE_SIZE;
+    const std::uint64_t align = frames == 512 ? meta::META_CHUNK_SIZE : PAGE_SIZE;
     const auto pa = early.allocate(frames, memmap::FrameUsage::EarlyAlloc, align);
     if (!pa) continue;
     const PhysRange got{*pa, *pa + frames * PAGE_SIZE};

@@ -54,7 +54,7 @@ class InvariantWalker {
 
   void check_node(Paddr pa, PagingLevel level, bool is_root) {
     if (!seen_.insert(pa).second) return fail("node reached twice", pa);
-    const MetaSlot& slot = *frame_to_meta(pa);
+    const meta::MetaSlot& slot = *meta::frame_to_meta(pa);
     if (!slot::holds<PageTablePageMeta<C>>(slot)) return fail("node slot not a page-table page", pa);
     const NodeRef<C> node(pa);
     const auto& meta = node.meta();
@@ -100,10 +100,10 @@ class InvariantWalker {
     last_leaf_end_ = va + (size - 1);
     if (Pte::is_tracked(e)) {
       if (!C::TRACKED) return fail("tracked leaf in an untracked-only table", va);
-      if (!has_slot(pa)) return fail("tracked leaf without a metadata slot", pa);
-      const MetaSlot& slot = *frame_to_meta(pa);
+      if (!meta::has_slot(pa)) return fail("tracked leaf without a metadata slot", pa);
+      const meta::MetaSlot& slot = *meta::frame_to_meta(pa);
       const std::uint64_t count = slot.ref_count.load();
-      if (count == 0 || count > REF_COUNT_MAX) return fail("tracked leaf's frame not shared", count);
+      if (count == 0 || count > meta::REF_COUNT_MAX) return fail("tracked leaf's frame not shared", count);
       if (slot::holds<PageTablePageMeta<C>>(slot)) return fail("page-table page mapped as a leaf", pa);
       if (slot.vtable == nullptr || !slot.vtable->untyped) return fail("tracked leaf's frame is typed", pa);
       if (slot::live_order(slot) != slot::level_order(level)) {
