@@ -126,8 +126,8 @@ void Context::runner_fail(std::string_view format, const Args&... args) {
 void push_recovery_hook(void (*fn)(void*), void* arg);
 void pop_recovery_hook(void* arg);
 
-//   mm::UFrame frame = ...;
-//   kernel::ktest::OnRecovery release([&] { mm::UFrame dropped = std::move(frame); });
+//   mm::frame::UFrame frame = ...;
+//   kernel::ktest::OnRecovery release([&] { mm::frame::UFrame dropped = std::move(frame); });
 // runs the lambda only if the test is cut short by a fault or panic; leaving the scope
 // normally drops the hook unrun (the destructors do the work then).
 template <typename F>

@@ -78,13 +78,14 @@ bool contains(std::string_view text, std::string_view part) {
 constinit mm::Paddr g_leaked = 0;
 
 void leak_one_frame(kernel::ktest::Context&) {
-  auto frame = mm::alloc_frame(mm::UntypedMeta{});
+  auto frame = mm::allocator::alloc_frame(mm::frame::UntypedMeta{});
   KASSERT(frame.has_value());
   g_leaked = std::move(*frame).into_shared().into_raw();
 }
 
 void free_leaked() {
-  if (g_leaked != 0) mm::UFrame dropped = mm::UFrame::from_raw(std::exchange(g_leaked, 0));
+  if (g_leaked != 0)
+    mm::frame::UFrame dropped = mm::frame::UFrame::from_raw(std::exchange(g_leaked, 0));
 }
 
 }  // namespace
@@ -129,13 +130,16 @@ KTEST(leak_after_a_recovered_panic_is_caught) {
 KTEST(recovery_hook_releases_what_the_jump_skips) {
   ::kernel::ktest::Context scratch;
   const auto outcome = ::kernel::ktest::run_case(
-      scratch_case("hook_frees_frame",
-                   [](::kernel::ktest::Context&) {
-                     mm::UFrame frame = mm::alloc_frame(mm::UntypedMeta{}).value().into_shared();
-                     ::kernel::ktest::OnRecovery release([&] { mm::UFrame dropped = std::move(frame); });
-                     ::panic("selftest: expected panic holding a frame");
-                   },
-                   ::kernel::ktest::Expect::Panic),
+      scratch_case(
+          "hook_frees_frame",
+          [](::kernel::ktest::Context&) {
+            mm::frame::UFrame frame =
+                mm::allocator::alloc_frame(mm::frame::UntypedMeta{}).value().into_shared();
+            ::kernel::ktest::OnRecovery release(
+                [&] { mm::frame::UFrame dropped = std::move(frame); });
+            ::panic("selftest: expected panic holding a frame");
+          },
+          ::kernel::ktest::Expect::Panic),
       scratch);
   KEXPECT_TRUE(outcome == ::kernel::ktest::Outcome::Pass);
   KEXPECT_FALSE(scratch.failed());
@@ -146,17 +150,18 @@ KTEST(held_buddy_lock_fails_the_test) {
   // A panic inside the allocator with its lock held, as a broken allocator path would:
   // inspect() runs the callback under the buddy lock.
   const auto outcome = ::kernel::ktest::run_case(
-      scratch_case("panics_holding_buddy_lock",
-                   [](::kernel::ktest::Context&) {
-                     mm::allocator_detail::global_buddy().inspect([](const mm::BuddyState&) {
-                       ::panic("selftest: panic with the buddy lock held");
-                     });
-                   },
-                   ::kernel::ktest::Expect::Panic),
+      scratch_case(
+          "panics_holding_buddy_lock",
+          [](::kernel::ktest::Context&) {
+            mm::allocator::detail::global_buddy().inspect([](const mm::allocator::BuddyState&) {
+              ::panic("selftest: panic with the buddy lock held");
+            });
+          },
+          ::kernel::ktest::Expect::Panic),
       scratch);
   KEXPECT_TRUE(outcome == ::kernel::ktest::Outcome::Fail);
   KEXPECT_TRUE(contains(scratch.runner_note(), "buddy allocator's lock held"));
-  KEXPECT_FALSE(mm::buddy_lock_held());
+  KEXPECT_FALSE(mm::allocator::buddy_lock_held());
 }
 
 KTEST(held_page_table_node_lock_fails_the_test) {

@@ -115,9 +115,9 @@ unsigned release_held_node_locks(mm::Paddr node, mm::PagingLevel level, unsigned
 }
 
 void check_locks(Context& context) {
-  if (mm::buddy_lock_held()) {
+  if (mm::allocator::buddy_lock_held()) {
     context.runner_fail("left the buddy allocator's lock held (released now)");
-    mm::force_unlock_buddy_after_recovery();
+    mm::allocator::force_unlock_buddy_after_recovery();
   }
   if (!mm::kspace::kernel_space_ready()) return;
   mm::Paddr first_held = 0;
@@ -133,8 +133,8 @@ void check_locks(Context& context) {
 }
 
 std::uint64_t free_frames_now() {
-  mm::drain_every_cpu_cache();
-  return mm::allocator_stats().total_free_frames;
+  mm::allocator::drain_every_cpu_cache();
+  return mm::allocator::allocator_stats().total_free_frames;
 }
 
 class DiagnosticSink final : public keel::fmt::Sink {

@@ -43,7 +43,7 @@ namespace kernel::mm_init {
 namespace {
 
 constexpr std::uint64_t GIB = 1ull << 30;
-static_assert(mm::MAX_USABLE_RANGES >= mm::memmap::MAX_MAP_REGIONS,
+static_assert(mm::allocator::MAX_USABLE_RANGES >= mm::memmap::MAX_MAP_REGIONS,
               "every usable range of a sanitized map must fit the allocator's table");
 constexpr std::uint64_t EARLY_LINEAR_LIMIT = mm::layout::BOOT_LINEAR_MAP_LIMIT;
 // What the boot CPU writes before `ready`: enough for page tables, AP stacks and the
@@ -307,15 +307,15 @@ const MemoryInitReport& init_memory(const boot::BootInfo& info, bool check_invar
     if (region.type == mm::memmap::RegionType::Usable) usable[usable_count++] = region.range;
   }
   const std::uint64_t alloc_start = arch::rdtsc();
-  const auto summary = expect_ok(
-      mm::init_frame_allocator(std::span<const mm::PhysRange>(usable.data(), usable_count)),
-      "initializing the frame allocator");
+  const auto summary = expect_ok(mm::allocator::init_frame_allocator(
+                                     std::span<const mm::PhysRange>(usable.data(), usable_count)),
+                                 "initializing the frame allocator");
   g_report.allocator_init_cycles = arch::rdtsc() - alloc_start;
   boot_phases().mark(BootPhase::Allocator);
   keel::fmt::print(out, "mm: allocator: {} of {} usable frames free in {} ranges ({} cycles)\n",
              summary.free_frames, summary.usable_frames, summary.ranges,
              g_report.allocator_init_cycles);
-  mm::print_stats(out);
+  mm::allocator::print_stats(out);
 
   init_kernel_address_space(info, allow_1g_pages);
 
@@ -335,7 +335,7 @@ void finish_deferred_memory_init(keel::fmt::Sink& sink) {
   keel::fmt::print(sink, "mm: deferred metadata done: {} of {} unit(s) ({} free frames) written by "
              "the boot CPU, the rest by other CPUs; {} cycles after ready\n", here.units,
              g_deferred_units, here.frames_added, cycles);
-  mm::print_stats(sink);
+  mm::allocator::print_stats(sink);
 }
 
 bool check_memory_invariants(keel::fmt::Sink& sink) {
@@ -346,7 +346,7 @@ bool check_memory_invariants(keel::fmt::Sink& sink) {
   } else {
     keel::fmt::print(sink, "mm.check: metadata invariants hold\n");
   }
-  if (auto alloc = mm::check_allocator_invariants(); !alloc) {
+  if (auto alloc = mm::allocator::check_allocator_invariants(); !alloc) {
     keel::fmt::print(sink, "mm.check: allocator: {}\n", alloc.error());
     ok = false;
   } else {

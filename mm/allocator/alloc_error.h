@@ -7,7 +7,7 @@
 #include "lib/fmt/format.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::allocator {
 
 struct AllocError {
   std::uint64_t requested_frames = 0;
@@ -24,4 +24,4 @@ inline void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const Al
              e.free_frames, keel::fmt::HumanBytes{e.free_frames * PAGE_SIZE}, e.largest_free_frames);
 }
 
-}  // namespace mm
+}  // namespace mm::allocator

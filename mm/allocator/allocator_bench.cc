@@ -20,12 +20,12 @@
 #include "mm/frame/unique_frame.h"
 #include "mm/testing/bench_iterations.h"
 
-namespace mm {
+namespace mm::allocator {
 namespace {
 
 constexpr std::uint64_t MiB = 1 << 20;
 
-UntypedMeta untyped(Paddr) { return {}; }
+frame::UntypedMeta untyped(Paddr) { return {}; }
 
 std::unique_ptr<testing::SimFrames> world_of(std::uint64_t bytes) {
   return std::make_unique<testing::SimFrames>(bytes, std::initializer_list<PhysRange>{{MiB, bytes}});
@@ -49,7 +49,7 @@ void BM_AllocFree_Unique(benchmark::State& state) {
   // 1 GiB frames need a 1 GiB-aligned free block: 2 GiB of RAM (from 1 MiB) holds one.
   auto world = world_of(level == 3 ? 2048 * MiB + 2 * MiB : 64 * MiB);
   for (auto _ : state) {
-    auto frame = alloc_frame(UntypedMeta{}, {.zeroed = zeroed, .level = level});
+    auto frame = alloc_frame(frame::UntypedMeta{}, {.zeroed = zeroed, .level = level});
     if (!ok_or_fail(state, frame)) break;
     benchmark::DoNotOptimize(frame);
   }
@@ -63,9 +63,9 @@ KEEL_BENCHMARK(BM_AllocFree_Unique<3, false>)->Name("BM_AllocFree/order:18/handl
 void BM_AllocFree_Shared2M(benchmark::State& state) {
   auto world = world_of(64 * MiB);
   for (auto _ : state) {
-    auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false, .level = 2});
+    auto frame = alloc_frame(frame::UntypedMeta{}, {.zeroed = false, .level = 2});
     if (!ok_or_fail(state, frame)) break;
-    Frame<UntypedMeta> shared = std::move(*frame);
+    frame::Frame<frame::UntypedMeta> shared = std::move(*frame);
     benchmark::DoNotOptimize(shared);
   }
 }
@@ -75,7 +75,7 @@ KEEL_BENCHMARK(BM_AllocFree_Shared2M)->Name("BM_AllocFree/order:9/handle:frame")
 void BM_AllocFree_Segment2M(benchmark::State& state) {
   auto world = world_of(64 * MiB);
   for (auto _ : state) {
-    auto block = alloc_block<UntypedMeta>(9, untyped, {.zeroed = false});
+    auto block = alloc_block<frame::UntypedMeta>(9, untyped, {.zeroed = false});
     if (!ok_or_fail(state, block)) break;
     benchmark::DoNotOptimize(block);
   }
@@ -88,7 +88,7 @@ KEEL_BENCHMARK(BM_AllocFree_Segment2M)->Name("BM_AllocFree/order:9/handle:segmen
 void BM_BuddyCore(benchmark::State& state) {
   auto world = world_of(2048 * MiB + 2 * MiB);
   const auto order = static_cast<unsigned>(state.range(0));
-  BuddyAllocator& buddy = allocator_detail::global_buddy();
+  BuddyAllocator& buddy = detail::global_buddy();
   for (auto _ : state) {
     auto head = buddy.alloc_block(order);
     if (!head) {
@@ -105,7 +105,7 @@ KEEL_BENCHMARK(BM_BuddyCore)->ArgName("order")->DenseRange(0, MAX_ORDER);
 // free cannot coalesce): a pop and a push, no split. The per-CPU cache is not involved.
 void BM_BuddyCore_Order0FromList(benchmark::State& state) {
   auto world = world_of(64 * MiB);
-  BuddyAllocator& buddy = allocator_detail::global_buddy();
+  BuddyAllocator& buddy = detail::global_buddy();
   const auto held = buddy.alloc_block(0);
   const auto listed = buddy.alloc_block(0);
   if (!held || !listed) return state.SkipWithError("setup: buddy out of memory");
@@ -129,11 +129,11 @@ KEEL_BENCHMARK(BM_BuddyCore_Order0FromList)->Name("BM_BuddyCore/order:0/from_lis
 void BM_AllocFreeBatch(benchmark::State& state) {
   const auto frames = static_cast<std::size_t>(state.range(0));
   auto world = world_of(64 * MiB);
-  std::vector<std::optional<UniqueFrame<UntypedMeta>>> held(frames);
+  std::vector<std::optional<frame::UniqueFrame<frame::UntypedMeta>>> held(frames);
   for (auto _ : state) {
     bool ok = true;
     for (auto& slot : held) {
-      auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
+      auto frame = alloc_frame(frame::UntypedMeta{}, {.zeroed = false});
       if (!ok_or_fail(state, frame)) {
         ok = false;
         break;
@@ -155,10 +155,10 @@ KEEL_BENCHMARK(BM_AllocFreeBatch)->ArgName("frames")->Arg(32)->Arg(64)->Arg(128)
 void BM_FromInUseDrop_Cold(benchmark::State& state) {
   constexpr std::size_t FRAMES = 65536;
   auto world = world_of(512 * MiB);
-  std::vector<Frame<UntypedMeta>> frames;
+  std::vector<frame::Frame<frame::UntypedMeta>> frames;
   frames.reserve(FRAMES);
   for (std::size_t i = 0; i < FRAMES; ++i) {
-    auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
+    auto frame = alloc_frame(frame::UntypedMeta{}, {.zeroed = false});
     if (!frame) return state.SkipWithError("setup: allocation failed");
     frames.emplace_back(std::move(*frame));
   }
@@ -166,7 +166,7 @@ void BM_FromInUseDrop_Cold(benchmark::State& state) {
   for (auto _ : state) {
     // A stride of 97 frames (coprime with the count) walks every slot, none adjacent.
     next = (next + 97) % FRAMES;
-    auto again = Frame<UntypedMeta>::from_in_use(frames[next].paddr());
+    auto again = frame::Frame<frame::UntypedMeta>::from_in_use(frames[next].paddr());
     if (!ok_or_fail(state, again)) break;
     benchmark::DoNotOptimize(again);
   }
@@ -179,7 +179,7 @@ void BM_RawTakeReturn(benchmark::State& state) {
   auto world = world_of(2048 * MiB + 2 * MiB);
   const auto frames = order_frames(static_cast<unsigned>(state.range(0)));
   for (auto _ : state) {
-    auto pa = allocator_detail::take_frames(frames, frames, false);
+    auto pa = detail::take_frames(frames, frames, false);
     if (!ok_or_fail(state, pa)) break;
     benchmark::DoNotOptimize(pa);
     return_frames_to_allocator(*pa, frames);
@@ -191,7 +191,7 @@ void BM_SegmentAlloc(benchmark::State& state) {
   auto world = world_of(64 * MiB);
   const auto n = static_cast<std::uint64_t>(state.range(0));
   for (auto _ : state) {
-    auto seg = alloc_segment<UntypedMeta>(n, untyped, 1, {.zeroed = false});
+    auto seg = alloc_segment<frame::UntypedMeta>(n, untyped, 1, {.zeroed = false});
     if (!ok_or_fail(state, seg)) break;
     benchmark::DoNotOptimize(seg);
   }
@@ -201,20 +201,21 @@ KEEL_BENCHMARK(BM_SegmentAlloc)->Arg(1)->Arg(8)->Arg(64)->Arg(512);
 
 void BM_IntoRawFromRaw(benchmark::State& state) {
   auto world = world_of(64 * MiB);
-  UniqueFrame<UntypedMeta> frame = alloc_frame(UntypedMeta{}, {.zeroed = false}).value();
+  frame::UniqueFrame<frame::UntypedMeta> frame =
+      alloc_frame(frame::UntypedMeta{}, {.zeroed = false}).value();
   for (auto _ : state) {
     const Paddr raw = std::move(frame).into_raw();
     benchmark::DoNotOptimize(raw);
-    frame = UniqueFrame<UntypedMeta>::from_raw(raw);
+    frame = frame::UniqueFrame<frame::UntypedMeta>::from_raw(raw);
   }
 }
 KEEL_BENCHMARK(BM_IntoRawFromRaw);
 
 void BM_FrameCloneDrop(benchmark::State& state) {
   auto world = world_of(64 * MiB);
-  Frame<UntypedMeta> frame = alloc_frame(UntypedMeta{}).value();
+  frame::Frame<frame::UntypedMeta> frame = alloc_frame(frame::UntypedMeta{}).value();
   for (auto _ : state) {
-    Frame<UntypedMeta> copy = frame;
+    frame::Frame<frame::UntypedMeta> copy = frame;
     benchmark::DoNotOptimize(copy);
   }
 }
@@ -223,9 +224,9 @@ KEEL_BENCHMARK(BM_FrameCloneDrop);
 // from_in_use on a shared frame (type checked first) and the drop of its reference.
 void BM_FromInUseDrop(benchmark::State& state) {
   auto world = world_of(64 * MiB);
-  Frame<UntypedMeta> frame = alloc_frame(UntypedMeta{}).value();
+  frame::Frame<frame::UntypedMeta> frame = alloc_frame(frame::UntypedMeta{}).value();
   for (auto _ : state) {
-    auto again = Frame<UntypedMeta>::from_in_use(frame.paddr());
+    auto again = frame::Frame<frame::UntypedMeta>::from_in_use(frame.paddr());
     if (!ok_or_fail(state, again)) break;
     benchmark::DoNotOptimize(again);
   }
@@ -304,6 +305,6 @@ void BM_Floor_LockedCompareExchange(benchmark::State& state) {
 KEEL_BENCHMARK(BM_Floor_LockedCompareExchange);
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::allocator
 
 BENCHMARK_MAIN();

@@ -9,7 +9,7 @@
 #include "mm/allocator/testing/model_driver.h"
 #include "tests/fuzz/corpus_replay.h"
 
-namespace mm {
+namespace mm::allocator {
 namespace {
 
 TEST(AllocatorFuzzCorpusTest, DeterministicCorpus) {
@@ -34,4 +34,4 @@ TEST(AllocatorFuzzCorpusTest, CheckedInCorpus) {
 }
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::allocator

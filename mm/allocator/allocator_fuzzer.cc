@@ -7,6 +7,6 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size > 3 * 4096) return -1;  // keep inputs (and the per-step walks) short
-  mm::testing::run_model_on_bytes({data, size});
+  mm::allocator::testing::run_model_on_bytes({data, size});
   return 0;
 }

@@ -21,12 +21,12 @@ namespace {
 
 using mm::Paddr;
 
-mm::UntypedMeta untyped(Paddr) { return {}; }
+mm::frame::UntypedMeta untyped(Paddr) { return {}; }
 
 // Skips (and returns false) when no free block of `order` exists.
 bool have_order(kernel::kbench::State& state, unsigned order) {
-  mm::drain_cpu_cache();
-  if (mm::allocator_stats().largest_free_order < static_cast<int>(order)) {
+  mm::allocator::drain_cpu_cache();
+  if (mm::allocator::allocator_stats().largest_free_order < static_cast<int>(order)) {
     state.skip("not enough memory");
     return false;
   }
@@ -39,7 +39,8 @@ KBENCH_ARGS(alloc_frame_level, {1, 2, 3}) {
   const auto level = static_cast<mm::PagingLevel>(state.range(0));
   if (!have_order(state, level == 1 ? 0 : level == 2 ? 9 : 18)) return;
   for (auto _ : state) {
-    auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false, .level = level});
+    auto frame =
+        mm::allocator::alloc_frame(mm::frame::UntypedMeta{}, {.zeroed = false, .level = level});
     if (!frame) [[unlikely]] return state.error("out of memory");
     kernel::kbench::do_not_optimize(frame);
   }
@@ -54,12 +55,13 @@ KBENCH_ARGS(alloc_free_order, {0, 1, 3, 9, 18}) {
   const auto order = static_cast<unsigned>(state.range(0));
   if (!have_order(state, order)) return;
   for (auto _ : state) {
-    auto block = mm::alloc_block<mm::UntypedMeta>(order, untyped, {.zeroed = false});
+    auto block =
+        mm::allocator::alloc_block<mm::frame::UntypedMeta>(order, untyped, {.zeroed = false});
     if (!block) [[unlikely]] return state.error("out of memory");
     kernel::kbench::do_not_optimize(block);
   }
   state.set_items_processed(state.iterations());
-  state.counters["frames"] = mm::order_frames(order);
+  state.counters["frames"] = mm::allocator::order_frames(order);
 }
 KBENCH_ARGS_EVERY_CPU(alloc_free_order, {0, 3, 9});
 
@@ -68,12 +70,12 @@ KBENCH_ARGS_EVERY_CPU(alloc_free_order, {0, 3, 9});
 // from the buddy lists once (CACHE_BATCH blocks under the lock) and drains it once. The
 // figure is per iteration (items: frames).
 KBENCH(refill_drain_batch) {
-  constexpr std::size_t FRAMES = mm::CACHE_CAPACITY + mm::CACHE_BATCH;
+  constexpr std::size_t FRAMES = mm::allocator::CACHE_CAPACITY + mm::allocator::CACHE_BATCH;
   if (!have_order(state, 0)) return;
-  std::array<std::optional<mm::UniqueFrame<mm::UntypedMeta>>, FRAMES> frames;
+  std::array<std::optional<mm::frame::UniqueFrame<mm::frame::UntypedMeta>>, FRAMES> frames;
   for (auto _ : state) {
     for (auto& slot : frames) {
-      auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false});
+      auto frame = mm::allocator::alloc_frame(mm::frame::UntypedMeta{}, {.zeroed = false});
       if (!frame) [[unlikely]] return state.error("out of memory");
       slot.emplace(std::move(*frame));
     }
@@ -88,11 +90,11 @@ KBENCH_EVERY_CPU(refill_drain_batch);
 KBENCH_ARGS(raw_take_return_order, {0, 1, 3, 9, 18}) {
   const auto order = static_cast<unsigned>(state.range(0));
   if (!have_order(state, order)) return;
-  const std::uint64_t n = mm::order_frames(order);
+  const std::uint64_t n = mm::allocator::order_frames(order);
   for (auto _ : state) {
-    const auto pa = mm::allocator_detail::take_frames(n, n, /*zeroed=*/false);
+    const auto pa = mm::allocator::detail::take_frames(n, n, /*zeroed=*/false);
     if (!pa) [[unlikely]] return state.error("out of memory");
-    mm::return_frames_to_allocator(*pa, n);
+    mm::allocator::return_frames_to_allocator(*pa, n);
   }
   state.set_items_processed(state.iterations());
   state.counters["frames"] = n;
@@ -101,7 +103,8 @@ KBENCH_ARGS(raw_take_return_order, {0, 1, 3, 9, 18}) {
 KBENCH_ARGS(alloc_segment, {1, 8, 64, 512}) {
   const auto frames = static_cast<std::uint64_t>(state.range(0));
   for (auto _ : state) {
-    auto seg = mm::alloc_segment<mm::UntypedMeta>(frames, untyped, 1, {.zeroed = false});
+    auto seg =
+        mm::allocator::alloc_segment<mm::frame::UntypedMeta>(frames, untyped, 1, {.zeroed = false});
     if (!seg) [[unlikely]] return state.error("out of memory");
     kernel::kbench::do_not_optimize(seg);
   }
@@ -112,9 +115,9 @@ KBENCH_ARGS(alloc_segment, {1, 8, 64, 512}) {
 // first): the state in which init_frame_allocator may safely adopt them all again.
 std::uint64_t take_everything() {
   std::uint64_t taken = 0;
-  for (int order = mm::MAX_ORDER; order >= 0; --order) {
-    const std::uint64_t n = mm::order_frames(static_cast<unsigned>(order));
-    while (auto pa = mm::allocator_detail::take_frames(n, n, /*zeroed=*/false)) taken += n;
+  for (int order = mm::allocator::MAX_ORDER; order >= 0; --order) {
+    const std::uint64_t n = mm::allocator::order_frames(static_cast<unsigned>(order));
+    while (auto pa = mm::allocator::detail::take_frames(n, n, /*zeroed=*/false)) taken += n;
   }
   return taken;
 }
@@ -129,13 +132,14 @@ KBENCH(reinit_per_gib) {
     if (region.type == mm::memmap::RegionType::Usable) usable[count++] = region.range;
   }
   const std::span<const mm::PhysRange> ranges(usable.data(), count);
-  const std::uint64_t free_before = (mm::drain_cpu_cache(), mm::allocator_stats().total_free_frames);
+  const std::uint64_t free_before =
+      (mm::allocator::drain_cpu_cache(), mm::allocator::allocator_stats().total_free_frames);
   std::uint64_t usable_frames = 0;
   while (state.keep_running()) {
     state.pause_timing();
     const std::uint64_t taken = take_everything();
     state.resume_timing();
-    const auto summary = mm::init_frame_allocator(ranges);
+    const auto summary = mm::allocator::init_frame_allocator(ranges);
     state.pause_timing();
     if (!summary || summary->free_frames != taken || taken != free_before) {
       return state.error("re-init did not adopt exactly the free frames");
@@ -143,7 +147,8 @@ KBENCH(reinit_per_gib) {
     usable_frames = summary->usable_frames;
     state.resume_timing();
   }
-  if (!mm::check_allocator_invariants()) return state.error("allocator invariants violated");
+  if (!mm::allocator::check_allocator_invariants())
+    return state.error("allocator invariants violated");
   const std::uint64_t usable_mib = usable_frames * mm::PAGE_SIZE >> 20;
   state.set_items_processed(state.iterations() * usable_mib);  // items/s = MiB/s
   state.counters["usable_MiB"] = usable_mib;

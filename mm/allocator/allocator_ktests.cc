@@ -33,11 +33,11 @@ namespace {
 using mm::Paddr;
 using mm::PAGE_SIZE;
 
-mm::UntypedMeta untyped(Paddr) { return {}; }
+mm::frame::UntypedMeta untyped(Paddr) { return {}; }
 
 std::uint64_t free_frames() {
-  mm::drain_every_cpu_cache();
-  return mm::allocator_stats().total_free_frames;
+  mm::allocator::drain_every_cpu_cache();
+  return mm::allocator::allocator_stats().total_free_frames;
 }
 
 // The page pattern: distinct per block and per page, never 0 (fresh or zeroed memory).
@@ -79,20 +79,21 @@ constexpr unsigned ORDER_MIX[] = {18, 9, 3, 0, 9, 5, 1, 9, 2, 0, 12, 3};
 
 KTEST(allocate_everything_in_mixed_orders) {
   const std::uint64_t start_free = free_frames();
-  bool exhausted[mm::NR_ORDERS] = {};
+  bool exhausted[mm::allocator::NR_ORDERS] = {};
   std::size_t count = 0;
   std::uint64_t taken = 0;
-  std::optional<mm::AllocError> last_oom;
+  std::optional<mm::allocator::AllocError> last_oom;
   unsigned live_orders = sizeof(ORDER_MIX) / sizeof(ORDER_MIX[0]);
   for (std::size_t step = 0; live_orders > 0 && count < MAX_BLOCKS; ++step) {
     unsigned order = ORDER_MIX[step % (sizeof(ORDER_MIX) / sizeof(ORDER_MIX[0]))];
     if (count >= MAX_BLOCKS * 3 / 4) {  // keep the block count bounded whatever the map
-      const int largest = mm::allocator_stats().largest_free_order;
+      const int largest = mm::allocator::allocator_stats().largest_free_order;
       order = largest < 0 ? 0 : static_cast<unsigned>(largest);
     } else if (exhausted[order]) {
       continue;
     }
-    auto seg = mm::alloc_block<mm::UntypedMeta>(order, untyped, {.zeroed = false});
+    auto seg =
+        mm::allocator::alloc_block<mm::frame::UntypedMeta>(order, untyped, {.zeroed = false});
     if (!seg) {
       // Nothing is freed during the loop, so an order that failed once never succeeds.
       if (!exhausted[order]) {
@@ -145,14 +146,16 @@ KTEST(allocate_everything_in_mixed_orders) {
   for (std::size_t i = 0; i < count; ++i) {
     const Block& b = g_blocks[i];
     if (i + 1 < count && b.end > g_blocks[i + 1].start) ++overlaps;
-    if (b.start % (mm::order_frames(b.order) * PAGE_SIZE) != 0 || !in_free_ram(b)) ++misplaced;
+    if (b.start % (mm::allocator::order_frames(b.order) * PAGE_SIZE) != 0 || !in_free_ram(b))
+      ++misplaced;
   }
   KEXPECT_EQ(overlaps, 0u);
   KEXPECT_EQ(misplaced, 0u);
 
   // Give everything back, then the allocator is where it started.
   for (std::size_t i = 0; i < count; ++i) {
-    (void)mm::Segment<mm::UntypedMeta>::from_raw({g_blocks[i].start, g_blocks[i].end});
+    (void)mm::frame::Segment<mm::frame::UntypedMeta>::from_raw(
+        {g_blocks[i].start, g_blocks[i].end});
   }
   KEXPECT_EQ(free_frames(), start_free);
   EXPECT_ALLOCATOR_INVARIANTS();
@@ -184,12 +187,14 @@ void map_huge_blocks_and_read_back(kernel::ktest::Context& ktest_ctx, Table& tab
       if (b.order == 0) continue;
       KTEST_ASSERT_TRUE(b.end <= span);
       // Our unique handle becomes a shared one; the mapping adds a reference.
-      mm::Frame<mm::UntypedMeta> frame = mm::UniqueFrame<mm::UntypedMeta>::from_raw(b.start).into_shared();
+      mm::frame::Frame<mm::frame::UntypedMeta> frame =
+          mm::frame::UniqueFrame<mm::frame::UntypedMeta>::from_raw(b.start).into_shared();
       KTEST_ASSERT_TRUE(cursor->jump(base + b.start).has_value());
       const auto mapped = cursor->map(frame, RW);
       if (!mapped && mapped.error() == mm::page_table::PtError::LevelUnsupported) {
         ++skipped_1g;  // a CPU without 1 GiB pages: checked through the linear map only
-        auto unique = mm::UniqueFrame<mm::UntypedMeta>::try_from_shared(std::move(frame));
+        auto unique =
+            mm::frame::UniqueFrame<mm::frame::UntypedMeta>::try_from_shared(std::move(frame));
         KTEST_ASSERT_TRUE(unique.has_value());
         (void)std::move(*unique).into_raw();
         continue;
@@ -218,14 +223,16 @@ void map_huge_blocks_and_read_back(kernel::ktest::Context& ktest_ctx, Table& tab
 KTEST(every_frame_as_1g_2m_4k_frames_huge_ones_mapped_tracked) {
   KTEST_ASSERT_TRUE(mm::kspace::kernel_space_ready());
   const std::uint64_t start_free = free_frames();
-  std::array<std::optional<mm::UniqueFrame<mm::UntypedMeta>>, NODE_RESERVE> reserve;
-  for (auto& r : reserve) r.emplace(mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false}).value());
+  std::array<std::optional<mm::frame::UniqueFrame<mm::frame::UntypedMeta>>, NODE_RESERVE> reserve;
+  for (auto& r : reserve)
+    r.emplace(mm::allocator::alloc_frame(mm::frame::UntypedMeta{}, {.zeroed = false}).value());
   std::size_t count = 0;
   std::uint64_t taken = 0;
   std::uint64_t per_level[4] = {};
   for (mm::PagingLevel level = 3; level >= 1; --level) {
     for (;;) {
-      auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false, .level = level});
+      auto frame =
+          mm::allocator::alloc_frame(mm::frame::UntypedMeta{}, {.zeroed = false, .level = level});
       if (!frame) break;
       KTEST_ASSERT_TRUE(count < MAX_BLOCKS);
       KEXPECT_EQ(frame->map_level(), level);
@@ -233,7 +240,7 @@ KTEST(every_frame_as_1g_2m_4k_frames_huge_ones_mapped_tracked) {
       const std::uint64_t size = frame->size();
       KEXPECT_EQ(pa % size, 0u);
       g_blocks[count] = {pa, pa + size, static_cast<std::uint32_t>(count),
-                         static_cast<std::uint8_t>(mm::slot::level_order(level))};
+                         static_cast<std::uint8_t>(mm::frame::slot::level_order(level))};
       for (Paddr p = pa; p < pa + size; p += PAGE_SIZE) *page_word(p, count) = pattern(count, (p - pa) / PAGE_SIZE);
       (void)std::move(*frame).into_raw();
       taken += size / PAGE_SIZE;
@@ -251,10 +258,12 @@ KTEST(every_frame_as_1g_2m_4k_frames_huge_ones_mapped_tracked) {
   // small ones are still unique.
   for (std::size_t i = 0; i < count; ++i) {
     const Block& b = g_blocks[i];
-    if (b.order == 0) (void)mm::UniqueFrame<mm::UntypedMeta>::from_raw(b.start);
+    if (b.order == 0)
+      (void)mm::frame::UniqueFrame<mm::frame::UntypedMeta>::from_raw(b.start);
     else if (mm::meta::frame_to_meta(b.start)->ref_count.load(std::memory_order_relaxed) == mm::meta::REF_COUNT_UNIQUE)
-      (void)mm::UniqueFrame<mm::UntypedMeta>::from_raw(b.start);
-    else (void)mm::Frame<mm::UntypedMeta>::from_raw(b.start);
+      (void)mm::frame::UniqueFrame<mm::frame::UntypedMeta>::from_raw(b.start);
+    else
+      (void)mm::frame::Frame<mm::frame::UntypedMeta>::from_raw(b.start);
   }
   KEXPECT_EQ(free_frames(), start_free);
   EXPECT_ALLOCATOR_INVARIANTS();

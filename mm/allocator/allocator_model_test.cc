@@ -9,7 +9,7 @@
 #include "mm/allocator/stats.h"
 #include "mm/allocator/testing/model_driver.h"
 
-namespace mm {
+namespace mm::allocator {
 namespace {
 
 TEST(AllocatorModelTest, HundredThousandRandomStepsAgreeWithTheModel) {
@@ -52,4 +52,4 @@ TEST(AllocatorModelTest, HundredThousandRandomStepsAgreeWithTheModel) {
 }
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::allocator

@@ -15,16 +15,16 @@
 #include "mm/hal.h"
 #include "mm/testing/frame_world.h"
 
-namespace mm {
+namespace mm::allocator {
 namespace {
 
-UntypedMeta untyped(Paddr) { return {}; }
+frame::UntypedMeta untyped(Paddr) { return {}; }
 
 bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
 
-class AllocatorSharedTest : public testing::FrameWorldTest {};
+class AllocatorSharedTest : public ::mm::testing::FrameWorldTest {};
 
 TEST_F(AllocatorSharedTest, InvariantsHold) {
   expect_allocator_invariants();
@@ -50,7 +50,7 @@ TEST_F(AllocatorSharedTest, AllocFreeRestoresTheLists) {
     const AllocatorStats before = allocator_stats();
     if (before.largest_free_order < static_cast<int>(order)) continue;
     {
-      auto block = alloc_block<UntypedMeta>(order, untyped, {.zeroed = false});
+      auto block = alloc_block<frame::UntypedMeta>(order, untyped, {.zeroed = false});
       ASSERT_TRUE(block.has_value());
       EXPECT_EQ(block->nframes(), order_frames(order));
       EXPECT_EQ(block->paddr() % (order_frames(order) * PAGE_SIZE), 0u);
@@ -62,7 +62,7 @@ TEST_F(AllocatorSharedTest, AllocFreeRestoresTheLists) {
 
 TEST_F(AllocatorSharedTest, SmallFreesGoToThisCpusCache) {
   drain_cpu_cache();
-  { auto frame = alloc_frame(UntypedMeta{}); }
+  { auto frame = alloc_frame(frame::UntypedMeta{}); }
   EXPECT_GT(allocator_stats().cached_frames, 0u);
   drain_cpu_cache();
   EXPECT_EQ(allocator_stats().cached_frames, 0u);
@@ -70,13 +70,13 @@ TEST_F(AllocatorSharedTest, SmallFreesGoToThisCpusCache) {
 
 TEST_F(AllocatorSharedTest, AllocFrameZeroes) {
   {
-    auto frame = alloc_frame(UntypedMeta{});
+    auto frame = alloc_frame(frame::UntypedMeta{});
     ASSERT_TRUE(frame.has_value());
     frame->bytes().zero();
     EXPECT_TRUE(frame->bytes().fill(0, PAGE_SIZE, std::byte{0xa5}).has_value());
   }
   // The per-CPU cache is LIFO: the same, dirtied frame normally comes straight back.
-  auto again = alloc_frame(UntypedMeta{});
+  auto again = alloc_frame(frame::UntypedMeta{});
   ASSERT_TRUE(again.has_value());
   const auto* bytes = static_cast<const std::uint8_t*>(phys_to_virt(again->paddr()));
   unsigned nonzero = 0;
@@ -87,7 +87,7 @@ TEST_F(AllocatorSharedTest, AllocFrameZeroes) {
 TEST_F(AllocatorSharedTest, AlignedSegmentReturnsItsTail) {
   const std::uint64_t before = free_frames();
   {
-    auto seg = alloc_segment<UntypedMeta>(3, untyped, /*align_frames=*/8, {.zeroed = false});
+    auto seg = alloc_segment<frame::UntypedMeta>(3, untyped, /*align_frames=*/8, {.zeroed = false});
     ASSERT_TRUE(seg.has_value());
     EXPECT_EQ(seg->paddr() % (8 * PAGE_SIZE), 0u);
     EXPECT_EQ(seg->nframes(), 3u);
@@ -99,14 +99,16 @@ TEST_F(AllocatorSharedTest, AlignedSegmentReturnsItsTail) {
 TEST_F(AllocatorSharedTest, AllocFramesContiguousAndScattered) {
   const std::uint64_t before = free_frames();
   {
-    std::optional<Frame<UntypedMeta>> frames[16];
-    ASSERT_TRUE(alloc_frames<UntypedMeta>(frames, untyped, {.zeroed = false}).has_value());
+    std::optional<frame::Frame<frame::UntypedMeta>> frames[16];
+    ASSERT_TRUE(alloc_frames<frame::UntypedMeta>(frames, untyped, {.zeroed = false}).has_value());
     for (std::size_t i = 1; i < 16; ++i) {
       EXPECT_EQ(frames[i]->paddr(), frames[0]->paddr() + i * PAGE_SIZE);
       EXPECT_EQ(frames[i]->reference_count(), 1u);
     }
-    std::optional<Frame<UntypedMeta>> scattered[16];
-    ASSERT_TRUE(alloc_frames<UntypedMeta>(scattered, untyped, {.zeroed = false, .contiguous = false}).has_value());
+    std::optional<frame::Frame<frame::UntypedMeta>> scattered[16];
+    ASSERT_TRUE(
+        alloc_frames<frame::UntypedMeta>(scattered, untyped, {.zeroed = false, .contiguous = false})
+            .has_value());
     for (const auto& f : scattered) EXPECT_TRUE(f.has_value());
   }
   EXPECT_EQ(free_frames(), before);
@@ -116,7 +118,7 @@ TEST_F(AllocatorSharedTest, AllocFramesContiguousAndScattered) {
 TEST_F(AllocatorSharedTest, OomNamesRequestAndFree) {
   const AllocatorStats stats = allocator_stats();
   const std::uint64_t too_many = stats.usable_frames + 1;
-  auto seg = alloc_segment<UntypedMeta>(too_many, untyped, 1, {.zeroed = false});
+  auto seg = alloc_segment<frame::UntypedMeta>(too_many, untyped, 1, {.zeroed = false});
   ASSERT_TRUE(!seg.has_value());
   const AllocError& e = seg.error();
   EXPECT_EQ(e.requested_frames, too_many);
@@ -131,7 +133,7 @@ TEST_F(AllocatorSharedTest, OomNamesRequestAndFree) {
 
 TEST_F(AllocatorSharedTest, BlocksAreAlignedToTheirSize) {
   for (unsigned order : {0u, 1u, 3u, 4u, 9u, 11u}) {
-    auto block = alloc_block<UntypedMeta>(order, untyped, {.zeroed = false}).value();
+    auto block = alloc_block<frame::UntypedMeta>(order, untyped, {.zeroed = false}).value();
     EXPECT_EQ(block.nframes(), order_frames(order));
     EXPECT_EQ(block.paddr() % (order_frames(order) * PAGE_SIZE), 0u) << order;
   }
@@ -141,7 +143,7 @@ TEST_F(AllocatorSharedTest, BlocksAreAlignedToTheirSize) {
 TEST_F(AllocatorSharedTest, SegmentsHonourAlignmentAndReturnTheirTail) {
   const std::uint64_t before = allocator_stats().total_free_frames;
   {
-    auto seg = alloc_segment<UntypedMeta>(5, untyped, 16).value();
+    auto seg = alloc_segment<frame::UntypedMeta>(5, untyped, 16).value();
     EXPECT_EQ(seg.nframes(), 5u);
     EXPECT_EQ(seg.paddr() % (16 * PAGE_SIZE), 0u);
     EXPECT_EQ(allocator_stats().total_free_frames, before - 5);  // 8-block tail went back
@@ -153,4 +155,4 @@ TEST_F(AllocatorSharedTest, SegmentsHonourAlignmentAndReturnTheirTail) {
 }
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::allocator

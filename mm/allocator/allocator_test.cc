@@ -14,7 +14,7 @@
 #include "mm/allocator/testing/sim_frames.h"
 #include "mm/allocator/usable_ranges.h"
 
-namespace mm {
+namespace mm::allocator {
 namespace {
 
 using testing::SimFrames;
@@ -34,7 +34,7 @@ void expect_invariants() {
   EXPECT_TRUE(ok.has_value()) << text(ok.error());
 }
 
-UntypedMeta untyped(Paddr) { return {}; }
+frame::UntypedMeta untyped(Paddr) { return {}; }
 
 TEST(UsableRangesTest, AlignsClipsSortsAndMerges) {
   UsableRanges r;
@@ -100,9 +100,9 @@ class AllocatorTest : public ::testing::Test {
 TEST_F(AllocatorTest, SplitAndCoalesceRestoreTheInitialLists) {
   const AllocatorStats initial = allocator_stats();
   {
-    auto a = alloc_block<UntypedMeta>(9, untyped, {.zeroed = false}).value();
-    auto b = alloc_frame(UntypedMeta{}, {.zeroed = false}).value();
-    auto c = alloc_segment<UntypedMeta>(37, untyped).value();
+    auto a = alloc_block<frame::UntypedMeta>(9, untyped, {.zeroed = false}).value();
+    auto b = alloc_frame(frame::UntypedMeta{}, {.zeroed = false}).value();
+    auto c = alloc_segment<frame::UntypedMeta>(37, untyped).value();
     EXPECT_NE(allocator_stats().free_blocks, initial.free_blocks);
   }
   drain_cpu_cache();
@@ -111,30 +111,31 @@ TEST_F(AllocatorTest, SplitAndCoalesceRestoreTheInitialLists) {
 }
 
 TEST_F(AllocatorTest, PerCpuCacheServesOrderZeroAndRefillsInBatches) {
-  auto first = alloc_frame(UntypedMeta{}, {.zeroed = false}).value();
+  auto first = alloc_frame(frame::UntypedMeta{}, {.zeroed = false}).value();
   const AllocatorStats stats = allocator_stats();
   EXPECT_EQ(stats.cached_blocks[0], CACHE_BATCH - 1);
   EXPECT_EQ(stats.cached_frames, CACHE_BATCH - 1);
   expect_invariants();  // cached blocks are checked and counted, not "lost"
   const Paddr pa = first.paddr();
   { auto gone = std::move(first); }
-  auto again = alloc_frame(UntypedMeta{}, {.zeroed = false}).value();
+  auto again = alloc_frame(frame::UntypedMeta{}, {.zeroed = false}).value();
   EXPECT_EQ(again.paddr(), pa);  // LIFO
 }
 
 TEST_F(AllocatorTest, FullCacheDrainsItsOldestBlocks) {
-  std::vector<UniqueFrame<UntypedMeta>> frames;
-  for (int i = 0; i < 200; ++i) frames.push_back(alloc_frame(UntypedMeta{}, {.zeroed = false}).value());
+  std::vector<frame::UniqueFrame<frame::UntypedMeta>> frames;
+  for (int i = 0; i < 200; ++i)
+    frames.push_back(alloc_frame(frame::UntypedMeta{}, {.zeroed = false}).value());
   frames.clear();
   EXPECT_LE(allocator_stats().cached_blocks[0], CACHE_CAPACITY);
   expect_invariants();
 }
 
 TEST_F(AllocatorTest, OutOfMemoryIsAValueThatSaysWhatWasAskedAndWhatIsFree) {
-  auto too_big = alloc_segment<UntypedMeta>(order_frames(MAX_ORDER) + 1, untyped);
+  auto too_big = alloc_segment<frame::UntypedMeta>(order_frames(MAX_ORDER) + 1, untyped);
   ASSERT_FALSE(too_big.has_value());
   EXPECT_EQ(too_big.error().requested_frames, order_frames(MAX_ORDER) + 1);
-  auto big = alloc_block<UntypedMeta>(12, untyped);  // 16 MiB: more than there is
+  auto big = alloc_block<frame::UntypedMeta>(12, untyped);  // 16 MiB: more than there is
   ASSERT_FALSE(big.has_value());
   const AllocError& e = big.error();
   EXPECT_EQ(e.requested_frames, 4096u);
@@ -149,17 +150,17 @@ TEST_F(AllocatorTest, OutOfMemoryIsAValueThatSaysWhatWasAskedAndWhatIsFree) {
 
 TEST_F(AllocatorTest, ExhaustThenFreeReturnsToTheInitialCoalescedState) {
   const AllocatorStats initial = allocator_stats();
-  std::vector<UniqueFrame<UntypedMeta>> frames;
-  std::vector<Segment<UntypedMeta>> segments;
+  std::vector<frame::UniqueFrame<frame::UntypedMeta>> frames;
+  std::vector<frame::Segment<frame::UntypedMeta>> segments;
   for (int i = 0;; ++i) {
     if (i % 3 == 0) {
-      auto seg = alloc_segment<UntypedMeta>(1 + i % 11, untyped, 1, {.zeroed = false});
+      auto seg = alloc_segment<frame::UntypedMeta>(1 + i % 11, untyped, 1, {.zeroed = false});
       if (seg) {
         segments.push_back(std::move(*seg));
         continue;
       }
     }
-    auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
+    auto frame = alloc_frame(frame::UntypedMeta{}, {.zeroed = false});
     if (!frame) break;
     frames.push_back(std::move(*frame));
   }
@@ -167,7 +168,7 @@ TEST_F(AllocatorTest, ExhaustThenFreeReturnsToTheInitialCoalescedState) {
   EXPECT_EQ(empty.total_free_frames, 0u);
   EXPECT_EQ(empty.largest_free_order, -1);
   expect_invariants();
-  auto oom = alloc_frame(UntypedMeta{});
+  auto oom = alloc_frame(frame::UntypedMeta{});
   ASSERT_FALSE(oom.has_value());
   EXPECT_EQ(oom.error().free_frames, 0u);
   // Free in an interleaved order.
@@ -180,23 +181,25 @@ TEST_F(AllocatorTest, ExhaustThenFreeReturnsToTheInitialCoalescedState) {
 }
 
 TEST_F(AllocatorTest, AllocFramesContiguousOrNot) {
-  std::vector<std::optional<Frame<UntypedMeta>>> out(10);
-  ASSERT_TRUE(alloc_frames<UntypedMeta>(out, untyped).has_value());
+  std::vector<std::optional<frame::Frame<frame::UntypedMeta>>> out(10);
+  ASSERT_TRUE(alloc_frames<frame::UntypedMeta>(out, untyped).has_value());
   for (std::size_t i = 0; i < out.size(); ++i) {
     EXPECT_EQ(out[i]->paddr(), out[0]->paddr() + i * PAGE_SIZE);
     EXPECT_EQ(out[i]->reference_count(), 1u);
   }
-  std::vector<std::optional<Frame<UntypedMeta>>> any(40);
-  ASSERT_TRUE(alloc_frames<UntypedMeta>(any, untyped, {.zeroed = false, .contiguous = false}).has_value());
+  std::vector<std::optional<frame::Frame<frame::UntypedMeta>>> any(40);
+  ASSERT_TRUE(alloc_frames<frame::UntypedMeta>(any, untyped, {.zeroed = false, .contiguous = false})
+                  .has_value());
   for (auto& f : any) EXPECT_TRUE(f.has_value());
-  std::vector<std::optional<Frame<UntypedMeta>>> too_many(5000);
-  EXPECT_FALSE(alloc_frames<UntypedMeta>(too_many, untyped, {.contiguous = false}).has_value());
+  std::vector<std::optional<frame::Frame<frame::UntypedMeta>>> too_many(5000);
+  EXPECT_FALSE(
+      alloc_frames<frame::UntypedMeta>(too_many, untyped, {.contiguous = false}).has_value());
   for (auto& f : too_many) EXPECT_FALSE(f.has_value());  // all or nothing
   expect_invariants();
 }
 
 TEST_F(AllocatorTest, PrintStatsListsEveryNonEmptyOrder) {
-  auto frame = alloc_frame(UntypedMeta{}).value();
+  auto frame = alloc_frame(frame::UntypedMeta{}).value();
   keel::fmt::FixedString<4096> out;
   print_stats(out);
   const std::string s(out.view());
@@ -217,7 +220,7 @@ TEST_F(AllocatorTest, InvariantWalkerReportsCorruptionWithTheAddress) {
   EXPECT_NE(text(bad.error()).find("0x205000"), std::string::npos);
   slot_of(2 * MiB + 5 * PAGE_SIZE).ref_count.store(meta::REF_COUNT_TAIL);
   // A lost frame: FREE, but on no list and in no cache.
-  auto frame = alloc_frame(UntypedMeta{}).value();
+  auto frame = alloc_frame(frame::UntypedMeta{}).value();
   const Paddr pa = std::move(frame).into_raw();
   slot_of(pa).vtable = nullptr;
   slot_of(pa).ref_count.store(meta::REF_COUNT_FREE);
@@ -230,4 +233,4 @@ TEST_F(AllocatorTest, InvariantWalkerReportsCorruptionWithTheAddress) {
 }
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::allocator

@@ -4,7 +4,7 @@
 
 #include "mm/meta/meta_geometry.h"
 
-namespace mm {
+namespace mm::allocator {
 namespace {
 
 // The end of the max-order block holding frame `index`: deferred metadata init writes
@@ -42,7 +42,7 @@ std::uint64_t BuddyAllocator::adopt_unused_frames() {
       const std::uint64_t stop = std::min(span.end, max_block_end(index));
       while (index < stop && !is_unused(index)) ++index;
       const std::uint64_t run_start = index;
-      while (index < stop && is_unused(index)) slot::make_tail(slot_at(index++));
+      while (index < stop && is_unused(index)) frame::slot::make_tail(slot_at(index++));
       if (index > run_start) {
         free_range_locked(run_start, index - run_start);
         taken += index - run_start;
@@ -89,7 +89,7 @@ std::optional<std::uint64_t> BuddyAllocator::alloc_block_locked(unsigned order) 
     --found;
     state_.lists[found].push(head + order_frames(found), found);
   }
-  slot::make_free_head(slot_at(head), slot::FreeWhere::Transit, order);
+  frame::slot::make_free_head(slot_at(head), frame::slot::FreeWhere::Transit, order);
   state_.free_frames -= order_frames(order);
   return head;
 }
@@ -101,10 +101,10 @@ void BuddyAllocator::free_block_locked(std::uint64_t index, unsigned order) {
     // A free buddy lies inside one usable range; checking that first also keeps us from
     // reading slots the (sparsely backed) metadata region does not map.
     if (!usable_.contains(buddy, order_frames(order))) break;
-    if (!slot::on_buddy_list(slot_at(buddy), order)) break;
+    if (!frame::slot::on_buddy_list(slot_at(buddy), order)) break;
     state_.lists[order].remove(buddy, order);
     // The higher of the two heads becomes a TAIL of the merged block.
-    slot::make_tail(slot_at(index | order_frames(order)));
+    frame::slot::make_tail(slot_at(index | order_frames(order)));
     index &= ~order_frames(order);
     ++order;
   }
@@ -120,4 +120,4 @@ void BuddyAllocator::free_range_locked(std::uint64_t first, std::uint64_t n) {
   }
 }
 
-}  // namespace mm
+}  // namespace mm::allocator

@@ -25,7 +25,7 @@
 #include "lib/sync/thread_annotations.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::allocator {
 
 // What the lists hold; read by stats and invariant checks under the lock.
 struct BuddyState {
@@ -88,4 +88,4 @@ class BuddyAllocator {
   UsableRanges usable_;  // written by reset() only, before the allocator is shared
 };
 
-}  // namespace mm
+}  // namespace mm::allocator

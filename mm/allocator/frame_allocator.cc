@@ -14,8 +14,8 @@
 #include "mm/hal.h"
 #include "lib/expected/try.h"
 
-namespace mm {
-namespace allocator_detail {
+namespace mm::allocator {
+namespace detail {
 namespace {
 
 constinit BuddyAllocator g_buddy;
@@ -36,7 +36,7 @@ void give_back_block(std::uint64_t head, unsigned order) {
 void give_back_busy_run(std::uint64_t first, std::uint64_t n) {
   while (n > 0) {
     const unsigned order = max_block_order(first, n);
-    for (std::uint64_t i = first + 1; i < first + order_frames(order); ++i) slot::make_tail(slot_at(i));
+    for (std::uint64_t i = first + 1; i < first + order_frames(order); ++i) frame::slot::make_tail(slot_at(i));
     give_back_block(first, order);
     first += order_frames(order);
     n -= order_frames(order);
@@ -120,13 +120,13 @@ void zero_frames(std::uint64_t first, std::uint64_t nframes) {
                                              bool zeroed) {
   const std::uint64_t first = TRY(take_run(nframes, align_frames));
   if (zeroed) zero_frames(first, nframes);
-  for (std::uint64_t i = first; i < first + nframes; ++i) slot::make_unused(slot_at(i));
+  for (std::uint64_t i = first; i < first + nframes; ++i) frame::slot::make_unused(slot_at(i));
   return first * PAGE_SIZE;
 }
 
-}  // namespace allocator_detail
+}  // namespace detail
 
-using allocator_detail::g_buddy;
+using detail::g_buddy;
 
 [[nodiscard]] std::expected<AllocatorInitSummary, AllocInitError> init_frame_allocator(
     std::span<const PhysRange> usable) {
@@ -140,7 +140,7 @@ using allocator_detail::g_buddy;
 
 void add_free_run_to_allocator(std::uint64_t first, std::uint64_t n) {
   KREQUIRES(n > 0);
-  allocator_detail::require_usable(first, n);
+  detail::require_usable(first, n);
   g_buddy.free_range(first, n);
 }
 
@@ -151,7 +151,7 @@ void drain_cpu_cache() {
 
 void drain_every_cpu_cache() {
   drain_cpu_cache();
-  hal::run_on_other_cpus(&allocator_detail::drain_this_cpu_cache, nullptr);
+  hal::run_on_other_cpus(&detail::drain_this_cpu_cache, nullptr);
 }
 
 namespace {
@@ -165,45 +165,50 @@ namespace {
 
 }  // namespace
 
-void return_block_to_allocator(meta::MetaSlot& head, unsigned order) {
-  if ((head.block.load(std::memory_order_relaxed) & slot::RETURNS_TO_ALLOCATOR) == 0) [[unlikely]] {
-    report_reserved_free(head);
-  }
-  allocator_detail::give_back_block(meta::frame_to_index(meta::meta_to_frame(&head)), order);
-}
-
-void return_busy_frames_to_allocator(Paddr pa, std::uint64_t nframes) {
-  const std::uint64_t first = meta::frame_to_index(pa);
-  for (std::uint64_t i = first; i < first + nframes; ++i) {
-    const meta::MetaSlot& slot = slot_at(i);
-    if ((slot.block.load(std::memory_order_relaxed) & slot::RETURNS_TO_ALLOCATOR) == 0) [[unlikely]] {
-      report_reserved_free(slot);
-    }
-  }
-  allocator_detail::give_back_busy_run(first, nframes);
-}
-
 void return_frames_to_allocator(Paddr pa, std::uint64_t nframes) {
   KASSERT_FMT(is_page_aligned(pa) && nframes > 0, "bad free of {} frame(s) at {:#x}", nframes, pa);
   const std::uint64_t first = pa / PAGE_SIZE;
-  allocator_detail::require_usable(first, nframes);
+  detail::require_usable(first, nframes);
   // Check every frame before changing any, so a refused free changes nothing.
   for (std::uint64_t i = first; i < first + nframes; ++i) {
     const meta::MetaSlot& slot = slot_at(i);
     const std::uint64_t count = slot.ref_count.load(std::memory_order_relaxed);
     KASSERT_FMT(count == meta::REF_COUNT_UNUSED, "{} of frame {:#x}: it is {}",
                 count == meta::REF_COUNT_FREE || count == meta::REF_COUNT_TAIL ? "double free" : "bad free",
-                i * PAGE_SIZE, slot::StateOf{slot, count});
+                i * PAGE_SIZE, frame::slot::StateOf{slot, count});
   }
   // Then take each one over with the one atomic step that decides (another CPU may race
   // us for an UNUSED frame with from_unused).
   for (std::uint64_t i = first; i < first + nframes; ++i) {
     meta::MetaSlot& slot = slot_at(i);
-    const auto claimed = slot::claim_unused(slot);
+    const auto claimed = frame::slot::claim_unused(slot);
     KASSERT_FMT(claimed.has_value(), "free of frame {:#x} raced a claim of it ({})",
                 i * PAGE_SIZE, claimed.error());
   }
-  allocator_detail::give_back_busy_run(first, nframes);
+  detail::give_back_busy_run(first, nframes);
 }
 
-}  // namespace mm
+}  // namespace mm::allocator
+
+// The frame layer's give-back hooks (mm/frame/frame_dealloc.h), defined by the allocator.
+namespace mm::frame {
+
+void return_block_to_allocator(meta::MetaSlot& head, unsigned order) {
+  if ((head.block.load(std::memory_order_relaxed) & slot::RETURNS_TO_ALLOCATOR) == 0) [[unlikely]] {
+    allocator::report_reserved_free(head);
+  }
+  allocator::detail::give_back_block(meta::frame_to_index(meta::meta_to_frame(&head)), order);
+}
+
+void return_busy_frames_to_allocator(Paddr pa, std::uint64_t nframes) {
+  const std::uint64_t first = meta::frame_to_index(pa);
+  for (std::uint64_t i = first; i < first + nframes; ++i) {
+    const meta::MetaSlot& slot = allocator::slot_at(i);
+    if ((slot.block.load(std::memory_order_relaxed) & slot::RETURNS_TO_ALLOCATOR) == 0) [[unlikely]] {
+      allocator::report_reserved_free(slot);
+    }
+  }
+  allocator::detail::give_back_busy_run(first, nframes);
+}
+
+}  // namespace mm::frame

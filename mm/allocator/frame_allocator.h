@@ -1,11 +1,11 @@
 // The global frame allocator: a buddy allocator (orders 0..MAX_ORDER) with per-CPU caches
 // of small blocks in front, handing out frames as handles.
 //
-//   TRY(mm::init_frame_allocator(usable_ranges));                 // once, at boot
-//   auto page = TRY(mm::alloc_frame(mm::UntypedMeta{}));          // UniqueFrame, zeroed
-//   auto pt = TRY(mm::alloc_frame(PtMeta{}, {.zeroed = false}));
-//   auto huge = TRY(mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false, .level = 2}));  // 2 MiB
-//   auto dma = TRY(mm::alloc_segment<DmaMeta>(16, [](Paddr) { return DmaMeta{}; }));
+//   TRY(mm::allocator::init_frame_allocator(usable_ranges));                 // once, at boot
+//   auto page = TRY(mm::allocator::alloc_frame(mm::frame::UntypedMeta{}));          // UniqueFrame, zeroed
+//   auto pt = TRY(mm::allocator::alloc_frame(PtMeta{}, {.zeroed = false}));
+//   auto huge = TRY(mm::allocator::alloc_frame(mm::frame::UntypedMeta{}, {.zeroed = false, .level = 2}));  // 2 MiB
+//   auto dma = TRY(mm::allocator::alloc_segment<DmaMeta>(16, [](Paddr) { return DmaMeta{}; }));
 //
 // A frame of any level is one block and one handle: O(1) to allocate and to free. Frames
 // return when their handles go (mm/frame/frame_dealloc.h). Out of memory is an AllocError
@@ -36,7 +36,7 @@
 #include "lib/expected/try.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::allocator {
 
 struct FrameAllocOptions {
   bool zeroed = true;      // zero the frames' bytes (like Asterinas OSTD's default)
@@ -81,7 +81,7 @@ void drain_every_cpu_cache();
 // not read, only the block heads written.
 void add_free_run_to_allocator(std::uint64_t first, std::uint64_t n);
 
-namespace allocator_detail {
+namespace detail {
 
 // take_block when this CPU's cache cannot serve the request: refills from (or goes to)
 // the buddy lists, then drains this CPU's cache to coalesce, then (interrupts enabled and
@@ -121,11 +121,11 @@ void zero_frames(std::uint64_t first, std::uint64_t nframes);
 struct Handout {
   template <typename Handle, typename... Args>
   static Handle adopt(Args&&... args) {
-    return HandleAccess::adopt<Handle>(std::forward<Args>(args)...);
+    return frame::HandleAccess::adopt<Handle>(std::forward<Args>(args)...);
   }
 };
 
-}  // namespace allocator_detail
+}  // namespace detail
 
 // Takes back [pa, pa + nframes * PAGE_SIZE) of UNUSED frames (handed out by take_frames).
 // A frame in any other state (free: a double free; live; a tail) is a contract panic that
@@ -135,39 +135,39 @@ void return_frames_to_allocator(Paddr pa, std::uint64_t nframes);
 // One frame of options.level (4 KiB, 2 MiB or 1 GiB), uniquely owned, with `meta` as its
 // metadata. Requires: 1 ≤ options.level ≤ MAX_FRAME_LEVEL. O(1) for every level (plus the
 // zeroing, if asked).
-template <AnyFrameMeta M>
-[[nodiscard, gnu::always_inline]] inline std::expected<UniqueFrame<M>, AllocError> alloc_frame(
+template <frame::AnyFrameMeta M>
+[[nodiscard, gnu::always_inline]] inline std::expected<frame::UniqueFrame<M>, AllocError> alloc_frame(
     M meta, FrameAllocOptions options = {}) {
-  KREQUIRES(slot::is_frame_level(options.level));
-  const unsigned order = slot::level_order(options.level);
-  const auto head = allocator_detail::take_block(order);
-  if (!head) [[unlikely]] return std::unexpected(allocator_detail::out_of_memory(order_frames(order), order_frames(order)));
-  if (options.zeroed) allocator_detail::zero_frames(*head, order_frames(order));
+  KREQUIRES(frame::slot::is_frame_level(options.level));
+  const unsigned order = frame::slot::level_order(options.level);
+  const auto head = detail::take_block(order);
+  if (!head) [[unlikely]] return std::unexpected(detail::out_of_memory(order_frames(order), order_frames(order)));
+  if (options.zeroed) detail::zero_frames(*head, order_frames(order));
   meta::MetaSlot& slot = slot_at(*head);
-  slot::claim_owned(slot, std::move(meta), order, /*as_unique=*/true);
-  return allocator_detail::Handout::adopt<UniqueFrame<M>>(&slot);
+  frame::slot::claim_owned(slot, std::move(meta), order, /*as_unique=*/true);
+  return detail::Handout::adopt<frame::UniqueFrame<M>>(&slot);
 }
 
 // `nframes` (≥ 1) contiguous 4 KiB frames starting at a multiple of `align_frames` (a power
 // of two) frames, frame i's metadata metadata_fn(paddr of i).
-template <AnyFrameMeta M, typename MetaFn>
+template <frame::AnyFrameMeta M, typename MetaFn>
   requires std::is_invocable_r_v<M, MetaFn&, Paddr>
-[[nodiscard]] std::expected<Segment<M>, AllocError> alloc_segment(std::uint64_t nframes, MetaFn&& metadata_fn,
+[[nodiscard]] std::expected<frame::Segment<M>, AllocError> alloc_segment(std::uint64_t nframes, MetaFn&& metadata_fn,
                                                     std::uint64_t align_frames = 1,
                                                     FrameAllocOptions options = {}) {
-  const std::uint64_t first = TRY(allocator_detail::take_run(nframes, align_frames));
-  if (options.zeroed) allocator_detail::zero_frames(first, nframes);
+  const std::uint64_t first = TRY(detail::take_run(nframes, align_frames));
+  if (options.zeroed) detail::zero_frames(first, nframes);
   for (std::uint64_t i = first; i < first + nframes; ++i) {
-    slot::claim_owned(slot_at(i), M(metadata_fn(i * PAGE_SIZE)), 0, /*as_unique=*/false);
+    frame::slot::claim_owned(slot_at(i), M(metadata_fn(i * PAGE_SIZE)), 0, /*as_unique=*/false);
   }
-  return allocator_detail::Handout::adopt<Segment<M>>(
+  return detail::Handout::adopt<frame::Segment<M>>(
       PhysRange{first * PAGE_SIZE, (first + nframes) * PAGE_SIZE});
 }
 
 // A block of 2^order 4 KiB frames aligned to its size.
-template <AnyFrameMeta M, typename MetaFn>
+template <frame::AnyFrameMeta M, typename MetaFn>
   requires std::is_invocable_r_v<M, MetaFn&, Paddr>
-[[nodiscard]] std::expected<Segment<M>, AllocError> alloc_block(unsigned order, MetaFn&& metadata_fn,
+[[nodiscard]] std::expected<frame::Segment<M>, AllocError> alloc_block(unsigned order, MetaFn&& metadata_fn,
                                                   FrameAllocOptions options = {}) {
   KREQUIRES(order <= MAX_ORDER);
   return alloc_segment<M>(order_frames(order), metadata_fn, order_frames(order), options);
@@ -175,29 +175,29 @@ template <AnyFrameMeta M, typename MetaFn>
 
 // Fills every element of `out` with a shared 4 KiB frame: one contiguous run if
 // options.contiguous, otherwise any frames. All or nothing: on error `out` is left empty.
-template <AnyFrameMeta M, typename MetaFn>
+template <frame::AnyFrameMeta M, typename MetaFn>
   requires std::is_invocable_r_v<M, MetaFn&, Paddr>
-[[nodiscard]] std::expected<void, AllocError> alloc_frames(std::span<std::optional<Frame<M>>> out,
+[[nodiscard]] std::expected<void, AllocError> alloc_frames(std::span<std::optional<frame::Frame<M>>> out,
                                              MetaFn&& metadata_fn,
                                              FrameAllocOptions options = {}) {
   if (out.empty()) return {};
   if (options.contiguous) {
-    Segment<M> run = TRY(alloc_segment<M>(out.size(), metadata_fn, 1, options));
+    frame::Segment<M> run = TRY(alloc_segment<M>(out.size(), metadata_fn, 1, options));
     for (std::size_t i = 0; i < out.size(); ++i) out[i].emplace(run.frame(i).clone());
     return {};  // `run` drops its references; the frames keep out[]'s
   }
   for (std::size_t i = 0; i < out.size(); ++i) {
-    const auto head = allocator_detail::take_block(0);
+    const auto head = detail::take_block(0);
     if (!head) {
       for (std::size_t j = 0; j < i; ++j) out[j].reset();
-      return std::unexpected(allocator_detail::out_of_memory(out.size() - i, 1));
+      return std::unexpected(detail::out_of_memory(out.size() - i, 1));
     }
-    if (options.zeroed) allocator_detail::zero_frames(*head, 1);
+    if (options.zeroed) detail::zero_frames(*head, 1);
     meta::MetaSlot& slot = slot_at(*head);
-    slot::claim_owned(slot, M(metadata_fn(*head * PAGE_SIZE)), 0, /*as_unique=*/false);
-    out[i].emplace(allocator_detail::Handout::adopt<Frame<M>>(&slot));
+    frame::slot::claim_owned(slot, M(metadata_fn(*head * PAGE_SIZE)), 0, /*as_unique=*/false);
+    out[i].emplace(detail::Handout::adopt<frame::Frame<M>>(&slot));
   }
   return {};
 }
 
-}  // namespace mm
+}  // namespace mm::allocator

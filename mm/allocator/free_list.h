@@ -14,7 +14,7 @@
 #include "mm/meta/meta_slot.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::allocator {
 
 inline constexpr std::uint64_t NO_FRAME = ~std::uint64_t{0};
 
@@ -43,7 +43,7 @@ class FreeList {
     if (head_ != NO_FRAME) link_ptr(head_)->prev = index;
     head_ = index;
     ++size_;
-    slot::make_free_head(slot, slot::FreeWhere::BuddyList, order);
+    frame::slot::make_free_head(slot, frame::slot::FreeWhere::BuddyList, order);
   }
 
   // Takes the block headed by `index` off the list; the caller owns it (FREE, in transit).
@@ -53,7 +53,7 @@ class FreeList {
     else head_ = l.next;
     if (l.next != NO_FRAME) link_ptr(l.next)->prev = l.prev;
     --size_;
-    slot::make_free_head(slot_at(index), slot::FreeWhere::Transit, order);
+    frame::slot::make_free_head(slot_at(index), frame::slot::FreeWhere::Transit, order);
   }
 
   std::uint64_t pop(unsigned order) {
@@ -76,4 +76,4 @@ class FreeList {
   std::uint64_t size_ = 0;
 };
 
-}  // namespace mm
+}  // namespace mm::allocator

@@ -3,8 +3,8 @@
 
 #include "mm/allocator/buddy.h"
 
-namespace mm::allocator_detail {
+namespace mm::allocator::detail {
 
 BuddyAllocator& global_buddy();
 
-}  // namespace mm::allocator_detail
+}  // namespace mm::allocator::detail

@@ -7,7 +7,7 @@
 #include "lib/expected/try.h"
 #include "mm/meta/meta_geometry.h"
 
-namespace mm {
+namespace mm::allocator {
 namespace {
 
 using Violation = AllocatorInvariantViolation;
@@ -28,8 +28,9 @@ std::unexpected<Violation> violation(Kind kind, std::uint64_t index, unsigned or
 }
 
 // The checks every free block passes, listed or cached.
-[[nodiscard]] std::expected<void, Violation> check_block(const UsableRanges& usable, std::uint64_t head,
-                                           unsigned order, slot::FreeWhere where) {
+[[nodiscard]] std::expected<void, Violation> check_block(const UsableRanges& usable,
+                                                         std::uint64_t head, unsigned order,
+                                                         frame::slot::FreeWhere where) {
   const std::uint64_t frames = order_frames(order);
   if ((head & (frames - 1)) != 0) return violation(Kind::Misaligned, head, order, head);
   if (!usable.contains(head, frames)) return violation(Kind::OutsideUsable, head, order, frames);
@@ -37,7 +38,8 @@ std::unexpected<Violation> violation(Kind kind, std::uint64_t index, unsigned or
   const std::uint64_t count = slot.ref_count.load(std::memory_order_relaxed);
   if (count != meta::REF_COUNT_FREE) return violation(Kind::HeadNotFree, head, order, count);
   const std::uint64_t word = slot.block.load(std::memory_order_relaxed);
-  if (word != slot::free_block_word(where, order)) return violation(Kind::WrongListId, head, order, word);
+  if (word != frame::slot::free_block_word(where, order))
+    return violation(Kind::WrongListId, head, order, word);
   return check_tails(head, order);
 }
 
@@ -52,10 +54,10 @@ std::unexpected<Violation> violation(Kind kind, std::uint64_t index, unsigned or
     for (std::uint64_t head = list.head(); head != NO_FRAME; head = FreeList::link(head).next) {
       if (++seen > list.size() || head >= slot_count || FreeList::link(head).prev != prev)
         return violation(Kind::BrokenLinks, head < slot_count ? head : 0, order, seen);
-      TRY_VOID(check_block(usable, head, order, slot::FreeWhere::BuddyList));
+      TRY_VOID(check_block(usable, head, order, frame::slot::FreeWhere::BuddyList));
       const std::uint64_t buddy = head ^ order_frames(order);
       if (order < MAX_ORDER && usable.contains(buddy, order_frames(order)) &&
-          slot::on_buddy_list(slot_at(buddy), order))
+          frame::slot::on_buddy_list(slot_at(buddy), order))
         return violation(Kind::NotCoalesced, head, order, buddy * PAGE_SIZE);
       listed += order_frames(order);
       prev = head;
@@ -72,7 +74,7 @@ std::unexpected<Violation> violation(Kind kind, std::uint64_t index, unsigned or
   for (unsigned cpu = 0; cpu < hal::cpu_count() && result; ++cpu) {
     cpu_cache(cpu).for_each_block([&](unsigned order, std::uint64_t head) {
       if (!result) return;
-      result = check_block(usable, head, order, slot::FreeWhere::CpuCache);
+      result = check_block(usable, head, order, frame::slot::FreeWhere::CpuCache);
       cached += order_frames(order);
     });
   }
@@ -96,8 +98,8 @@ std::unexpected<Violation> violation(Kind kind, std::uint64_t index, unsigned or
       const std::uint64_t count = slot.ref_count.load(std::memory_order_relaxed);
       if (count == meta::REF_COUNT_TAIL) return violation(Kind::OrphanTail, i, 0, count);
       unsigned order = 0;
-      if (count == meta::REF_COUNT_FREE || slot::is_live_count(count) || count == 0) {
-        order = slot::block_order(slot.block.load(std::memory_order_relaxed));
+      if (count == meta::REF_COUNT_FREE || frame::slot::is_live_count(count) || count == 0) {
+        order = frame::slot::block_order(slot.block.load(std::memory_order_relaxed));
       }
       const std::uint64_t frames = order_frames(order);
       if (order > MAX_ORDER || (i & (frames - 1)) != 0) return violation(Kind::Misaligned, i, order, i);
@@ -134,7 +136,7 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const Allocator
 }
 
 [[nodiscard]] std::expected<void, AllocatorInvariantViolation> check_allocator_invariants() {
-  BuddyAllocator& buddy = allocator_detail::global_buddy();
+  BuddyAllocator& buddy = detail::global_buddy();
   const UsableRanges& usable = buddy.usable();
   return buddy.inspect([&](const BuddyState& state) -> std::expected<void, Violation> {
     const std::uint64_t listed = TRY(check_lists(state, usable));
@@ -145,4 +147,4 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const Allocator
   });
 }
 
-}  // namespace mm
+}  // namespace mm::allocator

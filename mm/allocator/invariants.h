@@ -26,7 +26,7 @@
 #include "lib/fmt/format.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::allocator {
 
 struct AllocatorInvariantViolation {
   enum class Kind : std::uint8_t {
@@ -52,4 +52,4 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const Allo
 
 [[nodiscard]] std::expected<void, AllocatorInvariantViolation> check_allocator_invariants();
 
-}  // namespace mm
+}  // namespace mm::allocator

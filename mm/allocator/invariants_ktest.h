@@ -5,9 +5,9 @@
 #include "kernel/ktest/ktest.h"
 #include "mm/allocator/invariants.h"
 
-#define EXPECT_ALLOCATOR_INVARIANTS()                                            \
-  do {                                                                           \
-    const auto invariants_ = mm::check_allocator_invariants();                   \
-    if (!invariants_) ktest_ctx.print_diagnostic("{}", invariants_.error());     \
-    KEXPECT_TRUE(invariants_.has_value());                                       \
+#define EXPECT_ALLOCATOR_INVARIANTS()                                        \
+  do {                                                                       \
+    const auto invariants_ = mm::allocator::check_allocator_invariants();    \
+    if (!invariants_) ktest_ctx.print_diagnostic("{}", invariants_.error()); \
+    KEXPECT_TRUE(invariants_.has_value());                                   \
   } while (0)

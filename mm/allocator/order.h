@@ -6,7 +6,7 @@
 
 #include "mm/meta/meta_slot.h"
 
-namespace mm {
+namespace mm::allocator {
 
 // Orders 0..MAX_ORDER: up to 2^18 frames = 1 GiB blocks (the largest frame, level 3).
 inline constexpr unsigned MAX_ORDER = meta::MAX_BLOCK_ORDER;
@@ -31,4 +31,4 @@ static_assert(order_for_frames(1) == 0 && order_for_frames(2) == 1 && order_for_
 static_assert(max_block_order(8, 100) == 3 && max_block_order(0, 5) == 2);
 static_assert(max_block_order(0, ~std::uint64_t{0}) == MAX_ORDER);
 
-}  // namespace mm
+}  // namespace mm::allocator

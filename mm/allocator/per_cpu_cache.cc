@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <span>
 
-namespace mm {
+namespace mm::allocator {
 std::uint32_t PerCpuCache::refill(unsigned order, BuddyAllocator& buddy) {
   OrderCache& cache = orders_[order];
   const std::size_t got = buddy.alloc_blocks(order, std::span(cache.heads.data(), CACHE_BATCH));
   for (std::size_t i = 0; i < got; ++i) {
-    slot::make_free_head(slot_at(cache.heads[i]), slot::FreeWhere::CpuCache, order);
+    frame::slot::make_free_head(slot_at(cache.heads[i]), frame::slot::FreeWhere::CpuCache, order);
   }
   cache.count.store(static_cast<std::uint32_t>(got), std::memory_order_relaxed);
   return static_cast<std::uint32_t>(got);
@@ -31,4 +31,4 @@ void PerCpuCache::drain(BuddyAllocator& buddy) {
   }
 }
 
-}  // namespace mm
+}  // namespace mm::allocator

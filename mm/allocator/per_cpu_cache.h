@@ -25,7 +25,7 @@
 #include "lib/contract/contract.h"
 #include "lib/sync/thread_annotations.h"
 
-namespace mm {
+namespace mm::allocator {
 
 // What guards a CPU's cache, named for clang's thread-safety analysis: that CPU's
 // interrupts being disabled (LOCKING.md, 2). A CacheSection holds it (an InterruptGuard);
@@ -73,7 +73,7 @@ class alignas(64) PerCpuCache {
     OrderCache& cache = orders_[order];
     const std::uint32_t count = cache.count.load(std::memory_order_relaxed);
     if (count == CACHE_CAPACITY) [[unlikely]] return false;
-    slot::make_free_head(slot_at(head), slot::FreeWhere::CpuCache, order);
+    frame::slot::make_free_head(slot_at(head), frame::slot::FreeWhere::CpuCache, order);
     cache.heads[count] = head;
     cache.count.store(count + 1, std::memory_order_relaxed);
     return true;
@@ -99,7 +99,7 @@ class alignas(64) PerCpuCache {
     OrderCache& cache = orders_[order];
     std::uint32_t count = cache.count.load(std::memory_order_relaxed);
     if (count == CACHE_CAPACITY) [[unlikely]] count = drain_oldest(order, buddy);
-    slot::make_free_head(slot_at(head), slot::FreeWhere::CpuCache, order);
+    frame::slot::make_free_head(slot_at(head), frame::slot::FreeWhere::CpuCache, order);
     cache.heads[count] = head;
     cache.count.store(count + 1, std::memory_order_relaxed);
   }
@@ -138,13 +138,13 @@ class alignas(64) PerCpuCache {
   std::array<OrderCache, CACHED_MAX_ORDER + 1> orders_{};
 };
 
-namespace allocator_detail {
+namespace detail {
 // Every CPU's cache. Reached through cpu_cache() by the CPU that owns it, with interrupts
 // off; a constinit array so the fast paths can inline the lookup.
 inline constinit std::array<PerCpuCache, hal::MAX_CPUS> g_cpu_caches{};
-}  // namespace allocator_detail
+}  // namespace detail
 
 // The cache of CPU `cpu` (< hal::MAX_CPUS).
-inline PerCpuCache& cpu_cache(unsigned cpu) { return allocator_detail::g_cpu_caches[cpu]; }
+inline PerCpuCache& cpu_cache(unsigned cpu) { return detail::g_cpu_caches[cpu]; }
 
-}  // namespace mm
+}  // namespace mm::allocator

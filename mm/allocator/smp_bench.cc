@@ -25,7 +25,7 @@
 #include "mm/testing/bench_iterations.h"
 #include "mm/testing/host_cpus.h"
 
-namespace mm {
+namespace mm::allocator {
 namespace {
 
 constexpr std::uint64_t MiB = 1 << 20;
@@ -34,7 +34,7 @@ constexpr unsigned BENCH_CPUS = 2;
 // One world and one set of CPUs for the whole run: Setup/Teardown of the threaded
 // benchmarks make and drop them before and after each run's threads.
 std::unique_ptr<testing::SimFrames> g_world;
-std::unique_ptr<testing::HostCpus> g_cpus;
+std::unique_ptr<mm::testing::HostCpus> g_cpus;
 
 // glibc leaves the lock prefix off its mutexes (the host HAL's interrupt lines, malloc's
 // arenas) until the process first starts a second thread. Threads(1) runs before Google
@@ -46,7 +46,7 @@ void make_world(const benchmark::State& state) {
   start_multithreaded_mode(state);
   g_world = std::make_unique<testing::SimFrames>(
       256 * MiB, std::initializer_list<PhysRange>{{MiB, 256 * MiB}});
-  g_cpus = std::make_unique<testing::HostCpus>(BENCH_CPUS);
+  g_cpus = std::make_unique<mm::testing::HostCpus>(BENCH_CPUS);
 }
 void drop_world(const benchmark::State&) {
   g_cpus.reset();
@@ -55,9 +55,10 @@ void drop_world(const benchmark::State&) {
 
 // Order-0 alloc_frame + drop on each thread, each its own CPU: served by that CPU's cache.
 void BM_AllocFreeOrder0PerCpu(benchmark::State& state) {
-  const testing::HostCpus::Binding as_cpu(*g_cpus, static_cast<unsigned>(state.thread_index()));
+  const ::mm::testing::HostCpus::Binding as_cpu(*g_cpus,
+                                                static_cast<unsigned>(state.thread_index()));
   for (auto _ : state) {
-    auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
+    auto frame = alloc_frame(frame::UntypedMeta{}, {.zeroed = false});
     if (!frame) {
       state.SkipWithError("allocation failed");
       break;
@@ -111,12 +112,13 @@ KEEL_BENCHMARK(BM_Floor_TwoLockedRmwOnOwnLine)->Threads(1)->Threads(2)->UseRealT
 // Order-0 frames in batches of 48 (more than a refill batch) per thread, alloc then free:
 // every round refills from and drains to the buddy lists, which the threads share.
 void BM_AllocFreeBatchesPerCpu(benchmark::State& state) {
-  const testing::HostCpus::Binding as_cpu(*g_cpus, static_cast<unsigned>(state.thread_index()));
+  const ::mm::testing::HostCpus::Binding as_cpu(*g_cpus,
+                                                static_cast<unsigned>(state.thread_index()));
   constexpr unsigned BATCH = 48;
-  std::vector<std::optional<UniqueFrame<UntypedMeta>>> frames(BATCH);
+  std::vector<std::optional<frame::UniqueFrame<frame::UntypedMeta>>> frames(BATCH);
   for (auto _ : state) {
     for (auto& slot : frames) {
-      auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
+      auto frame = alloc_frame(frame::UntypedMeta{}, {.zeroed = false});
       if (!frame) {
         state.SkipWithError("allocation failed");
         return;
@@ -137,7 +139,7 @@ KEEL_BENCHMARK(BM_AllocFreeBatchesPerCpu)
 
 // Frees `count` held frames on CPU 1 (through a cross-CPU call), so they sit in its cache.
 struct Handoff {
-  std::vector<UniqueFrame<UntypedMeta>>* held;
+  std::vector<frame::UniqueFrame<frame::UntypedMeta>>* held;
   unsigned count;
 };
 void free_on_cpu1(void* arg) {
@@ -155,14 +157,14 @@ enum class Source { ThisCache, Lists, OtherCpusCache };
 template <Source source>
 void BM_AllocOneFrameFrom(benchmark::State& state) {
   testing::SimFrames world(32 * MiB, {{MiB, 32 * MiB}});
-  testing::HostCpus cpus(2);
-  const testing::HostCpus::Binding as_cpu(cpus, 0);
-  std::vector<UniqueFrame<UntypedMeta>> held;
+  mm::testing::HostCpus cpus(2);
+  const ::mm::testing::HostCpus::Binding as_cpu(cpus, 0);
+  std::vector<frame::UniqueFrame<frame::UntypedMeta>> held;
   held.reserve(8192);
   for (auto _ : state) {
     drain_cpu_cache();
     for (;;) {
-      auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
+      auto frame = alloc_frame(frame::UntypedMeta{}, {.zeroed = false});
       if (!frame) break;
       held.push_back(std::move(*frame));
     }
@@ -176,7 +178,7 @@ void BM_AllocOneFrameFrom(benchmark::State& state) {
       hal::run_on_other_cpus(&free_on_cpu1, &handoff);
     }
     const auto start = std::chrono::steady_clock::now();
-    auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
+    auto frame = alloc_frame(frame::UntypedMeta{}, {.zeroed = false});
     const auto stop = std::chrono::steady_clock::now();
     if (!frame) {
       state.SkipWithError("the frame was not reached");
@@ -201,6 +203,6 @@ KEEL_BENCHMARK(BM_AllocOneFrameFrom<Source::OtherCpusCache>)
     ->Iterations(200);
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::allocator
 
 BENCHMARK_MAIN();

@@ -21,10 +21,10 @@
 #include "mm/hal.h"
 #include "mm/testing/host_cpus.h"
 
-namespace mm {
+namespace mm::allocator {
 namespace {
 
-using testing::HostCpus;
+using ::mm::testing::HostCpus;
 using testing::SimFrames;
 
 constexpr std::uint64_t MiB = 1 << 20;
@@ -47,7 +47,9 @@ std::string text(const AllocatorInvariantViolation& v) {
 // Each CPU allocates one order-0 frame and frees it: its cache is refilled with a batch
 // and keeps what the free gives back.
 void fill_every_cpu_cache(HostCpus& cpus) {
-  cpus.run([](unsigned) { ASSERT_TRUE(alloc_frame(UntypedMeta{}, {.zeroed = false}).has_value()); });
+  cpus.run([](unsigned) {
+    ASSERT_TRUE(alloc_frame(frame::UntypedMeta{}, {.zeroed = false}).has_value());
+  });
 }
 
 void expect_quiescent_and_free(HostCpus& cpus, std::uint64_t free_frames) {
@@ -107,7 +109,7 @@ TEST(AllocatorSmpTest, FramesFreedOnAnotherCpu) {
   HostCpus cpus(CPUS);
   constexpr unsigned ROUNDS = 40;
   constexpr unsigned PER_ROUND = 100;  // > CACHE_CAPACITY: every round refills and drains
-  std::vector<std::vector<std::optional<UniqueFrame<TagMeta>>>> handoff(CPUS);
+  std::vector<std::vector<std::optional<frame::UniqueFrame<TagMeta>>>> handoff(CPUS);
   for (auto& v : handoff) v.resize(PER_ROUND);
   std::barrier sync(CPUS);
   std::atomic<unsigned> failures{0};
@@ -139,10 +141,11 @@ TEST(AllocatorSmpTest, ExhaustionDrainsOtherCpusCaches) {
   const std::uint64_t cached = allocator_stats().cached_frames;
   ASSERT_GE(cached, CPUS * (CACHE_BATCH - 1));
   std::uint64_t taken = 0;
-  std::vector<UniqueFrame<UntypedMeta>> all;
+  std::vector<frame::UniqueFrame<frame::UntypedMeta>> all;
   cpus.run([&](unsigned cpu) {
     if (cpu != 2) return;
-    while (auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false})) all.push_back(std::move(*frame));
+    while (auto frame = alloc_frame(frame::UntypedMeta{}, {.zeroed = false}))
+      all.push_back(std::move(*frame));
     taken = all.size();
   });
   EXPECT_EQ(taken, free_before);  // every frame, including the other CPUs' cached ones
@@ -163,13 +166,13 @@ TEST(AllocatorSmpTest, ExhaustionWithInterruptsOffLeavesOtherCachesAlone) {
     if (cpu != 2) others_cached += cpu_cache(cpu).cached_frames();
   }
   ASSERT_GT(others_cached, 0u);
-  std::vector<UniqueFrame<UntypedMeta>> all;
+  std::vector<frame::UniqueFrame<frame::UntypedMeta>> all;
   std::optional<AllocError> error;
   cpus.run([&](unsigned cpu) {
     if (cpu != 2) return;
     hal::InterruptGuard irq;
     for (;;) {
-      auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
+      auto frame = alloc_frame(frame::UntypedMeta{}, {.zeroed = false});
       if (!frame) {
         error = frame.error();
         break;
@@ -190,7 +193,7 @@ TEST(AllocatorSmpTest, ConcurrentExhaustionLosesNothing) {
   SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
   const std::uint64_t free_before = allocator_stats().total_free_frames;
   HostCpus cpus(CPUS);
-  std::vector<std::vector<UniqueFrame<TagMeta>>> held(CPUS);
+  std::vector<std::vector<frame::UniqueFrame<TagMeta>>> held(CPUS);
   for (unsigned round = 0; round < 3; ++round) {
     cpus.run([&](unsigned cpu) {
       while (auto frame = alloc_frame(TagMeta{}, {.zeroed = false})) held[cpu].push_back(std::move(*frame));
@@ -219,10 +222,10 @@ TEST(FrameSmpTest, FromInUseRacesTheLastDrop) {
     if (cpu == 0) {
       for (unsigned i = 0; i < ITERATIONS; ++i) {
         // Raw frames come back UNUSED, so the metadata can name the frame it is for.
-        const Paddr pa = allocator_detail::take_frames(1, 1, /*zeroed=*/false).value();
-        Frame<TagMeta> shared = Frame<TagMeta>::from_unused(pa, TagMeta{pa}).value();
+        const Paddr pa = detail::take_frames(1, 1, /*zeroed=*/false).value();
+        frame::Frame<TagMeta> shared = frame::Frame<TagMeta>::from_unused(pa, TagMeta{pa}).value();
         published.store(pa, std::memory_order_relaxed);
-        Frame<TagMeta> second = shared;  // copy: +1
+        frame::Frame<TagMeta> second = shared;  // copy: +1
         // The last drop is one of these two, racing CPU 1's from_in_use.
       }
       done.store(true);
@@ -231,7 +234,7 @@ TEST(FrameSmpTest, FromInUseRacesTheLastDrop) {
     while (!done.load()) {
       const Paddr pa = published.load(std::memory_order_relaxed);
       if (pa == 0) continue;
-      if (auto frame = Frame<TagMeta>::from_in_use(pa)) {
+      if (auto frame = frame::Frame<TagMeta>::from_in_use(pa)) {
         grabbed.fetch_add(1, std::memory_order_relaxed);
         if (frame->meta().pa != pa) wrong_meta.fetch_add(1);
       }
@@ -250,10 +253,10 @@ TEST(FrameSmpTest, SegmentFromUnusedRacesFromInUse) {
   SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
   const std::uint64_t free_before = allocator_stats().total_free_frames;
   constexpr std::uint64_t FRAMES = 8;
-  const Paddr base = allocator_detail::take_frames(FRAMES, 1, /*zeroed=*/false).value();
+  const Paddr base = detail::take_frames(FRAMES, 1, /*zeroed=*/false).value();
   const PhysRange range{base, base + FRAMES * PAGE_SIZE};
   // The last frame is someone else's: every from_unused of the range fails there.
-  auto blocker = UniqueFrame<TagMeta>::from_unused(range.end - PAGE_SIZE, TagMeta{}).value();
+  auto blocker = frame::UniqueFrame<TagMeta>::from_unused(range.end - PAGE_SIZE, TagMeta{}).value();
   HostCpus cpus(2);
   constexpr unsigned ITERATIONS = 20000;
   std::atomic<bool> done{false};
@@ -262,15 +265,17 @@ TEST(FrameSmpTest, SegmentFromUnusedRacesFromInUse) {
   cpus.run([&](unsigned cpu) {
     if (cpu == 0) {
       for (unsigned i = 0; i < ITERATIONS; ++i) {
-        auto segment = Segment<TagMeta>::from_unused(range, [](Paddr pa) { return TagMeta{pa}; });
-        if (segment.has_value() || segment.error() != GetFrameError::Unique) wrong_error.fetch_add(1);
+        auto segment =
+            frame::Segment<TagMeta>::from_unused(range, [](Paddr pa) { return TagMeta{pa}; });
+        if (segment.has_value() || segment.error() != frame::GetFrameError::Unique)
+          wrong_error.fetch_add(1);
       }
       done.store(true);
       return;
     }
     while (!done.load()) {
       for (Paddr pa = range.start; pa + PAGE_SIZE < range.end; pa += PAGE_SIZE) {
-        if (auto frame = Frame<TagMeta>::from_in_use(pa)) {
+        if (auto frame = frame::Frame<TagMeta>::from_in_use(pa)) {
           grabbed.fetch_add(1);
           (void)std::move(*frame).into_raw();  // keep it grabbed, so the test sees the damage
         }
@@ -288,4 +293,4 @@ TEST(FrameSmpTest, SegmentFromUnusedRacesFromInUse) {
 }
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::allocator

@@ -3,11 +3,11 @@
 #include "mm/allocator/global.h"
 #include "mm/hal.h"
 
-namespace mm {
+namespace mm::allocator {
 
 AllocatorStats allocator_stats() {
   AllocatorStats stats;
-  allocator_detail::global_buddy().inspect([&](const BuddyState& state) {
+  detail::global_buddy().inspect([&](const BuddyState& state) {
     for (unsigned o = 0; o < NR_ORDERS; ++o) {
       stats.free_blocks[o] = state.lists[o].size();
       if (!state.lists[o].empty()) stats.largest_free_order = static_cast<int>(o);
@@ -20,14 +20,12 @@ AllocatorStats allocator_stats() {
     stats.cached_frames += cache.cached_frames();
   }
   stats.total_free_frames = stats.listed_frames + stats.cached_frames;
-  stats.usable_frames = allocator_detail::global_buddy().usable().total_frames();
+  stats.usable_frames = detail::global_buddy().usable().total_frames();
   return stats;
 }
 
-bool buddy_lock_held() { return allocator_detail::global_buddy().lock_held_for_recovery(); }
-void force_unlock_buddy_after_recovery() {
-  allocator_detail::global_buddy().force_unlock_for_recovery();
-}
+bool buddy_lock_held() { return detail::global_buddy().lock_held_for_recovery(); }
+void force_unlock_buddy_after_recovery() { detail::global_buddy().force_unlock_for_recovery(); }
 
 void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const AllocatorStats& s) {
   keel::fmt::print(sink, "frame allocator: {} of {} frames free ({} of {}); {} in per-CPU caches\n",
@@ -45,4 +43,4 @@ void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec&, const Allocator
 
 void print_stats(keel::fmt::Sink& sink) { keel::fmt::print(sink, "{}", allocator_stats()); }
 
-}  // namespace mm
+}  // namespace mm::allocator

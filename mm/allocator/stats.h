@@ -8,7 +8,7 @@
 #include "mm/allocator/per_cpu_cache.h"
 #include "lib/fmt/format.h"
 
-namespace mm {
+namespace mm::allocator {
 
 struct AllocatorStats {
   std::array<std::uint64_t, NR_ORDERS> free_blocks{};  // blocks on each global list
@@ -38,4 +38,4 @@ void force_unlock_buddy_after_recovery();
 void format_value(keel::fmt::Sink& sink, const keel::fmt::Spec& spec, const AllocatorStats& stats);
 void print_stats(keel::fmt::Sink& sink);
 
-}  // namespace mm
+}  // namespace mm::allocator

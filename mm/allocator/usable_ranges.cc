@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace mm {
+namespace mm::allocator {
 
 bool UsableRanges::assign(std::span<const PhysRange> ranges, Paddr limit) {
   // Built in place (a second table of MAX_USABLE_RANGES would not fit a kernel stack).
@@ -53,4 +53,4 @@ bool UsableRanges::contains(std::uint64_t first, std::uint64_t n) const {
   return first < span.end && n <= span.end - first;
 }
 
-}  // namespace mm
+}  // namespace mm::allocator

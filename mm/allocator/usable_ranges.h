@@ -9,7 +9,7 @@
 
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::allocator {
 
 // As many as a sanitized memory map can hold (MAX_MAP_REGIONS; kernel/mm_init asserts it),
 // so the usable ranges of every map the sanitizer accepts fit.
@@ -42,4 +42,4 @@ class UsableRanges {
   std::uint64_t total_frames_ = 0;
 };
 
-}  // namespace mm
+}  // namespace mm::allocator

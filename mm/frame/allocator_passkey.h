@@ -4,20 +4,20 @@
 // target, mm/allocator/testing/allocator_peer.h) so tests can drive those operations.
 #pragma once
 
-namespace mm {
-
-namespace allocator_detail {
+namespace mm::allocator::detail {
 struct Handout;  // mm/allocator/frame_allocator.h
-}  // namespace allocator_detail
-namespace testing {
+}  // namespace mm::allocator::detail
+namespace mm::allocator::testing {
 struct AllocatorPeer;  // mm/allocator/testing/allocator_peer.h
-}  // namespace testing
+}  // namespace mm::allocator::testing
+
+namespace mm::frame {
 
 class AllocatorPasskey {
  private:
-  friend struct allocator_detail::Handout;
-  friend struct testing::AllocatorPeer;
+  friend struct allocator::detail::Handout;
+  friend struct allocator::testing::AllocatorPeer;
   constexpr AllocatorPasskey() = default;
 };
 
-}  // namespace mm
+}  // namespace mm::frame

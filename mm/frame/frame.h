@@ -29,7 +29,7 @@
 #include "lib/contract/contract.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::frame {
 
 template <FrameMetaParam M>
 class Frame {
@@ -176,4 +176,4 @@ inline void dec_frame_ref_for_mapping(Paddr pa) {
   slot::release_ref(*meta::frame_to_meta(pa));
 }
 
-}  // namespace mm
+}  // namespace mm::frame

@@ -12,7 +12,7 @@ namespace mm::meta {
 struct MetaSlot;
 }  // namespace mm::meta
 
-namespace mm {
+namespace mm::frame {
 
 // Takes back the block of 2^order frames headed by `head`, which the caller holds busy
 // (count 0, metadata dropped); its other frames are TAILs. A frame that did not come from
@@ -24,4 +24,4 @@ void return_block_to_allocator(meta::MetaSlot& head, unsigned order);
 // metadata dropped), e.g. the frames of a Segment whose last references went together.
 void return_busy_frames_to_allocator(Paddr pa, std::uint64_t nframes);
 
-}  // namespace mm
+}  // namespace mm::frame

@@ -7,11 +7,11 @@
 #include "mm/frame/segment.h"
 #include "mm/frame/unique_frame.h"
 
-namespace mm {
+namespace mm::frame {
 namespace {
 
-using testing::SimFrames;
-using testing::slot_of;
+using allocator::testing::SimFrames;
+using allocator::testing::slot_of;
 
 constexpr std::uint64_t MEMORY = 4 << 20;
 
@@ -28,7 +28,7 @@ class FrameDeathTest : public ::testing::Test {
 };
 
 TEST_F(FrameDeathTest, UniqueFrameDoubleFree) {
-  auto frame = alloc_frame(Meta{}).value();
+  auto frame = allocator::alloc_frame(Meta{}).value();
   const Paddr pa = std::move(frame).into_raw();
   EXPECT_DEATH(
       {
@@ -40,12 +40,12 @@ TEST_F(FrameDeathTest, UniqueFrameDoubleFree) {
 
 TEST_F(FrameDeathTest, UniqueFromRawOfAFreedFrameViolatesThePrecondition) {
   Paddr pa = 0;
-  { pa = alloc_frame(Meta{}).value().paddr(); }
+  { pa = allocator::alloc_frame(Meta{}).value().paddr(); }
   EXPECT_DEATH({ auto again = UniqueFrame<Meta>::from_raw(pa); }, "precondition");
 }
 
 TEST_F(FrameDeathTest, SharedFrameDoubleFree) {
-  auto frame = Frame<Meta>(alloc_frame(Meta{}).value());
+  auto frame = Frame<Meta>(allocator::alloc_frame(Meta{}).value());
   const Paddr pa = std::move(frame).into_raw();
   char expected[64];
   std::snprintf(expected, sizeof(expected), "double free of frame %#llx", static_cast<unsigned long long>(pa));
@@ -58,45 +58,46 @@ TEST_F(FrameDeathTest, SharedFrameDoubleFree) {
 }
 
 TEST_F(FrameDeathTest, RefCountOverflowIsAPanicNotAWrap) {
-  auto frame = Frame<Meta>(alloc_frame(Meta{}).value());
+  auto frame = Frame<Meta>(allocator::alloc_frame(Meta{}).value());
   slot_of(frame.paddr()).ref_count.store(meta::REF_COUNT_MAX);
   EXPECT_DEATH({ Frame<Meta> copy = frame; }, "reference count overflow");
   slot_of(frame.paddr()).ref_count.store(1);
 }
 
 TEST_F(FrameDeathTest, FromInUseAtMaxCountPanics) {
-  auto frame = Frame<Meta>(alloc_frame(Meta{}).value());
+  auto frame = Frame<Meta>(allocator::alloc_frame(Meta{}).value());
   slot_of(frame.paddr()).ref_count.store(meta::REF_COUNT_MAX);
   EXPECT_DEATH({ auto more = Frame<Meta>::from_in_use(frame.paddr()); }, "reference count overflow");
   slot_of(frame.paddr()).ref_count.store(1);
 }
 
 TEST_F(FrameDeathTest, ReturningAFreeFrameIsADoubleFree) {
-  drain_cpu_cache();
+  allocator::drain_cpu_cache();
   // 1 MiB is the head of a free block on a buddy list.
-  EXPECT_DEATH(return_frames_to_allocator(1 << 20, 1), "double free of frame 0x100000");
+  EXPECT_DEATH(allocator::return_frames_to_allocator(1 << 20, 1), "double free of frame 0x100000");
 }
 
 TEST_F(FrameDeathTest, FreeingAReservedFramePanics) {
-  EXPECT_DEATH(return_frames_to_allocator(0x5000, 1), "freeing reserved frame");
+  EXPECT_DEATH(allocator::return_frames_to_allocator(0x5000, 1), "freeing reserved frame");
 }
 
 TEST_F(FrameDeathTest, FreeingAStillReferencedFramePanics) {
-  auto frame = Frame<Meta>(alloc_frame(Meta{}).value());
-  EXPECT_DEATH(return_frames_to_allocator(frame.paddr(), 1), "bad free of frame 0x[0-9a-f]+: it is shared \\(count 1\\)");
+  auto frame = Frame<Meta>(allocator::alloc_frame(Meta{}).value());
+  EXPECT_DEATH(allocator::return_frames_to_allocator(frame.paddr(), 1),
+               "bad free of frame 0x[0-9a-f]+: it is shared \\(count 1\\)");
 }
 
 TEST_F(FrameDeathTest, SliceOutOfRangePanicsWithTheCondition) {
-  auto seg = alloc_segment<Meta>(2, [](Paddr) { return Meta{}; }).value();
+  auto seg = allocator::alloc_segment<Meta>(2, [](Paddr) { return Meta{}; }).value();
   EXPECT_DEATH({ auto s = seg.slice({0, 3 * PAGE_SIZE}); }, "precondition.*sliced.has_value");
   EXPECT_DEATH({ auto parts = std::move(seg).split(0); }, "precondition");
 }
 
 TEST_F(FrameDeathTest, UsingAMovedFromHandlePanics) {
-  auto frame = Frame<Meta>(alloc_frame(Meta{}).value());
+  auto frame = Frame<Meta>(allocator::alloc_frame(Meta{}).value());
   Frame<Meta> other = std::move(frame);
   EXPECT_DEATH((void)frame.paddr(), "slot_ != nullptr");  // NOLINT(bugprone-use-after-move)
 }
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::frame

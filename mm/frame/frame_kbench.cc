@@ -17,22 +17,22 @@ using mm::Paddr;
 // into_raw -> from_raw on a frame the benchmark owns: the handle layer's checks of a raw
 // address (its state, its type) alone.
 KBENCH(into_raw_from_raw) {
-  auto unique = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false});
+  auto unique = mm::allocator::alloc_frame(mm::frame::UntypedMeta{}, {.zeroed = false});
   if (!unique) return state.error("out of memory");
-  mm::UniqueFrame<mm::UntypedMeta> frame = std::move(*unique);
+  mm::frame::UniqueFrame<mm::frame::UntypedMeta> frame = std::move(*unique);
   for (auto _ : state) {
     const Paddr raw = std::move(frame).into_raw();
-    frame = mm::UniqueFrame<mm::UntypedMeta>::from_raw(raw);
+    frame = mm::frame::UniqueFrame<mm::frame::UntypedMeta>::from_raw(raw);
   }
 }
 
 // from_in_use on a shared frame and the drop of the reference it takes.
 KBENCH(from_in_use_drop) {
-  auto unique = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false});
+  auto unique = mm::allocator::alloc_frame(mm::frame::UntypedMeta{}, {.zeroed = false});
   if (!unique) return state.error("out of memory");
-  const mm::Frame<mm::UntypedMeta> frame = std::move(*unique);
+  const mm::frame::Frame<mm::frame::UntypedMeta> frame = std::move(*unique);
   for (auto _ : state) {
-    auto again = mm::Frame<mm::UntypedMeta>::from_in_use(frame.paddr());
+    auto again = mm::frame::Frame<mm::frame::UntypedMeta>::from_in_use(frame.paddr());
     if (!again) [[unlikely]] return state.error("from_in_use failed");
     kernel::kbench::do_not_optimize(*again);
   }
@@ -40,22 +40,22 @@ KBENCH(from_in_use_drop) {
 
 // Shared-handle copy and drop: one relaxed increment, one release decrement.
 KBENCH(frame_clone_drop) {
-  auto unique = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false});
+  auto unique = mm::allocator::alloc_frame(mm::frame::UntypedMeta{}, {.zeroed = false});
   if (!unique) return state.error("out of memory");
-  const mm::Frame<mm::UntypedMeta> frame = std::move(*unique);
+  const mm::frame::Frame<mm::frame::UntypedMeta> frame = std::move(*unique);
   for (auto _ : state) {
-    mm::Frame<mm::UntypedMeta> copy = frame;
+    mm::frame::Frame<mm::frame::UntypedMeta> copy = frame;
     kernel::kbench::do_not_optimize(copy);
   }
 }
 
 // The same through the type-erased handle (the drop goes through the vtable when last).
 KBENCH(any_frame_clone_drop) {
-  auto unique = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false});
+  auto unique = mm::allocator::alloc_frame(mm::frame::UntypedMeta{}, {.zeroed = false});
   if (!unique) return state.error("out of memory");
-  const mm::AnyFrame frame = mm::Frame<mm::UntypedMeta>(std::move(*unique));
+  const mm::frame::AnyFrame frame = mm::frame::Frame<mm::frame::UntypedMeta>(std::move(*unique));
   for (auto _ : state) {
-    mm::AnyFrame copy = frame;
+    mm::frame::AnyFrame copy = frame;
     kernel::kbench::do_not_optimize(copy);
   }
 }

@@ -35,10 +35,10 @@ struct Tagged {
 };
 
 template <typename T>
-std::string_view result_error_name(const std::expected<T, mm::GetFrameError>& r) {
+std::string_view result_error_name(const std::expected<T, mm::frame::GetFrameError>& r) {
   return r ? "ok" : error_name(r.error());
 }
-std::string_view name(mm::GetFrameError e) { return error_name(e); }
+std::string_view name(mm::frame::GetFrameError e) { return error_name(e); }
 
 std::uint64_t count_of(Paddr pa) {
   return mm::meta::frame_to_meta(pa)->ref_count.load(std::memory_order_relaxed);
@@ -54,7 +54,8 @@ KTEST(unbacked_metadata_is_out_of_bound) {
   const mm::meta::MetaRegion& region = mm::meta::meta_region();
   for (Paddr pa = 0; pa < region.covered.end; pa += mm::meta::META_CHUNK_PHYS_SPAN) {
     if (region.plan.slot_is_backed(pa)) continue;
-    KEXPECT_EQ(result_error_name(mm::UniqueFrame<Tagged>::from_unused(pa, {})), name(mm::GetFrameError::OutOfBound));
+    KEXPECT_EQ(result_error_name(mm::frame::UniqueFrame<Tagged>::from_unused(pa, {})),
+               name(mm::frame::GetFrameError::OutOfBound));
     break;
   }
 }
@@ -62,12 +63,12 @@ KTEST(unbacked_metadata_is_out_of_bound) {
 // Restoring a UniqueFrame twice from one raw address: the second drop finds the frame
 // already free and panics before touching anything (the allocator stays consistent).
 void drop_unique_twice(Paddr pa) {
-  mm::UniqueFrame<Tagged> first = mm::UniqueFrame<Tagged>::from_raw(pa);
-  mm::UniqueFrame<Tagged> second = mm::UniqueFrame<Tagged>::from_raw(pa);
+  mm::frame::UniqueFrame<Tagged> first = mm::frame::UniqueFrame<Tagged>::from_raw(pa);
+  mm::frame::UniqueFrame<Tagged> second = mm::frame::UniqueFrame<Tagged>::from_raw(pa);
 }  // second frees the frame, then first's drop panics
 
 KTEST_EXPECT_PANIC_WITH(double_free_of_unique_frame_panics, "double free of frame") {
-  auto frame = mm::alloc_frame(Tagged{});
+  auto frame = mm::allocator::alloc_frame(Tagged{});
   KTEST_ASSERT_TRUE(frame.has_value());
   drop_unique_twice(std::move(*frame).into_raw());
 }
@@ -81,12 +82,12 @@ constexpr arch::GuardOptions DOUBLE_FREE_GUARD{
 };
 
 [[gnu::noinline]] void drop_shared_twice(Paddr pa) {
-  mm::Frame<Tagged> first = mm::Frame<Tagged>::from_raw(pa);
-  mm::Frame<Tagged> second = mm::Frame<Tagged>::from_raw(pa);
+  mm::frame::Frame<Tagged> first = mm::frame::Frame<Tagged>::from_raw(pa);
+  mm::frame::Frame<Tagged> second = mm::frame::Frame<Tagged>::from_raw(pa);
 }
 
 KTEST(double_free_panic_names_the_frame) {
-  auto unique = mm::alloc_frame(Tagged{});
+  auto unique = mm::allocator::alloc_frame(Tagged{});
   KTEST_ASSERT_TRUE(unique.has_value());
   const Paddr pa = std::move(*unique).into_shared().into_raw();
   keel::fmt::FixedString<1024> report;
@@ -102,7 +103,7 @@ KTEST(double_free_panic_names_the_frame) {
   keel::fmt::print(expected, "double free of frame {:#x}", pa);
   KEXPECT_TRUE(contains(report.view(), expected.view()));
   if (!contains(report.view(), expected.view())) ktest_ctx.print_diagnostic("wanted \"{}\"", expected.view());
-  const auto invariants = mm::check_allocator_invariants();
+  const auto invariants = mm::allocator::check_allocator_invariants();
   if (!invariants) ktest_ctx.print_diagnostic("{}", invariants.error());
   KEXPECT_TRUE(invariants.has_value());
 }

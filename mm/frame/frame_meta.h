@@ -26,7 +26,7 @@
 #include "mm/meta/meta_slot.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::frame {
 
 template <typename M>
 concept AnyFrameMeta = std::is_object_v<M> && !std::is_array_v<M> && !std::is_const_v<M> &&
@@ -120,4 +120,4 @@ void write_meta(meta::MetaSlot& slot, M&& meta) {
   slot.vtable = &frame_meta_vtable<M>;
 }
 
-}  // namespace mm
+}  // namespace mm::frame

@@ -19,7 +19,7 @@
 #include "mm/meta/meta_slot.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::frame {
 
 template <FrameMetaParam M>
 class Frame;
@@ -75,6 +75,6 @@ class FrameRef {
   meta::MetaSlot* slot_;
 };
 
-}  // namespace mm
+}  // namespace mm::frame
 
 #include "mm/frame/frame.h"  // IWYU pragma: export (clone() returns a Frame)

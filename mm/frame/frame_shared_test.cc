@@ -24,7 +24,7 @@
 #include "mm/testing/frame_world.h"
 #include "mm/frame/testing/test_metas.h"
 
-namespace mm {
+namespace mm::frame {
 namespace {
 
 struct Tagged {
@@ -56,7 +56,7 @@ using testing::CountingMeta;
 using testing::OtherMeta;
 using testing::PageMeta;
 
-class FrameSharedTest : public testing::FrameWorldTest {
+class FrameSharedTest : public ::mm::testing::FrameWorldTest {
  protected:
   void SetUp() override {
     FrameWorldTest::SetUp();
@@ -73,7 +73,7 @@ TEST_F(FrameSharedTest, NotAlignedIsRefusedUnchanged) {
   EXPECT_EQ(result_error_name(Segment<Tagged>::from_unused({pa + 1, pa + PAGE_SIZE}, [](Paddr) { return Tagged{}; })),
             name(GetFrameError::NotAligned));
   EXPECT_EQ(count_of(pa), meta::REF_COUNT_UNUSED);  // nothing changed
-  return_frames_to_allocator(pa, 1);
+  allocator::return_frames_to_allocator(pa, 1);
 }
 
 TEST_F(FrameSharedTest, PastTheMetadataIsOutOfBound) {
@@ -89,11 +89,11 @@ TEST_F(FrameSharedTest, UnusedFrameIsNotInUse) {
   EXPECT_EQ(result_error_name(AnyFrame::from_in_use(pa)), name(GetFrameError::Unused));
   EXPECT_EQ(result_error_name(Frame<Tagged>::from_in_use(pa)), name(GetFrameError::Unused));
   EXPECT_EQ(count_of(pa), meta::REF_COUNT_UNUSED);
-  return_frames_to_allocator(pa, 1);
+  allocator::return_frames_to_allocator(pa, 1);
 }
 
 TEST_F(FrameSharedTest, InUseFrameIsNotClaimedAgainNorAsAnotherType) {
-  auto unique = alloc_frame(Tagged{7});
+  auto unique = allocator::alloc_frame(Tagged{7});
   ASSERT_TRUE(unique.has_value());
   Frame<Tagged> shared = std::move(*unique).into_shared();
   const Paddr pa = shared.paddr();
@@ -111,12 +111,12 @@ TEST_F(FrameSharedTest, InUseFrameIsNotClaimedAgainNorAsAnotherType) {
 // Every frame the allocator holds (heads and tails of listed and cached free blocks) and
 // every tail of a live huge frame refuses every claim, unchanged.
 TEST_F(FrameSharedTest, NoClaimOfAnyForeignFrameSucceeds) {
-  auto huge = alloc_frame(Tagged{}, {.zeroed = false, .level = 2});
+  auto huge = allocator::alloc_frame(Tagged{}, {.zeroed = false, .level = 2});
   ASSERT_TRUE(huge.has_value());
-  auto small = alloc_frame(Tagged{}, {.zeroed = false});
+  auto small = allocator::alloc_frame(Tagged{}, {.zeroed = false});
   ASSERT_TRUE(small.has_value());
-  { auto cached = alloc_frame(Tagged{}, {.zeroed = false}); }  // into this CPU's cache
-  const std::uint64_t free_before = allocator_stats().total_free_frames;
+  { auto cached = allocator::alloc_frame(Tagged{}, {.zeroed = false}); }  // into this CPU's cache
+  const std::uint64_t free_before = allocator::allocator_stats().total_free_frames;
   std::uint64_t swept = 0, tails = 0, wrong = 0;
   for (Paddr pa = 0; pa < meta::meta_geometry().covered_end; pa += PAGE_SIZE) {
     if (!meta::has_slot(pa)) continue;
@@ -140,14 +140,14 @@ TEST_F(FrameSharedTest, NoClaimOfAnyForeignFrameSucceeds) {
   EXPECT_EQ(wrong, 0u);
   EXPECT_EQ(tails, 511u);
   EXPECT_GT(swept, free_before);  // free frames plus the huge frame's tails
-  EXPECT_EQ(allocator_stats().total_free_frames, free_before);
+  EXPECT_EQ(allocator::allocator_stats().total_free_frames, free_before);
 }
 
 // A freed frame belongs to the allocator (FREE, in this CPU's cache): no claim succeeds.
 TEST_F(FrameSharedTest, FreeFramesBelongToTheAllocator) {
   Paddr pa = 0;
   {
-    auto frame = alloc_frame(Tagged{});
+    auto frame = allocator::alloc_frame(Tagged{});
     ASSERT_TRUE(frame.has_value());
     pa = frame->paddr();
   }  // back into this CPU's cache: FREE, marked "cpu cache"
@@ -160,7 +160,7 @@ TEST_F(FrameSharedTest, FreeFramesBelongToTheAllocator) {
 }
 
 TEST_F(FrameSharedTest, UniqueFrameIsNotClaimedAgain) {
-  auto unique = alloc_frame(Tagged{});
+  auto unique = allocator::alloc_frame(Tagged{});
   ASSERT_TRUE(unique.has_value());
   const Paddr pa = unique->paddr();
   EXPECT_EQ(result_error_name(AnyFrame::from_in_use(pa)), name(GetFrameError::Unique));
@@ -170,7 +170,7 @@ TEST_F(FrameSharedTest, UniqueFrameIsNotClaimedAgain) {
 
 // Busy (count 0) is a transient state; fake it on a frame the test owns, then restore.
 TEST_F(FrameSharedTest, BusyFrameIsRefusedAndLeftAlone) {
-  auto unique = alloc_frame(Tagged{});
+  auto unique = allocator::alloc_frame(Tagged{});
   ASSERT_TRUE(unique.has_value());
   meta::MetaSlot& slot = *meta::frame_to_meta(unique->paddr());
   const std::uint64_t saved = slot.ref_count.exchange(0, std::memory_order_relaxed);
@@ -185,7 +185,7 @@ TEST_F(FrameSharedTest, BusyFrameIsRefusedAndLeftAlone) {
 TEST_F(FrameSharedTest, UniqueToSharedAndBack) {
   const std::uint64_t free_before = free_frames();
   {
-    auto unique = alloc_frame(Tagged{1});
+    auto unique = allocator::alloc_frame(Tagged{1});
     ASSERT_TRUE(unique.has_value());
     unique->meta_mut().tag = 0xfeed;
     const Paddr pa = unique->paddr();
@@ -212,7 +212,7 @@ TEST_F(FrameSharedTest, UniqueToSharedAndBack) {
 
 TEST_F(FrameSharedTest, RawRoundTripKeepsTheReference) {
   const std::uint64_t free_before = free_frames();
-  auto unique = alloc_frame(Tagged{3});
+  auto unique = allocator::alloc_frame(Tagged{3});
   ASSERT_TRUE(unique.has_value());
   const Paddr pa = std::move(*unique).into_raw();
   EXPECT_EQ(count_of(pa), meta::REF_COUNT_UNIQUE);
@@ -229,7 +229,7 @@ TEST_F(FrameSharedTest, RawRoundTripKeepsTheReference) {
 }
 
 TEST_F(FrameSharedTest, AnyFrameDowncasts) {
-  auto unique = alloc_frame(Tagged{5});
+  auto unique = allocator::alloc_frame(Tagged{5});
   ASSERT_TRUE(unique.has_value());
   AnyFrame any = Frame<Tagged>(std::move(*unique));
   EXPECT_TRUE(any.is<Tagged>());
@@ -246,7 +246,7 @@ TEST_F(FrameSharedTest, OnDropRunsOnceWithTheAddress) {
   g_drops = 0;
   Paddr pa = 0;
   {
-    auto frame = alloc_frame(CountsDrops{});
+    auto frame = allocator::alloc_frame(CountsDrops{});
     ASSERT_TRUE(frame.has_value());
     pa = frame->paddr();
     Frame<CountsDrops> a = std::move(*frame);
@@ -257,7 +257,7 @@ TEST_F(FrameSharedTest, OnDropRunsOnceWithTheAddress) {
 }
 
 TEST_F(FrameSharedTest, UntypedBytesAreBoundsCheckedAndLinearlyMapped) {
-  auto frame = alloc_frame(UntypedMeta{});
+  auto frame = allocator::alloc_frame(UntypedMeta{});
   ASSERT_TRUE(frame.has_value());
   const UntypedBytes bytes = frame->bytes();
   const std::byte in[4] = {std::byte{1}, std::byte{2}, std::byte{3}, std::byte{4}};
@@ -275,7 +275,7 @@ TEST_F(FrameSharedTest, UntypedBytesAreBoundsCheckedAndLinearlyMapped) {
 TEST_F(FrameSharedTest, SegmentSplitAndSlice) {
   const std::uint64_t free_before = free_frames();
   {
-    auto seg = alloc_segment<UntypedMeta>(8, untyped);
+    auto seg = allocator::alloc_segment<UntypedMeta>(8, untyped);
     ASSERT_TRUE(seg.has_value());
     const Paddr base = seg->paddr();
     EXPECT_EQ(seg->nframes(), 8u);
@@ -314,7 +314,7 @@ std::string_view slice_error(const std::expected<Segment<UntypedMeta>, SegmentRa
 // Bad ranges, including those whose start + len wraps past 2^64 (Asterinas's unchecked
 // slice): errors, with no count touched.
 TEST_F(FrameSharedTest, SegmentSliceRejectsBadAndOverflowingRanges) {
-  auto seg = alloc_segment<UntypedMeta>(4, untyped);
+  auto seg = allocator::alloc_segment<UntypedMeta>(4, untyped);
   ASSERT_TRUE(seg.has_value());
   const std::uint64_t n = seg->nbytes();
   const std::uint64_t huge = align_down(~std::uint64_t{0}, PAGE_SIZE);
@@ -341,7 +341,7 @@ TEST_F(FrameSharedTest, SegmentFromUnusedRollsBack) {
   EXPECT_EQ(count_of(pa), meta::REF_COUNT_UNUSED);
   EXPECT_EQ(count_of(pa + PAGE_SIZE), meta::REF_COUNT_UNUSED);
   EXPECT_TRUE(meta::frame_to_meta(pa)->vtable == nullptr);
-  return_frames_to_allocator(pa, 2);  // the blocker returns its frame itself
+  allocator::return_frames_to_allocator(pa, 2);  // the blocker returns its frame itself
 }
 
 // ---- Handles of typed and untyped frames: claims, conversions, counts, drop hooks ----
@@ -509,7 +509,7 @@ TEST_F(FrameSharedTest, AnyFrameDowncastsByVtableIdentity) {
 }
 
 TEST_F(FrameSharedTest, UntypedBytesAreBoundsChecked) {
-  auto frame = alloc_frame(PageMeta{}).value();
+  auto frame = allocator::alloc_frame(PageMeta{}).value();
   UntypedBytes bytes = frame.bytes();
   EXPECT_EQ(bytes.size(), PAGE_SIZE);
   EXPECT_EQ(bytes.paddr(), frame.paddr());
@@ -536,12 +536,12 @@ TEST_F(FrameSharedTest, UntypedBytesAreBoundsChecked) {
 
 TEST_F(FrameSharedTest, MoveAssignmentReleasesTheOldFrame) {
   const std::uint64_t before = free_frames();
-  auto a = alloc_frame(CountingMeta{}).value();
-  auto b = alloc_frame(CountingMeta{}).value();
+  auto a = allocator::alloc_frame(CountingMeta{}).value();
+  auto b = allocator::alloc_frame(CountingMeta{}).value();
   a = std::move(b);
   EXPECT_EQ(CountingMeta::drops, 1);
   EXPECT_EQ(free_frames(), before - 1);
 }
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::frame

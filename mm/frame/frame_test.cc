@@ -17,11 +17,11 @@
 #include "mm/frame/unique_frame.h"
 #include "mm/frame/testing/test_metas.h"
 
-namespace mm {
+namespace mm::frame {
 namespace {
 
-using testing::SimFrames;
-using testing::slot_of;
+using allocator::testing::SimFrames;
+using allocator::testing::slot_of;
 
 constexpr std::uint64_t MEMORY = 8 << 20;
 constexpr Paddr USABLE_START = 1 << 20;
@@ -60,10 +60,10 @@ class FrameTest : public ::testing::Test {
   FrameTest() : world_(MEMORY, {PhysRange{USABLE_START, MEMORY}}) { CountingMeta::drops = 0; }
 
   // A frame the test owns: UNUSED, on no list (from the allocator, not yet claimed).
-  static Paddr take_frame() { return allocator_detail::take_frames(1, 1, false).value(); }
-  static std::uint64_t free_frames() { return allocator_stats().total_free_frames; }
+  static Paddr take_frame() { return allocator::detail::take_frames(1, 1, false).value(); }
+  static std::uint64_t free_frames() { return allocator::allocator_stats().total_free_frames; }
   static void expect_invariants() {
-    auto ok = check_allocator_invariants();
+    auto ok = allocator::check_allocator_invariants();
     EXPECT_TRUE(ok.has_value()) << [&] {
       keel::fmt::FixedString<256> s;
       keel::fmt::print(s, "{}", ok.error());
@@ -107,12 +107,12 @@ TEST_F(FrameTest, FromUnusedErrors) {
   slot_of(busy).ref_count.store(0);
   EXPECT_EQ(UniqueFrame<CountingMeta>::from_unused(busy, {}).error(), GetFrameError::Busy);
   slot_of(busy).ref_count.store(meta::REF_COUNT_UNUSED);
-  return_frames_to_allocator(busy, 1);
+  allocator::return_frames_to_allocator(busy, 1);
   EXPECT_EQ(CountingMeta::drops, 0);  // failed claims construct nothing
 }
 
 TEST_F(FrameTest, FromUnusedRefusesAFreeBlockHeadOwnedByTheAllocator) {
-  drain_cpu_cache();
+  allocator::drain_cpu_cache();
   // After init the whole usable range is free blocks; 1 MiB is the head of an order-8 block.
   ASSERT_EQ(slot_of(USABLE_START).ref_count.load(), meta::REF_COUNT_FREE);
   EXPECT_EQ(UniqueFrame<CountingMeta>::from_unused(USABLE_START, {}).error(), GetFrameError::Free);
@@ -128,11 +128,11 @@ TEST_F(FrameTest, ResetAsUnusedNeedsThePasskeyAndDoesNotFree) {
   const std::uint64_t before = free_frames();
   const Paddr pa = take_frame();
   auto frame = UniqueFrame<CountingMeta>::from_unused(pa, {}).value();
-  std::move(frame).reset_as_unused(testing::AllocatorPeer::passkey());
+  std::move(frame).reset_as_unused(allocator::testing::AllocatorPeer::passkey());
   EXPECT_EQ(CountingMeta::drops, 1);
   EXPECT_EQ(slot_of(pa).ref_count.load(), meta::REF_COUNT_UNUSED);
   EXPECT_EQ(free_frames(), before - 1);  // the allocator was not called
-  return_frames_to_allocator(pa, 1);
+  allocator::return_frames_to_allocator(pa, 1);
   EXPECT_EQ(free_frames(), before);
 }
 
@@ -160,26 +160,26 @@ TEST_F(FrameTest, FromInUseAddsAReferenceOrSaysWhy) {
   // Reserved frames are in use with ReservedMeta: AnyFrame sees them.
   auto reserved = AnyFrame::from_in_use(0);
   ASSERT_TRUE(reserved.has_value());
-  EXPECT_TRUE(reserved->is<testing::ReservedMeta>());
+  EXPECT_TRUE(reserved->is<allocator::testing::ReservedMeta>());
   EXPECT_EQ(reserved->reference_count(), 2u);
 }
 
 TEST_F(FrameTest, AllocFrameZeroesByDefault) {
   Paddr pa = 0;
   {
-    auto dirty = alloc_frame(PageMeta{}).value();
+    auto dirty = allocator::alloc_frame(PageMeta{}).value();
     pa = dirty.paddr();
     ASSERT_TRUE(dirty.bytes().fill(0, PAGE_SIZE, std::byte{0xee}).has_value());
   }
   // LIFO per-CPU cache: the same frame comes back.
   {
-    auto unzeroed = alloc_frame(PageMeta{}, {.zeroed = false}).value();
+    auto unzeroed = allocator::alloc_frame(PageMeta{}, {.zeroed = false}).value();
     ASSERT_EQ(unzeroed.paddr(), pa);
     std::array<std::byte, 1> b{};
     ASSERT_TRUE(unzeroed.bytes().read_bytes(17, b).has_value());
     EXPECT_EQ(b[0], std::byte{0xee});
   }
-  auto zeroed = alloc_frame(PageMeta{}).value();
+  auto zeroed = allocator::alloc_frame(PageMeta{}).value();
   ASSERT_EQ(zeroed.paddr(), pa);
   for (std::uint64_t off = 0; off < PAGE_SIZE; off += 512) {
     std::array<std::byte, 1> b{};
@@ -189,4 +189,4 @@ TEST_F(FrameTest, AllocFrameZeroesByDefault) {
 }
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::frame

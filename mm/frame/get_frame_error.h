@@ -5,7 +5,7 @@
 
 #include "lib/fmt/format.h"
 
-namespace mm {
+namespace mm::frame {
 
 enum class GetFrameError : std::uint8_t {
   Unused,      // the frame is free (from_in_use wanted an in-use frame)
@@ -34,5 +34,4 @@ constexpr const char* error_name(GetFrameError e) {
   return "GetFrameError(?)";
 }
 
-
-}  // namespace mm
+}  // namespace mm::frame

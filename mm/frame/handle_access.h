@@ -1,7 +1,7 @@
 // HandleAccess: how frame handles adopt and surrender each other's slot pointers
 // (conversions, iteration, raw round trips), and how the allocator wraps a frame it has
 // just claimed. Everything is private: only the handle types and the allocator's hand-out
-// path (allocator_detail::Handout) are friends, so no other code can forge a handle for a
+// path (allocator::detail::Handout) are friends, so no other code can forge a handle for a
 // slot it does not own.
 #pragma once
 
@@ -10,7 +10,11 @@
 #include "mm/frame/frame_meta.h"
 #include "mm/meta/meta_slot.h"
 
-namespace mm {
+namespace mm::allocator::detail {
+struct Handout;  // mm/allocator/frame_allocator.h
+}  // namespace mm::allocator::detail
+
+namespace mm::frame {
 
 template <FrameMetaParam M>
 class Frame;
@@ -23,10 +27,6 @@ class Segment;
 template <AnyFrameMeta M>
 class SplitFrames;
 
-namespace allocator_detail {
-struct Handout;  // mm/allocator/frame_allocator.h
-}  // namespace allocator_detail
-
 class HandleAccess {
   template <FrameMetaParam M>
   friend class Frame;
@@ -38,7 +38,7 @@ class HandleAccess {
   friend class Segment;
   template <AnyFrameMeta M>
   friend class SplitFrames;
-  friend struct allocator_detail::Handout;
+  friend struct allocator::detail::Handout;
 
   template <typename Handle>
   static meta::MetaSlot* slot(const Handle& handle) {
@@ -56,4 +56,4 @@ class HandleAccess {
   }
 };
 
-}  // namespace mm
+}  // namespace mm::frame

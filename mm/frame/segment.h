@@ -23,7 +23,7 @@
 #include "lib/contract/contract.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::frame {
 
 // A byte range [start, end) relative to a segment's first byte.
 struct ByteRange {
@@ -227,4 +227,4 @@ class Segment {
   PhysRange range_;
 };
 
-}  // namespace mm
+}  // namespace mm::frame

@@ -10,11 +10,11 @@
 #include "mm/allocator/testing/sim_frames.h"
 #include "mm/frame/segment.h"
 
-namespace mm {
+namespace mm::frame {
 namespace {
 
-using testing::SimFrames;
-using testing::slot_of;
+using allocator::testing::SimFrames;
+using allocator::testing::slot_of;
 
 constexpr std::uint64_t MEMORY = 8 << 20;
 
@@ -31,8 +31,8 @@ SegMeta meta_for(Paddr pa) { return SegMeta{pa}; }
 class SegmentTest : public ::testing::Test {
  protected:
   SegmentTest() : world_(MEMORY, {PhysRange{1 << 20, MEMORY}}) { SegMeta::drops = 0; }
-  static Paddr take(std::uint64_t n) { return allocator_detail::take_frames(n, 1, false).value(); }
-  static std::uint64_t free_frames() { return allocator_stats().total_free_frames; }
+  static Paddr take(std::uint64_t n) { return allocator::detail::take_frames(n, 1, false).value(); }
+  static std::uint64_t free_frames() { return allocator::allocator_stats().total_free_frames; }
   static Segment<SegMeta> make(std::uint64_t n) {
     const Paddr pa = take(n);
     return Segment<SegMeta>::from_unused({pa, pa + n * PAGE_SIZE}, meta_for).value();
@@ -73,8 +73,8 @@ TEST_F(SegmentTest, FromUnusedFailureLeavesEveryFrameAsItWas) {
   EXPECT_EQ(slot_of(pa).ref_count.load(), meta::REF_COUNT_UNUSED);
   EXPECT_EQ(slot_of(pa + PAGE_SIZE).ref_count.load(), meta::REF_COUNT_UNUSED);
   EXPECT_EQ(slot_of(pa + 3 * PAGE_SIZE).ref_count.load(), meta::REF_COUNT_UNUSED);
-  return_frames_to_allocator(pa, 2);
-  return_frames_to_allocator(pa + 3 * PAGE_SIZE, 1);
+  allocator::return_frames_to_allocator(pa, 2);
+  allocator::return_frames_to_allocator(pa + 3 * PAGE_SIZE, 1);
   EXPECT_EQ(Segment<SegMeta>::from_unused({pa + 1, pa + PAGE_SIZE}, meta_for).error(),
             GetFrameError::NotAligned);
 }
@@ -84,8 +84,8 @@ TEST_F(SegmentTest, DropFreesEveryFrameOnce) {
   { auto seg = make(13); }
   EXPECT_EQ(SegMeta::drops, 13);
   EXPECT_EQ(free_frames(), before);
-  drain_cpu_cache();
-  EXPECT_TRUE(check_allocator_invariants().has_value());
+  allocator::drain_cpu_cache();
+  EXPECT_TRUE(allocator::check_allocator_invariants().has_value());
 }
 
 TEST_F(SegmentTest, FramesStillReferencedElsewhereOutliveTheSegment) {
@@ -170,7 +170,7 @@ TEST_F(SegmentTest, OneFrameSegmentFromAFrame) {
 }
 
 TEST_F(SegmentTest, UntypedSegmentBytesSpanAllFrames) {
-  auto seg = alloc_segment<UntypedMeta>(3, [](Paddr) { return UntypedMeta{}; }).value();
+  auto seg = allocator::alloc_segment<UntypedMeta>(3, [](Paddr) { return UntypedMeta{}; }).value();
   EXPECT_EQ(seg.bytes().size(), 3 * PAGE_SIZE);
   const std::byte b[2] = {std::byte{1}, std::byte{2}};
   EXPECT_TRUE(seg.bytes().write_bytes(PAGE_SIZE - 1, b).has_value());  // crosses a frame
@@ -178,4 +178,4 @@ TEST_F(SegmentTest, UntypedSegmentBytesSpanAllFrames) {
 }
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::frame

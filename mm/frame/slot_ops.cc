@@ -1,6 +1,6 @@
 #include "mm/frame/slot_ops.h"
 
-namespace mm::slot {
+namespace mm::frame::slot {
 namespace {
 
 const char* where_name(FreeWhere where) {
@@ -125,4 +125,4 @@ void require_live_head(Paddr pa, bool unique, const char* what) {
                 StateOf{slot, count});
 }
 
-}  // namespace mm::slot
+}  // namespace mm::frame::slot

@@ -6,7 +6,7 @@
 //     FREE head ─merge──▶ the higher of two buddies' heads FREE → TAIL
 //     FREE head ─claim_owned──▶ live head (UNIQUE or 1), tails stay TAIL: a huge frame
 //     FREE/TAIL ─claim_owned──▶ live 4 KiB frames, one per frame (Segment, split pieces)
-//     FREE/TAIL ─make_unused──▶ UNUSED (handed out raw: allocator_detail::take_frames)
+//     FREE/TAIL ─make_unused──▶ UNUSED (handed out raw: allocator::detail::take_frames)
 //   handle side:
 //     UNUSED ──claim_unused (CAS UNUSED→0, acquire)──▶ 0 ──publish (release)──▶ UNIQUE | 1
 //     shared: +1 per handle/mapping (relaxed); −1 by CAS (release), the last one → 0
@@ -43,7 +43,7 @@
 #include "lib/fmt/format.h"
 #include "mm/types.h"
 
-namespace mm::slot {
+namespace mm::frame::slot {
 
 // ---- Blocks, orders and levels ----
 
@@ -318,4 +318,4 @@ void retire_merged_part(meta::MetaSlot& slot) {
   make_tail(slot);
 }
 
-}  // namespace mm::slot
+}  // namespace mm::frame::slot

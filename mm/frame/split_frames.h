@@ -2,11 +2,11 @@
 // next level down, and merging 512 such frames back into one. Both are O(512), one slot
 // write per piece or part, never O(4 KiB frames): a piece's own tails stay TAILs.
 //
-//   auto huge = TRY(mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false, .level = 2}));
-//   mm::SplitFrames<PageMeta> pieces = std::move(huge).split([](Paddr) { return PageMeta{}; });
-//   std::vector<mm::UniqueFrame<PageMeta>> parts;
+//   auto huge = TRY(mm::allocator::alloc_frame(mm::frame::UntypedMeta{}, {.zeroed = false, .level = 2}));
+//   mm::frame::SplitFrames<PageMeta> pieces = std::move(huge).split([](Paddr) { return PageMeta{}; });
+//   std::vector<mm::frame::UniqueFrame<PageMeta>> parts;
 //   while (auto piece = pieces.next()) parts.push_back(std::move(*piece));   // 512 × 4 KiB
-//   auto whole = mm::SplitFrames<PageMeta>::merge(parts, mm::UntypedMeta{}); // one 2 MiB again
+//   auto whole = mm::frame::SplitFrames<PageMeta>::merge(parts, mm::frame::UntypedMeta{}); // one 2 MiB again
 //
 // Split (UniqueFrame<M0> of level L ≥ 2 → 512 UniqueFrame<M> of level L−1): the frame's
 // metadata is dropped (its hook runs), then piece i, at paddr + i·size/512, becomes a live
@@ -45,7 +45,7 @@
 #include "lib/fmt/format.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::frame {
 
 // Why SplitFrames::merge refused its parts (nothing changed).
 enum class FrameMergeError : std::uint8_t {
@@ -219,4 +219,4 @@ class SplitFrames {
   std::uint8_t piece_order_;
 };
 
-}  // namespace mm
+}  // namespace mm::frame

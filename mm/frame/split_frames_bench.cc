@@ -18,22 +18,23 @@
 #include "mm/frame/unique_frame.h"
 #include "mm/testing/bench_iterations.h"
 
-namespace mm {
+namespace mm::frame {
 namespace {
 
 constexpr std::uint64_t MiB = 1 << 20;
 
 UntypedMeta untyped(Paddr) { return {}; }
 
-std::unique_ptr<testing::SimFrames> world_for(PagingLevel level) {
+std::unique_ptr<allocator::testing::SimFrames> world_for(PagingLevel level) {
   // 1 GiB frames need a 1 GiB-aligned free block: 2 GiB of RAM from 1 MiB holds one.
   const std::uint64_t bytes = level == 3 ? 2048 * MiB + 2 * MiB : 64 * MiB;
-  return std::make_unique<testing::SimFrames>(bytes, std::initializer_list<PhysRange>{{MiB, bytes}});
+  return std::make_unique<allocator::testing::SimFrames>(
+      bytes, std::initializer_list<PhysRange>{{MiB, bytes}});
 }
 
 // The unique frame of `level` a benchmark splits; none (the state told why) if it failed.
 std::optional<UniqueFrame<UntypedMeta>> whole_frame(benchmark::State& state, PagingLevel level) {
-  auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false, .level = level});
+  auto frame = allocator::alloc_frame(UntypedMeta{}, {.zeroed = false, .level = level});
   if (!frame) {
     state.SkipWithError("allocation failed");
     return std::nullopt;
@@ -85,7 +86,7 @@ BENCHMARK_CAPTURE(BM_SplitUndo, order9, 2)->Name("BM_SplitUndo/order:9")->Apply(
 void BM_AllocSplitFree_2M(benchmark::State& state) {
   auto world = world_for(2);
   for (auto _ : state) {
-    auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false, .level = 2});
+    auto frame = allocator::alloc_frame(UntypedMeta{}, {.zeroed = false, .level = 2});
     if (!frame) [[unlikely]] {
       state.SkipWithError("allocation failed");
       break;
@@ -97,6 +98,6 @@ void BM_AllocSplitFree_2M(benchmark::State& state) {
 KEEL_BENCHMARK(BM_AllocSplitFree_2M)->Name("BM_AllocSplitFree/order:9");
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::frame
 
 BENCHMARK_MAIN();

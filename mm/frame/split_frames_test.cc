@@ -17,11 +17,11 @@
 #include "mm/frame/unique_frame.h"
 #include "mm/frame/testing/test_metas.h"
 
-namespace mm {
+namespace mm::frame {
 namespace {
 
-using testing::SimFrames;
-using testing::slot_of;
+using allocator::testing::SimFrames;
+using allocator::testing::slot_of;
 
 constexpr std::uint64_t MiB = 1 << 20;
 constexpr std::uint64_t GiB = 1024 * MiB;
@@ -45,10 +45,10 @@ static_assert(!std::is_copy_constructible_v<SplitFrames<PieceMeta>>);
 static_assert(std::is_nothrow_move_constructible_v<SplitFrames<PieceMeta>>);
 static_assert(SplitFrames<PieceMeta>::PIECES == 512);
 
-std::uint64_t free_frames() { return allocator_stats().total_free_frames; }
+std::uint64_t free_frames() { return allocator::allocator_stats().total_free_frames; }
 
 void expect_invariants() {
-  auto ok = check_allocator_invariants();
+  auto ok = allocator::check_allocator_invariants();
   EXPECT_TRUE(ok.has_value()) << [&] {
     keel::fmt::FixedString<256> s;
     keel::fmt::print(s, "{}", ok.error());
@@ -95,7 +95,7 @@ TEST(FrameMergeErrorTest, EveryErrorHasAPrintableName) {
 }
 
 TEST_F(SplitFramesTest, Splits2MiBInto512UniqueFramesInAddressOrder) {
-  auto huge = alloc_frame(HugeMeta{7}, {.zeroed = false, .level = 2}).value();
+  auto huge = allocator::alloc_frame(HugeMeta{7}, {.zeroed = false, .level = 2}).value();
   const Paddr base = huge.paddr();
   EXPECT_EQ(free_frames(), start_free_ - 512);
 
@@ -132,7 +132,7 @@ TEST_F(SplitFramesTest, Splits2MiBInto512UniqueFramesInAddressOrder) {
 }
 
 TEST_F(SplitFramesTest, DroppingTheSplitFreesExactlyThePiecesNotTaken) {
-  auto huge = alloc_frame(HugeMeta{}, {.zeroed = false, .level = 2}).value();
+  auto huge = allocator::alloc_frame(HugeMeta{}, {.zeroed = false, .level = 2}).value();
   const Paddr base = huge.paddr();
   auto pieces = SplitFrames<PieceMeta>::split(std::move(huge), piece_meta);
   std::vector<UniqueFrame<PieceMeta>> kept;
@@ -154,19 +154,20 @@ TEST_F(SplitFramesTest, DroppingTheSplitFreesExactlyThePiecesNotTaken) {
 TEST_F(SplitFramesTest, DroppingAnUntouchedSplitGivesEverythingBack) {
   const std::uint64_t before_cached = free_frames();
   {
-    auto pieces = alloc_frame(HugeMeta{}, {.zeroed = false, .level = 2}).value().split(piece_meta);
+    auto pieces =
+        allocator::alloc_frame(HugeMeta{}, {.zeroed = false, .level = 2}).value().split(piece_meta);
     EXPECT_EQ(free_frames(), before_cached - 512);
   }
   EXPECT_EQ(PieceMeta::drops, 512);
   EXPECT_EQ(free_frames(), start_free_);
   expect_invariants();
   // With this CPU's cache drained, the lists are fully coalesced again (checked).
-  drain_cpu_cache();
+  allocator::drain_cpu_cache();
   expect_invariants();
 }
 
 TEST_F(SplitFramesTest, Merges512PiecesBackIntoOne2MiBFrame) {
-  auto huge = alloc_frame(HugeMeta{}, {.zeroed = false, .level = 2}).value();
+  auto huge = allocator::alloc_frame(HugeMeta{}, {.zeroed = false, .level = 2}).value();
   const Paddr base = huge.paddr();
   auto pieces = SplitFrames<PieceMeta>::split(std::move(huge), piece_meta);
   std::vector<UniqueFrame<PieceMeta>> parts = take_all(pieces);
@@ -198,7 +199,7 @@ TEST_F(SplitFramesTest, Merges512PiecesBackIntoOne2MiBFrame) {
 }
 
 TEST_F(SplitFramesTest, ConvenienceSplitAndUndoWithoutHandles) {
-  auto huge = alloc_frame(UntypedMeta{}, {.zeroed = false, .level = 2}).value();
+  auto huge = allocator::alloc_frame(UntypedMeta{}, {.zeroed = false, .level = 2}).value();
   const Paddr base = huge.paddr();
   // The member form; the metadata type is meta_fn's result.
   auto pieces = std::move(huge).split(piece_meta);
@@ -217,7 +218,7 @@ TEST_F(SplitFramesTest, ConvenienceSplitAndUndoWithoutHandles) {
 
 TEST_F(SplitFramesTest, AnyAdjacentUniqueFramesMergeNotOnlyASplitsPieces) {
   // 512 frames claimed one by one from an aligned raw run, each its own 4 KiB UniqueFrame.
-  const Paddr base = allocator_detail::take_frames(512, 512, false).value();
+  const Paddr base = allocator::detail::take_frames(512, 512, false).value();
   std::vector<UniqueFrame<PieceMeta>> parts;
   for (std::size_t i = 0; i < 512; ++i) {
     parts.push_back(UniqueFrame<PieceMeta>::from_unused(base + i * PAGE_SIZE, PieceMeta{}).value());
@@ -249,7 +250,7 @@ std::vector<Paddr> addresses(const std::vector<UniqueFrame<PieceMeta>>& parts) {
 }
 
 TEST_F(SplitFramesTest, EveryMergeErrorLeavesEveryPartIntact) {
-  auto huge = alloc_frame(HugeMeta{}, {.zeroed = false, .level = 2}).value();
+  auto huge = allocator::alloc_frame(HugeMeta{}, {.zeroed = false, .level = 2}).value();
   auto pieces = SplitFrames<PieceMeta>::split(std::move(huge), piece_meta);
   std::vector<UniqueFrame<PieceMeta>> parts = take_all(pieces);
   const std::vector<Paddr> where = addresses(parts);
@@ -279,7 +280,7 @@ TEST_F(SplitFramesTest, EveryMergeErrorLeavesEveryPartIntact) {
   std::swap(parts[3], parts[200]);
   // Not adjacent: one part replaced by a frame from elsewhere.
   {
-    auto stranger = alloc_frame(PieceMeta{}, {.zeroed = false}).value();
+    auto stranger = allocator::alloc_frame(PieceMeta{}, {.zeroed = false}).value();
     const Paddr stranger_pa = stranger.paddr();
     stranger.meta_mut().made_for = stranger_pa;
     std::swap(parts[100], stranger);
@@ -289,7 +290,7 @@ TEST_F(SplitFramesTest, EveryMergeErrorLeavesEveryPartIntact) {
   // Misaligned: parts 1..511 (the first at 2 MiB + 4 KiB) plus another frame.
   {
     auto next = UniqueFrame<PieceMeta>::from_unused(
-        allocator_detail::take_frames(1, 1, false).value(), PieceMeta{});
+        allocator::detail::take_frames(1, 1, false).value(), PieceMeta{});
     ASSERT_TRUE(next.has_value());
     std::vector<UniqueFrame<PieceMeta>> shifted;
     for (std::size_t i = 1; i < 512; ++i) shifted.push_back(std::move(parts[i]));
@@ -300,7 +301,7 @@ TEST_F(SplitFramesTest, EveryMergeErrorLeavesEveryPartIntact) {
   }
   // Level mismatch: the last part replaced by a 2 MiB frame.
   {
-    auto big = alloc_frame(PieceMeta{}, {.zeroed = false, .level = 2}).value();
+    auto big = allocator::alloc_frame(PieceMeta{}, {.zeroed = false, .level = 2}).value();
     big.meta_mut().made_for = big.paddr();
     std::swap(parts[511], big);
     check_refused(parts, FrameMergeError::LevelMismatch);
@@ -334,7 +335,7 @@ TEST_F(SplitFramesTest, EveryMergeErrorLeavesEveryPartIntact) {
 }
 
 TEST_F(SplitFramesHugeTest, Splits1GiBInto512TwoMiBFramesAndMergesThemBack) {
-  auto giant = alloc_frame(HugeMeta{}, {.zeroed = false, .level = 3}).value();
+  auto giant = allocator::alloc_frame(HugeMeta{}, {.zeroed = false, .level = 3}).value();
   const Paddr base = giant.paddr();
   EXPECT_EQ(base % GiB, 0u);
   EXPECT_EQ(free_frames(), start_free_ - (1u << 18));
@@ -375,7 +376,8 @@ TEST_F(SplitFramesHugeTest, Splits1GiBInto512TwoMiBFramesAndMergesThemBack) {
 }
 
 TEST_F(SplitFramesHugeTest, TakingSomeTwoMiBPiecesAndDroppingTheRest) {
-  auto pieces = alloc_frame(HugeMeta{}, {.zeroed = false, .level = 3}).value().split(piece_meta);
+  auto pieces =
+      allocator::alloc_frame(HugeMeta{}, {.zeroed = false, .level = 3}).value().split(piece_meta);
   auto first = pieces.next().value();
   auto second = pieces.next().value();
   { auto dying = std::move(pieces); }
@@ -385,10 +387,10 @@ TEST_F(SplitFramesHugeTest, TakingSomeTwoMiBPiecesAndDroppingTheRest) {
 }
 
 TEST_F(SplitFramesHugeTest, OneGiBFramesCannotMerge) {
-  auto giant = alloc_frame(PieceMeta{}, {.zeroed = false, .level = 3}).value();
+  auto giant = allocator::alloc_frame(PieceMeta{}, {.zeroed = false, .level = 3}).value();
   giant.meta_mut().made_for = giant.paddr();
   const Paddr giant_pa = giant.paddr();
-  auto small = alloc_frame(HugeMeta{}, {.zeroed = false, .level = 2}).value();
+  auto small = allocator::alloc_frame(HugeMeta{}, {.zeroed = false, .level = 2}).value();
   auto rest = std::move(small).split(piece_meta);
   std::vector<UniqueFrame<PieceMeta>> parts;
   parts.push_back(std::move(giant));
@@ -414,14 +416,15 @@ class SplitFramesDeathTest : public SplitFramesTest {
 TEST_F(SplitFramesDeathTest, SplittingA4KiBFrameIsAContractViolation) {
   EXPECT_DEATH(
       {
-        auto small = alloc_frame(HugeMeta{}, {.zeroed = false}).value();
+        auto small = allocator::alloc_frame(HugeMeta{}, {.zeroed = false}).value();
         auto pieces = std::move(small).split(piece_meta);
       },
       "precondition.*split of frame 0x[0-9a-f]+: a 4 KiB frame \\(level 1\\) has no smaller");
 }
 
 TEST_F(SplitFramesDeathTest, DoubleFreeOfAPiecePanicsNamingTheState) {
-  auto pieces = alloc_frame(HugeMeta{}, {.zeroed = false, .level = 2}).value().split(piece_meta);
+  auto pieces =
+      allocator::alloc_frame(HugeMeta{}, {.zeroed = false, .level = 2}).value().split(piece_meta);
   const Paddr pa = pieces.next().value().into_raw();
   char expected[160];
   std::snprintf(expected, sizeof(expected),
@@ -437,7 +440,8 @@ TEST_F(SplitFramesDeathTest, DoubleFreeOfAPiecePanicsNamingTheState) {
 }
 
 TEST_F(SplitFramesDeathTest, MergingAPartSomeoneElseFreedPanicsBeforeChangingAnything) {
-  auto pieces = alloc_frame(HugeMeta{}, {.zeroed = false, .level = 2}).value().split(piece_meta);
+  auto pieces =
+      allocator::alloc_frame(HugeMeta{}, {.zeroed = false, .level = 2}).value().split(piece_meta);
   std::vector<UniqueFrame<PieceMeta>> parts = take_all(pieces);
   EXPECT_DEATH(
       {
@@ -449,4 +453,4 @@ TEST_F(SplitFramesDeathTest, MergingAPartSomeoneElseFreedPanicsBeforeChangingAny
 }
 
 }  // namespace
-}  // namespace mm
+}  // namespace mm::frame

@@ -22,7 +22,7 @@
 #include "lib/contract/assert_fmt.h"
 #include "lib/contract/contract.h"
 
-namespace mm {
+namespace mm::frame {
 
 template <AnyFrameMeta M>
 class UniqueFrame {
@@ -160,4 +160,4 @@ class UniqueFrame {
 
 static_assert(sizeof(UniqueFrame<UntypedMeta>) == 8);
 
-}  // namespace mm
+}  // namespace mm::frame

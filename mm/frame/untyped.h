@@ -16,7 +16,7 @@
 #include "mm/linear_map.h"
 #include "mm/types.h"
 
-namespace mm {
+namespace mm::frame {
 
 enum class FrameAccessError : std::uint8_t {
   OutOfBounds,  // [offset, offset + len) is not inside the frame(s)
@@ -72,4 +72,4 @@ class UntypedBytes {
   std::uint64_t nbytes_;
 };
 
-}  // namespace mm
+}  // namespace mm::frame

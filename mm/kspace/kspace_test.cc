@@ -54,7 +54,7 @@ class KspaceTest : public ::testing::Test {
     return std::move(*table);
   }
 
-  mm::testing::SimFrames world_;
+  mm::allocator::testing::SimFrames world_;
   // A PC-like map: low 640 KiB, RAM from 1 MiB to 3 GiB + 6 MiB, and 4 GiB..6 GiB.
   std::vector<PhysRange> ram_ = {{0, 0x9'f000}, {MiB, 2 * GiB}, {2 * GiB, 3 * GiB + 6 * MiB},
                                  {4 * GiB, 6 * GiB}};
@@ -270,7 +270,7 @@ void expect_later_wx_refused(page_table::PageTable<C>& table) {
   }
   // map of a tracked frame: refused, the frame gains no reference.
   {
-    UFrame frame = alloc_frame(UntypedMeta{}).value().into_shared();
+    frame::UFrame frame = allocator::alloc_frame(frame::UntypedMeta{}).value().into_shared();
     auto cursor = table.cursor_mut(VA, KiB4);
     const auto r = cursor->map(frame, RWX);
     ASSERT_FALSE(r.has_value());
@@ -330,7 +330,7 @@ TEST_F(KspaceTest, LaterWritableExecutableMappingIsRefused) {
 TEST_F(KspaceTest, UserConfigHasNoWxPolicy) {
   auto table = page_table::PageTable<page_table::UserPtConfig<4>>::create({});
   ASSERT_TRUE(table.has_value());
-  UFrame frame = alloc_frame(UntypedMeta{}).value().into_shared();
+  frame::UFrame frame = allocator::alloc_frame(frame::UntypedMeta{}).value().into_shared();
   auto cursor = table->cursor_mut(0x40'0000, KiB4);
   EXPECT_TRUE(cursor->map(frame, {page_table::PageFlags::RWX}).has_value());
   ASSERT_TRUE(cursor->jump(0x40'0000).has_value());

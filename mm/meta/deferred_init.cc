@@ -51,7 +51,7 @@ DeferredInitProgress run_pending_meta_units(std::uint64_t max_units) {
     const MetaUnitSpan span = meta_unit_span(*unit);
     for_each_free_run({span.first * PAGE_SIZE, span.end * PAGE_SIZE},
                       [&](std::uint64_t first, std::uint64_t end) {
-                        add_free_run_to_allocator(first, end - first);
+                        allocator::add_free_run_to_allocator(first, end - first);
                         progress.frames_added += end - first;
                       });
     ++progress.units;

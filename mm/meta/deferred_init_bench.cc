@@ -62,7 +62,7 @@ void BM_DeferredInitPerGiB(benchmark::State& state) {
                               {.eager_usable_bytes = 0})) {
       std::abort();
     }
-    if (!mm::init_frame_allocator(usable)) std::abort();
+    if (!mm::allocator::init_frame_allocator(usable)) std::abort();
   };
   start_over();
   (void)mm::meta::finish_pending_meta_units();  // pages of the simulated metadata now resident

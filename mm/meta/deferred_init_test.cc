@@ -40,7 +40,7 @@ constexpr memmap::FirmwareRegion FIRMWARE[] = {
     {4 * GiB, 3 * GiB, 1, memmap::FirmwareMapKind::E820},
 };
 
-std::string text(const AllocatorInvariantViolation& v) {
+std::string text(const allocator::AllocatorInvariantViolation& v) {
   keel::fmt::FixedString<512> s;
   keel::fmt::print(s, "{}", v);
   return std::string(s.view());
@@ -72,7 +72,7 @@ class DeferredInitTest : public ::testing::Test {
     for (const memmap::MemoryRegion& region : map_->regions()) {
       if (region.type == memmap::RegionType::Usable) usable.push_back(region.range);
     }
-    const auto summary = init_frame_allocator(usable);
+    const auto summary = allocator::init_frame_allocator(usable);
     ASSERT_TRUE(summary.has_value());
     ASSERT_EQ(summary->free_frames, eager_.unused);
   }
@@ -111,9 +111,9 @@ class DeferredInitTest : public ::testing::Test {
     }
     const auto meta = check_meta_invariants();
     EXPECT_TRUE(meta.has_value()) << text(meta.error());
-    const auto alloc = check_allocator_invariants();
+    const auto alloc = allocator::check_allocator_invariants();
     EXPECT_TRUE(alloc.has_value()) << text(alloc.error());
-    EXPECT_EQ(allocator_stats().total_free_frames, expected_free_frames());
+    EXPECT_EQ(allocator::allocator_stats().total_free_frames, expected_free_frames());
   }
 
   std::unique_ptr<memmap::MemoryMap> map_ = std::make_unique<memmap::MemoryMap>();
@@ -131,19 +131,21 @@ TEST_F(DeferredInitTest, BootWritesOnlyTheFirstUnitsAndTheRestArePending) {
     EXPECT_EQ(meta_unit_state(unit), MetaUnitState::Pending) << "unit " << unit;
   }
   EXPECT_EQ(meta_units_unfinished(), 5u);
-  EXPECT_EQ(allocator_stats().total_free_frames, eager_.unused);
+  EXPECT_EQ(allocator::allocator_stats().total_free_frames, eager_.unused);
   // The walkers skip the pending units (whose slots are poison) and find the rest sound.
   const auto meta = check_meta_invariants();
   EXPECT_TRUE(meta.has_value()) << text(meta.error());
-  const auto alloc = check_allocator_invariants();
+  const auto alloc = allocator::check_allocator_invariants();
   EXPECT_TRUE(alloc.has_value()) << text(alloc.error());
 }
 
 TEST_F(DeferredInitTest, ClaimOfAnUninitialisedFrameIsAnErrorUntilItsUnitIsWritten) {
   const Paddr pending = 4 * GiB + 0x200000;  // unit 4: pending
-  EXPECT_EQ(Frame<UntypedMeta>::from_in_use(pending).error(), GetFrameError::SlotUninitialised);
-  EXPECT_EQ(UniqueFrame<UntypedMeta>::from_unused(pending, UntypedMeta{}).error(),
-            GetFrameError::SlotUninitialised);
+  EXPECT_EQ(frame::Frame<frame::UntypedMeta>::from_in_use(pending).error(),
+            frame::GetFrameError::SlotUninitialised);
+  EXPECT_EQ(
+      frame::UniqueFrame<frame::UntypedMeta>::from_unused(pending, frame::UntypedMeta{}).error(),
+      frame::GetFrameError::SlotUninitialised);
   EXPECT_EQ(meta_slot_checked(pending).error(), MetaSlotError::Uninitialised);
   // Not touched: the failed claims read nothing and wrote nothing.
   EXPECT_EQ(frame_to_meta(pending)->ref_count.load(), 0xa5a5a5a5a5a5a5a5u);
@@ -152,9 +154,11 @@ TEST_F(DeferredInitTest, ClaimOfAnUninitialisedFrameIsAnErrorUntilItsUnitIsWritt
   EXPECT_EQ(progress.units, 5u);
   // Written now: a free frame, owned by the allocator (a block's head or tail), never
   // claimable by from_unused behind the allocator's back.
-  const auto claim = UniqueFrame<UntypedMeta>::from_unused(pending, UntypedMeta{});
+  const auto claim =
+      frame::UniqueFrame<frame::UntypedMeta>::from_unused(pending, frame::UntypedMeta{});
   ASSERT_FALSE(claim.has_value());
-  EXPECT_TRUE(claim.error() == GetFrameError::Free || claim.error() == GetFrameError::Tail)
+  EXPECT_TRUE(claim.error() == frame::GetFrameError::Free ||
+              claim.error() == frame::GetFrameError::Tail)
       << error_name(claim.error());
   EXPECT_TRUE(meta_slot_checked(pending).has_value());
   expect_complete_and_consistent();
@@ -169,12 +173,13 @@ TEST_P(DeferredInitSmpTest, UnitsJoinWhileOtherCpusAllocateFreeAndProbe) {
   std::atomic<std::uint64_t> probes_refused{0};
   cpus.run([&](unsigned cpu) {
     std::mt19937_64 rng(cpu + 1);
-    std::vector<UniqueFrame<UntypedMeta>> held;
+    std::vector<frame::UniqueFrame<frame::UntypedMeta>> held;
     while (meta_units_unfinished() != 0) {
       if (cpu % 2 == 0) (void)run_pending_meta_units(/*max_units=*/1);
       for (int i = 0; i < 64; ++i) {
         const PagingLevel level = i % 16 == 0 ? 2 : 1;  // a 2 MiB frame now and then
-        auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false, .level = level});
+        auto frame =
+            allocator::alloc_frame(frame::UntypedMeta{}, {.zeroed = false, .level = level});
         ASSERT_TRUE(frame.has_value());
         held.push_back(std::move(*frame));
       }
@@ -182,8 +187,8 @@ TEST_P(DeferredInitSmpTest, UnitsJoinWhileOtherCpusAllocateFreeAndProbe) {
       // A probe anywhere: either the unit is not written (a clear error, nothing read) or
       // the slot is metadata in a defined state.
       const Paddr pa = (rng() % (7 * GiB / PAGE_SIZE)) * PAGE_SIZE;
-      const auto probe = Frame<UntypedMeta>::from_in_use(pa);
-      if (!probe && probe.error() == GetFrameError::SlotUninitialised) {
+      const auto probe = frame::Frame<frame::UntypedMeta>::from_in_use(pa);
+      if (!probe && probe.error() == frame::GetFrameError::SlotUninitialised) {
         probes_refused.fetch_add(1, std::memory_order_relaxed);
       } else if (has_slot(pa)) {
         const std::uint64_t count = frame_to_meta(pa)->ref_count.load(std::memory_order_relaxed);
@@ -191,7 +196,7 @@ TEST_P(DeferredInitSmpTest, UnitsJoinWhileOtherCpusAllocateFreeAndProbe) {
       }
     }
     held.clear();
-    drain_cpu_cache();
+    allocator::drain_cpu_cache();
   });
   // One CPU: unit-taking and allocation interleave on it; with more, they overlap.
   expect_complete_and_consistent();

@@ -47,8 +47,8 @@ KBENCH(boot_allocator_init) {
 // slots with: non-temporal stores), over one 2 MiB metadata chunk of scratch memory: the
 // slots of 128 MiB of RAM.
 KBENCH(slot_stream_fill_chunk) {
-  auto scratch = mm::alloc_block<mm::UntypedMeta>(9, [](mm::Paddr) { return mm::UntypedMeta{}; },
-                                                  {.zeroed = false});
+  auto scratch = mm::allocator::alloc_block<mm::frame::UntypedMeta>(
+      9, [](mm::Paddr) { return mm::frame::UntypedMeta{}; }, {.zeroed = false});
   if (!scratch) return state.skip("not enough memory");
   alignas(64) std::uint64_t image[8] = {};
   image[5] = mm::meta::REF_COUNT_UNUSED;  // ref_count, as for a free frame

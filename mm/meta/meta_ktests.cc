@@ -275,8 +275,8 @@ KTEST(boot_frames_carry_their_usage) {
 }
 
 KTEST(usable_unreserved_frames_are_free_or_allocated) {
-  mm::drain_every_cpu_cache();
-  const mm::AllocatorStats stats = mm::allocator_stats();
+  mm::allocator::drain_every_cpu_cache();
+  const mm::allocator::AllocatorStats stats = mm::allocator::allocator_stats();
   std::uint64_t unused = 0;
   std::uint64_t allocated = 0;
   std::uint64_t reserved_usable = 0;
@@ -293,7 +293,8 @@ KTEST(usable_unreserved_frames_are_free_or_allocated) {
       // Free: a free block's head or tail. Allocated: a live frame's head, or a tail of a
       // live huge frame.
       const bool block_frame = count == mm::meta::REF_COUNT_FREE || count == mm::meta::REF_COUNT_TAIL;
-      const bool free = block_frame && mm::slot::error_for(slot, count) == mm::GetFrameError::Free;
+      const bool free =
+          block_frame && mm::frame::slot::error_for(slot, count) == mm::frame::GetFrameError::Free;
       if (free && slot.vtable == nullptr) {
         ++unused;
       } else if (count == mm::meta::REF_COUNT_TAIL && !free) {

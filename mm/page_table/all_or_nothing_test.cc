@@ -46,7 +46,7 @@ class MemoryHeld {
  public:
   explicit MemoryHeld(std::uint64_t spare) {
     for (;;) {
-      auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
+      auto frame = allocator::alloc_frame(frame::UntypedMeta{}, {.zeroed = false});
       if (!frame) break;
       held_.push_back(std::move(*frame));
     }
@@ -54,7 +54,7 @@ class MemoryHeld {
   }
 
  private:
-  std::vector<UniqueFrame<UntypedMeta>> held_;
+  std::vector<frame::UniqueFrame<frame::UntypedMeta>> held_;
 };
 
 struct Scenario {
@@ -71,8 +71,8 @@ class AllOrNothingTest : public ::testing::Test {
   // Returns how many new frames the operation needed.
   unsigned run(const Scenario& s) {
     for (unsigned spare = 0; spare < 16; ++spare) {
-      drain_cpu_cache();
-      const std::uint64_t free_before = allocator_stats().total_free_frames;
+      allocator::drain_cpu_cache();
+      const std::uint64_t free_before = allocator::allocator_stats().total_free_frames;
       std::optional<PtError> error;
       Leaves before;
       {
@@ -92,8 +92,8 @@ class AllOrNothingTest : public ::testing::Test {
         }
         EXPECT_EQ(testing::check_pt_invariants(pt), "") << s.name << ", " << spare << " spare";
       }
-      drain_cpu_cache();
-      EXPECT_EQ(allocator_stats().total_free_frames, free_before)
+      allocator::drain_cpu_cache();
+      EXPECT_EQ(allocator::allocator_stats().total_free_frames, free_before)
           << s.name << ": frames leaked with " << spare << " spare frames";
       if (!error) return spare;
     }
@@ -101,7 +101,7 @@ class AllOrNothingTest : public ::testing::Test {
     return 0;
   }
 
-  mm::testing::SimFrames world_;
+  mm::allocator::testing::SimFrames world_;
 };
 
 std::optional<PtError> error_of(const auto& result) {
@@ -130,7 +130,7 @@ TEST_F(AllOrNothingTest, MapPhysMixedSizes) {
 }
 
 TEST_F(AllOrNothingTest, MapTrackedFrame) {
-  const UFrame frame = alloc_frame(UntypedMeta{}).value().into_shared();
+  const frame::UFrame frame = allocator::alloc_frame(frame::UntypedMeta{}).value().into_shared();
   const unsigned needed = run({"map tracked", [](PageTable<K4>&) {},
                                [&](PageTable<K4>& pt) {
                                  auto c = pt.cursor_mut(KBASE, KiB4);

@@ -321,9 +321,10 @@ class CursorMut : public Cursor<C> {
   // frame does not fit in the cursor's range), NotAligned (va() not aligned to the frame's
   // size), LevelUnsupported (1 GiB without 1 GiB pages), AlreadyMapped, OutOfMemory.
   // Nothing changes on error.
-  template <FrameMetaParam M>
-    requires AnyUFrameMeta<M> || std::same_as<M, DynUMeta>
-  [[nodiscard]] std::expected<void, PtError> map(const Frame<M>& frame, const PageProperty& prop) {
+  template <frame::FrameMetaParam M>
+  requires frame::AnyUFrameMeta<M> || std::same_as<M, frame::DynUMeta>
+  [[nodiscard]] std::expected<void, PtError> map(const frame::Frame<M>& frame,
+                                                 const PageProperty& prop) {
     // -- config policy (pt_config.h: W^X), before anything changes --
     TRY_VOID(check_leaf_property<C>(prop));
     // --
@@ -344,7 +345,7 @@ class CursorMut : public Cursor<C> {
         return std::unexpected(PtError::AlreadyMapped);
       }
     }
-    inc_frame_ref_for_mapping(frame.paddr());
+    frame::inc_frame_ref_for_mapping(frame.paddr());
     const NodeRef<C> node = this->node();
     node.assert_locked_by(cpu_);
     node.writeLocked(this->index(), Pte::make_leaf(frame.paddr(), prop, level, true));
@@ -436,7 +437,7 @@ class CursorMut : public Cursor<C> {
     remove_current_leaf();
     this->move_after(found->va + (found->size - 1));
     tlb_.flush();
-    if (found->kind == MappingKind::Tracked) item.frame.emplace(UFrame::from_raw(found->pa));
+    if (found->kind == MappingKind::Tracked) item.frame.emplace(frame::UFrame::from_raw(found->pa));
     return item;
   }
 

@@ -33,7 +33,7 @@ struct PtMapping {
 // `frame` gives the frame back (the TLB has been flushed before take_next returns).
 struct TakenItem {
   PtMapping mapping;
-  std::optional<UFrame> frame;
+  std::optional<frame::UFrame> frame;
 };
 
 // A virtual range [va, va + size).

@@ -47,18 +47,18 @@ struct PageTablePageMeta {
   mutable std::uint16_t nr_children TA_GUARDED(lock) = 0;
   mutable NodeLock lock;
 };
-static_assert(AnyFrameMeta<PageTablePageMeta<KernelPtConfig<4>>>);
+static_assert(frame::AnyFrameMeta<PageTablePageMeta<KernelPtConfig<4>>>);
 static_assert(sizeof(PageTablePageMeta<KernelPtConfig<4>>) <= meta::FRAME_METADATA_MAX_SIZE);
 
 template <PageTableConfig C>
-using PtNodeFrame = Frame<PageTablePageMeta<C>>;
+using PtNodeFrame = frame::Frame<PageTablePageMeta<C>>;
 
 // A fresh empty node of `level` (zeroed frame from the buddy allocator), count 1.
 // Asterinas OSTD's Frame<PageTablePageMeta<C>>::alloc(level). Requires 1 ≤ level ≤ NR_LEVELS.
 template <PageTableConfig C>
-[[nodiscard]] std::expected<PtNodeFrame<C>, AllocError> alloc_node(PagingLevel level) {
+[[nodiscard]] std::expected<PtNodeFrame<C>, allocator::AllocError> alloc_node(PagingLevel level) {
   KREQUIRES(level >= 1 && level <= C::NR_LEVELS);
-  auto frame = TRY(alloc_frame(PageTablePageMeta<C>(level)));
+  auto frame = TRY(allocator::alloc_frame(PageTablePageMeta<C>(level)));
   g_live_pt_nodes.fetch_add(1, std::memory_order_relaxed);
   return std::move(frame).into_shared();
 }
@@ -77,7 +77,7 @@ class NodeRef {
   Paddr paddr() const { return pa_; }
   bool valid() const { return pa_ != INVALID; }
   const PageTablePageMeta<C>& meta() const {
-    return slot::meta_of<PageTablePageMeta<C>>(*meta::frame_to_meta(pa_));
+    return frame::slot::meta_of<PageTablePageMeta<C>>(*meta::frame_to_meta(pa_));
   }
   PagingLevel level() const { return meta().level; }
   NodeLock& lock() const TA_RET_CAP(meta().lock) { return meta().lock; }

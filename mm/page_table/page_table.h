@@ -76,11 +76,11 @@ class PageTable {
       const auto e = ref.read(i);
       if (!Pte::is_present(e)) continue;
       if (Pte::is_leaf(e, level)) {
-        if (Pte::is_tracked(e)) dec_frame_ref_for_mapping(Pte::leaf_paddr(e, level));
+        if (Pte::is_tracked(e)) frame::dec_frame_ref_for_mapping(Pte::leaf_paddr(e, level));
       } else {
         const Paddr child = Pte::child_paddr(e);
         tear_down(child, level - 1, 0, NR_ENTRIES);
-        dec_frame_ref_for_mapping(child);  // the entry's reference: frees the node
+        frame::dec_frame_ref_for_mapping(child);  // the entry's reference: frees the node
       }
     }
   }

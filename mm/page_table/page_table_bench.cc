@@ -38,9 +38,10 @@ constexpr Vaddr BASE = 0xffff'9000'0000'0000;
 constexpr PageProperty RW{PageFlags::RW, CachePolicy::Writeback, false, true};
 constexpr PageProperty RO{PageFlags::R, CachePolicy::Writeback, false, true};
 
-std::unique_ptr<mm::testing::SimFrames> world() {
+std::unique_ptr<mm::allocator::testing::SimFrames> world() {
   constexpr std::uint64_t bytes = 256ull << 20;
-  return std::make_unique<mm::testing::SimFrames>(bytes, std::initializer_list<PhysRange>{{1ull << 20, bytes}});
+  return std::make_unique<mm::allocator::testing::SimFrames>(
+      bytes, std::initializer_list<PhysRange>{{1ull << 20, bytes}});
 }
 PageTable<K> table(bool huge_1g = true) { return std::move(*PageTable<K>::create({.supports_1g_pages = huge_1g})); }
 
@@ -215,9 +216,9 @@ void BM_MapUnmapTracked4K_Batch(benchmark::State& state) {
   auto w = world();
   auto pt = table();
   if (!map_phys(state, pt, BASE + PAGES * KiB4, KiB4, 0)) return;
-  std::vector<UFrame> frames;
+  std::vector<frame::UFrame> frames;
   for (std::uint64_t i = 0; i < PAGES; ++i) {
-    auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
+    auto frame = allocator::alloc_frame(frame::UntypedMeta{}, {.zeroed = false});
     if (!frame) return state.SkipWithError("setup: allocation failed");
     frames.push_back(std::move(*frame).into_shared());
   }
@@ -229,7 +230,7 @@ void BM_MapUnmapTracked4K_Batch(benchmark::State& state) {
         break;
       }
       bool mapped = true;
-      for (const UFrame& f : frames) mapped = mapped && cursor->map(f, RW).has_value();
+      for (const frame::UFrame& f : frames) mapped = mapped && cursor->map(f, RW).has_value();
       if (!mapped) {
         state.SkipWithError("map failed");
         break;
@@ -237,7 +238,7 @@ void BM_MapUnmapTracked4K_Batch(benchmark::State& state) {
     }
     if (!unmap(state, pt, BASE, PAGES * KiB4)) break;
   }
-  for (const UFrame& f : frames) {
+  for (const frame::UFrame& f : frames) {
     if (f.reference_count() != 1) state.SkipWithError("a frame's count did not come back to 1");
   }
   per_item(state, PAGES, "ns_per_page");
@@ -253,7 +254,7 @@ void BM_MapTakeTracked4K_Single(benchmark::State& state) {
     auto cursor = pt.cursor_mut(BASE + KiB4, KiB4);  // keep the path's nodes alive
     if (!cursor || !cursor->map_phys({0, KiB4}, RW)) return state.SkipWithError("setup failed");
   }
-  UFrame f = std::move(*alloc_frame(UntypedMeta{})).into_shared();
+  frame::UFrame f = std::move(*allocator::alloc_frame(frame::UntypedMeta{})).into_shared();
   for (auto _ : state) {
     auto cursor = pt.cursor_mut(BASE, KiB4);
     if (!cursor) {
@@ -289,15 +290,15 @@ void BM_MapUnmapTracked(benchmark::State& state) {
   const std::uint64_t size = page_size_at(level);
   // 1 GiB frames need a free 1 GiB block: [1 GiB, 2 GiB) of a 2 GiB world.
   const std::uint64_t phys = level == 3 ? 2 * GiB1 : 256ull << 20;
-  mm::testing::SimFrames w(phys, {{1ull << 20, phys}});
+  mm::allocator::testing::SimFrames w(phys, {{1ull << 20, phys}});
   auto pt = table();
   {
     auto cursor = pt.cursor_mut(BASE + size, KiB4);
     if (!cursor || !cursor->map_phys({0, KiB4}, RW)) return state.SkipWithError("setup failed");
   }
-  auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false, .level = level});
+  auto frame = allocator::alloc_frame(frame::UntypedMeta{}, {.zeroed = false, .level = level});
   if (!frame) return state.SkipWithError("no frame of that level");
-  UFrame f = std::move(*frame).into_shared();
+  frame::UFrame f = std::move(*frame).into_shared();
   for (auto _ : state) {
     auto cursor = pt.cursor_mut(BASE, size);
     if (!cursor) {

@@ -45,20 +45,20 @@ class PageTableSmpTest : public ::testing::Test {
   // are checked: every frame a mapping held came back exactly once.
   void expect_clean(HostCpus& cpus, PageTable<K4>& pt, std::uint64_t free_before) {
     EXPECT_EQ(mm::page_table::testing::check_pt_invariants(pt), "");
-    cpus.run([](unsigned) { drain_cpu_cache(); });
-    EXPECT_TRUE(check_allocator_invariants().has_value());
-    const AllocatorStats stats = allocator_stats();
+    cpus.run([](unsigned) { allocator::drain_cpu_cache(); });
+    EXPECT_TRUE(allocator::check_allocator_invariants().has_value());
+    const allocator::AllocatorStats stats = allocator::allocator_stats();
     EXPECT_EQ(stats.cached_frames, 0u);
     EXPECT_EQ(stats.total_free_frames, free_before);
   }
 
-  mm::testing::SimFrames world_;
+  mm::allocator::testing::SimFrames world_;
 };
 
 // Maps `n` fresh tracked frames at `va` (the mappings hold the only references).
 bool map_fresh_frames(CursorMut<K4>& cursor, unsigned n) {
   for (unsigned i = 0; i < n; ++i) {
-    auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
+    auto frame = allocator::alloc_frame(frame::UntypedMeta{}, {.zeroed = false});
     if (!frame) return false;
     if (!cursor.map(std::move(*frame).into_shared(), RW)) return false;
   }
@@ -69,7 +69,7 @@ bool map_fresh_frames(CursorMut<K4>& cursor, unsigned n) {
 // share the upper nodes, which every cursor passes on its way down.
 TEST_F(PageTableSmpTest, CursorsOnDisjointRangesOfOneTable) {
   auto pt = PageTable<K4>::create({.supports_1g_pages = true}).value();
-  const std::uint64_t free_before = allocator_stats().total_free_frames;
+  const std::uint64_t free_before = allocator::allocator_stats().total_free_frames;
   HostCpus cpus(CPUS);
   std::atomic<unsigned> failures{0};
   cpus.run([&](unsigned cpu) {
@@ -102,7 +102,7 @@ TEST_F(PageTableSmpTest, CursorsOnDisjointRangesOfOneTable) {
 // others, and the holder shoots down (take_next, flush()) while they wait.
 TEST_F(PageTableSmpTest, OverlappingCursorsShootDownWhileOthersWaitForTheirLocks) {
   auto pt = PageTable<K4>::create({.supports_1g_pages = true}).value();
-  const std::uint64_t free_before = allocator_stats().total_free_frames;
+  const std::uint64_t free_before = allocator::allocator_stats().total_free_frames;
   HostCpus cpus(CPUS);
   constexpr unsigned PAGES = 64;
   std::atomic<unsigned> failures{0};

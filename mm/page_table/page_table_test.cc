@@ -38,9 +38,10 @@ constexpr PageProperty RO{PageFlags::R, CachePolicy::Writeback, false, true};
 // page-table page, does not compile.
 template <typename Cursor, typename F>
 concept CanMap = requires(Cursor& c, const F& f) { c.map(f, RW); };
-static_assert(CanMap<CursorMut<K4>, Frame<UntypedMeta>> && CanMap<CursorMut<K4>, UFrame>);
-static_assert(!CanMap<CursorMut<K4>, Frame<PageTablePageMeta<K4>>>);
-static_assert(!CanMap<CursorMut<K4>, AnyFrame>);
+static_assert(CanMap<CursorMut<K4>, frame::Frame<frame::UntypedMeta>> &&
+              CanMap<CursorMut<K4>, frame::UFrame>);
+static_assert(!CanMap<CursorMut<K4>, frame::Frame<PageTablePageMeta<K4>>>);
+static_assert(!CanMap<CursorMut<K4>, frame::AnyFrame>);
 
 class PageTableTest : public ::testing::Test {
  protected:
@@ -53,7 +54,9 @@ class PageTableTest : public ::testing::Test {
     EXPECT_TRUE(pt.has_value());
     return std::move(*pt);
   }
-  UFrame frame() { return alloc_frame(UntypedMeta{}).value().into_shared(); }
+  frame::UFrame frame() {
+    return allocator::alloc_frame(frame::UntypedMeta{}).value().into_shared();
+  }
 
   template <PageTableConfig C>
   void expect_invariants(const PageTable<C>& pt) {
@@ -69,7 +72,7 @@ class PageTableTest : public ::testing::Test {
     return levels;
   }
 
-  mm::testing::SimFrames world_;
+  mm::allocator::testing::SimFrames world_;
 };
 
 // ---- Range checks: overflow-safe ----------------------------------------------------------
@@ -379,7 +382,7 @@ TEST_F(PageTableTest, LocksRecordTheOwnerAndAreFreeAfterTheCursor) {
 TEST_F(PageTableTest, MapQueryTakeTrackedFrame) {
   auto pt = make();
   const std::uint64_t nodes = live_pt_nodes();
-  UFrame f = frame();
+  frame::UFrame f = frame();
   {
     auto cursor = pt.cursor_mut(KBASE, KiB4);
     ASSERT_TRUE(cursor.has_value());
@@ -406,7 +409,7 @@ TEST_F(PageTableTest, MapQueryTakeTrackedFrame) {
     auto taken = cursor->take_next(KiB4);
     ASSERT_TRUE(taken.has_value() && taken->has_value());
     ASSERT_TRUE((*taken)->frame.has_value());
-    EXPECT_EQ(*(*taken)->frame, AnyFrame(f));
+    EXPECT_EQ(*(*taken)->frame, frame::AnyFrame(f));
   }
   EXPECT_EQ(f.reference_count(), 1u);
   EXPECT_EQ(live_pt_nodes(), nodes);  // the emptied nodes were freed
@@ -416,7 +419,7 @@ TEST_F(PageTableTest, MapQueryTakeTrackedFrame) {
 
 TEST_F(PageTableTest, MappingOverAMappingIsRefused) {
   auto pt = make();
-  UFrame f = frame();
+  frame::UFrame f = frame();
   auto cursor = pt.cursor_mut(KBASE, 4 * MiB2);
   ASSERT_TRUE(cursor->map_phys({0, MiB2}, RW).has_value());
   ASSERT_TRUE(cursor->jump(KBASE + 8 * KiB4).has_value());
@@ -449,7 +452,7 @@ TEST_F(PageTableTest, WrongKindsAreRefused) {
 
 TEST_F(PageTableTest, UserTableMapsTrackedFramesWithUserBit) {
   auto pt = make<U4>();
-  UFrame f = frame();
+  frame::UFrame f = frame();
   auto cursor = pt.cursor_mut(0x40'0000, KiB4);
   ASSERT_TRUE(cursor->map(f, {PageFlags::RW, CachePolicy::Writeback, true, false}).has_value());
   const auto t = testing::soft_translate(pt.root_paddr(), 4, 0x40'0000);
@@ -607,11 +610,11 @@ TEST_F(PageTableTest, MappingNeedsNoFlushAndCursorsLeaveInterruptsAlone) {
 
 TEST_F(PageTableTest, MapThenUnmapReturnsNodesAndFrames) {
   auto pt = make();
-  drain_cpu_cache();
+  allocator::drain_cpu_cache();
   const std::uint64_t nodes = live_pt_nodes();
-  const std::uint64_t free_frames = allocator_stats().total_free_frames;
+  const std::uint64_t free_frames = allocator::allocator_stats().total_free_frames;
   {
-    std::vector<UFrame> frames;
+    std::vector<frame::UFrame> frames;
     for (int i = 0; i < 40; ++i) frames.push_back(frame());
     auto cursor = pt.cursor_mut(KBASE, 64 * GiB1);
     for (int i = 0; i < 40; ++i) {
@@ -634,8 +637,8 @@ TEST_F(PageTableTest, MapThenUnmapReturnsNodesAndFrames) {
   }
   expect_invariants(pt);
   EXPECT_EQ(live_pt_nodes(), nodes);
-  drain_cpu_cache();
-  EXPECT_EQ(allocator_stats().total_free_frames, free_frames);
+  allocator::drain_cpu_cache();
+  EXPECT_EQ(allocator::allocator_stats().total_free_frames, free_frames);
 }
 
 TEST_F(PageTableTest, ACursorWhoseGuardEndsEmptyStillFreesIt) {
@@ -661,10 +664,10 @@ TEST_F(PageTableTest, ACursorWhoseGuardEndsEmptyStillFreesIt) {
 }
 
 TEST_F(PageTableTest, DestroyingATableReleasesEverything) {
-  drain_cpu_cache();
+  allocator::drain_cpu_cache();
   const std::uint64_t nodes = live_pt_nodes();
-  const std::uint64_t free_frames = allocator_stats().total_free_frames;
-  UFrame f = frame();
+  const std::uint64_t free_frames = allocator::allocator_stats().total_free_frames;
+  frame::UFrame f = frame();
   {
     auto pt = make();
     auto cursor = pt.cursor_mut(KBASE, 4 * GiB1);
@@ -673,9 +676,9 @@ TEST_F(PageTableTest, DestroyingATableReleasesEverything) {
   }
   EXPECT_EQ(f.reference_count(), 1u);
   EXPECT_EQ(live_pt_nodes(), nodes);
-  { UFrame dropped = std::move(f); }
-  drain_cpu_cache();
-  EXPECT_EQ(allocator_stats().total_free_frames, free_frames);
+  { frame::UFrame dropped = std::move(f); }
+  allocator::drain_cpu_cache();
+  EXPECT_EQ(allocator::allocator_stats().total_free_frames, free_frames);
 }
 
 // ---- W^X ----------------------------------------------------------------------------------
@@ -708,7 +711,7 @@ TEST_F(PageTableTest, CheckWxFindsWritableExecutableLeaves) {
 TEST_F(PageTableTest, FiveLevelTablesUseTheWholeUpperHalf) {
   auto pt = make<K5>();
   const Vaddr low = 0xff00'0000'0000'0000;  // below the 4-level kernel half
-  UFrame f = frame();
+  frame::UFrame f = frame();
   {
     auto cursor = pt.cursor_mut(low, KiB4);
     ASSERT_TRUE(cursor.has_value());
@@ -745,14 +748,14 @@ class TrackedHugeTest : public ::testing::Test {
     return std::move(*pt);
   }
   // A shared untyped frame of `level` (1: 4 KiB, 2: 2 MiB, 3: 1 GiB), not zeroed.
-  static Frame<UntypedMeta> frame_of(PagingLevel level) {
-    auto f = alloc_frame(UntypedMeta{}, {.zeroed = false, .level = level});
+  static frame::Frame<frame::UntypedMeta> frame_of(PagingLevel level) {
+    auto f = allocator::alloc_frame(frame::UntypedMeta{}, {.zeroed = false, .level = level});
     EXPECT_TRUE(f.has_value());
     return std::move(*f).into_shared();
   }
   static std::uint64_t free_frames() {
-    drain_cpu_cache();
-    return allocator_stats().total_free_frames;
+    allocator::drain_cpu_cache();
+    return allocator::allocator_stats().total_free_frames;
   }
   // The nodes a lone leaf of `level` needs below the root.
   static std::uint64_t nodes_for(PagingLevel level) { return C::NR_LEVELS - level; }
@@ -778,7 +781,8 @@ class TrackedHugeTest : public ::testing::Test {
     std::vector<std::uint64_t> counts;
     bool operator==(const Snapshot&) const = default;
   };
-  static Snapshot snapshot(const PageTable<C>& pt, std::initializer_list<const UFrame*> watched) {
+  static Snapshot snapshot(const PageTable<C>& pt,
+                           std::initializer_list<const frame::UFrame*> watched) {
     Snapshot s;
     for_each_leaf<C>(pt.root_paddr(), [&](Vaddr va, PagingLevel, typename Pte::Raw e) {
       s.leaves.emplace_back(va, e);
@@ -786,11 +790,11 @@ class TrackedHugeTest : public ::testing::Test {
     });
     s.nodes = live_pt_nodes();
     s.free = free_frames();
-    for (const UFrame* f : watched) s.counts.push_back(f->reference_count());
+    for (const frame::UFrame* f : watched) s.counts.push_back(f->reference_count());
     return s;
   }
 
-  mm::testing::SimFrames world_;
+  mm::allocator::testing::SimFrames world_;
 };
 
 using Configs = ::testing::Types<K4, K5>;
@@ -802,7 +806,7 @@ TYPED_TEST(TrackedHugeTest, MapsAFrameAsOneLeafOfItsSizeAndTakesItBackAsOneItem)
     auto pt = this->make();
     const std::uint64_t nodes = live_pt_nodes();
     const std::uint64_t size = page_size_at(level);
-    UFrame f = this->frame_of(level);
+    frame::UFrame f = this->frame_of(level);
     ASSERT_EQ(f.size(), size);
     ASSERT_EQ(f.map_level(), level);
     ASSERT_EQ(f.reference_count(), 1u);
@@ -862,7 +866,7 @@ TYPED_TEST(TrackedHugeTest, ProtectNextChangesTheWholeLeaf) {
     auto pt = this->make();
     const std::uint64_t size = page_size_at(level);
     const Vaddr va = KBASE + GiB1;
-    UFrame f = this->frame_of(level);
+    frame::UFrame f = this->frame_of(level);
     {
       auto cursor = pt.cursor_mut(va, size);
       ASSERT_TRUE(cursor->map(f, RW).has_value());
@@ -908,7 +912,7 @@ TYPED_TEST(TrackedHugeTest, UnmapDropsTheReferenceAndFreesTheFrameWithTheLast) {
     const std::uint64_t free = this->free_frames();
     {
       // With a handle still held: unmap only drops the mapping's reference.
-      UFrame f = this->frame_of(level);
+      frame::UFrame f = this->frame_of(level);
       {
         auto cursor = pt.cursor_mut(KBASE, size);
         ASSERT_TRUE(cursor->map(f, RW).has_value());
@@ -925,12 +929,12 @@ TYPED_TEST(TrackedHugeTest, UnmapDropsTheReferenceAndFreesTheFrameWithTheLast) {
     Paddr pa = 0;
     {
       // The mapping holds the last reference: unmapping frees the frame.
-      UFrame f = this->frame_of(level);
+      frame::UFrame f = this->frame_of(level);
       pa = f.paddr();
       auto cursor = pt.cursor_mut(KBASE, 2 * GiB1);
       ASSERT_TRUE(cursor->map(f, RW).has_value());
     }
-    EXPECT_EQ(mm::testing::slot_of(pa).ref_count.load(), 1u);
+    EXPECT_EQ(mm::allocator::testing::slot_of(pa).ref_count.load(), 1u);
     EXPECT_EQ(this->free_frames(), free - frames - this->nodes_for(level));
     {
       auto cursor = pt.cursor_mut(KBASE, 2 * GiB1);
@@ -940,7 +944,7 @@ TYPED_TEST(TrackedHugeTest, UnmapDropsTheReferenceAndFreesTheFrameWithTheLast) {
     EXPECT_EQ(this->free_frames(), free);
     {
       // The same through take_next: dropping the item frees it.
-      UFrame f = this->frame_of(level);
+      frame::UFrame f = this->frame_of(level);
       auto cursor = pt.cursor_mut(KBASE, size);
       ASSERT_TRUE(cursor->map(f, RW).has_value());
     }
@@ -962,8 +966,8 @@ TYPED_TEST(TrackedHugeTest, EveryPartialRangeIsRefusedAndChangesNothing) {
     auto pt = this->make();
     const std::uint64_t size = page_size_at(level);
     const Vaddr base = KBASE + 2 * size;  // mapped neighbours' room on both sides
-    UFrame f = this->frame_of(level);
-    UFrame below = this->frame_of(1);
+    frame::UFrame f = this->frame_of(level);
+    frame::UFrame below = this->frame_of(1);
     {
       auto cursor = pt.cursor_mut(base, size);
       ASSERT_TRUE(cursor->map(f, RW).has_value());
@@ -1025,8 +1029,8 @@ TYPED_TEST(TrackedHugeTest, EveryPartialRangeIsRefusedAndChangesNothing) {
 TYPED_TEST(TrackedHugeTest, UnmapRefusesATrackedHugeLeafItCannotSplitChangingNothing) {
   auto pt = this->make();
   const Vaddr base = KBASE + 4 * MiB2;
-  UFrame f = this->frame_of(2);
-  UFrame small = this->frame_of(1);
+  frame::UFrame f = this->frame_of(2);
+  frame::UFrame small = this->frame_of(1);
   {
     auto cursor = pt.cursor_mut(base - KiB4, MiB2 + KiB4);
     ASSERT_TRUE(cursor->map(small, RW).has_value());
@@ -1044,8 +1048,8 @@ TYPED_TEST(TrackedHugeTest, UnmapRefusesATrackedHugeLeafItCannotSplitChangingNot
 
 TYPED_TEST(TrackedHugeTest, MisalignedAddressesAreRefused) {
   auto pt = this->make();
-  UFrame f2 = this->frame_of(2);
-  UFrame f3 = this->frame_of(3);
+  frame::UFrame f2 = this->frame_of(2);
+  frame::UFrame f3 = this->frame_of(3);
   const auto before = this->snapshot(pt, {&f2, &f3});
   {
     auto cursor = pt.cursor_mut(KBASE, 4 * GiB1);
@@ -1070,10 +1074,10 @@ TYPED_TEST(TrackedHugeTest, MisalignedAddressesAreRefused) {
 
 TYPED_TEST(TrackedHugeTest, MappingOverAMappingIsRefused) {
   auto pt = this->make();
-  UFrame f = this->frame_of(2);
-  UFrame g = this->frame_of(2);
-  UFrame h = this->frame_of(1);
-  UFrame giant = this->frame_of(3);
+  frame::UFrame f = this->frame_of(2);
+  frame::UFrame g = this->frame_of(2);
+  frame::UFrame h = this->frame_of(1);
+  frame::UFrame giant = this->frame_of(3);
   {
     auto cursor = pt.cursor_mut(KBASE, 4 * GiB1);
     ASSERT_TRUE(cursor->map(f, RW).has_value());                     // [0, 2M)
@@ -1085,7 +1089,7 @@ TYPED_TEST(TrackedHugeTest, MappingOverAMappingIsRefused) {
     ASSERT_TRUE(cursor->map_phys({0, GiB1}, RW).has_value());        // untracked 1 GiB
   }
   const auto before = this->snapshot(pt, {&f, &g, &h, &giant});
-  const auto refused = [&](auto& cursor, Vaddr va, const UFrame& frame) {
+  const auto refused = [&](auto& cursor, Vaddr va, const frame::UFrame& frame) {
     ASSERT_TRUE(cursor->jump(va).has_value());
     EXPECT_EQ(cursor->map(frame, RW).error(), PtError::AlreadyMapped) << std::hex << va;
   };
@@ -1133,9 +1137,9 @@ TYPED_TEST(TrackedHugeTest, MapsOverANodeTheCursorLeftEmpty) {
       auto pt = this->make();
       const std::uint64_t nodes = live_pt_nodes();
       const Vaddr va = KBASE + size;
-      UFrame f = this->frame_of(level);
+      frame::UFrame f = this->frame_of(level);
       {
-        UFrame small = this->frame_of(1);
+        frame::UFrame small = this->frame_of(1);
         const Vaddr small_va = va + size / 2 + 3 * KiB4;
         if (variant == 2) {
           // The 4 KiB page exists before the cursor: a cursor over exactly [va, va + size)
@@ -1170,8 +1174,8 @@ TYPED_TEST(TrackedHugeTest, MapsOverANodeTheCursorLeftEmpty) {
 
 TYPED_TEST(TrackedHugeTest, OneGiBFramesNeedOneGiBPages) {
   auto pt = this->make(/*huge_1g=*/false);
-  UFrame giant = this->frame_of(3);
-  UFrame f = this->frame_of(2);
+  frame::UFrame giant = this->frame_of(3);
+  frame::UFrame f = this->frame_of(2);
   const auto before = this->snapshot(pt, {&giant});
   {
     auto cursor = pt.cursor_mut(KBASE, 2 * GiB1);
@@ -1229,7 +1233,7 @@ TYPED_TEST(TrackedHugeTest, TheSameFrameAtTwoAddressesHoldsTwoReferences) {
 TYPED_TEST(TrackedHugeTest, DestroyingATableReleasesHugeFrames) {
   const std::uint64_t free = this->free_frames();
   const std::uint64_t nodes = live_pt_nodes();
-  UFrame f = this->frame_of(2);
+  frame::UFrame f = this->frame_of(2);
   {
     auto pt = this->make();
     auto cursor = pt.cursor_mut(KBASE, 4 * GiB1);

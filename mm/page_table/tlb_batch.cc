@@ -32,7 +32,7 @@ void TlbBatch::flush() {
   // Releasing may free frames (and run metadata drop hooks); the flush is done by now.
   const unsigned n = nr_deferred_;
   nr_deferred_ = 0;
-  for (unsigned i = 0; i < n; ++i) dec_frame_ref_for_mapping(deferred_[i]);
+  for (unsigned i = 0; i < n; ++i) frame::dec_frame_ref_for_mapping(deferred_[i]);
 }
 
 }  // namespace mm::page_table

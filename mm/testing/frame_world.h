@@ -45,8 +45,8 @@ class FrameWorldTest : public ::testing::Test {
 
   // The free-frame total with every CPU's cache drained.
   static std::uint64_t free_frames() {
-    drain_every_cpu_cache();
-    return allocator_stats().total_free_frames;
+    allocator::drain_every_cpu_cache();
+    return allocator::allocator_stats().total_free_frames;
   }
   std::uint64_t free_at_setup() const { return free_at_setup_; }
 
@@ -54,7 +54,7 @@ class FrameWorldTest : public ::testing::Test {
   // state between the allocator handing frames out and a handle claiming them). 0 if none.
   // Give them back with return_frames_to_allocator.
   static Paddr take_unused_frames(std::uint64_t n) {
-    const auto pa = allocator_detail::take_frames(n, 1, /*zeroed=*/false);
+    const auto pa = allocator::detail::take_frames(n, 1, /*zeroed=*/false);
     return pa ? *pa : 0;
   }
 
@@ -73,13 +73,13 @@ class FrameWorldTest : public ::testing::Test {
   }
 
   static void expect_allocator_invariants() {
-    const auto ok = check_allocator_invariants();
+    const auto ok = allocator::check_allocator_invariants();
     EXPECT_TRUE(ok.has_value()) << keel::test::text(ok.error());
   }
 
  private:
 #if !defined(KEEL_KERNEL)
-  SimFrames world_;
+  allocator::testing::SimFrames world_;
 #endif
   std::uint64_t free_at_setup_ = 0;
 };

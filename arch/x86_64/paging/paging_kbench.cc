@@ -29,9 +29,9 @@ bool map_phys_round_trip(Table& table, mm::PhysRange phys) {
 // Map then unmap one tracked 4 KiB frame (cursor creation, map, take_next with invlpg).
 KBENCH(map_unmap_tracked_4k) {
   if (!mm::kspace::kernel_space_ready()) return state.skip("kernel address space not initialized");
-  auto frame = mm::alloc_frame(mm::UntypedMeta{});
+  auto frame = mm::allocator::alloc_frame(mm::frame::UntypedMeta{});
   if (!frame) return state.error("out of memory");
-  mm::UFrame shared = std::move(*frame).into_shared();
+  mm::frame::UFrame shared = std::move(*frame).into_shared();
   mm::kspace::with_kernel_page_table([&](auto& table) {
     for (auto _ : state) {
       auto cursor = table.cursor_mut(VA, mm::PAGE_SIZE);

@@ -36,13 +36,13 @@ void require_kernel_space() {
   KASSERT_MSG(mm::kspace::kernel_space_ready(), "mm::kspace::init_kernel_space has not run");
 }
 
-mm::UFrame new_frame() {
-  auto frame = mm::alloc_frame(mm::UntypedMeta{});
+mm::frame::UFrame new_frame() {
+  auto frame = mm::allocator::alloc_frame(mm::frame::UntypedMeta{});
   KASSERT(frame.has_value());
   return std::move(*frame).into_shared();
 }
 
-bool map_at(Vaddr va, const mm::UFrame& frame) {
+bool map_at(Vaddr va, const mm::frame::UFrame& frame) {
   require_kernel_space();
   return mm::kspace::with_kernel_page_table([&](auto& table) {
     auto cursor = table.cursor_mut(va, PAGE_SIZE);
@@ -50,9 +50,9 @@ bool map_at(Vaddr va, const mm::UFrame& frame) {
   });
 }
 
-std::optional<mm::AnyFrame> unmap_at(Vaddr va) {
+std::optional<mm::frame::AnyFrame> unmap_at(Vaddr va) {
   require_kernel_space();
-  return mm::kspace::with_kernel_page_table([&](auto& table) -> std::optional<mm::AnyFrame> {
+  return mm::kspace::with_kernel_page_table([&](auto& table) -> std::optional<mm::frame::AnyFrame> {
     auto cursor = table.cursor_mut(va, PAGE_SIZE);
     if (!cursor) return std::nullopt;
     auto taken = cursor->take_next(PAGE_SIZE);
@@ -69,7 +69,7 @@ alignas(16) constinit std::uint8_t g_ret_in_data[16] = {0xc3};
 }  // namespace
 
 KTEST(map_write_read_back_through_linear_map) {
-  mm::UFrame frame = new_frame();
+  mm::frame::UFrame frame = new_frame();
   KTEST_ASSERT_TRUE(map_at(VA, frame));
   auto* mapped = reinterpret_cast<volatile std::uint64_t*>(VA);
   mapped[5] = 0x1234'5678'9abc'def0;
@@ -80,13 +80,13 @@ KTEST(map_write_read_back_through_linear_map) {
   KEXPECT_EQ(frame.reference_count(), 2u);
   auto back = unmap_at(VA);
   KTEST_ASSERT_TRUE(back.has_value());
-  KEXPECT_TRUE(*back == mm::AnyFrame(frame));
+  KEXPECT_TRUE(*back == mm::frame::AnyFrame(frame));
 }
 
 KTEST_EXPECT_FAULT(access_after_unmap_faults, arch::VECTOR_PAGE_FAULT) {
-  mm::UFrame frame = new_frame();
+  mm::frame::UFrame frame = new_frame();
   // The fault longjmps past `frame`'s destructor: the hook drops it instead.
-  kernel::ktest::OnRecovery release([&] { mm::UFrame dropped = std::move(frame); });
+  kernel::ktest::OnRecovery release([&] { mm::frame::UFrame dropped = std::move(frame); });
   ktest_ctx.expect_fault_address(VA + PAGE_SIZE);
   KTEST_ASSERT_TRUE(map_at(VA + PAGE_SIZE, frame));
   *reinterpret_cast<volatile std::uint64_t*>(VA + PAGE_SIZE) = 1;
@@ -133,7 +133,7 @@ KTEST(later_writable_executable_mapping_is_refused) {
   constexpr mm::page_table::PageProperty RWX{mm::page_table::PageFlags::RWX, mm::page_table::CachePolicy::Writeback, false, true};
   constexpr mm::page_table::PageProperty RX{mm::page_table::PageFlags::RX, mm::page_table::CachePolicy::Writeback, false, true};
   const Vaddr va = VA + 8 * PAGE_SIZE;
-  mm::UFrame frame = new_frame();
+  mm::frame::UFrame frame = new_frame();
   mm::kspace::with_kernel_page_table([&](auto& table) {
     auto cursor = table.cursor_mut(va, PAGE_SIZE);
     KTEST_ASSERT_TRUE(cursor.has_value());
@@ -163,7 +163,7 @@ KTEST(later_writable_executable_mapping_is_refused) {
 // The linear map is RW NX: making a piece of it executable is refused too.
 KTEST(linear_map_cannot_be_made_executable) {
   require_kernel_space();
-  mm::UFrame frame = new_frame();
+  mm::frame::UFrame frame = new_frame();
   const Vaddr linear = reinterpret_cast<Vaddr>(mm::phys_to_virt(frame.paddr()));
   mm::kspace::with_kernel_page_table([&](auto& table) {
     auto cursor = table.cursor_mut(linear, PAGE_SIZE);
@@ -188,8 +188,8 @@ KTEST(kernel_table_matches_the_cpu_paging_mode) {
 // Generic over the table type (4- or 5-level); KTEST_ASSERT_TRUE returns from here.
 template <typename Table>
 void map_unmap_storm(kernel::ktest::Context& ktest_ctx, Table& pt_) {
-  mm::drain_cpu_cache();
-  const std::uint64_t free_before = mm::allocator_stats().total_free_frames;
+  mm::allocator::drain_cpu_cache();
+  const std::uint64_t free_before = mm::allocator::allocator_stats().total_free_frames;
   const std::uint64_t nodes_before = mm::page_table::live_pt_nodes();
   constexpr unsigned PAGES = 256;
   for (unsigned round = 0; round < 4; ++round) {
@@ -200,7 +200,7 @@ void map_unmap_storm(kernel::ktest::Context& ktest_ctx, Table& pt_) {
         // Spread over several 1 GiB and 2 MiB regions so that nodes at every level appear.
         const Vaddr va = VA + (i % 8) * (1ull << 30) + (i % 5) * (2ull << 20) + i * PAGE_SIZE;
         KTEST_ASSERT_TRUE(cursor->jump(va).has_value());
-        mm::UFrame frame = new_frame();
+        mm::frame::UFrame frame = new_frame();
         KTEST_ASSERT_TRUE(cursor->map(frame, RW).has_value());
         *reinterpret_cast<volatile std::uint32_t*>(va) = i;  // handle dropped: the mapping holds it
       }
@@ -215,8 +215,8 @@ void map_unmap_storm(kernel::ktest::Context& ktest_ctx, Table& pt_) {
     KEXPECT_EQ(*unmapped, PAGES * PAGE_SIZE + (4ull << 20));
   }
   KEXPECT_EQ(mm::page_table::live_pt_nodes(), nodes_before);
-  mm::drain_cpu_cache();
-  KEXPECT_EQ(mm::allocator_stats().total_free_frames, free_before);
+  mm::allocator::drain_cpu_cache();
+  KEXPECT_EQ(mm::allocator::allocator_stats().total_free_frames, free_before);
 }
 
 KTEST(map_unmap_storm_returns_frames_and_nodes) {
@@ -230,18 +230,19 @@ KTEST(map_unmap_storm_returns_frames_and_nodes) {
 // the nodes and every free frame come back.
 template <typename Table>
 void huge_tracked_round_trip(kernel::ktest::Context& ktest_ctx, Table& table) {
-  mm::drain_cpu_cache();
-  const std::uint64_t free_before = mm::allocator_stats().total_free_frames;
+  mm::allocator::drain_cpu_cache();
+  const std::uint64_t free_before = mm::allocator::allocator_stats().total_free_frames;
   const std::uint64_t nodes_before = mm::page_table::live_pt_nodes();
   for (const mm::PagingLevel level : {mm::PagingLevel{2}, mm::PagingLevel{3}}) {
     const std::uint64_t size = mm::page_table::page_size_at(level);
-    auto unique = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false, .level = level});
+    auto unique =
+        mm::allocator::alloc_frame(mm::frame::UntypedMeta{}, {.zeroed = false, .level = level});
     if (!unique) {
       KEXPECT_EQ(level, 3);  // too little RAM for 1 GiB (a 2 MiB frame is always there)
       ktest_ctx.print_diagnostic("no free 1 GiB block: 2 MiB only");
       continue;
     }
-    mm::UFrame frame = std::move(*unique).into_shared();
+    mm::frame::UFrame frame = std::move(*unique).into_shared();
     KEXPECT_EQ(frame.size(), size);
     const Vaddr va = VA + (16ull << 30);  // 1 GiB aligned, clear of the other tests
     if (level == 3 && !table.options().supports_1g_pages) {
@@ -257,7 +258,7 @@ void huge_tracked_round_trip(kernel::ktest::Context& ktest_ctx, Table& table) {
       return (page + 1) * 0x9e37'79b9'7f4a'7c15ull ^ frame.paddr();
     };
     const auto offset = [](std::uint64_t page) { return page * PAGE_SIZE + (page % 511) * 8; };
-    const mm::UntypedBytes bytes = frame.bytes();
+    const mm::frame::UntypedBytes bytes = frame.bytes();
     unsigned write_errors = 0;
     for (std::uint64_t page = 0; page < size / PAGE_SIZE; ++page) {
       const std::uint64_t w = word(page);
@@ -300,8 +301,8 @@ void huge_tracked_round_trip(kernel::ktest::Context& ktest_ctx, Table& table) {
                                frame.paddr(), size / PAGE_SIZE);
   }
   KEXPECT_EQ(mm::page_table::live_pt_nodes(), nodes_before);
-  mm::drain_cpu_cache();
-  KEXPECT_EQ(mm::allocator_stats().total_free_frames, free_before);
+  mm::allocator::drain_cpu_cache();
+  KEXPECT_EQ(mm::allocator::allocator_stats().total_free_frames, free_before);
 }
 
 KTEST(huge_tracked_frames_read_back_through_one_leaf) {

@@ -37,7 +37,7 @@ std::optional<ApStacks> map_ap_stacks() {
     for (unsigned stack = 0; ok && stack < STACKS_PER_CPU; ++stack) {
       ok = cursor->jump(stack_base(window, stack)).has_value();
       for (std::uint64_t page = 0; ok && page < AP_STACK_PAGES; ++page) {
-        auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false});
+        auto frame = mm::allocator::alloc_frame(mm::frame::UntypedMeta{}, {.zeroed = false});
         // The mapping holds the frame's only reference from here on.
         ok = frame && cursor->map(std::move(*frame).into_shared(), STACK_PROPERTY).has_value();
       }

@@ -87,7 +87,7 @@ KBENCH(shootdown_all) {
 // (kbench.h).
 KBENCH(alloc_frame_round) {
   for (auto _ : state) {
-    auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false});
+    auto frame = mm::allocator::alloc_frame(mm::frame::UntypedMeta{}, {.zeroed = false});
     if (!frame) [[unlikely]] return state.error("an allocation failed");
     kernel::kbench::do_not_optimize(frame);
   }

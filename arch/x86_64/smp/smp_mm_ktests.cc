@@ -36,8 +36,8 @@ bool skip_on_one_cpu(kernel::ktest::Context& ctx) {
 }
 
 std::uint64_t free_frames_everywhere() {
-  mm::drain_every_cpu_cache();
-  return mm::allocator_stats().total_free_frames;
+  mm::allocator::drain_every_cpu_cache();
+  return mm::allocator::allocator_stats().total_free_frames;
 }
 
 // ---- A frame freed on one CPU is reached from another ----------------------------------
@@ -51,7 +51,7 @@ struct CachedOnCpu1 {
 void free_into_cpu1_cache(void* arg) {
   if (mm::hal::current_cpu() != 1) return;
   auto& out = *static_cast<CachedOnCpu1*>(arg);
-  auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false});
+  auto frame = mm::allocator::alloc_frame(mm::frame::UntypedMeta{}, {.zeroed = false});
   if (!frame) return;
   out.pa = frame->paddr();
   out.ok = true;
@@ -61,7 +61,7 @@ constexpr std::size_t MAX_HELD = 8192;
 // Held as raw ranges (Segment::into_raw): a global of handles would need a destructor.
 constinit std::array<mm::PhysRange, MAX_HELD> g_held{};
 
-mm::UntypedMeta untyped(Paddr) { return {}; }
+mm::frame::UntypedMeta untyped(Paddr) { return {}; }
 
 // Every free frame, the largest listed block first: the last ones come out of the caches,
 // this CPU's and then (out of memory in the lists) the other CPUs', which the allocator
@@ -72,15 +72,16 @@ KTEST(frame_freed_into_one_cpus_cache_is_allocated_by_another) {
   CachedOnCpu1 cached;
   mm::hal::run_on_other_cpus(&free_into_cpu1_cache, &cached);
   KTEST_ASSERT_TRUE(cached.ok);
-  KEXPECT_GT(mm::allocator_stats().cached_frames, 0u);
+  KEXPECT_GT(mm::allocator::allocator_stats().cached_frames, 0u);
 
   std::size_t held = 0;
   bool found = false;
   bool oom = false;
   while (held < MAX_HELD) {
-    const int largest = mm::allocator_stats().largest_free_order;
+    const int largest = mm::allocator::allocator_stats().largest_free_order;
     const unsigned order = largest > 0 ? static_cast<unsigned>(largest) : 0;
-    auto block = mm::alloc_block<mm::UntypedMeta>(order, untyped, {.zeroed = false});
+    auto block =
+        mm::allocator::alloc_block<mm::frame::UntypedMeta>(order, untyped, {.zeroed = false});
     if (!block) {
       // Out of memory with nothing left anywhere: every cache was drained first.
       oom = block.error().free_frames == 0;
@@ -95,7 +96,8 @@ KTEST(frame_freed_into_one_cpus_cache_is_allocated_by_another) {
   KEXPECT_TRUE(found);
   ktest_ctx.print_diagnostic("{} blocks held; frame {:#x} freed on CPU 1 {}", held, cached.pa,
                              found ? "was handed out here" : "was NOT reached");
-  for (std::size_t i = 0; i < held; ++i) mm::Segment<mm::UntypedMeta>::from_raw(g_held[i]);
+  for (std::size_t i = 0; i < held; ++i)
+    mm::frame::Segment<mm::frame::UntypedMeta>::from_raw(g_held[i]);
   KEXPECT_EQ(free_frames_everywhere(), free_before);
   EXPECT_ALLOCATOR_INVARIANTS();
 }
@@ -114,10 +116,10 @@ void alloc_free_clone_storm(void* arg) {
   auto& storm = *static_cast<Storm*>(arg);
   storm.cpus.fetch_add(1, std::memory_order_relaxed);
   constexpr unsigned HELD = 48;  // more than a cache batch: every round refills and drains
-  std::array<std::optional<mm::Frame<mm::UntypedMeta>>, HELD> frames{};
+  std::array<std::optional<mm::frame::Frame<mm::frame::UntypedMeta>>, HELD> frames{};
   for (unsigned round = 0; round < 40; ++round) {
     for (auto& slot : frames) {
-      auto frame = mm::alloc_frame(mm::UntypedMeta{}, {.zeroed = false});
+      auto frame = mm::allocator::alloc_frame(mm::frame::UntypedMeta{}, {.zeroed = false});
       if (!frame) {
         storm.failures.fetch_add(1, std::memory_order_relaxed);
         continue;
@@ -131,7 +133,8 @@ void alloc_free_clone_storm(void* arg) {
       frames[i + 1].reset();
       frames[i].emplace(std::move(copy));
     }
-    auto block = mm::alloc_block<mm::UntypedMeta>(1 + round % 3, untyped, {.zeroed = false});
+    auto block = mm::allocator::alloc_block<mm::frame::UntypedMeta>(1 + round % 3, untyped,
+                                                                    {.zeroed = false});
     if (!block) storm.failures.fetch_add(1, std::memory_order_relaxed);
     for (auto& slot : frames) slot.reset();
   }
@@ -185,10 +188,10 @@ KTEST(unmap_on_one_cpu_faults_on_every_other) {
   const unsigned others = mm::hal::cpu_count() - 1;
   ProbeResult before{.va = va, .expected = 0x5eed'0000'0000'0000 | va};
   {
-    auto frame = mm::alloc_frame(mm::UntypedMeta{});
+    auto frame = mm::allocator::alloc_frame(mm::frame::UntypedMeta{});
     KTEST_ASSERT_TRUE(frame.has_value());
     *static_cast<volatile std::uint64_t*>(mm::phys_to_virt(frame->paddr())) = before.expected;
-    const mm::UFrame shared = std::move(*frame).into_shared();
+    const mm::frame::UFrame shared = std::move(*frame).into_shared();
     const bool mapped = mm::kspace::with_kernel_page_table([&](auto& table) {
       auto cursor = table.cursor_mut(va, PAGE_SIZE);
       return cursor && cursor->map(shared, RW).has_value();

@@ -5,10 +5,10 @@
 
 #include "mm/frame/allocator_passkey.h"
 
-namespace mm::testing {
+namespace mm::allocator::testing {
 
 struct AllocatorPeer {
-  static constexpr AllocatorPasskey passkey() { return AllocatorPasskey(); }
+  static constexpr frame::AllocatorPasskey passkey() { return frame::AllocatorPasskey(); }
 };
 
-}  // namespace mm::testing
+}  // namespace mm::allocator::testing

@@ -10,7 +10,7 @@
 #include "mm/allocator/stats.h"
 #include "mm/frame/split_frames.h"
 
-namespace mm::testing {
+namespace mm::allocator::testing {
 namespace {
 
 std::string describe(const char* what, Paddr pa) {
@@ -37,7 +37,7 @@ ModelMeta meta_for(Paddr pa) { return ModelMeta{pa}; }
 }  // namespace
 
 AllocatorModel::AllocatorModel() {
-  const AllocatorStats stats = allocator_stats();
+  const allocator::AllocatorStats stats = allocator::allocator_stats();
   boot_frames_in_usable_ = stats.usable_frames - stats.total_free_frames;
 }
 
@@ -86,7 +86,7 @@ void AllocatorModel::forget(Paddr pa, std::uint64_t nframes) {
     if (it == refs_.end()) std::abort();
     if (it->second == UNIQUE || --it->second == 0) {
       if (auto huge = huge_order_.find(it->first); huge != huge_order_.end()) {
-        huge_tail_frames_ -= order_frames(huge->second) - 1;
+        huge_tail_frames_ -= allocator::order_frames(huge->second) - 1;
         huge_order_.erase(huge);
       }
       refs_.erase(it);
@@ -103,7 +103,7 @@ std::optional<std::uint64_t> AllocatorModel::huge_head_covering(std::uint64_t in
   auto it = huge_order_.upper_bound(index);
   if (it == huge_order_.begin()) return std::nullopt;
   --it;
-  if (index < it->first + order_frames(it->second)) return it->first;
+  if (index < it->first + allocator::order_frames(it->second)) return it->first;
   return std::nullopt;
 }
 
@@ -112,14 +112,14 @@ std::string AllocatorModel::split_one(std::uint32_t arg) {
   if (handles_.size() > 1000) return {};  // keep the per-step checks cheap
   for (std::size_t k = 0; k < handles_.size(); ++k) {
     const std::size_t i = (arg + k) % handles_.size();
-    auto* unique = std::get_if<UniqueFrame<ModelMeta>>(&handles_[i]);
+    auto* unique = std::get_if<frame::UniqueFrame<ModelMeta>>(&handles_[i]);
     if (unique == nullptr || unique->map_level() != 2) continue;
     const Paddr pa = unique->paddr();
-    UniqueFrame<ModelMeta> whole = std::move(*unique);
+    frame::UniqueFrame<ModelMeta> whole = std::move(*unique);
     handles_[i] = std::move(handles_.back());
     handles_.pop_back();
     forget(pa, 1);
-    SplitFrames<ModelMeta> pieces = std::move(whole).split(meta_for);
+    frame::SplitFrames<ModelMeta> pieces = std::move(whole).split(meta_for);
     std::uint64_t n = 0;
     while (auto piece = pieces.next()) {
       const Paddr expected = pa + n * PAGE_SIZE;
@@ -146,24 +146,24 @@ std::string AllocatorModel::split_one(std::uint32_t arg) {
 // Merges 512 unique 4 KiB handles covering an aligned 2 MiB range back into one frame, if
 // the model holds all of them; otherwise checks that merge refuses a wrong set unchanged.
 std::string AllocatorModel::merge_one(std::uint32_t arg) {
-  auto* any = pick<UniqueFrame<ModelMeta>>(arg);
+  auto* any = pick<frame::UniqueFrame<ModelMeta>>(arg);
   if (any == nullptr || any->map_level() != 1) return {};
   const std::uint64_t base = any->paddr() / PAGE_SIZE & ~std::uint64_t{511};
   std::map<std::uint64_t, std::size_t> at;  // frame index → handle index
   for (std::size_t i = 0; i < handles_.size(); ++i) {
-    auto* u = std::get_if<UniqueFrame<ModelMeta>>(&handles_[i]);
+    auto* u = std::get_if<frame::UniqueFrame<ModelMeta>>(&handles_[i]);
     if (u != nullptr && u->map_level() == 1 && u->paddr() / PAGE_SIZE - base < 512) at[u->paddr() / PAGE_SIZE] = i;
   }
-  std::vector<UniqueFrame<ModelMeta>> parts;
+  std::vector<frame::UniqueFrame<ModelMeta>> parts;
   std::vector<std::size_t> taken;
   for (const auto& [index, i] : at) {
-    parts.push_back(std::move(std::get<UniqueFrame<ModelMeta>>(handles_[i])));
+    parts.push_back(std::move(std::get<frame::UniqueFrame<ModelMeta>>(handles_[i])));
     taken.push_back(i);
   }
   auto restore = [&] {
     for (std::size_t k = 0; k < taken.size(); ++k) handles_[taken[k]] = std::move(parts[k]);
   };
-  auto merged = SplitFrames<ModelMeta>::merge(std::span(parts), ModelMeta{base * PAGE_SIZE});
+  auto merged = frame::SplitFrames<ModelMeta>::merge(std::span(parts), ModelMeta{base * PAGE_SIZE});
   if (parts.size() != 512) {
     if (merged) return describe("merge accepted fewer than 512 parts", base * PAGE_SIZE);
     restore();  // all or nothing: the parts still hold their frames
@@ -191,7 +191,8 @@ void AllocatorModel::drop_handle(std::size_t i) {
   std::visit(
       [&](auto& h) {
         using H = std::decay_t<decltype(h)>;
-        if constexpr (std::is_same_v<H, Segment<ModelMeta>>) forget(h.paddr(), h.nframes());
+        if constexpr (std::is_same_v<H, frame::Segment<ModelMeta>>)
+          forget(h.paddr(), h.nframes());
         else forget(h.paddr(), 1);
       },
       dying);
@@ -199,10 +200,10 @@ void AllocatorModel::drop_handle(std::size_t i) {
 }
 
 std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
-  const FrameAllocOptions options{.zeroed = (arg & 1) != 0};
+  const allocator::FrameAllocOptions options{.zeroed = (arg & 1) != 0};
   switch (op % NUM_OPS) {
     case 0: {  // one unique frame
-      auto frame = alloc_frame(ModelMeta{0}, options);
+      auto frame = allocator::alloc_frame(ModelMeta{0}, options);
       if (!frame) {
         ++ooms_;
         return {};
@@ -215,13 +216,13 @@ std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
     case 1:  // a segment of 1..24 frames, aligned to 1..16 frames
     case 2: {  // a block of order 0..6
       const bool block = op % NUM_OPS == 2;
-      const std::uint64_t nframes = block ? order_frames(arg % 7) : 1 + (arg >> 1) % 24;
-      const std::uint64_t align = block ? nframes : order_frames((arg >> 6) % 5);
-      auto segment = block ? alloc_block<ModelMeta>(arg % 7, meta_for, options)
-                           : alloc_segment<ModelMeta>(nframes, meta_for, align, options);
+      const std::uint64_t nframes = block ? allocator::order_frames(arg % 7) : 1 + (arg >> 1) % 24;
+      const std::uint64_t align = block ? nframes : allocator::order_frames((arg >> 6) % 5);
+      auto segment = block ? allocator::alloc_block<ModelMeta>(arg % 7, meta_for, options)
+                           : allocator::alloc_segment<ModelMeta>(nframes, meta_for, align, options);
       if (!segment) {
         ++ooms_;
-        const AllocError& e = segment.error();
+        const allocator::AllocError& e = segment.error();
         if (e.requested_frames != nframes || e.align_frames != align)
           return "AllocError does not say what was asked: " + to_text(e);
         return {};
@@ -241,20 +242,20 @@ std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
     }
     case 5: {  // unique → shared
       std::size_t i = 0;
-      auto* unique = pick<UniqueFrame<ModelMeta>>(arg, &i);
+      auto* unique = pick<frame::UniqueFrame<ModelMeta>>(arg, &i);
       if (unique == nullptr) return {};
-      Frame<ModelMeta> shared = std::move(*unique);
+      frame::Frame<ModelMeta> shared = std::move(*unique);
       refs_[shared.paddr() / PAGE_SIZE] = 1;
       handles_[i] = std::move(shared);
       return {};
     }
     case 6: {  // shared → unique: succeeds exactly when the model says count 1
       std::size_t i = 0;
-      auto* shared = pick<Frame<ModelMeta>>(arg, &i);
+      auto* shared = pick<frame::Frame<ModelMeta>>(arg, &i);
       if (shared == nullptr) return {};
       const Paddr pa = shared->paddr();
       const bool should = refs_.at(pa / PAGE_SIZE) == 1;
-      auto unique = UniqueFrame<ModelMeta>::try_from_shared(std::move(*shared));
+      auto unique = frame::UniqueFrame<ModelMeta>::try_from_shared(std::move(*shared));
       if (unique.has_value() != should) return describe("try_from_shared disagrees with the model", pa);
       if (unique) {
         refs_[pa / PAGE_SIZE] = UNIQUE;
@@ -265,16 +266,16 @@ std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
       return {};
     }
     case 7: {  // clone a shared frame
-      auto* shared = pick<Frame<ModelMeta>>(arg);
+      auto* shared = pick<frame::Frame<ModelMeta>>(arg);
       if (shared == nullptr) return {};
-      Frame<ModelMeta> copy = *shared;
+      frame::Frame<ModelMeta> copy = *shared;
       TRY_STRING(add_refs(copy.paddr(), 1));
       handles_.emplace_back(std::move(copy));
       return {};
     }
     case 8: {  // split a segment
       std::size_t i = 0;
-      auto* segment = pick<Segment<ModelMeta>>(arg, &i);
+      auto* segment = pick<frame::Segment<ModelMeta>>(arg, &i);
       if (segment == nullptr || segment->nframes() < 2) return {};
       const std::uint64_t at = 1 + (arg >> 4) % (segment->nframes() - 1);
       auto [left, right] = std::move(*segment).split(at * PAGE_SIZE);
@@ -283,16 +284,16 @@ std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
       return {};
     }
     case 9: {  // slice a segment; sometimes with a range that must be refused
-      auto* segment = pick<Segment<ModelMeta>>(arg);
+      auto* segment = pick<frame::Segment<ModelMeta>>(arg);
       if (segment == nullptr) return {};
       const std::uint64_t n = segment->nframes();
       if ((arg >> 12) % 4 == 0) {
-        const ByteRange bad[] = {{PAGE_SIZE, PAGE_SIZE + ~std::uint64_t{0} - PAGE_SIZE + 1},
-                                 {PAGE_SIZE, 0},
-                                 {0, (n + 1) * PAGE_SIZE},
-                                 {0, ~std::uint64_t{0} & ~(PAGE_SIZE - 1)},
-                                 {1, PAGE_SIZE}};
-        for (const ByteRange& r : bad) {
+        const frame::ByteRange bad[] = {{PAGE_SIZE, PAGE_SIZE + ~std::uint64_t{0} - PAGE_SIZE + 1},
+                                        {PAGE_SIZE, 0},
+                                        {0, (n + 1) * PAGE_SIZE},
+                                        {0, ~std::uint64_t{0} & ~(PAGE_SIZE - 1)},
+                                        {1, PAGE_SIZE}};
+        for (const frame::ByteRange& r : bad) {
           if (segment->try_slice(r)) return describe("try_slice accepted a bad range", segment->paddr());
         }
         return {};
@@ -308,20 +309,20 @@ std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
       return {};
     }
     case 10: {  // clone a segment, or take one of its frames as a Frame
-      auto* segment = pick<Segment<ModelMeta>>(arg);
+      auto* segment = pick<frame::Segment<ModelMeta>>(arg);
       if (segment == nullptr || segment->nframes() == 0) return {};
       if ((arg >> 8) & 1) {
-        Segment<ModelMeta> copy = segment->clone();
+        frame::Segment<ModelMeta> copy = segment->clone();
         TRY_STRING(add_refs(copy.paddr(), copy.nframes()));
         handles_.emplace_back(std::move(copy));
       } else {
         std::uint64_t k = 0;
-        for (FrameRef<ModelMeta> ref : segment->frames()) {
+        for (frame::FrameRef<ModelMeta> ref : segment->frames()) {
           if (ref.meta().self != ref.paddr()) return describe("segment frame has wrong metadata", ref.paddr());
           ++k;
         }
         if (k != segment->nframes()) return describe("iteration count is wrong", segment->paddr());
-        Frame<ModelMeta> one = segment->frame((arg >> 9) % k).clone();
+        frame::Frame<ModelMeta> one = segment->frame((arg >> 9) % k).clone();
         TRY_STRING(add_refs(one.paddr(), 1));
         handles_.emplace_back(std::move(one));
       }
@@ -331,17 +332,19 @@ std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
       const Paddr end = meta::meta_geometry().covered_end;
       const Paddr pa = static_cast<Paddr>(arg) * PAGE_SIZE % (end + 2 * PAGE_SIZE);
       auto it = refs_.find(pa / PAGE_SIZE);
-      auto frame = Frame<ModelMeta>::from_in_use(pa);
+      auto frame = frame::Frame<ModelMeta>::from_in_use(pa);
       if (pa >= end) {
-        if (frame || frame.error() != GetFrameError::OutOfBound) return describe("from_in_use past the end", pa);
+        if (frame || frame.error() != frame::GetFrameError::OutOfBound)
+          return describe("from_in_use past the end", pa);
         return {};
       }
       if (it != refs_.end()) {
         const bool unique = it->second == UNIQUE;
-        if (unique ? (frame || frame.error() != GetFrameError::Unique) : !frame)
+        if (unique ? (frame || frame.error() != frame::GetFrameError::Unique) : !frame)
           return describe("from_in_use disagrees with the model", pa);
-        auto claim = Frame<ModelMeta>::from_unused(pa, ModelMeta{pa});
-        if (claim || claim.error() != (unique ? GetFrameError::Unique : GetFrameError::InUse))
+        auto claim = frame::Frame<ModelMeta>::from_unused(pa, ModelMeta{pa});
+        if (claim ||
+            claim.error() != (unique ? frame::GetFrameError::Unique : frame::GetFrameError::InUse))
           return describe("from_unused on an allocated frame did not fail right", pa);
         if (frame) {
           ++it->second;
@@ -351,17 +354,19 @@ std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
       }
       if (frame) return describe("from_in_use succeeded on a frame the model does not hold", pa);
       if (huge_head_covering(pa / PAGE_SIZE)) {  // a tail of a live huge frame
-        if (frame.error() != GetFrameError::Tail) return describe("from_in_use on a huge frame's tail is not Tail", pa);
-        auto claim = Frame<ModelMeta>::from_unused(pa, ModelMeta{pa});
-        if (claim || claim.error() != GetFrameError::Tail)
+        if (frame.error() != frame::GetFrameError::Tail)
+          return describe("from_in_use on a huge frame's tail is not Tail", pa);
+        auto claim = frame::Frame<ModelMeta>::from_unused(pa, ModelMeta{pa});
+        if (claim || claim.error() != frame::GetFrameError::Tail)
           return describe("from_unused on a huge frame's tail is not Tail", pa);
         return {};
       }
       // Not ours: free (the allocator's: head or tail of a free block, cached or listed)
       // or a boot/reserved frame (InUse as another type). Neither may be claimed.
-      if (frame.error() != GetFrameError::Free && frame.error() != GetFrameError::InUse)
+      if (frame.error() != frame::GetFrameError::Free &&
+          frame.error() != frame::GetFrameError::InUse)
         return describe("from_in_use on a free/reserved frame: unexpected error", pa);
-      auto claim = Frame<ModelMeta>::from_unused(pa, ModelMeta{pa});
+      auto claim = frame::Frame<ModelMeta>::from_unused(pa, ModelMeta{pa});
       if (claim) return describe("from_unused claimed a frame the allocator or boot holds", pa);
       if (claim.error() != frame.error())
         return describe("from_unused and from_in_use disagree on a frame's owner", pa);
@@ -380,10 +385,10 @@ std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
       return {};
     }
     case 13:
-      drain_cpu_cache();
+      allocator::drain_cpu_cache();
       return {};
     case 14: {  // one 2 MiB frame, unique or shared
-      auto frame = alloc_frame(ModelMeta{0}, {.zeroed = (arg & 1) != 0, .level = 2});
+      auto frame = allocator::alloc_frame(ModelMeta{0}, {.zeroed = (arg & 1) != 0, .level = 2});
       if (!frame) {
         ++ooms_;
         return {};
@@ -402,7 +407,8 @@ std::string AllocatorModel::step(std::uint8_t op, std::uint32_t arg) {
       huge_tail_frames_ += 511;
       ++huge_allocs_;
       if (unique) handles_.emplace_back(std::move(*frame));
-      else handles_.emplace_back(Frame<ModelMeta>(std::move(*frame)));
+      else
+        handles_.emplace_back(frame::Frame<ModelMeta>(std::move(*frame)));
       return {};
     }
     case 15:
@@ -419,23 +425,25 @@ std::string AllocatorModel::check() const {
     const meta::MetaSlot& slot = slot_of(pa);
     const std::uint64_t count = slot.ref_count.load();
     if (count != (refs == UNIQUE ? meta::REF_COUNT_UNIQUE : refs)) return describe("reference count differs from the model", pa);
-    if (slot::live_order(slot) != order_of(index)) return describe("frame order differs from the model", pa);
-    if (slot.vtable != &frame_meta_vtable<ModelMeta>) return describe("metadata type lost", pa);
+    if (frame::slot::live_order(slot) != order_of(index))
+      return describe("frame order differs from the model", pa);
+    if (slot.vtable != &frame::frame_meta_vtable<ModelMeta>)
+      return describe("metadata type lost", pa);
     if (reinterpret_cast<const ModelMeta*>(slot.storage)->self != pa) return describe("metadata mixed up", pa);
   }
-  const AllocatorStats stats = allocator_stats();
+  const allocator::AllocatorStats stats = allocator::allocator_stats();
   if (stats.total_free_frames + allocated_frames() + boot_frames_in_usable() != stats.usable_frames)
     return "free + allocated + boot frames != usable frames:\n" + to_text(stats);
-  if (auto ok = check_allocator_invariants(); !ok) return to_text(ok.error());
+  if (auto ok = allocator::check_allocator_invariants(); !ok) return to_text(ok.error());
   return {};
 }
 
-std::string AllocatorModel::release_all_and_compare(const AllocatorStats& initial) {
+std::string AllocatorModel::release_all_and_compare(const allocator::AllocatorStats& initial) {
   while (!handles_.empty()) drop_handle(handles_.size() - 1);
-  drain_cpu_cache();
+  allocator::drain_cpu_cache();
   if (!refs_.empty() || !huge_order_.empty() || huge_tail_frames_ != 0)
     return "model still holds frames after dropping every handle";
-  const AllocatorStats now = allocator_stats();
+  const allocator::AllocatorStats now = allocator::allocator_stats();
   if (!(now == initial)) return "allocator not back at its initial state:\nnow:\n" + to_text(now) +
                                 "initial:\n" + to_text(initial);
   return check();
@@ -453,7 +461,7 @@ std::unique_ptr<SimFrames> model_world() {
 
 void run_model_on_bytes(std::span<const std::uint8_t> bytes) {
   auto world = model_world();
-  const AllocatorStats initial = allocator_stats();
+  const allocator::AllocatorStats initial = allocator::allocator_stats();
   AllocatorModel model;
   for (std::size_t i = 0; i + 3 <= bytes.size(); i += 3) {
     const std::uint32_t arg = bytes[i + 1] | (std::uint32_t{bytes[i + 2]} << 8);
@@ -471,4 +479,4 @@ void run_model_on_bytes(std::span<const std::uint8_t> bytes) {
   }
 }
 
-}  // namespace mm::testing
+}  // namespace mm::allocator::testing

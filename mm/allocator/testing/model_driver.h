@@ -20,7 +20,7 @@
 #include "mm/frame/segment.h"
 #include "mm/frame/unique_frame.h"
 
-namespace mm::testing {
+namespace mm::allocator::testing {
 
 // Typed metadata recording the frame's own address, so mix-ups are visible.
 struct ModelMeta {
@@ -39,7 +39,7 @@ class AllocatorModel {
   // Model vs. slots, allocator accounting, and check_allocator_invariants(); "" if all agree.
   std::string check() const;
   // Drops every handle and drains the cache; then the allocator must be back at `initial`.
-  std::string release_all_and_compare(const AllocatorStats& initial);
+  std::string release_all_and_compare(const allocator::AllocatorStats& initial);
 
   std::size_t live_handles() const { return handles_.size(); }
   std::uint64_t allocated_frames() const { return refs_.size() + huge_tail_frames_; }
@@ -49,7 +49,8 @@ class AllocatorModel {
   std::uint64_t ooms() const { return ooms_; }
 
  private:
-  using Handle = std::variant<UniqueFrame<ModelMeta>, Frame<ModelMeta>, Segment<ModelMeta>>;
+  using Handle = std::variant<frame::UniqueFrame<ModelMeta>, frame::Frame<ModelMeta>,
+                              frame::Segment<ModelMeta>>;
   static constexpr std::uint64_t UNIQUE = ~std::uint64_t{0};
 
   std::string on_alloc(Paddr pa, std::uint64_t nframes, bool unique);
@@ -87,4 +88,4 @@ std::unique_ptr<SimFrames> model_world();
 // Aborts with a message on any disagreement.
 void run_model_on_bytes(std::span<const std::uint8_t> bytes);
 
-}  // namespace mm::testing
+}  // namespace mm::allocator::testing

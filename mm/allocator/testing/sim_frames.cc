@@ -5,13 +5,13 @@
 
 #include "mm/frame/frame_meta.h"
 
-namespace mm::testing {
+namespace mm::allocator::testing {
 
 meta::MetaSlot& slot_of(Paddr pa) { return *meta::frame_to_meta(pa); }
 
 void SimFrames::mark_reserved(Paddr pa) {
   meta::MetaSlot& slot = slot_of(pa);
-  write_meta(slot, ReservedMeta{});
+  frame::write_meta(slot, ReservedMeta{});
   slot.block.store(0);
   slot.ref_count.store(1);
 }
@@ -42,4 +42,4 @@ SimFrames::~SimFrames() {
   (void)init_frame_allocator({});
 }
 
-}  // namespace mm::testing
+}  // namespace mm::allocator::testing

@@ -16,7 +16,7 @@
 #include "mm/testing/sim_memory.h"
 #include "mm/types.h"
 
-namespace mm::testing {
+namespace mm::allocator::testing {
 
 // The metadata of frames the fixture marks in use (firmware / boot frames stand-ins).
 struct ReservedMeta {};
@@ -29,18 +29,18 @@ class SimFrames {
       : SimFrames(phys_end, std::span<const PhysRange>(usable.begin(), usable.size())) {}
   ~SimFrames();
 
-  SimMemory& memory() { return memory_; }
-  const AllocatorInitSummary& init_summary() const { return summary_; }
+  ::mm::testing::SimMemory& memory() { return memory_; }
+  const allocator::AllocatorInitSummary& init_summary() const { return summary_; }
 
   // Marks one frame in use (count 1, ReservedMeta), as boot code would; before init only.
   static void mark_reserved(Paddr pa);
 
  private:
-  SimMemory memory_;
-  AllocatorInitSummary summary_;
+  ::mm::testing::SimMemory memory_;
+  allocator::AllocatorInitSummary summary_;
 };
 
 // The slot of a frame, for tests that inspect or corrupt state.
 meta::MetaSlot& slot_of(Paddr pa);
 
-}  // namespace mm::testing
+}  // namespace mm::allocator::testing

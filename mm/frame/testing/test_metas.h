@@ -5,7 +5,7 @@
 
 #include "mm/types.h"
 
-namespace mm::testing {
+namespace mm::frame::testing {
 
 // Typed metadata whose drop hook counts calls and records the address.
 struct CountingMeta {
@@ -29,4 +29,4 @@ struct PageMeta {
   std::uint32_t tag = 0;
 };
 
-}  // namespace mm::testing
+}  // namespace mm::frame::testing

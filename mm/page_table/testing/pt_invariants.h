@@ -55,7 +55,8 @@ class InvariantWalker {
   void check_node(Paddr pa, PagingLevel level, bool is_root) {
     if (!seen_.insert(pa).second) return fail("node reached twice", pa);
     const meta::MetaSlot& slot = *meta::frame_to_meta(pa);
-    if (!slot::holds<PageTablePageMeta<C>>(slot)) return fail("node slot not a page-table page", pa);
+    if (!frame::slot::holds<PageTablePageMeta<C>>(slot))
+      return fail("node slot not a page-table page", pa);
     const NodeRef<C> node(pa);
     const auto& meta = node.meta();
     if (meta.level != level) return fail("node level mismatch", pa);
@@ -104,9 +105,10 @@ class InvariantWalker {
       const meta::MetaSlot& slot = *meta::frame_to_meta(pa);
       const std::uint64_t count = slot.ref_count.load();
       if (count == 0 || count > meta::REF_COUNT_MAX) return fail("tracked leaf's frame not shared", count);
-      if (slot::holds<PageTablePageMeta<C>>(slot)) return fail("page-table page mapped as a leaf", pa);
+      if (frame::slot::holds<PageTablePageMeta<C>>(slot))
+        return fail("page-table page mapped as a leaf", pa);
       if (slot.vtable == nullptr || !slot.vtable->untyped) return fail("tracked leaf's frame is typed", pa);
-      if (slot::live_order(slot) != slot::level_order(level)) {
+      if (frame::slot::live_order(slot) != frame::slot::level_order(level)) {
         return fail("tracked leaf's size != its frame's size", va);
       }
     } else if (!C::UNTRACKED) {

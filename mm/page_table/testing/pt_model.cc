@@ -56,8 +56,8 @@ struct Interval {
   std::uint64_t len;
   Paddr pa;
   PageProperty prop;
-  std::optional<UFrame> frame;  // tracked: the model's own handle; len is the frame's size
-                                // (one leaf, never split)
+  std::optional<frame::UFrame> frame;  // tracked: the model's own handle; len is the frame's size
+                                       // (one leaf, never split)
 
   bool tracked_huge() const { return frame.has_value() && len > KiB4; }
 };
@@ -74,7 +74,7 @@ class Model {
     if (!table) die(step_, "PageTable::create failed");
     pt_.emplace(std::move(*table));
     nodes_at_start_ = live_pt_nodes();
-    free_at_start_ = allocator_stats().total_free_frames;
+    free_at_start_ = allocator::allocator_stats().total_free_frames;
     while (!in.empty()) {
       ++step_;
       ++report.steps;
@@ -220,9 +220,9 @@ class Model {
     if (misaligned) va += (1 + in.below(511)) * KiB4;
     PageProperty prop = pick_prop(in);
     prop.cache = CachePolicy::Writeback;
-    auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false, .level = level});
+    auto frame = allocator::alloc_frame(frame::UntypedMeta{}, {.zeroed = false, .level = level});
     if (!frame) return;  // the simulated RAM is full (or has no 1 GiB block): fine
-    UFrame shared = std::move(*frame).into_shared();
+    frame::UFrame shared = std::move(*frame).into_shared();
     if (shared.size() != size) die(step_, "alloc_frame returned a frame of the wrong size");
     // What map must say, in the order it checks: alignment, level, room, existing mappings.
     std::optional<PtError> expected;
@@ -258,9 +258,9 @@ class Model {
     if (count * KiB4 > window_left(va) || first_overlap(va, count * KiB4) != model_.end()) return;
     auto cursor = cursor_for(in, va, count * KiB4);
     for (std::uint64_t i = 0; i < count; ++i) {
-      auto frame = alloc_frame(UntypedMeta{}, {.zeroed = false});
+      auto frame = allocator::alloc_frame(frame::UntypedMeta{}, {.zeroed = false});
       if (!frame) return;
-      UFrame shared = std::move(*frame).into_shared();
+      frame::UFrame shared = std::move(*frame).into_shared();
       const PageProperty prop{PageFlags::RW, CachePolicy::Writeback, false, true};
       if (auto r = cursor.map(shared, prop); !r) die(step_, std::string("batch map failed: ") + error_name(r.error()));
       model_.emplace(va + i * KiB4, Interval{KiB4, shared.paddr(), prop, std::move(shared)});
@@ -480,10 +480,10 @@ class Model {
     if (const std::string error = check_pt_invariants(*pt_, &shape); !error.empty()) die(step_, "invariant at end: " + error);
     if (shape.nodes != 1 || shape.leaves != 0) die(step_, "nodes or leaves left after unmapping everything");
     if (live_pt_nodes() != nodes_at_start_) die(step_, "page-table node count not back to its start");
-    drain_cpu_cache();
+    allocator::drain_cpu_cache();
     pt_.reset();
-    drain_cpu_cache();
-    if (allocator_stats().total_free_frames != free_at_start_ + 1) {
+    allocator::drain_cpu_cache();
+    if (allocator::allocator_stats().total_free_frames != free_at_start_ + 1) {
       die(step_, "allocator free frames not back to their start (+ the root)");
     }
   }
@@ -502,7 +502,7 @@ class Model {
 PtModelReport run_pt_model_on_bytes(std::span<const std::uint8_t> bytes, const PtModelOptions& options) {
   const std::uint64_t phys = options.frames_1g ? SIM_PHYS_1G : SIM_PHYS;
   const PhysRange usable[] = {{1ull << 20, phys}};
-  mm::testing::SimFrames world(phys, usable);
+  mm::allocator::testing::SimFrames world(phys, usable);
   ByteReader in(bytes);
   PtModelReport report;
   std::uint64_t step = 0;
