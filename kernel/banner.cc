@@ -59,7 +59,8 @@ void print_banner(keel::fmt::Sink& sink, const boot::BootInfo& info) {
 }
 
 void print_raw_memory_map(keel::fmt::Sink& sink, const boot::BootInfo& info) {
-  const bool efi = !info.regions().empty() && info.regions()[0].kind == mm::memmap::FirmwareMapKind::Efi;
+  const bool efi =
+      !info.regions().empty() && info.regions()[0].kind == mm::memmap::FirmwareMapKind::Efi;
   keel::fmt::print(sink, "memory map from the firmware ({} entries, {}):\n", info.regions().size(),
              efi ? "EFI" : "e820");
   for (const auto& region : info.regions()) {

@@ -49,7 +49,8 @@ const char* accelerator_of(const arch::CpuFeatures& cpu) {
 std::uint64_t usable_memory_bytes(const boot::BootInfo& info) {
   std::uint64_t total = 0;
   for (const mm::memmap::FirmwareRegion& region : info.regions()) {
-    if (mm::memmap::classify_firmware_type(region.kind, region.type).type == mm::memmap::RegionType::Usable) {
+    if (mm::memmap::classify_firmware_type(region.kind, region.type).type ==
+        mm::memmap::RegionType::Usable) {
       total += region.length;
     }
   }

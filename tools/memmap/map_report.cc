@@ -11,7 +11,8 @@
 namespace tools::memmap {
 namespace {
 
-void print_json(std::ostream& out, const mm::memmap::MemoryMap& map, const mm::meta::MetaPlan& plan) {
+void print_json(std::ostream& out, const mm::memmap::MemoryMap& map,
+                const mm::meta::MetaPlan& plan) {
   out << "{\"regions\":[";
   bool first = true;
   for (const mm::memmap::MemoryRegion& region : map.regions()) {
@@ -25,8 +26,8 @@ void print_json(std::ostream& out, const mm::memmap::MemoryMap& map, const mm::m
 }
 
 // Each warning on its own line, naming the source line of its entry when there is one.
-void print_warnings(keel::fmt::Sink& sink, const ParsedMap& parsed, const mm::memmap::MapWarnings& warnings,
-                    const char* prefix) {
+void print_warnings(keel::fmt::Sink& sink, const ParsedMap& parsed,
+                    const mm::memmap::MapWarnings& warnings, const char* prefix) {
   for (const mm::memmap::MapWarning& warning : warnings.list()) {
     sink.write(prefix);
     if (warning.entry_index < parsed.entry_lines.size()) {
@@ -67,7 +68,8 @@ void print_text(std::ostream& out, const ParsedMap& parsed, const mm::memmap::Ma
              plan.covered().end, keel::fmt::HumanBytes{plan.region_bytes});
   for (const mm::meta::MetaChunkRange& chunk : plan.backed) {
     const std::uint64_t first_frame = chunk.offset / sizeof(mm::meta::MetaSlot) * mm::PAGE_SIZE;
-    const std::uint64_t end_frame = (chunk.offset + chunk.length) / sizeof(mm::meta::MetaSlot) * mm::PAGE_SIZE;
+    const std::uint64_t end_frame =
+        (chunk.offset + chunk.length) / sizeof(mm::meta::MetaSlot) * mm::PAGE_SIZE;
     keel::fmt::print(sink, "  +{:#x}..+{:#x} ({:>9}) slots of frames [{:#x}, {:#x})\n", chunk.offset,
                chunk.offset + chunk.length, keel::fmt::HumanBytes{chunk.length}, first_frame,
                end_frame < plan.covered().end ? end_frame : plan.covered().end);
@@ -81,7 +83,8 @@ int report_map(const ParsedMap& parsed, const ReportOptions& options, std::ostre
                std::ostream& err) {
   auto map = std::make_unique<mm::memmap::MemoryMap>();
   mm::memmap::MapWarnings warnings;
-  const auto result = mm::memmap::sanitize_memory_map(parsed.entries, {options.phys_addr_bits}, *map, warnings);
+  const auto result =
+      mm::memmap::sanitize_memory_map(parsed.entries, {options.phys_addr_bits}, *map, warnings);
   if (!result) {
     // The warnings say what was dropped on the way to an empty map.
     keel::fmt::StringSink sink;

@@ -75,7 +75,7 @@ std::optional<std::string> check_error(const FuzzInput& input, const memmap::Mem
       }
       return std::nullopt;
     case memmap::MemoryMapErrorCode::MapFull:
-      return "MapFull cannot happen within memmap::MAX_FIRMWARE_REGIONS entries";
+      return "MapFull cannot happen within MAX_FIRMWARE_REGIONS entries";
   }
   return "unknown error code";
 }
@@ -132,7 +132,7 @@ std::optional<std::string> check_plan(const memmap::MemoryMap& map) {
 
 std::optional<std::string> check_early_allocator(const memmap::MemoryMap& map) {
   memmap::ReservationList reservations;
-  if (!memmap::reserve_low_memory(reservations)) return "memmap::reserve_low_memory failed";
+  if (!memmap::reserve_low_memory(reservations)) return "reserve_low_memory failed";
   const auto& first = map.regions()[0];
   (void)reservations.add(first.range.start + PAGE_SIZE, 3 * PAGE_SIZE, memmap::FrameUsage::Module);
   const memmap::ReservationList before = reservations;
