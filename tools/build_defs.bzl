@@ -3,6 +3,8 @@
 - keel_library: portable code (mm/, parsers). Builds for the kernel (kernel toolchain flags)
   and for the host (with ASan+UBSan), from the same sources.
 - keel_kernel_library / keel_kernel_binary: kernel-only; a host build skips them.
+- keel_host_library: a keel_library that only host programs link (test worlds and fixtures,
+  host tools); a kernel build skips it.
 - keel_host_test / keel_host_binary / keel_fuzzer: host-only; a kernel build skips them.
 - keel_shared_test: one gtest-shaped test source (lib/test/test.h), a host gtest and a
   kernel library of ktests.
@@ -52,6 +54,10 @@ def _portable_copts(copts):
 
 def keel_library(name, copts = [], **kwargs):
     native.cc_library(name = name, copts = _portable_copts(copts), **kwargs)
+
+def keel_host_library(name, **kwargs):
+    """A keel_library (the same flags) that only host programs link: a kernel build skips it."""
+    keel_library(name = name, target_compatible_with = _host_only_constraint(), **kwargs)
 
 def keel_kernel_library(name, copts = [], alwayslink = True, **kwargs):
     """Kernel-only code. alwayslink: ktests/kbenchs register through linker sections, so
