@@ -110,10 +110,12 @@ def keel_host_binary(name, copts = [], linkopts = [], sanitize = True, **kwargs)
         **kwargs
     )
 
-def keel_fuzzer(name, copts = [], linkopts = [], **kwargs):
-    """A libFuzzer target; also runs as a test over its seed corpus (bazel test)."""
+def keel_fuzzer(name, copts = [], linkopts = [], testonly = True, **kwargs):
+    """A libFuzzer target; also runs as a test over its seed corpus (bazel test). testonly by
+    default: a fuzzer links test-only code (blob builders, model drivers, the fuzz libraries)."""
     native.cc_binary(
         name = name,
+        testonly = testonly,
         copts = _HOST_COPTS + ["-fsanitize=fuzzer"] + copts,
         linkopts = SANITIZE_LINK + ["-fsanitize=fuzzer"] + linkopts,
         target_compatible_with = _host_only_constraint(),
