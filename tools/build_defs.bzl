@@ -6,6 +6,7 @@
 - keel_host_library: a keel_library that only host programs link (test worlds and fixtures,
   host tools); a kernel build skips it.
 - keel_host_test / keel_host_binary / keel_fuzzer: host-only; a kernel build skips them.
+- keel_smp_test: a host test of threads as CPUs, also run under ThreadSanitizer.
 - keel_shared_test: one gtest-shaped test source (lib/test/test.h), a host gtest and a
   kernel library of ktests.
 """
@@ -79,6 +80,11 @@ def keel_host_test(name, copts = [], linkopts = [], deps = [], gtest = True, **k
         target_compatible_with = _host_only_constraint(),
         **kwargs
     )
+
+def keel_smp_test(name, size = "medium", tags = [], **kwargs):
+    """A keel_host_test that runs threads as CPUs (mm/testing/host_cpus.h). Tagged "smp":
+    `./kx test` also runs these under ThreadSanitizer (--config=tsan in .bazelrc)."""
+    keel_host_test(name = name, size = size, tags = ["smp"] + tags, **kwargs)
 
 def keel_shared_test(name, srcs, deps = [], host_deps = [], kernel_deps = [], **kwargs):
     """Tests written once against lib/test/test.h, run in both places: `name` is a host gtest
