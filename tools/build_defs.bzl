@@ -3,7 +3,10 @@
 - keel_library: portable code (mm/, parsers). Builds for the kernel (kernel toolchain flags)
   and for the host (with ASan+UBSan), from the same sources.
 - keel_kernel_library / keel_kernel_binary: kernel-only; a host build skips them.
+- keel_host_library: a keel_library that only host programs link (test worlds and fixtures,
+  host tools); a kernel build skips it.
 - keel_host_test / keel_host_binary / keel_fuzzer: host-only; a kernel build skips them.
+- keel_smp_test: a host test of threads as CPUs, also run under ThreadSanitizer.
 - keel_shared_test: one gtest-shaped test source (lib/test/test.h), a host gtest and a
   kernel library of ktests.
 """
@@ -53,6 +56,10 @@ def _portable_copts(copts):
 def keel_library(name, copts = [], **kwargs):
     native.cc_library(name = name, copts = _portable_copts(copts), **kwargs)
 
+def keel_host_library(name, **kwargs):
+    """A keel_library (the same flags) that only host programs link: a kernel build skips it."""
+    keel_library(name = name, target_compatible_with = _host_only_constraint(), **kwargs)
+
 def keel_kernel_library(name, copts = [], alwayslink = True, **kwargs):
     """Kernel-only code. alwayslink: ktests/kbenchs register through linker sections, so
     nothing references their objects and a plain archive link would drop them."""
@@ -73,6 +80,11 @@ def keel_host_test(name, copts = [], linkopts = [], deps = [], gtest = True, **k
         target_compatible_with = _host_only_constraint(),
         **kwargs
     )
+
+def keel_smp_test(name, size = "medium", tags = [], **kwargs):
+    """A keel_host_test that runs threads as CPUs (mm/testing/host_cpus.h). Tagged "smp":
+    `./kx test` also runs these under ThreadSanitizer (--config=tsan in .bazelrc)."""
+    keel_host_test(name = name, size = size, tags = ["smp"] + tags, **kwargs)
 
 def keel_shared_test(name, srcs, deps = [], host_deps = [], kernel_deps = [], **kwargs):
     """Tests written once against lib/test/test.h, run in both places: `name` is a host gtest
@@ -104,10 +116,12 @@ def keel_host_binary(name, copts = [], linkopts = [], sanitize = True, **kwargs)
         **kwargs
     )
 
-def keel_fuzzer(name, copts = [], linkopts = [], **kwargs):
-    """A libFuzzer target; also runs as a test over its seed corpus (bazel test)."""
+def keel_fuzzer(name, copts = [], linkopts = [], testonly = True, **kwargs):
+    """A libFuzzer target; also runs as a test over its seed corpus (bazel test). testonly by
+    default: a fuzzer links test-only code (blob builders, model drivers, the fuzz libraries)."""
     native.cc_binary(
         name = name,
+        testonly = testonly,
         copts = _HOST_COPTS + ["-fsanitize=fuzzer"] + copts,
         linkopts = SANITIZE_LINK + ["-fsanitize=fuzzer"] + linkopts,
         target_compatible_with = _host_only_constraint(),
