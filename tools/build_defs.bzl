@@ -2,7 +2,7 @@
 
 - keel_library: portable code (mm/, parsers). Builds for the kernel (kernel toolchain flags)
   and for the host (with ASan+UBSan), from the same sources.
-- keel_kernel_library / keel_kernel_binary: kernel-only; a host build skips them.
+- keel_kernel_library: kernel-only; a host build skips it.
 - keel_host_library: a keel_library that only host programs link (test worlds and fixtures,
   host tools); a kernel build skips it.
 - keel_host_test / keel_host_binary / keel_fuzzer: host-only; a kernel build skips them.
@@ -117,8 +117,9 @@ def keel_host_binary(name, copts = [], linkopts = [], sanitize = True, **kwargs)
     )
 
 def keel_fuzzer(name, copts = [], linkopts = [], testonly = True, **kwargs):
-    """A libFuzzer target; also runs as a test over its seed corpus (bazel test). testonly by
-    default: a fuzzer links test-only code (blob builders, model drivers, the fuzz libraries)."""
+    """A libFuzzer binary (./kx fuzz); its corpus replays as a keel_host_test next to it
+    (a *_fuzz_corpus_test). testonly by default: a fuzzer links test-only code (blob
+    builders, model drivers, the fuzz libraries)."""
     native.cc_binary(
         name = name,
         testonly = testonly,
