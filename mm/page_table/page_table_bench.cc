@@ -39,9 +39,7 @@ constexpr PageProperty RW{PageFlags::RW, CachePolicy::Writeback, false, true};
 constexpr PageProperty RO{PageFlags::R, CachePolicy::Writeback, false, true};
 
 std::unique_ptr<mm::allocator::testing::SimFrames> world() {
-  constexpr std::uint64_t bytes = 256ull << 20;
-  return std::make_unique<mm::allocator::testing::SimFrames>(
-      bytes, std::initializer_list<PhysRange>{{1ull << 20, bytes}});
+  return std::make_unique<mm::allocator::testing::SimFrames>(256ull << 20);
 }
 PageTable<K> table(bool huge_1g = true) { return std::move(*PageTable<K>::create({.supports_1g_pages = huge_1g})); }
 
@@ -301,7 +299,7 @@ void BM_MapUnmapTracked(benchmark::State& state) {
   const std::uint64_t size = page_size_at(level);
   // 1 GiB frames need a free 1 GiB block: [1 GiB, 2 GiB) of a 2 GiB world.
   const std::uint64_t phys = level == 3 ? 2 * GiB1 : 256ull << 20;
-  mm::allocator::testing::SimFrames w(phys, {{1ull << 20, phys}});
+  mm::allocator::testing::SimFrames w(phys);
   auto pt = table();
   if (!map_phys(state, pt, BASE + size, KiB4, 0)) return;
   auto frame = allocator::alloc_frame(frame::UntypedMeta{}, {.zeroed = false, .level = level});
