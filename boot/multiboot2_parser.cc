@@ -49,9 +49,14 @@ class Multiboot2Walker {
   Result parse_module(std::uint32_t offset, std::span<const std::byte> tag);
   Result parse_mmap(std::uint32_t offset, std::span<const std::byte> tag);
   Result parse_framebuffer(std::uint32_t offset, std::span<const std::byte> tag);
+  template <typename SystemTableTag>
+  Result parse_efi_system_table(std::uint32_t offset, std::uint32_t type,
+                                std::span<const std::byte> tag);
   Result parse_efi_mmap(std::uint32_t offset, std::span<const std::byte> tag);
   Result parse_rsdp(std::uint32_t offset, std::span<const std::byte> tag, bool is_new);
   Result fill_memory_map(std::uint32_t end_offset);
+  template <typename Entry, typename ToRegion>
+  void copy_table(const TableView& view, ToRegion to_region);
   void copy_e820(const TableView& view);
   void copy_efi(const TableView& view);
 
@@ -103,20 +108,10 @@ Result Multiboot2Walker::parse_tag(std::uint32_t offset, mb2::TagHeader header) 
       return parse_mmap(offset, tag);
     case mb2::TagType::Framebuffer:
       return parse_framebuffer(offset, tag);
-    case mb2::TagType::Efi32SystemTable: {
-      const auto efi = read_at<mb2::Efi32SystemTableTag>(tag, 0);
-      if (!efi) return fail(BootInfoError::BadTagSize, offset, header.type);
-      out_.efi_system_table = efi->pointer;
-      uefi_ = true;
-      return {};
-    }
-    case mb2::TagType::Efi64SystemTable: {
-      const auto efi = read_at<mb2::Efi64SystemTableTag>(tag, 0);
-      if (!efi) return fail(BootInfoError::BadTagSize, offset, header.type);
-      out_.efi_system_table = efi->pointer;
-      uefi_ = true;
-      return {};
-    }
+    case mb2::TagType::Efi32SystemTable:
+      return parse_efi_system_table<mb2::Efi32SystemTableTag>(offset, header.type, tag);
+    case mb2::TagType::Efi64SystemTable:
+      return parse_efi_system_table<mb2::Efi64SystemTableTag>(offset, header.type, tag);
     case mb2::TagType::AcpiOldRsdp:
       return parse_rsdp(offset, tag, false);
     case mb2::TagType::AcpiNewRsdp:
@@ -214,6 +209,17 @@ Result Multiboot2Walker::parse_framebuffer(std::uint32_t offset, std::span<const
   return {};
 }
 
+// The EFI system table's address, 32- or 64-bit wide; either tag means a UEFI boot.
+template <typename SystemTableTag>
+Result Multiboot2Walker::parse_efi_system_table(std::uint32_t offset, std::uint32_t type,
+                                                std::span<const std::byte> tag) {
+  const auto efi = read_at<SystemTableTag>(tag, 0);
+  if (!efi) return fail(BootInfoError::BadTagSize, offset, type);
+  out_.efi_system_table = efi->pointer;
+  uefi_ = true;
+  return {};
+}
+
 Result Multiboot2Walker::parse_rsdp(std::uint32_t offset, std::span<const std::byte> tag,
                                     bool is_new) {
   const auto type = static_cast<std::uint32_t>(is_new ? mb2::TagType::AcpiNewRsdp
@@ -230,7 +236,10 @@ Result Multiboot2Walker::parse_rsdp(std::uint32_t offset, std::span<const std::b
   return {};
 }
 
-void Multiboot2Walker::copy_e820(const TableView& view) {
+// Appends the view's entries to the memory map, each as `to_region` makes it from its
+// Entry, until the map is full (then it is marked truncated).
+template <typename Entry, typename ToRegion>
+void Multiboot2Walker::copy_table(const TableView& view, ToRegion to_region) {
   const std::size_t count = view.count();
   for (std::size_t i = 0; i < count; ++i) {
     if (out_.memory_map_count == MAX_MEMORY_REGIONS) {
@@ -238,22 +247,20 @@ void Multiboot2Walker::copy_e820(const TableView& view) {
       return;
     }
     // In bounds: the walk checked the tag against total_size and count * stride <= bytes.
-    const auto entry = *read_at<mb2::MmapEntry>(block_, view.offset + i * view.entry_size);
-    out_.memory_map[out_.memory_map_count++] =
-        FirmwareRegion{entry.base_addr, entry.length, entry.type, FirmwareMapKind::E820};
+    const auto entry = *read_at<Entry>(block_, view.offset + i * view.entry_size);
+    out_.memory_map[out_.memory_map_count++] = to_region(entry);
   }
 }
 
+void Multiboot2Walker::copy_e820(const TableView& view) {
+  copy_table<mb2::MmapEntry>(view, [](const mb2::MmapEntry& entry) {
+    return FirmwareRegion{entry.base_addr, entry.length, entry.type, FirmwareMapKind::E820};
+  });
+}
+
 void Multiboot2Walker::copy_efi(const TableView& view) {
-  constexpr auto max = std::numeric_limits<std::uint64_t>::max();
-  const std::size_t count = view.count();
-  for (std::size_t i = 0; i < count; ++i) {
-    if (out_.memory_map_count == MAX_MEMORY_REGIONS) {
-      out_.memory_map_truncated = true;
-      return;
-    }
-    const auto descriptor =
-        *read_at<mb2::EfiMemoryDescriptor>(block_, view.offset + i * view.entry_size);
+  copy_table<mb2::EfiMemoryDescriptor>(view, [this](const mb2::EfiMemoryDescriptor& descriptor) {
+    constexpr auto max = std::numeric_limits<std::uint64_t>::max();
     FirmwareRegion region{descriptor.physical_start, 0, descriptor.type, FirmwareMapKind::Efi};
     // A garbled page count must not wrap into a small (plausible) length: saturate it and
     // mark it, so the sanitizer applies the one policy for entries running past 2^64 (and
@@ -265,8 +272,8 @@ void Multiboot2Walker::copy_efi(const TableView& view) {
     } else {
       region.length = descriptor.number_of_pages * mb2::EFI_PAGE_SIZE;
     }
-    out_.memory_map[out_.memory_map_count++] = region;
-  }
+    return region;
+  });
 }
 
 Result Multiboot2Walker::fill_memory_map(std::uint32_t end_offset) {

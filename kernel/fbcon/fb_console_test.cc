@@ -24,19 +24,34 @@ boot::Framebuffer rgb(std::uint32_t width, std::uint32_t height, std::uint8_t bp
   return fb;
 }
 
-// Reads back the 8x16 cell at (col, row) of a 32-bpp buffer as font-style row bitmaps.
-std::vector<std::uint8_t> cell_bits32(const std::vector<std::uint8_t>& mem, std::uint32_t pitch,
-                                      std::uint32_t col, std::uint32_t row) {
-  std::vector<std::uint8_t> rows(16);
-  for (unsigned y = 0; y < 16; ++y) {
-    for (unsigned x = 0; x < 8; ++x) {
-      std::uint32_t px;
-      std::memcpy(&px, &mem[(row * 16 + y) * pitch + (col * 8 + x) * 4], 4);
-      if (px != 0) rows[y] |= static_cast<std::uint8_t>(0x80u >> x);
-    }
+// A console initialized on `mem`, a simulated 32-bpp RGB framebuffer of width x height
+// pixels whose scan lines are `pitch` bytes apart, filled with `fill` before init.
+struct Screen32 {
+  Screen32(std::uint32_t width, std::uint32_t height, std::uint32_t pitch, std::uint8_t fill = 0)
+      : pitch(pitch), mem(pitch * height, fill),
+        initialized(con.init(rgb(width, height, 32, pitch), mem.data())) {}
+
+  std::uint32_t pixel(std::uint32_t x, std::uint32_t y) const {
+    std::uint32_t px;
+    std::memcpy(&px, &mem[y * pitch + x * 4], 4);
+    return px;
   }
-  return rows;
-}
+  // The 8x16 cell at (col, row) read back as font-style row bitmaps.
+  std::vector<std::uint8_t> cell(std::uint32_t col, std::uint32_t row) const {
+    std::vector<std::uint8_t> rows(16);
+    for (unsigned y = 0; y < 16; ++y) {
+      for (unsigned x = 0; x < 8; ++x) {
+        if (pixel(col * 8 + x, row * 16 + y) != 0) rows[y] |= static_cast<std::uint8_t>(0x80u >> x);
+      }
+    }
+    return rows;
+  }
+
+  const std::uint32_t pitch;
+  std::vector<std::uint8_t> mem;
+  FramebufferConsole con;
+  const bool initialized;  // what con.init returned
+};
 
 std::vector<std::uint8_t> glyph(char c) {
   return {FONT_8X16[static_cast<unsigned char>(c)], FONT_8X16[static_cast<unsigned char>(c)] + 16};
@@ -50,81 +65,68 @@ TEST(Font, LooksLikeTheLetterA) {
 }
 
 TEST(FbConsole, Draws32bppGlyphs) {
-  const std::uint32_t pitch = 64 * 4;
-  std::vector<std::uint8_t> mem(pitch * 48, 0xee);
-  FramebufferConsole con;
-  ASSERT_TRUE(con.init(rgb(64, 48, 32, pitch), mem.data()));
-  EXPECT_EQ(con.columns(), 8u);
-  EXPECT_EQ(con.rows(), 3u);
-  EXPECT_EQ(cell_bits32(mem, pitch, 0, 0), glyph(' '));  // cleared to background
-  con.write("AB");
-  EXPECT_EQ(cell_bits32(mem, pitch, 0, 0), glyph('A'));
-  EXPECT_EQ(cell_bits32(mem, pitch, 1, 0), glyph('B'));
-  std::uint32_t px;
-  std::memcpy(&px, &mem[(0 * 16 + 7) * pitch + 1 * 4], 4);  // 'A' crossbar pixel
-  EXPECT_EQ(px, 0xc0c0c0u);
+  Screen32 screen(64, 48, 64 * 4, 0xee);
+  ASSERT_TRUE(screen.initialized);
+  EXPECT_EQ(screen.con.columns(), 8u);
+  EXPECT_EQ(screen.con.rows(), 3u);
+  EXPECT_EQ(screen.cell(0, 0), glyph(' '));  // cleared to background
+  screen.con.write("AB");
+  EXPECT_EQ(screen.cell(0, 0), glyph('A'));
+  EXPECT_EQ(screen.cell(1, 0), glyph('B'));
+  EXPECT_EQ(screen.pixel(1, 7), 0xc0c0c0u);  // 'A' crossbar pixel
 }
 
 TEST(FbConsole, FillRectIsClippedAndPaintsWhiteOrBlack) {
   const std::uint32_t pitch = 64 * 4 + 8;  // padding past the visible width
-  std::vector<std::uint8_t> mem(pitch * 48, 0xee);
-  FramebufferConsole con;
-  ASSERT_TRUE(con.init(rgb(64, 48, 32, pitch), mem.data()));
-  EXPECT_EQ(con.pixel_width(), 64u);
-  EXPECT_EQ(con.pixel_height(), 48u);
-  con.fill_rect(60, 40, 100, 100, true);  // runs off both edges
-  const auto at = [&](std::uint32_t x, std::uint32_t y) {
-    std::uint32_t px;
-    std::memcpy(&px, &mem[y * pitch + x * 4], 4);
-    return px;
-  };
-  EXPECT_EQ(at(60, 40), 0xffffffu);
-  EXPECT_EQ(at(63, 47), 0xffffffu);
-  EXPECT_EQ(at(59, 40), 0u);
-  EXPECT_EQ(at(60, 39), 0u);
-  EXPECT_EQ(mem[47 * pitch + 64 * 4], 0xee);  // the padding is not the screen
-  con.fill_rect(62, 46, 1, 1, false);
-  EXPECT_EQ(at(62, 46), 0u);
-  EXPECT_EQ(at(61, 46), 0xffffffu);
-  con.fill_rect(64, 0, 1, 1, true);  // entirely off screen: nothing
-  EXPECT_EQ(mem[64 * 4], 0xee);
+  Screen32 screen(64, 48, pitch, 0xee);
+  ASSERT_TRUE(screen.initialized);
+  EXPECT_EQ(screen.con.pixel_width(), 64u);
+  EXPECT_EQ(screen.con.pixel_height(), 48u);
+  screen.con.fill_rect(60, 40, 100, 100, true);  // runs off both edges
+  EXPECT_EQ(screen.pixel(60, 40), 0xffffffu);
+  EXPECT_EQ(screen.pixel(63, 47), 0xffffffu);
+  EXPECT_EQ(screen.pixel(59, 40), 0u);
+  EXPECT_EQ(screen.pixel(60, 39), 0u);
+  EXPECT_EQ(screen.mem[47 * pitch + 64 * 4], 0xee);  // the padding is not the screen
+  screen.con.fill_rect(62, 46, 1, 1, false);
+  EXPECT_EQ(screen.pixel(62, 46), 0u);
+  EXPECT_EQ(screen.pixel(61, 46), 0xffffffu);
+  screen.con.fill_rect(64, 0, 1, 1, true);  // entirely off screen: nothing
+  EXPECT_EQ(screen.mem[64 * 4], 0xee);
 }
 
 TEST(FbConsole, NewlineCarriageReturnTabAndWrap) {
-  const std::uint32_t pitch = 64 * 4;
-  std::vector<std::uint8_t> mem(pitch * 48);
-  FramebufferConsole con;
-  ASSERT_TRUE(con.init(rgb(64, 48, 32, pitch), mem.data()));
+  Screen32 screen(64, 48, 64 * 4);
+  ASSERT_TRUE(screen.initialized);
+  FramebufferConsole& con = screen.con;
   con.write("ab\ncd");
   EXPECT_EQ(con.cursor_row(), 1u);
   EXPECT_EQ(con.cursor_column(), 2u);
   con.write("\rX");
-  EXPECT_EQ(cell_bits32(mem, pitch, 0, 1), glyph('X'));
+  EXPECT_EQ(screen.cell(0, 1), glyph('X'));
   con.write("\t");
   EXPECT_EQ(con.cursor_column(), 8u);  // tab to column 8: the end of an 8-column line
   EXPECT_EQ(con.cursor_row(), 1u);
   con.write("12345678");  // wraps to the last row and fills it exactly: no scroll yet
   EXPECT_EQ(con.cursor_row(), 2u);
   EXPECT_EQ(con.cursor_column(), 8u);
-  EXPECT_EQ(cell_bits32(mem, pitch, 0, 1), glyph('X'));
+  EXPECT_EQ(screen.cell(0, 1), glyph('X'));
   con.write("\n");  // a full line then "\n": one line break, not two
   EXPECT_EQ(con.cursor_row(), 2u);
   EXPECT_EQ(con.cursor_column(), 0u);
-  EXPECT_EQ(cell_bits32(mem, pitch, 0, 1), glyph('1'));
-  EXPECT_EQ(cell_bits32(mem, pitch, 0, 2), glyph(' '));
+  EXPECT_EQ(screen.cell(0, 1), glyph('1'));
+  EXPECT_EQ(screen.cell(0, 2), glyph(' '));
   con.write("9");
-  EXPECT_EQ(cell_bits32(mem, pitch, 0, 2), glyph('9'));
+  EXPECT_EQ(screen.cell(0, 2), glyph('9'));
 }
 
 TEST(FbConsole, ScrollsRowsUp) {
-  const std::uint32_t pitch = 64 * 4 + 32;  // padded scan lines
-  std::vector<std::uint8_t> mem(pitch * 48);
-  FramebufferConsole con;
-  ASSERT_TRUE(con.init(rgb(64, 48, 32, pitch), mem.data()));
-  con.write("1\n2\n3\n4");
-  EXPECT_EQ(cell_bits32(mem, pitch, 0, 0), glyph('2'));
-  EXPECT_EQ(cell_bits32(mem, pitch, 0, 1), glyph('3'));
-  EXPECT_EQ(cell_bits32(mem, pitch, 0, 2), glyph('4'));
+  Screen32 screen(64, 48, 64 * 4 + 32);  // padded scan lines
+  ASSERT_TRUE(screen.initialized);
+  screen.con.write("1\n2\n3\n4");
+  EXPECT_EQ(screen.cell(0, 0), glyph('2'));
+  EXPECT_EQ(screen.cell(0, 1), glyph('3'));
+  EXPECT_EQ(screen.cell(0, 2), glyph('4'));
 }
 
 TEST(FbConsole, Draws24bppWithoutTouchingNeighbours) {
@@ -186,12 +188,10 @@ TEST(FbConsole, RefusesUnsupportedFormats) {
 }
 
 TEST(FbConsole, NonAsciiPrintsQuestionMark) {
-  const std::uint32_t pitch = 8 * 4;
-  std::vector<std::uint8_t> mem(pitch * 16);
-  FramebufferConsole con;
-  ASSERT_TRUE(con.init(rgb(8, 16, 32, pitch), mem.data()));
-  con.write("\xc3");
-  EXPECT_EQ(cell_bits32(mem, pitch, 0, 0), glyph('?'));
+  Screen32 screen(8, 16, 8 * 4);
+  ASSERT_TRUE(screen.initialized);
+  screen.con.write("\xc3");
+  EXPECT_EQ(screen.cell(0, 0), glyph('?'));
 }
 
 }  // namespace

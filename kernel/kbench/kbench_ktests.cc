@@ -42,13 +42,19 @@ const kernel::kbench::InstanceResult& run_body(void (*body)(kernel::kbench::Stat
 
 std::uint64_t g_body_calls = 0;
 
+// A body that counts its calls in g_body_calls and runs an empty loop, for the tests that
+// check whether and how often the harness called it.
+void count_call_and_loop(kernel::kbench::State& state) {
+  ++g_body_calls;
+  for (auto _ : state) kernel::kbench::clobber_memory();
+}
+
 KTEST(smoke_run_records_one_iteration) {
   kernel::kbench::ResultStore store(g_instances, g_repetitions);
   g_body_calls = 0;
   const auto& result = run_body(
       [](kernel::kbench::State& state) {
-        ++g_body_calls;
-        for (auto _ : state) kernel::kbench::clobber_memory();
+        count_call_and_loop(state);
         state.set_items_processed(state.iterations());
         state.counters["answer"] = 42;
       },
@@ -287,12 +293,7 @@ KTEST(every_cpu_benchmark_is_skipped_on_one_cpu) {
   if (mm::hal::cpu_count() != 1) return ktest_ctx.skip("more than one CPU online");
   kernel::kbench::ResultStore store(g_instances, g_repetitions);
   g_body_calls = 0;
-  const auto& result = run_body(
-      [](kernel::kbench::State& state) {
-        ++g_body_calls;
-        for (auto _ : state) kernel::kbench::clobber_memory();
-      },
-      smoke_options(), store, 0, /*every_cpu=*/true);
+  const auto& result = run_body(count_call_and_loop, smoke_options(), store, 0, /*every_cpu=*/true);
   KEXPECT_EQ(result.outcome, Outcome::Skipped);
   KEXPECT_EQ(result.message_view(), std::string_view("one CPU online"));
   KEXPECT_EQ(g_body_calls, 0u);

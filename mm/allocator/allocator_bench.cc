@@ -28,7 +28,7 @@ constexpr std::uint64_t MiB = 1 << 20;
 frame::UntypedMeta untyped(Paddr) { return {}; }
 
 std::unique_ptr<testing::SimFrames> world_of(std::uint64_t bytes) {
-  return std::make_unique<testing::SimFrames>(bytes, std::initializer_list<PhysRange>{{MiB, bytes}});
+  return std::make_unique<testing::SimFrames>(bytes);
 }
 
 // Every benchmark's operation must succeed: a failed allocation stops the run with an

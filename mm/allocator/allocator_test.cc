@@ -93,7 +93,7 @@ TEST(AllocatorInitTest, AdjacentRangesCoalesceAcrossTheBoundary) {
 
 class AllocatorTest : public ::testing::Test {
  protected:
-  AllocatorTest() : world_(16 * MiB, {PhysRange{MiB, 16 * MiB}}) {}
+  AllocatorTest() : world_(16 * MiB) {}
   SimFrames world_;
 };
 

@@ -50,7 +50,7 @@ std::string text(const AllocatorInvariantViolation& v) {
 // a unique and a shared 2 MiB frame, and free blocks of many orders on the buddy lists.
 class OwnershipTest : public ::testing::Test {
  protected:
-  OwnershipTest() : world_(32 * MiB, {PhysRange{MiB, 32 * MiB}}) {
+  OwnershipTest() : world_(32 * MiB) {
     for (int i = 0; i < 40; ++i)
       small_.push_back(alloc_frame(frame::UntypedMeta{}, {.zeroed = false}).value());
     // Free every other one: those sit in this CPU's cache, between live neighbours.
@@ -170,7 +170,7 @@ TEST_F(OwnershipTest, HugeFramesAreOneHandleOfTheirLevel) {
 }
 
 TEST(OwnershipGiB, OneGibFrameIsOneHandleAndItsTailsAreRefused) {
-  SimFrames world(2048 * MiB + 4 * MiB, {PhysRange{MiB, 2048 * MiB + 4 * MiB}});
+  SimFrames world(2048 * MiB + 4 * MiB);
   const std::uint64_t before = allocator_stats().total_free_frames;
   auto giant = alloc_frame(frame::UntypedMeta{}, {.zeroed = false, .level = 3});
   ASSERT_TRUE(giant.has_value());

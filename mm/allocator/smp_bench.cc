@@ -44,8 +44,7 @@ void start_multithreaded_mode(const benchmark::State&) { std::thread([] {}).join
 
 void make_world(const benchmark::State& state) {
   start_multithreaded_mode(state);
-  g_world = std::make_unique<testing::SimFrames>(
-      256 * MiB, std::initializer_list<PhysRange>{{MiB, 256 * MiB}});
+  g_world = std::make_unique<testing::SimFrames>(256 * MiB);
   g_cpus = std::make_unique<mm::testing::HostCpus>(BENCH_CPUS);
 }
 void drop_world(const benchmark::State&) {
@@ -156,7 +155,7 @@ enum class Source { ThisCache, Lists, OtherCpusCache };
 
 template <Source source>
 void BM_AllocOneFrameFrom(benchmark::State& state) {
-  testing::SimFrames world(32 * MiB, {{MiB, 32 * MiB}});
+  testing::SimFrames world(32 * MiB);
   mm::testing::HostCpus cpus(2);
   const ::mm::testing::HostCpus::Binding as_cpu(cpus, 0);
   std::vector<frame::UniqueFrame<frame::UntypedMeta>> held;

@@ -42,8 +42,6 @@ std::string text(const AllocatorInvariantViolation& v) {
   return std::string(s.view());
 }
 
-// Every CPU gives its cache back (on its own thread, as the contract asks), then the full
-// invariant walk and the free total.
 // Each CPU allocates one order-0 frame and frees it: its cache is refilled with a batch
 // and keeps what the free gives back.
 void fill_every_cpu_cache(HostCpus& cpus) {
@@ -52,14 +50,26 @@ void fill_every_cpu_cache(HostCpus& cpus) {
   });
 }
 
-void expect_quiescent_and_free(HostCpus& cpus, std::uint64_t free_frames) {
-  cpus.run([](unsigned) { drain_cpu_cache(); });
-  const auto ok = check_allocator_invariants();
-  EXPECT_TRUE(ok.has_value()) << text(ok.error());
-  const AllocatorStats stats = allocator_stats();
-  EXPECT_EQ(stats.cached_frames, 0u);
-  EXPECT_EQ(stats.total_free_frames, free_frames);
-}
+// What each allocator and frame test runs in: simulated memory [0, phys_end) (usable from
+// 1 MiB), the free-frame total it starts with, and `cpu_count` threads as CPUs.
+struct SmpWorld {
+  SmpWorld(std::uint64_t phys_end, unsigned cpu_count) : frames(phys_end), cpus(cpu_count) {}
+
+  // How a test ends: every CPU gives its cache back (on its own thread, as the contract
+  // asks), then the full invariant walk, and every frame free at the start is free again.
+  void expect_quiescent_and_free() {
+    cpus.run([](unsigned) { drain_cpu_cache(); });
+    const auto ok = check_allocator_invariants();
+    EXPECT_TRUE(ok.has_value()) << text(ok.error());
+    const AllocatorStats stats = allocator_stats();
+    EXPECT_EQ(stats.cached_frames, 0u);
+    EXPECT_EQ(stats.total_free_frames, free_before);
+  }
+
+  SimFrames frames;
+  const std::uint64_t free_before = allocator_stats().total_free_frames;
+  HostCpus cpus;
+};
 
 TEST(HostCpusTest, CurrentCpuAndInterruptLinesModelCpus) {
   HostCpus cpus(CPUS);
@@ -104,16 +114,14 @@ TEST(HostCpusTest, CrossCallRunsOnEveryOtherCpuWithInterruptsOff) {
 // Frames allocated on one CPU are freed on another: blocks migrate between caches through
 // the buddy lists (refill and drain batches) under contention.
 TEST(AllocatorSmpTest, FramesFreedOnAnotherCpu) {
-  SimFrames world(16 * MiB, {PhysRange{MiB, 16 * MiB}});
-  const std::uint64_t free_before = allocator_stats().total_free_frames;
-  HostCpus cpus(CPUS);
+  SmpWorld world(16 * MiB, CPUS);
   constexpr unsigned ROUNDS = 40;
   constexpr unsigned PER_ROUND = 100;  // > CACHE_CAPACITY: every round refills and drains
   std::vector<std::vector<std::optional<frame::UniqueFrame<TagMeta>>>> handoff(CPUS);
   for (auto& v : handoff) v.resize(PER_ROUND);
   std::barrier sync(CPUS);
   std::atomic<unsigned> failures{0};
-  cpus.run([&](unsigned cpu) {
+  world.cpus.run([&](unsigned cpu) {
     for (unsigned round = 0; round < ROUNDS; ++round) {
       for (auto& slot : handoff[cpu]) {
         auto frame = alloc_frame(TagMeta{}, {.zeroed = false});
@@ -129,38 +137,34 @@ TEST(AllocatorSmpTest, FramesFreedOnAnotherCpu) {
     }
   });
   EXPECT_EQ(failures.load(), 0u);
-  expect_quiescent_and_free(cpus, free_before);
+  world.expect_quiescent_and_free();
 }
 
 // Memory the other CPUs hold in their caches is reached before out-of-memory is reported.
 TEST(AllocatorSmpTest, ExhaustionDrainsOtherCpusCaches) {
-  SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
-  const std::uint64_t free_before = allocator_stats().total_free_frames;
-  HostCpus cpus(CPUS);
-  fill_every_cpu_cache(cpus);
+  SmpWorld world(8 * MiB, CPUS);
+  fill_every_cpu_cache(world.cpus);
   const std::uint64_t cached = allocator_stats().cached_frames;
   ASSERT_GE(cached, CPUS * (CACHE_BATCH - 1));
   std::uint64_t taken = 0;
   std::vector<frame::UniqueFrame<frame::UntypedMeta>> all;
-  cpus.run([&](unsigned cpu) {
+  world.cpus.run([&](unsigned cpu) {
     if (cpu != 2) return;
     while (auto frame = alloc_frame(frame::UntypedMeta{}, {.zeroed = false}))
       all.push_back(std::move(*frame));
     taken = all.size();
   });
-  EXPECT_EQ(taken, free_before);  // every frame, including the other CPUs' cached ones
+  EXPECT_EQ(taken, world.free_before);  // every frame, including the other CPUs' cached ones
   EXPECT_EQ(allocator_stats().total_free_frames, 0u);
   all.clear();
-  expect_quiescent_and_free(cpus, free_before);
+  world.expect_quiescent_and_free();
 }
 
 // With interrupts disabled the allocator cannot cross-call: it drains only its own cache
 // and reports out-of-memory while other CPUs still cache frames.
 TEST(AllocatorSmpTest, ExhaustionWithInterruptsOffLeavesOtherCachesAlone) {
-  SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
-  const std::uint64_t free_before = allocator_stats().total_free_frames;
-  HostCpus cpus(CPUS);
-  fill_every_cpu_cache(cpus);
+  SmpWorld world(8 * MiB, CPUS);
+  fill_every_cpu_cache(world.cpus);
   std::uint64_t others_cached = 0;
   for (unsigned cpu = 0; cpu < CPUS; ++cpu) {
     if (cpu != 2) others_cached += cpu_cache(cpu).cached_frames();
@@ -168,7 +172,7 @@ TEST(AllocatorSmpTest, ExhaustionWithInterruptsOffLeavesOtherCachesAlone) {
   ASSERT_GT(others_cached, 0u);
   std::vector<frame::UniqueFrame<frame::UntypedMeta>> all;
   std::optional<AllocError> error;
-  cpus.run([&](unsigned cpu) {
+  world.cpus.run([&](unsigned cpu) {
     if (cpu != 2) return;
     hal::InterruptGuard irq;
     for (;;) {
@@ -180,45 +184,41 @@ TEST(AllocatorSmpTest, ExhaustionWithInterruptsOffLeavesOtherCachesAlone) {
       all.push_back(std::move(*frame));
     }
   });
-  EXPECT_EQ(all.size(), free_before - others_cached);
+  EXPECT_EQ(all.size(), world.free_before - others_cached);
   ASSERT_TRUE(error.has_value());
   EXPECT_EQ(error->free_frames, others_cached);  // the error says where the memory is
   all.clear();
-  expect_quiescent_and_free(cpus, free_before);
+  world.expect_quiescent_and_free();
 }
 
 // All CPUs allocate until out-of-memory at once, each draining the others as it fails;
 // nothing is lost or handed out twice.
 TEST(AllocatorSmpTest, ConcurrentExhaustionLosesNothing) {
-  SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
-  const std::uint64_t free_before = allocator_stats().total_free_frames;
-  HostCpus cpus(CPUS);
+  SmpWorld world(8 * MiB, CPUS);
   std::vector<std::vector<frame::UniqueFrame<TagMeta>>> held(CPUS);
   for (unsigned round = 0; round < 3; ++round) {
-    cpus.run([&](unsigned cpu) {
+    world.cpus.run([&](unsigned cpu) {
       while (auto frame = alloc_frame(TagMeta{}, {.zeroed = false})) held[cpu].push_back(std::move(*frame));
     });
     std::uint64_t taken = 0;
     for (auto& v : held) taken += v.size();
-    EXPECT_EQ(taken + allocator_stats().total_free_frames, free_before);
-    cpus.run([&](unsigned cpu) { held[(cpu + 1) % CPUS].clear(); });
+    EXPECT_EQ(taken + allocator_stats().total_free_frames, world.free_before);
+    world.cpus.run([&](unsigned cpu) { held[(cpu + 1) % CPUS].clear(); });
   }
-  expect_quiescent_and_free(cpus, free_before);
+  world.expect_quiescent_and_free();
 }
 
 // from_in_use races the last drop of a shared frame: it either takes a reference to the
 // live frame (whose metadata it then sees whole) or is refused; it never revives a frame
 // on its way back to the allocator.
 TEST(FrameSmpTest, FromInUseRacesTheLastDrop) {
-  SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
-  const std::uint64_t free_before = allocator_stats().total_free_frames;
-  HostCpus cpus(2);
+  SmpWorld world(8 * MiB, 2);
   constexpr unsigned ITERATIONS = 20000;
   std::atomic<Paddr> published{0};
   std::atomic<bool> done{false};
   std::atomic<unsigned> wrong_meta{0};
   std::atomic<std::uint64_t> grabbed{0};
-  cpus.run([&](unsigned cpu) {
+  world.cpus.run([&](unsigned cpu) {
     if (cpu == 0) {
       for (unsigned i = 0; i < ITERATIONS; ++i) {
         // Raw frames come back UNUSED, so the metadata can name the frame it is for.
@@ -243,26 +243,24 @@ TEST(FrameSmpTest, FromInUseRacesTheLastDrop) {
   EXPECT_EQ(wrong_meta.load(), 0u);
   std::printf("from_in_use won %llu races of %u\n", static_cast<unsigned long long>(grabbed.load()),
               ITERATIONS);
-  expect_quiescent_and_free(cpus, free_before);
+  world.expect_quiescent_and_free();
 }
 
 // Segment::from_unused fails on its last frame while CPU 1 tries from_in_use on the frames
 // before it: they must never be grabbable (the claim is all-or-nothing), and every one is
 // UNUSED again afterwards.
 TEST(FrameSmpTest, SegmentFromUnusedRacesFromInUse) {
-  SimFrames world(8 * MiB, {PhysRange{MiB, 8 * MiB}});
-  const std::uint64_t free_before = allocator_stats().total_free_frames;
+  SmpWorld world(8 * MiB, 2);
   constexpr std::uint64_t FRAMES = 8;
   const Paddr base = detail::take_frames(FRAMES, 1, /*zeroed=*/false).value();
   const PhysRange range{base, base + FRAMES * PAGE_SIZE};
   // The last frame is someone else's: every from_unused of the range fails there.
   auto blocker = frame::UniqueFrame<TagMeta>::from_unused(range.end - PAGE_SIZE, TagMeta{}).value();
-  HostCpus cpus(2);
   constexpr unsigned ITERATIONS = 20000;
   std::atomic<bool> done{false};
   std::atomic<unsigned> grabbed{0};
   std::atomic<unsigned> wrong_error{0};
-  cpus.run([&](unsigned cpu) {
+  world.cpus.run([&](unsigned cpu) {
     if (cpu == 0) {
       for (unsigned i = 0; i < ITERATIONS; ++i) {
         auto segment =
@@ -289,7 +287,7 @@ TEST(FrameSmpTest, SegmentFromUnusedRacesFromInUse) {
   }
   std::move(blocker).reset_as_unused(testing::AllocatorPeer::passkey());
   return_frames_to_allocator(base, FRAMES);
-  expect_quiescent_and_free(cpus, free_before);
+  world.expect_quiescent_and_free();
 }
 
 }  // namespace

@@ -13,15 +13,13 @@ namespace {
 using allocator::testing::SimFrames;
 using allocator::testing::slot_of;
 
-constexpr std::uint64_t MEMORY = 4 << 20;
-
 struct Meta {
   int x = 0;
 };
 
 class FrameDeathTest : public ::testing::Test {
  protected:
-  FrameDeathTest() : world_(MEMORY, {PhysRange{1 << 20, MEMORY}}) {
+  FrameDeathTest() : world_(4 << 20) {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
   }
   SimFrames world_;

@@ -24,7 +24,7 @@ using allocator::testing::SimFrames;
 using allocator::testing::slot_of;
 
 constexpr std::uint64_t MEMORY = 8 << 20;
-constexpr Paddr USABLE_START = 1 << 20;
+constexpr Paddr USABLE_START = SimFrames::USABLE_START;
 
 using testing::CountingMeta;
 using testing::OtherMeta;
@@ -57,7 +57,7 @@ static_assert(!HasMeta<AnyFrame> && HasMeta<Frame<CountingMeta>>);
 
 class FrameTest : public ::testing::Test {
  protected:
-  FrameTest() : world_(MEMORY, {PhysRange{USABLE_START, MEMORY}}) { CountingMeta::drops = 0; }
+  FrameTest() : world_(MEMORY) { CountingMeta::drops = 0; }
 
   // A frame the test owns: UNUSED, on no list (from the allocator, not yet claimed).
   static Paddr take_frame() { return allocator::detail::take_frames(1, 1, false).value(); }

@@ -16,8 +16,6 @@ namespace {
 using allocator::testing::SimFrames;
 using allocator::testing::slot_of;
 
-constexpr std::uint64_t MEMORY = 8 << 20;
-
 struct SegMeta {
   Paddr self = 0;
   static inline int drops = 0;
@@ -30,7 +28,7 @@ SegMeta meta_for(Paddr pa) { return SegMeta{pa}; }
 
 class SegmentTest : public ::testing::Test {
  protected:
-  SegmentTest() : world_(MEMORY, {PhysRange{1 << 20, MEMORY}}) { SegMeta::drops = 0; }
+  SegmentTest() : world_(8 << 20) { SegMeta::drops = 0; }
   static Paddr take(std::uint64_t n) { return allocator::detail::take_frames(n, 1, false).value(); }
   static std::uint64_t free_frames() { return allocator::allocator_stats().total_free_frames; }
   static Segment<SegMeta> make(std::uint64_t n) {

@@ -28,8 +28,7 @@ UntypedMeta untyped(Paddr) { return {}; }
 std::unique_ptr<allocator::testing::SimFrames> world_for(PagingLevel level) {
   // 1 GiB frames need a 1 GiB-aligned free block: 2 GiB of RAM from 1 MiB holds one.
   const std::uint64_t bytes = level == 3 ? 2048 * MiB + 2 * MiB : 64 * MiB;
-  return std::make_unique<allocator::testing::SimFrames>(
-      bytes, std::initializer_list<PhysRange>{{MiB, bytes}});
+  return std::make_unique<allocator::testing::SimFrames>(bytes);
 }
 
 // The unique frame of `level` a benchmark splits; none (the state told why) if it failed.

@@ -25,7 +25,6 @@ using allocator::testing::slot_of;
 
 constexpr std::uint64_t MiB = 1 << 20;
 constexpr std::uint64_t GiB = 1024 * MiB;
-constexpr Paddr USABLE_START = MiB;
 
 // The huge frame's metadata: its hook counts drops and records the address.
 using HugeMeta = testing::CountingMeta;
@@ -66,7 +65,7 @@ std::vector<UniqueFrame<PieceMeta>> take_all(SplitFrames<PieceMeta>& pieces) {
 class SplitFramesTest : public ::testing::Test {
  protected:
   explicit SplitFramesTest(std::uint64_t memory = 16 * MiB)
-      : world_(memory, {PhysRange{USABLE_START, memory}}) {
+      : world_(memory) {
     HugeMeta::drops = 0;
     PieceMeta::drops = 0;
     PieceMeta::dropped.clear();

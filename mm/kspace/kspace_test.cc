@@ -41,8 +41,7 @@ KernelImageLayout image() {
 
 class KspaceTest : public ::testing::Test {
  protected:
-  static constexpr std::uint64_t PHYS = 64ull << 20;
-  KspaceTest() : world_(PHYS, {{MiB, PHYS}}) {}
+  KspaceTest() : world_(64 * MiB) {}
 
   template <page_table::PageTableConfig C>
   page_table::PageTable<C> build(const KernelSpaceSpec& spec, bool huge_1g) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <expected>
 #include <memory>
 #include <vector>
 
@@ -66,6 +67,24 @@ struct World {
   }
 };
 
+// choose_meta_backing over a world as the kernel calls it: from free usable RAM in
+// [4 GiB, high_end) first (no such source when high_end is 0), then below 4 GiB, with room
+// for `max_pieces` pieces.
+struct Backing {
+  Backing(World& world, std::uint64_t high_end, std::size_t max_pieces)
+      : low(*world.map, world.reservations, {memmap::LOW_MEMORY_END, 4 * GiB}),
+        high(*world.map, world.reservations, {4 * GiB, std::max(high_end, 4 * GiB)}),
+        sources{.high = high_end != 0 ? &high : nullptr, .low = &low},
+        pieces(max_pieces),
+        count(choose_meta_backing(world.plan, sources, pieces)) {}
+
+  memmap::EarlyFrameAllocator low;
+  memmap::EarlyFrameAllocator high;
+  EarlyFrameSources sources;
+  std::vector<MetaBackingPiece> pieces;
+  std::expected<std::size_t, MetaBackingFailure> count;  // of `pieces` used
+};
+
 TEST(MetaBacking, TwelveTiBPlanIsSparseOverTheSocketGap) {
   World world(MAP_12TIB);
   const MetaPlan& plan = world.plan;
@@ -88,14 +107,11 @@ TEST(MetaBacking, TwelveTiBIsBackedAbove4GiBInFreeUsableRam) {
   World world(MAP_12TIB);
   const std::vector<memmap::Reservation> before(world.reservations.list().begin(),
                                         world.reservations.list().end());
-  memmap::EarlyFrameAllocator low(*world.map, world.reservations, {memmap::LOW_MEMORY_END, 4 * GiB});
-  memmap::EarlyFrameAllocator high(*world.map, world.reservations, {4 * GiB, 14 * TiB});
-  EarlyFrameSources sources{.high = &high, .low = &low};
-  std::vector<MetaBackingPiece> pieces(1024);
-  const auto count = choose_meta_backing(world.plan, sources, pieces);
-  ASSERT_TRUE(count.has_value());
-  pieces.resize(*count);
-  EXPECT_EQ(low.frames_allocated(), 0u);  // nothing below 4 GiB was needed
+  Backing backing(world, 14 * TiB, 1024);
+  ASSERT_TRUE(backing.count.has_value());
+  std::vector<MetaBackingPiece>& pieces = backing.pieces;
+  pieces.resize(*backing.count);
+  EXPECT_EQ(backing.low.frames_allocated(), 0u);  // nothing below 4 GiB was needed
 
   // The pieces, joined where they are contiguous in the region, are the planned stretches.
   std::vector<MetaChunkRange> covered;
@@ -140,18 +156,15 @@ TEST(MetaBacking, FragmentedRamGetsSmallerPieces) {
   }
   World world(entries);
   ASSERT_EQ(world.plan.backed.size(), 2u);
-  memmap::EarlyFrameAllocator low(*world.map, world.reservations, {memmap::LOW_MEMORY_END, 4 * GiB});
-  memmap::EarlyFrameAllocator high(*world.map, world.reservations, {4 * GiB, 12 * GiB});
-  EarlyFrameSources sources{.high = &high, .low = &low};
-  std::vector<MetaBackingPiece> pieces(64);
-  const auto count = choose_meta_backing(world.plan, sources, pieces);
-  ASSERT_TRUE(count.has_value());
-  EXPECT_GT(*count, 3u);  // the 128 MiB stretch took several pieces
-  EXPECT_EQ(low.frames_allocated(), 0u);  // smaller pieces above 4 GiB before any below
+  Backing backing(world, 12 * GiB, 64);
+  ASSERT_TRUE(backing.count.has_value());
+  EXPECT_GT(*backing.count, 3u);  // the 128 MiB stretch took several pieces
+  EXPECT_EQ(backing.low.frames_allocated(), 0u);  // smaller pieces above 4 GiB before any below
   std::uint64_t total = 0;
-  for (std::size_t i = 0; i < *count; ++i) {
-    EXPECT_TRUE(world.inside_usable(pieces[i].backing)) << pieces[i].backing.start;
-    total += pieces[i].backing.size();
+  for (std::size_t i = 0; i < *backing.count; ++i) {
+    const PhysRange& piece = backing.pieces[i].backing;
+    EXPECT_TRUE(world.inside_usable(piece)) << piece.start;
+    total += piece.size();
   }
   EXPECT_EQ(total, world.plan.backed_bytes);
 }
@@ -160,10 +173,8 @@ TEST(MetaBacking, NotEnoughRamNamesTheNumbers) {
   // 2 MiB of usable RAM that holds no 2 MiB-aligned 2 MiB run.
   const memmap::FirmwareRegion entries[] = {e820(0x100000, 0x200000, 1)};
   World world(entries);
-  memmap::EarlyFrameAllocator low(*world.map, world.reservations, {memmap::LOW_MEMORY_END, 4 * GiB});
-  EarlyFrameSources sources{.low = &low};
-  std::vector<MetaBackingPiece> pieces(4);
-  const auto count = choose_meta_backing(world.plan, sources, pieces);
+  const Backing backing(world, /*high_end=*/0, 4);  // RAM below 4 GiB only
+  const auto& count = backing.count;
   ASSERT_FALSE(count.has_value());
   EXPECT_EQ(count.error().kind, MetaBackingFailure::Kind::OutOfMemory);
   EXPECT_EQ(count.error().error, memmap::EarlyAllocError::OutOfMemory);
@@ -173,11 +184,8 @@ TEST(MetaBacking, NotEnoughRamNamesTheNumbers) {
 
 TEST(MetaBacking, TooManyPiecesIsAnErrorNotAnOverflow) {
   World world(MAP_12TIB);
-  memmap::EarlyFrameAllocator low(*world.map, world.reservations, {memmap::LOW_MEMORY_END, 4 * GiB});
-  memmap::EarlyFrameAllocator high(*world.map, world.reservations, {4 * GiB, 14 * TiB});
-  EarlyFrameSources sources{.high = &high, .low = &low};
-  std::vector<MetaBackingPiece> pieces(1);  // the three stretches need at least three
-  const auto count = choose_meta_backing(world.plan, sources, pieces);
+  const Backing backing(world, 14 * TiB, 1);  // the three stretches need at least three pieces
+  const auto& count = backing.count;
   ASSERT_FALSE(count.has_value());
   EXPECT_EQ(count.error().kind, MetaBackingFailure::Kind::TooManyPieces);
   EXPECT_EQ(count.error().pieces, 1u);

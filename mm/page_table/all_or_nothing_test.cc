@@ -66,7 +66,7 @@ struct Scenario {
 
 class AllOrNothingTest : public ::testing::Test {
  protected:
-  AllOrNothingTest() : world_(32ull << 20, {{1ull << 20, 32ull << 20}}) {}
+  AllOrNothingTest() : world_(32ull << 20) {}
 
   // Returns how many new frames the operation needed.
   unsigned run(const Scenario& s) {

@@ -39,9 +39,7 @@ constexpr PageProperty RW{PageFlags::RW, CachePolicy::Writeback, false, true};
 constexpr PageProperty RO{PageFlags::R, CachePolicy::Writeback, false, true};
 
 std::unique_ptr<mm::allocator::testing::SimFrames> world() {
-  constexpr std::uint64_t bytes = 256ull << 20;
-  return std::make_unique<mm::allocator::testing::SimFrames>(
-      bytes, std::initializer_list<PhysRange>{{1ull << 20, bytes}});
+  return std::make_unique<mm::allocator::testing::SimFrames>(256ull << 20);
 }
 PageTable<K> table(bool huge_1g = true) { return std::move(*PageTable<K>::create({.supports_1g_pages = huge_1g})); }
 
@@ -245,23 +243,21 @@ void BM_MapUnmapTracked4K_Batch(benchmark::State& state) {
 }
 KEEL_BENCHMARK(BM_MapUnmapTracked4K_Batch);
 
-// One tracked page: cursor, map, take_next (with its flush) — the unbatched path. Every
-// iteration maps and takes back the same frame; a failure stops the benchmark.
-void BM_MapTakeTracked4K_Single(benchmark::State& state) {
-  auto w = world();
-  auto pt = table();
-  {
-    auto cursor = pt.cursor_mut(BASE + KiB4, KiB4);  // keep the path's nodes alive
-    if (!cursor || !cursor->map_phys({0, KiB4}, RW)) return state.SkipWithError("setup failed");
-  }
-  frame::UFrame f = std::move(*allocator::alloc_frame(frame::UntypedMeta{})).into_shared();
+// The timed loop of the tracked single-frame benchmarks, per page: each iteration opens a
+// cursor over [BASE, BASE + size), maps `frame` at BASE, jumps back to it and has
+// `take_back` remove the mapping again. take_back returns whether it did, having failed the
+// run if not; any failure fails the run and ends the loop. Afterwards the frame's count
+// must be back to 1 (only `frame` itself).
+template <typename TakeBack>
+void map_and_take_back(benchmark::State& state, PageTable<K>& pt, const frame::UFrame& frame,
+                       std::uint64_t size, TakeBack take_back) {
   for (auto _ : state) {
-    auto cursor = pt.cursor_mut(BASE, KiB4);
+    auto cursor = pt.cursor_mut(BASE, size);
     if (!cursor) {
       state.SkipWithError("cursor_mut failed");
       break;
     }
-    if (!cursor->map(f, RW)) {
+    if (!cursor->map(frame, RW)) {
       state.SkipWithError("map failed");
       break;
     }
@@ -269,15 +265,28 @@ void BM_MapTakeTracked4K_Single(benchmark::State& state) {
       state.SkipWithError("jump failed");
       break;
     }
-    auto taken = cursor->take_next(KiB4);
+    if (!take_back(*cursor)) break;
+  }
+  if (frame.reference_count() != 1) state.SkipWithError("the frame's count did not come back to 1");
+  per_item(state, 1, "ns_per_page");
+}
+
+// One tracked page: cursor, map, take_next (with its flush) — the unbatched path. Every
+// iteration maps and takes back the same frame; a failure stops the benchmark.
+void BM_MapTakeTracked4K_Single(benchmark::State& state) {
+  auto w = world();
+  auto pt = table();
+  if (!map_phys(state, pt, BASE + KiB4, KiB4, 0)) return;  // keeps the path's nodes alive
+  frame::UFrame f = std::move(*allocator::alloc_frame(frame::UntypedMeta{})).into_shared();
+  map_and_take_back(state, pt, f, KiB4, [&](CursorMut<K>& cursor) {
+    auto taken = cursor.take_next(KiB4);
     if (!taken || !*taken || !(*taken)->frame) {
       state.SkipWithError("take_next did not hand the frame back");
-      break;
+      return false;
     }
     benchmark::DoNotOptimize(taken);
-  }
-  if (f.reference_count() != 1) state.SkipWithError("the frame's count did not come back to 1");
-  per_item(state, 1, "ns_per_page");
+    return true;
+  });
 }
 KEEL_BENCHMARK(BM_MapTakeTracked4K_Single);
 
@@ -290,37 +299,18 @@ void BM_MapUnmapTracked(benchmark::State& state) {
   const std::uint64_t size = page_size_at(level);
   // 1 GiB frames need a free 1 GiB block: [1 GiB, 2 GiB) of a 2 GiB world.
   const std::uint64_t phys = level == 3 ? 2 * GiB1 : 256ull << 20;
-  mm::allocator::testing::SimFrames w(phys, {{1ull << 20, phys}});
+  mm::allocator::testing::SimFrames w(phys);
   auto pt = table();
-  {
-    auto cursor = pt.cursor_mut(BASE + size, KiB4);
-    if (!cursor || !cursor->map_phys({0, KiB4}, RW)) return state.SkipWithError("setup failed");
-  }
+  if (!map_phys(state, pt, BASE + size, KiB4, 0)) return;
   auto frame = allocator::alloc_frame(frame::UntypedMeta{}, {.zeroed = false, .level = level});
   if (!frame) return state.SkipWithError("no frame of that level");
   frame::UFrame f = std::move(*frame).into_shared();
-  for (auto _ : state) {
-    auto cursor = pt.cursor_mut(BASE, size);
-    if (!cursor) {
-      state.SkipWithError("cursor_mut failed");
-      break;
-    }
-    if (!cursor->map(f, RW)) {
-      state.SkipWithError("map failed");
-      break;
-    }
-    if (!cursor->jump(BASE)) {
-      state.SkipWithError("jump failed");
-      break;
-    }
-    const auto unmapped = cursor->unmap(size);
-    if (!unmapped || *unmapped != size) {
-      state.SkipWithError("unmap did not remove the frame");
-      break;
-    }
-  }
-  if (f.reference_count() != 1) state.SkipWithError("the frame's count did not come back to 1");
-  per_item(state, 1, "ns_per_page");
+  map_and_take_back(state, pt, f, size, [&](CursorMut<K>& cursor) {
+    const auto unmapped = cursor.unmap(size);
+    if (unmapped && *unmapped == size) return true;
+    state.SkipWithError("unmap did not remove the frame");
+    return false;
+  });
 }
 KEEL_BENCHMARK(BM_MapUnmapTracked)->ArgName("level")->Arg(1)->Arg(2)->Arg(3);
 

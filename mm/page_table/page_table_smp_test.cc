@@ -39,7 +39,7 @@ constexpr PageProperty RO{PageFlags::R, CachePolicy::Writeback, false, true};
 
 class PageTableSmpTest : public ::testing::Test {
  protected:
-  PageTableSmpTest() : world_(64 * MiB, {{MiB, 64 * MiB}}) {}
+  PageTableSmpTest() : world_(64 * MiB) {}
 
   // Every CPU gives its frame cache back, then the table, the allocator and the free total
   // are checked: every frame a mapping held came back exactly once.

@@ -45,8 +45,7 @@ static_assert(!CanMap<CursorMut<K4>, frame::AnyFrame>);
 
 class PageTableTest : public ::testing::Test {
  protected:
-  static constexpr std::uint64_t PHYS = 64ull << 20;
-  PageTableTest() : world_(PHYS, {{1ull << 20, PHYS}}) {}
+  PageTableTest() : world_(64ull << 20) {}
 
   template <PageTableConfig C = K4>
   PageTable<C> make(bool huge_1g = true) {
@@ -739,8 +738,7 @@ template <typename C>
 class TrackedHugeTest : public ::testing::Test {
  protected:
   using Pte = typename C::Pte;
-  static constexpr std::uint64_t PHYS = 2 * GiB1;
-  TrackedHugeTest() : world_(PHYS, {{1ull << 20, PHYS}}) {}
+  TrackedHugeTest() : world_(2 * GiB1) {}
 
   PageTable<C> make(bool huge_1g = true) {
     auto pt = PageTable<C>::create({.supports_1g_pages = huge_1g});

@@ -12,6 +12,16 @@ def statuses(report: ktap.Report) -> dict[str, str]:
     return {path: t.status for path, t in report.leaves()}
 
 
+def one_suite(name: str, results: list[str], suite_result: str) -> str:
+    """The log of a run of one suite, `name`, whose case result lines are `results` (its
+    plan counts them) and whose own result line is `suite_result`."""
+    lines = ["KTAP version 1", "1..1",
+             "    KTAP version 1", f"    # Subtest: {name}", f"    1..{len(results)}"]
+    lines += [f"    {line}" for line in results]
+    lines.append(suite_result)
+    return "\n".join(lines) + "\n"
+
+
 ALL_PASS = """\
     KTAP version 1
     1..2
@@ -76,16 +86,9 @@ class KtapTest(unittest.TestCase):
         self.assertEqual(test.diagnostics, [])
 
     def test_skip(self):
-        r = parse("""\
-            KTAP version 1
-            1..1
-                KTAP version 1
-                # Subtest: smp
-                1..2
-                ok 1 ipi # SKIP needs 2 CPUs
-                not ok 2 tlb_shootdown # SKIP needs 2 CPUs
-            ok 1 smp # SKIP
-            """)
+        r = parse(one_suite("smp", ["ok 1 ipi # SKIP needs 2 CPUs",
+                                    "not ok 2 tlb_shootdown # SKIP needs 2 CPUs"],
+                            "ok 1 smp # SKIP"))
         self.assertEqual(r.errors, [])
         self.assertEqual((r.passed, r.failed, r.skipped), (0, 0, 2))
         self.assertEqual(r.leaves()[0][1].directive, "SKIP needs 2 CPUs")
@@ -148,27 +151,11 @@ class KtapTest(unittest.TestCase):
         self.assertEqual(r.errors, ["2 results but the plan says 1"])
 
     def test_suite_ok_with_failing_case(self):
-        r = parse("""\
-            KTAP version 1
-            1..1
-                KTAP version 1
-                # Subtest: s
-                1..1
-                not ok 1 c
-            ok 1 s
-            """)
+        r = parse(one_suite("s", ["not ok 1 c"], "ok 1 s"))
         self.assertEqual(r.errors, ["'s' reported ok but has failing subtests"])
 
     def test_suite_not_ok_without_failing_case(self):
-        r = parse("""\
-            KTAP version 1
-            1..1
-                KTAP version 1
-                # Subtest: s
-                1..1
-                ok 1 c
-            not ok 1 s
-            """)
+        r = parse(one_suite("s", ["ok 1 c"], "not ok 1 s"))
         self.assertEqual(r.errors, ["'s' reported not ok but none of its subtests failed"])
 
     def test_totals_mismatch(self):
@@ -190,14 +177,7 @@ class KtapTest(unittest.TestCase):
         self.assertEqual(r.errors, ["result 'mm.slab' closes subtest 'mm.buddy'"])
 
     def test_empty_suite_counts_nothing(self):
-        r = parse("""\
-            KTAP version 1
-            1..1
-                KTAP version 1
-                # Subtest: empty
-                1..0
-            ok 1 empty
-            """)
+        r = parse(one_suite("empty", [], "ok 1 empty"))
         self.assertEqual(r.errors, [])
         self.assertEqual(r.leaves(), [])
 

@@ -27,6 +27,10 @@ class SimFrames {
             std::span<const Paddr> boot_frames = {});
   SimFrames(std::uint64_t phys_end, std::initializer_list<PhysRange> usable)
       : SimFrames(phys_end, std::span<const PhysRange>(usable.begin(), usable.size())) {}
+  // The world most tests want: memory [0, phys_end), usable from USABLE_START up (the
+  // frames below it in use, as a PC's firmware and boot frames are).
+  explicit SimFrames(std::uint64_t phys_end) : SimFrames(phys_end, {PhysRange{USABLE_START, phys_end}}) {}
+  static constexpr Paddr USABLE_START = 1 << 20;
   ~SimFrames();
 
   ::mm::testing::SimMemory& memory() { return memory_; }
