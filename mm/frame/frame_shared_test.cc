@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -123,7 +124,7 @@ TEST_F(FrameSharedTest, NoClaimOfAnyForeignFrameSucceeds) {
     const std::uint64_t count = count_of(pa);
     if (count != meta::REF_COUNT_FREE && count != meta::REF_COUNT_TAIL) continue;
     const std::uint64_t word = meta::frame_to_meta(pa)->block.load(std::memory_order_relaxed);
-    const bool huge_tail = count == meta::REF_COUNT_TAIL && slot::covering_head(pa) == huge->paddr();
+    const bool huge_tail = pa > huge->paddr() && pa < huge->paddr() + huge->size();
     const std::string_view expected = name(huge_tail ? GetFrameError::Tail : GetFrameError::Free);
     const bool refused = result_error_name(UniqueFrame<Tagged>::from_unused(pa, {})) == expected &&
                          result_error_name(AnyFrame::from_in_use(pa)) == expected;
@@ -141,6 +142,32 @@ TEST_F(FrameSharedTest, NoClaimOfAnyForeignFrameSucceeds) {
   EXPECT_EQ(tails, 511u);
   EXPECT_GT(swept, free_before);  // free frames plus the huge frame's tails
   EXPECT_EQ(allocator::allocator_stats().total_free_frames, free_before);
+}
+
+// covering_head finds the head of a live huge frame from each of its tails, and names a
+// frame that is not a TAIL itself (here a live 4 KiB frame at an odd index, whose
+// next-coarser alignment is another frame).
+TEST_F(FrameSharedTest, CoveringHeadOfEveryTailIsItsBlockHead) {
+  auto huge = allocator::alloc_frame(Tagged{}, {.zeroed = false, .level = 2});
+  ASSERT_TRUE(huge.has_value());
+  const Paddr head = huge->paddr();
+  EXPECT_EQ(slot::covering_head(head), head);
+  std::uint64_t wrong = 0;
+  for (Paddr pa = head + PAGE_SIZE; pa < head + huge->size(); pa += PAGE_SIZE) {
+    wrong += slot::covering_head(pa) != head;
+  }
+  EXPECT_EQ(wrong, 0u);
+  std::array<std::optional<UniqueFrame<Tagged>>, 16> smalls;
+  Paddr odd = 0;
+  for (auto& small : smalls) {
+    auto frame = allocator::alloc_frame(Tagged{}, {.zeroed = false});
+    ASSERT_TRUE(frame.has_value());
+    if ((frame->paddr() / PAGE_SIZE) % 2 == 1) odd = frame->paddr();
+    small.emplace(std::move(*frame));
+    if (odd != 0) break;
+  }
+  ASSERT_TRUE(odd != 0);
+  EXPECT_EQ(slot::covering_head(odd), odd);
 }
 
 // A freed frame belongs to the allocator (FREE, in this CPU's cache): no claim succeeds.

@@ -15,14 +15,22 @@ const char* where_name(FreeWhere where) {
 }  // namespace
 
 Paddr covering_head(Paddr pa) {
+  const auto is_tail = [](std::uint64_t index) {
+    return meta::frame_to_meta(index * PAGE_SIZE)->ref_count.load(std::memory_order_relaxed) ==
+           meta::REF_COUNT_TAIL;
+  };
   const std::uint64_t index = meta::frame_to_index(pa);
-  for (unsigned order = 1; order <= meta::MAX_BLOCK_ORDER; ++order) {
-    const std::uint64_t candidate = index & ~((std::uint64_t{1} << order) - 1);
+  if (!meta::has_slot(pa) || !is_tail(index)) return pa;
+  constexpr std::uint64_t BLOCK_WINDOW = (std::uint64_t{1} << meta::MAX_BLOCK_ORDER) - 1;
+  // Clearing the lowest set bit steps to the next coarser alignment that is another frame,
+  // so each candidate head is read once (a frame deep in a large free block has up to
+  // MAX_BLOCK_ORDER alignments, but only as many distinct ones as its index has set bits).
+  for (std::uint64_t candidate = index; (candidate & BLOCK_WINDOW) != 0;) {
+    candidate &= candidate - 1;
     // A block never crosses a hole in the metadata backing, so an unbacked candidate means
     // the slot is no block's tail (a corrupt state: report the frame itself).
     if (!meta::has_slot(candidate * PAGE_SIZE)) return pa;
-    const std::uint64_t count = meta::frame_to_meta(candidate * PAGE_SIZE)->ref_count.load(std::memory_order_relaxed);
-    if (count != meta::REF_COUNT_TAIL) return candidate * PAGE_SIZE;
+    if (!is_tail(candidate)) return candidate * PAGE_SIZE;
   }
   return pa;
 }

@@ -90,7 +90,8 @@ constexpr bool is_live_count(std::uint64_t count) {
 
 // The head of the block a TAIL frame belongs to (the frame itself if it is not a TAIL).
 // The first non-TAIL slot at the frame's successively coarser alignments is that head:
-// every frame strictly inside a block but its head is a TAIL. At most MAX_BLOCK_ORDER loads.
+// every frame strictly inside a block but its head is a TAIL. At most 1 + MAX_BLOCK_ORDER
+// loads: one per distinct alignment (per set bit of the frame's index below that order).
 Paddr covering_head(Paddr pa);
 
 // What a slot holds, for error reports: "free (cpu cache, order 0)", "a tail of the live
