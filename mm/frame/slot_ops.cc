@@ -28,8 +28,10 @@ Paddr covering_head(Paddr pa) {
   for (std::uint64_t candidate = index; (candidate & BLOCK_WINDOW) != 0;) {
     candidate &= candidate - 1;
     // A block never crosses a hole in the metadata backing, so an unbacked candidate means
-    // the slot is no block's tail (a corrupt state: report the frame itself).
-    if (!meta::has_slot(candidate * PAGE_SIZE)) return pa;
+    // the slot is no block's tail (a corrupt state: report the frame itself). A candidate
+    // in the frame's own backed run is backed like the frame (meta::BACKED_RUN_FRAMES).
+    const bool same_run = candidate / meta::BACKED_RUN_FRAMES == index / meta::BACKED_RUN_FRAMES;
+    if (!same_run && !meta::has_slot(candidate * PAGE_SIZE)) return pa;
     if (!is_tail(candidate)) return candidate * PAGE_SIZE;
   }
   return pa;

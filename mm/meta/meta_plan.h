@@ -15,13 +15,16 @@
 
 #include "mm/memmap/bounded_array.h"
 #include "mm/memmap/memory_map.h"
+#include "mm/meta/meta_geometry.h"
 #include "mm/meta/meta_slot.h"
 #include "mm/types.h"
 #include "lib/fmt/format.h"
 
 namespace mm::meta {
 
-inline constexpr std::uint64_t META_CHUNK_SIZE = std::uint64_t{2} << 20;
+// The backing granule: the span meta_geometry.h promises has_slot is constant over.
+inline constexpr std::uint64_t META_CHUNK_SIZE = BACKED_RUN_FRAMES * sizeof(MetaSlot);
+static_assert(META_CHUNK_SIZE == std::uint64_t{2} << 20);
 // Physical bytes whose slots fill one chunk: 32768 frames = 128 MiB.
 inline constexpr std::uint64_t META_CHUNK_PHYS_SPAN =
     META_CHUNK_SIZE / sizeof(MetaSlot) * PAGE_SIZE;
