@@ -98,7 +98,7 @@ def cell_name(boot: Boot, lock_order_checks: bool = False) -> str:
 #   mm.meta runs (it reads every backed slot and checks the metadata invariants), and the
 #   shared frame and allocator tests, which every cell runs; the allocate-everything tests
 #   would touch all 256 GiB. ~12 s of metadata init under TCG. The longest shared test
-#   tries both claims on each of the 64 Mi free frames: ~130 s of the cell's ~245 s.
+#   tries both claims on each of the 64 Mi free frames: ~60 s of the cell's ~170 s.
 # A CPU keel must refuse: `-cpu qemu64,-nx`. The 32-bit entry halts with a message on
 # serial and VGA before long mode; the cell passes when that message appears (expect_halt).
 # Through GRUB on pc, so the multiboot2 entry's check is the one exercised (~2 s).
@@ -113,7 +113,7 @@ CELLS = (
     Cell("kvm-pvh-microvm-512M", Boot("pvh", "microvm", accel="kvm"), timeout=300),
     Cell("pvh-microvm-256G", Boot("pvh", "microvm", mem="256G"),
          kernel_args=("ktest.filter=mm.meta*:mm.frame.FrameSharedTest.*:mm.allocator.AllocatorSharedTest.*",),
-         timeout=600),
+         timeout=400),
     Cell("bios-pc-6G", Boot("bios", "pc", mem="6G")),
     Cell("bios-q35-6G", Boot("bios", "q35", mem="6G")),
     Cell("uefi-q35-6G", Boot("uefi", "q35", mem="6G"), timeout=300),  # OVMF: slowest firmware
