@@ -33,11 +33,12 @@ struct MetaGeometry {
   bool (*slot_is_initialised)(Paddr) = nullptr;
 };
 
-// Slots are backed (mapped) in whole 2 MiB stretches of the slot array, counted from its
-// base (meta_plan.h's META_CHUNK_SIZE is this span): has_slot answers alike for every frame
-// of an aligned run of BACKED_RUN_FRAMES frames below covered_end. A caller that has seen one
-// frame's slot may read the slot of any frame of the same run without asking again.
-inline constexpr std::uint64_t BACKED_RUN_FRAMES = (std::uint64_t{2} << 20) / layout::META_SLOT_SIZE;
+// Slots are backed (mapped) in whole META_CHUNK_SIZE stretches of the slot array (one large
+// page), counted from its base (mm/meta/meta_plan.h plans them): has_slot answers alike for
+// every frame of an aligned run of BACKED_RUN_FRAMES frames below covered_end. A caller that
+// has seen one frame's slot may read the slot of any frame of the same run without asking.
+inline constexpr std::uint64_t META_CHUNK_SIZE = std::uint64_t{2} << 20;
+inline constexpr std::uint64_t BACKED_RUN_FRAMES = META_CHUNK_SIZE / layout::META_SLOT_SIZE;
 
 namespace meta_geometry_detail {
 // Written only by install_meta_geometry / uninstall_meta_geometry.

@@ -22,12 +22,9 @@
 
 namespace mm::meta {
 
-// The backing granule: the span meta_geometry.h promises has_slot is constant over.
-inline constexpr std::uint64_t META_CHUNK_SIZE = BACKED_RUN_FRAMES * sizeof(MetaSlot);
-static_assert(META_CHUNK_SIZE == std::uint64_t{2} << 20);
+// META_CHUNK_SIZE, the backing granule, is meta_geometry.h's: lookups rely on it too.
 // Physical bytes whose slots fill one chunk: 32768 frames = 128 MiB.
-inline constexpr std::uint64_t META_CHUNK_PHYS_SPAN =
-    META_CHUNK_SIZE / sizeof(MetaSlot) * PAGE_SIZE;
+inline constexpr std::uint64_t META_CHUNK_PHYS_SPAN = BACKED_RUN_FRAMES * PAGE_SIZE;
 
 // A backed stretch of the metadata region: [offset, offset + length) from its base
 // (MetaGeometry::slots_base; layout::FRAME_METADATA_BASE in the kernel). Both are

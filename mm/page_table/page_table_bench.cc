@@ -277,7 +277,9 @@ void BM_MapTakeTracked4K_Single(benchmark::State& state) {
   auto w = world();
   auto pt = table();
   if (!map_phys(state, pt, BASE + KiB4, KiB4, 0)) return;  // keeps the path's nodes alive
-  frame::UFrame f = std::move(*allocator::alloc_frame(frame::UntypedMeta{})).into_shared();
+  auto frame = allocator::alloc_frame(frame::UntypedMeta{});
+  if (!frame) return state.SkipWithError("alloc_frame failed");
+  frame::UFrame f = std::move(*frame).into_shared();
   map_and_take_back(state, pt, f, KiB4, [&](CursorMut<K>& cursor) {
     auto taken = cursor.take_next(KiB4);
     if (!taken || !*taken || !(*taken)->frame) {
